@@ -1,0 +1,1 @@
+//! binhdan-app (being built).

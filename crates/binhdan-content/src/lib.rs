@@ -1,0 +1,1 @@
+//! binhdan-content (being built).

@@ -1,0 +1,1 @@
+//! binhdan-irt (being built).

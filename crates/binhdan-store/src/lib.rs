@@ -1,0 +1,1 @@
+//! binhdan-store (being built).

@@ -1,0 +1,1 @@
+//! binhdan-web (being built).
