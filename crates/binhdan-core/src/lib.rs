@@ -11,7 +11,9 @@ pub mod msg;
 pub mod reference;
 pub mod secret;
 pub mod text;
+pub mod time;
 pub mod unit;
 
 pub use msg::{Localized, Msg};
 pub use secret::Secret;
+pub use time::Timestamp;

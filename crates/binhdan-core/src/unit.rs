@@ -89,6 +89,12 @@ impl UnitCode {
         Ok(Self(format!("{t:0>width$}", width = level.code_len())))
     }
 
+    /// Wraps a code read back from storage, where it was checked on the way in.
+    #[must_use]
+    pub fn from_stored(s: String) -> Self {
+        Self(s)
+    }
+
     const fn level_of_len(len: usize) -> Option<UnitLevel> {
         match len {
             2 => Some(UnitLevel::Province),

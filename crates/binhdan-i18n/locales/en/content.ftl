@@ -1,0 +1,54 @@
+## Content packs: the errors of `binhdan content check` (crate binhdan-content).
+## Each error is shown after the file name and the line, e.g. "courses/cong-dan/course.toml:3: …".
+
+content-io = Cannot read the file: { $reason }
+content-not-utf8 = The file is not UTF-8 text. Save it again with the UTF-8 encoding.
+content-file-missing = “{ $file }” was not found.
+content-toml-syntax = TOML syntax error: { $reason }
+content-field-missing = The field “{ $field }” is missing.
+content-field-unknown = The field “{ $field }” is not part of the format (see content/README.md). Is it misspelt?
+content-field-type = Wrong kind of value: { $reason }
+content-front-matter-missing = A lesson must start with a “+++” line, then its details (id, title, competence, step, minutes), then another “+++” line.
+content-front-matter-unclosed = The lesson's details are not closed: the second “+++” line is missing.
+content-id-invalid = The id “{ $id }” is not valid: use lowercase ASCII letters, digits and dashes only (parts separated by dots).
+content-id-prefix = The id “{ $id }” must start with “{ $prefix }”.
+content-id-duplicate = The id “{ $id }” is used twice: first at { $first }.
+content-version-invalid = The version “{ $version }” is not valid: it must be a whole number from 1 up.
+content-group-unknown = There is no target group “{ $group }”. Choose one of: adult, public_servant, student, worker.
+content-competence-unknown = “{ $code }” is not in the digital competence framework. Use a component competence code, 1.1 to 6.3.
+content-step-unknown = There is no step “{ $step }”. Choose one of: CB1, CB2, TC1, TC2, NC1, NC2, CS1, CS2.
+content-minutes-range = A reading time of { $minutes } minutes is not valid: it must be 1 to 15 minutes.
+content-text-empty = The field “{ $field }” is empty.
+content-list-duplicate = “{ $name }” is listed twice.
+content-modules-count = The course has { $count } modules; it needs { $min } to { $max }.
+content-module-missing = The module “{ $dir }” was not found: it needs a directory of that name in the course directory, with a module.toml file.
+content-module-orphan = The directory “{ $dir }” is not in the “modules” list of course.toml. Add it to the list or remove it.
+content-lessons-empty = The module has no lessons.
+content-lesson-missing = The lesson “{ $file }” was not found in the module directory (its name must end in .md).
+content-lesson-orphan = The lesson “{ $file }” is not in the “lessons” list of module.toml. Add it to the list or remove it.
+content-quiz-count = The module's quiz has { $count } items; it needs { $min } to { $max }.
+content-quiz-item-unknown = There is no item “{ $id }” in the item bank (content/items).
+content-items-empty = The item bank has no items.
+content-item-kind-unknown = There is no item kind “{ $kind }”. Choose one of: single, multiple, true_false, ordering, image.
+content-item-options-count = A “{ $kind }” item has { $count } options; it needs { $min } to { $max }.
+content-item-options-forbidden = A “{ $kind }” item has no options.
+content-item-option-kind = Option { $number } has the wrong form for a “{ $kind }” item: image items use {"{"} image = "…", alt = "…" {"}"}, the other kinds use text.
+content-item-option-empty = Option { $number } is empty.
+content-item-option-duplicate = The option “{ $option }” is repeated.
+content-item-answer-missing = A “{ $kind }” item needs an answer.
+content-item-answer-forbidden = An ordering item has no “answer”: write its options in the correct order.
+content-item-answer-type = The answer has the wrong form for a “{ $kind }” item: true/false items use true or false, the other kinds a list of indices such as [0].
+content-item-answer-count = The “{ $kind }” item has { $count } correct answers: single and image items need exactly 1, multiple items 2 or more.
+content-item-answer-range = There is no option { $index }: options are numbered from 0 to the number of options minus 1 (here { $count } options).
+content-item-answer-duplicate = The answer { $index } is listed twice.
+content-image-missing = The image “{ $path }” was not found.
+content-image-not-svg = The image “{ $path }” must be an SVG file.
+content-image-outside = The image “{ $path }” must be in the course's images folder (or items/images for items) and be given as a relative path.
+content-image-too-large = The image “{ $path }” is { $size } bytes, over the limit of { $max } bytes. Draw it more simply so it loads fast on a weak signal.
+content-image-alt-missing = The image “{ $path }” has no description (alt). Write a sentence saying what it shows, for people who cannot see it.
+content-image-unsafe = The image “{ $path }” contains scripts, links to outside or embedded fonts; illustrations must not have these.
+content-image-size-unknown = The image “{ $path }” has no size: the svg tag needs a viewBox (or width and height) attribute.
+content-link-not-https = The link “{ $url }” is not allowed: use only links that start with https://.
+content-markdown-raw-html = Lessons must not contain HTML; use Markdown.
+content-markdown-heading = The heading “{ $level }” is not allowed: use only ## and ### headings.
+content-reference-broken = The digital competence framework data shipped with the software is broken: { $reason }

@@ -1,0 +1,54 @@
+## Content packs: the errors of `binhdan content check` (crate binhdan-content).
+## Each error is shown after the file name and the line, e.g. "courses/cong-dan/course.toml:3: …".
+
+content-io = Không đọc được tệp: { $reason }
+content-not-utf8 = Tệp không phải văn bản UTF-8. Hãy lưu lại tệp với bảng mã UTF-8.
+content-file-missing = Không tìm thấy “{ $file }”.
+content-toml-syntax = Lỗi cú pháp TOML: { $reason }
+content-field-missing = Thiếu trường “{ $field }”.
+content-field-unknown = Trường “{ $field }” không có trong quy định (xem content/README.md). Có thể bạn gõ nhầm tên trường?
+content-field-type = Giá trị không đúng kiểu: { $reason }
+content-front-matter-missing = Bài học phải bắt đầu bằng dòng “+++”, rồi đến phần thông tin (id, title, competence, step, minutes), rồi lại một dòng “+++”.
+content-front-matter-unclosed = Phần thông tin của bài học chưa được đóng: thiếu dòng “+++” thứ hai.
+content-id-invalid = Mã “{ $id }” không hợp lệ: chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang (các phần cách nhau bởi dấu chấm).
+content-id-prefix = Mã “{ $id }” phải bắt đầu bằng “{ $prefix }”.
+content-id-duplicate = Mã “{ $id }” bị trùng: đã được dùng ở { $first }.
+content-version-invalid = Phiên bản “{ $version }” không hợp lệ: phải là số nguyên từ 1 trở lên.
+content-group-unknown = Nhóm đối tượng “{ $group }” không có. Chọn một trong: adult, public_servant, student, worker.
+content-competence-unknown = Năng lực “{ $code }” không có trong Khung năng lực số. Dùng mã năng lực thành phần, từ 1.1 đến 6.3.
+content-step-unknown = Bậc “{ $step }” không có. Chọn một trong: CB1, CB2, TC1, TC2, NC1, NC2, CS1, CS2.
+content-minutes-range = Thời gian đọc { $minutes } phút không hợp lệ: phải từ 1 đến 15 phút.
+content-text-empty = Trường “{ $field }” đang để trống.
+content-list-duplicate = “{ $name }” được ghi hai lần trong danh sách.
+content-modules-count = Khóa học có { $count } học phần; cần từ { $min } đến { $max } học phần.
+content-module-missing = Không tìm thấy học phần “{ $dir }”: cần một thư mục cùng tên trong thư mục khóa học, có tệp module.toml.
+content-module-orphan = Thư mục “{ $dir }” không có trong danh sách “modules” của course.toml. Hãy thêm vào danh sách hoặc xóa thư mục.
+content-lessons-empty = Học phần chưa có bài học nào.
+content-lesson-missing = Không tìm thấy bài học “{ $file }” trong thư mục học phần (tên tệp phải kết thúc bằng .md).
+content-lesson-orphan = Bài học “{ $file }” không có trong danh sách “lessons” của module.toml. Hãy thêm vào danh sách hoặc xóa tệp.
+content-quiz-count = Bài kiểm tra của học phần có { $count } câu hỏi; cần từ { $min } đến { $max } câu.
+content-quiz-item-unknown = Không có câu hỏi mã “{ $id }” trong ngân hàng câu hỏi (content/items).
+content-items-empty = Ngân hàng câu hỏi chưa có câu hỏi nào.
+content-item-kind-unknown = Loại câu hỏi “{ $kind }” không có. Chọn một trong: single, multiple, true_false, ordering, image.
+content-item-options-count = Câu hỏi loại “{ $kind }” có { $count } lựa chọn; cần từ { $min } đến { $max } lựa chọn.
+content-item-options-forbidden = Câu hỏi loại “{ $kind }” không có danh sách lựa chọn (options).
+content-item-option-kind = Lựa chọn thứ { $number } không đúng dạng cho câu hỏi loại “{ $kind }”: câu hỏi hình ảnh dùng {"{"} image = "…", alt = "…" {"}"}, các loại khác dùng chữ.
+content-item-option-empty = Lựa chọn thứ { $number } đang để trống.
+content-item-option-duplicate = Lựa chọn “{ $option }” bị lặp lại.
+content-item-answer-missing = Câu hỏi loại “{ $kind }” cần có đáp án (answer).
+content-item-answer-forbidden = Câu hỏi sắp xếp không có “answer”: hãy viết các lựa chọn theo đúng thứ tự.
+content-item-answer-type = Đáp án không đúng dạng cho câu hỏi loại “{ $kind }”: câu đúng/sai dùng true hoặc false, các loại khác dùng danh sách số thứ tự, ví dụ [0].
+content-item-answer-count = Câu hỏi loại “{ $kind }” có { $count } đáp án đúng: loại một lựa chọn và hình ảnh cần đúng 1, loại nhiều lựa chọn cần từ 2 trở lên.
+content-item-answer-range = Đáp án { $index } không có: các lựa chọn được đánh số từ 0 đến số lựa chọn trừ 1 (ở đây có { $count } lựa chọn).
+content-item-answer-duplicate = Đáp án { $index } được ghi hai lần.
+content-image-missing = Không tìm thấy hình “{ $path }”.
+content-image-not-svg = Hình “{ $path }” phải là tệp SVG.
+content-image-outside = Hình “{ $path }” phải nằm trong thư mục images của khóa học (hoặc items/images với câu hỏi) và được ghi bằng đường dẫn tương đối.
+content-image-too-large = Hình “{ $path }” nặng { $size } byte, quá giới hạn { $max } byte. Hãy vẽ đơn giản hơn để tải nhanh khi sóng yếu.
+content-image-alt-missing = Hình “{ $path }” chưa có lời mô tả (alt). Hãy viết một câu nói hình vẽ gì, cho người không xem được hình.
+content-image-unsafe = Hình “{ $path }” chứa mã lệnh, liên kết ra ngoài hoặc phông chữ nhúng; hình minh họa không được có những thứ này.
+content-image-size-unknown = Hình “{ $path }” không có kích thước: cần thuộc tính viewBox (hoặc width và height) ở thẻ svg.
+content-link-not-https = Liên kết “{ $url }” không được phép: chỉ dùng liên kết bắt đầu bằng https://.
+content-markdown-raw-html = Bài học không được chứa mã HTML; hãy dùng cú pháp Markdown.
+content-markdown-heading = Tiêu đề “{ $level }” không được phép: chỉ dùng tiêu đề ## và ###.
+content-reference-broken = Dữ liệu Khung năng lực số đi kèm phần mềm bị lỗi: { $reason }

@@ -1,0 +1,87 @@
+//! The PostgreSQL backend, for stateless servers at scale. The SQL is the same as SQLite's
+//! (see `shared/`); it avoids advisory locks and server-specific features so it stays
+//! portable to distributed PostgreSQL-wire engines.
+
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::prelude::*;
+
+type Db = sqlx::Postgres;
+const DIALECT: Dialect = Dialect::Postgres;
+
+/// A store in a PostgreSQL database (or one schema of it).
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    read: PgPool,
+    write: PgPool,
+}
+type Backend = PgStore;
+
+/// A schema name we accept: lower-case ASCII letters, digits and `_`, not starting with a digit.
+fn valid_schema(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit()
+}
+
+impl PgStore {
+    /// Connects, creates the configured schema if it is missing, and applies migrations if the
+    /// configuration asks for it.
+    pub async fn open(config: &StoreConfig) -> Result<Self> {
+        let mut options = PgConnectOptions::from_str(config.url.expose())?;
+        if let Some(schema) = &config.schema {
+            if !valid_schema(schema) {
+                return Err(sqlx::Error::Configuration(format!("invalid schema name {schema:?}").into()).into());
+            }
+            let admin = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+            // The name was checked above to be a plain identifier.
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}"))).execute(&admin).await?;
+            admin.close().await;
+            options = options.options([("search_path", schema.as_str())]);
+        }
+        let pool = PgPoolOptions::new().max_connections(config.max_connections.max(2)).connect_with(options).await?;
+        let store = Self { read: pool.clone(), write: pool };
+        if config.migrate_on_start {
+            store.migrate().await?;
+        }
+        Ok(store)
+    }
+
+    /// Drops a schema and everything in it (for tests that made their own).
+    pub async fn drop_schema(&self, schema: &str) -> Result<()> {
+        if valid_schema(schema) {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&self.write).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl OpsStore for PgStore {
+    fn dialect(&self) -> Dialect {
+        DIALECT
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut migrator = sqlx::migrate!("./migrations/postgres");
+        // No advisory locks: see `StoreConfig::migrate_on_start`.
+        migrator.set_locking(false);
+        migrator.run(&self.write).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.write.close().await;
+    }
+}
+
+include!("shared/units.rs");
+include!("shared/population.rs");

@@ -1,0 +1,74 @@
+//! The SQLite backend: one database file in WAL mode, a single writer connection (SQLite
+//! allows one writer at a time; queueing in our pool is cheaper than `SQLITE_BUSY` retries)
+//! and a pool of read-only connections.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::prelude::*;
+
+type Db = sqlx::Sqlite;
+const DIALECT: Dialect = Dialect::Sqlite;
+
+/// A store in one SQLite file.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+type Backend = SqliteStore;
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and its directory, and applies
+    /// migrations if the configuration asks for it.
+    pub async fn open(config: &StoreConfig) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(config.url.expose())?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-32000");
+        if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(StoreError::DataDir)?;
+        }
+        let write = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(options.clone()).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(config.max_connections.max(1))
+            .connect_with(options.read_only(true))
+            .await?;
+        let store = Self { read, write };
+        if config.migrate_on_start {
+            store.migrate().await?;
+        }
+        Ok(store)
+    }
+}
+
+#[async_trait]
+impl OpsStore for SqliteStore {
+    fn dialect(&self) -> Dialect {
+        DIALECT
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/sqlite").run(&self.write).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+include!("shared/units.rs");
+include!("shared/population.rs");
