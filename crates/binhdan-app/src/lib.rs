@@ -1,1 +1,11 @@
-//! binhdan-app (being built).
+//! Use cases: what the web server and the command line both do, on top of the domain
+//! (`binhdan-core`) and the store (`binhdan-store`). Time and randomness come in as arguments.
+
+pub mod bootstrap;
+pub mod demo;
+pub mod villages;
+
+pub use villages::{ImportFailure, ImportOptions, ImportReport, import_villages};
+
+#[cfg(test)]
+mod tests;

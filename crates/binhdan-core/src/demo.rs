@@ -64,6 +64,7 @@ pub struct DemoPlan {
 /// about a quarter of rural communes are upland with bản.
 pub fn plan(communes: &[&AdminUnit], people: u64, rng: &mut impl Rng) -> Result<DemoPlan, UnitError> {
     let mut out = DemoPlan::default();
+    let communes: Vec<_> = communes.iter().filter(|c| c.level == UnitLevel::Commune).collect();
     // Weights: wards are denser than rural communes.
     let weights: Vec<u64> = communes
         .iter()
@@ -72,12 +73,9 @@ pub fn plan(communes: &[&AdminUnit], people: u64, rng: &mut impl Rng) -> Result<
             _ => rng.random_range(60..160),
         })
         .collect();
-    let total_weight: u64 = weights.iter().sum::<u64>().max(1);
-    for (commune, weight) in communes.iter().zip(&weights) {
-        if commune.level != UnitLevel::Commune {
-            continue;
-        }
-        let commune_people = people * weight / total_weight;
+    let per_commune = apportion(people, &weights);
+    let mut village_people = Vec::new();
+    for (commune, commune_people) in communes.iter().zip(per_commune) {
         let upland = commune.division_type == DivisionType::Xa && rng.random_bool(0.25);
         let n_villages: u32 = rng.random_range(12..=42);
         let mut names = HashSet::new();
@@ -88,16 +86,48 @@ pub fn plan(communes: &[&AdminUnit], people: u64, rng: &mut impl Rng) -> Result<
             out.villages.push(DemoVillage { code, commune: commune.code.clone(), name, division_type });
             village_weights.push(rng.random_range(50..150u64));
         }
-        let vw_total: u64 = village_weights.iter().sum::<u64>().max(1);
-        let first = out.villages.len() - village_weights.len();
-        for (v, w) in out.villages[first..].iter().zip(&village_weights) {
-            let village_people = commune_people * w / vw_total;
-            for (group, per_mille) in GROUP_SHARES_PER_MILLE {
-                out.population.push(PopulationFigure { unit: v.code.clone(), group, count: village_people * per_mille / 1000 });
-            }
+        village_people.extend(apportion(commune_people, &village_weights));
+    }
+    // Each group's province total, spread over the villages in proportion to their people, so
+    // the totals are exact at any size.
+    for (group, per_mille) in GROUP_SHARES_PER_MILLE {
+        let counts = apportion(people * per_mille / 1000, &village_people);
+        for (v, count) in out.villages.iter().zip(counts) {
+            out.population.push(PopulationFigure { unit: v.code.clone(), group, count });
         }
     }
     Ok(out)
+}
+
+/// Splits `total` into parts proportional to `weights` that add up to exactly `total`
+/// (largest remainder method). All-zero weights give all-zero parts.
+#[must_use]
+pub fn apportion(total: u64, weights: &[u64]) -> Vec<u64> {
+    let sum: u128 = weights.iter().map(|w| u128::from(*w)).sum();
+    if sum == 0 {
+        return vec![0; weights.len()];
+    }
+    let total = u128::from(total);
+    let mut parts: Vec<(u64, u128, usize)> = weights
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let exact = total * u128::from(*w);
+            (u64::try_from(exact / sum).unwrap_or(u64::MAX), exact % sum, i)
+        })
+        .collect();
+    let given: u128 = parts.iter().map(|p| u128::from(p.0)).sum();
+    let mut left = total.saturating_sub(given);
+    let mut by_remainder: Vec<usize> = (0..parts.len()).collect();
+    by_remainder.sort_by(|a, b| parts[*b].1.cmp(&parts[*a].1).then(a.cmp(b)));
+    for i in by_remainder {
+        if left == 0 {
+            break;
+        }
+        parts[i].0 += 1;
+        left -= 1;
+    }
+    parts.into_iter().map(|p| p.0).collect()
 }
 
 fn village_name(
@@ -144,14 +174,22 @@ mod tests {
         let plan = plan(&communes, THANH_HOA_PEOPLE, &mut StdRng::seed_from_u64(7)).unwrap();
         assert!((3_000..6_000).contains(&plan.villages.len()), "{}", plan.villages.len());
         let adults: u64 = plan.population.iter().filter(|p| p.group == Group::Adult).map(|p| p.count).sum();
-        let expected = THANH_HOA_PEOPLE * 720 / 1000;
-        assert!(adults <= expected && adults > expected * 99 / 100, "{adults}");
+        assert_eq!(adults, THANH_HOA_PEOPLE * 720 / 1000);
         // Names are unique within a commune, and codes are unique.
         let mut seen = HashSet::new();
         for v in &plan.villages {
             assert!(seen.insert((v.commune.clone(), text::identity_key(&v.name))), "{}", v.name);
             assert!(v.code.as_str().starts_with(v.commune.as_str()));
         }
+    }
+
+    #[test]
+    fn apportion_is_exact_and_proportional() {
+        assert_eq!(apportion(10, &[1, 1, 1]), [4, 3, 3]);
+        assert_eq!(apportion(7, &[0, 0]), [0, 0]);
+        assert_eq!(apportion(100, &[1, 3]), [25, 75]);
+        let parts = apportion(1_000_003, &[7, 13, 29, 51]);
+        assert_eq!(parts.iter().sum::<u64>(), 1_000_003);
     }
 
     #[test]

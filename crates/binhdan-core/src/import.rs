@@ -188,7 +188,7 @@ mod tests {
     fn headers_match_with_or_without_diacritics() {
         for h in [&["Mã xã", "Tên thôn", "Loại"][..], &["ma_xa", "TEN", "loai"], &["\u{feff}commune_code", "name"]] {
             let cols = Columns::resolve(&VILLAGE_FIELDS, &strings(h)).unwrap();
-            let row = parse_village_row(&cols, 2, &strings(&["38378", "Bản Lè", "bản"])).unwrap();
+            let row = parse_village_row(&cols, 2, &strings(&["16591", "Bản Lè", "bản"])).unwrap();
             assert_eq!(row.name.as_str(), "Bản Lè");
         }
     }
@@ -213,14 +213,14 @@ mod tests {
         let cols = Columns::resolve(&VILLAGE_FIELDS, &strings(&["Mã xã", "Tên"])).unwrap();
         let r = parse_village_row(&cols, 2, &strings(&["4", "Tổ dân phố 3"])).unwrap();
         assert_eq!((r.commune.as_str(), r.division_type), ("00004", DivisionType::ToDanPho));
-        let r = parse_village_row(&cols, 3, &strings(&["38378", "Yên Thái"])).unwrap();
+        let r = parse_village_row(&cols, 3, &strings(&["16591", "Yên Thái"])).unwrap();
         assert_eq!(r.division_type, DivisionType::Thon);
     }
 
     #[test]
     fn repeated_villages_point_to_the_first_row() {
         let cols = Columns::resolve(&VILLAGE_FIELDS, &strings(&["Mã xã", "Tên"])).unwrap();
-        let rows: Vec<_> = [("38378", "Thôn Hoà"), ("38378", "thôn hòa"), ("38381", "Thôn Hoà"), ("38378", "Thôn Hoa")]
+        let rows: Vec<_> = [("16591", "Thôn Hoà"), ("16591", "thôn hòa"), ("16636", "Thôn Hoà"), ("16591", "Thôn Hoa")]
             .iter()
             .enumerate()
             .map(|(i, (c, n))| parse_village_row(&cols, i + 2, &strings(&[c, n])).unwrap())

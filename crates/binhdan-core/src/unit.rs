@@ -144,7 +144,7 @@ impl<'de> Deserialize<'de> for UnitCode {
 }
 
 /// The materialised path of a unit: the codes from the province down, each followed by `/`
-/// (`38/38378/38378001/`). A descendant's path starts with its ancestor's; the trailing slash
+/// (`38/16591/16591001/`). A descendant's path starts with its ancestor's; the trailing slash
 /// keeps `38/` from matching `380/`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnitPath(String);
@@ -382,7 +382,7 @@ mod tests {
         assert_eq!(hn.as_str(), "01");
         assert_eq!(hn.level(), UnitLevel::Province);
         assert_eq!(UnitCode::parse("00004").unwrap().level(), UnitLevel::Commune);
-        for bad in ["1", "abc", "0100", "", "3837800１"] {
+        for bad in ["1", "abc", "0100", "", "1659100１"] {
             assert!(UnitCode::parse(bad).is_err(), "{bad}");
         }
     }
@@ -397,8 +397,8 @@ mod tests {
 
     #[test]
     fn village_codes_extend_the_commune() {
-        let c = UnitCode::parse("38378").unwrap();
-        assert_eq!(c.village(7).unwrap().as_str(), "38378007");
+        let c = UnitCode::parse("16591").unwrap();
+        assert_eq!(c.village(7).unwrap().as_str(), "16591007");
         assert!(c.village(1000).is_err());
         assert!(UnitCode::parse("38").unwrap().village(1).is_err());
     }
@@ -406,7 +406,7 @@ mod tests {
     #[test]
     fn subtree_bounds_hold_exactly_the_descendants() {
         let p = UnitPath::root(&UnitCode::parse("38").unwrap());
-        let c = p.child(&UnitCode::parse("38378").unwrap());
+        let c = p.child(&UnitCode::parse("16591").unwrap());
         let upper = p.subtree_upper_bound();
         let inside = |s: &str| s >= p.as_str() && s < upper.as_str();
         assert!(inside(c.as_str()));
@@ -414,7 +414,7 @@ mod tests {
         assert!(!inside("380/"));
         assert!(!inside("37/99999/"));
         assert!(!inside("39/"));
-        assert_eq!(c.codes().collect::<Vec<_>>(), ["38", "38378"]);
+        assert_eq!(c.codes().collect::<Vec<_>>(), ["38", "16591"]);
     }
 
     #[test]

@@ -90,6 +90,14 @@ pub struct NewVillage {
     pub division_type: DivisionType,
 }
 
+/// Whether a batch is written or only checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteMode {
+    Commit,
+    /// Run every check inside a transaction and roll it back.
+    DryRun,
+}
+
 /// How many units of each level a subtree holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SubtreeCounts {
@@ -116,7 +124,7 @@ pub trait UnitStore: Send + Sync {
     async fn search_units(&self, query: &UnitQuery) -> Result<Vec<Unit>>;
     /// Creates villages, all or nothing: if any is refused (unknown commune, a name the
     /// commune already has), nothing is written and every refusal is returned.
-    async fn create_villages(&self, villages: &[NewVillage], now: Timestamp) -> Result<Vec<Unit>>;
+    async fn create_villages(&self, villages: &[NewVillage], mode: WriteMode, now: Timestamp) -> Result<Vec<Unit>>;
 }
 
 /// Official population figures (the denominators of the KPIs).

@@ -9,5 +9,5 @@ pub(crate) use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
 
 pub(crate) use crate::{
     Dialect, NewVillage, OpsStore, PopulationStore, Result, StoreConfig, StoreError, SubtreeCounts, UnitQuery,
-    UnitStore,
+    UnitStore, WriteMode,
 };

@@ -7,7 +7,7 @@ use binhdan_core::kpi::Group;
 use binhdan_core::reference::admin_units;
 use binhdan_core::unit::{DivisionType, UnitCode, UnitError, UnitLevel, UnitName};
 use binhdan_store::testing::TestDb;
-use binhdan_store::{NewVillage, Store, StoreError, UnitQuery};
+use binhdan_store::{NewVillage, Store, StoreError, UnitQuery, WriteMode};
 
 const NOW: Timestamp = Timestamp(1_764_000_000_000);
 
@@ -76,12 +76,12 @@ async fn villages_get_codes_paths_and_lineage() {
         let store = with_map(&db).await;
         let commune = store.children(Some(&code("38"))).await.unwrap()[0].code.clone();
         let made = store
-            .create_villages(&[village(commune.as_str(), "Thôn Đông"), village(commune.as_str(), "Thôn Đồng")], NOW)
+            .create_villages(&[village(commune.as_str(), "Thôn Đông"), village(commune.as_str(), "Thôn Đồng")], WriteMode::Commit, NOW)
             .await
             .unwrap();
         assert_eq!(made[0].code.as_str(), format!("{commune}001"));
         assert_eq!(made[1].code.as_str(), format!("{commune}002"));
-        let more = store.create_villages(&[village(commune.as_str(), "Bản Lè")], NOW).await.unwrap();
+        let more = store.create_villages(&[village(commune.as_str(), "Bản Lè")], WriteMode::Commit, NOW).await.unwrap();
         assert_eq!(more[0].code.as_str(), format!("{commune}003"));
 
         let lineage = store.lineage(&more[0].code).await.unwrap();
@@ -104,14 +104,14 @@ async fn a_batch_with_any_bad_village_writes_nothing() {
     for db in TestDb::all().await {
         let store = with_map(&db).await;
         let commune = store.children(Some(&code("38"))).await.unwrap()[1].code.clone();
-        store.create_villages(&[village(commune.as_str(), "Thôn Hoà")], NOW).await.unwrap();
+        store.create_villages(&[village(commune.as_str(), "Thôn Hoà")], WriteMode::Commit, NOW).await.unwrap();
         let batch = [
             village(commune.as_str(), "Thôn Mới"),
             village(commune.as_str(), "thôn hòa"), // the same name, other tone placement
             village("99999", "Thôn Lạ"),           // no such commune
             village(commune.as_str(), "Thôn Mới"), // repeats the first row
         ];
-        let Err(StoreError::Rejected(refusals)) = store.create_villages(&batch, NOW).await else {
+        let Err(StoreError::Rejected(refusals)) = store.create_villages(&batch, WriteMode::Commit, NOW).await else {
             panic!("the batch must be refused on {}", db.name);
         };
         let by_row: Vec<_> = refusals.iter().map(|r| r.index).collect();
@@ -120,7 +120,7 @@ async fn a_batch_with_any_bad_village_writes_nothing() {
         assert!(matches!(refusals[1].error, UnitError::UnknownUnit { .. }));
         assert_eq!(store.subtree_counts(&commune).await.unwrap().villages, 1, "nothing of the batch was written");
         // A village can only go under a commune.
-        let Err(StoreError::Rejected(r)) = store.create_villages(&[village("38", "x").with_commune("38")], NOW).await else {
+        let Err(StoreError::Rejected(r)) = store.create_villages(&[village("38", "x").with_commune("38")], WriteMode::Commit, NOW).await else {
             panic!()
         };
         assert!(matches!(r[0].error, UnitError::NotACommune { .. }));
@@ -145,7 +145,7 @@ async fn population_sums_over_a_subtree_and_replaces_figures() {
         let store = with_map(&db).await;
         let communes = store.children(Some(&code("38"))).await.unwrap();
         let made = store
-            .create_villages(&[village(communes[0].code.as_str(), "Thôn A"), village(communes[1].code.as_str(), "Thôn B")], NOW)
+            .create_villages(&[village(communes[0].code.as_str(), "Thôn A"), village(communes[1].code.as_str(), "Thôn B")], WriteMode::Commit, NOW)
             .await
             .unwrap();
         let fig = |u: &UnitCode, group, count| PopulationFigure { unit: u.clone(), group, count };

@@ -19,3 +19,5 @@ import-too-many-rows = The file has too many rows (at most { $max }).
 import-row-error = Row { $row }, column “{ $column }”: { $message }
 import-failed = The file was not imported: { $count } errors. Nothing was written.
 import-done = Imported { $count } villages.
+demo-not-a-province = “{ $code }” is not a province code.
+demo-province-not-empty = { $name } already has villages; the demo is only built on an empty province.

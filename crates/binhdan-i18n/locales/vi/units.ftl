@@ -19,3 +19,5 @@ import-too-many-rows = Tệp có quá nhiều dòng (tối đa { $max }).
 import-row-error = Dòng { $row }, cột “{ $column }”: { $message }
 import-failed = Không nhập được tệp: có { $count } lỗi. Chưa có dữ liệu nào được ghi.
 import-done = Đã nhập { $count } thôn, bản, tổ dân phố.
+demo-not-a-province = “{ $code }” không phải là mã tỉnh, thành phố.
+demo-province-not-empty = { $name } đã có dữ liệu thôn, bản; bản trình diễn chỉ tạo trên một tỉnh còn trống.

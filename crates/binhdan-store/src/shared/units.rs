@@ -32,7 +32,7 @@ impl Backend {
         Ok(path.map(binhdan_core::unit::UnitPath::from_stored))
     }
 
-    async fn try_create_villages(&self, villages: &[NewVillage], now: Timestamp) -> Result<Vec<Unit>> {
+    async fn try_create_villages(&self, villages: &[NewVillage], mode: WriteMode, now: Timestamp) -> Result<Vec<Unit>> {
         use std::collections::{HashMap, HashSet};
 
         use binhdan_core::text::{identity_key, search_key};
@@ -126,7 +126,10 @@ impl Backend {
             tx.rollback().await?;
             return Err(StoreError::Rejected(refusals));
         }
-        tx.commit().await?;
+        match mode {
+            WriteMode::Commit => tx.commit().await?,
+            WriteMode::DryRun => tx.rollback().await?,
+        }
         Ok(created)
     }
 }
@@ -289,11 +292,11 @@ impl UnitStore for Backend {
         Ok(into_units(rows))
     }
 
-    async fn create_villages(&self, villages: &[NewVillage], now: Timestamp) -> Result<Vec<Unit>> {
+    async fn create_villages(&self, villages: &[NewVillage], mode: WriteMode, now: Timestamp) -> Result<Vec<Unit>> {
         // Two writers on PostgreSQL may pick the same next code; the loser retries.
         let mut attempt = 0;
         loop {
-            match self.try_create_villages(villages, now).await {
+            match self.try_create_villages(villages, mode, now).await {
                 Err(e) if is_unique_violation(&e) && attempt < 5 => attempt += 1,
                 other => return other,
             }
