@@ -1,0 +1,147 @@
+//! The real `content/` tree of the repository.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use binhdan_content::{Answer, ItemKind, ItemOption, load_dir};
+
+fn content_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content")
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_cong_dan_file(path: &Path) -> bool {
+    let p = path.to_string_lossy().replace('\\', "/");
+    p.starts_with("courses/cong-dan")
+        || p == "items/cong-dan.toml"
+        || p.starts_with("items/images/cd-")
+}
+
+/// The citizens' course with its items, copied alone into a scratch tree, loads cleanly and
+/// meets its own brief.
+#[test]
+fn the_citizens_course_loads_cleanly_on_its_own() {
+    let root = content_root();
+    let scratch =
+        std::env::temp_dir().join(format!("binhdan-content-cong-dan-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    copy_dir(
+        &root.join("courses/cong-dan"),
+        &scratch.join("courses/cong-dan"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(scratch.join("items/images")).unwrap();
+    std::fs::copy(
+        root.join("items/cong-dan.toml"),
+        scratch.join("items/cong-dan.toml"),
+    )
+    .unwrap();
+    for entry in std::fs::read_dir(root.join("items/images")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name().to_string_lossy().starts_with("cd-") {
+            std::fs::copy(
+                entry.path(),
+                scratch.join("items/images").join(entry.file_name()),
+            )
+            .unwrap();
+        }
+    }
+    let loaded = load_dir(&scratch, "/content/assets");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let pack = loaded.unwrap_or_else(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{e} {:?}", e.msg.args))
+            .collect();
+        panic!("{}", lines.join("\n"))
+    });
+
+    let course = pack.course("cong-dan").unwrap();
+    assert_eq!(course.group.as_str(), "adult");
+    assert!((6..=8).contains(&course.modules.len()));
+    for m in &course.modules {
+        assert!((3..=5).contains(&m.lessons.len()), "{}", m.id);
+        assert!((5..=8).contains(&m.quiz.len()), "{}", m.id);
+    }
+    for l in &pack.lessons {
+        assert!((2..=6).contains(&l.minutes), "{}", l.id);
+        assert!(!l.html.contains("<script"), "{}", l.id);
+    }
+
+    assert!(pack.items.len() >= 90, "{}", pack.items.len());
+    let domains: BTreeSet<&str> = pack.items.iter().map(|i| &i.competence[..1]).collect();
+    assert_eq!(domains.len(), 6, "{domains:?}");
+    let kinds: BTreeSet<&str> = pack.items.iter().map(|i| i.kind.as_str()).collect();
+    assert_eq!(kinds.len(), ItemKind::ALL.len(), "{kinds:?}");
+    for item in &pack.items {
+        assert!(item.id.starts_with("cd-"), "{}", item.id);
+        assert!(!item.explanation.is_empty(), "{}", item.id);
+        if item.kind == ItemKind::Image {
+            assert!(
+                item.options
+                    .iter()
+                    .all(|o| matches!(o, ItemOption::Image { .. }))
+            );
+        }
+        if item.kind == ItemKind::Single {
+            assert!(matches!(item.answer, Answer::One(_)));
+        }
+    }
+    // Every image of the course is used by a lesson or an item.
+    for asset in &pack.assets {
+        let used = pack.lessons.iter().any(|l| l.html.contains(&asset.path))
+            || pack.items.iter().any(|i| {
+                i.options
+                    .iter()
+                    .any(|o| matches!(o, ItemOption::Image { path, .. } if *path == asset.path))
+            });
+        assert!(used, "unused image {}", asset.path);
+    }
+}
+
+/// While other authors are still adding courses, the whole tree may have errors, but none in
+/// the citizens' course's files.
+#[test]
+fn the_whole_tree_has_no_errors_in_the_citizens_course() {
+    if let Err(errors) = load_dir(&content_root(), "/content/assets") {
+        let ours: Vec<String> = errors
+            .iter()
+            .filter(|e| is_cong_dan_file(&e.file))
+            .map(ToString::to_string)
+            .collect();
+        assert!(ours.is_empty(), "{}", ours.join("\n"));
+    }
+}
+
+/// The floor of the curriculum: at least 200 items across all six domains, each explained.
+#[test]
+fn the_whole_tree_meets_the_curriculum_floor() {
+    let pack = load_dir(&content_root(), "/content/assets").unwrap_or_else(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{e} {:?}", e.msg.args))
+            .collect();
+        panic!("{}", lines.join("\n"))
+    });
+    assert!(pack.items.len() >= 200, "{}", pack.items.len());
+    let domains: BTreeSet<&str> = pack.items.iter().map(|i| &i.competence[..1]).collect();
+    assert_eq!(
+        domains.into_iter().collect::<Vec<_>>(),
+        vec!["1", "2", "3", "4", "5", "6"]
+    );
+    assert!(pack.items.iter().all(|i| !i.explanation.is_empty()));
+    assert_eq!(pack.courses.len(), 4);
+}
