@@ -90,23 +90,75 @@
 //!
 //! Dense, random-subset (sparse) or explicit designs, for tests and the
 //! `irt-bench` benchmark binary.
+//!
+//! # Exam engine ([`blueprint`], [`cat`], [`forms`], [`study`])
+//!
+//! The certification exam measures ability and resists leaked answer lists:
+//! every attempt gets its own adaptive test or its own fixed form.
+//!
+//! * [`Blueprint`]: items per content domain (min/max), test length bounds,
+//!   SE stopping target and [`PassRule`] (`θ̂ − z·SE ≥ cut`, `z = 0` by
+//!   default); [`Blueprint::validate`] checks it against an [`ItemBank`].
+//! * Adaptive sessions ([`cat`]): a serde [`CatState`]; [`next_item`]
+//!   (maximum information at the EAP, content balancing by share deficit,
+//!   exposure ceiling on live counts + randomesque, optional progressive
+//!   start), [`record`] (EAP update), [`finish`] ([`Outcome`]).
+//! * Fixed forms ([`forms`]): [`assemble_form`] draws one item per
+//!   information-matched stratum; [`overlap`] compares two tests.
+//! * [`study`]: simulation of measurement quality, exposure, overlap and the
+//!   leaked-answer-list attack (the `exam-bench` binary).
+//!
+//! ```
+//! use binhdan_irt::study::{simulated_bank, uniform_blueprint};
+//! use binhdan_irt::{CatState, Exposure, ExposureControl, PassRule, finish, next_item, record};
+//! use rand::{SeedableRng, rngs::StdRng};
+//!
+//! let mut rng = StdRng::seed_from_u64(7);
+//! let bank = simulated_bank(300, 6, &mut rng);
+//! let blueprint = uniform_blueprint(6, 3, 8, 18, 40, 0.3, PassRule::eap(0.0));
+//! blueprint.validate(&bank)?;
+//! let mut exposure = Exposure::new(bank.len(), ExposureControl::default());
+//!
+//! exposure.begin_session();
+//! let mut state = CatState::new(&blueprint); // persisted between requests
+//! while let Some(item) = next_item(&state, &bank, &blueprint, &exposure, &mut rng)? {
+//!     exposure.administered(item);
+//!     let correct = bank.params()[item].b < 0.4; // the candidate's answer
+//!     record(&mut state, &bank, &blueprint, item, correct)?;
+//! }
+//! let outcome = finish(&state, &blueprint);
+//! assert!(outcome.stop.is_some() && outcome.items.len() >= 18);
+//! # Ok::<(), binhdan_irt::ExamError>(())
+//! ```
 
+pub mod blueprint;
 mod calibrate;
+pub mod cat;
 mod eap;
 mod error;
+pub mod forms;
 mod model;
 mod quadrature;
 pub mod simulate;
+pub mod study;
 
+pub use blueprint::{BankItem, Blueprint, DomainQuota, ExamError, ItemBank, ItemId, PassRule};
 pub use calibrate::{
     Calibration, CalibrationConfig, ItemPrior, ItemReport, Response, StartValues, calibrate,
 };
+pub use cat::{
+    CatState, Exposure, ExposureControl, Outcome, StopReason, finish, next_item, record,
+    stop_reason,
+};
 pub use eap::{Ability, eap, eap_with};
 pub use error::IrtError;
+pub use forms::{FormSpec, Overlap, assemble_form, domain_allocation, overlap, score_form};
 pub use model::{
     ItemParams, Model, item_information, logistic, most_informative_item, prob, test_information,
 };
 pub use quadrature::{MAX_NODES, Quadrature};
 
+#[cfg(test)]
+mod exam_tests;
 #[cfg(test)]
 mod tests;
