@@ -112,6 +112,8 @@ pub trait UnitStore: Send + Sync {
     /// Returns how many were added.
     async fn load_admin_units(&self, units: &[AdminUnit], now: Timestamp) -> Result<u64>;
     async fn unit(&self, code: &UnitCode) -> Result<Option<Unit>>;
+    /// The units with these codes (unknown codes are skipped), in code order.
+    async fn units_by_codes(&self, codes: &[UnitCode]) -> Result<Vec<Unit>>;
     /// The unit and its ancestors, from the province down.
     async fn lineage(&self, code: &UnitCode) -> Result<Vec<Unit>>;
     /// Direct children, by code; the provinces when `parent` is `None`.

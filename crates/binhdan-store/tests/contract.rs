@@ -84,6 +84,10 @@ async fn villages_get_codes_paths_and_lineage() {
         let more = store.create_villages(&[village(commune.as_str(), "Bản Lè")], WriteMode::Commit, NOW).await.unwrap();
         assert_eq!(more[0].code.as_str(), format!("{commune}003"));
 
+        let some = store.units_by_codes(&[code("38"), more[0].code.clone(), code("99")]).await.unwrap();
+        assert_eq!(some.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["38", more[0].code.as_str()]);
+        assert!(store.units_by_codes(&[]).await.unwrap().is_empty());
+
         let lineage = store.lineage(&more[0].code).await.unwrap();
         let codes: Vec<_> = lineage.iter().map(|u| u.code.as_str()).collect();
         assert_eq!(codes, ["38", commune.as_str(), more[0].code.as_str()]);

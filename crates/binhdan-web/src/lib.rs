@@ -1,1 +1,64 @@
-//! binhdan-web (being built).
+//! The HTTP face of Bình Dân: server-rendered HTML pages for people, the JSON API under
+//! `/api/v1` for programs (described by the OpenAPI document at `/api/v1/openapi.json`), and
+//! the operations endpoints (`/healthz`, `/readyz`, `/metrics`).
+//!
+//! This is the only crate that knows HTTP and HTML. Handlers parse input into domain types,
+//! call the store or a use case of `binhdan-app`, and turn the result into a view model or a
+//! JSON body. Errors become a [`problem::Problem`], rendered once, in the reader's language, by
+//! the `problem::localize` middleware.
+
+use std::sync::Arc;
+
+use binhdan_core::Timestamp;
+use binhdan_store::Store;
+
+pub mod api;
+mod assets;
+pub mod auth;
+pub mod config;
+mod lang;
+mod middleware;
+pub mod observe;
+mod pages;
+pub mod problem;
+mod routes;
+
+pub use config::WebConfig;
+pub use lang::ReqLang;
+pub use routes::{openapi, router};
+
+/// The clock the server reads. Tests use a fixed one.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+/// The system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    // The one place the server reads the wall clock (see clippy.toml).
+    #[allow(clippy::disallowed_methods)]
+    fn now(&self) -> Timestamp {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        Timestamp(ms)
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<WebConfig>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: observe::Metrics,
+}
+
+impl AppState {
+    #[must_use]
+    pub fn new(store: Arc<dyn Store>, config: WebConfig, clock: Arc<dyn Clock>) -> Self {
+        Self { store, config: Arc::new(config), clock, metrics: observe::Metrics::global() }
+    }
+}

@@ -180,6 +180,21 @@ impl UnitStore for Backend {
         fetch_unit(&self.read, code.as_str()).await
     }
 
+    async fn units_by_codes(&self, codes: &[UnitCode]) -> Result<Vec<Unit>> {
+        let mut out = Vec::with_capacity(codes.len());
+        for chunk in codes.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<Db>::new(select_units!("WHERE code IN ("));
+            let mut list = q.separated(", ");
+            for c in chunk {
+                list.push_bind(c.as_str().to_owned());
+            }
+            q.push(") ORDER BY code");
+            let rows: Vec<crate::rows::UnitRow> = q.build_query_as().fetch_all(&self.read).await?;
+            out.extend(into_units(rows));
+        }
+        Ok(out)
+    }
+
     async fn lineage(&self, code: &UnitCode) -> Result<Vec<Unit>> {
         let Some(path) = self.path_of(code).await? else { return Ok(Vec::new()) };
         // The ancestors' paths are the prefixes of this one; at most three levels.

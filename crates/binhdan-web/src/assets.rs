@@ -1,0 +1,38 @@
+//! Static assets, embedded in the binary and served with a long cache lifetime: their URLs
+//! carry a hash of their content, so a new version is a new URL.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+pub const CSS: &str = include_str!("../static/app.css");
+
+/// A short content hash for cache-busting URLs (FNV-1a, hex).
+const fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    h
+}
+
+pub const CSS_HASH: u64 = fnv(CSS.as_bytes());
+
+/// The stylesheet's URL, with its hash.
+#[must_use]
+pub fn css_url() -> String {
+    format!("/static/app.{CSS_HASH:016x}.css")
+}
+
+pub fn css_response(requested: &str) -> Response {
+    if requested != css_url() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let mut r = CSS.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    r
+}

@@ -1,0 +1,47 @@
+//! HTTP configuration.
+
+use binhdan_core::Secret;
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// The URL people reach the server at (`https://…` behind TLS turns on HSTS and Secure
+    /// cookies). `None` in development.
+    pub public_url: Option<String>,
+    /// The province this server serves: its home page and default scope (GSO code).
+    pub province: String,
+    /// Longest time a request may take, in seconds.
+    pub request_timeout_secs: u64,
+    /// Largest request body, in bytes (imports have their own, larger limit).
+    pub body_limit_bytes: usize,
+    /// Largest import file, in bytes.
+    pub import_limit_bytes: usize,
+    /// Bearer token of the operator API (imports and edits by programs). The write API is
+    /// closed when it is not set. Staff accounts with scoped roles come with sign-in.
+    pub operator_token: Option<Secret<String>>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".to_owned(),
+            public_url: None,
+            province: "38".to_owned(),
+            request_timeout_secs: 30,
+            body_limit_bytes: 256 * 1024,
+            import_limit_bytes: 16 * 1024 * 1024,
+            operator_token: None,
+        }
+    }
+}
+
+impl WebConfig {
+    /// Whether people reach the server over TLS.
+    #[must_use]
+    pub fn behind_tls(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+}

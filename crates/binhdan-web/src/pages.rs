@@ -1,0 +1,290 @@
+//! Server-rendered pages for people: the province's home page, a page per unit, and unit
+//! search. Plain HTML and one small stylesheet; no JavaScript needed.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use binhdan_core::kpi::{Group, Kpi};
+use binhdan_core::unit::{Unit, UnitCode, UnitError, UnitLevel};
+use binhdan_core::Msg;
+use binhdan_i18n::Lang;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::lang::ReqLang;
+use crate::problem::{Problem, ProblemBody, Query};
+
+/// What every page's frame needs.
+pub struct Layout {
+    pub lang: Lang,
+    pub title: String,
+    pub css: String,
+    pub other_lang_href: &'static str,
+    pub other_lang_tag: &'static str,
+}
+
+impl Layout {
+    fn new(lang: Lang, title: String) -> Self {
+        let (other_lang_href, other_lang_tag) = match lang {
+            Lang::Vi => ("?lang=en", "en"),
+            Lang::En => ("?lang=vi", "vi"),
+        };
+        Self { lang, title, css: crate::assets::css_url(), other_lang_href, other_lang_tag }
+    }
+}
+
+pub struct Link {
+    pub code: String,
+    pub name: String,
+}
+
+impl From<&Unit> for Link {
+    fn from(u: &Unit) -> Self {
+        Self { code: u.code.to_string(), name: u.name.clone() }
+    }
+}
+
+pub struct TargetView {
+    pub code: &'static str,
+    pub description: String,
+    pub deadline: String,
+}
+
+pub struct CountView {
+    pub label: String,
+    pub count: String,
+}
+
+/// A count as people write it: `3.700.000` in Vietnamese, `3,700,000` in English.
+#[must_use]
+pub fn format_count(lang: Lang, n: u64) -> String {
+    let sep = match lang {
+        Lang::Vi => '.',
+        Lang::En => ',',
+    };
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn population_view(lang: Lang, figures: &[(Group, u64)]) -> Vec<CountView> {
+    Group::ALL
+        .iter()
+        .filter_map(|g| figures.iter().find(|(fg, _)| fg == g))
+        .map(|(g, n)| CountView { label: lang.tr(&g.label()), count: format_count(lang, *n) })
+        .collect()
+}
+
+fn targets_view(lang: Lang) -> Vec<TargetView> {
+    let (y, m, d) = Kpi::DEADLINE;
+    let date = match lang {
+        Lang::Vi => format!("{d:02}/{m:02}/{y}"),
+        Lang::En => format!("{y}-{m:02}-{d:02}"),
+    };
+    Kpi::ALL
+        .iter()
+        .map(|k| TargetView {
+            code: k.as_str(),
+            description: lang.tr(&k.description()),
+            deadline: lang.tr(&Msg::new("home-target-by").arg("deadline", &date)),
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    l: Layout,
+    title: String,
+    targets: Vec<TargetView>,
+    population: Vec<CountView>,
+    communes_heading: String,
+    villages_line: String,
+    communes: Vec<Link>,
+}
+
+/// The province's home page: the campaign, its five targets and its communes.
+#[utoipa::path(get, path = "/", tag = "pages", responses((status = 200, description = "The province's home page (HTML)", content_type = "text/html")))]
+pub async fn home(State(state): State<AppState>, ReqLang(lang): ReqLang) -> Result<Response, Problem> {
+    let code = UnitCode::parse(&state.config.province).map_err(|e| Problem::internal(&e))?;
+    let Some(province) = state.store.unit(&code).await? else {
+        return Err(Problem::not_found(UnitError::UnknownUnit { code: code.to_string() }));
+    };
+    let communes = state.store.children(Some(&code)).await?;
+    let counts = state.store.subtree_counts(&code).await?;
+    let population = state.store.population_under(&code).await?;
+    let page = HomePage {
+        title: lang.tr(&Msg::new("home-title").arg("province", &province.name)),
+        l: Layout::new(lang, province.name.clone()),
+        targets: targets_view(lang),
+        population: population_view(lang, &population),
+        communes_heading: lang.tr(&Msg::new("home-units").arg("count", communes.len())),
+        villages_line: lang.tr(&Msg::new("home-villages").arg("count", format_count(lang, counts.villages))),
+        communes: communes.iter().map(Link::from).collect(),
+    };
+    Ok(page.into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    l: Layout,
+    title: String,
+    kind: String,
+    code: String,
+    crumbs: Vec<Link>,
+    population: Vec<CountView>,
+    has_children_level: bool,
+    children_heading: String,
+    children: Vec<Link>,
+}
+
+/// A unit's page: where it sits, its population, its communes or villages.
+#[utoipa::path(get, path = "/don-vi/{code}", tag = "pages",
+    params(("code" = String, Path, description = "Unit code (2, 5 or 8 digits)")),
+    responses((status = 200, description = "The unit's page (HTML)", content_type = "text/html"), (status = 404, description = "No such unit")))]
+pub async fn unit(State(state): State<AppState>, ReqLang(lang): ReqLang, Path(code): Path<String>) -> Result<Response, Problem> {
+    let code = UnitCode::parse(&code).map_err(Problem::not_found)?;
+    let lineage = state.store.lineage(&code).await?;
+    let Some(unit) = lineage.last() else {
+        return Err(Problem::not_found(UnitError::UnknownUnit { code: code.to_string() }));
+    };
+    let children = state.store.children(Some(&code)).await?;
+    let population = state.store.population_under(&code).await?;
+    let heading_key = match unit.level {
+        UnitLevel::Province => "unit-communes",
+        _ => "unit-villages",
+    };
+    let page = UnitPage {
+        l: Layout::new(lang, unit.name.clone()),
+        title: unit.name.clone(),
+        kind: unit.division_type.clone(),
+        code: unit.code.to_string(),
+        crumbs: lineage[..lineage.len() - 1].iter().map(Link::from).collect(),
+        population: population_view(lang, &population),
+        has_children_level: unit.level.child().is_some(),
+        children_heading: lang.tr(&Msg::new(heading_key).arg("count", children.len())),
+        children: children.iter().map(Link::from).collect(),
+    };
+    Ok(page.into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct SearchParams {
+    /// Name or part of a name; case and diacritics do not matter.
+    #[serde(default)]
+    q: String,
+}
+
+pub struct ResultView {
+    pub code: String,
+    pub name: String,
+    pub context: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "search.html")]
+struct SearchPage {
+    l: Layout,
+    q: String,
+    results_heading: String,
+    results: Vec<ResultView>,
+}
+
+/// Finds units by name and says where each one is ("Xã Các Sơn — Thanh Hóa").
+pub async fn with_context(state: &AppState, units: Vec<Unit>) -> Result<Vec<ResultView>, Problem> {
+    let mut ancestor_codes: Vec<UnitCode> = units
+        .iter()
+        .flat_map(|u| {
+            let own = u.code.as_str().to_owned();
+            binhdan_core::unit::UnitPath::from_stored(u.path.clone())
+                .codes()
+                .filter(|c| *c != own)
+                .map(|c| UnitCode::from_stored(c.to_owned()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    ancestor_codes.sort();
+    ancestor_codes.dedup();
+    let names: HashMap<String, String> =
+        state.store.units_by_codes(&ancestor_codes).await?.into_iter().map(|u| (u.code.to_string(), u.name)).collect();
+    Ok(units
+        .into_iter()
+        .map(|u| {
+            let mut context: Vec<String> = binhdan_core::unit::UnitPath::from_stored(u.path.clone())
+                .codes()
+                .filter_map(|c| names.get(c).cloned())
+                .collect();
+            context.reverse();
+            let context = context.join(", ");
+            ResultView { code: u.code.to_string(), name: u.name, context }
+        })
+        .collect())
+}
+
+/// Unit search, as a page.
+#[utoipa::path(get, path = "/tim-kiem", tag = "pages", params(SearchParams),
+    responses((status = 200, description = "Search form and results (HTML)", content_type = "text/html")))]
+pub async fn search(State(state): State<AppState>, ReqLang(lang): ReqLang, Query(params): Query<SearchParams>) -> Result<Response, Problem> {
+    let q = binhdan_core::text::clean(&params.q).chars().take(100).collect::<String>();
+    let results = if q.is_empty() {
+        Vec::new()
+    } else {
+        let units = state.store.search_units(&binhdan_store::UnitQuery { text: q.clone(), limit: 30, ..Default::default() }).await?;
+        with_context(&state, units).await?
+    };
+    let page = SearchPage {
+        l: Layout::new(lang, lang.text("nav-search")),
+        results_heading: lang.tr(&Msg::new("search-results").arg("q", &q)),
+        q,
+        results,
+    };
+    Ok(page.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    l: Layout,
+    message: &'a str,
+    rows: Vec<String>,
+}
+
+/// The HTML page of a problem (see `problem::localize`).
+#[must_use]
+pub fn error_page(lang: Lang, body: &ProblemBody) -> String {
+    let page = ErrorPage {
+        l: Layout::new(lang, lang.text("error-title")),
+        message: &body.error.message,
+        rows: body
+            .error
+            .rows
+            .iter()
+            .map(|r| lang.tr(&Msg::new("import-row-error").arg("row", r.row).arg("column", &r.column).arg("message", &r.message)))
+            .collect(),
+    };
+    page.render().unwrap_or_else(|_| body.error.message.clone())
+}
+
+/// The stylesheet.
+#[utoipa::path(get, path = "/static/{file}", tag = "pages",
+    params(("file" = String, Path, description = "Asset name with its content hash")),
+    responses((status = 200, description = "The stylesheet", content_type = "text/css"), (status = 404, description = "Unknown asset")))]
+pub async fn asset(Path(file): Path<String>) -> Response {
+    crate::assets::css_response(&format!("/static/{file}"))
+}
+
+/// A page for an unknown address.
+pub async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, Msg::new("error-not-found"))
+}

@@ -1,0 +1,199 @@
+//! Errors as the reader sees them. Every refusal is a [`Problem`]: a status, a message key
+//! with its arguments and, for files, the rows and columns at fault. Handlers and extractors
+//! return it; the [`localize`] middleware renders it once, in the reader's language, as JSON
+//! under `/api/` and as an HTML page elsewhere. Bare error statuses from the framework (no
+//! route, wrong method, timeout, body too large, refused cross-site request) get the same
+//! treatment, so nothing reaches a person as an English one-liner.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use binhdan_core::import::RowError;
+use binhdan_core::{Localized, Msg};
+use binhdan_i18n::Lang;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::lang::ReqLang;
+
+#[derive(Clone, Debug)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub msg: Msg,
+    pub rows: Vec<RowError>,
+}
+
+impl Problem {
+    #[must_use]
+    pub fn new(status: StatusCode, msg: Msg) -> Self {
+        Self { status, msg, rows: Vec::new() }
+    }
+
+    #[must_use]
+    pub fn not_found(msg: impl Localized) -> Self {
+        Self::new(StatusCode::NOT_FOUND, msg.msg())
+    }
+
+    #[must_use]
+    pub fn bad_request(msg: impl Localized) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, msg.msg())
+    }
+
+    /// A file whose rows are at fault: 422 with every row error.
+    #[must_use]
+    pub fn rows(msg: Msg, rows: Vec<RowError>) -> Self {
+        Self { status: StatusCode::UNPROCESSABLE_ENTITY, msg, rows }
+    }
+
+    /// An unexpected failure: logged here, once, with its cause; the reader gets a generic
+    /// message.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "request failed");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, Msg::new("error-internal"))
+    }
+
+    fn body(&self, lang: Lang) -> ProblemBody {
+        ProblemBody {
+            error: ProblemDetail {
+                code: self.msg.key.to_owned(),
+                message: lang.tr(&self.msg),
+                rows: self
+                    .rows
+                    .iter()
+                    .map(|r| RowProblem { row: r.row, column: r.column.clone(), message: lang.tr(&r.msg) })
+                    .collect(),
+            },
+        }
+    }
+}
+
+impl From<binhdan_store::StoreError> for Problem {
+    fn from(e: binhdan_store::StoreError) -> Self {
+        Self::internal(&e)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// The JSON body of an error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemBody {
+    pub error: ProblemDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemDetail {
+    /// A stable, machine-readable code (the message key), e.g. `unit-unknown`.
+    pub code: String,
+    /// The message in the reader's language (`Accept-Language`; Vietnamese by default).
+    pub message: String,
+    /// For files: every row at fault, with its column.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<RowProblem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowProblem {
+    /// The row as a spreadsheet numbers it (the header is row 1).
+    pub row: usize,
+    /// The column's header as written in the file.
+    pub column: String,
+    pub message: String,
+}
+
+/// The message for a bare error status from the framework.
+fn bare_status_msg(response: &Response) -> Option<Msg> {
+    if response.extensions().get::<tower_http::csrf::ProtectionError>().is_some() {
+        return Some(Msg::new("error-cross-site"));
+    }
+    let key = match response.status() {
+        StatusCode::NOT_FOUND => "error-not-found",
+        StatusCode::METHOD_NOT_ALLOWED => "error-method",
+        StatusCode::REQUEST_TIMEOUT => "error-timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "error-too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "error-media-type",
+        StatusCode::INTERNAL_SERVER_ERROR => "error-internal",
+        _ => return None,
+    };
+    Some(Msg::new(key))
+}
+
+/// Renders problems in the reader's language.
+pub async fn localize(request: Request, next: Next) -> Response {
+    let lang = ReqLang::of(request.headers(), request.uri().query());
+    let api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let problem = match response.extensions_mut().remove::<Problem>() {
+        Some(p) => p,
+        None => match bare_status_msg(&response) {
+            Some(msg) if response.status().is_client_error() || response.status().is_server_error() => {
+                Problem::new(response.status(), msg)
+            }
+            _ => return response,
+        },
+    };
+    let body = problem.body(lang);
+    let mut out = if api {
+        (problem.status, axum::Json(body)).into_response()
+    } else {
+        (problem.status, Html(crate::pages::error_page(lang, &body))).into_response()
+    };
+    if let Ok(v) = lang.tag().parse() {
+        out.headers_mut().insert(header::CONTENT_LANGUAGE, v);
+    }
+    out
+}
+
+/// `axum::Json` whose refusals are problems.
+pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::JsonRejection;
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, Msg::new("error-media-type")))
+            }
+            Err(JsonRejection::JsonDataError(e)) => Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Msg::new("error-json-data").arg("detail", e.body_text()),
+            )),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, Msg::new("error-too-large")))
+            }
+            Err(e) => Err(Problem::new(StatusCode::BAD_REQUEST, Msg::new("error-json-syntax").arg("detail", e.body_text()))),
+        }
+    }
+}
+
+/// `axum::extract::Query` whose refusals are problems.
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Self(v))
+            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, Msg::new("error-query").arg("detail", e.body_text())))
+    }
+}

@@ -1,0 +1,84 @@
+//! The router: every route, its middleware, and the OpenAPI document built from the same list.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::api::{ops, units};
+use crate::{AppState, middleware, observe, pages, problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Bình Dân API", description = "Bình dân học vụ số: units, people, learning, certificates, campaign progress."),
+    modifiers(&SecuritySchemes),
+    tags((name = "units", description = "Administrative units: provinces, communes, villages"),
+         (name = "pages", description = "Server-rendered pages for people (HTML)"),
+         (name = "ops", description = "Health, readiness, metrics, this document"))
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "operator",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("The operator token of the server's configuration")).build()),
+        );
+    }
+}
+
+/// Every route, documented.
+fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(pages::home))
+        .routes(routes!(pages::unit))
+        .routes(routes!(pages::search))
+        .routes(routes!(pages::asset))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .routes(routes!(ops::openapi_json))
+        .routes(routes!(units::search))
+        .routes(routes!(units::get))
+        .routes(routes!(units::children))
+        .routes(routes!(units::descendants))
+        .routes(routes!(units::create_village))
+        .merge(OpenApiRouter::new().routes(routes!(units::import)).layer(DefaultBodyLimit::max(import_limit)))
+}
+
+/// The OpenAPI document of every route.
+#[must_use]
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented(0).split_for_parts().1
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let config = state.config.clone();
+    let (routes, _) = documented(config.import_limit_bytes).split_for_parts();
+    routes
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(observe::track))
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .layer(CsrfLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(config.request_timeout_secs)))
+        .layer(axum::middleware::from_fn(problem::localize))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http().make_span_with(observe::request_span))
+        .layer(CatchPanicLayer::new())
+        .with_state(state)
+}

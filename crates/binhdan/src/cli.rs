@@ -1,0 +1,236 @@
+//! The command line: `serve`, `migrate`, `demo`, `import`, `config`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use binhdan_app::demo::{self, DemoError, DemoOptions};
+use binhdan_app::{ImportFailure, ImportOptions, bootstrap};
+use binhdan_core::unit::UnitCode;
+use binhdan_i18n::Lang;
+use binhdan_web::{AppState, Clock, SystemClock};
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Config, LogFormat};
+
+#[derive(Parser)]
+#[command(name = "binhdan", version, about = "Bình Dân — nền tảng Bình dân học vụ số / the Bình dân học vụ số platform")]
+struct Cli {
+    /// Configuration file (TOML). Default: $BINHDAN_CONFIG, or ./binhdan.toml if it exists.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Language of messages on the terminal: vi or en.
+    #[arg(long, global = true, default_value = "vi")]
+    lang: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        /// Fill an empty database with a small demo province first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and load the official map, then exit.
+    Migrate,
+    /// Build a synthetic province (villages and population) for demos and benchmarks.
+    Demo {
+        /// Province code (GSO), default Thanh Hóa.
+        #[arg(long, default_value = "38")]
+        province: String,
+        /// Inhabitants of the synthetic province (Thanh Hóa: 3,700,000).
+        #[arg(long, default_value_t = binhdan_core::demo::THANH_HOA_PEOPLE)]
+        people: u64,
+        /// Seed of the random generator (the same seed gives the same province).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Import data from a file.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Print the effective configuration (secrets hidden).
+    Config,
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// Villages (thôn, bản, tổ dân phố) from a CSV: commune code, name, optional type.
+    Villages {
+        file: PathBuf,
+        /// Check the file and report, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// The size of the demo that `serve --demo` builds: quick to make, enough to look alive.
+const SERVE_DEMO_PEOPLE: u64 = 200_000;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = Lang::parse(&cli.lang).unwrap_or_default();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("binhdan: configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("binhdan: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, &config, lang)) {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "binhdan failed");
+            eprintln!("binhdan: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match config.log.format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+        LogFormat::Pretty => builder.compact().init(),
+    }
+}
+
+async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<ExitCode> {
+    let clock = SystemClock;
+    match command {
+        Command::Config => {
+            println!("{config:#?}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let mut store_config = config.store();
+            store_config.migrate_on_start = true;
+            let store = binhdan_store::connect(&store_config).await.context("opening the database")?;
+            let added = bootstrap::load_map(store.as_ref(), clock.now()).await?;
+            println!("{}", lang.tr(&binhdan_core::Msg::new("cli-migrated").arg("units", added)));
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { province, people, seed } => {
+            let store = binhdan_store::connect(&config.store()).await.context("opening the database")?;
+            let province = UnitCode::parse(&province).map_err(|e| anyhow::anyhow!(lang.tr(&binhdan_core::Localized::msg(&e))))?;
+            let options = DemoOptions { province, people, seed };
+            let result = demo::build(store.as_ref(), &options, clock.now()).await;
+            store.close().await;
+            match result {
+                Ok(s) => {
+                    println!(
+                        "{}",
+                        lang.tr(
+                            &binhdan_core::Msg::new("cli-demo-built")
+                                .arg("communes", s.communes)
+                                .arg("villages", s.villages)
+                                .arg("adults", s.adults)
+                        )
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(DemoError::Refused(msg)) => {
+                    eprintln!("{}", lang.tr(&msg));
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Import { what: ImportWhat::Villages { file, dry_run } } => {
+            let store = binhdan_store::connect(&config.store()).await.context("opening the database")?;
+            bootstrap::load_map(store.as_ref(), clock.now()).await?;
+            let reader = std::fs::File::open(&file).with_context(|| format!("{}", file.display()))?;
+            let result = binhdan_app::import_villages(store.as_ref(), reader, ImportOptions { dry_run }, clock.now()).await;
+            store.close().await;
+            match result {
+                Ok(report) => {
+                    println!("{}", lang.tr(&binhdan_core::Msg::new("import-done").arg("count", report.count)));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(ImportFailure::Rows(rows)) => {
+                    let name = file.display();
+                    for r in &rows {
+                        let text = lang.tr(&r.msg);
+                        if r.column.is_empty() {
+                            eprintln!("{name}:{}: {text}", r.row);
+                        } else {
+                            eprintln!("{name}:{}: [{}] {text}", r.row, r.column);
+                        }
+                    }
+                    eprintln!("{}", lang.tr(&binhdan_core::Msg::new("import-failed").arg("count", rows.len())));
+                    Ok(ExitCode::from(2))
+                }
+                Err(ImportFailure::Store(e)) => Err(e.into()),
+            }
+        }
+        Command::Serve { demo: with_demo } => serve(config, with_demo).await,
+    }
+}
+
+async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = binhdan_store::connect(&config.store()).await.context("opening the database")?;
+    bootstrap::load_map(store.as_ref(), clock.now()).await?;
+    let web = config.web();
+    if with_demo {
+        let province = UnitCode::parse(&web.province).context("the configured province code")?;
+        if demo::has_villages(store.as_ref(), &province).await? {
+            tracing::info!("the province already has villages; no demo built");
+        } else {
+            let options = DemoOptions { province, people: SERVE_DEMO_PEOPLE, ..DemoOptions::default() };
+            let s = demo::build(store.as_ref(), &options, clock.now()).await?;
+            tracing::info!(demo.villages = s.villages, demo.adults = s.adults, "built the demo province");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&web.listen).await.with_context(|| format!("listening on {}", web.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(store = store.dialect().as_str(), "Bình Dân is listening on http://{address}");
+    let state = AppState::new(store.clone(), web, clock);
+    axum::serve(listener, binhdan_web::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("shutting down: closing the database");
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM or Ctrl-C: the server stops accepting, finishes requests in flight, and
+/// closes the database.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("signal received, shutting down gracefully");
+}

@@ -1,0 +1,181 @@
+//! Configuration: defaults, then an optional TOML file (`--config`, `BINHDAN_CONFIG`, or
+//! `./binhdan.toml` if present), then `BINHDAN_*` environment variables (nested keys with `__`:
+//! `BINHDAN_HTTP__PUBLIC_URL`). With nothing set it works: SQLite at `./data/binhdan.db`,
+//! listening on 127.0.0.1:8080.
+
+use std::path::{Path, PathBuf};
+
+use binhdan_core::Secret;
+use binhdan_store::StoreConfig;
+use binhdan_web::WebConfig;
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://./data/binhdan.db` or `postgres://user@host/db` (`BINHDAN_DATABASE_URL`).
+    pub database_url: Secret<String>,
+    /// Address to listen on (`BINHDAN_LISTEN`).
+    pub listen: String,
+    /// The province this server serves, by GSO code (`BINHDAN_PROVINCE`).
+    pub province: String,
+    pub log: LogConfig,
+    pub store: StoreTuning,
+    pub http: HttpConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `pretty` (development) or `json` (production).
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info,sqlx=warn`; `RUST_LOG` wins when set.
+    pub filter: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreTuning {
+    pub max_connections: u32,
+    pub migrate_on_start: bool,
+    /// PostgreSQL only: the schema to use.
+    pub schema: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    pub public_url: Option<String>,
+    pub request_timeout_secs: Option<u64>,
+    pub body_limit_bytes: Option<usize>,
+    pub import_limit_bytes: Option<usize>,
+    /// Bearer token for the operator API (`BINHDAN_HTTP__OPERATOR_TOKEN`).
+    pub operator_token: Option<Secret<String>>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let store = StoreConfig::default();
+        let web = WebConfig::default();
+        Self {
+            database_url: store.url,
+            listen: web.listen,
+            province: web.province,
+            log: LogConfig::default(),
+            store: StoreTuning { max_connections: store.max_connections, migrate_on_start: store.migrate_on_start, schema: None },
+            http: HttpConfig::default(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: LogFormat::Pretty, filter: "info,sqlx=warn,tower_http=warn".to_owned() }
+    }
+}
+
+impl Default for StoreTuning {
+    fn default() -> Self {
+        let d = StoreConfig::default();
+        Self { max_connections: d.max_connections, migrate_on_start: d.migrate_on_start, schema: None }
+    }
+}
+
+/// Environment variables that belong to tools around the server, not to its configuration.
+const NOT_CONFIG: [&str; 3] = ["config", "test_postgres_url", "bench_postgres_url"];
+
+impl Config {
+    /// Reads the configuration. `file` is the explicit `--config`; without it `BINHDAN_CONFIG`
+    /// or `./binhdan.toml` is used if present.
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let file: Option<PathBuf> = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("BINHDAN_CONFIG").map(PathBuf::from))
+            .or_else(|| Some(PathBuf::from("binhdan.toml")).filter(|p| p.exists()));
+        let mut figment = Figment::new();
+        if let Some(f) = file {
+            figment = figment.merge(Toml::file_exact(f));
+        }
+        figment
+            .merge(Env::prefixed("BINHDAN_").split("__").ignore(&NOT_CONFIG))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    #[must_use]
+    pub fn store(&self) -> StoreConfig {
+        StoreConfig {
+            url: self.database_url.clone(),
+            max_connections: self.store.max_connections,
+            migrate_on_start: self.store.migrate_on_start,
+            schema: self.store.schema.clone(),
+        }
+    }
+
+    #[must_use]
+    pub fn web(&self) -> WebConfig {
+        let d = WebConfig::default();
+        WebConfig {
+            listen: self.listen.clone(),
+            public_url: self.http.public_url.clone(),
+            province: self.province.clone(),
+            request_timeout_secs: self.http.request_timeout_secs.unwrap_or(d.request_timeout_secs),
+            body_limit_bytes: self.http.body_limit_bytes.unwrap_or(d.body_limit_bytes),
+            import_limit_bytes: self.http.import_limit_bytes.unwrap_or(d.import_limit_bytes),
+            operator_token: self.http.operator_token.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_set_means_sqlite_in_data_on_loopback() {
+        figment::Jail::expect_with(|_jail| {
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.database_url.expose(), "sqlite://./data/binhdan.db");
+            assert_eq!(c.listen, "127.0.0.1:8080");
+            assert_eq!(c.province, "38");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_then_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("b.toml", "listen = \"0.0.0.0:9000\"\n[http]\npublic_url = \"https://binhdan.example\"\n")?;
+            jail.set_env("BINHDAN_DATABASE_URL", "postgres://u:hunter2@db/binhdan");
+            jail.set_env("BINHDAN_HTTP__OPERATOR_TOKEN", "s3cret-token");
+            jail.set_env("BINHDAN_TEST_POSTGRES_URL", "postgres://ignored");
+            let c = Config::load(Some(Path::new("b.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen, "0.0.0.0:9000");
+            assert!(c.web().behind_tls());
+            assert_eq!(c.database_url.expose(), "postgres://u:hunter2@db/binhdan");
+            let shown = format!("{c:?}");
+            assert!(!shown.contains("hunter2") && !shown.contains("s3cret-token"), "{shown}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_typo_in_the_file_is_an_error() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("b.toml", "lisen = \"0.0.0.0:9000\"\n")?;
+            let e = Config::load(Some(Path::new("b.toml"))).unwrap_err();
+            assert!(e.to_string().contains("lisen"), "{e}");
+            Ok(())
+        });
+    }
+}
