@@ -20,19 +20,89 @@ pub const THANH_HOA_PEOPLE: u64 = 3_700_000;
 /// Shares of a province's population in each group, in per mille: adults 18+, students from
 /// primary school up, public servants, enterprise and cooperative workers. (Groups overlap:
 /// public servants and most workers are adults too.)
-pub const GROUP_SHARES_PER_MILLE: [(Group, u64); 4] =
-    [(Group::Adult, 720), (Group::Student, 190), (Group::PublicServant, 25), (Group::Worker, 85)];
+pub const GROUP_SHARES_PER_MILLE: [(Group, u64); 4] = [
+    (Group::Adult, 720),
+    (Group::Student, 190),
+    (Group::PublicServant, 25),
+    (Group::Worker, 85),
+];
 
 const PLACE_WORDS: [&str; 48] = [
-    "Đông", "Tây", "Nam", "Bắc", "Trung", "Thượng", "Hạ", "Yên", "Phú", "Xuân", "Hòa", "An", "Thịnh", "Lộc",
-    "Phúc", "Thành", "Quang", "Minh", "Tân", "Vĩnh", "Cẩm", "Hưng", "Long", "Thái", "Sơn", "Thủy", "Đồng",
-    "Lâm", "Kim", "Ngọc", "Mỹ", "Hợp", "Bình", "Khánh", "Đức", "Tiến", "Quý", "Lương", "Cao", "Văn", "Hồng",
-    "Thắng", "Lợi", "Nghĩa", "Trường", "Định", "Thanh", "Hải",
+    "Đông",
+    "Tây",
+    "Nam",
+    "Bắc",
+    "Trung",
+    "Thượng",
+    "Hạ",
+    "Yên",
+    "Phú",
+    "Xuân",
+    "Hòa",
+    "An",
+    "Thịnh",
+    "Lộc",
+    "Phúc",
+    "Thành",
+    "Quang",
+    "Minh",
+    "Tân",
+    "Vĩnh",
+    "Cẩm",
+    "Hưng",
+    "Long",
+    "Thái",
+    "Sơn",
+    "Thủy",
+    "Đồng",
+    "Lâm",
+    "Kim",
+    "Ngọc",
+    "Mỹ",
+    "Hợp",
+    "Bình",
+    "Khánh",
+    "Đức",
+    "Tiến",
+    "Quý",
+    "Lương",
+    "Cao",
+    "Văn",
+    "Hồng",
+    "Thắng",
+    "Lợi",
+    "Nghĩa",
+    "Trường",
+    "Định",
+    "Thanh",
+    "Hải",
 ];
 
 const MOUNTAIN_WORDS: [&str; 24] = [
-    "Lè", "Hạ", "Pù Nhi", "Na Mèo", "Sa Ná", "Chiềng", "Khằm", "Pọng", "Tà Cóm", "Xía Nọi", "Mường", "Poọng",
-    "Bào", "Ché", "Lát", "Hin", "Phé", "Cang", "Nàng", "Muống", "Kha", "Son", "Bá", "Lụng",
+    "Lè",
+    "Hạ",
+    "Pù Nhi",
+    "Na Mèo",
+    "Sa Ná",
+    "Chiềng",
+    "Khằm",
+    "Pọng",
+    "Tà Cóm",
+    "Xía Nọi",
+    "Mường",
+    "Poọng",
+    "Bào",
+    "Ché",
+    "Lát",
+    "Hin",
+    "Phé",
+    "Cang",
+    "Nàng",
+    "Muống",
+    "Kha",
+    "Son",
+    "Bá",
+    "Lụng",
 ];
 
 /// A village of the demo.
@@ -62,9 +132,16 @@ pub struct DemoPlan {
 /// Plans a province of about `people` inhabitants over the given communes. Villages per
 /// commune vary around 27 (Thanh Hóa: about 4,500 over 166); wards get residential groups,
 /// about a quarter of rural communes are upland with bản.
-pub fn plan(communes: &[&AdminUnit], people: u64, rng: &mut impl Rng) -> Result<DemoPlan, UnitError> {
+pub fn plan(
+    communes: &[&AdminUnit],
+    people: u64,
+    rng: &mut impl Rng,
+) -> Result<DemoPlan, UnitError> {
     let mut out = DemoPlan::default();
-    let communes: Vec<_> = communes.iter().filter(|c| c.level == UnitLevel::Commune).collect();
+    let communes: Vec<_> = communes
+        .iter()
+        .filter(|c| c.level == UnitLevel::Commune)
+        .collect();
     // Weights: wards are denser than rural communes.
     let weights: Vec<u64> = communes
         .iter()
@@ -82,8 +159,14 @@ pub fn plan(communes: &[&AdminUnit], people: u64, rng: &mut impl Rng) -> Result<
         let mut village_weights = Vec::new();
         for n in 1..=n_villages {
             let code = commune.code.village(n)?;
-            let (division_type, name) = village_name(commune.division_type, upland, n, &mut names, rng);
-            out.villages.push(DemoVillage { code, commune: commune.code.clone(), name, division_type });
+            let (division_type, name) =
+                village_name(commune.division_type, upland, n, &mut names, rng);
+            out.villages.push(DemoVillage {
+                code,
+                commune: commune.code.clone(),
+                name,
+                division_type,
+            });
             village_weights.push(rng.random_range(50..150u64));
         }
         village_people.extend(apportion(commune_people, &village_weights));
@@ -93,7 +176,11 @@ pub fn plan(communes: &[&AdminUnit], people: u64, rng: &mut impl Rng) -> Result<
     for (group, per_mille) in GROUP_SHARES_PER_MILLE {
         let counts = apportion(people * per_mille / 1000, &village_people);
         for (v, count) in out.villages.iter().zip(counts) {
-            out.population.push(PopulationFigure { unit: v.code.clone(), group, count });
+            out.population.push(PopulationFigure {
+                unit: v.code.clone(),
+                group,
+                count,
+            });
         }
     }
     Ok(out)
@@ -113,7 +200,11 @@ pub fn apportion(total: u64, weights: &[u64]) -> Vec<u64> {
         .enumerate()
         .map(|(i, w)| {
             let exact = total * u128::from(*w);
-            (u64::try_from(exact / sum).unwrap_or(u64::MAX), exact % sum, i)
+            (
+                u64::try_from(exact / sum).unwrap_or(u64::MAX),
+                exact % sum,
+                i,
+            )
         })
         .collect();
     let given: u128 = parts.iter().map(|p| u128::from(p.0)).sum();
@@ -140,15 +231,26 @@ fn village_name(
     if commune_type == DivisionType::Phuong {
         return (DivisionType::ToDanPho, format!("Tổ dân phố {n}"));
     }
-    let kind = if upland { DivisionType::Ban } else { DivisionType::Thon };
+    let kind = if upland {
+        DivisionType::Ban
+    } else {
+        DivisionType::Thon
+    };
     let prefix = if upland { "Bản" } else { "Thôn" };
     for _ in 0..20 {
         let name = if upland {
-            format!("{prefix} {}", MOUNTAIN_WORDS.choose(rng).copied().unwrap_or("Mới"))
+            format!(
+                "{prefix} {}",
+                MOUNTAIN_WORDS.choose(rng).copied().unwrap_or("Mới")
+            )
         } else {
             let a = PLACE_WORDS.choose(rng).copied().unwrap_or("Tân");
             let b = PLACE_WORDS.choose(rng).copied().unwrap_or("Lập");
-            if a == b { format!("{prefix} {a}") } else { format!("{prefix} {a} {b}") }
+            if a == b {
+                format!("{prefix} {a}")
+            } else {
+                format!("{prefix} {a} {b}")
+            }
         };
         if taken.insert(text::identity_key(&name)) {
             return (kind, name);
@@ -170,15 +272,31 @@ mod tests {
     #[test]
     fn thanh_hoa_at_full_size_is_plausible() {
         let units = admin_units().unwrap();
-        let communes: Vec<_> = units.iter().filter(|u| u.parent_code.as_ref().is_some_and(|p| p.as_str() == "38")).collect();
+        let communes: Vec<_> = units
+            .iter()
+            .filter(|u| u.parent_code.as_ref().is_some_and(|p| p.as_str() == "38"))
+            .collect();
         let plan = plan(&communes, THANH_HOA_PEOPLE, &mut StdRng::seed_from_u64(7)).unwrap();
-        assert!((3_000..6_000).contains(&plan.villages.len()), "{}", plan.villages.len());
-        let adults: u64 = plan.population.iter().filter(|p| p.group == Group::Adult).map(|p| p.count).sum();
+        assert!(
+            (3_000..6_000).contains(&plan.villages.len()),
+            "{}",
+            plan.villages.len()
+        );
+        let adults: u64 = plan
+            .population
+            .iter()
+            .filter(|p| p.group == Group::Adult)
+            .map(|p| p.count)
+            .sum();
         assert_eq!(adults, THANH_HOA_PEOPLE * 720 / 1000);
         // Names are unique within a commune, and codes are unique.
         let mut seen = HashSet::new();
         for v in &plan.villages {
-            assert!(seen.insert((v.commune.clone(), text::identity_key(&v.name))), "{}", v.name);
+            assert!(
+                seen.insert((v.commune.clone(), text::identity_key(&v.name))),
+                "{}",
+                v.name
+            );
             assert!(v.code.as_str().starts_with(v.commune.as_str()));
         }
     }
@@ -195,7 +313,10 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_province() {
         let units = admin_units().unwrap();
-        let communes: Vec<_> = units.iter().filter(|u| u.parent_code.as_ref().is_some_and(|p| p.as_str() == "01")).collect();
+        let communes: Vec<_> = units
+            .iter()
+            .filter(|u| u.parent_code.as_ref().is_some_and(|p| p.as_str() == "01"))
+            .collect();
         let a = plan(&communes, 50_000, &mut StdRng::seed_from_u64(1)).unwrap();
         let b = plan(&communes, 50_000, &mut StdRng::seed_from_u64(1)).unwrap();
         assert_eq!(a.villages, b.villages);

@@ -40,14 +40,23 @@ impl Columns {
     /// Matches the header row against the fields. A missing required field is a [`RowError`]
     /// on row 1; so is a column that two fields both claim (a header written twice).
     pub fn resolve(fields: &[Field], headers: &[String]) -> Result<Self, Vec<RowError>> {
-        let keys: Vec<String> = headers.iter().map(|h| header_key(h.trim_start_matches('\u{feff}'))).collect();
+        let keys: Vec<String> = headers
+            .iter()
+            .map(|h| header_key(h.trim_start_matches('\u{feff}')))
+            .collect();
         let mut errors = Vec::new();
         let mut positions = Vec::with_capacity(fields.len());
         for field in fields {
             let matches: Vec<usize> = keys
                 .iter()
                 .enumerate()
-                .filter(|(_, k)| field.aliases.iter().chain(&[field.name]).any(|a| header_key(a) == **k))
+                .filter(|(_, k)| {
+                    field
+                        .aliases
+                        .iter()
+                        .chain(&[field.name])
+                        .any(|a| header_key(a) == **k)
+                })
                 .map(|(i, _)| i)
                 .collect();
             match matches.as_slice() {
@@ -69,7 +78,14 @@ impl Columns {
                 }
             }
         }
-        if errors.is_empty() { Ok(Self { positions, headers: headers.to_vec() }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Self {
+                positions,
+                headers: headers.to_vec(),
+            })
+        } else {
+            Err(errors)
+        }
     }
 
     /// The trimmed cell of field number `field` (its index in the slice given to `resolve`),
@@ -88,16 +104,32 @@ impl Columns {
             .copied()
             .flatten()
             .and_then(|p| self.headers.get(p).cloned())
-            .unwrap_or_else(|| fields.get(field).map_or_else(String::new, |f| f.name.to_owned()))
+            .unwrap_or_else(|| {
+                fields
+                    .get(field)
+                    .map_or_else(String::new, |f| f.name.to_owned())
+            })
     }
 }
 
 /// The columns of a village file: the commune's code, the village's name and, optionally, its
 /// type (guessed from the name when absent: `Bản Lè` is a bản; otherwise a thôn).
 pub const VILLAGE_FIELDS: [Field; 3] = [
-    Field { name: "commune_code", aliases: &["mã xã", "ma_xa", "mã đơn vị", "commune"], required: true },
-    Field { name: "name", aliases: &["tên", "tên thôn", "ten_thon", "tên thôn bản", "village"], required: true },
-    Field { name: "division_type", aliases: &["loại", "loai", "cấp", "type"], required: false },
+    Field {
+        name: "commune_code",
+        aliases: &["mã xã", "ma_xa", "mã đơn vị", "commune"],
+        required: true,
+    },
+    Field {
+        name: "name",
+        aliases: &["tên", "tên thôn", "ten_thon", "tên thôn bản", "village"],
+        required: true,
+    },
+    Field {
+        name: "division_type",
+        aliases: &["loại", "loai", "cấp", "type"],
+        required: false,
+    },
 ];
 
 /// A village row that passed its checks.
@@ -110,10 +142,20 @@ pub struct VillageRow {
 }
 
 /// Checks one village row; `row_no` is the spreadsheet row number.
-pub fn parse_village_row(columns: &Columns, row_no: usize, cells: &[String]) -> Result<VillageRow, Vec<RowError>> {
+pub fn parse_village_row(
+    columns: &Columns,
+    row_no: usize,
+    cells: &[String],
+) -> Result<VillageRow, Vec<RowError>> {
     let fields = &VILLAGE_FIELDS;
     let mut errors = Vec::new();
-    let mut fail = |field: usize, msg: Msg| errors.push(RowError { row: row_no, column: columns.header(field, fields), msg });
+    let mut fail = |field: usize, msg: Msg| {
+        errors.push(RowError {
+            row: row_no,
+            column: columns.header(field, fields),
+            msg,
+        })
+    };
 
     let commune = match columns.cell(cells, 0) {
         None => {
@@ -139,18 +181,29 @@ pub fn parse_village_row(columns: &Columns, row_no: usize, cells: &[String]) -> 
         Some(t) => match DivisionType::parse(t) {
             Some(d) if d.level() == UnitLevel::Village => Some(d),
             _ => {
-                fail(2, UnitError::UnknownDivisionType { value: t.chars().take(40).collect() }.msg());
+                fail(
+                    2,
+                    UnitError::UnknownDivisionType {
+                        value: t.chars().take(40).collect(),
+                    }
+                    .msg(),
+                );
                 None
             }
         },
         None => Some(
-            name.as_ref().and_then(|n| DivisionType::from_village_name(n.as_str())).unwrap_or(DivisionType::Thon),
+            name.as_ref()
+                .and_then(|n| DivisionType::from_village_name(n.as_str()))
+                .unwrap_or(DivisionType::Thon),
         ),
     };
     match (commune, name, division_type) {
-        (Some(commune), Some(name), Some(division_type)) if errors.is_empty() => {
-            Ok(VillageRow { row: row_no, commune, name, division_type })
-        }
+        (Some(commune), Some(name), Some(division_type)) if errors.is_empty() => Ok(VillageRow {
+            row: row_no,
+            commune,
+            name,
+            division_type,
+        }),
         _ => Err(errors),
     }
 }
@@ -167,7 +220,9 @@ pub fn duplicate_villages(rows: &[VillageRow], columns: &Columns) -> Vec<RowErro
             errors.push(RowError {
                 row: r.row,
                 column: columns.header(1, &VILLAGE_FIELDS),
-                msg: Msg::new("import-village-repeated").arg("name", r.name.as_str()).arg("first_row", first),
+                msg: Msg::new("import-village-repeated")
+                    .arg("name", r.name.as_str())
+                    .arg("first_row", first),
             });
         } else {
             seen.insert(key, r.row);
@@ -186,7 +241,11 @@ mod tests {
 
     #[test]
     fn headers_match_with_or_without_diacritics() {
-        for h in [&["Mã xã", "Tên thôn", "Loại"][..], &["ma_xa", "TEN", "loai"], &["\u{feff}commune_code", "name"]] {
+        for h in [
+            &["Mã xã", "Tên thôn", "Loại"][..],
+            &["ma_xa", "TEN", "loai"],
+            &["\u{feff}commune_code", "name"],
+        ] {
             let cols = Columns::resolve(&VILLAGE_FIELDS, &strings(h)).unwrap();
             let row = parse_village_row(&cols, 2, &strings(&["16591", "Bản Lè", "bản"])).unwrap();
             assert_eq!(row.name.as_str(), "Bản Lè");
@@ -197,7 +256,10 @@ mod tests {
     fn a_missing_column_is_reported_on_row_one() {
         let errs = Columns::resolve(&VILLAGE_FIELDS, &strings(&["Tên thôn"])).unwrap_err();
         assert_eq!(errs.len(), 1);
-        assert_eq!((errs[0].row, errs[0].column.as_str(), errs[0].msg.key), (1, "commune_code", "import-column-missing"));
+        assert_eq!(
+            (errs[0].row, errs[0].column.as_str(), errs[0].msg.key),
+            (1, "commune_code", "import-column-missing")
+        );
     }
 
     #[test]
@@ -212,7 +274,10 @@ mod tests {
     fn type_is_guessed_from_the_name_and_zeros_restored() {
         let cols = Columns::resolve(&VILLAGE_FIELDS, &strings(&["Mã xã", "Tên"])).unwrap();
         let r = parse_village_row(&cols, 2, &strings(&["4", "Tổ dân phố 3"])).unwrap();
-        assert_eq!((r.commune.as_str(), r.division_type), ("00004", DivisionType::ToDanPho));
+        assert_eq!(
+            (r.commune.as_str(), r.division_type),
+            ("00004", DivisionType::ToDanPho)
+        );
         let r = parse_village_row(&cols, 3, &strings(&["16591", "Yên Thái"])).unwrap();
         assert_eq!(r.division_type, DivisionType::Thon);
     }
@@ -220,11 +285,16 @@ mod tests {
     #[test]
     fn repeated_villages_point_to_the_first_row() {
         let cols = Columns::resolve(&VILLAGE_FIELDS, &strings(&["Mã xã", "Tên"])).unwrap();
-        let rows: Vec<_> = [("16591", "Thôn Hoà"), ("16591", "thôn hòa"), ("16636", "Thôn Hoà"), ("16591", "Thôn Hoa")]
-            .iter()
-            .enumerate()
-            .map(|(i, (c, n))| parse_village_row(&cols, i + 2, &strings(&[c, n])).unwrap())
-            .collect();
+        let rows: Vec<_> = [
+            ("16591", "Thôn Hoà"),
+            ("16591", "thôn hòa"),
+            ("16636", "Thôn Hoà"),
+            ("16591", "Thôn Hoa"),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (c, n))| parse_village_row(&cols, i + 2, &strings(&[c, n])).unwrap())
+        .collect();
         let errs = duplicate_villages(&rows, &cols);
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].row, 3);

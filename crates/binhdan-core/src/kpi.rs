@@ -20,7 +20,12 @@ pub enum Group {
 }
 
 impl Group {
-    pub const ALL: [Self; 4] = [Self::PublicServant, Self::Student, Self::Adult, Self::Worker];
+    pub const ALL: [Self; 4] = [
+        Self::PublicServant,
+        Self::Student,
+        Self::Adult,
+        Self::Worker,
+    ];
 
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -141,8 +146,20 @@ mod tests {
 
     #[test]
     fn the_plan_has_its_2026_defaults() {
-        let targets: Vec<_> = Kpi::ALL.iter().map(|k| (k.as_str(), k.default_target_percent())).collect();
-        assert_eq!(targets, [("K1", 100), ("K2", 100), ("K3", 100), ("K4", 80), ("K5", 100)]);
+        let targets: Vec<_> = Kpi::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.default_target_percent()))
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                ("K1", 100),
+                ("K2", 100),
+                ("K3", 100),
+                ("K4", 80),
+                ("K5", 100)
+            ]
+        );
         assert_eq!(Kpi::K4.metric(), Metric::Certified);
         assert_eq!(Kpi::K4.group(), Group::Adult);
         for g in Group::ALL {

@@ -16,7 +16,10 @@ pub struct Msg {
 impl Msg {
     #[must_use]
     pub fn new(key: &'static str) -> Self {
-        Self { key, args: Vec::new() }
+        Self {
+            key,
+            args: Vec::new(),
+        }
     }
 
     /// Adds a named argument.

@@ -42,20 +42,33 @@ pub fn admin_units() -> Result<Vec<AdminUnit>, ReferenceError> {
     let mut units = Vec::with_capacity(3400);
     for (i, row) in reader.deserialize::<AdminRow>().enumerate() {
         let row_no = i + 2;
-        let err = |reason: String| ReferenceError { row: row_no, reason };
+        let err = |reason: String| ReferenceError {
+            row: row_no,
+            reason,
+        };
         let row = row.map_err(|e| err(e.to_string()))?;
-        let level = UnitLevel::parse(&row.level).ok_or_else(|| err(format!("level {:?}", row.level)))?;
-        let division_type =
-            DivisionType::parse(&row.division_type).ok_or_else(|| err(format!("division_type {:?}", row.division_type)))?;
+        let level =
+            UnitLevel::parse(&row.level).ok_or_else(|| err(format!("level {:?}", row.level)))?;
+        let division_type = DivisionType::parse(&row.division_type)
+            .ok_or_else(|| err(format!("division_type {:?}", row.division_type)))?;
         let code = UnitCode::parse(&row.code).map_err(|e| err(e.to_string()))?;
         if code.level() != level || division_type.level() != level {
-            return Err(err(format!("code {code} does not fit level {}", level.as_str())));
+            return Err(err(format!(
+                "code {code} does not fit level {}",
+                level.as_str()
+            )));
         }
         let parent_code = match row.parent_code.as_str() {
             "" => None,
             p => Some(UnitCode::parse(p).map_err(|e| err(e.to_string()))?),
         };
-        units.push(AdminUnit { code, name: crate::text::clean(&row.name), division_type, level, parent_code });
+        units.push(AdminUnit {
+            code,
+            name: crate::text::clean(&row.name),
+            division_type,
+            level,
+            parent_code,
+        });
     }
     units.sort_by_key(|u| u.level);
     Ok(units)
@@ -84,8 +97,15 @@ pub fn competences() -> Result<Vec<Competence>, ReferenceError> {
         .deserialize::<CompetenceRow>()
         .enumerate()
         .map(|(i, row)| {
-            let row = row.map_err(|e| ReferenceError { row: i + 2, reason: e.to_string() })?;
-            Ok(Competence { code: row.code, domain: row.domain, name: row.competence })
+            let row = row.map_err(|e| ReferenceError {
+                row: i + 2,
+                reason: e.to_string(),
+            })?;
+            Ok(Competence {
+                code: row.code,
+                domain: row.domain,
+                name: row.competence,
+            })
         })
         .collect()
 }
@@ -97,14 +117,26 @@ mod tests {
     #[test]
     fn the_official_list_has_34_provinces_and_3321_communes() {
         let units = admin_units().unwrap();
-        let provinces = units.iter().filter(|u| u.level == UnitLevel::Province).count();
-        let communes = units.iter().filter(|u| u.level == UnitLevel::Commune).count();
+        let provinces = units
+            .iter()
+            .filter(|u| u.level == UnitLevel::Province)
+            .count();
+        let communes = units
+            .iter()
+            .filter(|u| u.level == UnitLevel::Commune)
+            .count();
         assert_eq!((provinces, communes), (34, 3321));
         let thanh_hoa = units.iter().find(|u| u.code.as_str() == "38").unwrap();
         assert_eq!(thanh_hoa.name, "Thanh Hóa");
-        let in_38 = units.iter().filter(|u| u.parent_code.as_ref().is_some_and(|p| p.as_str() == "38")).count();
+        let in_38 = units
+            .iter()
+            .filter(|u| u.parent_code.as_ref().is_some_and(|p| p.as_str() == "38"))
+            .count();
         assert_eq!(in_38, 166);
-        assert_eq!(units.iter().find(|u| u.code.as_str() == "01").unwrap().name, "Thành phố Hà Nội");
+        assert_eq!(
+            units.iter().find(|u| u.code.as_str() == "01").unwrap().name,
+            "Thành phố Hà Nội"
+        );
         // Every commune's parent is in the list.
         for u in units.iter().filter(|u| u.level == UnitLevel::Commune) {
             let parent = u.parent_code.as_ref().unwrap();

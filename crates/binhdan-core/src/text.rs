@@ -14,7 +14,11 @@ use unicode_normalization::char::is_combining_mark;
 #[must_use]
 pub fn clean(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
-    for word in input.nfc().collect::<String>().split(|c: char| c.is_whitespace() || c.is_control()) {
+    for word in input
+        .nfc()
+        .collect::<String>()
+        .split(|c: char| c.is_whitespace() || c.is_control())
+    {
         if word.is_empty() {
             continue;
         }
@@ -109,7 +113,13 @@ mod tests {
     fn search_key_folds_case_diacritics_and_decomposed_input() {
         let nfd: String = "THANH HÓA".nfd().collect();
         assert_ne!(nfd, "THANH HÓA");
-        for q in ["thanh hoa", "THANH HÓA", "Thanh Hóa", nfd.as_str(), "  thanh   hoá "] {
+        for q in [
+            "thanh hoa",
+            "THANH HÓA",
+            "Thanh Hóa",
+            nfd.as_str(),
+            "  thanh   hoá ",
+        ] {
             assert_eq!(search_key(q), "thanh hoa", "{q:?}");
         }
         assert_eq!(search_key("Đắk Lắk"), "dak lak");

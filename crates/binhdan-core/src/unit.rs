@@ -73,7 +73,9 @@ impl UnitCode {
     pub fn parse(s: &str) -> Result<Self, UnitError> {
         let s = s.trim();
         if !s.bytes().all(|b| b.is_ascii_digit()) || UnitCode::level_of_len(s.len()).is_none() {
-            return Err(UnitError::MalformedCode { code: s.chars().take(20).collect() });
+            return Err(UnitError::MalformedCode {
+                code: s.chars().take(20).collect(),
+            });
         }
         Ok(Self(s.to_owned()))
     }
@@ -84,7 +86,9 @@ impl UnitCode {
         let t = s.trim();
         let t = t.strip_suffix(".0").unwrap_or(t);
         if t.is_empty() || t.len() > level.code_len() || !t.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(UnitError::MalformedCode { code: s.trim().chars().take(20).collect() });
+            return Err(UnitError::MalformedCode {
+                code: s.trim().chars().take(20).collect(),
+            });
         }
         Ok(Self(format!("{t:0>width$}", width = level.code_len())))
     }
@@ -121,10 +125,14 @@ impl UnitCode {
     /// The code of the `n`-th village of this commune (1-based).
     pub fn village(&self, n: u32) -> Result<Self, UnitError> {
         if self.level() != UnitLevel::Commune {
-            return Err(UnitError::NotACommune { code: self.0.clone() });
+            return Err(UnitError::NotACommune {
+                code: self.0.clone(),
+            });
         }
         if n == 0 || n > 999 {
-            return Err(UnitError::TooManyVillages { commune: self.0.clone() });
+            return Err(UnitError::TooManyVillages {
+                commune: self.0.clone(),
+            });
         }
         Ok(Self(format!("{}{n:03}", self.0)))
     }
@@ -276,7 +284,9 @@ impl DivisionType {
         if key == "tdp" {
             return Some(Self::ToDanPho);
         }
-        Self::ALL.into_iter().find(|t| text::search_key(t.as_str()) == key)
+        Self::ALL
+            .into_iter()
+            .find(|t| text::search_key(t.as_str()) == key)
     }
 
     /// Guesses a village's type from the first words of its name (`Bản Lè` → bản).
@@ -309,7 +319,9 @@ impl UnitName {
             return Err(UnitError::EmptyName);
         }
         if cleaned.chars().count() > Self::MAX_CHARS {
-            return Err(UnitError::NameTooLong { max: Self::MAX_CHARS });
+            return Err(UnitError::NameTooLong {
+                max: Self::MAX_CHARS,
+            });
         }
         if !cleaned.chars().any(char::is_alphanumeric) {
             return Err(UnitError::EmptyName);
@@ -361,13 +373,17 @@ impl Localized for UnitError {
             Self::MalformedCode { code } => Msg::new("unit-code-malformed").arg("code", code),
             Self::UnknownUnit { code } => Msg::new("unit-unknown").arg("code", code),
             Self::NotACommune { code } => Msg::new("unit-not-commune").arg("code", code),
-            Self::TooManyVillages { commune } => Msg::new("unit-too-many-villages").arg("commune", commune),
+            Self::TooManyVillages { commune } => {
+                Msg::new("unit-too-many-villages").arg("commune", commune)
+            }
             Self::EmptyName => Msg::new("unit-name-empty"),
             Self::NameTooLong { max } => Msg::new("unit-name-too-long").arg("max", max),
-            Self::UnknownDivisionType { value } => Msg::new("unit-division-type-unknown").arg("value", value),
-            Self::DuplicateVillage { commune, name } => {
-                Msg::new("unit-village-duplicate").arg("commune", commune).arg("name", name)
+            Self::UnknownDivisionType { value } => {
+                Msg::new("unit-division-type-unknown").arg("value", value)
             }
+            Self::DuplicateVillage { commune, name } => Msg::new("unit-village-duplicate")
+                .arg("commune", commune)
+                .arg("name", name),
         }
     }
 }
@@ -381,7 +397,10 @@ mod tests {
         let hn = UnitCode::parse("01").unwrap();
         assert_eq!(hn.as_str(), "01");
         assert_eq!(hn.level(), UnitLevel::Province);
-        assert_eq!(UnitCode::parse("00004").unwrap().level(), UnitLevel::Commune);
+        assert_eq!(
+            UnitCode::parse("00004").unwrap().level(),
+            UnitLevel::Commune
+        );
         for bad in ["1", "abc", "0100", "", "1659100１"] {
             assert!(UnitCode::parse(bad).is_err(), "{bad}");
         }
@@ -389,8 +408,18 @@ mod tests {
 
     #[test]
     fn cells_that_lost_their_zeros_are_padded() {
-        assert_eq!(UnitCode::parse_cell("1", UnitLevel::Province).unwrap().as_str(), "01");
-        assert_eq!(UnitCode::parse_cell("4.0", UnitLevel::Commune).unwrap().as_str(), "00004");
+        assert_eq!(
+            UnitCode::parse_cell("1", UnitLevel::Province)
+                .unwrap()
+                .as_str(),
+            "01"
+        );
+        assert_eq!(
+            UnitCode::parse_cell("4.0", UnitLevel::Commune)
+                .unwrap()
+                .as_str(),
+            "00004"
+        );
         assert!(UnitCode::parse_cell("123456", UnitLevel::Commune).is_err());
         assert!(UnitCode::parse_cell("-4", UnitLevel::Commune).is_err());
     }
@@ -419,20 +448,38 @@ mod tests {
 
     #[test]
     fn division_types_parse_loosely() {
-        assert_eq!(DivisionType::parse("To dan pho"), Some(DivisionType::ToDanPho));
+        assert_eq!(
+            DivisionType::parse("To dan pho"),
+            Some(DivisionType::ToDanPho)
+        );
         assert_eq!(DivisionType::parse("THÔN"), Some(DivisionType::Thon));
         assert_eq!(DivisionType::parse("tdp"), Some(DivisionType::ToDanPho));
         assert_eq!(DivisionType::parse("huyện"), None);
-        assert_eq!(DivisionType::from_village_name("Bản Lè"), Some(DivisionType::Ban));
-        assert_eq!(DivisionType::from_village_name("Tổ dân phố 5"), Some(DivisionType::ToDanPho));
-        assert_eq!(DivisionType::from_village_name("Thôn"), Some(DivisionType::Thon));
-        assert_eq!(DivisionType::from_village_name("Làng Mới"), Some(DivisionType::Lang));
+        assert_eq!(
+            DivisionType::from_village_name("Bản Lè"),
+            Some(DivisionType::Ban)
+        );
+        assert_eq!(
+            DivisionType::from_village_name("Tổ dân phố 5"),
+            Some(DivisionType::ToDanPho)
+        );
+        assert_eq!(
+            DivisionType::from_village_name("Thôn"),
+            Some(DivisionType::Thon)
+        );
+        assert_eq!(
+            DivisionType::from_village_name("Làng Mới"),
+            Some(DivisionType::Lang)
+        );
         assert_eq!(DivisionType::from_village_name("Khu Đông"), None);
     }
 
     #[test]
     fn names_are_cleaned_and_bounded() {
-        assert_eq!(UnitName::parse("  Thôn   Đông ").unwrap().as_str(), "Thôn Đông");
+        assert_eq!(
+            UnitName::parse("  Thôn   Đông ").unwrap().as_str(),
+            "Thôn Đông"
+        );
         assert_eq!(UnitName::parse(" "), Err(UnitError::EmptyName));
         assert_eq!(UnitName::parse("--"), Err(UnitError::EmptyName));
         assert!(UnitName::parse(&"a".repeat(121)).is_err());

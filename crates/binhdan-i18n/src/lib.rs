@@ -36,11 +36,17 @@ impl Lang {
     /// prefers it to Vietnamese; Vietnamese otherwise.
     #[must_use]
     pub fn from_accept_language(header: Option<&str>) -> Self {
-        let Some(header) = header else { return Self::Vi };
+        let Some(header) = header else {
+            return Self::Vi;
+        };
         let mut best: Option<(Self, f32)> = None;
         for part in header.split(',') {
             let mut pieces = part.trim().split(';');
-            let tag = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let tag = pieces
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
             let q = pieces
                 .find_map(|p| p.trim().strip_prefix("q="))
                 .and_then(|q| q.parse::<f32>().ok())
@@ -89,8 +95,11 @@ impl Lang {
     /// test keeps that from shipping).
     #[must_use]
     pub fn tr(self, msg: &Msg) -> String {
-        let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
-            msg.args.iter().map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.as_str()))).collect();
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = msg
+            .args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.as_str())))
+            .collect();
         LOCALES
             .try_lookup_complete(self.id(), msg.key, (!args.is_empty()).then_some(&args))
             .unwrap_or_else(|| msg.key.to_owned())

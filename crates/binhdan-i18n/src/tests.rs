@@ -9,7 +9,10 @@ fn accept_language_picks_english_only_when_preferred() {
     assert_eq!(Lang::from_accept_language(None), Lang::Vi);
     assert_eq!(Lang::from_accept_language(Some("en")), Lang::En);
     assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
-    assert_eq!(Lang::from_accept_language(Some("vi-VN,vi;q=0.9,en;q=0.8")), Lang::Vi);
+    assert_eq!(
+        Lang::from_accept_language(Some("vi-VN,vi;q=0.9,en;q=0.8")),
+        Lang::Vi
+    );
     assert_eq!(Lang::from_accept_language(Some("fr, en;q=0.5")), Lang::En);
     assert_eq!(Lang::from_accept_language(Some("fr")), Lang::Vi);
     assert_eq!(Lang::from_accept_language(Some(";;,q=")), Lang::Vi);
@@ -24,7 +27,9 @@ fn messages_render_with_arguments_in_both_languages() {
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() && !p.ends_with("target") {
@@ -37,7 +42,9 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// The keys each `.ftl` file of a language defines, as `file:key`.
 fn defined_keys(lang: &str) -> std::collections::BTreeSet<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(lang);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("locales")
+        .join(lang);
     let mut keys = std::collections::BTreeSet::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let src = std::fs::read_to_string(e.path()).unwrap();
@@ -53,7 +60,9 @@ fn defined_keys(lang: &str) -> std::collections::BTreeSet<String> {
 }
 
 fn bare(keys: &std::collections::BTreeSet<String>) -> std::collections::BTreeSet<&str> {
-    keys.iter().filter_map(|k| k.split_once(':').map(|(_, k)| k)).collect()
+    keys.iter()
+        .filter_map(|k| k.split_once(':').map(|(_, k)| k))
+        .collect()
 }
 
 /// Every key the code names — `Msg::new("…")`, `.text("…")`, `t("…")` in templates — exists
@@ -68,13 +77,19 @@ fn every_key_used_in_code_exists_in_both_languages() {
     let mut missing = Vec::new();
     let mut seen = 0;
     for f in &files {
-        let Ok(src) = std::fs::read_to_string(f) else { continue };
+        let Ok(src) = std::fs::read_to_string(f) else {
+            continue;
+        };
         for pat in ["Msg::new(\"", ".text(\"", "t(\""] {
             for (i, _) in src.match_indices(pat) {
                 let rest = &src[i + pat.len()..];
                 let Some(end) = rest.find('"') else { continue };
                 let key = &rest[..end];
-                if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+                if key.is_empty()
+                    || !key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                {
                     continue;
                 }
                 seen += 1;
@@ -86,8 +101,15 @@ fn every_key_used_in_code_exists_in_both_languages() {
             }
         }
     }
-    assert!(seen > 10, "the scan found too few keys; is the pattern still right?");
-    assert!(missing.is_empty(), "keys missing from the .ftl files:\n{}", missing.join("\n"));
+    assert!(
+        seen > 10,
+        "the scan found too few keys; is the pattern still right?"
+    );
+    assert!(
+        missing.is_empty(),
+        "keys missing from the .ftl files:\n{}",
+        missing.join("\n")
+    );
 }
 
 /// Both languages define the same keys, in the same files.
@@ -96,5 +118,8 @@ fn both_languages_define_the_same_keys() {
     let (vi, en) = (defined_keys("vi"), defined_keys("en"));
     let only_vi: Vec<_> = vi.difference(&en).collect();
     let only_en: Vec<_> = en.difference(&vi).collect();
-    assert!(only_vi.is_empty() && only_en.is_empty(), "only in vi: {only_vi:?}\nonly in en: {only_en:?}");
+    assert!(
+        only_vi.is_empty() && only_en.is_empty(),
+        "only in vi: {only_vi:?}\nonly in en: {only_en:?}"
+    );
 }
