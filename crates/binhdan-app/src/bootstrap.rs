@@ -18,7 +18,10 @@ pub async fn load_map(store: &dyn Store, now: Timestamp) -> Result<u64, Bootstra
     let units = reference::admin_units()?;
     let added = store.load_admin_units(&units, now).await?;
     if added > 0 {
-        tracing::info!(units.added = added, "loaded the official map of provinces and communes");
+        tracing::info!(
+            units.added = added,
+            "loaded the official map of provinces and communes"
+        );
     }
     Ok(added)
 }

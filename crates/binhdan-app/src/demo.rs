@@ -57,37 +57,79 @@ pub async fn has_villages(store: &dyn Store, province: &UnitCode) -> Result<bool
 
 /// Builds the demo province. Refuses a province that already has villages, so a demo never
 /// mixes with real data.
-pub async fn build(store: &dyn Store, options: &DemoOptions, now: Timestamp) -> Result<DemoSummary, DemoError> {
+pub async fn build(
+    store: &dyn Store,
+    options: &DemoOptions,
+    now: Timestamp,
+) -> Result<DemoSummary, DemoError> {
     bootstrap::load_map(store, now).await?;
     let Some(province) = store.unit(&options.province).await? else {
-        return Err(DemoError::Refused(Msg::new("unit-unknown").arg("code", &options.province)));
+        return Err(DemoError::Refused(
+            Msg::new("unit-unknown").arg("code", &options.province),
+        ));
     };
     if province.level != UnitLevel::Province {
-        return Err(DemoError::Refused(Msg::new("demo-not-a-province").arg("code", &options.province)));
+        return Err(DemoError::Refused(
+            Msg::new("demo-not-a-province").arg("code", &options.province),
+        ));
     }
     if has_villages(store, &options.province).await? {
-        return Err(DemoError::Refused(Msg::new("demo-province-not-empty").arg("name", &province.name)));
+        return Err(DemoError::Refused(
+            Msg::new("demo-province-not-empty").arg("name", &province.name),
+        ));
     }
     let units = reference::admin_units().map_err(BootstrapError::from)?;
-    let communes: Vec<_> =
-        units.iter().filter(|u| u.parent_code.as_ref() == Some(&options.province)).collect();
-    let plan: DemoPlan = demo::plan(&communes, options.people, &mut StdRng::seed_from_u64(options.seed))
-        .map_err(|e| DemoError::Refused(binhdan_core::Localized::msg(&e)))?;
+    let communes: Vec<_> = units
+        .iter()
+        .filter(|u| u.parent_code.as_ref() == Some(&options.province))
+        .collect();
+    let plan: DemoPlan = demo::plan(
+        &communes,
+        options.people,
+        &mut StdRng::seed_from_u64(options.seed),
+    )
+    .map_err(|e| DemoError::Refused(binhdan_core::Localized::msg(&e)))?;
     let mut villages = Vec::with_capacity(plan.villages.len());
     for v in &plan.villages {
-        let name = UnitName::parse(&v.name).map_err(|e| DemoError::Refused(binhdan_core::Localized::msg(&e)))?;
-        villages.push(NewVillage { commune: v.commune.clone(), name, division_type: v.division_type });
+        let name = UnitName::parse(&v.name)
+            .map_err(|e| DemoError::Refused(binhdan_core::Localized::msg(&e)))?;
+        villages.push(NewVillage {
+            commune: v.commune.clone(),
+            name,
+            division_type: v.division_type,
+        });
     }
-    let created = store.create_villages(&villages, WriteMode::Commit, now).await?;
+    let created = store
+        .create_villages(&villages, WriteMode::Commit, now)
+        .await?;
     // The store numbers villages as the plan does; map the plan's codes to the stored ones
     // (they are the same in an empty province) rather than rely on it.
-    let stored: HashMap<&UnitCode, &UnitCode> = plan.villages.iter().map(|v| &v.code).zip(created.iter().map(|u| &u.code)).collect();
+    let stored: HashMap<&UnitCode, &UnitCode> = plan
+        .villages
+        .iter()
+        .map(|v| &v.code)
+        .zip(created.iter().map(|u| &u.code))
+        .collect();
     let figures: Vec<_> = plan
         .population
         .iter()
-        .filter_map(|f| Some(demo::PopulationFigure { unit: (*stored.get(&f.unit)?).clone(), group: f.group, count: f.count }))
+        .filter_map(|f| {
+            Some(demo::PopulationFigure {
+                unit: (*stored.get(&f.unit)?).clone(),
+                group: f.group,
+                count: f.count,
+            })
+        })
         .collect();
     store.set_population(&figures, "demo", now).await?;
-    let adults = figures.iter().filter(|f| f.group == Group::Adult).map(|f| f.count).sum();
-    Ok(DemoSummary { communes: communes.len(), villages: created.len(), adults })
+    let adults = figures
+        .iter()
+        .filter(|f| f.group == Group::Adult)
+        .map(|f| f.count)
+        .sum();
+    Ok(DemoSummary {
+        communes: communes.len(),
+        villages: created.len(),
+        adults,
+    })
 }

@@ -3,8 +3,8 @@
 use binhdan_core::Timestamp;
 use binhdan_store::testing::TestDb;
 
-use crate::villages::*;
 use crate::bootstrap::load_map;
+use crate::villages::*;
 
 const NOW: Timestamp = Timestamp(1_764_000_000_000);
 
@@ -14,7 +14,10 @@ async fn import(db: &TestDb, csv: &[u8], dry_run: bool) -> Result<ImportReport, 
 
 fn rows(e: ImportFailure) -> Vec<(usize, String, &'static str)> {
     match e {
-        ImportFailure::Rows(r) => r.into_iter().map(|e| (e.row, e.column, e.msg.key)).collect(),
+        ImportFailure::Rows(r) => r
+            .into_iter()
+            .map(|e| (e.row, e.column, e.msg.key))
+            .collect(),
         ImportFailure::Store(e) => panic!("store error {e}"),
     }
 }
@@ -26,7 +29,9 @@ async fn a_real_officials_file_imports() {
     // BOM, semicolons, Vietnamese headers, a commune code that lost its zeros, NFD text,
     // a blank line at the end.
     let nfd = "Tho\u{302}n Ye\u{302}n Tha\u{301}i";
-    let csv = format!("\u{feff}Mã xã;Tên thôn;Loại\n16591;{nfd};thôn\n16591;Bản Lè;\n4;Tổ dân phố 1;tdp\n;;\n");
+    let csv = format!(
+        "\u{feff}Mã xã;Tên thôn;Loại\n16591;{nfd};thôn\n16591;Bản Lè;\n4;Tổ dân phố 1;tdp\n;;\n"
+    );
     let report = import(&db, csv.as_bytes(), false).await.unwrap();
     assert_eq!(report.count, 3);
     assert_eq!(report.created[0].name, "Thôn Yên Thái", "stored NFC");
@@ -39,7 +44,9 @@ async fn a_real_officials_file_imports() {
 async fn every_error_is_reported_and_nothing_is_written() {
     let db = TestDb::sqlite().await;
     load_map(db.store.as_ref(), NOW).await.unwrap();
-    import(&db, "ma_xa,ten\n16591,Thôn Cũ\n".as_bytes(), false).await.unwrap();
+    import(&db, "ma_xa,ten\n16591,Thôn Cũ\n".as_bytes(), false)
+        .await
+        .unwrap();
     let csv = "ma_xa,ten,loai\n16591,Thôn Mới,\n99999,Thôn Lạ,\n16591,thôn cũ,\n16591,,\n16591,Thôn Mới,\n16591,Thôn X,huyện\n";
     let errors = rows(import(&db, csv.as_bytes(), false).await.unwrap_err());
     // The file's own errors come first (rows 5, 6, 7); the store is not asked while any remain.
@@ -53,9 +60,19 @@ async fn every_error_is_reported_and_nothing_is_written() {
     );
     let fixed = "ma_xa,ten\n16591,Thôn Mới\n99999,Thôn Lạ\n16591,thôn cũ\n";
     let errors = rows(import(&db, fixed.as_bytes(), false).await.unwrap_err());
-    assert_eq!(errors, [(3, "commune_code".to_owned(), "unit-unknown"), (4, "name".to_owned(), "unit-village-duplicate")]);
+    assert_eq!(
+        errors,
+        [
+            (3, "commune_code".to_owned(), "unit-unknown"),
+            (4, "name".to_owned(), "unit-village-duplicate")
+        ]
+    );
     let commune = binhdan_core::unit::UnitCode::parse("16591").unwrap();
-    assert_eq!(db.store.subtree_counts(&commune).await.unwrap().villages, 1, "only the first import's village");
+    assert_eq!(
+        db.store.subtree_counts(&commune).await.unwrap().villages,
+        1,
+        "only the first import's village"
+    );
     db.cleanup().await;
 }
 
@@ -64,8 +81,15 @@ async fn bad_files_get_row_level_answers() {
     let db = TestDb::sqlite().await;
     load_map(db.store.as_ref(), NOW).await.unwrap();
     let missing = rows(import(&db, b"ten\nThon A\n", false).await.unwrap_err());
-    assert_eq!(missing, [(1, "commune_code".to_owned(), "import-column-missing")]);
-    let latin1 = rows(import(&db, b"ma_xa,ten\n16591,Th\xf4n A\n", false).await.unwrap_err());
+    assert_eq!(
+        missing,
+        [(1, "commune_code".to_owned(), "import-column-missing")]
+    );
+    let latin1 = rows(
+        import(&db, b"ma_xa,ten\n16591,Th\xf4n A\n", false)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(latin1, [(2, String::new(), "import-not-utf8")]);
     let empty = rows(import(&db, b"", false).await.unwrap_err());
     assert_eq!(empty, [(1, String::new(), "import-empty-file")]);
@@ -76,11 +100,21 @@ async fn bad_files_get_row_level_answers() {
 async fn a_dry_run_checks_everything_and_writes_nothing() {
     let db = TestDb::sqlite().await;
     load_map(db.store.as_ref(), NOW).await.unwrap();
-    let report = import(&db, "ma_xa,ten\n16591,Thôn A\n16591,Thôn B\n".as_bytes(), true).await.unwrap();
+    let report = import(
+        &db,
+        "ma_xa,ten\n16591,Thôn A\n16591,Thôn B\n".as_bytes(),
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.count, 2);
     let commune = binhdan_core::unit::UnitCode::parse("16591").unwrap();
     assert_eq!(db.store.subtree_counts(&commune).await.unwrap().villages, 0);
-    let errors = rows(import(&db, "ma_xa,ten\n99999,Thôn A\n".as_bytes(), true).await.unwrap_err());
+    let errors = rows(
+        import(&db, "ma_xa,ten\n99999,Thôn A\n".as_bytes(), true)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(errors, [(2, "commune_code".to_owned(), "unit-unknown")]);
     db.cleanup().await;
 }
@@ -88,12 +122,24 @@ async fn a_dry_run_checks_everything_and_writes_nothing() {
 #[tokio::test]
 async fn the_demo_builds_a_province_once() {
     let db = TestDb::sqlite().await;
-    let options = crate::demo::DemoOptions { people: 50_000, ..Default::default() };
-    let summary = crate::demo::build(db.store.as_ref(), &options, NOW).await.unwrap();
+    let options = crate::demo::DemoOptions {
+        people: 50_000,
+        ..Default::default()
+    };
+    let summary = crate::demo::build(db.store.as_ref(), &options, NOW)
+        .await
+        .unwrap();
     assert_eq!(summary.communes, 166);
     assert!(summary.villages > 166 * 10);
-    assert_eq!(summary.adults, 36_000, "exactly 72% of the people are adults");
-    let again = crate::demo::build(db.store.as_ref(), &options, NOW).await.unwrap_err();
-    assert!(matches!(again, crate::demo::DemoError::Refused(ref m) if m.key == "demo-province-not-empty"));
+    assert_eq!(
+        summary.adults, 36_000,
+        "exactly 72% of the people are adults"
+    );
+    let again = crate::demo::build(db.store.as_ref(), &options, NOW)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(again, crate::demo::DemoError::Refused(ref m) if m.key == "demo-province-not-empty")
+    );
     db.cleanup().await;
 }

@@ -7,7 +7,9 @@
 
 use std::io::Read;
 
-use binhdan_core::import::{Columns, RowError, VILLAGE_FIELDS, duplicate_villages, parse_village_row};
+use binhdan_core::import::{
+    Columns, RowError, VILLAGE_FIELDS, duplicate_villages, parse_village_row,
+};
 use binhdan_core::unit::{Unit, UnitError};
 use binhdan_core::{Localized, Msg, Timestamp};
 use binhdan_store::{NewVillage, Store, StoreError, WriteMode};
@@ -46,17 +48,30 @@ pub async fn import_villages(
     now: Timestamp,
 ) -> Result<ImportReport, ImportFailure> {
     let rows = read_rows(input)?;
-    let villages: Vec<NewVillage> =
-        rows.iter().map(|r| NewVillage { commune: r.commune.clone(), name: r.name.clone(), division_type: r.division_type }).collect();
+    let villages: Vec<NewVillage> = rows
+        .iter()
+        .map(|r| NewVillage {
+            commune: r.commune.clone(),
+            name: r.name.clone(),
+            division_type: r.division_type,
+        })
+        .collect();
     // In a dry run the store's own checks (unknown commune, existing name) run in a
     // transaction that is rolled back, so it reports exactly what a real import would.
-    let mode = if options.dry_run { WriteMode::DryRun } else { WriteMode::Commit };
+    let mode = if options.dry_run {
+        WriteMode::DryRun
+    } else {
+        WriteMode::Commit
+    };
     match store.create_villages(&villages, mode, now).await {
         Ok(created) => {
             if mode == WriteMode::Commit {
                 tracing::info!(villages.created = created.len(), "imported villages");
             }
-            Ok(ImportReport { count: created.len(), created })
+            Ok(ImportReport {
+                count: created.len(),
+                created,
+            })
         }
         Err(e) => Err(refusals_to_rows(e, &rows)),
     }
@@ -70,10 +85,16 @@ fn refusals_to_rows(e: StoreError, rows: &[binhdan_core::import::VillageRow]) ->
                 .map(|r| {
                     let row = rows.get(r.index).map_or(0, |v| v.row);
                     let column = match r.error {
-                        UnitError::UnknownUnit { .. } | UnitError::NotACommune { .. } => "commune_code",
+                        UnitError::UnknownUnit { .. } | UnitError::NotACommune { .. } => {
+                            "commune_code"
+                        }
                         _ => "name",
                     };
-                    RowError { row, column: column.to_owned(), msg: r.error.msg() }
+                    RowError {
+                        row,
+                        column: column.to_owned(),
+                        msg: r.error.msg(),
+                    }
                 })
                 .collect(),
         ),
@@ -82,7 +103,11 @@ fn refusals_to_rows(e: StoreError, rows: &[binhdan_core::import::VillageRow]) ->
 }
 
 fn file_error(row: usize, msg: Msg) -> ImportFailure {
-    ImportFailure::Rows(vec![RowError { row, column: String::new(), msg }])
+    ImportFailure::Rows(vec![RowError {
+        row,
+        column: String::new(),
+        msg,
+    }])
 }
 
 /// Reads and checks every row; returns the good rows or every error.
@@ -94,18 +119,36 @@ fn read_rows(mut input: impl Read) -> Result<Vec<binhdan_core::import::VillageRo
         .by_ref()
         .take(64 * 1024 * 1024)
         .read_to_end(&mut bytes)
-        .map_err(|e| file_error(0, Msg::new("import-malformed-csv").arg("row", 0).arg("detail", e)))?;
+        .map_err(|e| {
+            file_error(
+                0,
+                Msg::new("import-malformed-csv")
+                    .arg("row", 0)
+                    .arg("detail", e),
+            )
+        })?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let header_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
     let semicolons = header_line.iter().filter(|b| **b == b';').count();
     let commas = header_line.iter().filter(|b| **b == b',').count();
     let delimiter = if semicolons > commas { b';' } else { b',' };
 
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(false).from_reader(body);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(body);
     let mut records = reader.byte_records();
     let headers = match records.next() {
         None => return Err(file_error(1, Msg::new("import-empty-file"))),
-        Some(Err(e)) => return Err(file_error(1, Msg::new("import-malformed-csv").arg("row", 1).arg("detail", e))),
+        Some(Err(e)) => {
+            return Err(file_error(
+                1,
+                Msg::new("import-malformed-csv")
+                    .arg("row", 1)
+                    .arg("detail", e),
+            ));
+        }
         Some(Ok(h)) => utf8_cells(&h, 1)?,
     };
     let columns = Columns::resolve(&VILLAGE_FIELDS, &headers).map_err(ImportFailure::Rows)?;
@@ -115,12 +158,21 @@ fn read_rows(mut input: impl Read) -> Result<Vec<binhdan_core::import::VillageRo
     for (i, record) in records.enumerate() {
         let row_no = i + 2;
         if i >= MAX_ROWS {
-            return Err(file_error(row_no, Msg::new("import-too-many-rows").arg("max", MAX_ROWS)));
+            return Err(file_error(
+                row_no,
+                Msg::new("import-too-many-rows").arg("max", MAX_ROWS),
+            ));
         }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RowError { row: row_no, column: String::new(), msg: Msg::new("import-malformed-csv").arg("row", row_no).arg("detail", e) });
+                errors.push(RowError {
+                    row: row_no,
+                    column: String::new(),
+                    msg: Msg::new("import-malformed-csv")
+                        .arg("row", row_no)
+                        .arg("detail", e),
+                });
                 continue;
             }
         };

@@ -120,20 +120,35 @@ pub trait UnitStore: Send + Sync {
     async fn children(&self, parent: Option<&UnitCode>) -> Result<Vec<Unit>>;
     /// Units under `root` (not itself), optionally of one level, in code order, after the
     /// cursor `after`, at most `limit`: one range scan on the path index.
-    async fn descendants(&self, root: &UnitCode, level: Option<UnitLevel>, after: Option<&UnitCode>, limit: u32)
-    -> Result<Vec<Unit>>;
+    async fn descendants(
+        &self,
+        root: &UnitCode,
+        level: Option<UnitLevel>,
+        after: Option<&UnitCode>,
+        limit: u32,
+    ) -> Result<Vec<Unit>>;
     async fn subtree_counts(&self, root: &UnitCode) -> Result<SubtreeCounts>;
     async fn search_units(&self, query: &UnitQuery) -> Result<Vec<Unit>>;
     /// Creates villages, all or nothing: if any is refused (unknown commune, a name the
     /// commune already has), nothing is written and every refusal is returned.
-    async fn create_villages(&self, villages: &[NewVillage], mode: WriteMode, now: Timestamp) -> Result<Vec<Unit>>;
+    async fn create_villages(
+        &self,
+        villages: &[NewVillage],
+        mode: WriteMode,
+        now: Timestamp,
+    ) -> Result<Vec<Unit>>;
 }
 
 /// Official population figures (the denominators of the KPIs).
 #[async_trait]
 pub trait PopulationStore: Send + Sync {
     /// Sets figures, replacing earlier ones for the same unit and group, in one transaction.
-    async fn set_population(&self, figures: &[PopulationFigure], source: &str, now: Timestamp) -> Result<u64>;
+    async fn set_population(
+        &self,
+        figures: &[PopulationFigure],
+        source: &str,
+        now: Timestamp,
+    ) -> Result<u64>;
     /// The sum of the figures in a unit's subtree, per group.
     async fn population_under(&self, root: &UnitCode) -> Result<Vec<(Group, u64)>>;
 }

@@ -23,7 +23,9 @@ type Backend = PgStore;
 fn valid_schema(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && !name.as_bytes()[0].is_ascii_digit()
 }
 
@@ -34,16 +36,32 @@ impl PgStore {
         let mut options = PgConnectOptions::from_str(config.url.expose())?;
         if let Some(schema) = &config.schema {
             if !valid_schema(schema) {
-                return Err(sqlx::Error::Configuration(format!("invalid schema name {schema:?}").into()).into());
+                return Err(sqlx::Error::Configuration(
+                    format!("invalid schema name {schema:?}").into(),
+                )
+                .into());
             }
-            let admin = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
             // The name was checked above to be a plain identifier.
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}"))).execute(&admin).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS {schema}"
+            )))
+            .execute(&admin)
+            .await?;
             admin.close().await;
             options = options.options([("search_path", schema.as_str())]);
         }
-        let pool = PgPoolOptions::new().max_connections(config.max_connections.max(2)).connect_with(options).await?;
-        let store = Self { read: pool.clone(), write: pool };
+        let pool = PgPoolOptions::new()
+            .max_connections(config.max_connections.max(2))
+            .connect_with(options)
+            .await?;
+        let store = Self {
+            read: pool.clone(),
+            write: pool,
+        };
         if config.migrate_on_start {
             store.migrate().await?;
         }
@@ -53,7 +71,11 @@ impl PgStore {
     /// Drops a schema and everything in it (for tests that made their own).
     pub async fn drop_schema(&self, schema: &str) -> Result<()> {
         if valid_schema(schema) {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&self.write).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE"
+            )))
+            .execute(&self.write)
+            .await?;
         }
         Ok(())
     }

@@ -26,25 +26,63 @@ pub struct TestDb {
 impl TestDb {
     /// A new SQLite database in a temporary directory.
     pub async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| fail(&format!("temporary directory: {e}")));
+        let dir =
+            tempfile::tempdir().unwrap_or_else(|e| fail(&format!("temporary directory: {e}")));
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let config = StoreConfig { url: Secret::new(url), ..StoreConfig::default() };
-        let store = SqliteStore::open(&config).await.unwrap_or_else(|e| fail(&format!("open SQLite: {e}")));
-        Self { store: Arc::new(store), config, name: "sqlite", _dir: Some(dir), pg: None }
+        let config = StoreConfig {
+            url: Secret::new(url),
+            ..StoreConfig::default()
+        };
+        let store = SqliteStore::open(&config)
+            .await
+            .unwrap_or_else(|e| fail(&format!("open SQLite: {e}")));
+        Self {
+            store: Arc::new(store),
+            config,
+            name: "sqlite",
+            _dir: Some(dir),
+            pg: None,
+        }
     }
 
     /// A new schema in the PostgreSQL database at `url`.
     pub async fn postgres(url: &str) -> Self {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let schema = format!("test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-        let base = StoreConfig { url: Secret::new(url.to_owned()), migrate_on_start: false, ..StoreConfig::default() };
-        let admin = PgStore::open(&base).await.unwrap_or_else(|e| fail(&format!("connect to PostgreSQL: {e}")));
+        let schema = format!(
+            "test_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let base = StoreConfig {
+            url: Secret::new(url.to_owned()),
+            migrate_on_start: false,
+            ..StoreConfig::default()
+        };
+        let admin = PgStore::open(&base)
+            .await
+            .unwrap_or_else(|e| fail(&format!("connect to PostgreSQL: {e}")));
         // A schema left by an earlier run of a process with the same id must not leak in.
-        admin.drop_schema(&schema).await.unwrap_or_else(|e| fail(&format!("drop schema: {e}")));
+        admin
+            .drop_schema(&schema)
+            .await
+            .unwrap_or_else(|e| fail(&format!("drop schema: {e}")));
         crate::OpsStore::close(&admin).await;
-        let config = StoreConfig { schema: Some(schema.clone()), migrate_on_start: true, max_connections: 4, ..base };
-        let store = PgStore::open(&config).await.unwrap_or_else(|e| fail(&format!("open PostgreSQL schema: {e}")));
-        Self { store: Arc::new(store.clone()), config, name: "postgres", _dir: None, pg: Some((store, schema)) }
+        let config = StoreConfig {
+            schema: Some(schema.clone()),
+            migrate_on_start: true,
+            max_connections: 4,
+            ..base
+        };
+        let store = PgStore::open(&config)
+            .await
+            .unwrap_or_else(|e| fail(&format!("open PostgreSQL schema: {e}")));
+        Self {
+            store: Arc::new(store.clone()),
+            config,
+            name: "postgres",
+            _dir: None,
+            pg: Some((store, schema)),
+        }
     }
 
     /// SQLite, and PostgreSQL when [`POSTGRES_URL_VAR`] is set.

@@ -16,12 +16,21 @@ fn code(s: &str) -> UnitCode {
 }
 
 fn village(commune: &str, name: &str) -> NewVillage {
-    NewVillage { commune: code(commune), name: UnitName::parse(name).unwrap(), division_type: DivisionType::Thon }
+    NewVillage {
+        commune: code(commune),
+        name: UnitName::parse(name).unwrap(),
+        division_type: DivisionType::Thon,
+    }
 }
 
 async fn with_map(db: &TestDb) -> &dyn Store {
     let units = admin_units().unwrap();
-    assert_eq!(db.store.load_admin_units(&units, NOW).await.unwrap(), 3355, "{}", db.name);
+    assert_eq!(
+        db.store.load_admin_units(&units, NOW).await.unwrap(),
+        3355,
+        "{}",
+        db.name
+    );
     db.store.as_ref()
 }
 
@@ -30,9 +39,16 @@ async fn the_map_loads_once_and_keeps_its_codes() {
     for db in TestDb::all().await {
         let store = with_map(&db).await;
         let units = admin_units().unwrap();
-        assert_eq!(store.load_admin_units(&units, NOW).await.unwrap(), 0, "second load adds nothing");
+        assert_eq!(
+            store.load_admin_units(&units, NOW).await.unwrap(),
+            0,
+            "second load adds nothing"
+        );
         let hn = store.unit(&code("01")).await.unwrap().unwrap();
-        assert_eq!((hn.name.as_str(), hn.level), ("Thành phố Hà Nội", UnitLevel::Province));
+        assert_eq!(
+            (hn.name.as_str(), hn.level),
+            ("Thành phố Hà Nội", UnitLevel::Province)
+        );
         let provinces = store.children(None).await.unwrap();
         assert_eq!(provinces.len(), 34);
         assert_eq!(provinces[0].code.as_str(), "01");
@@ -50,8 +66,20 @@ async fn search_ignores_case_diacritics_and_normal_form() {
         let store = with_map(&db).await;
         let nfd = "THANH HO\u{301}A";
         for q in ["thanh hoa", "THANH HÓA", nfd, "Thanh  Hoá"] {
-            let found = store.search_units(&UnitQuery { text: q.into(), limit: 10, ..Default::default() }).await.unwrap();
-            assert_eq!(found.first().map(|u| u.code.as_str()), Some("38"), "{q} on {}", db.name);
+            let found = store
+                .search_units(&UnitQuery {
+                    text: q.into(),
+                    limit: 10,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert_eq!(
+                found.first().map(|u| u.code.as_str()),
+                Some("38"),
+                "{q} on {}",
+                db.name
+            );
         }
         let in_38 = store
             .search_units(&UnitQuery {
@@ -63,8 +91,19 @@ async fn search_ignores_case_diacritics_and_normal_form() {
             .await
             .unwrap();
         assert!(!in_38.is_empty());
-        assert!(in_38.iter().all(|u| u.path.starts_with("38/") && u.level == UnitLevel::Commune));
-        let none = store.search_units(&UnitQuery { text: "  ".into(), limit: 10, ..Default::default() }).await.unwrap();
+        assert!(
+            in_38
+                .iter()
+                .all(|u| u.path.starts_with("38/") && u.level == UnitLevel::Commune)
+        );
+        let none = store
+            .search_units(&UnitQuery {
+                text: "  ".into(),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert!(none.is_empty());
         db.cleanup().await;
     }
@@ -74,30 +113,68 @@ async fn search_ignores_case_diacritics_and_normal_form() {
 async fn villages_get_codes_paths_and_lineage() {
     for db in TestDb::all().await {
         let store = with_map(&db).await;
-        let commune = store.children(Some(&code("38"))).await.unwrap()[0].code.clone();
+        let commune = store.children(Some(&code("38"))).await.unwrap()[0]
+            .code
+            .clone();
         let made = store
-            .create_villages(&[village(commune.as_str(), "Thôn Đông"), village(commune.as_str(), "Thôn Đồng")], WriteMode::Commit, NOW)
+            .create_villages(
+                &[
+                    village(commune.as_str(), "Thôn Đông"),
+                    village(commune.as_str(), "Thôn Đồng"),
+                ],
+                WriteMode::Commit,
+                NOW,
+            )
             .await
             .unwrap();
         assert_eq!(made[0].code.as_str(), format!("{commune}001"));
         assert_eq!(made[1].code.as_str(), format!("{commune}002"));
-        let more = store.create_villages(&[village(commune.as_str(), "Bản Lè")], WriteMode::Commit, NOW).await.unwrap();
+        let more = store
+            .create_villages(
+                &[village(commune.as_str(), "Bản Lè")],
+                WriteMode::Commit,
+                NOW,
+            )
+            .await
+            .unwrap();
         assert_eq!(more[0].code.as_str(), format!("{commune}003"));
 
-        let some = store.units_by_codes(&[code("38"), more[0].code.clone(), code("99")]).await.unwrap();
-        assert_eq!(some.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["38", more[0].code.as_str()]);
+        let some = store
+            .units_by_codes(&[code("38"), more[0].code.clone(), code("99")])
+            .await
+            .unwrap();
+        assert_eq!(
+            some.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(),
+            ["38", more[0].code.as_str()]
+        );
         assert!(store.units_by_codes(&[]).await.unwrap().is_empty());
 
         let lineage = store.lineage(&more[0].code).await.unwrap();
         let codes: Vec<_> = lineage.iter().map(|u| u.code.as_str()).collect();
         assert_eq!(codes, ["38", commune.as_str(), more[0].code.as_str()]);
 
-        let under = store.descendants(&code("38"), Some(UnitLevel::Village), None, 100).await.unwrap();
+        let under = store
+            .descendants(&code("38"), Some(UnitLevel::Village), None, 100)
+            .await
+            .unwrap();
         assert_eq!(under.len(), 3);
         let page = store.descendants(&code("38"), None, None, 2).await.unwrap();
-        let next = store.descendants(&code("38"), None, Some(&page[1].code), 1000).await.unwrap();
-        assert_eq!(page.len() + next.len(), 169, "166 communes and 3 villages, paged without overlap");
-        assert!(store.descendants(&code("01"), Some(UnitLevel::Village), None, 10).await.unwrap().is_empty());
+        let next = store
+            .descendants(&code("38"), None, Some(&page[1].code), 1000)
+            .await
+            .unwrap();
+        assert_eq!(
+            page.len() + next.len(),
+            169,
+            "166 communes and 3 villages, paged without overlap"
+        );
+        assert!(
+            store
+                .descendants(&code("01"), Some(UnitLevel::Village), None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(store.subtree_counts(&code("38")).await.unwrap().villages, 3);
         db.cleanup().await;
     }
@@ -107,24 +184,48 @@ async fn villages_get_codes_paths_and_lineage() {
 async fn a_batch_with_any_bad_village_writes_nothing() {
     for db in TestDb::all().await {
         let store = with_map(&db).await;
-        let commune = store.children(Some(&code("38"))).await.unwrap()[1].code.clone();
-        store.create_villages(&[village(commune.as_str(), "Thôn Hoà")], WriteMode::Commit, NOW).await.unwrap();
+        let commune = store.children(Some(&code("38"))).await.unwrap()[1]
+            .code
+            .clone();
+        store
+            .create_villages(
+                &[village(commune.as_str(), "Thôn Hoà")],
+                WriteMode::Commit,
+                NOW,
+            )
+            .await
+            .unwrap();
         let batch = [
             village(commune.as_str(), "Thôn Mới"),
             village(commune.as_str(), "thôn hòa"), // the same name, other tone placement
             village("99999", "Thôn Lạ"),           // no such commune
             village(commune.as_str(), "Thôn Mới"), // repeats the first row
         ];
-        let Err(StoreError::Rejected(refusals)) = store.create_villages(&batch, WriteMode::Commit, NOW).await else {
+        let Err(StoreError::Rejected(refusals)) =
+            store.create_villages(&batch, WriteMode::Commit, NOW).await
+        else {
             panic!("the batch must be refused on {}", db.name);
         };
         let by_row: Vec<_> = refusals.iter().map(|r| r.index).collect();
         assert_eq!(by_row, [1, 2, 3]);
-        assert!(matches!(refusals[0].error, UnitError::DuplicateVillage { ref name, .. } if name == "Thôn Hoà"));
+        assert!(
+            matches!(refusals[0].error, UnitError::DuplicateVillage { ref name, .. } if name == "Thôn Hoà")
+        );
         assert!(matches!(refusals[1].error, UnitError::UnknownUnit { .. }));
-        assert_eq!(store.subtree_counts(&commune).await.unwrap().villages, 1, "nothing of the batch was written");
+        assert_eq!(
+            store.subtree_counts(&commune).await.unwrap().villages,
+            1,
+            "nothing of the batch was written"
+        );
         // A village can only go under a commune.
-        let Err(StoreError::Rejected(r)) = store.create_villages(&[village("38", "x").with_commune("38")], WriteMode::Commit, NOW).await else {
+        let Err(StoreError::Rejected(r)) = store
+            .create_villages(
+                &[village("38", "x").with_commune("38")],
+                WriteMode::Commit,
+                NOW,
+            )
+            .await
+        else {
             panic!()
         };
         assert!(matches!(r[0].error, UnitError::NotACommune { .. }));
@@ -149,19 +250,55 @@ async fn population_sums_over_a_subtree_and_replaces_figures() {
         let store = with_map(&db).await;
         let communes = store.children(Some(&code("38"))).await.unwrap();
         let made = store
-            .create_villages(&[village(communes[0].code.as_str(), "Thôn A"), village(communes[1].code.as_str(), "Thôn B")], WriteMode::Commit, NOW)
+            .create_villages(
+                &[
+                    village(communes[0].code.as_str(), "Thôn A"),
+                    village(communes[1].code.as_str(), "Thôn B"),
+                ],
+                WriteMode::Commit,
+                NOW,
+            )
             .await
             .unwrap();
-        let fig = |u: &UnitCode, group, count| PopulationFigure { unit: u.clone(), group, count };
+        let fig = |u: &UnitCode, group, count| PopulationFigure {
+            unit: u.clone(),
+            group,
+            count,
+        };
         store
-            .set_population(&[fig(&made[0].code, Group::Adult, 700), fig(&made[1].code, Group::Adult, 300), fig(&made[1].code, Group::Student, 90)], "test", NOW)
+            .set_population(
+                &[
+                    fig(&made[0].code, Group::Adult, 700),
+                    fig(&made[1].code, Group::Adult, 300),
+                    fig(&made[1].code, Group::Student, 90),
+                ],
+                "test",
+                NOW,
+            )
             .await
             .unwrap();
-        store.set_population(&[fig(&made[0].code, Group::Adult, 710)], "test", NOW).await.unwrap();
+        store
+            .set_population(&[fig(&made[0].code, Group::Adult, 710)], "test", NOW)
+            .await
+            .unwrap();
         let totals = store.population_under(&code("38")).await.unwrap();
-        assert_eq!(totals, [(Group::Adult, 1010), (Group::Student, 90)], "{}", db.name);
-        assert_eq!(store.population_under(&communes[1].code).await.unwrap(), [(Group::Adult, 300), (Group::Student, 90)]);
-        assert!(store.population_under(&code("01")).await.unwrap().is_empty());
+        assert_eq!(
+            totals,
+            [(Group::Adult, 1010), (Group::Student, 90)],
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            store.population_under(&communes[1].code).await.unwrap(),
+            [(Group::Adult, 300), (Group::Student, 90)]
+        );
+        assert!(
+            store
+                .population_under(&code("01"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
         db.cleanup().await;
     }
 }

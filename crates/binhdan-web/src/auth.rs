@@ -19,9 +19,15 @@ pub struct Operator;
 impl FromRequestParts<AppState> for Operator {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(expected) = &state.config.operator_token else {
-            return Err(Problem::new(StatusCode::FORBIDDEN, Msg::new("error-write-api-closed")));
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                Msg::new("error-write-api-closed"),
+            ));
         };
         let given = parts
             .headers
@@ -30,13 +36,19 @@ impl FromRequestParts<AppState> for Operator {
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
         if given.is_empty() {
-            return Err(Problem::new(StatusCode::UNAUTHORIZED, Msg::new("error-unauthorized")));
+            return Err(Problem::new(
+                StatusCode::UNAUTHORIZED,
+                Msg::new("error-unauthorized"),
+            ));
         }
         if bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
             Ok(Self)
         } else {
             tracing::warn!("refused a write with a wrong operator token");
-            Err(Problem::new(StatusCode::FORBIDDEN, Msg::new("error-forbidden")))
+            Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                Msg::new("error-forbidden"),
+            ))
         }
     }
 }

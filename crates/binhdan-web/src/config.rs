@@ -42,6 +42,8 @@ impl WebConfig {
     /// Whether people reach the server over TLS.
     #[must_use]
     pub fn behind_tls(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 }

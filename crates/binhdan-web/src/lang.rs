@@ -13,11 +13,15 @@ impl ReqLang {
     #[must_use]
     pub fn of(parts: &axum::http::HeaderMap, query: Option<&str>) -> Lang {
         let from_query = query.and_then(|q| {
-            q.split('&').find_map(|kv| kv.strip_prefix("lang=")).and_then(Lang::parse)
+            q.split('&')
+                .find_map(|kv| kv.strip_prefix("lang="))
+                .and_then(Lang::parse)
         });
         from_query.unwrap_or_else(|| {
             Lang::from_accept_language(
-                parts.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+                parts
+                    .get(axum::http::header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
             )
         })
     }

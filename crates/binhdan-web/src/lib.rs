@@ -59,6 +59,11 @@ pub struct AppState {
 impl AppState {
     #[must_use]
     pub fn new(store: Arc<dyn Store>, config: WebConfig, clock: Arc<dyn Clock>) -> Self {
-        Self { store, config: Arc::new(config), clock, metrics: observe::Metrics::global() }
+        Self {
+            store,
+            config: Arc::new(config),
+            clock,
+            metrics: observe::Metrics::global(),
+        }
     }
 }

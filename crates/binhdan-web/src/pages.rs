@@ -8,9 +8,9 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use binhdan_core::Msg;
 use binhdan_core::kpi::{Group, Kpi};
 use binhdan_core::unit::{Unit, UnitCode, UnitError, UnitLevel};
-use binhdan_core::Msg;
 use binhdan_i18n::Lang;
 use serde::Deserialize;
 
@@ -33,7 +33,13 @@ impl Layout {
             Lang::Vi => ("?lang=en", "en"),
             Lang::En => ("?lang=vi", "vi"),
         };
-        Self { lang, title, css: crate::assets::css_url(), other_lang_href, other_lang_tag }
+        Self {
+            lang,
+            title,
+            css: crate::assets::css_url(),
+            other_lang_href,
+            other_lang_tag,
+        }
     }
 }
 
@@ -44,7 +50,10 @@ pub struct Link {
 
 impl From<&Unit> for Link {
     fn from(u: &Unit) -> Self {
-        Self { code: u.code.to_string(), name: u.name.clone() }
+        Self {
+            code: u.code.to_string(),
+            name: u.name.clone(),
+        }
     }
 }
 
@@ -81,7 +90,10 @@ fn population_view(lang: Lang, figures: &[(Group, u64)]) -> Vec<CountView> {
     Group::ALL
         .iter()
         .filter_map(|g| figures.iter().find(|(fg, _)| fg == g))
-        .map(|(g, n)| CountView { label: lang.tr(&g.label()), count: format_count(lang, *n) })
+        .map(|(g, n)| CountView {
+            label: lang.tr(&g.label()),
+            count: format_count(lang, *n),
+        })
         .collect()
 }
 
@@ -115,10 +127,15 @@ struct HomePage {
 
 /// The province's home page: the campaign, its five targets and its communes.
 #[utoipa::path(get, path = "/", tag = "pages", responses((status = 200, description = "The province's home page (HTML)", content_type = "text/html")))]
-pub async fn home(State(state): State<AppState>, ReqLang(lang): ReqLang) -> Result<Response, Problem> {
+pub async fn home(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+) -> Result<Response, Problem> {
     let code = UnitCode::parse(&state.config.province).map_err(|e| Problem::internal(&e))?;
     let Some(province) = state.store.unit(&code).await? else {
-        return Err(Problem::not_found(UnitError::UnknownUnit { code: code.to_string() }));
+        return Err(Problem::not_found(UnitError::UnknownUnit {
+            code: code.to_string(),
+        }));
     };
     let communes = state.store.children(Some(&code)).await?;
     let counts = state.store.subtree_counts(&code).await?;
@@ -129,7 +146,8 @@ pub async fn home(State(state): State<AppState>, ReqLang(lang): ReqLang) -> Resu
         targets: targets_view(lang),
         population: population_view(lang, &population),
         communes_heading: lang.tr(&Msg::new("home-units").arg("count", communes.len())),
-        villages_line: lang.tr(&Msg::new("home-villages").arg("count", format_count(lang, counts.villages))),
+        villages_line: lang
+            .tr(&Msg::new("home-villages").arg("count", format_count(lang, counts.villages))),
         communes: communes.iter().map(Link::from).collect(),
     };
     Ok(page.into_response())
@@ -153,11 +171,17 @@ struct UnitPage {
 #[utoipa::path(get, path = "/don-vi/{code}", tag = "pages",
     params(("code" = String, Path, description = "Unit code (2, 5 or 8 digits)")),
     responses((status = 200, description = "The unit's page (HTML)", content_type = "text/html"), (status = 404, description = "No such unit")))]
-pub async fn unit(State(state): State<AppState>, ReqLang(lang): ReqLang, Path(code): Path<String>) -> Result<Response, Problem> {
+pub async fn unit(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Path(code): Path<String>,
+) -> Result<Response, Problem> {
     let code = UnitCode::parse(&code).map_err(Problem::not_found)?;
     let lineage = state.store.lineage(&code).await?;
     let Some(unit) = lineage.last() else {
-        return Err(Problem::not_found(UnitError::UnknownUnit { code: code.to_string() }));
+        return Err(Problem::not_found(UnitError::UnknownUnit {
+            code: code.to_string(),
+        }));
     };
     let children = state.store.children(Some(&code)).await?;
     let population = state.store.population_under(&code).await?;
@@ -170,7 +194,10 @@ pub async fn unit(State(state): State<AppState>, ReqLang(lang): ReqLang, Path(co
         title: unit.name.clone(),
         kind: unit.division_type.clone(),
         code: unit.code.to_string(),
-        crumbs: lineage[..lineage.len() - 1].iter().map(Link::from).collect(),
+        crumbs: lineage[..lineage.len() - 1]
+            .iter()
+            .map(Link::from)
+            .collect(),
         population: population_view(lang, &population),
         has_children_level: unit.level.child().is_some(),
         children_heading: lang.tr(&Msg::new(heading_key).arg("count", children.len())),
@@ -216,18 +243,28 @@ pub async fn with_context(state: &AppState, units: Vec<Unit>) -> Result<Vec<Resu
         .collect();
     ancestor_codes.sort();
     ancestor_codes.dedup();
-    let names: HashMap<String, String> =
-        state.store.units_by_codes(&ancestor_codes).await?.into_iter().map(|u| (u.code.to_string(), u.name)).collect();
+    let names: HashMap<String, String> = state
+        .store
+        .units_by_codes(&ancestor_codes)
+        .await?
+        .into_iter()
+        .map(|u| (u.code.to_string(), u.name))
+        .collect();
     Ok(units
         .into_iter()
         .map(|u| {
-            let mut context: Vec<String> = binhdan_core::unit::UnitPath::from_stored(u.path.clone())
-                .codes()
-                .filter_map(|c| names.get(c).cloned())
-                .collect();
+            let mut context: Vec<String> =
+                binhdan_core::unit::UnitPath::from_stored(u.path.clone())
+                    .codes()
+                    .filter_map(|c| names.get(c).cloned())
+                    .collect();
             context.reverse();
             let context = context.join(", ");
-            ResultView { code: u.code.to_string(), name: u.name, context }
+            ResultView {
+                code: u.code.to_string(),
+                name: u.name,
+                context,
+            }
         })
         .collect())
 }
@@ -235,12 +272,26 @@ pub async fn with_context(state: &AppState, units: Vec<Unit>) -> Result<Vec<Resu
 /// Unit search, as a page.
 #[utoipa::path(get, path = "/tim-kiem", tag = "pages", params(SearchParams),
     responses((status = 200, description = "Search form and results (HTML)", content_type = "text/html")))]
-pub async fn search(State(state): State<AppState>, ReqLang(lang): ReqLang, Query(params): Query<SearchParams>) -> Result<Response, Problem> {
-    let q = binhdan_core::text::clean(&params.q).chars().take(100).collect::<String>();
+pub async fn search(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Query(params): Query<SearchParams>,
+) -> Result<Response, Problem> {
+    let q = binhdan_core::text::clean(&params.q)
+        .chars()
+        .take(100)
+        .collect::<String>();
     let results = if q.is_empty() {
         Vec::new()
     } else {
-        let units = state.store.search_units(&binhdan_store::UnitQuery { text: q.clone(), limit: 30, ..Default::default() }).await?;
+        let units = state
+            .store
+            .search_units(&binhdan_store::UnitQuery {
+                text: q.clone(),
+                limit: 30,
+                ..Default::default()
+            })
+            .await?;
         with_context(&state, units).await?
     };
     let page = SearchPage {
@@ -270,7 +321,12 @@ pub fn error_page(lang: Lang, body: &ProblemBody) -> String {
             .error
             .rows
             .iter()
-            .map(|r| lang.tr(&Msg::new("import-row-error").arg("row", r.row).arg("column", &r.column).arg("message", &r.message)))
+            .map(|r| {
+                lang.tr(&Msg::new("import-row-error")
+                    .arg("row", r.row)
+                    .arg("column", &r.column)
+                    .arg("message", &r.message))
+            })
             .collect(),
     };
     page.render().unwrap_or_else(|_| body.error.message.clone())

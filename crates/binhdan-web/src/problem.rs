@@ -27,7 +27,11 @@ pub struct Problem {
 impl Problem {
     #[must_use]
     pub fn new(status: StatusCode, msg: Msg) -> Self {
-        Self { status, msg, rows: Vec::new() }
+        Self {
+            status,
+            msg,
+            rows: Vec::new(),
+        }
     }
 
     #[must_use]
@@ -43,14 +47,21 @@ impl Problem {
     /// A file whose rows are at fault: 422 with every row error.
     #[must_use]
     pub fn rows(msg: Msg, rows: Vec<RowError>) -> Self {
-        Self { status: StatusCode::UNPROCESSABLE_ENTITY, msg, rows }
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            msg,
+            rows,
+        }
     }
 
     /// An unexpected failure: logged here, once, with its cause; the reader gets a generic
     /// message.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "request failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, Msg::new("error-internal"))
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Msg::new("error-internal"),
+        )
     }
 
     fn body(&self, lang: Lang) -> ProblemBody {
@@ -61,7 +72,11 @@ impl Problem {
                 rows: self
                     .rows
                     .iter()
-                    .map(|r| RowProblem { row: r.row, column: r.column.clone(), message: lang.tr(&r.msg) })
+                    .map(|r| RowProblem {
+                        row: r.row,
+                        column: r.column.clone(),
+                        message: lang.tr(&r.msg),
+                    })
                     .collect(),
             },
         }
@@ -110,7 +125,11 @@ pub struct RowProblem {
 
 /// The message for a bare error status from the framework.
 fn bare_status_msg(response: &Response) -> Option<Msg> {
-    if response.extensions().get::<tower_http::csrf::ProtectionError>().is_some() {
+    if response
+        .extensions()
+        .get::<tower_http::csrf::ProtectionError>()
+        .is_some()
+    {
         return Some(Msg::new("error-cross-site"));
     }
     let key = match response.status() {
@@ -133,7 +152,9 @@ pub async fn localize(request: Request, next: Next) -> Response {
     let problem = match response.extensions_mut().remove::<Problem>() {
         Some(p) => p,
         None => match bare_status_msg(&response) {
-            Some(msg) if response.status().is_client_error() || response.status().is_server_error() => {
+            Some(msg)
+                if response.status().is_client_error() || response.status().is_server_error() =>
+            {
                 Problem::new(response.status(), msg)
             }
             _ => return response,
@@ -165,17 +186,22 @@ where
         use axum::extract::rejection::JsonRejection;
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Self(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, Msg::new("error-media-type")))
-            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Msg::new("error-media-type"),
+            )),
             Err(JsonRejection::JsonDataError(e)) => Err(Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Msg::new("error-json-data").arg("detail", e.body_text()),
             )),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, Msg::new("error-too-large")))
-            }
-            Err(e) => Err(Problem::new(StatusCode::BAD_REQUEST, Msg::new("error-json-syntax").arg("detail", e.body_text()))),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Msg::new("error-too-large"),
+            )),
+            Err(e) => Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                Msg::new("error-json-syntax").arg("detail", e.body_text()),
+            )),
         }
     }
 }
@@ -190,10 +216,18 @@ where
 {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| Self(v))
-            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, Msg::new("error-query").arg("detail", e.body_text())))
+            .map_err(|e| {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    Msg::new("error-query").arg("detail", e.body_text()),
+                )
+            })
     }
 }

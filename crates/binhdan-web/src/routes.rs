@@ -35,7 +35,12 @@ impl Modify for SecuritySchemes {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "operator",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("The operator token of the server's configuration")).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The operator token of the server's configuration"))
+                    .build(),
+            ),
         );
     }
 }
@@ -56,7 +61,11 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(units::children))
         .routes(routes!(units::descendants))
         .routes(routes!(units::create_village))
-        .merge(OpenApiRouter::new().routes(routes!(units::import)).layer(DefaultBodyLimit::max(import_limit)))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(units::import))
+                .layer(DefaultBodyLimit::max(import_limit)),
+        )
 }
 
 /// The OpenAPI document of every route.
@@ -74,9 +83,15 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(observe::track))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(CsrfLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(config.request_timeout_secs)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.request_timeout_secs),
+        ))
         .layer(axum::middleware::from_fn(problem::localize))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(observe::request_span))
         .layer(CatchPanicLayer::new())

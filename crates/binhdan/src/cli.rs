@@ -16,7 +16,11 @@ use tracing_subscriber::EnvFilter;
 use crate::config::{Config, LogFormat};
 
 #[derive(Parser)]
-#[command(name = "binhdan", version, about = "Bình Dân — nền tảng Bình dân học vụ số / the Bình dân học vụ số platform")]
+#[command(
+    name = "binhdan",
+    version,
+    about = "Bình Dân — nền tảng Bình dân học vụ số / the Bình dân học vụ số platform"
+)]
 struct Cli {
     /// Configuration file (TOML). Default: $BINHDAN_CONFIG, or ./binhdan.toml if it exists.
     #[arg(long, global = true)]
@@ -84,7 +88,10 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("binhdan: cannot start the runtime: {e}");
@@ -102,10 +109,17 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(config: &Config) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match config.log.format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
         LogFormat::Pretty => builder.compact().init(),
     }
 }
@@ -120,28 +134,42 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
         Command::Migrate => {
             let mut store_config = config.store();
             store_config.migrate_on_start = true;
-            let store = binhdan_store::connect(&store_config).await.context("opening the database")?;
+            let store = binhdan_store::connect(&store_config)
+                .await
+                .context("opening the database")?;
             let added = bootstrap::load_map(store.as_ref(), clock.now()).await?;
-            println!("{}", lang.tr(&binhdan_core::Msg::new("cli-migrated").arg("units", added)));
+            println!(
+                "{}",
+                lang.tr(&binhdan_core::Msg::new("cli-migrated").arg("units", added))
+            );
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { province, people, seed } => {
-            let store = binhdan_store::connect(&config.store()).await.context("opening the database")?;
-            let province = UnitCode::parse(&province).map_err(|e| anyhow::anyhow!(lang.tr(&binhdan_core::Localized::msg(&e))))?;
-            let options = DemoOptions { province, people, seed };
+        Command::Demo {
+            province,
+            people,
+            seed,
+        } => {
+            let store = binhdan_store::connect(&config.store())
+                .await
+                .context("opening the database")?;
+            let province = UnitCode::parse(&province)
+                .map_err(|e| anyhow::anyhow!(lang.tr(&binhdan_core::Localized::msg(&e))))?;
+            let options = DemoOptions {
+                province,
+                people,
+                seed,
+            };
             let result = demo::build(store.as_ref(), &options, clock.now()).await;
             store.close().await;
             match result {
                 Ok(s) => {
                     println!(
                         "{}",
-                        lang.tr(
-                            &binhdan_core::Msg::new("cli-demo-built")
-                                .arg("communes", s.communes)
-                                .arg("villages", s.villages)
-                                .arg("adults", s.adults)
-                        )
+                        lang.tr(&binhdan_core::Msg::new("cli-demo-built")
+                            .arg("communes", s.communes)
+                            .arg("villages", s.villages)
+                            .arg("adults", s.adults))
                     );
                     Ok(ExitCode::SUCCESS)
                 }
@@ -152,15 +180,29 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
                 Err(e) => Err(e.into()),
             }
         }
-        Command::Import { what: ImportWhat::Villages { file, dry_run } } => {
-            let store = binhdan_store::connect(&config.store()).await.context("opening the database")?;
+        Command::Import {
+            what: ImportWhat::Villages { file, dry_run },
+        } => {
+            let store = binhdan_store::connect(&config.store())
+                .await
+                .context("opening the database")?;
             bootstrap::load_map(store.as_ref(), clock.now()).await?;
-            let reader = std::fs::File::open(&file).with_context(|| format!("{}", file.display()))?;
-            let result = binhdan_app::import_villages(store.as_ref(), reader, ImportOptions { dry_run }, clock.now()).await;
+            let reader =
+                std::fs::File::open(&file).with_context(|| format!("{}", file.display()))?;
+            let result = binhdan_app::import_villages(
+                store.as_ref(),
+                reader,
+                ImportOptions { dry_run },
+                clock.now(),
+            )
+            .await;
             store.close().await;
             match result {
                 Ok(report) => {
-                    println!("{}", lang.tr(&binhdan_core::Msg::new("import-done").arg("count", report.count)));
+                    println!(
+                        "{}",
+                        lang.tr(&binhdan_core::Msg::new("import-done").arg("count", report.count))
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(ImportFailure::Rows(rows)) => {
@@ -173,7 +215,10 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
                             eprintln!("{name}:{}: [{}] {text}", r.row, r.column);
                         }
                     }
-                    eprintln!("{}", lang.tr(&binhdan_core::Msg::new("import-failed").arg("count", rows.len())));
+                    eprintln!(
+                        "{}",
+                        lang.tr(&binhdan_core::Msg::new("import-failed").arg("count", rows.len()))
+                    );
                     Ok(ExitCode::from(2))
                 }
                 Err(ImportFailure::Store(e)) => Err(e.into()),
@@ -185,7 +230,9 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
 
 async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = binhdan_store::connect(&config.store()).await.context("opening the database")?;
+    let store = binhdan_store::connect(&config.store())
+        .await
+        .context("opening the database")?;
     bootstrap::load_map(store.as_ref(), clock.now()).await?;
     let web = config.web();
     if with_demo {
@@ -193,16 +240,31 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         if demo::has_villages(store.as_ref(), &province).await? {
             tracing::info!("the province already has villages; no demo built");
         } else {
-            let options = DemoOptions { province, people: SERVE_DEMO_PEOPLE, ..DemoOptions::default() };
+            let options = DemoOptions {
+                province,
+                people: SERVE_DEMO_PEOPLE,
+                ..DemoOptions::default()
+            };
             let s = demo::build(store.as_ref(), &options, clock.now()).await?;
-            tracing::info!(demo.villages = s.villages, demo.adults = s.adults, "built the demo province");
+            tracing::info!(
+                demo.villages = s.villages,
+                demo.adults = s.adults,
+                "built the demo province"
+            );
         }
     }
-    let listener = tokio::net::TcpListener::bind(&web.listen).await.with_context(|| format!("listening on {}", web.listen))?;
+    let listener = tokio::net::TcpListener::bind(&web.listen)
+        .await
+        .with_context(|| format!("listening on {}", web.listen))?;
     let address = listener.local_addr()?;
-    tracing::info!(store = store.dialect().as_str(), "Bình Dân is listening on http://{address}");
+    tracing::info!(
+        store = store.dialect().as_str(),
+        "Bình Dân is listening on http://{address}"
+    );
     let state = AppState::new(store.clone(), web, clock);
-    axum::serve(listener, binhdan_web::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, binhdan_web::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("shutting down: closing the database");
     store.close().await;
     Ok(ExitCode::SUCCESS)

@@ -72,7 +72,11 @@ impl Default for Config {
             listen: web.listen,
             province: web.province,
             log: LogConfig::default(),
-            store: StoreTuning { max_connections: store.max_connections, migrate_on_start: store.migrate_on_start, schema: None },
+            store: StoreTuning {
+                max_connections: store.max_connections,
+                migrate_on_start: store.migrate_on_start,
+                schema: None,
+            },
             http: HttpConfig::default(),
         }
     }
@@ -80,14 +84,21 @@ impl Default for Config {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { format: LogFormat::Pretty, filter: "info,sqlx=warn,tower_http=warn".to_owned() }
+        Self {
+            format: LogFormat::Pretty,
+            filter: "info,sqlx=warn,tower_http=warn".to_owned(),
+        }
     }
 }
 
 impl Default for StoreTuning {
     fn default() -> Self {
         let d = StoreConfig::default();
-        Self { max_connections: d.max_connections, migrate_on_start: d.migrate_on_start, schema: None }
+        Self {
+            max_connections: d.max_connections,
+            migrate_on_start: d.migrate_on_start,
+            schema: None,
+        }
     }
 }
 
@@ -129,7 +140,10 @@ impl Config {
             listen: self.listen.clone(),
             public_url: self.http.public_url.clone(),
             province: self.province.clone(),
-            request_timeout_secs: self.http.request_timeout_secs.unwrap_or(d.request_timeout_secs),
+            request_timeout_secs: self
+                .http
+                .request_timeout_secs
+                .unwrap_or(d.request_timeout_secs),
             body_limit_bytes: self.http.body_limit_bytes.unwrap_or(d.body_limit_bytes),
             import_limit_bytes: self.http.import_limit_bytes.unwrap_or(d.import_limit_bytes),
             operator_token: self.http.operator_token.clone(),
@@ -155,7 +169,10 @@ mod tests {
     #[test]
     fn file_then_environment() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("b.toml", "listen = \"0.0.0.0:9000\"\n[http]\npublic_url = \"https://binhdan.example\"\n")?;
+            jail.create_file(
+                "b.toml",
+                "listen = \"0.0.0.0:9000\"\n[http]\npublic_url = \"https://binhdan.example\"\n",
+            )?;
             jail.set_env("BINHDAN_DATABASE_URL", "postgres://u:hunter2@db/binhdan");
             jail.set_env("BINHDAN_HTTP__OPERATOR_TOKEN", "s3cret-token");
             jail.set_env("BINHDAN_TEST_POSTGRES_URL", "postgres://ignored");
@@ -164,7 +181,10 @@ mod tests {
             assert!(c.web().behind_tls());
             assert_eq!(c.database_url.expose(), "postgres://u:hunter2@db/binhdan");
             let shown = format!("{c:?}");
-            assert!(!shown.contains("hunter2") && !shown.contains("s3cret-token"), "{shown}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("s3cret-token"),
+                "{shown}"
+            );
             Ok(())
         });
     }

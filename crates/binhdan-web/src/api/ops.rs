@@ -28,13 +28,24 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// Prometheus metrics: request counts and latency histograms by route, method and status.
 #[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render()).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 /// This document: OpenAPI 3.1, listing every route of the server.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "ops", responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
 pub async fn openapi_json() -> Response {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let doc = DOC.get_or_init(|| crate::routes::openapi().to_pretty_json().unwrap_or_default());
+    let doc = DOC.get_or_init(|| {
+        crate::routes::openapi()
+            .to_pretty_json()
+            .unwrap_or_default()
+    });
     ([(header::CONTENT_TYPE, "application/json")], doc.as_str()).into_response()
 }

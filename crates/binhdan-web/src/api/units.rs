@@ -26,7 +26,10 @@ fn parse_level(level: Option<&str>) -> Result<Option<UnitLevel>, Problem> {
     level
         .map(|l| {
             UnitLevel::parse(l).ok_or_else(|| {
-                Problem::bad_request(Msg::new("error-level-unknown").arg("value", l.chars().take(20).collect::<String>()))
+                Problem::bad_request(
+                    Msg::new("error-level-unknown")
+                        .arg("value", l.chars().take(20).collect::<String>()),
+                )
             })
         })
         .transpose()
@@ -52,11 +55,21 @@ pub struct UnitList {
 /// Finds units by name: exact matches first, then names that start with the text, then the rest.
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", params(SearchParams),
     responses((status = 200, body = UnitList), (status = 400, body = ProblemBody)))]
-pub async fn search(State(state): State<AppState>, Query(p): Query<SearchParams>) -> Result<Json<UnitList>, Problem> {
+pub async fn search(
+    State(state): State<AppState>,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<UnitList>, Problem> {
     let within = p.within.as_deref().map(parse_code).transpose()?;
-    let query = UnitQuery { text: p.q, level: parse_level(p.level.as_deref())?, within, limit: p.limit.unwrap_or(20).clamp(1, 200) };
+    let query = UnitQuery {
+        text: p.q,
+        level: parse_level(p.level.as_deref())?,
+        within,
+        limit: p.limit.unwrap_or(20).clamp(1, 200),
+    };
     let units = state.store.search_units(&query).await?;
-    Ok(Json(UnitList { units: units.into_iter().map(UnitDto::from).collect() }))
+    Ok(Json(UnitList {
+        units: units.into_iter().map(UnitDto::from).collect(),
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,11 +96,16 @@ pub struct UnitDetail {
 #[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units",
     params(("code" = String, Path, description = "Unit code")),
     responses((status = 200, body = UnitDetail), (status = 404, body = ProblemBody)))]
-pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<UnitDetail>, Problem> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<UnitDetail>, Problem> {
     let code = parse_code(&code)?;
     let mut lineage = state.store.lineage(&code).await?;
     let Some(unit) = lineage.pop() else {
-        return Err(Problem::not_found(UnitError::UnknownUnit { code: code.to_string() }));
+        return Err(Problem::not_found(UnitError::UnknownUnit {
+            code: code.to_string(),
+        }));
     };
     let counts = state.store.subtree_counts(&code).await?;
     let population = state.store.population_under(&code).await?;
@@ -96,14 +114,22 @@ pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> Res
         lineage: lineage.into_iter().map(UnitDto::from).collect(),
         communes: counts.communes,
         villages: counts.villages,
-        population: population.into_iter().map(|(g, n): (Group, u64)| Population { group: g.as_str().to_owned(), count: n }).collect(),
+        population: population
+            .into_iter()
+            .map(|(g, n): (Group, u64)| Population {
+                group: g.as_str().to_owned(),
+                count: n,
+            })
+            .collect(),
     }))
 }
 
 async fn ensure_exists(state: &AppState, code: &UnitCode) -> Result<(), Problem> {
     match state.store.unit(code).await? {
         Some(_) => Ok(()),
-        None => Err(Problem::not_found(UnitError::UnknownUnit { code: code.to_string() })),
+        None => Err(Problem::not_found(UnitError::UnknownUnit {
+            code: code.to_string(),
+        })),
     }
 }
 
@@ -111,11 +137,16 @@ async fn ensure_exists(state: &AppState, code: &UnitCode) -> Result<(), Problem>
 #[utoipa::path(get, path = "/api/v1/units/{code}/children", tag = "units",
     params(("code" = String, Path, description = "Unit code")),
     responses((status = 200, body = UnitList), (status = 404, body = ProblemBody)))]
-pub async fn children(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<UnitList>, Problem> {
+pub async fn children(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<UnitList>, Problem> {
     let code = parse_code(&code)?;
     ensure_exists(&state, &code).await?;
     let units = state.store.children(Some(&code)).await?;
-    Ok(Json(UnitList { units: units.into_iter().map(UnitDto::from).collect() }))
+    Ok(Json(UnitList {
+        units: units.into_iter().map(UnitDto::from).collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -147,11 +178,23 @@ pub async fn descendants(
     let code = parse_code(&code)?;
     ensure_exists(&state, &code).await?;
     let level = parse_level(p.level.as_deref())?;
-    let after = p.after.as_deref().map(|a| UnitCode::parse(a).map_err(Problem::bad_request)).transpose()?;
+    let after = p
+        .after
+        .as_deref()
+        .map(|a| UnitCode::parse(a).map_err(Problem::bad_request))
+        .transpose()?;
     let limit = p.limit.unwrap_or(200).clamp(1, 1000);
-    let units = state.store.descendants(&code, level, after.as_ref(), limit).await?;
-    let next = (units.len() == limit as usize).then(|| units.last().map(|u| u.code.to_string())).flatten();
-    Ok(Json(UnitPage { units: units.into_iter().map(UnitDto::from).collect(), next }))
+    let units = state
+        .store
+        .descendants(&code, level, after.as_ref(), limit)
+        .await?;
+    let next = (units.len() == limit as usize)
+        .then(|| units.last().map(|u| u.code.to_string()))
+        .flatten();
+    Ok(Json(UnitPage {
+        units: units.into_iter().map(UnitDto::from).collect(),
+        next,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -183,17 +226,31 @@ pub async fn create_village(
     let division_type = match body.division_type.as_deref() {
         Some(t) => DivisionType::parse(t)
             .filter(|d| d.level() == UnitLevel::Village)
-            .ok_or_else(|| unprocessable(UnitError::UnknownDivisionType { value: t.chars().take(40).collect() }))?,
+            .ok_or_else(|| {
+                unprocessable(UnitError::UnknownDivisionType {
+                    value: t.chars().take(40).collect(),
+                })
+            })?,
         None => DivisionType::from_village_name(name.as_str()).unwrap_or(DivisionType::Thon),
     };
-    let new = NewVillage { commune, name, division_type };
-    match state.store.create_villages(&[new], WriteMode::Commit, state.clock.now()).await {
+    let new = NewVillage {
+        commune,
+        name,
+        division_type,
+    };
+    match state
+        .store
+        .create_villages(&[new], WriteMode::Commit, state.clock.now())
+        .await
+    {
         Ok(mut created) => match created.pop() {
             Some(unit) => Ok((StatusCode::CREATED, Json(UnitDto::from(unit))).into_response()),
             None => Err(Problem::internal(&"no village returned")),
         },
         Err(StoreError::Rejected(refusals)) => {
-            let Some(r) = refusals.into_iter().next() else { return Err(Problem::internal(&"empty refusal")) };
+            let Some(r) = refusals.into_iter().next() else {
+                return Err(Problem::internal(&"empty refusal"));
+            };
             let status = match r.error {
                 UnitError::UnknownUnit { .. } => StatusCode::NOT_FOUND,
                 UnitError::DuplicateVillage { .. } => StatusCode::CONFLICT,
@@ -237,20 +294,56 @@ pub async fn import(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     // Browsers on Windows label .csv files as an Excel type.
-    if !matches!(essence.as_str(), "text/csv" | "application/csv" | "text/plain" | "application/vnd.ms-excel") {
-        return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, Msg::new("error-csv-type")));
+    if !matches!(
+        essence.as_str(),
+        "text/csv" | "application/csv" | "text/plain" | "application/vnd.ms-excel"
+    ) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Msg::new("error-csv-type"),
+        ));
     }
     let options = ImportOptions { dry_run: p.dry_run };
-    match binhdan_app::import_villages(state.store.as_ref(), body.as_ref(), options, state.clock.now()).await {
+    match binhdan_app::import_villages(
+        state.store.as_ref(),
+        body.as_ref(),
+        options,
+        state.clock.now(),
+    )
+    .await
+    {
         Ok(report) => {
-            let status = if p.dry_run { StatusCode::OK } else { StatusCode::CREATED };
+            let status = if p.dry_run {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
             let units = report.created.into_iter().map(UnitDto::from).collect();
-            Ok((status, Json(ImportResult { created: report.count, dry_run: p.dry_run, units })).into_response())
+            Ok((
+                status,
+                Json(ImportResult {
+                    created: report.count,
+                    dry_run: p.dry_run,
+                    units,
+                }),
+            )
+                .into_response())
         }
-        Err(ImportFailure::Rows(rows)) => Err(Problem::rows(Msg::new("import-failed").arg("count", rows.len()), rows)),
+        Err(ImportFailure::Rows(rows)) => Err(Problem::rows(
+            Msg::new("import-failed").arg("count", rows.len()),
+            rows,
+        )),
         Err(ImportFailure::Store(e)) => Err(e.into()),
     }
 }

@@ -38,11 +38,15 @@ impl TestResponse {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("JSON body ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("JSON body ({e}): {}", self.text()))
     }
 
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
 }
 
@@ -53,27 +57,56 @@ impl TestApp {
 
     pub async fn with(configure: impl FnOnce(&mut WebConfig)) -> Self {
         let db = TestDb::sqlite().await;
-        binhdan_app::bootstrap::load_map(db.store.as_ref(), NOW).await.unwrap();
-        let mut config = WebConfig { operator_token: Some(Secret::new(TOKEN.to_owned())), ..WebConfig::default() };
+        binhdan_app::bootstrap::load_map(db.store.as_ref(), NOW)
+            .await
+            .unwrap();
+        let mut config = WebConfig {
+            operator_token: Some(Secret::new(TOKEN.to_owned())),
+            ..WebConfig::default()
+        };
         configure(&mut config);
         let state = AppState::new(db.store.clone(), config, Arc::new(FixedClock));
-        Self { router: binhdan_web::router(state), db }
+        Self {
+            router: binhdan_web::router(state),
+            db,
+        }
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
-        let response = self.router.clone().oneshot(request).await.expect("infallible");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.into_body().collect().await.expect("body").to_bytes();
-        TestResponse { status, headers, body }
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, uri: &str) -> TestResponse {
-        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn get_en(&self, uri: &str) -> TestResponse {
-        self.send(Request::get(uri).header(header::ACCEPT_LANGUAGE, "en").body(Body::empty()).unwrap()).await
+        self.send(
+            Request::get(uri)
+                .header(header::ACCEPT_LANGUAGE, "en")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
     }
 
     /// A POST as the operator would send it.

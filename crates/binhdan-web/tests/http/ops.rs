@@ -11,8 +11,15 @@ async fn health_readiness_and_metrics() {
     app.get("/api/v1/units/01").await;
     app.get("/api/v1/units/77777").await;
     let metrics = app.get("/metrics").await.text();
-    assert!(metrics.contains("http_requests_total{method=\"GET\",route=\"/api/v1/units/{code}\",status=\"200\"}"), "{metrics}");
-    assert!(metrics.contains("http_requests_total{method=\"GET\",route=\"/api/v1/units/{code}\",status=\"404\"}"));
+    assert!(
+        metrics.contains(
+            "http_requests_total{method=\"GET\",route=\"/api/v1/units/{code}\",status=\"200\"}"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains(
+        "http_requests_total{method=\"GET\",route=\"/api/v1/units/{code}\",status=\"404\"}"
+    ));
     assert!(metrics.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/units/{code}\",le=\"0.005\"}"));
     // Raw paths never become labels.
     assert!(!metrics.contains("77777"));
@@ -22,7 +29,10 @@ async fn health_readiness_and_metrics() {
 async fn readiness_fails_when_the_database_is_gone() {
     let app = TestApp::new().await;
     app.db.store.close().await;
-    assert_eq!(app.get("/readyz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.get("/readyz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
 }
 
@@ -32,14 +42,30 @@ async fn security_headers_are_on_every_response() {
     for uri in ["/", "/api/v1/units/38", "/nowhere", "/metrics"] {
         let r = app.get(uri).await;
         let csp = r.header("content-security-policy");
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{uri}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{uri}"
+        );
         assert!(csp.contains("frame-ancestors 'none'"));
         assert_eq!(r.header("x-content-type-options"), "nosniff");
-        assert_eq!(r.header("referrer-policy"), "strict-origin-when-cross-origin");
-        assert_eq!(r.header("strict-transport-security"), "", "no HSTS without TLS");
+        assert_eq!(
+            r.header("referrer-policy"),
+            "strict-origin-when-cross-origin"
+        );
+        assert_eq!(
+            r.header("strict-transport-security"),
+            "",
+            "no HSTS without TLS"
+        );
     }
-    let tls = TestApp::with(|c| c.public_url = Some("https://binhdan.thanhhoa.gov.vn".into())).await;
-    assert!(tls.get("/").await.header("strict-transport-security").starts_with("max-age="));
+    let tls =
+        TestApp::with(|c| c.public_url = Some("https://binhdan.thanhhoa.gov.vn".into())).await;
+    assert!(
+        tls.get("/")
+            .await
+            .header("strict-transport-security")
+            .starts_with("max-age=")
+    );
 }
 
 #[tokio::test]
@@ -58,20 +84,41 @@ async fn a_cross_site_post_is_refused_in_vietnamese() {
     let r = app.send(forged).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["error"]["code"], "error-cross-site");
-    assert!(app.get("/api/v1/units/16591/children").await.json()["units"].as_array().unwrap().is_empty());
+    assert!(
+        app.get("/api/v1/units/16591/children").await.json()["units"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
 async fn framework_errors_are_localized_too() {
     let app = TestApp::new().await;
     let r = app.get("/api/v1/nowhere").await;
-    assert_eq!((r.status, r.json()["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("error-not-found")));
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("error-not-found"))
+    );
     let r = app.get("/nowhere").await;
-    assert!(r.header("content-type").starts_with("text/html") && r.text().contains("Không tìm thấy"));
-    let r = app.send(Request::delete("/api/v1/units/38").body(Body::empty()).unwrap()).await;
-    assert_eq!((r.status, r.json()["error"]["code"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("error-method")));
+    assert!(
+        r.header("content-type").starts_with("text/html") && r.text().contains("Không tìm thấy")
+    );
+    let r = app
+        .send(
+            Request::delete("/api/v1/units/38")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("error-method"))
+    );
     let big = "x".repeat(300 * 1024);
-    let r = app.post("/api/v1/units/16591/villages", "application/json", big).await;
+    let r = app
+        .post("/api/v1/units/16591/villages", "application/json", big)
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.json()["error"]["code"], "error-too-large");
 }
@@ -88,7 +135,12 @@ async fn the_openapi_document_covers_every_route() {
         .as_object()
         .unwrap()
         .iter()
-        .flat_map(|(p, ops)| ops.as_object().unwrap().keys().map(move |m| format!("{} {p}", m.to_uppercase())))
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| format!("{} {p}", m.to_uppercase()))
+        })
         .collect();
     paths.sort();
     insta::assert_yaml_snapshot!("routes", paths);

@@ -8,9 +8,20 @@ const PAGE_BUDGET_BYTES: usize = 30 * 1024;
 
 /// The weight a phone downloads: the body as the server sends it, gzip-compressed.
 async fn compressed_size(app: &TestApp, uri: &str) -> usize {
-    let r = app.send(Request::get(uri).header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).unwrap()).await;
+    let r = app
+        .send(
+            Request::get(uri)
+                .header(header::ACCEPT_ENCODING, "gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{uri}");
-    assert_eq!(r.header("content-encoding"), "gzip", "{uri} is served compressed");
+    assert_eq!(
+        r.header("content-encoding"),
+        "gzip",
+        "{uri} is served compressed"
+    );
     r.body.len()
 }
 
@@ -24,7 +35,10 @@ async fn the_home_page_shows_the_campaign_targets_and_communes() {
     assert!(html.contains("<html lang=\"vi\">"));
     assert!(html.contains("Bình dân học vụ số Thanh Hóa"));
     for k in ["K1", "K2", "K3", "K4", "K5"] {
-        assert!(html.contains(&format!("<span class=\"kpi\">{k}</span>")), "{k}");
+        assert!(
+            html.contains(&format!("<span class=\"kpi\">{k}</span>")),
+            "{k}"
+        );
     }
     assert!(html.contains("80% người trưởng thành được chứng nhận"));
     assert!(html.contains("Xã, phường, đặc khu (166)"));
@@ -40,12 +54,21 @@ async fn pages_stay_within_the_weight_budget() {
     let app = TestApp::new().await;
     binhdan_app::demo::build(
         app.db.store.as_ref(),
-        &binhdan_app::demo::DemoOptions { people: 20_000, ..Default::default() },
+        &binhdan_app::demo::DemoOptions {
+            people: 20_000,
+            ..Default::default()
+        },
         crate::helpers::NOW,
     )
     .await
     .unwrap();
-    for uri in ["/", "/don-vi/38", "/don-vi/16591", "/tim-kiem?q=thon", "/tim-kiem"] {
+    for uri in [
+        "/",
+        "/don-vi/38",
+        "/don-vi/16591",
+        "/tim-kiem?q=thon",
+        "/tim-kiem",
+    ] {
         let size = compressed_size(&app, uri).await;
         assert!(size < PAGE_BUDGET_BYTES, "{uri}: {size} bytes compressed");
     }
@@ -57,10 +80,16 @@ async fn unit_pages_and_search_work_without_javascript() {
     let r = app.get("/don-vi/16591").await;
     let html = r.text();
     assert!(html.contains("<h1>Xã Các Sơn</h1>"));
-    assert!(html.contains("href=\"/don-vi/38\">Thanh Hóa</a>"), "breadcrumb");
+    assert!(
+        html.contains("href=\"/don-vi/38\">Thanh Hóa</a>"),
+        "breadcrumb"
+    );
     let r = app.get("/tim-kiem?q=CAC%20SON").await;
     let html = r.text();
-    assert!(html.contains("href=\"/don-vi/16591\">Xã Các Sơn</a>"), "{html}");
+    assert!(
+        html.contains("href=\"/don-vi/16591\">Xã Các Sơn</a>"),
+        "{html}"
+    );
     assert!(html.contains("Thanh Hóa"), "the result says where it is");
     let r = app.get("/don-vi/99999").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -77,5 +106,8 @@ async fn the_stylesheet_is_cached_by_its_hash() {
     let r = app.get(url).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.header("cache-control").contains("immutable"));
-    assert_eq!(app.get("/static/app.0000.css").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/static/app.0000.css").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
