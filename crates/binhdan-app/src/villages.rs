@@ -129,7 +129,9 @@ fn read_rows(mut input: impl Read) -> Result<Vec<binhdan_core::import::VillageRo
         })?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let header_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
+    #[allow(clippy::naive_bytecount)] // one short header line
     let semicolons = header_line.iter().filter(|b| **b == b';').count();
+    #[allow(clippy::naive_bytecount)]
     let commas = header_line.iter().filter(|b| **b == b',').count();
     let delimiter = if semicolons > commas { b';' } else { b',' };
 

@@ -1,1 +1,336 @@
-fn main() {}
+//! `binhdan-bench`: throughput and latency of the real server, on loopback, beside the ceiling
+//! of this machine — a minimal hyper "hello" server measured in the same run with the same
+//! client. Prints one row per scenario: requests/s, p50, p99, and the ratio to hello.
+//!
+//! Run it in release mode: `cargo run --release -p binhdan-bench`. `--postgres URL` adds the
+//! same scenarios on PostgreSQL. Later capabilities add their scenarios here.
+
+#![allow(clippy::print_stdout)] // a benchmark prints its figures
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::body::Bytes;
+use binhdan_app::demo::{self, DemoOptions};
+use binhdan_core::Secret;
+use binhdan_store::{OpsStore, Store, StoreConfig};
+use binhdan_web::{AppState, Clock, SystemClock, WebConfig};
+use clap::Parser;
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Parser, Clone)]
+#[command(about = "Benchmarks of Bình Dân on loopback")]
+struct Args {
+    /// Seconds per scenario.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Concurrent connections (each sends its next request when the last one is answered).
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Inhabitants of the demo province the server runs on.
+    #[arg(long, default_value_t = binhdan_core::demo::THANH_HOA_PEOPLE)]
+    people: u64,
+    /// Also run on this PostgreSQL database (a schema of its own is created and dropped).
+    #[arg(long, env = "BINHDAN_BENCH_POSTGRES_URL")]
+    postgres: Option<String>,
+    /// Only scenarios whose name contains this.
+    #[arg(long)]
+    only: Option<String>,
+}
+
+/// One request pattern: `paths[i % len]` for the i-th request of a connection.
+struct Scenario {
+    name: &'static str,
+    paths: Vec<String>,
+}
+
+struct Figures {
+    requests: u64,
+    errors: u64,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    // The servers and the load generator each get their own runtime, as separate processes
+    // would, sharing this machine's cores.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+
+    println!(
+        "# binhdan-bench: {} s per scenario, {} connections, {} cores",
+        args.seconds,
+        args.connections,
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    let hello = server_rt.block_on(start_hello())?;
+    let ceiling = client_rt.block_on(drive(hello, &["/".to_owned()], &args));
+    println!(
+        "{:<34} {:>10} {:>9} {:>9} {:>8} {:>7}",
+        "scenario", "req/s", "p50 ms", "p99 ms", "errors", "ratio"
+    );
+    print_row("hello (hyper, the ceiling)", &ceiling, &ceiling);
+
+    let mut backends: Vec<(&str, StoreConfig)> = Vec::new();
+    let dir = tempfile::tempdir()?;
+    backends.push((
+        "sqlite",
+        StoreConfig {
+            url: Secret::new(format!(
+                "sqlite://{}",
+                dir.path().join("bench.db").display()
+            )),
+            ..StoreConfig::default()
+        },
+    ));
+    if let Some(url) = &args.postgres {
+        backends.push((
+            "postgres",
+            StoreConfig {
+                url: Secret::new(url.clone()),
+                schema: Some("binhdan_bench".to_owned()),
+                max_connections: 16,
+                ..StoreConfig::default()
+            },
+        ));
+    }
+    for (name, config) in backends {
+        let store = server_rt
+            .block_on(prepare(&config, args.people))
+            .with_context(|| format!("preparing {name}"))?;
+        let addr = server_rt.block_on(start_binhdan(store.clone()))?;
+        for scenario in scenarios() {
+            if args
+                .only
+                .as_deref()
+                .is_some_and(|o| !scenario.name.contains(o))
+            {
+                continue;
+            }
+            let figures = client_rt.block_on(drive(addr, &scenario.paths, &args));
+            print_row(&format!("{} [{name}]", scenario.name), &figures, &ceiling);
+        }
+        if name == "postgres" {
+            server_rt.block_on(async {
+                if let Some(pg) = postgres_cleanup(&config).await {
+                    pg.close().await;
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let queries = [
+        "thanh%20hoa",
+        "cac%20son",
+        "THON%20DONG",
+        "phuong",
+        "xa%20ha",
+        "ban%20le",
+        "to%20dan%20pho%203",
+        "ngoc",
+    ];
+    vec![
+        Scenario {
+            name: "home page /",
+            paths: vec!["/".to_owned()],
+        },
+        Scenario {
+            name: "unit search (API)",
+            paths: queries
+                .iter()
+                .map(|q| format!("/api/v1/units?q={q}&limit=20"))
+                .collect(),
+        },
+        Scenario {
+            name: "unit search (page)",
+            paths: queries.iter().map(|q| format!("/tim-kiem?q={q}")).collect(),
+        },
+        Scenario {
+            name: "commune page",
+            paths: ["16591", "16636", "15271", "14797"]
+                .iter()
+                .map(|c| format!("/don-vi/{c}"))
+                .collect(),
+        },
+    ]
+}
+
+fn print_row(name: &str, f: &Figures, ceiling: &Figures) {
+    let ratio = if ceiling.per_second > 0.0 {
+        f.per_second / ceiling.per_second
+    } else {
+        0.0
+    };
+    println!(
+        "{name:<34} {:>10.0} {:>9.2} {:>9.2} {:>8} {:>6.1}%  ({} requests)",
+        f.per_second,
+        f.p50_ms,
+        f.p99_ms,
+        f.errors,
+        ratio * 100.0,
+        f.requests
+    );
+}
+
+async fn prepare(config: &StoreConfig, people: u64) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(pg) = postgres_cleanup(config).await {
+        pg.close().await;
+    }
+    let store = binhdan_store::connect(config).await?;
+    let now = SystemClock.now();
+    binhdan_app::bootstrap::load_map(store.as_ref(), now).await?;
+    let options = DemoOptions {
+        people,
+        ..DemoOptions::default()
+    };
+    if !demo::has_villages(store.as_ref(), &options.province).await? {
+        demo::build(store.as_ref(), &options, now).await?;
+    }
+    Ok(store)
+}
+
+/// Drops the bench schema left by an earlier run.
+async fn postgres_cleanup(config: &StoreConfig) -> Option<binhdan_store::postgres::PgStore> {
+    let schema = config.schema.clone()?;
+    let plain = StoreConfig {
+        schema: None,
+        migrate_on_start: false,
+        ..config.clone()
+    };
+    let pg = binhdan_store::postgres::PgStore::open(&plain).await.ok()?;
+    pg.drop_schema(&schema).await.ok()?;
+    Some(pg)
+}
+
+async fn start_binhdan(store: Arc<dyn Store>) -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(store, WebConfig::default(), Arc::new(SystemClock));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, binhdan_web::router(state)).await;
+    });
+    Ok(addr)
+}
+
+/// The ceiling: hyper answering "hello" with nothing else on the path.
+async fn start_hello() -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(|_req| async {
+                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
+                        b"hello",
+                    ))))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(addr)
+}
+
+/// Keeps `connections` keep-alive connections busy for the configured time.
+async fn drive(addr: SocketAddr, paths: &[String], args: &Args) -> Figures {
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let paths: Arc<Vec<String>> = Arc::new(paths.to_vec());
+    let mut tasks = Vec::new();
+    for c in 0..args.connections {
+        let paths = paths.clone();
+        tasks.push(tokio::spawn(async move {
+            connection(addr, &paths, c, deadline).await
+        }));
+    }
+    let mut hist = histogram();
+    let mut errors = 0;
+    let started = Instant::now();
+    for t in tasks {
+        if let Ok((h, e)) = t.await {
+            let _ = hist.add(h);
+            errors += e;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+    Figures {
+        requests: hist.len(),
+        errors,
+        per_second: hist.len() as f64 / elapsed,
+        p50_ms: hist.value_at_quantile(0.50) as f64 / 1000.0,
+        p99_ms: hist.value_at_quantile(0.99) as f64 / 1000.0,
+    }
+}
+
+/// Latencies from 1 µs to 60 s at 3 significant digits.
+#[allow(clippy::expect_used)] // constant, valid bounds: low ≥ 1, high ≥ 2·low, precision ≤ 5
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")
+}
+
+async fn connection(
+    addr: SocketAddr,
+    paths: &[String],
+    offset: usize,
+    deadline: Instant,
+) -> (Histogram<u64>, u64) {
+    let mut hist = histogram();
+    let mut errors = 0;
+    let Ok(stream) = TcpStream::connect(addr).await else {
+        return (hist, 1);
+    };
+    let _ = stream.set_nodelay(true);
+    let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
+    else {
+        return (hist, 1);
+    };
+    tokio::spawn(conn);
+    let mut i = offset;
+    while Instant::now() < deadline {
+        let path = &paths[i % paths.len()];
+        i += 1;
+        let Ok(request) = Request::get(path.as_str())
+            .header("host", "127.0.0.1")
+            .header("accept-encoding", "gzip")
+            .body(Empty::<Bytes>::new())
+        else {
+            errors += 1;
+            continue;
+        };
+        let start = Instant::now();
+        if let Ok(response) = sender.send_request(request).await {
+            let ok = response.status().is_success();
+            if response.into_body().collect().await.is_err() || !ok {
+                errors += 1;
+            }
+            let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+            let _ = hist.record(micros.max(1));
+        } else {
+            errors += 1;
+            break;
+        }
+    }
+    (hist, errors)
+}

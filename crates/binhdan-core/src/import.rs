@@ -154,7 +154,7 @@ pub fn parse_village_row(
             row: row_no,
             column: columns.header(field, fields),
             msg,
-        })
+        });
     };
 
     let commune = match columns.cell(cells, 0) {

@@ -49,10 +49,11 @@ fn defined_keys(lang: &str) -> std::collections::BTreeSet<String> {
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let src = std::fs::read_to_string(e.path()).unwrap();
         for line in src.lines() {
-            if let Some((k, _)) = line.split_once(" =") {
-                if !k.starts_with([' ', '#', '.']) && !k.is_empty() {
-                    keys.insert(format!("{}:{k}", e.file_name().to_string_lossy()));
-                }
+            if let Some((k, _)) = line.split_once(" =")
+                && !k.starts_with([' ', '#', '.'])
+                && !k.is_empty()
+            {
+                keys.insert(format!("{}:{k}", e.file_name().to_string_lossy()));
             }
         }
     }

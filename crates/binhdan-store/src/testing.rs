@@ -88,10 +88,10 @@ impl TestDb {
     /// SQLite, and PostgreSQL when [`POSTGRES_URL_VAR`] is set.
     pub async fn all() -> Vec<Self> {
         let mut dbs = vec![Self::sqlite().await];
-        if let Ok(url) = std::env::var(POSTGRES_URL_VAR) {
-            if !url.is_empty() {
-                dbs.push(Self::postgres(&url).await);
-            }
+        if let Ok(url) = std::env::var(POSTGRES_URL_VAR)
+            && !url.is_empty()
+        {
+            dbs.push(Self::postgres(&url).await);
         }
         dbs
     }

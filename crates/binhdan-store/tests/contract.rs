@@ -1,6 +1,9 @@
 //! The contract every store backend keeps: the same tests run on SQLite always and on
 //! PostgreSQL when `BINHDAN_TEST_POSTGRES_URL` is set.
 
+// Helpers outside `#[test]` functions: failing loudly is their job.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use binhdan_core::Timestamp;
 use binhdan_core::demo::PopulationFigure;
 use binhdan_core::kpi::Group;

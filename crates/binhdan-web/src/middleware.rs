@@ -1,4 +1,4 @@
-//! Security headers on every response.
+//! Security headers on every response, and remembering the reader's language.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
@@ -17,7 +17,28 @@ pub async fn security_headers(
     request: Request,
     next: Next,
 ) -> Response {
+    let chosen = crate::lang::ReqLang::chosen(request.uri().query());
     let mut response = next.run(request).await;
+    if let Some(lang) = chosen {
+        let secure = if state.config.behind_tls() {
+            "; Secure"
+        } else {
+            ""
+        };
+        let cookie = format!(
+            "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
+            crate::lang::COOKIE,
+            lang.tag()
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    // Pages and messages depend on the reader's language.
+    response.headers_mut().append(
+        header::VARY,
+        HeaderValue::from_static("accept-language, cookie"),
+    );
     let h = response.headers_mut();
     let mut set = |name: HeaderName, value: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(value));

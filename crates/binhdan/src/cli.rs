@@ -1,5 +1,8 @@
 //! The command line: `serve`, `migrate`, `demo`, `import`, `config`.
 
+// A command line prints its results on standard output.
+#![allow(clippy::print_stdout)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -22,7 +25,7 @@ use crate::config::{Config, LogFormat};
     about = "Bình Dân — nền tảng Bình dân học vụ số / the Bình dân học vụ số platform"
 )]
 struct Cli {
-    /// Configuration file (TOML). Default: $BINHDAN_CONFIG, or ./binhdan.toml if it exists.
+    /// Configuration file (TOML). Default: $`BINHDAN_CONFIG`, or ./binhdan.toml if it exists.
     #[arg(long, global = true)]
     config: Option<PathBuf>,
     /// Language of messages on the terminal: vi or en.

@@ -1,6 +1,9 @@
 //! The web crate's one integration-test binary: the router called in-process on a fresh
 //! database per test (see `TestApp`).
 
+// Test helpers outside `#[test]` functions: failing loudly is their job.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod helpers;
 mod ops;
 mod pages;

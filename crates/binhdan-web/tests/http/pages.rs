@@ -111,3 +111,43 @@ async fn the_stylesheet_is_cached_by_its_hash() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_chosen_language_is_remembered() {
+    let app = TestApp::new().await;
+    let r = app.get("/?lang=en").await;
+    assert!(r.text().contains("<html lang=\"en\">"));
+    let cookie = r.header("set-cookie").to_owned();
+    assert!(
+        cookie.starts_with("lang=en;") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let next = app
+        .send(
+            Request::get("/don-vi/38")
+                .header(header::COOKIE, "lang=en")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        next.text().contains("<html lang=\"en\">"),
+        "the choice sticks across pages"
+    );
+    assert!(
+        next.headers
+            .get_all(header::VARY)
+            .iter()
+            .any(|v| v.to_str().unwrap_or_default().contains("accept-language"))
+    );
+    // The query wins over the cookie; the header counts only when nothing was chosen.
+    let back = app
+        .send(
+            Request::get("/?lang=vi")
+                .header(header::COOKIE, "lang=en")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(back.text().contains("<html lang=\"vi\">"));
+}

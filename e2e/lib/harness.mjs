@@ -1,0 +1,69 @@
+// Shared set-up for the browser tests: where the server is, how Chromium is
+// launched, which pages every check walks through.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+
+/** Origin of the server under test, e.g. http://127.0.0.1:41234 (no trailing slash). */
+export const BASE = (() => {
+  const raw = process.env.BINHDAN_E2E_URL;
+  if (!raw) {
+    throw new Error('BINHDAN_E2E_URL is not set: run the tests with e2e/run.sh, which starts the server');
+  }
+  return new URL(raw).origin;
+})();
+
+export const CHROMIUM = process.env.BINHDAN_E2E_CHROMIUM || '/usr/bin/chromium';
+
+export const LAUNCH_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Timeout for one test (ms): a hung browser must not hang CI. */
+export const TIMEOUT = 90_000;
+
+/**
+ * Options for a browser context as a Vietnamese learner's phone browser has
+ * them: the server picks the language from Accept-Language (after ?lang=),
+ * and headless Chromium would otherwise send "en-US".
+ */
+export function contextOptions(extra = {}) {
+  return { locale: 'vi-VN', ...extra };
+}
+
+export function launch() {
+  return chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: 60_000 });
+}
+
+/**
+ * The pages every page-level check (axe, weight, phone layout) walks through.
+ * `status` is the HTTP status the page must answer with.
+ */
+export const PAGES = [
+  { path: '/', status: 200 },
+  { path: '/don-vi/38', status: 200 },
+  { path: '/don-vi/16591', status: 200 },
+  { path: '/tim-kiem?q=thon', status: 200 },
+  { path: '/tim-kiem', status: 200 },
+  { path: '/don-vi/99999', status: 404 },
+  { path: '/?lang=en', status: 200 },
+];
+
+/** Source of axe.min.js from node_modules, and the version it claims. */
+export const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+export const AXE_VERSION = require('axe-core/package.json').version;
+
+/** Vietnamese text may arrive composed or decomposed; compare it in NFC. */
+export const nfc = (s) => String(s ?? '').normalize('NFC');
+
+/** A file-name-safe slug for a page path: "/tim-kiem?q=thon" -> "tim-kiem_q_thon". */
+export const slug = (path) => path.replace(/^\/+/, '').replace(/[^a-zA-Z0-9-]+/g, '_').replace(/^_+|_+$/g, '') || 'home';
