@@ -143,3 +143,39 @@ async fn the_demo_builds_a_province_once() {
     );
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_broken_pack_is_refused_whole_and_a_good_one_loads() {
+    let db = TestDb::sqlite().await;
+    let dir = std::env::temp_dir().join(format!("binhdan-content-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("courses/x")).unwrap();
+    std::fs::write(
+        dir.join("courses/x/course.toml"),
+        "id = \"x\"\nversion = 1\ngroup = \"nobody\"\n",
+    )
+    .unwrap();
+    let Err(crate::content::ContentLoadError::Invalid(errors)) =
+        crate::content::load(db.store.as_ref(), &dir, NOW).await
+    else {
+        panic!("a broken pack must be refused")
+    };
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.file.ends_with("course.toml") && e.line > 0),
+        "{errors:?}"
+    );
+    assert!(
+        db.store.courses().await.unwrap().is_empty(),
+        "nothing loaded"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
+    let report = crate::content::load(db.store.as_ref(), &shipped, NOW)
+        .await
+        .unwrap();
+    assert_eq!(report.courses, 4);
+    db.cleanup().await;
+}

@@ -163,7 +163,10 @@ impl fmt::Display for Group {
 
 /// A proficiency step of the framework: basic (CB), intermediate (TC), advanced (NC),
 /// specialised (CS), two steps each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Step {
     Cb1,
     Cb2,
@@ -286,7 +289,8 @@ pub struct Lesson {
     pub html: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ItemKind {
     Single,
     Multiple,
@@ -328,7 +332,8 @@ impl fmt::Display for ItemKind {
 }
 
 /// One option of an item.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ItemOption {
     Text(String),
     /// `path` is relative to the content root (`items/images/x.svg`).
@@ -339,7 +344,8 @@ pub enum ItemOption {
 }
 
 /// The correct answer, in the form that fits the item's kind.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Answer {
     /// `single` and `image`: the index of the correct option.
     One(usize),
@@ -352,7 +358,7 @@ pub enum Answer {
 }
 
 /// A quiz question of the bank.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
     pub id: String,
     pub kind: ItemKind,
@@ -372,4 +378,35 @@ pub struct Asset {
     pub bytes: Vec<u8>,
     pub width: u32,
     pub height: u32,
+}
+
+#[cfg(test)]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn items_round_trip_through_json_with_stable_names() {
+        let item = Item {
+            id: "cd-001".into(),
+            kind: ItemKind::TrueFalse,
+            competence: "4.2".into(),
+            step: Step::Cb2,
+            stem: "OTP có thể đọc cho người gọi điện tự xưng là công an.".into(),
+            options: vec![
+                ItemOption::Text("a".into()),
+                ItemOption::Image {
+                    path: "items/images/x.svg".into(),
+                    alt: "x".into(),
+                },
+            ],
+            answer: Answer::Bool(false),
+            explanation: "Không bao giờ.".into(),
+        };
+        let json = serde_json::to_string(&item).unwrap();
+        assert!(
+            json.contains("\"kind\":\"true_false\"") && json.contains("\"step\":\"CB2\""),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Item>(&json).unwrap(), item);
+    }
 }

@@ -153,6 +153,48 @@ pub trait PopulationStore: Send + Sync {
     async fn population_under(&self, root: &UnitCode) -> Result<Vec<(Group, u64)>>;
 }
 
+/// What a content load changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ContentLoadReport {
+    pub courses: u64,
+    pub lessons_added: u64,
+    pub lessons_changed: u64,
+    pub lessons_retired: u64,
+    pub items_added: u64,
+    pub items_changed: u64,
+    pub items_retired: u64,
+    pub assets: u64,
+}
+
+/// A course as listed to learners and staff.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CourseSummary {
+    pub id: String,
+    pub version: u32,
+    pub group: String,
+    pub title: String,
+    pub summary: String,
+    pub modules: u64,
+    pub lessons: u64,
+}
+
+/// The curriculum (see `content/README.md`).
+#[async_trait]
+pub trait ContentStore: Send + Sync {
+    /// Loads a whole, validated pack in one transaction. Ids are stable: a lesson or item
+    /// whose text changed gets a new revision; one that left the pack is retired, never
+    /// deleted, so progress and responses keep their references.
+    async fn load_content(
+        &self,
+        pack: &binhdan_content::Pack,
+        now: Timestamp,
+    ) -> Result<ContentLoadReport>;
+    /// The active courses, in the pack's order.
+    async fn courses(&self) -> Result<Vec<CourseSummary>>;
+    /// An image of the pack, by its path.
+    async fn content_asset(&self, path: &str) -> Result<Option<Vec<u8>>>;
+}
+
 /// Health and maintenance.
 #[async_trait]
 pub trait OpsStore: Send + Sync {
@@ -166,8 +208,8 @@ pub trait OpsStore: Send + Sync {
 }
 
 /// The whole store, as the application uses it.
-pub trait Store: UnitStore + PopulationStore + OpsStore {}
-impl<T: UnitStore + PopulationStore + OpsStore> Store for T {}
+pub trait Store: UnitStore + PopulationStore + ContentStore + OpsStore {}
+impl<T: UnitStore + PopulationStore + ContentStore + OpsStore> Store for T {}
 
 /// Opens the store named by the configuration: `sqlite:` or `postgres:` URLs.
 pub async fn connect(config: &StoreConfig) -> Result<Arc<dyn Store>> {

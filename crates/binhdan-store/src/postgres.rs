@@ -107,3 +107,4 @@ impl OpsStore for PgStore {
 
 include!("shared/units.rs");
 include!("shared/population.rs");
+include!("shared/content.rs");

@@ -8,6 +8,6 @@ pub(crate) use binhdan_core::reference::AdminUnit;
 pub(crate) use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
 
 pub(crate) use crate::{
-    Dialect, NewVillage, OpsStore, PopulationStore, Result, StoreConfig, StoreError, SubtreeCounts,
-    UnitQuery, UnitStore, WriteMode,
+    ContentLoadReport, ContentStore, CourseSummary, Dialect, NewVillage, OpsStore, PopulationStore,
+    Result, StoreConfig, StoreError, SubtreeCounts, UnitQuery, UnitStore, WriteMode,
 };

@@ -84,3 +84,4 @@ impl OpsStore for SqliteStore {
 
 include!("shared/units.rs");
 include!("shared/population.rs");
+include!("shared/content.rs");

@@ -381,3 +381,70 @@ async fn population_rollups_agree_with_the_figures() {
         db.cleanup().await;
     }
 }
+
+fn shipped_content() -> binhdan_content::Pack {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
+    binhdan_content::load_dir(&root, "/noi-dung/tep")
+        .unwrap_or_else(|e| panic!("the shipped content is valid: {e:?}"))
+}
+
+/// A content update keeps ids: changed text gets a new revision, what left the pack is
+/// retired, and loading the same pack twice changes nothing.
+#[tokio::test]
+async fn content_loads_whole_and_updates_by_stable_ids() {
+    let pack = shipped_content();
+    for db in TestDb::all().await {
+        let store = db.store.as_ref();
+        let first = store.load_content(&pack, NOW).await.unwrap();
+        assert_eq!(first.courses, 4, "{}", db.name);
+        assert_eq!(first.lessons_added as usize, pack.lessons.len());
+        assert!(first.items_added >= 200);
+        let again = store.load_content(&pack, NOW).await.unwrap();
+        assert_eq!(
+            (
+                again.lessons_added,
+                again.lessons_changed,
+                again.items_added,
+                again.items_changed
+            ),
+            (0, 0, 0, 0)
+        );
+
+        let mut edited = pack.clone();
+        edited.lessons[0].markdown.push_str("\nThêm một câu.\n");
+        let dropped_item = edited.items.pop().unwrap();
+        for c in &mut edited.courses {
+            for m in &mut c.modules {
+                m.quiz.retain(|i| *i != dropped_item.id);
+            }
+        }
+        let update = store.load_content(&edited, NOW).await.unwrap();
+        assert_eq!(
+            (
+                update.lessons_changed,
+                update.items_retired,
+                update.lessons_retired
+            ),
+            (1, 1, 0)
+        );
+        let courses = store.courses().await.unwrap();
+        assert_eq!(courses.len(), 4);
+        assert_eq!(
+            courses.iter().map(|c| c.lessons as usize).sum::<usize>(),
+            pack.lessons.len()
+        );
+        let asset = &pack.assets[0];
+        assert_eq!(
+            store.content_asset(&asset.path).await.unwrap().as_deref(),
+            Some(asset.bytes.as_slice())
+        );
+        assert!(
+            store
+                .content_asset("courses/none.svg")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        db.cleanup().await;
+    }
+}

@@ -62,8 +62,27 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Check or load the curriculum (content packs).
+    Content {
+        #[command(subcommand)]
+        what: ContentWhat,
+    },
     /// Print the effective configuration (secrets hidden).
     Config,
+}
+
+#[derive(Subcommand)]
+enum ContentWhat {
+    /// Check a content directory; every error names its file and line.
+    Check {
+        #[arg(default_value = "content")]
+        dir: PathBuf,
+    },
+    /// Check a content directory and load it, all or nothing.
+    Load {
+        #[arg(default_value = "content")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -227,7 +246,76 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
                 Err(ImportFailure::Store(e)) => Err(e.into()),
             }
         }
+        Command::Content { what } => content(what, config, lang).await,
         Command::Serve { demo: with_demo } => serve(config, with_demo).await,
+    }
+}
+
+fn print_content_errors(
+    dir: &std::path::Path,
+    errors: &[binhdan_content::ContentError],
+    lang: Lang,
+) {
+    for e in errors {
+        let file = dir.join(&e.file);
+        let text = lang.tr(&e.msg);
+        if e.line > 0 {
+            eprintln!("{}:{}: {text}", file.display(), e.line);
+        } else {
+            eprintln!("{}: {text}", file.display());
+        }
+    }
+    eprintln!(
+        "{}",
+        lang.tr(&binhdan_core::Msg::new("cli-content-invalid").arg("count", errors.len()))
+    );
+}
+
+async fn content(what: ContentWhat, config: &Config, lang: Lang) -> anyhow::Result<ExitCode> {
+    match what {
+        ContentWhat::Check { dir } => match binhdan_app::content::check(&dir) {
+            Ok(pack) => {
+                println!(
+                    "{}",
+                    lang.tr(&binhdan_core::Msg::new("cli-content-ok")
+                        .arg("courses", pack.courses.len())
+                        .arg("lessons", pack.lessons.len())
+                        .arg("items", pack.items.len()))
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(errors) => {
+                print_content_errors(&dir, &errors, lang);
+                Ok(ExitCode::from(2))
+            }
+        },
+        ContentWhat::Load { dir } => {
+            let store = binhdan_store::connect(&config.store())
+                .await
+                .context("opening the database")?;
+            let result = binhdan_app::content::load(store.as_ref(), &dir, SystemClock.now()).await;
+            store.close().await;
+            match result {
+                Ok(r) => {
+                    println!(
+                        "{}",
+                        lang.tr(&binhdan_core::Msg::new("cli-content-loaded")
+                            .arg("courses", r.courses)
+                            .arg("added", r.lessons_added)
+                            .arg("changed", r.lessons_changed)
+                            .arg("retired", r.lessons_retired)
+                            .arg("items_added", r.items_added)
+                            .arg("items_changed", r.items_changed))
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(binhdan_app::content::ContentLoadError::Invalid(errors)) => {
+                    print_content_errors(&dir, &errors, lang);
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
     }
 }
 
