@@ -81,30 +81,14 @@ impl PgStore {
     }
 }
 
-#[async_trait]
-impl OpsStore for PgStore {
-    fn dialect(&self) -> Dialect {
-        DIALECT
-    }
-
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await?;
-        Ok(())
-    }
-
-    async fn migrate(&self) -> Result<()> {
-        let mut migrator = sqlx::migrate!("./migrations/postgres");
-        // No advisory locks: see `StoreConfig::migrate_on_start`.
-        migrator.set_locking(false);
-        migrator.run(&self.write).await?;
-        Ok(())
-    }
-
-    async fn close(&self) {
-        self.write.close().await;
-    }
+/// This backend's migrations, without advisory locks (see `StoreConfig::migrate_on_start`).
+fn migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    migrator.set_locking(false);
+    migrator
 }
 
+include!("shared/ops.rs");
 include!("shared/units.rs");
 include!("shared/population.rs");
 include!("shared/content.rs");

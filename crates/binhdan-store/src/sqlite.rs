@@ -58,30 +58,12 @@ impl SqliteStore {
     }
 }
 
-#[async_trait]
-impl OpsStore for SqliteStore {
-    fn dialect(&self) -> Dialect {
-        DIALECT
-    }
-
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await?;
-        Ok(())
-    }
-
-    async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.write)
-            .await?;
-        Ok(())
-    }
-
-    async fn close(&self) {
-        self.read.close().await;
-        self.write.close().await;
-    }
+/// This backend's migrations.
+fn migrator() -> sqlx::migrate::Migrator {
+    sqlx::migrate!("./migrations/sqlite")
 }
 
+include!("shared/ops.rs");
 include!("shared/units.rs");
 include!("shared/population.rs");
 include!("shared/content.rs");
