@@ -102,13 +102,14 @@ trap 'exit 130' INT TERM
 
 say "starting $BIN serve --demo (database in $WORK)"
 # Port 0: the kernel picks a free port, the server logs which one.
-# The server rejects any BINHDAN_* variable it does not know (BINHDAN_E2E_*
-# included), and the caller's own BINHDAN_* settings must not leak into a
-# hermetic run: pass none of them on, but BINHDAN_LOG.
+# The caller's own BINHDAN_* settings must not leak into a hermetic run: pass
+# none of them on, but BINHDAN_LOG.
 UNSET=()
 while IFS= read -r name; do
   [[ "$name" == BINHDAN_LOG ]] || UNSET+=(-u "$name")
 done < <(compgen -e | grep '^BINHDAN_' || true)
+# serve --demo loads the curriculum from ./content of its working directory.
+ln -s "$HERE/../content" "$WORK/content"
 (
   cd "$WORK" || exit 1
   exec env "${UNSET[@]}" NO_COLOR=1 \

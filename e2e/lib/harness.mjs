@@ -56,6 +56,11 @@ export const PAGES = [
   { path: '/tim-kiem', status: 200 },
   { path: '/don-vi/99999', status: 404 },
   { path: '/?lang=en', status: 200 },
+  { path: '/hoc', status: 200 },
+  { path: '/hoc/cong-dan', status: 200 },
+  { path: '/bai/cong-dan.dien-thoai.bat-tat-va-sac', status: 200 },
+  { path: '/bai/cong-dan.dien-thoai.bat-tat-va-sac?chu=lon&tuong-phan=cao', status: 200 },
+  { path: '/bai/khong-co', status: 404 },
 ];
 
 /** Source of axe.min.js from node_modules, and the version it claims. */

@@ -178,6 +178,47 @@ pub struct CourseSummary {
     pub lessons: u64,
 }
 
+/// A lesson in a course's outline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LessonRef {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+}
+
+/// A module of a course, with its lessons in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleOutline {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub lessons: Vec<LessonRef>,
+}
+
+/// A course with its outline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CourseOutline {
+    pub course: CourseSummary,
+    pub modules: Vec<ModuleOutline>,
+}
+
+/// A lesson to read, with where it sits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LessonPage {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub competence: String,
+    pub step: String,
+    pub html: String,
+    pub course_id: String,
+    pub course_title: String,
+    pub module_title: String,
+    /// The lessons before and after it in the course, if any.
+    pub previous: Option<LessonRef>,
+    pub next: Option<LessonRef>,
+}
+
 /// The curriculum (see `content/README.md`).
 #[async_trait]
 pub trait ContentStore: Send + Sync {
@@ -191,6 +232,10 @@ pub trait ContentStore: Send + Sync {
     ) -> Result<ContentLoadReport>;
     /// The active courses, in the pack's order.
     async fn courses(&self) -> Result<Vec<CourseSummary>>;
+    /// A course and its outline (active modules and lessons, in order).
+    async fn course_outline(&self, id: &str) -> Result<Option<CourseOutline>>;
+    /// A lesson with its neighbours in the course.
+    async fn lesson_page(&self, id: &str) -> Result<Option<LessonPage>>;
     /// An image of the pack, by its path.
     async fn content_asset(&self, path: &str) -> Result<Option<Vec<u8>>>;
 }

@@ -8,6 +8,7 @@ pub(crate) use binhdan_core::reference::AdminUnit;
 pub(crate) use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
 
 pub(crate) use crate::{
-    ContentLoadReport, ContentStore, CourseSummary, Dialect, NewVillage, OpsStore, PopulationStore,
-    Result, StoreConfig, StoreError, SubtreeCounts, UnitQuery, UnitStore, WriteMode,
+    ContentLoadReport, ContentStore, CourseOutline, CourseSummary, Dialect, LessonPage, LessonRef,
+    ModuleOutline, NewVillage, OpsStore, PopulationStore, Result, StoreConfig, StoreError,
+    SubtreeCounts, UnitQuery, UnitStore, WriteMode,
 };

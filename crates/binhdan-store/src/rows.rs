@@ -26,3 +26,28 @@ impl UnitRow {
         }
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CourseRow {
+    pub id: String,
+    pub version: i64,
+    pub grp: String,
+    pub title: String,
+    pub summary: String,
+    pub modules: i64,
+    pub lessons: i64,
+}
+
+impl CourseRow {
+    pub fn into_summary(self) -> crate::CourseSummary {
+        crate::CourseSummary {
+            id: self.id,
+            version: u32::try_from(self.version).unwrap_or(0),
+            group: self.grp,
+            title: self.title,
+            summary: self.summary,
+            modules: u64::try_from(self.modules).unwrap_or(0),
+            lessons: u64::try_from(self.lessons).unwrap_or(0),
+        }
+    }
+}

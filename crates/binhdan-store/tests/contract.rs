@@ -433,6 +433,26 @@ async fn content_loads_whole_and_updates_by_stable_ids() {
             courses.iter().map(|c| c.lessons as usize).sum::<usize>(),
             pack.lessons.len()
         );
+        let outline = store.course_outline("cong-dan").await.unwrap().unwrap();
+        let first = &outline.modules[0].lessons[0];
+        assert_eq!(
+            outline.course.lessons as usize,
+            outline
+                .modules
+                .iter()
+                .map(|m| m.lessons.len())
+                .sum::<usize>()
+        );
+        let page = store.lesson_page(&first.id).await.unwrap().unwrap();
+        assert_eq!(
+            (page.course_id.as_str(), page.previous.as_ref()),
+            ("cong-dan", None)
+        );
+        let second = page.next.clone().unwrap();
+        let page2 = store.lesson_page(&second.id).await.unwrap().unwrap();
+        assert_eq!(page2.previous.map(|p| p.id), Some(first.id.clone()));
+        assert!(store.course_outline("none").await.unwrap().is_none());
+        assert!(store.lesson_page("none").await.unwrap().is_none());
         let asset = &pack.assets[0];
         assert_eq!(
             store.content_asset(&asset.path).await.unwrap().as_deref(),

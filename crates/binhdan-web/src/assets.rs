@@ -5,6 +5,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 pub const CSS: &str = include_str!("../static/app.css");
+/// The read-aloud button's script ("Nghe"): progressive enhancement of lesson pages.
+pub const JS: &str = include_str!("../static/nghe.js");
 
 /// A short content hash for cache-busting URLs (FNV-1a, hex).
 const fn fnv(bytes: &[u8]) -> u64 {
@@ -19,6 +21,7 @@ const fn fnv(bytes: &[u8]) -> u64 {
 }
 
 pub const CSS_HASH: u64 = fnv(CSS.as_bytes());
+pub const JS_HASH: u64 = fnv(JS.as_bytes());
 
 /// The stylesheet's URL, with its hash.
 #[must_use]
@@ -26,16 +29,24 @@ pub fn css_url() -> String {
     format!("/static/app.{CSS_HASH:016x}.css")
 }
 
-pub fn css_response(requested: &str) -> Response {
-    if requested != css_url() {
+/// The read-aloud script's URL, with its hash.
+#[must_use]
+pub fn js_url() -> String {
+    format!("/static/nghe.{JS_HASH:016x}.js")
+}
+
+/// The stylesheet or the script, if `requested` is its current URL.
+pub fn static_response(requested: &str) -> Response {
+    let (body, content_type) = if requested == css_url() {
+        (CSS, "text/css; charset=utf-8")
+    } else if requested == js_url() {
+        (JS, "text/javascript; charset=utf-8")
+    } else {
         return StatusCode::NOT_FOUND.into_response();
-    }
-    let mut r = CSS.into_response();
+    };
+    let mut r = body.into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=31536000, immutable"),

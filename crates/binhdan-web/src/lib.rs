@@ -17,9 +17,11 @@ mod assets;
 pub mod auth;
 pub mod config;
 mod lang;
+mod learn;
 mod middleware;
 pub mod observe;
 mod pages;
+pub mod prefs;
 pub mod problem;
 mod routes;
 

@@ -18,6 +18,8 @@ pub async fn security_headers(
     next: Next,
 ) -> Response {
     let chosen = crate::lang::ReqLang::chosen(request.uri().query());
+    let prefs: Vec<(&str, String)> =
+        crate::prefs::Prefs::chosen_cookies(request.uri().query()).collect();
     let mut response = next.run(request).await;
     if let Some(lang) = chosen {
         let secure = if state.config.behind_tls() {
@@ -30,6 +32,18 @@ pub async fn security_headers(
             crate::lang::COOKIE,
             lang.tag()
         );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    for (name, value) in prefs {
+        let secure = if state.config.behind_tls() {
+            "; Secure"
+        } else {
+            ""
+        };
+        let cookie =
+            format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}");
         if let Ok(v) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, v);
         }

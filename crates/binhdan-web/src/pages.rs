@@ -25,10 +25,14 @@ pub struct Layout {
     pub css: String,
     pub other_lang_href: &'static str,
     pub other_lang_tag: &'static str,
+    /// Classes of `<body>` from the reading preferences (large text, high contrast).
+    pub body_class: &'static str,
+    /// A script that enhances the page (never needed to use it).
+    pub script: Option<String>,
 }
 
 impl Layout {
-    fn new(lang: Lang, title: String) -> Self {
+    pub fn new(lang: Lang, title: String) -> Self {
         let (other_lang_href, other_lang_tag) = match lang {
             Lang::Vi => ("?lang=en", "en"),
             Lang::En => ("?lang=vi", "vi"),
@@ -39,7 +43,23 @@ impl Layout {
             css: crate::assets::css_url(),
             other_lang_href,
             other_lang_tag,
+            body_class: "",
+            script: None,
         }
+    }
+
+    /// Applies the reader's preferences.
+    #[must_use]
+    pub fn with_prefs(mut self, prefs: crate::prefs::Prefs) -> Self {
+        self.body_class = prefs.body_class();
+        self
+    }
+
+    /// Adds an enhancing script.
+    #[must_use]
+    pub fn with_script(mut self, url: String) -> Self {
+        self.script = Some(url);
+        self
     }
 }
 
@@ -335,9 +355,9 @@ pub fn error_page(lang: Lang, body: &ProblemBody) -> String {
 /// The stylesheet.
 #[utoipa::path(get, path = "/static/{file}", tag = "pages",
     params(("file" = String, Path, description = "Asset name with its content hash")),
-    responses((status = 200, description = "The stylesheet", content_type = "text/css"), (status = 404, description = "Unknown asset")))]
+    responses((status = 200, description = "The stylesheet or the read-aloud script", content_type = "text/css"), (status = 404, description = "Unknown asset")))]
 pub async fn asset(Path(file): Path<String>) -> Response {
-    crate::assets::css_response(&format!("/static/{file}"))
+    crate::assets::static_response(&format!("/static/{file}"))
 }
 
 /// A page for an unknown address.

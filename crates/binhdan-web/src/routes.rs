@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{ops, units};
-use crate::{AppState, middleware, observe, pages, problem};
+use crate::{AppState, learn, middleware, observe, pages, problem};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -52,6 +52,10 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(pages::unit))
         .routes(routes!(pages::search))
         .routes(routes!(pages::asset))
+        .routes(routes!(learn::courses))
+        .routes(routes!(learn::course))
+        .routes(routes!(learn::lesson))
+        .routes(routes!(learn::asset))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

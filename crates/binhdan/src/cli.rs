@@ -343,6 +343,21 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
                 "built the demo province"
             );
         }
+        // The demo shows the shipped curriculum when it is at hand and none is loaded.
+        let content_dir = std::path::Path::new("content");
+        if store.courses().await?.is_empty() && content_dir.is_dir() {
+            if let Err(e) =
+                binhdan_app::content::load(store.as_ref(), content_dir, clock.now()).await
+            {
+                match e {
+                    binhdan_app::content::ContentLoadError::Invalid(errors) => tracing::warn!(
+                        content.errors = errors.len(),
+                        "the curriculum in ./content is invalid; see `binhdan content check`"
+                    ),
+                    binhdan_app::content::ContentLoadError::Store(e) => return Err(e.into()),
+                }
+            }
+        }
     }
     let listener = tokio::net::TcpListener::bind(&web.listen)
         .await

@@ -23,6 +23,13 @@ async fn retire_missing(
     Ok(retired)
 }
 
+/// Active courses with their module and lesson counts; `$1` picks one course or, when NULL, all.
+const COURSE_SUMMARY_SQL: &str = "SELECT c.id, c.version, c.grp, c.title, c.summary, \
+       (SELECT COUNT(*) FROM course_module m WHERE m.course_id = c.id AND m.retired_at IS NULL) AS modules, \
+       (SELECT COUNT(*) FROM lesson l JOIN course_module m ON m.id = l.module_id \
+         WHERE m.course_id = c.id AND l.retired_at IS NULL AND m.retired_at IS NULL) AS lessons \
+     FROM course c WHERE c.retired_at IS NULL AND ($1 IS NULL OR c.id = $1) ORDER BY c.position";
+
 #[async_trait]
 impl ContentStore for Backend {
     async fn load_content(&self, pack: &binhdan_content::Pack, now: Timestamp) -> Result<ContentLoadReport> {
@@ -157,27 +164,76 @@ impl ContentStore for Backend {
     }
 
     async fn courses(&self) -> Result<Vec<CourseSummary>> {
-        let rows: Vec<(String, i64, String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT c.id, c.version, c.grp, c.title, c.summary, \
-               (SELECT COUNT(*) FROM course_module m WHERE m.course_id = c.id AND m.retired_at IS NULL), \
-               (SELECT COUNT(*) FROM lesson l JOIN course_module m ON m.id = l.module_id \
-                 WHERE m.course_id = c.id AND l.retired_at IS NULL) \
-             FROM course c WHERE c.retired_at IS NULL ORDER BY c.position",
+        let rows: Vec<crate::rows::CourseRow> = sqlx::query_as(COURSE_SUMMARY_SQL).bind(None::<String>).fetch_all(&self.read).await?;
+        Ok(rows.into_iter().map(crate::rows::CourseRow::into_summary).collect())
+    }
+
+    async fn course_outline(&self, id: &str) -> Result<Option<CourseOutline>> {
+        let Some(row) = sqlx::query_as::<_, crate::rows::CourseRow>(COURSE_SUMMARY_SQL).bind(Some(id.to_owned())).fetch_optional(&self.read).await?
+        else {
+            return Ok(None);
+        };
+        let rows: Vec<(String, String, String, Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT m.id, m.title, m.summary, l.id, l.title, l.minutes FROM course_module m \
+             LEFT JOIN lesson l ON l.module_id = m.id AND l.retired_at IS NULL \
+             WHERE m.course_id = $1 AND m.retired_at IS NULL ORDER BY m.position, l.position",
         )
+        .bind(id.to_owned())
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, version, group, title, summary, modules, lessons)| CourseSummary {
-                id,
-                version: u32::try_from(version).unwrap_or(0),
-                group,
-                title,
-                summary,
-                modules: u64::try_from(modules).unwrap_or(0),
-                lessons: u64::try_from(lessons).unwrap_or(0),
-            })
-            .collect())
+        let mut modules: Vec<ModuleOutline> = Vec::new();
+        for (mid, mtitle, msummary, lid, ltitle, minutes) in rows {
+            if modules.last().is_none_or(|m| m.id != mid) {
+                modules.push(ModuleOutline { id: mid, title: mtitle, summary: msummary, lessons: Vec::new() });
+            }
+            if let (Some(id), Some(title), Some(minutes), Some(module)) = (lid, ltitle, minutes, modules.last_mut()) {
+                module.lessons.push(LessonRef { id, title, minutes: u32::try_from(minutes).unwrap_or(0) });
+            }
+        }
+        Ok(Some(CourseOutline { course: row.into_summary(), modules }))
+    }
+
+    async fn lesson_page(&self, id: &str) -> Result<Option<LessonPage>> {
+        let row: Option<(String, String, i64, String, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT l.id, l.title, l.minutes, l.competence, l.step, l.html, c.id, c.title, m.title FROM lesson l \
+             JOIN course_module m ON m.id = l.module_id JOIN course c ON c.id = m.course_id \
+             WHERE l.id = $1 AND l.retired_at IS NULL",
+        )
+        .bind(id.to_owned())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some((id, title, minutes, competence, step, html, course_id, course_title, module_title)) = row else {
+            return Ok(None);
+        };
+        // The course's lessons in reading order, to find the neighbours (a course has ~30).
+        let order: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT l.id, l.title, l.minutes FROM lesson l JOIN course_module m ON m.id = l.module_id \
+             WHERE m.course_id = $1 AND l.retired_at IS NULL AND m.retired_at IS NULL ORDER BY m.position, l.position",
+        )
+        .bind(course_id.clone())
+        .fetch_all(&self.read)
+        .await?;
+        let to_ref = |(id, title, minutes): &(String, String, i64)| LessonRef {
+            id: id.clone(),
+            title: title.clone(),
+            minutes: u32::try_from(*minutes).unwrap_or(0),
+        };
+        let at = order.iter().position(|(l, _, _)| *l == id);
+        let previous = at.and_then(|i| i.checked_sub(1)).and_then(|i| order.get(i)).map(to_ref);
+        let next = at.and_then(|i| order.get(i + 1)).map(to_ref);
+        Ok(Some(LessonPage {
+            id,
+            title,
+            minutes: u32::try_from(minutes).unwrap_or(0),
+            competence,
+            step,
+            html,
+            course_id,
+            course_title,
+            module_title,
+            previous,
+            next,
+        }))
     }
 
     async fn content_asset(&self, path: &str) -> Result<Option<Vec<u8>>> {
