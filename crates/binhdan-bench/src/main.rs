@@ -204,6 +204,10 @@ async fn prepare(config: &StoreConfig, people: u64) -> anyhow::Result<Arc<dyn St
     if !demo::has_villages(store.as_ref(), &options.province).await? {
         demo::build(store.as_ref(), &options, now).await?;
     }
+    let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
+    binhdan_app::content::load(store.as_ref(), &content, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the curriculum: {e}"))?;
     Ok(store)
 }
 
