@@ -9,6 +9,7 @@ pub mod demo;
 pub mod import;
 pub mod kpi;
 pub mod msg;
+pub mod people;
 pub mod reference;
 pub mod secret;
 pub mod text;

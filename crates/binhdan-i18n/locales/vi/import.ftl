@@ -1,0 +1,47 @@
+## Importing rosters of people and population figures from CSV and XLSX files.
+## Never put a full CCCD in a message: at most its masked form (038*******89), as { $cccd }.
+
+## Reading the file
+
+tabular-io = Không đọc được tệp: { $detail }
+tabular-utf16 = Tệp được lưu dạng “Unicode Text” (UTF-16). Hãy mở tệp bằng Excel và lưu lại dưới dạng “CSV UTF-8 (Comma delimited)” hoặc “Excel Workbook (.xlsx)”.
+tabular-binary = Tệp này không phải bảng tính CSV hay Excel (.xlsx).
+tabular-legacy-excel = Tệp là bảng tính Excel 97-2003 (.xls) hoặc có đặt mật khẩu. Hãy mở tệp bằng Excel, bỏ mật khẩu nếu có, rồi lưu lại dưới dạng “Excel Workbook (.xlsx)” hoặc “CSV UTF-8”.
+tabular-html = Tệp này là trang web (HTML) được đặt tên như tệp Excel, thường do phần mềm khác xuất ra. Hãy mở tệp bằng Excel rồi lưu lại dưới dạng “Excel Workbook (.xlsx)”.
+tabular-open-document = Tệp là bảng tính OpenDocument (.ods). Hãy lưu lại dưới dạng “Excel Workbook (.xlsx)” hoặc “CSV UTF-8”.
+tabular-xlsx-unreadable = Không đọc được tệp Excel; tệp có thể bị hỏng. Hãy mở tệp bằng Excel và lưu lại. (Chi tiết: { $detail })
+tabular-no-sheet = Tệp Excel không có trang tính (sheet) nào chứa dữ liệu.
+tabular-sheet-not-found = Tệp Excel không có trang tính “{ $name }”. Các trang tính có trong tệp: { $available }.
+tabular-header-not-found = Không tìm thấy dòng tiêu đề trong { $scanned } dòng đầu của tệp. Dòng tiêu đề cần có tên các cột, ví dụ “Họ và tên”, “Số CCCD”, “Ngày sinh”.
+
+## Checking a person
+
+person-name-empty = Chưa nhập họ và tên.
+person-name-too-long = Họ và tên dài quá { $max } ký tự.
+person-name-invalid-character = Họ và tên có ký tự “{ $character }” không hợp lệ. Tên chỉ gồm chữ cái, dấu cách, dấu nháy (') và dấu gạch nối (-).
+person-birth-date-empty = Chưa nhập ngày sinh.
+person-birth-date-unreadable = Không hiểu ngày sinh “{ $value }”. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 05/01/1990.
+person-birth-date-not-real = Ngày sinh “{ $value }” không có thật.
+person-birth-date-two-digit-year = Ngày sinh “{ $value }” chỉ có hai chữ số của năm. Hãy nhập đủ bốn chữ số, ví dụ 05/01/1990.
+person-birth-date-year-only = Ngày sinh chỉ có năm { $year }. Hãy nhập đủ ngày, tháng, năm sinh.
+person-birth-date-future = Ngày sinh { $date } ở sau ngày tính ({ $on }).
+person-too-old = Theo ngày sinh này, người này { $age } tuổi, quá { $max } tuổi. Hãy kiểm tra lại ngày sinh.
+person-phone-invalid = “{ $value }” không phải số điện thoại di động Việt Nam. Số di động gồm 10 chữ số, ví dụ 0912345678.
+person-phone-not-mobile = “{ $value }” là số điện thoại cố định. Hãy nhập số di động (bắt đầu bằng 03, 05, 07, 08 hoặc 09).
+person-sex-unknown = Không hiểu giới tính “{ $value }”. Hãy ghi “Nam” hoặc “Nữ”.
+person-grade-invalid = “{ $value }” không phải khối lớp từ 1 đến 12.
+person-text-too-long = Nội dung dài quá { $max } ký tự.
+person-unit-mismatch = Thôn mã { $village } không thuộc xã mã { $commune }.
+person-cccd-repeated = Số CCCD { $cccd } trùng với dòng { $first_row }.
+
+## Population figures
+
+population-group-unknown = Không hiểu đối tượng “{ $value }”. Hãy ghi một trong các đối tượng: Người trưởng thành, Học sinh, CBCCVC, Người lao động.
+population-count-invalid = Số lượng “{ $value }” không phải số nguyên, ví dụ 1.234.
+population-count-negative = Số lượng không được là số âm.
+population-repeated = Đơn vị { $unit } đã có số liệu cho đối tượng { $group ->
+        [adult] người trưởng thành
+        [student] học sinh
+        [public_servant] cán bộ, công chức, viên chức
+       *[worker] người lao động
+    } ở dòng { $first_row }.
