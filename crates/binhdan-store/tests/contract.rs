@@ -397,7 +397,7 @@ async fn content_loads_whole_and_updates_by_stable_ids() {
         let store = db.store.as_ref();
         let first = store.load_content(&pack, NOW).await.unwrap();
         assert_eq!(first.courses, 4, "{}", db.name);
-        assert_eq!(first.lessons_added as usize, pack.lessons.len());
+        assert_eq!(first.lessons_added, pack.lessons.len() as u64);
         assert!(first.items_added >= 200);
         let again = store.load_content(&pack, NOW).await.unwrap();
         assert_eq!(
@@ -430,18 +430,18 @@ async fn content_loads_whole_and_updates_by_stable_ids() {
         let courses = store.courses().await.unwrap();
         assert_eq!(courses.len(), 4);
         assert_eq!(
-            courses.iter().map(|c| c.lessons as usize).sum::<usize>(),
-            pack.lessons.len()
+            courses.iter().map(|c| c.lessons).sum::<u64>(),
+            pack.lessons.len() as u64
         );
         let outline = store.course_outline("cong-dan").await.unwrap().unwrap();
         let first = &outline.modules[0].lessons[0];
         assert_eq!(
-            outline.course.lessons as usize,
+            outline.course.lessons,
             outline
                 .modules
                 .iter()
-                .map(|m| m.lessons.len())
-                .sum::<usize>()
+                .map(|m| m.lessons.len() as u64)
+                .sum::<u64>()
         );
         let page = store.lesson_page(&first.id).await.unwrap().unwrap();
         assert_eq!(

@@ -345,17 +345,17 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         }
         // The demo shows the shipped curriculum when it is at hand and none is loaded.
         let content_dir = std::path::Path::new("content");
-        if store.courses().await?.is_empty() && content_dir.is_dir() {
-            if let Err(e) =
+        if store.courses().await?.is_empty()
+            && content_dir.is_dir()
+            && let Err(e) =
                 binhdan_app::content::load(store.as_ref(), content_dir, clock.now()).await
-            {
-                match e {
-                    binhdan_app::content::ContentLoadError::Invalid(errors) => tracing::warn!(
-                        content.errors = errors.len(),
-                        "the curriculum in ./content is invalid; see `binhdan content check`"
-                    ),
-                    binhdan_app::content::ContentLoadError::Store(e) => return Err(e.into()),
-                }
+        {
+            match e {
+                binhdan_app::content::ContentLoadError::Invalid(errors) => tracing::warn!(
+                    content.errors = errors.len(),
+                    "the curriculum in ./content is invalid; see `binhdan content check`"
+                ),
+                binhdan_app::content::ContentLoadError::Store(e) => return Err(e.into()),
             }
         }
     }
