@@ -123,9 +123,10 @@ impl Config {
             .merge(
                 Env::prefixed("BINHDAN_")
                     .filter(|k| {
-                        KEYS.iter().any(|top| {
-                            k.as_str() == *top || k.as_str().starts_with(&format!("{top}__"))
-                        })
+                        // Keys arrive as written in the environment (upper case).
+                        let k = k.as_str().to_ascii_lowercase();
+                        KEYS.iter()
+                            .any(|top| k == *top || k.starts_with(&format!("{top}__")))
                     })
                     .split("__"),
             )
