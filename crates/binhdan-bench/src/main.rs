@@ -170,6 +170,16 @@ fn scenarios() -> Vec<Scenario> {
                 .map(|c| format!("/don-vi/{c}"))
                 .collect(),
         },
+        Scenario {
+            name: "lesson page",
+            paths: [
+                "cong-dan.dien-thoai.bat-tat-va-sac",
+                "cong-dan.vneid.vneid-la-gi",
+            ]
+            .iter()
+            .map(|l| format!("/bai/{l}"))
+            .collect(),
+        },
     ]
 }
 
