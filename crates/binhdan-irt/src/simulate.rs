@@ -99,6 +99,30 @@ pub fn simulate_design(
     Ok(out)
 }
 
+/// Root-mean-square difference of two equally long series (parameter recovery: estimates
+/// against the truth). `NaN` for empty input.
+#[must_use]
+pub fn rmse(x: &[f64], y: &[f64]) -> f64 {
+    (x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
+}
+
+/// Pearson correlation of two equally long series; `NaN` when either is constant.
+#[must_use]
+pub fn correlation(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx).powi(2);
+        syy += (b - my).powi(2);
+    }
+    if sxx == 0.0 || syy == 0.0 {
+        return f64::NAN;
+    }
+    sxy / (sxx * syy).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

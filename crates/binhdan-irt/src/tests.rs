@@ -6,26 +6,12 @@
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::simulate::{draw_abilities, draw_items, simulate_dense, simulate_sparse};
+use crate::simulate::{
+    correlation, draw_abilities, draw_items, rmse, simulate_dense, simulate_sparse,
+};
 use crate::{
     CalibrationConfig, IrtError, ItemParams, Model, Response, StartValues, calibrate, eap,
 };
-
-fn rmse(x: &[f64], y: &[f64]) -> f64 {
-    (x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
-}
-
-fn corr(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx).powi(2);
-        syy += (b - my).powi(2);
-    }
-    sxy / (sxx * syy).sqrt()
-}
 
 fn a_b(params: &[ItemParams]) -> (Vec<f64>, Vec<f64>) {
     (
@@ -63,8 +49,8 @@ fn recovers_2pl_parameters_dense() {
     let (ra, rb, ca, cb) = (
         rmse(&ea, &ta),
         rmse(&eb, &tb),
-        corr(&ea, &ta),
-        corr(&eb, &tb),
+        correlation(&ea, &ta),
+        correlation(&eb, &tb),
     );
     eprintln!(
         "rmse(a) {ra:.4} rmse(b) {rb:.4} corr(a) {ca:.4} corr(b) {cb:.4}, {} cycles",
@@ -98,10 +84,10 @@ fn recovers_rasch_difficulties() {
     let rb = rmse(&eb, &tb);
     eprintln!(
         "rasch rmse(b) {rb:.4} corr(b) {:.4}, {} cycles",
-        corr(&eb, &tb),
+        correlation(&eb, &tb),
         cal.iterations
     );
-    assert!(rb < 0.10 && corr(&eb, &tb) > 0.99, "rmse(b) {rb}");
+    assert!(rb < 0.10 && correlation(&eb, &tb) > 0.99, "rmse(b) {rb}");
 }
 
 /// Sparse design: a 200-item bank, 4,000 persons each answering 15 random
@@ -109,8 +95,8 @@ fn recovers_rasch_difficulties() {
 /// ability posteriors are wide (SD ≈ 0.5), so item estimates are noisier
 /// than in the dense test: at this seed RMSE(a) ≈ 0.21 and RMSE(b) ≈ 0.20,
 /// shrinking as 1/√N (the benchmark's 1,333 answers per item give ≈ 0.09),
-/// i.e. sampling noise, not bias. Bounds: RMSE < 0.3 for both, corr(b) >
-/// 0.95, and corr(a) > 0.6 (the true `a` vary little, SD ≈ 0.3, which caps
+/// i.e. sampling noise, not bias. Bounds: RMSE < 0.3 for both, correlation(b) >
+/// 0.95, and correlation(a) > 0.6 (the true `a` vary little, SD ≈ 0.3, which caps
 /// their correlation at this noise level).
 #[test]
 fn recovers_sparse_bank() {
@@ -131,8 +117,8 @@ fn recovers_sparse_bank() {
     let (ra, rb, ca, cb) = (
         rmse(&ea, &ta),
         rmse(&eb, &tb),
-        corr(&ea, &ta),
-        corr(&eb, &tb),
+        correlation(&ea, &ta),
+        correlation(&eb, &tb),
     );
     eprintln!(
         "rmse(a) {ra:.4} rmse(b) {rb:.4} corr(a) {ca:.4} corr(b) {cb:.4}, {} cycles",
@@ -343,7 +329,7 @@ fn eap_tracks_true_abilities() {
             eap(&pattern, &truth).unwrap().theta
         })
         .collect();
-    assert!(corr(&estimates, &thetas) > 0.9);
+    assert!(correlation(&estimates, &thetas) > 0.9);
 }
 
 mod robustness {

@@ -22,7 +22,9 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use binhdan_irt::simulate::{draw_abilities, draw_items, simulate_dense, simulate_sparse};
+use binhdan_irt::simulate::{
+    correlation, draw_abilities, draw_items, rmse, simulate_dense, simulate_sparse,
+};
 use binhdan_irt::{CalibrationConfig, ItemParams, Model, Response, StartValues, calibrate, eap};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -92,25 +94,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn rmse(x: &[f64], y: &[f64]) -> f64 {
-    (x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
-}
-
-fn corr(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx).powi(2);
-        syy += (b - my).powi(2);
-    }
-    if sxx == 0.0 || syy == 0.0 {
-        return f64::NAN;
-    }
-    sxy / (sxx * syy).sqrt()
-}
-
 struct Row {
     name: String,
     model: &'static str,
@@ -134,7 +117,7 @@ fn score_line(row: &Row, truth: &[ItemParams], fastest_ref: Option<f64>) -> Stri
     } else {
         (
             format!("{:.4}", rmse(&row.a, &ta)),
-            format!("{:.4}", corr(&row.a, &ta)),
+            format!("{:.4}", correlation(&row.a, &ta)),
         )
     };
     format!(
@@ -145,7 +128,7 @@ fn score_line(row: &Row, truth: &[ItemParams], fastest_ref: Option<f64>) -> Stri
         ra,
         rmse(&row.b, &tb),
         ca,
-        corr(&row.b, &tb),
+        correlation(&row.b, &tb),
         ratio,
         row.note
     )
@@ -259,7 +242,14 @@ fn reference(args: &Args, data: &[Response]) -> Result<Option<(String, Vec<Row>)
 fn header() {
     println!(
         "| {:<26} | {:<5} | {:>9} | {:>7} | {:>7} | {:>7} | {:>7} | {:>7} | notes",
-        "implementation", "model", "time (s)", "RMSE(a)", "RMSE(b)", "corr(a)", "corr(b)", "ratio"
+        "implementation",
+        "model",
+        "time (s)",
+        "RMSE(a)",
+        "RMSE(b)",
+        "correlation(a)",
+        "correlation(b)",
+        "ratio"
     );
     println!(
         "|{}|{}|{}|{}|{}|{}|{}|{}|------",
