@@ -96,6 +96,16 @@ impl Columns {
         row.get(pos).map(|s| s.trim()).filter(|s| !s.is_empty())
     }
 
+    /// An error in field number `field` of row `row`, named by the file's own header.
+    #[must_use]
+    pub fn error(&self, fields: &[Field], row: usize, field: usize, msg: Msg) -> RowError {
+        RowError {
+            row,
+            column: self.header(field, fields),
+            msg,
+        }
+    }
+
     /// The header as written in the file for field number `field`.
     #[must_use]
     pub fn header(&self, field: usize, fields: &[Field]) -> String {
@@ -149,13 +159,7 @@ pub fn parse_village_row(
 ) -> Result<VillageRow, Vec<RowError>> {
     let fields = &VILLAGE_FIELDS;
     let mut errors = Vec::new();
-    let mut fail = |field: usize, msg: Msg| {
-        errors.push(RowError {
-            row: row_no,
-            column: columns.header(field, fields),
-            msg,
-        });
-    };
+    let mut fail = |field: usize, msg: Msg| errors.push(columns.error(fields, row_no, field, msg));
 
     let commune = match columns.cell(cells, 0) {
         None => {

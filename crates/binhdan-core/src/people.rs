@@ -854,13 +854,7 @@ pub fn parse_person_row(
 ) -> Result<PersonRow, Vec<RowError>> {
     let fields = &PERSON_FIELDS;
     let mut errors = Vec::new();
-    let mut fail = |field: usize, msg: Msg| {
-        errors.push(RowError {
-            row: row_no,
-            column: columns.header(field, fields),
-            msg,
-        });
-    };
+    let mut fail = |field: usize, msg: Msg| errors.push(columns.error(fields, row_no, field, msg));
     let cell = |field: usize| columns.cell(cells, field);
 
     let name = match PersonName::parse(cell(pf::NAME).unwrap_or_default()) {
@@ -1201,13 +1195,7 @@ pub fn parse_population_row(
 ) -> Result<PopulationRow, Vec<RowError>> {
     let fields = &POPULATION_FIELDS;
     let mut errors = Vec::new();
-    let mut fail = |field: usize, msg: Msg| {
-        errors.push(RowError {
-            row: row_no,
-            column: columns.header(field, fields),
-            msg,
-        });
-    };
+    let mut fail = |field: usize, msg: Msg| errors.push(columns.error(fields, row_no, field, msg));
     let unit = match columns.cell(cells, 0) {
         None => {
             fail(0, Msg::new("import-cell-empty"));
