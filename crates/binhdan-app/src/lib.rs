@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod content;
 pub mod demo;
+pub mod population;
 pub mod villages;
 
 pub use villages::{ImportFailure, ImportOptions, ImportReport, import_villages};

@@ -179,3 +179,61 @@ async fn a_broken_pack_is_refused_whole_and_a_good_one_loads() {
     assert_eq!(report.courses, 4);
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn official_population_figures_import_whole_or_not_at_all() {
+    use binhdan_core::kpi::Group;
+    use binhdan_core::unit::UnitCode;
+
+    use crate::population::import_population;
+
+    let db = TestDb::sqlite().await;
+    load_map(db.store.as_ref(), NOW).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("binhdan-population-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "Mã đơn vị;Nhóm;Số lượng\n16591;Người trưởng thành;1.234\n99999;Học sinh;10\n16591;adult;5\n16636;nhóm lạ;7\n").unwrap();
+    let ImportFailure::Rows(errors) =
+        import_population(db.store.as_ref(), &bad, ImportOptions::default(), NOW)
+            .await
+            .unwrap_err()
+    else {
+        panic!("rows expected")
+    };
+    let rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
+    assert_eq!(
+        rows,
+        [3, 4, 5],
+        "unknown unit, repeated group, unknown group: {errors:?}"
+    );
+    let commune = UnitCode::parse("16591").unwrap();
+    assert!(
+        db.store
+            .population_under(&commune)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
+
+    let good = dir.join("good.csv");
+    std::fs::write(&good, "\u{feff}Mã đơn vị,Nhóm,Số lượng\n16591,Người trưởng thành,\"1,234\"\n16591,Học sinh,300\n38,CBCCVC,40000\n").unwrap();
+    let report = import_population(db.store.as_ref(), &good, ImportOptions::default(), NOW)
+        .await
+        .unwrap();
+    assert_eq!((report.figures, report.people), (3, 41_534));
+    assert_eq!(
+        db.store.population_under(&commune).await.unwrap(),
+        [(Group::Adult, 1234), (Group::Student, 300)]
+    );
+    let again = import_population(db.store.as_ref(), &good, ImportOptions::default(), NOW)
+        .await
+        .unwrap();
+    assert_eq!(again.figures, 3, "re-importing replaces, never adds");
+    assert_eq!(
+        db.store.population_under(&commune).await.unwrap(),
+        [(Group::Adult, 1234), (Group::Student, 300)]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    db.cleanup().await;
+}

@@ -87,6 +87,14 @@ enum ContentWhat {
 
 #[derive(Subcommand)]
 enum ImportWhat {
+    /// Official population figures (the KPIs' denominators) from CSV or XLSX: unit code, group,
+    /// count. Re-importing replaces earlier figures for the same unit and group.
+    Population {
+        file: PathBuf,
+        /// Check the file and report, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Villages (thôn, bản, tổ dân phố) from a CSV: commune code, name, optional type.
     Villages {
         file: PathBuf,
@@ -227,28 +235,64 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
                     );
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(ImportFailure::Rows(rows)) => {
-                    let name = file.display();
-                    for r in &rows {
-                        let text = lang.tr(&r.msg);
-                        if r.column.is_empty() {
-                            eprintln!("{name}:{}: {text}", r.row);
-                        } else {
-                            eprintln!("{name}:{}: [{}] {text}", r.row, r.column);
-                        }
-                    }
-                    eprintln!(
+                Err(ImportFailure::Rows(rows)) => Ok(print_row_errors(&file, &rows, lang)),
+                Err(ImportFailure::Store(e)) => Err(e.into()),
+            }
+        }
+        Command::Import {
+            what: ImportWhat::Population { file, dry_run },
+        } => {
+            let store = binhdan_store::connect(&config.store())
+                .await
+                .context("opening the database")?;
+            bootstrap::load_map(store.as_ref(), clock.now()).await?;
+            let result = binhdan_app::population::import_population(
+                store.as_ref(),
+                &file,
+                ImportOptions { dry_run },
+                clock.now(),
+            )
+            .await;
+            store.close().await;
+            match result {
+                Ok(report) => {
+                    println!(
                         "{}",
-                        lang.tr(&binhdan_core::Msg::new("import-failed").arg("count", rows.len()))
+                        lang.tr(&binhdan_core::Msg::new("cli-population-done")
+                            .arg("figures", report.figures)
+                            .arg("people", report.people))
                     );
-                    Ok(ExitCode::from(2))
+                    Ok(ExitCode::SUCCESS)
                 }
+                Err(ImportFailure::Rows(rows)) => Ok(print_row_errors(&file, &rows, lang)),
                 Err(ImportFailure::Store(e)) => Err(e.into()),
             }
         }
         Command::Content { what } => content(what, config, lang).await,
         Command::Serve { demo: with_demo } => serve(config, with_demo).await,
     }
+}
+
+/// Prints every row error of a refused file as `file:row: [column] message`; exit code 2.
+fn print_row_errors(
+    file: &std::path::Path,
+    rows: &[binhdan_core::import::RowError],
+    lang: Lang,
+) -> ExitCode {
+    let name = file.display();
+    for r in rows {
+        let text = lang.tr(&r.msg);
+        if r.column.is_empty() {
+            eprintln!("{name}:{}: {text}", r.row);
+        } else {
+            eprintln!("{name}:{}: [{}] {text}", r.row, r.column);
+        }
+    }
+    eprintln!(
+        "{}",
+        lang.tr(&binhdan_core::Msg::new("import-failed").arg("count", rows.len()))
+    );
+    ExitCode::from(2)
 }
 
 fn print_content_errors(

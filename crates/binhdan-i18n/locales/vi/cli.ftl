@@ -5,3 +5,4 @@ cli-demo-built = Đã tạo tỉnh trình diễn: { $communes } xã, phường; 
 cli-content-ok = Nội dung hợp lệ: { $courses } khóa học, { $lessons } bài học, { $items } câu hỏi.
 cli-content-invalid = Nội dung có { $count } lỗi; chưa nạp gì.
 cli-content-loaded = Đã nạp { $courses } khóa học: { $added } bài mới, { $changed } bài sửa, { $retired } bài ngừng dùng; { $items_added } câu hỏi mới, { $items_changed } câu hỏi sửa.
+cli-population-done = Đã nhập { $figures } số liệu dân số (tổng { $people } người).

@@ -1,0 +1,118 @@
+//! Importing the official population figures (the KPIs' denominators) per unit and group,
+//! from CSV or XLSX, all or nothing: every row is checked, every error reported with its row
+//! and column, and nothing is written if any row is wrong.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use binhdan_core::Localized;
+use binhdan_core::Timestamp;
+use binhdan_core::demo::PopulationFigure;
+use binhdan_core::import::RowError;
+use binhdan_core::people::{
+    POPULATION_FIELDS, PopulationRow, duplicate_population, parse_population_row,
+};
+use binhdan_core::unit::{UnitCode, UnitError};
+use binhdan_store::Store;
+
+use crate::villages::{ImportFailure, ImportOptions};
+
+/// What an import of figures did (or, in a dry run, would do).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PopulationReport {
+    pub figures: usize,
+    pub people: u64,
+}
+
+/// Where the figures come from, as stored with them.
+pub const SOURCE: &str = "official";
+
+/// Reads a file of figures (columns: unit code, group, count) and stores them.
+pub async fn import_population(
+    store: &dyn Store,
+    path: &Path,
+    options: ImportOptions,
+    now: Timestamp,
+) -> Result<PopulationReport, ImportFailure> {
+    let file_error =
+        |e: &binhdan_tabular::TabularError| ImportFailure::Rows(vec![e.to_row_error()]);
+    let mut table = binhdan_tabular::open(path).map_err(|e| file_error(&e))?;
+    let mut rows = table.rows().map_err(|e| file_error(&e))?;
+    let (_, columns) = rows
+        .find_columns(&POPULATION_FIELDS)
+        .map_err(ImportFailure::Rows)?;
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut good: Vec<PopulationRow> = Vec::new();
+    for row in rows {
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e.to_row_error());
+                continue;
+            }
+        };
+        if row.is_blank() {
+            continue;
+        }
+        let number = row.number;
+        match parse_population_row(&columns, number, &row.into_texts()) {
+            Ok(r) => good.push(r),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    errors.extend(duplicate_population(&good, &columns));
+    // Every unit must exist.
+    let codes: Vec<UnitCode> = good
+        .iter()
+        .map(|r| r.unit_code.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let known: HashSet<UnitCode> = store
+        .units_by_codes(&codes)
+        .await
+        .map_err(ImportFailure::Store)?
+        .into_iter()
+        .map(|u| u.code)
+        .collect();
+    for r in good.iter().filter(|r| !known.contains(&r.unit_code)) {
+        errors.push(
+            columns.error(
+                &POPULATION_FIELDS,
+                r.row,
+                0,
+                UnitError::UnknownUnit {
+                    code: r.unit_code.to_string(),
+                }
+                .msg(),
+            ),
+        );
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.row);
+        return Err(ImportFailure::Rows(errors));
+    }
+    let figures: Vec<PopulationFigure> = good
+        .iter()
+        .map(|r| PopulationFigure {
+            unit: r.unit_code.clone(),
+            group: r.group,
+            count: u64::from(r.count),
+        })
+        .collect();
+    let report = PopulationReport {
+        figures: figures.len(),
+        people: figures.iter().map(|f| f.count).sum(),
+    };
+    if !options.dry_run {
+        store
+            .set_population(&figures, SOURCE, now)
+            .await
+            .map_err(ImportFailure::Store)?;
+        tracing::info!(
+            population.figures = report.figures,
+            "imported population figures"
+        );
+    }
+    Ok(report)
+}
