@@ -9,52 +9,12 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
 
-/// A calendar date (proleptic Gregorian), years 0000–9999.
+/// A calendar date (proleptic Gregorian), years 0001–9999: the domain's
+/// [`binhdan_core::people::Date`], written and read here as `YYYY-MM-DD`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    year: u16,
-    month: u8,
-    day: u8,
-}
+pub struct Date(binhdan_core::people::Date);
 
 const SECS_PER_DAY: i64 = 86_400;
-
-/// Days since 1970-01-01 of a civil date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Civil date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        2 => 28,
-        _ => 0,
-    }
-}
 
 fn digits(b: &[u8]) -> Option<u32> {
     if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
@@ -67,8 +27,7 @@ impl Date {
     /// A valid date, or `None`.
     #[must_use]
     pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
-        (year <= 9999 && (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
-            .then_some(Self { year, month, day })
+        binhdan_core::people::Date::new(i32::from(year), u32::from(month), u32::from(day)).map(Self)
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -85,36 +44,37 @@ impl Date {
     }
 
     #[must_use]
-    pub const fn year(self) -> u16 {
-        self.year
+    pub fn year(self) -> u16 {
+        // 1–9999: always fits.
+        u16::try_from(self.0.year()).unwrap_or(0)
     }
 
     #[must_use]
-    pub const fn month(self) -> u8 {
-        self.month
+    pub fn month(self) -> u8 {
+        u8::try_from(self.0.month()).unwrap_or(0)
     }
 
     #[must_use]
-    pub const fn day(self) -> u8 {
-        self.day
+    pub fn day(self) -> u8 {
+        u8::try_from(self.0.day()).unwrap_or(0)
     }
 
     /// Midnight UTC at the start of this date.
     #[must_use]
     pub fn start_utc(self) -> Timestamp {
-        Timestamp(
-            days_from_civil(
-                i64::from(self.year),
-                i64::from(self.month),
-                i64::from(self.day),
-            ) * SECS_PER_DAY,
-        )
+        Timestamp(self.0.days_since_epoch() * SECS_PER_DAY)
     }
 }
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.year(),
+            self.month(),
+            self.day()
+        )
     }
 }
 
@@ -129,18 +89,13 @@ impl Timestamp {
         self.0
     }
 
-    /// The UTC calendar date of this instant, if its year is within 0000–9999.
+    /// The UTC calendar date of this instant, if its year is within 0001–9999.
     #[must_use]
     pub fn date(self) -> Option<Date> {
-        let (y, m, d) = civil_from_days(self.0.div_euclid(SECS_PER_DAY));
-        Date::new(
-            u16::try_from(y).ok()?,
-            u8::try_from(m).ok()?,
-            u8::try_from(d).ok()?,
-        )
+        binhdan_core::people::Date::from_days_since_epoch(self.0.div_euclid(SECS_PER_DAY)).map(Date)
     }
 
-    /// `YYYY-MM-DDTHH:MM:SSZ`; `None` outside years 0000–9999.
+    /// `YYYY-MM-DDTHH:MM:SSZ`; `None` outside years 0001–9999.
     #[must_use]
     pub fn to_rfc3339(self) -> Option<String> {
         let date = self.date()?;

@@ -213,10 +213,7 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
         Command::Import {
             what: ImportWhat::Villages { file, dry_run },
         } => {
-            let store = binhdan_store::connect(&config.store())
-                .await
-                .context("opening the database")?;
-            bootstrap::load_map(store.as_ref(), clock.now()).await?;
+            let store = open_store(config, clock.now()).await?;
             let reader =
                 std::fs::File::open(&file).with_context(|| format!("{}", file.display()))?;
             let result = binhdan_app::import_villages(
@@ -242,10 +239,7 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
         Command::Import {
             what: ImportWhat::Population { file, dry_run },
         } => {
-            let store = binhdan_store::connect(&config.store())
-                .await
-                .context("opening the database")?;
-            bootstrap::load_map(store.as_ref(), clock.now()).await?;
+            let store = open_store(config, clock.now()).await?;
             let result = binhdan_app::population::import_population(
                 store.as_ref(),
                 &file,
@@ -271,6 +265,19 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
         Command::Content { what } => content(what, config, lang).await,
         Command::Serve { demo: with_demo } => serve(config, with_demo).await,
     }
+}
+
+/// Opens the configured database (migrating it if the configuration says so) with the official
+/// map loaded: what every command that touches units needs first.
+async fn open_store(
+    config: &Config,
+    now: binhdan_core::Timestamp,
+) -> anyhow::Result<Arc<dyn binhdan_store::Store>> {
+    let store = binhdan_store::connect(&config.store())
+        .await
+        .context("opening the database")?;
+    bootstrap::load_map(store.as_ref(), now).await?;
+    Ok(store)
 }
 
 /// Prints every row error of a refused file as `file:row: [column] message`; exit code 2.
@@ -365,10 +372,7 @@ async fn content(what: ContentWhat, config: &Config, lang: Lang) -> anyhow::Resu
 
 async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = binhdan_store::connect(&config.store())
-        .await
-        .context("opening the database")?;
-    bootstrap::load_map(store.as_ref(), clock.now()).await?;
+    let store = open_store(config, clock.now()).await?;
     let web = config.web();
     if with_demo {
         let province = UnitCode::parse(&web.province).context("the configured province code")?;
