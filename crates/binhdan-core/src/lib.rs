@@ -4,6 +4,7 @@
 //! codes, Vietnamese text handling, the campaign's targets, localisable messages and the
 //! synthetic demo province. Time and randomness are passed in by the caller.
 
+pub mod audit;
 pub mod cccd;
 pub mod demo;
 pub mod import;

@@ -13,7 +13,11 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use binhdan_auth::access::Grant;
+use binhdan_core::Secret;
 use binhdan_core::Timestamp;
+use binhdan_core::audit::{AuditEntry, AuditRecord};
+use binhdan_core::cccd::Sex;
 use binhdan_core::demo::PopulationFigure;
 use binhdan_core::kpi::Group;
 use binhdan_core::reference::AdminUnit;
@@ -60,6 +64,12 @@ pub enum StoreError {
     DataDir(std::io::Error),
     #[error("refused: {} rows", .0.len())]
     Rejected(Vec<RowRefusal>),
+    /// A unique value already taken (a username, an organisation's code).
+    #[error("already exists: {0}")]
+    Conflict(&'static str),
+    /// A reference to something that does not exist (a unit, an organisation).
+    #[error("unknown {0}")]
+    Unknown(&'static str),
 }
 
 /// A row of a batch that the store refused, by its index in the batch.
@@ -240,6 +250,306 @@ pub trait ContentStore: Send + Sync {
     async fn content_asset(&self, path: &str) -> Result<Option<Vec<u8>>>;
 }
 
+/// A person as an import or a registration writes them. The CCCD arrives already sealed and
+/// hashed by the vault: the store never sees it in clear.
+#[derive(Clone, Debug)]
+pub struct PersonRecord {
+    pub cccd_hash: [u8; 32],
+    pub cccd_sealed: Vec<u8>,
+    pub cccd_masked: String,
+    /// NFC.
+    pub name: String,
+    pub birth_year: i32,
+    /// Days since 1970-01-01; `None` when only the year is known.
+    pub birth_day: Option<i64>,
+    pub sex: Sex,
+    /// The home unit: a village or a commune.
+    pub unit: UnitCode,
+    /// Kept as it was when `None`.
+    pub phone: Option<String>,
+    /// A membership to add or update (imports of a school's, agency's or enterprise's people).
+    pub membership: Option<MembershipRecord>,
+}
+
+/// A membership of an organisation, which gives a group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembershipRecord {
+    pub organisation_id: i64,
+    pub group: Group,
+    pub grade: Option<u8>,
+    pub class: Option<String>,
+    pub position: Option<String>,
+}
+
+/// What writing people did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PeopleWriteCounts {
+    pub added: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub memberships_added: u64,
+}
+
+impl std::ops::AddAssign for PeopleWriteCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.added += o.added;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+        self.memberships_added += o.memberships_added;
+    }
+}
+
+/// Who counts as an adult: born on or before this day (days since 1970-01-01), i.e. 18 or
+/// older on the campaign's evaluation date. A person known only by year is taken as born on
+/// 31 December.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdultCutoff(pub i64);
+
+/// An import of people under way: one transaction, written batch by batch, committed or rolled
+/// back as a whole (dropping it rolls back).
+#[async_trait]
+pub trait PeopleImport: Send {
+    /// Upserts a batch by CCCD hash and moves the roster counters.
+    async fn write(&mut self, batch: &[PersonRecord]) -> Result<PeopleWriteCounts>;
+    /// Records the import in the audit log and commits.
+    async fn commit(self: Box<Self>, audit: AuditEntry) -> Result<()>;
+    async fn rollback(self: Box<Self>) -> Result<()>;
+}
+
+/// A person as staff lists show them (CCCD masked).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PersonSummary {
+    pub id: i64,
+    pub name: String,
+    pub cccd_masked: String,
+    pub birth_year: i32,
+    pub birth_day: Option<i64>,
+    pub sex: Sex,
+    pub unit_code: String,
+    pub unit_path: String,
+}
+
+/// A person with what only some may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonDetail {
+    pub summary: PersonSummary,
+    pub cccd_sealed: Vec<u8>,
+    pub phone: Option<String>,
+    pub oidc_subject: Option<String>,
+    pub memberships: Vec<MembershipView>,
+}
+
+/// A membership as shown with a person.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MembershipView {
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub group: Group,
+    pub grade: Option<u8>,
+    pub class: Option<String>,
+}
+
+/// The kinds of organisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    School,
+    Agency,
+    Enterprise,
+    Cooperative,
+}
+
+impl OrgKind {
+    pub const ALL: [Self; 4] = [
+        Self::School,
+        Self::Agency,
+        Self::Enterprise,
+        Self::Cooperative,
+    ];
+
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::School => "school",
+            Self::Agency => "agency",
+            Self::Enterprise => "enterprise",
+            Self::Cooperative => "cooperative",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The group membership gives.
+    #[must_use]
+    pub const fn group(self) -> Group {
+        match self {
+            Self::School => Group::Student,
+            Self::Agency => Group::PublicServant,
+            Self::Enterprise | Self::Cooperative => Group::Worker,
+        }
+    }
+}
+
+/// An organisation to create.
+#[derive(Clone, Debug)]
+pub struct NewOrganisation {
+    pub kind: OrgKind,
+    pub code: String,
+    pub name: String,
+    /// The commune it sits in.
+    pub commune: UnitCode,
+    pub grades: Option<(u8, u8)>,
+}
+
+/// An organisation.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Organisation {
+    pub id: i64,
+    pub kind: OrgKind,
+    pub code: String,
+    pub name: String,
+    pub unit_code: String,
+    pub unit_path: String,
+    pub grades: Option<(u8, u8)>,
+}
+
+/// The person registry and organisations.
+#[async_trait]
+pub trait PeopleStore: Send + Sync {
+    /// Starts an import (one transaction on the writer).
+    async fn begin_people_import(
+        &self,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<Box<dyn PeopleImport>>;
+    async fn person(&self, id: i64) -> Result<Option<PersonDetail>>;
+    async fn person_by_cccd_hash(&self, hash: &[u8; 32]) -> Result<Option<PersonDetail>>;
+    async fn person_by_oidc_subject(&self, subject: &str) -> Result<Option<PersonDetail>>;
+    /// Links a person to their VNeID subject.
+    async fn link_oidc_subject(&self, person: i64, subject: &str, now: Timestamp) -> Result<()>;
+    /// People whose home is in the subtree at `path`, by name, optionally matching `text`
+    /// (a name, without regard to case or diacritics), after the cursor, at most `limit`.
+    async fn people_under(
+        &self,
+        path: &str,
+        text: &str,
+        after: Option<(&str, i64)>,
+        limit: u32,
+    ) -> Result<Vec<PersonSummary>>;
+    /// Members of an organisation, by name.
+    async fn organisation_members(
+        &self,
+        organisation: i64,
+        limit: u32,
+    ) -> Result<Vec<PersonSummary>>;
+    /// Roster counters of a unit's subtree, per group (people on rosters, not official figures).
+    async fn roster_under(
+        &self,
+        path: &str,
+        level: UnitLevel,
+        code: &UnitCode,
+    ) -> Result<Vec<(Group, u64)>>;
+    async fn organisation_roster(&self, organisation: i64) -> Result<Vec<(Group, u64)>>;
+    /// Creates an organisation; a code its kind already has is refused.
+    async fn create_organisation(
+        &self,
+        org: &NewOrganisation,
+        audit: AuditEntry,
+        now: Timestamp,
+    ) -> Result<Organisation>;
+    async fn organisation(&self, id: i64) -> Result<Option<Organisation>>;
+    async fn organisation_by_code(&self, kind: OrgKind, code: &str)
+    -> Result<Option<Organisation>>;
+    async fn organisations_under(&self, path: &str, limit: u32) -> Result<Vec<Organisation>>;
+}
+
+/// A staff account as sign-in reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaffAccount {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: Secret<String>,
+    pub totp_secret: Option<Secret<String>>,
+    pub disabled: bool,
+    pub grants: Vec<Grant>,
+}
+
+/// A staff account to create.
+#[derive(Clone, Debug)]
+pub struct NewStaff {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: Secret<String>,
+    pub totp_secret: Option<Secret<String>>,
+    pub grants: Vec<Grant>,
+}
+
+/// Who a session belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionOwner {
+    Staff(i64),
+    Citizen(i64),
+}
+
+/// A server-side session, by the hash of its token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub key: String,
+    pub owner: SessionOwner,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// Staff accounts, sessions and sign-ins under way.
+#[async_trait]
+pub trait StaffStore: Send + Sync {
+    /// Creates an account with its grants; a username already taken is refused
+    /// ([`StoreError::Conflict`]).
+    async fn create_staff(
+        &self,
+        staff: &NewStaff,
+        audit: AuditEntry,
+        now: Timestamp,
+    ) -> Result<i64>;
+    /// By username (compared in lower case).
+    async fn staff_by_username(&self, username: &str) -> Result<Option<StaffAccount>>;
+    async fn staff(&self, id: i64) -> Result<Option<StaffAccount>>;
+    async fn staff_count(&self) -> Result<u64>;
+    async fn record_login(
+        &self,
+        id: i64,
+        new_password_hash: Option<&Secret<String>>,
+        now: Timestamp,
+    ) -> Result<()>;
+    async fn create_session(&self, session: &SessionRecord) -> Result<()>;
+    async fn session(&self, key: &str) -> Result<Option<SessionRecord>>;
+    async fn touch_session(&self, key: &str, now: Timestamp, expires_at: Timestamp) -> Result<()>;
+    async fn delete_session(&self, key: &str) -> Result<()>;
+    /// Removes expired sessions and sign-ins older than `pending_before`; returns how many.
+    async fn purge_sessions(&self, now: Timestamp, pending_before: Timestamp) -> Result<u64>;
+    async fn put_oidc_pending(&self, state_key: &str, payload: &str, now: Timestamp) -> Result<()>;
+    /// Takes (and deletes) a pending sign-in: a state works once.
+    async fn take_oidc_pending(&self, state_key: &str) -> Result<Option<(String, Timestamp)>>;
+}
+
+/// The audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends a record in its own transaction.
+    async fn append_audit(&self, entry: AuditEntry, now: Timestamp) -> Result<AuditRecord>;
+    /// Records after `after_seq`, in order, at most `limit`.
+    async fn audit_records(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditRecord>>;
+    /// Records about one person, newest first.
+    async fn audit_of_person(&self, person: i64, limit: u32) -> Result<Vec<AuditRecord>>;
+    /// The last sequence number and hash, as the store keeps them.
+    async fn audit_head(&self) -> Result<(i64, String)>;
+}
+
 /// Health and maintenance.
 #[async_trait]
 pub trait OpsStore: Send + Sync {
@@ -253,8 +563,20 @@ pub trait OpsStore: Send + Sync {
 }
 
 /// The whole store, as the application uses it.
-pub trait Store: UnitStore + PopulationStore + ContentStore + OpsStore {}
-impl<T: UnitStore + PopulationStore + ContentStore + OpsStore> Store for T {}
+pub trait Store:
+    UnitStore + PopulationStore + ContentStore + PeopleStore + StaffStore + AuditStore + OpsStore
+{
+}
+impl<T> Store for T where
+    T: UnitStore
+        + PopulationStore
+        + ContentStore
+        + PeopleStore
+        + StaffStore
+        + AuditStore
+        + OpsStore
+{
+}
 
 /// Opens the store named by the configuration: `sqlite:` or `postgres:` URLs.
 pub async fn connect(config: &StoreConfig) -> Result<Arc<dyn Store>> {

@@ -92,3 +92,5 @@ include!("shared/ops.rs");
 include!("shared/units.rs");
 include!("shared/population.rs");
 include!("shared/content.rs");
+include!("shared/people.rs");
+include!("shared/staff.rs");

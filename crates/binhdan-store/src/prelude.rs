@@ -8,7 +8,14 @@ pub(crate) use binhdan_core::reference::AdminUnit;
 pub(crate) use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
 
 pub(crate) use crate::{
-    ContentLoadReport, ContentStore, CourseOutline, CourseSummary, Dialect, LessonPage, LessonRef,
-    ModuleOutline, NewVillage, OpsStore, PopulationStore, Result, StoreConfig, StoreError,
+    AdultCutoff, AuditStore, ContentLoadReport, ContentStore, CourseOutline, CourseSummary,
+    Dialect, LessonPage, LessonRef, MembershipRecord, MembershipView, ModuleOutline,
+    NewOrganisation, NewStaff, NewVillage, OpsStore, OrgKind, Organisation, PeopleImport,
+    PeopleStore, PeopleWriteCounts, PersonDetail, PersonRecord, PersonSummary, PopulationStore,
+    Result, SessionOwner, SessionRecord, StaffAccount, StaffStore, StoreConfig, StoreError,
     SubtreeCounts, UnitQuery, UnitStore, WriteMode,
 };
+pub(crate) use binhdan_auth::access::{Grant, Role, Scope};
+pub(crate) use binhdan_core::Secret;
+pub(crate) use binhdan_core::audit::{AuditEntry, AuditRecord};
+pub(crate) use binhdan_core::cccd::Sex;

@@ -468,3 +468,296 @@ async fn content_loads_whole_and_updates_by_stable_ids() {
         db.cleanup().await;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// People, organisations, staff, sessions, audit
+
+mod people {
+    use binhdan_auth::access::{Grant, Role, Scope};
+    use binhdan_core::audit::{AuditEntry, GENESIS, verify_chain};
+    use binhdan_core::cccd::Sex;
+    use binhdan_core::kpi::Group;
+    use binhdan_core::{Secret, Timestamp};
+    use binhdan_store::testing::TestDb;
+    use binhdan_store::{
+        AdultCutoff, MembershipRecord, NewOrganisation, NewStaff, OrgKind, PersonRecord,
+        SessionOwner, SessionRecord, Store, StoreError, WriteMode,
+    };
+
+    use super::{NOW, code, village, with_map};
+
+    /// Born on or before 2008-12-31 is an adult (days since the epoch).
+    const CUTOFF: AdultCutoff = AdultCutoff(14_244);
+
+    fn person(n: u8, unit: &str, birth_year: i32) -> PersonRecord {
+        PersonRecord {
+            cccd_hash: [n; 32],
+            cccd_sealed: vec![1, n],
+            cccd_masked: format!("038*******{n:02}"),
+            name: format!("Người {n}"),
+            birth_year,
+            birth_day: None,
+            sex: Sex::Female,
+            unit: code(unit),
+            phone: None,
+            membership: None,
+        }
+    }
+
+    async fn roster(store: &dyn Store, unit: &str) -> Vec<(Group, u64)> {
+        let u = store.unit(&code(unit)).await.unwrap().unwrap();
+        store.roster_under(&u.path, u.level, &u.code).await.unwrap()
+    }
+
+    async fn setup(db: &TestDb) -> &dyn Store {
+        let store = with_map(db).await;
+        store
+            .create_villages(&[village("16591", "Thôn Một")], WriteMode::Commit, NOW)
+            .await
+            .unwrap();
+        store
+    }
+
+    #[tokio::test]
+    async fn imports_upsert_by_cccd_and_move_roster_counters() {
+        for db in TestDb::all().await {
+            let store = setup(&db).await;
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            let batch = vec![
+                person(1, "16591001", 1990),
+                person(2, "16591001", 2015),
+                person(3, "16591", 1970),
+            ];
+            let counts = import.write(&batch).await.unwrap();
+            assert_eq!((counts.added, counts.updated), (3, 0), "{}", db.name);
+            import
+                .commit(AuditEntry::new("cli", "person.import"))
+                .await
+                .unwrap();
+            assert_eq!(roster(store, "16591001").await, vec![(Group::Adult, 1)]);
+            assert_eq!(roster(store, "16591").await, vec![(Group::Adult, 2)]);
+            assert_eq!(roster(store, "38").await, vec![(Group::Adult, 2)]);
+
+            // The same file again changes nothing; a move changes the counters.
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            let counts = import.write(&batch).await.unwrap();
+            assert_eq!((counts.added, counts.unchanged), (0, 3));
+            let mut moved = person(1, "16591", 1990);
+            moved.phone = Some("0912345678".into());
+            let counts = import.write(&[moved]).await.unwrap();
+            assert_eq!(counts.updated, 1);
+            import
+                .commit(AuditEntry::new("cli", "person.import"))
+                .await
+                .unwrap();
+            assert_eq!(roster(store, "16591001").await, vec![(Group::Adult, 0)]);
+            assert_eq!(roster(store, "16591").await, vec![(Group::Adult, 2)]);
+            let p = store.person_by_cccd_hash(&[1; 32]).await.unwrap().unwrap();
+            assert_eq!(
+                (p.summary.unit_code.as_str(), p.phone.as_deref()),
+                ("16591", Some("0912345678"))
+            );
+            // Listing and search within a subtree.
+            let found = store
+                .people_under("38/16591/", "NGUOI 2", None, 10)
+                .await
+                .unwrap();
+            assert_eq!(found.len(), 1);
+            assert!(
+                store
+                    .people_under("38/16594/", "", None, 10)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            db.cleanup().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rolled_back_or_dropped_import_leaves_nothing() {
+        for db in TestDb::all().await {
+            let store = setup(&db).await;
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            import.write(&[person(1, "16591001", 1990)]).await.unwrap();
+            import.rollback().await.unwrap();
+            {
+                let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+                import.write(&[person(2, "16591001", 1990)]).await.unwrap();
+                // Dropped without commit.
+            }
+            // An unknown unit refuses the batch.
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            assert!(matches!(
+                import.write(&[person(3, "16594999", 1990)]).await,
+                Err(StoreError::Unknown("unit"))
+            ));
+            import.rollback().await.unwrap();
+            assert!(
+                store
+                    .people_under("38/", "", None, 10)
+                    .await
+                    .unwrap()
+                    .is_empty(),
+                "{}",
+                db.name
+            );
+            assert!(roster(store, "16591").await.is_empty());
+            assert_eq!(store.audit_head().await.unwrap().0, 0);
+            db.cleanup().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn memberships_give_groups_counted_at_the_organisation() {
+        for db in TestDb::all().await {
+            let store = setup(&db).await;
+            let school = store
+                .create_organisation(
+                    &NewOrganisation {
+                        kind: OrgKind::School,
+                        code: "38-THCS-01".into(),
+                        name: "Trường THCS Một".into(),
+                        commune: code("16594"),
+                        grades: Some((6, 9)),
+                    },
+                    AuditEntry::new("cli", "organisation.create"),
+                    NOW,
+                )
+                .await
+                .unwrap();
+            let again = store
+                .create_organisation(
+                    &NewOrganisation {
+                        kind: OrgKind::School,
+                        code: "38-THCS-01".into(),
+                        name: "Khác".into(),
+                        commune: code("16594"),
+                        grades: None,
+                    },
+                    AuditEntry::new("cli", "organisation.create"),
+                    NOW,
+                )
+                .await;
+            assert!(matches!(again, Err(StoreError::Conflict(_))), "{}", db.name);
+            let mut student = person(7, "16591001", 2013);
+            student.membership = Some(MembershipRecord {
+                organisation_id: school.id,
+                group: Group::Student,
+                grade: Some(7),
+                class: Some("7A".into()),
+                position: None,
+            });
+            for _ in 0..2 {
+                let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+                import.write(std::slice::from_ref(&student)).await.unwrap();
+                import
+                    .commit(AuditEntry::new("cli", "person.import"))
+                    .await
+                    .unwrap();
+            }
+            assert_eq!(
+                store.organisation_roster(school.id).await.unwrap(),
+                vec![(Group::Student, 1)]
+            );
+            assert_eq!(roster(store, "16594").await, vec![(Group::Student, 1)]);
+            // A child: no adult count at home.
+            assert!(roster(store, "16591001").await.is_empty());
+            let p = store.person_by_cccd_hash(&[7; 32]).await.unwrap().unwrap();
+            assert_eq!(p.memberships.len(), 1);
+            assert_eq!(p.memberships[0].grade, Some(7));
+            assert_eq!(
+                store
+                    .organisation_members(school.id, 10)
+                    .await
+                    .unwrap()
+                    .len(),
+                1
+            );
+            assert_eq!(
+                store
+                    .organisation_by_code(OrgKind::School, "38-THCS-01")
+                    .await
+                    .unwrap()
+                    .map(|o| o.id),
+                Some(school.id)
+            );
+            db.cleanup().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn staff_sessions_and_sign_ins_under_way() {
+        for db in TestDb::all().await {
+            let store = setup(&db).await;
+            let staff = NewStaff {
+                username: "Admin.TH".into(),
+                display_name: "Quản trị".into(),
+                password_hash: Secret::new("$argon2id$x".into()),
+                totp_secret: None,
+                grants: vec![Grant::new(
+                    Role::ProvinceAdmin,
+                    Scope::Unit { path: "38/".into() },
+                )],
+            };
+            let id = store
+                .create_staff(&staff, AuditEntry::new("cli", "staff.create"), NOW)
+                .await
+                .unwrap();
+            assert!(matches!(
+                store
+                    .create_staff(&staff, AuditEntry::new("cli", "staff.create"), NOW)
+                    .await,
+                Err(StoreError::Conflict("username"))
+            ));
+            let found = store.staff_by_username("admin.th").await.unwrap().unwrap();
+            assert_eq!((found.id, found.grants.clone()), (id, staff.grants.clone()));
+            assert_eq!(store.staff_count().await.unwrap(), 1);
+
+            let session = SessionRecord {
+                key: "k".into(),
+                owner: SessionOwner::Staff(id),
+                created_at: NOW,
+                last_seen_at: NOW,
+                expires_at: Timestamp(NOW.0 + 1000),
+            };
+            store.create_session(&session).await.unwrap();
+            assert_eq!(store.session("k").await.unwrap(), Some(session));
+            assert_eq!(
+                store
+                    .purge_sessions(Timestamp(NOW.0 + 1000), NOW)
+                    .await
+                    .unwrap(),
+                1
+            );
+            assert_eq!(store.session("k").await.unwrap(), None);
+
+            store.put_oidc_pending("s", "{}", NOW).await.unwrap();
+            assert!(store.take_oidc_pending("s").await.unwrap().is_some());
+            assert!(
+                store.take_oidc_pending("s").await.unwrap().is_none(),
+                "a state works once"
+            );
+            db.cleanup().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn the_audit_log_is_a_chain_that_refuses_edits() {
+        for db in TestDb::all().await {
+            let store = setup(&db).await;
+            for i in 0..5 {
+                store
+                    .append_audit(AuditEntry::new("staff:1", "person.view").person(i), NOW)
+                    .await
+                    .unwrap();
+            }
+            let records = store.audit_records(0, 100).await.unwrap();
+            assert_eq!(records.len(), 5);
+            let (seq, hash) = verify_chain((0, GENESIS.to_owned()), &records).unwrap();
+            assert_eq!((seq, hash), store.audit_head().await.unwrap());
+            assert_eq!(store.audit_of_person(3, 10).await.unwrap().len(), 1);
+            db.cleanup().await;
+        }
+    }
+}

@@ -1,0 +1,708 @@
+// The person registry, organisations and roster counters, written once for both backends
+// (see the crate docs).
+//
+// An import is one transaction on the writer, written batch by batch: people are upserted by
+// the keyed hash of their CCCD, and the roster counters (per village and commune, and per
+// organisation) move in the same transaction, so a crash or a refusal leaves nothing behind.
+
+/// Unit facts an import needs: level, path and parent.
+#[derive(Clone, sqlx::FromRow)]
+struct UnitFacts {
+    code: String,
+    level: String,
+    path: String,
+    parent_code: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ExistingPerson {
+    id: i64,
+    cccd_hash: Vec<u8>,
+    name: String,
+    birth_year: i64,
+    birth_day: Option<i64>,
+    sex: String,
+    unit_code: String,
+    phone: Option<String>,
+}
+
+/// Organisation id and name, group, grade, class.
+type MembershipRow = (i64, String, String, Option<i64>, Option<String>);
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    id: i64,
+    name: String,
+    cccd_masked: String,
+    birth_year: i64,
+    birth_day: Option<i64>,
+    sex: String,
+    unit_code: String,
+    unit_path: String,
+}
+
+impl PersonRow {
+    fn into_summary(self) -> PersonSummary {
+        PersonSummary {
+            id: self.id,
+            name: self.name,
+            cccd_masked: self.cccd_masked,
+            birth_year: i32::try_from(self.birth_year).unwrap_or_default(),
+            birth_day: self.birth_day,
+            sex: parse_sex(&self.sex),
+            unit_code: self.unit_code,
+            unit_path: self.unit_path,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct OrgRow {
+    id: i64,
+    kind: String,
+    code: String,
+    name: String,
+    unit_code: String,
+    unit_path: String,
+    min_grade: Option<i64>,
+    max_grade: Option<i64>,
+}
+
+impl OrgRow {
+    fn into_org(self) -> Organisation {
+        let grade = |g: Option<i64>| g.and_then(|g| u8::try_from(g).ok());
+        Organisation {
+            id: self.id,
+            kind: OrgKind::parse(&self.kind).unwrap_or(OrgKind::Agency),
+            code: self.code,
+            name: self.name,
+            unit_code: self.unit_code,
+            unit_path: self.unit_path,
+            grades: grade(self.min_grade).zip(grade(self.max_grade)),
+        }
+    }
+}
+
+macro_rules! select_person {
+    ($rest:literal) => {
+        concat!("SELECT id, name, cccd_masked, birth_year, birth_day, sex, unit_code, unit_path FROM person ", $rest)
+    };
+}
+macro_rules! select_org {
+    ($rest:literal) => {
+        concat!("SELECT id, kind, code, name, unit_code, unit_path, min_grade, max_grade FROM organisation ", $rest)
+    };
+}
+
+fn parse_sex(s: &str) -> Sex {
+    if s == Sex::Female.as_str() { Sex::Female } else { Sex::Male }
+}
+
+fn is_adult_born(birth_year: i64, birth_day: Option<i64>, cutoff: AdultCutoff) -> bool {
+    let day = birth_day.or_else(|| {
+        binhdan_core::people::Date::new(i32::try_from(birth_year).ok()?, 12, 31).map(binhdan_core::people::Date::days_since_epoch)
+    });
+    day.is_some_and(|d| d <= cutoff.0)
+}
+
+/// Adds `deltas` (unit code, group, metric → change) to the unit counters, each on the unit's
+/// own row and, for a village, on its commune's: O(units touched) rows, never a shared hot row.
+async fn apply_unit_deltas(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    deltas: &std::collections::BTreeMap<(String, &'static str, &'static str), i64>,
+) -> Result<()> {
+    let mut by_unit: std::collections::BTreeMap<(String, &'static str, &'static str), i64> = std::collections::BTreeMap::new();
+    let codes: Vec<String> = deltas.keys().map(|k| k.0.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let facts = unit_facts(tx, &codes).await?;
+    for ((code, grp, metric), d) in deltas {
+        if *d == 0 {
+            continue;
+        }
+        let Some(f) = facts.get(code) else { continue };
+        *by_unit.entry((code.clone(), grp, metric)).or_default() += d;
+        if f.level == "village" && let Some(parent) = &f.parent_code {
+            *by_unit.entry((parent.clone(), grp, metric)).or_default() += d;
+        }
+    }
+    let parents: Vec<String> = by_unit.keys().map(|k| k.0.clone()).filter(|c| !facts.contains_key(c)).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let mut facts = facts;
+    facts.extend(unit_facts(tx, &parents).await?);
+    for ((code, grp, metric), d) in by_unit {
+        if d == 0 {
+            continue;
+        }
+        let Some(f) = facts.get(&code) else { continue };
+        sqlx::query(
+            "INSERT INTO unit_counter (unit_code, level, path, grp, metric, value) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (unit_code, grp, metric) DO UPDATE SET value = unit_counter.value + excluded.value",
+        )
+        .bind(code)
+        .bind(f.level.clone())
+        .bind(f.path.clone())
+        .bind(grp)
+        .bind(metric)
+        .bind(d)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn apply_org_deltas(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    deltas: &std::collections::BTreeMap<(i64, &'static str, &'static str), i64>,
+) -> Result<()> {
+    for ((org, grp, metric), d) in deltas {
+        if *d == 0 {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO organisation_counter (organisation_id, grp, metric, value) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (organisation_id, grp, metric) DO UPDATE SET value = organisation_counter.value + excluded.value",
+        )
+        .bind(*org)
+        .bind(*grp)
+        .bind(*metric)
+        .bind(*d)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn unit_facts(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    codes: &[String],
+) -> Result<std::collections::HashMap<String, UnitFacts>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in codes.chunks(500) {
+        let mut q = sqlx::QueryBuilder::<Db>::new("SELECT code, level, path, parent_code FROM unit WHERE code IN (");
+        let mut list = q.separated(", ");
+        for c in chunk {
+            list.push_bind(c.clone());
+        }
+        q.push(")");
+        let rows: Vec<UnitFacts> = q.build_query_as().fetch_all(&mut *conn).await?;
+        out.extend(rows.into_iter().map(|r| (r.code.clone(), r)));
+    }
+    Ok(out)
+}
+
+/// Appends an audit record inside the caller's transaction. `audit_head` is updated first, so
+/// concurrent appenders queue on its row and the chain stays a line.
+async fn append_audit_in(tx: &mut sqlx::Transaction<'_, Db>, entry: &AuditEntry, now: Timestamp) -> Result<AuditRecord> {
+    let (seq, prev_hash): (i64, String) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut **tx)
+            .await?;
+    let record = entry.seal(seq - 1, &prev_hash, now.millis());
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, person_id, subject, detail, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(record.seq)
+    .bind(record.at)
+    .bind(record.actor.clone())
+    .bind(record.action.clone())
+    .bind(record.person_id)
+    .bind(record.subject.clone())
+    .bind(record.detail.clone())
+    .bind(record.prev_hash.clone())
+    .bind(record.hash.clone())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(record.hash.clone())
+        .execute(&mut **tx)
+        .await?;
+    Ok(record)
+}
+
+/// An import of people under way (see [`PeopleImport`]).
+struct ImportTx {
+    tx: Option<sqlx::Transaction<'static, Db>>,
+    cutoff: AdultCutoff,
+    now: Timestamp,
+    units: std::collections::HashMap<String, UnitFacts>,
+    orgs: std::collections::HashMap<i64, String>,
+    unit_deltas: std::collections::BTreeMap<(String, &'static str, &'static str), i64>,
+    org_deltas: std::collections::BTreeMap<(i64, &'static str, &'static str), i64>,
+}
+
+const ROSTER: &str = "roster";
+
+impl ImportTx {
+    fn tx(&mut self) -> Result<&mut sqlx::Transaction<'static, Db>> {
+        self.tx.as_mut().ok_or(StoreError::Unknown("transaction"))
+    }
+
+    async fn load_units(&mut self, batch: &[PersonRecord]) -> Result<()> {
+        let missing: Vec<String> = batch
+            .iter()
+            .map(|r| r.unit.as_str().to_owned())
+            .filter(|c| !self.units.contains_key(c))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let tx = self.tx()?;
+        let found = unit_facts(tx, &missing).await?;
+        if found.len() < missing.len() {
+            return Err(StoreError::Unknown("unit"));
+        }
+        self.units.extend(found);
+        Ok(())
+    }
+
+    async fn load_orgs(&mut self, batch: &[PersonRecord]) -> Result<()> {
+        let missing: Vec<i64> = batch
+            .iter()
+            .filter_map(|r| r.membership.as_ref().map(|m| m.organisation_id))
+            .filter(|id| !self.orgs.contains_key(id))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for id in missing {
+            let tx = self.tx()?;
+            let unit: Option<String> = sqlx::query_scalar("SELECT unit_code FROM organisation WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            self.orgs.insert(id, unit.ok_or(StoreError::Unknown("organisation"))?);
+        }
+        Ok(())
+    }
+
+    fn count_adult(&mut self, unit: &str, birth_year: i64, birth_day: Option<i64>, delta: i64) {
+        if is_adult_born(birth_year, birth_day, self.cutoff) {
+            *self.unit_deltas.entry((unit.to_owned(), Group::Adult.as_str(), ROSTER)).or_default() += delta;
+        }
+    }
+}
+
+#[async_trait]
+impl PeopleImport for ImportTx {
+    async fn write(&mut self, batch: &[PersonRecord]) -> Result<PeopleWriteCounts> {
+        let mut counts = PeopleWriteCounts::default();
+        if batch.is_empty() {
+            return Ok(counts);
+        }
+        self.load_units(batch).await?;
+        self.load_orgs(batch).await?;
+        let now = self.now.millis();
+        // Who is already registered.
+        let mut existing: std::collections::HashMap<Vec<u8>, ExistingPerson> = std::collections::HashMap::new();
+        for chunk in batch.chunks(1000) {
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "SELECT id, cccd_hash, name, birth_year, birth_day, sex, unit_code, phone FROM person WHERE cccd_hash IN (",
+            );
+            let mut list = q.separated(", ");
+            for r in chunk {
+                list.push_bind(r.cccd_hash.to_vec());
+            }
+            q.push(")");
+            let tx = self.tx()?;
+            let rows: Vec<ExistingPerson> = q.build_query_as().fetch_all(&mut **tx).await?;
+            existing.extend(rows.into_iter().map(|p| (p.cccd_hash.clone(), p)));
+        }
+        let mut ids: std::collections::HashMap<Vec<u8>, i64> = existing.iter().map(|(h, p)| (h.clone(), p.id)).collect();
+        // New people, many rows per statement.
+        let new: Vec<&PersonRecord> = batch.iter().filter(|r| !existing.contains_key(r.cccd_hash.as_slice())).collect();
+        for chunk in new.chunks(1000) {
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO person (cccd_hash, cccd_sealed, cccd_masked, name, name_key, birth_year, birth_day, sex, \
+                 unit_code, unit_path, phone, created_at, updated_at) ",
+            );
+            let units = &self.units;
+            q.push_values(chunk, |mut b, r| {
+                let path = units.get(r.unit.as_str()).map(|u| u.path.clone()).unwrap_or_default();
+                b.push_bind(r.cccd_hash.to_vec())
+                    .push_bind(r.cccd_sealed.clone())
+                    .push_bind(r.cccd_masked.clone())
+                    .push_bind(r.name.clone())
+                    .push_bind(binhdan_core::text::search_key(&r.name))
+                    .push_bind(i64::from(r.birth_year))
+                    .push_bind(r.birth_day)
+                    .push_bind(r.sex.as_str())
+                    .push_bind(r.unit.as_str().to_owned())
+                    .push_bind(path)
+                    .push_bind(r.phone.clone())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            q.push(" RETURNING id, cccd_hash");
+            let tx = self.tx()?;
+            let rows: Vec<(i64, Vec<u8>)> = q.build_query_as().fetch_all(&mut **tx).await?;
+            ids.extend(rows.into_iter().map(|(id, h)| (h, id)));
+        }
+        for r in &new {
+            counts.added += 1;
+            self.count_adult(r.unit.as_str(), i64::from(r.birth_year), r.birth_day, 1);
+        }
+        // People already registered: update what changed.
+        for r in batch {
+            let Some(old) = existing.get(r.cccd_hash.as_slice()) else { continue };
+            let phone = r.phone.clone().or_else(|| old.phone.clone());
+            let same = old.name == r.name
+                && old.birth_year == i64::from(r.birth_year)
+                && old.birth_day == r.birth_day
+                && old.sex == r.sex.as_str()
+                && old.unit_code == r.unit.as_str()
+                && old.phone == phone;
+            if same {
+                counts.unchanged += 1;
+                continue;
+            }
+            counts.updated += 1;
+            let path = self.units.get(r.unit.as_str()).map(|u| u.path.clone()).unwrap_or_default();
+            let tx = self.tx()?;
+            sqlx::query(
+                "UPDATE person SET name = $1, name_key = $2, birth_year = $3, birth_day = $4, sex = $5, \
+                 unit_code = $6, unit_path = $7, phone = $8, updated_at = $9 WHERE id = $10",
+            )
+            .bind(r.name.clone())
+            .bind(binhdan_core::text::search_key(&r.name))
+            .bind(i64::from(r.birth_year))
+            .bind(r.birth_day)
+            .bind(r.sex.as_str())
+            .bind(r.unit.as_str().to_owned())
+            .bind(path)
+            .bind(phone)
+            .bind(now)
+            .bind(old.id)
+            .execute(&mut **tx)
+            .await?;
+            let (old_unit, old_year, old_day) = (old.unit_code.clone(), old.birth_year, old.birth_day);
+            self.count_adult(&old_unit, old_year, old_day, -1);
+            self.count_adult(r.unit.as_str(), i64::from(r.birth_year), r.birth_day, 1);
+        }
+        // Memberships.
+        let members: Vec<(i64, &MembershipRecord)> = batch
+            .iter()
+            .filter_map(|r| Some((*ids.get(r.cccd_hash.as_slice())?, r.membership.as_ref()?)))
+            .collect();
+        if !members.is_empty() {
+            let mut known: std::collections::HashMap<(i64, i64), (Option<i64>, Option<String>, Option<String>)> =
+                std::collections::HashMap::new();
+            for chunk in members.chunks(500) {
+                let mut q = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT person_id, organisation_id, grade, class, position FROM membership WHERE (person_id, organisation_id) IN (",
+                );
+                let mut first = true;
+                for (pid, m) in chunk {
+                    if !first {
+                        q.push(", ");
+                    }
+                    first = false;
+                    q.push("(").push_bind(*pid).push(", ").push_bind(m.organisation_id).push(")");
+                }
+                q.push(")");
+                let tx = self.tx()?;
+                let rows: Vec<(i64, i64, Option<i64>, Option<String>, Option<String>)> =
+                    q.build_query_as().fetch_all(&mut **tx).await?;
+                known.extend(rows.into_iter().map(|(p, o, g, c, pos)| ((p, o), (g, c, pos))));
+            }
+            for (pid, m) in members {
+                let grade = m.grade.map(i64::from);
+                match known.get(&(pid, m.organisation_id)) {
+                    Some((g, c, p)) if *g == grade && *c == m.class && *p == m.position => {}
+                    Some(_) => {
+                        let tx = self.tx()?;
+                        sqlx::query(
+                            "UPDATE membership SET grade = $1, class = $2, position = $3, updated_at = $4 \
+                             WHERE person_id = $5 AND organisation_id = $6",
+                        )
+                        .bind(grade)
+                        .bind(m.class.clone())
+                        .bind(m.position.clone())
+                        .bind(now)
+                        .bind(pid)
+                        .bind(m.organisation_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    None => {
+                        let tx = self.tx()?;
+                        sqlx::query(
+                            "INSERT INTO membership (person_id, organisation_id, grp, grade, class, position, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(pid)
+                        .bind(m.organisation_id)
+                        .bind(m.group.as_str())
+                        .bind(grade)
+                        .bind(m.class.clone())
+                        .bind(m.position.clone())
+                        .bind(now)
+                        .execute(&mut **tx)
+                        .await?;
+                        counts.memberships_added += 1;
+                        let org_unit = self.orgs.get(&m.organisation_id).cloned().unwrap_or_default();
+                        *self.unit_deltas.entry((org_unit, m.group.as_str(), ROSTER)).or_default() += 1;
+                        *self.org_deltas.entry((m.organisation_id, m.group.as_str(), ROSTER)).or_default() += 1;
+                    }
+                }
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn commit(mut self: Box<Self>, audit: AuditEntry) -> Result<()> {
+        let unit_deltas = std::mem::take(&mut self.unit_deltas);
+        let org_deltas = std::mem::take(&mut self.org_deltas);
+        let now = self.now;
+        let mut tx = self.tx.take().ok_or(StoreError::Unknown("transaction"))?;
+        apply_unit_deltas(&mut tx, &unit_deltas).await?;
+        apply_org_deltas(&mut tx, &org_deltas).await?;
+        append_audit_in(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rollback(mut self: Box<Self>) -> Result<()> {
+        if let Some(tx) = self.tx.take() {
+            tx.rollback().await?;
+        }
+        Ok(())
+    }
+}
+
+impl Backend {
+    async fn person_detail(&self, row: Option<PersonRow>) -> Result<Option<PersonDetail>> {
+        let Some(row) = row else { return Ok(None) };
+        let (sealed, phone, subject): (Vec<u8>, Option<String>, Option<String>) =
+            sqlx::query_as("SELECT cccd_sealed, phone, oidc_subject FROM person WHERE id = $1")
+                .bind(row.id)
+                .fetch_one(&self.read)
+                .await?;
+        let memberships: Vec<MembershipRow> = sqlx::query_as(
+            "SELECT m.organisation_id, o.name, m.grp, m.grade, m.class FROM membership m \
+             JOIN organisation o ON o.id = m.organisation_id WHERE m.person_id = $1 ORDER BY o.name_key",
+        )
+        .bind(row.id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(Some(PersonDetail {
+            summary: row.into_summary(),
+            cccd_sealed: sealed,
+            phone,
+            oidc_subject: subject,
+            memberships: memberships
+                .into_iter()
+                .filter_map(|(id, name, grp, grade, class)| {
+                    Some(MembershipView {
+                        organisation_id: id,
+                        organisation_name: name,
+                        group: Group::parse(&grp)?,
+                        grade: grade.and_then(|g| u8::try_from(g).ok()),
+                        class,
+                    })
+                })
+                .collect(),
+        }))
+    }
+}
+
+fn counter_rows(rows: Vec<(String, i64)>) -> Vec<(Group, u64)> {
+    rows.into_iter()
+        .filter_map(|(g, n)| Some((Group::parse(&g)?, u64::try_from(n).unwrap_or(0))))
+        .collect()
+}
+
+#[async_trait]
+impl PeopleStore for Backend {
+    async fn begin_people_import(&self, cutoff: AdultCutoff, now: Timestamp) -> Result<Box<dyn PeopleImport>> {
+        let tx = self.write.begin().await?;
+        Ok(Box::new(ImportTx {
+            tx: Some(tx),
+            cutoff,
+            now,
+            units: std::collections::HashMap::new(),
+            orgs: std::collections::HashMap::new(),
+            unit_deltas: std::collections::BTreeMap::new(),
+            org_deltas: std::collections::BTreeMap::new(),
+        }))
+    }
+
+    async fn person(&self, id: i64) -> Result<Option<PersonDetail>> {
+        let row: Option<PersonRow> = sqlx::query_as(select_person!("WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        self.person_detail(row).await
+    }
+
+    async fn person_by_cccd_hash(&self, hash: &[u8; 32]) -> Result<Option<PersonDetail>> {
+        let row: Option<PersonRow> = sqlx::query_as(select_person!("WHERE cccd_hash = $1"))
+            .bind(hash.to_vec())
+            .fetch_optional(&self.read)
+            .await?;
+        self.person_detail(row).await
+    }
+
+    async fn person_by_oidc_subject(&self, subject: &str) -> Result<Option<PersonDetail>> {
+        let row: Option<PersonRow> = sqlx::query_as(select_person!("WHERE oidc_subject = $1"))
+            .bind(subject.to_owned())
+            .fetch_optional(&self.read)
+            .await?;
+        self.person_detail(row).await
+    }
+
+    async fn link_oidc_subject(&self, person: i64, subject: &str, now: Timestamp) -> Result<()> {
+        let done = sqlx::query("UPDATE person SET oidc_subject = $1, updated_at = $2 WHERE id = $3")
+            .bind(subject.to_owned())
+            .bind(now.millis())
+            .bind(person)
+            .execute(&self.write)
+            .await;
+        match done {
+            Ok(r) if r.rows_affected() == 1 => Ok(()),
+            Ok(_) => Err(StoreError::Unknown("person")),
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Err(StoreError::Conflict("oidc_subject")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn people_under(&self, path: &str, text: &str, after: Option<(&str, i64)>, limit: u32) -> Result<Vec<PersonSummary>> {
+        let upper = binhdan_core::unit::UnitPath::from_stored(path.to_owned()).subtree_upper_bound();
+        let key = binhdan_core::text::search_key(text);
+        // The key holds only letters, digits and single spaces, so it needs no LIKE escaping.
+        let pattern = format!("%{key}%");
+        let (after_key, after_id) = after.map_or((None, None), |(k, i)| (Some(k.to_owned()), Some(i)));
+        let rows: Vec<PersonRow> = sqlx::query_as(select_person!(
+            "WHERE unit_path >= $1 AND unit_path < $2 AND name_key LIKE $3 \
+             AND ($4 IS NULL OR name_key > $4 OR (name_key = $4 AND id > $5)) \
+             ORDER BY name_key, id LIMIT $6"
+        ))
+        .bind(path.to_owned())
+        .bind(upper)
+        .bind(pattern)
+        .bind(after_key)
+        .bind(after_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(PersonRow::into_summary).collect())
+    }
+
+    async fn organisation_members(&self, organisation: i64, limit: u32) -> Result<Vec<PersonSummary>> {
+        let rows: Vec<PersonRow> = sqlx::query_as(
+            "SELECT p.id, p.name, p.cccd_masked, p.birth_year, p.birth_day, p.sex, p.unit_code, p.unit_path \
+             FROM membership m JOIN person p ON p.id = m.person_id WHERE m.organisation_id = $1 \
+             ORDER BY p.name_key, p.id LIMIT $2",
+        )
+        .bind(organisation)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(PersonRow::into_summary).collect())
+    }
+
+    async fn roster_under(&self, path: &str, level: UnitLevel, code: &UnitCode) -> Result<Vec<(Group, u64)>> {
+        let rows: Vec<(String, i64)> = match level {
+            UnitLevel::Village | UnitLevel::Commune => {
+                sqlx::query_as("SELECT grp, value FROM unit_counter WHERE unit_code = $1 AND metric = 'roster' ORDER BY grp")
+                    .bind(code.as_str().to_owned())
+                    .fetch_all(&self.read)
+                    .await?
+            }
+            UnitLevel::Province => {
+                let upper = binhdan_core::unit::UnitPath::from_stored(path.to_owned()).subtree_upper_bound();
+                sqlx::query_as(
+                    "SELECT grp, CAST(SUM(value) AS BIGINT) FROM unit_counter WHERE level = 'commune' \
+                     AND path >= $1 AND path < $2 AND metric = 'roster' GROUP BY grp ORDER BY grp",
+                )
+                .bind(path.to_owned())
+                .bind(upper)
+                .fetch_all(&self.read)
+                .await?
+            }
+        };
+        Ok(counter_rows(rows))
+    }
+
+    async fn organisation_roster(&self, organisation: i64) -> Result<Vec<(Group, u64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT grp, value FROM organisation_counter WHERE organisation_id = $1 AND metric = 'roster' ORDER BY grp",
+        )
+        .bind(organisation)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(counter_rows(rows))
+    }
+
+    async fn create_organisation(&self, org: &NewOrganisation, audit: AuditEntry, now: Timestamp) -> Result<Organisation> {
+        let mut tx = self.write.begin().await?;
+        let unit: Option<(String, String)> =
+            sqlx::query_as("SELECT path, level FROM unit WHERE code = $1")
+                .bind(org.commune.as_str().to_owned())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((path, level)) = unit else { return Err(StoreError::Unknown("unit")) };
+        if level != "commune" {
+            return Err(StoreError::Unknown("commune"));
+        }
+        let name = binhdan_core::text::clean(&org.name);
+        let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "INSERT INTO organisation (kind, code, name, name_key, unit_code, unit_path, min_grade, max_grade, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(org.kind.as_str())
+        .bind(org.code.clone())
+        .bind(name.clone())
+        .bind(binhdan_core::text::search_key(&name))
+        .bind(org.commune.as_str().to_owned())
+        .bind(path.clone())
+        .bind(org.grades.map(|g| i64::from(g.0)))
+        .bind(org.grades.map(|g| i64::from(g.1)))
+        .bind(now.millis())
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => return Err(StoreError::Conflict("organisation")),
+            Err(e) => return Err(e.into()),
+        };
+        append_audit_in(&mut tx, &audit.subject(format!("organisation:{id}")), now).await?;
+        tx.commit().await?;
+        Ok(Organisation {
+            id,
+            kind: org.kind,
+            code: org.code.clone(),
+            name,
+            unit_code: org.commune.as_str().to_owned(),
+            unit_path: path,
+            grades: org.grades,
+        })
+    }
+
+    async fn organisation(&self, id: i64) -> Result<Option<Organisation>> {
+        let row: Option<OrgRow> = sqlx::query_as(select_org!("WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(OrgRow::into_org))
+    }
+
+    async fn organisation_by_code(&self, kind: OrgKind, code: &str) -> Result<Option<Organisation>> {
+        let row: Option<OrgRow> = sqlx::query_as(select_org!("WHERE kind = $1 AND code = $2"))
+            .bind(kind.as_str())
+            .bind(code.to_owned())
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(OrgRow::into_org))
+    }
+
+    async fn organisations_under(&self, path: &str, limit: u32) -> Result<Vec<Organisation>> {
+        let upper = binhdan_core::unit::UnitPath::from_stored(path.to_owned()).subtree_upper_bound();
+        let rows: Vec<OrgRow> = sqlx::query_as(select_org!("WHERE unit_path >= $1 AND unit_path < $2 ORDER BY name_key, id LIMIT $3"))
+        .bind(path.to_owned())
+        .bind(upper)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(OrgRow::into_org).collect())
+    }
+}

@@ -1,0 +1,315 @@
+// Staff accounts, sessions, sign-ins under way and the audit log, written once for both
+// backends (see the crate docs).
+
+#[derive(sqlx::FromRow)]
+struct StaffRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    password_hash: String,
+    totp_secret: Option<String>,
+    disabled_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct GrantRow {
+    role: String,
+    scope_kind: String,
+    scope_path: Option<String>,
+    scope_org: Option<i64>,
+}
+
+impl GrantRow {
+    fn into_grant(self) -> Option<Grant> {
+        let role: Role = serde_json::from_value(serde_json::Value::String(self.role)).ok()?;
+        let scope = match self.scope_kind.as_str() {
+            "unit" => Scope::Unit { path: self.scope_path? },
+            "organisation" => Scope::Organisation { id: self.scope_org? },
+            "everywhere" => Scope::Everywhere,
+            _ => return None,
+        };
+        Some(Grant::new(role, scope))
+    }
+}
+
+fn role_str(role: Role) -> String {
+    match serde_json::to_value(role) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    key: String,
+    kind: String,
+    account_id: Option<i64>,
+    person_id: Option<i64>,
+    created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    seq: i64,
+    at: i64,
+    actor: String,
+    action: String,
+    person_id: Option<i64>,
+    subject: String,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl AuditRow {
+    fn into_record(self) -> AuditRecord {
+        AuditRecord {
+            seq: self.seq,
+            at: self.at,
+            actor: self.actor,
+            action: self.action,
+            person_id: self.person_id,
+            subject: self.subject,
+            detail: self.detail,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
+    }
+}
+
+macro_rules! select_audit {
+    ($rest:literal) => {
+        concat!("SELECT seq, at, actor, action, person_id, subject, detail, prev_hash, hash FROM audit_log ", $rest)
+    };
+}
+
+impl Backend {
+    async fn staff_where(&self, clause: &str, bind: StaffKey) -> Result<Option<StaffAccount>> {
+        let sql = format!(
+            "SELECT id, username, display_name, password_hash, totp_secret, disabled_at FROM staff_account WHERE {clause}"
+        );
+        let q = sqlx::query_as::<_, StaffRow>(sqlx::AssertSqlSafe(sql));
+        let q = match bind {
+            StaffKey::Id(id) => q.bind(id),
+            StaffKey::Username(u) => q.bind(u),
+        };
+        let Some(row) = q.fetch_optional(&self.read).await? else { return Ok(None) };
+        let grants: Vec<GrantRow> = sqlx::query_as(
+            "SELECT role, scope_kind, scope_path, scope_org FROM staff_grant WHERE account_id = $1 ORDER BY id",
+        )
+        .bind(row.id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(Some(StaffAccount {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            password_hash: Secret::new(row.password_hash),
+            totp_secret: row.totp_secret.map(Secret::new),
+            disabled: row.disabled_at.is_some(),
+            grants: grants.into_iter().filter_map(GrantRow::into_grant).collect(),
+        }))
+    }
+}
+
+enum StaffKey {
+    Id(i64),
+    Username(String),
+}
+
+/// Usernames are compared in lower case, NFC.
+fn username_key(username: &str) -> String {
+    binhdan_core::text::clean(username).to_lowercase()
+}
+
+#[async_trait]
+impl StaffStore for Backend {
+    async fn create_staff(&self, staff: &NewStaff, audit: AuditEntry, now: Timestamp) -> Result<i64> {
+        let mut tx = self.write.begin().await?;
+        let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "INSERT INTO staff_account (username, display_name, password_hash, totp_secret, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(username_key(&staff.username))
+        .bind(binhdan_core::text::clean(&staff.display_name))
+        .bind(staff.password_hash.expose().clone())
+        .bind(staff.totp_secret.as_ref().map(|s| s.expose().clone()))
+        .bind(now.millis())
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => return Err(StoreError::Conflict("username")),
+            Err(e) => return Err(e.into()),
+        };
+        for g in &staff.grants {
+            let (kind, path, org) = match &g.scope {
+                Scope::Unit { path } => ("unit", Some(path.clone()), None),
+                Scope::Organisation { id } => ("organisation", None, Some(*id)),
+                Scope::Everywhere => ("everywhere", None, None),
+            };
+            sqlx::query(
+                "INSERT INTO staff_grant (account_id, role, scope_kind, scope_path, scope_org, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(role_str(g.role))
+            .bind(kind)
+            .bind(path)
+            .bind(org)
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await?;
+        }
+        append_audit_in(&mut tx, &audit.subject(format!("staff:{id}")), now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn staff_by_username(&self, username: &str) -> Result<Option<StaffAccount>> {
+        self.staff_where("username = $1", StaffKey::Username(username_key(username))).await
+    }
+
+    async fn staff(&self, id: i64) -> Result<Option<StaffAccount>> {
+        self.staff_where("id = $1", StaffKey::Id(id)).await
+    }
+
+    async fn staff_count(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_account").fetch_one(&self.read).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn record_login(&self, id: i64, new_password_hash: Option<&Secret<String>>, now: Timestamp) -> Result<()> {
+        sqlx::query(
+            "UPDATE staff_account SET last_login_at = $1, password_hash = COALESCE($2, password_hash) WHERE id = $3",
+        )
+        .bind(now.millis())
+        .bind(new_password_hash.map(|h| h.expose().clone()))
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, session: &SessionRecord) -> Result<()> {
+        let (kind, account, person) = match session.owner {
+            SessionOwner::Staff(id) => ("staff", Some(id), None),
+            SessionOwner::Citizen(id) => ("citizen", None, Some(id)),
+        };
+        sqlx::query(
+            "INSERT INTO session (key, kind, account_id, person_id, created_at, last_seen_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(session.key.clone())
+        .bind(kind)
+        .bind(account)
+        .bind(person)
+        .bind(session.created_at.millis())
+        .bind(session.last_seen_at.millis())
+        .bind(session.expires_at.millis())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, key: &str) -> Result<Option<SessionRecord>> {
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT key, kind, account_id, person_id, created_at, last_seen_at, expires_at FROM session WHERE key = $1",
+        )
+        .bind(key.to_owned())
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.and_then(|r| {
+            let owner = match (r.kind.as_str(), r.account_id, r.person_id) {
+                ("staff", Some(a), _) => SessionOwner::Staff(a),
+                ("citizen", _, Some(p)) => SessionOwner::Citizen(p),
+                _ => return None,
+            };
+            Some(SessionRecord {
+                key: r.key,
+                owner,
+                created_at: Timestamp(r.created_at),
+                last_seen_at: Timestamp(r.last_seen_at),
+                expires_at: Timestamp(r.expires_at),
+            })
+        }))
+    }
+
+    async fn touch_session(&self, key: &str, now: Timestamp, expires_at: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE session SET last_seen_at = $1, expires_at = $2 WHERE key = $3")
+            .bind(now.millis())
+            .bind(expires_at.millis())
+            .bind(key.to_owned())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM session WHERE key = $1").bind(key.to_owned()).execute(&self.write).await?;
+        Ok(())
+    }
+
+    async fn purge_sessions(&self, now: Timestamp, pending_before: Timestamp) -> Result<u64> {
+        let a = sqlx::query("DELETE FROM session WHERE expires_at <= $1").bind(now.millis()).execute(&self.write).await?;
+        let b = sqlx::query("DELETE FROM oidc_pending WHERE created_at < $1")
+            .bind(pending_before.millis())
+            .execute(&self.write)
+            .await?;
+        Ok(a.rows_affected() + b.rows_affected())
+    }
+
+    async fn put_oidc_pending(&self, state_key: &str, payload: &str, now: Timestamp) -> Result<()> {
+        sqlx::query("INSERT INTO oidc_pending (state_key, payload, created_at) VALUES ($1, $2, $3)")
+            .bind(state_key.to_owned())
+            .bind(payload.to_owned())
+            .bind(now.millis())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn take_oidc_pending(&self, state_key: &str) -> Result<Option<(String, Timestamp)>> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("DELETE FROM oidc_pending WHERE state_key = $1 RETURNING payload, created_at")
+                .bind(state_key.to_owned())
+                .fetch_optional(&self.write)
+                .await?;
+        Ok(row.map(|(p, at)| (p, Timestamp(at))))
+    }
+}
+
+#[async_trait]
+impl AuditStore for Backend {
+    async fn append_audit(&self, entry: AuditEntry, now: Timestamp) -> Result<AuditRecord> {
+        let mut tx = self.write.begin().await?;
+        let record = append_audit_in(&mut tx, &entry, now).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn audit_records(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditRecord>> {
+        let rows: Vec<AuditRow> = sqlx::query_as(select_audit!("WHERE seq > $1 ORDER BY seq LIMIT $2"))
+            .bind(after_seq)
+            .bind(i64::from(limit))
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows.into_iter().map(AuditRow::into_record).collect())
+    }
+
+    async fn audit_of_person(&self, person: i64, limit: u32) -> Result<Vec<AuditRecord>> {
+        let rows: Vec<AuditRow> =
+            sqlx::query_as(select_audit!("WHERE person_id = $1 ORDER BY seq DESC LIMIT $2"))
+                .bind(person)
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await?;
+        Ok(rows.into_iter().map(AuditRow::into_record).collect())
+    }
+
+    async fn audit_head(&self) -> Result<(i64, String)> {
+        Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.read).await?)
+    }
+}
