@@ -4,10 +4,14 @@
 pub mod bootstrap;
 pub mod content;
 pub mod demo;
+pub mod keys;
+pub mod people;
 pub mod population;
 pub mod villages;
 
 pub use villages::{ImportFailure, ImportOptions, ImportReport, import_villages};
 
+#[cfg(test)]
+mod people_tests;
 #[cfg(test)]
 mod tests;

@@ -113,13 +113,13 @@ mod detail {
         }
 
         #[must_use]
-        pub fn text(mut self, key: &str, value: impl Into<String>) -> Self {
+        pub fn str(mut self, key: &str, value: impl Into<String>) -> Self {
             self.0.push((key.to_owned(), Value::Text(value.into())));
             self
         }
 
         #[must_use]
-        pub fn number(mut self, key: &str, value: i64) -> Self {
+        pub fn num(mut self, key: &str, value: i64) -> Self {
             self.0.push((key.to_owned(), Value::Number(value)));
             self
         }
@@ -234,7 +234,7 @@ mod tests {
             let r = AuditEntry::new("staff:1", "person.view")
                 .person(i)
                 .subject("38")
-                .detail(&Detail::new().text("why", "kiểm tra \"x\""))
+                .detail(&Detail::new().str("why", "kiểm tra \"x\""))
                 .seal(prev.0, &prev.1, 1_000 + i);
             prev = (r.seq, r.hash.clone());
             out.push(r);
@@ -285,7 +285,7 @@ mod tests {
         let b = AuditEntry::new("a", "bc").seal(0, GENESIS, 1);
         assert_ne!(a.hash, b.hash);
         assert_eq!(
-            Detail::new().text("a", "x\"\n").number("n", 3).to_json(),
+            Detail::new().str("a", "x\"\n").num("n", 3).to_json(),
             "{\"a\":\"x\\\"\\u000a\",\"n\":3}"
         );
     }

@@ -702,7 +702,7 @@ fn parse_grade(input: &str) -> Result<u8, PersonError> {
 // Person rows
 
 /// Field numbers in [`PERSON_FIELDS`].
-mod pf {
+pub mod pf {
     pub const NAME: usize = 0;
     pub const CCCD: usize = 1;
     pub const BIRTH: usize = 2;

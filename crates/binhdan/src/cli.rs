@@ -67,8 +67,42 @@ enum Command {
         #[command(subcommand)]
         what: ContentWhat,
     },
+    /// Schools, agencies, enterprises and cooperatives.
+    Org {
+        #[command(subcommand)]
+        what: OrgWhat,
+    },
+    /// Staff accounts.
+    Admin {
+        #[command(subcommand)]
+        what: AdminWhat,
+    },
+    /// The audit log of personal data.
+    Audit {
+        #[command(subcommand)]
+        what: AuditWhat,
+    },
     /// Print the effective configuration (secrets hidden).
     Config,
+}
+
+#[derive(Subcommand)]
+enum OrgWhat {
+    /// Create an organisation in a commune.
+    Create(crate::people_cli::OrgCreateArgs),
+}
+
+#[derive(Subcommand)]
+enum AdminWhat {
+    /// Create a staff account with one role (the first province admin, for a start). The
+    /// password is read from standard input or --password-file.
+    Create(crate::people_cli::AdminCreateArgs),
+}
+
+#[derive(Subcommand)]
+enum AuditWhat {
+    /// Check the hash chain: an edited, deleted or reordered record is found.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -95,6 +129,10 @@ enum ImportWhat {
         #[arg(long)]
         dry_run: bool,
     },
+    /// People (a village's or commune's residents, an organisation's members) from CSV or
+    /// XLSX: name, CCCD, date of birth, and optionally sex, unit, phone, grade, class, position.
+    /// Upserted by CCCD: importing the same file again changes nothing.
+    People(crate::people_cli::ImportPeopleArgs),
     /// Villages (thôn, bản, tổ dân phố) from a CSV: commune code, name, optional type.
     Villages {
         file: PathBuf,
@@ -262,6 +300,43 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
                 Err(ImportFailure::Store(e)) => Err(e.into()),
             }
         }
+        Command::Import {
+            what: ImportWhat::People(args),
+        } => {
+            let store = open_store(config, clock.now()).await?;
+            let result =
+                crate::people_cli::import_people(args, store.clone(), config, lang, clock.now())
+                    .await;
+            store.close().await;
+            result
+        }
+        Command::Org {
+            what: OrgWhat::Create(args),
+        } => {
+            let store = open_store(config, clock.now()).await?;
+            let result =
+                crate::people_cli::org_create(args, store.as_ref(), lang, clock.now()).await;
+            store.close().await;
+            result
+        }
+        Command::Admin {
+            what: AdminWhat::Create(args),
+        } => {
+            let store = open_store(config, clock.now()).await?;
+            let result =
+                crate::people_cli::admin_create(args, store.as_ref(), config, lang, clock.now())
+                    .await;
+            store.close().await;
+            result
+        }
+        Command::Audit {
+            what: AuditWhat::Verify,
+        } => {
+            let store = open_store(config, clock.now()).await?;
+            let result = crate::people_cli::audit_verify(store.as_ref(), lang).await;
+            store.close().await;
+            result
+        }
         Command::Content { what } => content(what, config, lang).await,
         Command::Serve { demo: with_demo } => serve(config, with_demo).await,
     }
@@ -281,7 +356,7 @@ async fn open_store(
 }
 
 /// Prints every row error of a refused file as `file:row: [column] message`; exit code 2.
-fn print_row_errors(
+pub(crate) fn print_row_errors(
     file: &std::path::Path,
     rows: &[binhdan_core::import::RowError],
     lang: Lang,

@@ -24,6 +24,28 @@ pub struct Config {
     pub log: LogConfig,
     pub store: StoreTuning,
     pub http: HttpConfig,
+    /// Keys protecting CCCD numbers at rest. When absent, they are read from `keys_file`,
+    /// which is created with fresh keys on first use (back it up: without it the stored numbers
+    /// cannot be read).
+    pub vault: Option<binhdan_vault::VaultConfig>,
+    /// Where the keys live when `vault` is not configured (`BINHDAN_KEYS_FILE`).
+    pub keys_file: PathBuf,
+    pub campaign: CampaignConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CampaignConfig {
+    /// The day ages are computed on (adults are 18 or older on it), `YYYY-MM-DD`.
+    pub evaluation_date: String,
+}
+
+impl Default for CampaignConfig {
+    fn default() -> Self {
+        Self {
+            evaluation_date: "2026-12-31".to_owned(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -78,6 +100,9 @@ impl Default for Config {
                 schema: None,
             },
             http: HttpConfig::default(),
+            vault: None,
+            keys_file: PathBuf::from("data/keys.toml"),
+            campaign: CampaignConfig::default(),
         }
     }
 }
@@ -105,7 +130,17 @@ impl Default for StoreTuning {
 /// The top-level keys of the configuration. Other `BINHDAN_*` variables belong to tools
 /// around the server (`BINHDAN_CONFIG`, `BINHDAN_TEST_POSTGRES_URL`, the browser tests'…) and
 /// are left alone; unknown keys in a configuration *file* are errors.
-const KEYS: [&str; 6] = ["database_url", "listen", "province", "log", "store", "http"];
+const KEYS: [&str; 9] = [
+    "database_url",
+    "listen",
+    "province",
+    "log",
+    "store",
+    "http",
+    "vault",
+    "keys_file",
+    "campaign",
+];
 
 impl Config {
     /// Reads the configuration. `file` is the explicit `--config`; without it `BINHDAN_CONFIG`
@@ -142,6 +177,38 @@ impl Config {
             migrate_on_start: self.store.migrate_on_start,
             schema: self.store.schema.clone(),
         }
+    }
+
+    /// The campaign's evaluation date.
+    pub fn evaluation_date(&self) -> anyhow::Result<binhdan_core::people::Date> {
+        let s = self.campaign.evaluation_date.trim();
+        let parts: Vec<&str> = s.split('-').collect();
+        let parsed = match parts.as_slice() {
+            [y, m, d] => y
+                .parse()
+                .ok()
+                .zip(m.parse().ok())
+                .zip(d.parse().ok())
+                .and_then(|((y, m), d)| binhdan_core::people::Date::new(y, m, d)),
+            _ => None,
+        };
+        parsed.ok_or_else(|| {
+            anyhow::anyhow!("campaign.evaluation_date: \"{s}\" is not a date (YYYY-MM-DD)")
+        })
+    }
+
+    /// The vault: configured keys, or those of the keys file, created on first use.
+    pub fn vault(&self) -> anyhow::Result<binhdan_vault::Vault> {
+        let config = match &self.vault {
+            Some(v) => v.clone(),
+            None => binhdan_app::keys::load_or_create(&self.keys_file)?,
+        };
+        binhdan_vault::Vault::new(&config).map_err(|e| {
+            anyhow::anyhow!(
+                "vault: {}",
+                binhdan_i18n::Lang::Vi.tr(&binhdan_core::Localized::msg(&e))
+            )
+        })
     }
 
     #[must_use]

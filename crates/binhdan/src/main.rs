@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod people_cli;
 
 fn main() -> std::process::ExitCode {
     cli::main()

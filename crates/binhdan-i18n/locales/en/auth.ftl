@@ -20,6 +20,11 @@ oidc-missing-claim = VNeID did not send all the details needed (“{ $claim }”
 oidc-nonce-mismatch = The VNeID sign-in does not match or has expired. Please sign in again.
 oidc-invalid-cccd = The CCCD number sent by VNeID is not valid. Please tell the administrator.
 oidc-birthdate-mismatch = The CCCD number sent by VNeID does not match the year of birth. Please tell the administrator.
+oidc-no-cccd = VNeID did not send your CCCD number, so you cannot sign in yet. Check that your VNeID account is verified with your CCCD, or ask your village facilitator.
+oidc-code-refused = VNeID did not accept this sign-in (it may have expired or already been used). Please sign in again.
+oidc-token-invalid = The details sent by VNeID could not be verified. Please sign in again; if it still fails, tell the administrator.
+oidc-unavailable = VNeID cannot be reached right now. Please try again in a few minutes.
+oidc-misconfigured = Sign-in with VNeID is not set up correctly. Please tell the administrator.
 
 role-province-admin = Province administrator
 role-commune-admin = Commune administrator

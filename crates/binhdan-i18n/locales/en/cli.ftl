@@ -6,3 +6,23 @@ cli-content-ok = The content is valid: { $courses } courses, { $lessons } lesson
 cli-content-invalid = The content has { $count } errors; nothing was loaded.
 cli-content-loaded = Loaded { $courses } courses: { $added } new lessons, { $changed } changed, { $retired } retired; { $items_added } new questions, { $items_changed } changed.
 cli-population-done = Imported { $figures } population figures ({ $people } people in all).
+
+## People, organisations, staff, audit
+
+cli-import-rows = Rows read
+cli-people-imported = Imported { $rows } rows: { $added } new people, { $updated } updated, { $unchanged } unchanged, { $rejected } rows rejected.
+cli-people-checked = Checked { $rows } rows (nothing written): { $added } new people, { $updated } updated, { $unchanged } unchanged, { $rejected } rows rejected.
+cli-people-rejects = The rejected rows, with their errors, are in { $file }. Fix them and import that file.
+cli-org-spec-invalid = “{ $value }” is not KIND:CODE, e.g. school:38001234 (kinds: school, agency, enterprise, cooperative).
+cli-org-unknown = There is no organisation { $value }. Create it first with “binhdan org create”.
+cli-org-exists = Organisation { $value } already exists.
+cli-org-created = Created organisation { $id }: { $name }.
+cli-grades-invalid = Grades “{ $value }” are not valid; write them as 6-9, between 1 and 12.
+cli-grant-ill-formed = This role cannot have the scope chosen (e.g. an organisation admin needs --org; a commune admin needs --unit).
+cli-password-prompt = Type the password (at least 10 characters) and press Enter:
+cli-admin-created = Created account { $id }: { $username }.
+cli-admin-exists = The username { $username } is taken.
+cli-audit-ok = The audit log is intact: { $count } records, the hash chain holds.
+cli-audit-altered = The audit log was edited: record { $seq } does not match its hash.
+cli-audit-broken = The audit log was cut: record { $seq } does not follow the one before (expected { $expected }).
+cli-audit-truncated = The audit log lost its last records: the head is { $head } but the records end at { $last }.

@@ -45,3 +45,10 @@ population-repeated = Unit { $unit } already has a figure for { $group ->
         [public_servant] public servants
        *[worker] workers
     } on row { $first_row }.
+
+## Rosters of people
+
+import-village-without-commune = This row names a village but no commune code. Add a “Mã xã” (commune code) column or give the “Mã thôn” (village code).
+import-village-name-unknown = Commune { $commune } has no village named “{ $name }”. Check the name or give the “Mã thôn” (village code).
+import-unit-outside-roster = Unit { $code } is not inside { $scope }, the unit of this roster.
+import-rejects-unwritable = Could not write the file of rejected rows: { $detail }

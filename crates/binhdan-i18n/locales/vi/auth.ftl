@@ -20,6 +20,11 @@ oidc-missing-claim = VNeID không gửi đủ thông tin (thiếu “{ $claim }�
 oidc-nonce-mismatch = Phiên đăng nhập bằng VNeID không khớp hoặc đã hết hạn. Xin đăng nhập lại.
 oidc-invalid-cccd = Số CCCD do VNeID gửi về không hợp lệ. Xin báo cho quản trị viên.
 oidc-birthdate-mismatch = Số CCCD do VNeID gửi về không khớp với năm sinh. Xin báo cho quản trị viên.
+oidc-no-cccd = VNeID không gửi số CCCD của bạn nên chưa đăng nhập được. Xin kiểm tra tài khoản VNeID đã được định danh bằng CCCD chưa, hoặc hỏi người hướng dẫn ở thôn, tổ dân phố.
+oidc-code-refused = VNeID không nhận lượt đăng nhập này (có thể đã quá hạn hoặc đã được dùng). Xin đăng nhập lại.
+oidc-token-invalid = Không xác minh được thông tin VNeID gửi về. Xin đăng nhập lại; nếu vẫn lỗi, hãy báo cho quản trị viên.
+oidc-unavailable = Chưa kết nối được với VNeID. Xin thử lại sau ít phút.
+oidc-misconfigured = Đăng nhập bằng VNeID chưa được thiết lập đúng. Xin báo cho quản trị viên.
 
 role-province-admin = Quản trị cấp tỉnh
 role-commune-admin = Quản trị cấp xã

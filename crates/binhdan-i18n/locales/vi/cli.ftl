@@ -6,3 +6,23 @@ cli-content-ok = Nội dung hợp lệ: { $courses } khóa học, { $lessons } b
 cli-content-invalid = Nội dung có { $count } lỗi; chưa nạp gì.
 cli-content-loaded = Đã nạp { $courses } khóa học: { $added } bài mới, { $changed } bài sửa, { $retired } bài ngừng dùng; { $items_added } câu hỏi mới, { $items_changed } câu hỏi sửa.
 cli-population-done = Đã nhập { $figures } số liệu dân số (tổng { $people } người).
+
+## People, organisations, staff, audit
+
+cli-import-rows = Đã đọc (dòng)
+cli-people-imported = Đã nhập { $rows } dòng: { $added } người mới, { $updated } cập nhật, { $unchanged } không đổi, { $rejected } dòng bị từ chối.
+cli-people-checked = Đã kiểm tra { $rows } dòng (chưa ghi gì): { $added } người mới, { $updated } cập nhật, { $unchanged } không đổi, { $rejected } dòng bị từ chối.
+cli-people-rejects = Các dòng bị từ chối, kèm lỗi, đã ghi vào { $file }. Sửa rồi nhập lại tệp đó.
+cli-org-spec-invalid = “{ $value }” không đúng dạng LOẠI:MÃ, ví dụ school:38001234 (loại: school, agency, enterprise, cooperative).
+cli-org-unknown = Không có tổ chức { $value }. Hãy tạo trước bằng “binhdan org create”.
+cli-org-exists = Đã có tổ chức { $value }.
+cli-org-created = Đã tạo tổ chức số { $id }: { $name }.
+cli-grades-invalid = Khối lớp “{ $value }” không hợp lệ; hãy ghi dạng 6-9, trong khoảng 1 đến 12.
+cli-grant-ill-formed = Vai trò này không dùng được với phạm vi đã chọn (ví dụ: quản trị tổ chức cần --org; quản trị xã cần --unit).
+cli-password-prompt = Nhập mật khẩu (ít nhất 10 ký tự) rồi nhấn Enter:
+cli-admin-created = Đã tạo tài khoản số { $id }: { $username }.
+cli-admin-exists = Tên đăng nhập { $username } đã có người dùng.
+cli-audit-ok = Nhật ký kiểm toán nguyên vẹn: { $count } bản ghi, chuỗi băm khớp.
+cli-audit-altered = Nhật ký kiểm toán bị sửa: bản ghi số { $seq } không khớp với mã băm của nó.
+cli-audit-broken = Nhật ký kiểm toán bị cắt xén: bản ghi số { $seq } không nối tiếp bản ghi trước (cần số { $expected }).
+cli-audit-truncated = Nhật ký kiểm toán mất các bản ghi cuối: đầu chuỗi là số { $head } nhưng chỉ đọc được đến số { $last }.

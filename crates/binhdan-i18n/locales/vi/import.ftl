@@ -45,3 +45,10 @@ population-repeated = Đơn vị { $unit } đã có số liệu cho đối tư�
         [public_servant] cán bộ, công chức, viên chức
        *[worker] người lao động
     } ở dòng { $first_row }.
+
+## Rosters of people
+
+import-village-without-commune = Dòng này ghi tên thôn nhưng không ghi mã xã. Hãy thêm cột “Mã xã” hoặc ghi “Mã thôn”.
+import-village-name-unknown = Xã mã { $commune } không có thôn, bản, tổ dân phố tên “{ $name }”. Hãy kiểm tra tên hoặc ghi “Mã thôn”.
+import-unit-outside-roster = Đơn vị mã { $code } không thuộc { $scope }, đơn vị của danh sách này.
+import-rejects-unwritable = Không ghi được tệp các dòng bị từ chối: { $detail }
