@@ -133,6 +133,17 @@ done
 node lib/wait-ready.mjs "$ORIGIN" "$SERVER_PID" "$READY_TIMEOUT" || { tail -n 30 "$WORK/server.log"; die "the server never became ready"; }
 say "server ready at $ORIGIN after $(since "$T_READY") s"
 
+# A province admin for the staff pages' tests, made the way an operator would.
+export BINHDAN_E2E_STAFF_USER="e2e.tinh"
+export BINHDAN_E2E_STAFF_PASSWORD="mật khẩu thử nghiệm 2026"
+printf '%s\n' "$BINHDAN_E2E_STAFF_PASSWORD" > "$WORK/password.txt"
+(
+  cd "$WORK" || exit 1
+  env "${UNSET[@]}" NO_COLOR=1 BINHDAN_DATABASE_URL="sqlite://$WORK/e2e.db" \
+    "$BIN" admin create --username "$BINHDAN_E2E_STAFF_USER" --name "Quản trị thử nghiệm" \
+    --role province-admin --unit 38 --password-file "$WORK/password.txt"
+) >>"$WORK/server.log" 2>&1 || { tail -n 30 "$WORK/server.log"; die "could not create the staff account"; }
+
 # ---- the tests -----------------------------------------------------------
 
 T_TESTS="$(now)"

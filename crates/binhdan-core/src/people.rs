@@ -276,6 +276,14 @@ pub struct Date {
     d: u8,
 }
 
+/// The campaign's default evaluation date (its 2026 deadline): adults are those 18 or older on
+/// it.
+pub const DEFAULT_EVALUATION_DATE: Date = Date {
+    y: 2026,
+    m: 12,
+    d: 31,
+};
+
 const fn is_leap(y: i32) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }

@@ -15,6 +15,7 @@ use binhdan_store::Store;
 pub mod api;
 mod assets;
 pub mod auth;
+mod citizen;
 pub mod config;
 mod lang;
 mod learn;
@@ -24,6 +25,8 @@ mod pages;
 pub mod prefs;
 pub mod problem;
 mod routes;
+pub mod session;
+mod staff;
 
 pub use config::WebConfig;
 pub use lang::ReqLang;
@@ -56,16 +59,36 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub clock: Arc<dyn Clock>,
     pub metrics: observe::Metrics,
+    pub auth: Arc<session::AuthState>,
 }
 
 impl AppState {
     #[must_use]
     pub fn new(store: Arc<dyn Store>, config: WebConfig, clock: Arc<dyn Clock>) -> Self {
+        let auth = session::AuthState::new(config.behind_tls());
         Self {
             store,
             config: Arc::new(config),
             clock,
             metrics: observe::Metrics::global(),
+            auth: Arc::new(auth),
         }
+    }
+
+    /// With the vault that seals and opens CCCD numbers, the VNeID client if configured, and
+    /// the campaign's evaluation date.
+    #[must_use]
+    pub fn with_auth(
+        mut self,
+        vault: binhdan_vault::Vault,
+        oidc: Option<binhdan_oidc::OidcClient>,
+        evaluation_date: binhdan_core::people::Date,
+    ) -> Self {
+        let mut auth = session::AuthState::new(self.config.behind_tls());
+        auth.vault = Some(Arc::new(vault));
+        auth.oidc = oidc;
+        auth.evaluation_date = evaluation_date;
+        self.auth = Arc::new(auth);
+        self
     }
 }

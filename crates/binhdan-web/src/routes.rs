@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{ops, units};
-use crate::{AppState, learn, middleware, observe, pages, problem};
+use crate::{AppState, citizen, learn, middleware, observe, pages, problem, staff};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -56,6 +56,16 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(learn::course))
         .routes(routes!(learn::lesson))
         .routes(routes!(learn::asset))
+        .routes(routes!(staff::login_form, staff::login_submit))
+        .routes(routes!(staff::logout))
+        .routes(routes!(staff::home))
+        .routes(routes!(staff::people))
+        .routes(routes!(staff::person))
+        .routes(routes!(staff::audit))
+        .routes(routes!(citizen::vneid_begin))
+        .routes(routes!(citizen::vneid_callback))
+        .routes(routes!(citizen::register_form, citizen::register_submit))
+        .routes(routes!(citizen::me))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
@@ -68,6 +78,7 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(units::import))
+                .routes(routes!(staff::import_form, staff::import_submit))
                 .layer(DefaultBodyLimit::max(import_limit)),
         )
 }

@@ -490,7 +490,22 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         store = store.dialect().as_str(),
         "Bình Dân is listening on http://{address}"
     );
-    let state = AppState::new(store.clone(), web, clock);
+    let oidc = match &config.oidc {
+        None => None,
+        Some(c) => match binhdan_oidc::OidcClient::discover(c.clone()).await {
+            Ok(client) => Some(client),
+            Err(e) => {
+                // The rest of the platform works; the sign-in page says VNeID is unavailable.
+                tracing::error!(error = %e, "VNeID (OpenID Connect) discovery failed: citizen sign-in is off");
+                None
+            }
+        },
+    };
+    let state = AppState::new(store.clone(), web, clock).with_auth(
+        config.vault()?,
+        oidc,
+        config.evaluation_date()?,
+    );
     axum::serve(listener, binhdan_web::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

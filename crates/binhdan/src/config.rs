@@ -31,6 +31,8 @@ pub struct Config {
     /// Where the keys live when `vault` is not configured (`BINHDAN_KEYS_FILE`).
     pub keys_file: PathBuf,
     pub campaign: CampaignConfig,
+    /// Citizen sign-in with VNeID (`OpenID` Connect); off when absent.
+    pub oidc: Option<binhdan_oidc::OidcConfig>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -103,6 +105,7 @@ impl Default for Config {
             vault: None,
             keys_file: PathBuf::from("data/keys.toml"),
             campaign: CampaignConfig::default(),
+            oidc: None,
         }
     }
 }
@@ -130,7 +133,8 @@ impl Default for StoreTuning {
 /// The top-level keys of the configuration. Other `BINHDAN_*` variables belong to tools
 /// around the server (`BINHDAN_CONFIG`, `BINHDAN_TEST_POSTGRES_URL`, the browser tests'…) and
 /// are left alone; unknown keys in a configuration *file* are errors.
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
+    "oidc",
     "database_url",
     "listen",
     "province",

@@ -24,6 +24,8 @@ impl Clock for FixedClock {
 pub struct TestApp {
     pub router: Router,
     pub db: TestDb,
+    /// The keys of the app's vault (to seal and open CCCDs in tests).
+    pub vault: binhdan_vault::VaultConfig,
 }
 
 pub struct TestResponse {
@@ -65,10 +67,16 @@ impl TestApp {
             ..WebConfig::default()
         };
         configure(&mut config);
-        let state = AppState::new(db.store.clone(), config, Arc::new(FixedClock));
+        let vault = binhdan_vault::VaultConfig::generate(&mut rand::rng());
+        let state = AppState::new(db.store.clone(), config, Arc::new(FixedClock)).with_auth(
+            binhdan_vault::Vault::new(&vault).unwrap(),
+            None,
+            binhdan_core::people::DEFAULT_EVALUATION_DATE,
+        );
         Self {
             router: binhdan_web::router(state),
             db,
+            vault,
         }
     }
 

@@ -8,4 +8,5 @@ mod helpers;
 mod learn;
 mod ops;
 mod pages;
+mod people;
 mod units;

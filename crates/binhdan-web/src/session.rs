@@ -1,0 +1,295 @@
+//! Who is signed in: server-side sessions in a cookie (Secure and `__Host-` behind TLS,
+//! `HttpOnly`, `SameSite=Lax`), looked up by the hash of their token, expiring after idle time and
+//! an absolute lifetime; and the CSRF token every state-changing form carries.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use binhdan_auth::access::{Grant, Permission, Target, allows};
+use binhdan_auth::session::{CookieOptions, SessionPolicy, SessionToken};
+use binhdan_auth::throttle::Throttle;
+use binhdan_core::people::Date;
+use binhdan_core::{Msg, Secret, Timestamp};
+use binhdan_store::{SessionOwner, SessionRecord};
+
+use crate::AppState;
+use crate::problem::Problem;
+
+/// What sign-in needs, shared by every request.
+pub struct AuthState {
+    pub vault: Option<Arc<binhdan_vault::Vault>>,
+    pub oidc: Option<binhdan_oidc::OidcClient>,
+    pub cookie: CookieOptions,
+    /// Failed sign-ins per account and per address (in memory: a restart forgets them).
+    pub throttles: Mutex<HashMap<String, Throttle>>,
+    pub evaluation_date: Date,
+}
+
+impl AuthState {
+    #[must_use]
+    pub fn new(secure: bool) -> Self {
+        Self {
+            vault: None,
+            oidc: None,
+            cookie: CookieOptions::new("binhdan", secure),
+            throttles: Mutex::new(HashMap::new()),
+            evaluation_date: binhdan_core::people::DEFAULT_EVALUATION_DATE,
+        }
+    }
+}
+
+/// A signed-in staff member.
+#[derive(Clone, Debug)]
+pub struct StaffCaller {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub grants: Vec<Grant>,
+    pub token: SessionToken,
+}
+
+impl StaffCaller {
+    /// The audit log's name for them.
+    #[must_use]
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.id)
+    }
+
+    #[must_use]
+    pub fn may(&self, permission: Permission, target: &Target<'_>) -> bool {
+        allows(&self.grants, permission, target)
+    }
+
+    /// Refuses unless some grant allows the permission on the target.
+    pub fn require(&self, permission: Permission, target: &Target<'_>) -> Result<(), Problem> {
+        if self.may(permission, target) {
+            Ok(())
+        } else {
+            tracing::info!(
+                staff = self.id,
+                ?permission,
+                "refused: outside the caller's scope"
+            );
+            Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                Msg::new("error-forbidden"),
+            ))
+        }
+    }
+
+    #[must_use]
+    pub fn csrf(&self) -> Secret<String> {
+        self.token.csrf_token()
+    }
+
+    /// Checks the CSRF token of a submitted form.
+    pub fn check_csrf(&self, presented: &str) -> Result<(), Problem> {
+        check_csrf(&self.token, presented)
+    }
+}
+
+/// A signed-in citizen.
+#[derive(Clone, Debug)]
+pub struct CitizenCaller {
+    pub person_id: i64,
+    pub token: SessionToken,
+}
+
+impl CitizenCaller {
+    pub fn check_csrf(&self, presented: &str) -> Result<(), Problem> {
+        check_csrf(&self.token, presented)
+    }
+}
+
+fn check_csrf(token: &SessionToken, presented: &str) -> Result<(), Problem> {
+    if token.verify_csrf(presented) {
+        Ok(())
+    } else {
+        tracing::warn!("refused a form with a missing or wrong CSRF token");
+        Err(Problem::new(StatusCode::FORBIDDEN, Msg::new("error-csrf")))
+    }
+}
+
+/// Whoever is calling.
+#[derive(Clone, Debug)]
+pub enum Caller {
+    Anonymous,
+    Staff(StaffCaller),
+    Citizen(CitizenCaller),
+}
+
+fn session_cookie(parts: &Parts, name: &str) -> Option<SessionToken> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .and_then(|(_, v)| SessionToken::from_cookie(v))
+}
+
+const fn policy(owner: SessionOwner) -> SessionPolicy {
+    match owner {
+        SessionOwner::Staff(_) => SessionPolicy::STAFF,
+        SessionOwner::Citizen(_) => SessionPolicy::CITIZEN,
+    }
+}
+
+/// Sessions are touched at most this often (ms), to spare the writer.
+const TOUCH_EVERY: i64 = 60_000;
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        if let Some(c) = parts.extensions.get::<Self>() {
+            return Ok(c.clone());
+        }
+        let caller = resolve(parts, state).await?;
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
+    let Some(token) = session_cookie(parts, &state.auth.cookie.cookie_name()) else {
+        return Ok(Caller::Anonymous);
+    };
+    let key = token.storage_key();
+    let Some(session) = state.store.session(&key).await? else {
+        return Ok(Caller::Anonymous);
+    };
+    let now = state.clock.now();
+    let policy = policy(session.owner);
+    if now >= session.expires_at || policy.is_expired(session.created_at, session.last_seen_at, now)
+    {
+        state.store.delete_session(&key).await?;
+        return Ok(Caller::Anonymous);
+    }
+    if now.millis() - session.last_seen_at.millis() > TOUCH_EVERY {
+        state
+            .store
+            .touch_session(&key, now, policy.expires_at(session.created_at, now))
+            .await?;
+    }
+    Ok(match session.owner {
+        SessionOwner::Staff(id) => match state.store.staff(id).await? {
+            Some(a) if !a.disabled => Caller::Staff(StaffCaller {
+                id: a.id,
+                username: a.username,
+                display_name: a.display_name,
+                grants: a.grants,
+                token,
+            }),
+            _ => Caller::Anonymous,
+        },
+        SessionOwner::Citizen(person_id) => Caller::Citizen(CitizenCaller { person_id, token }),
+    })
+}
+
+/// Starts a session: stores it and returns the `Set-Cookie` value.
+pub async fn start(state: &AppState, owner: SessionOwner) -> Result<Secret<String>, Problem> {
+    let token = SessionToken::generate(&mut rand::rng());
+    let now = state.clock.now();
+    let policy = policy(owner);
+    state
+        .store
+        .create_session(&SessionRecord {
+            key: token.storage_key(),
+            owner,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: policy.expires_at(now, now),
+        })
+        .await?;
+    Ok(state
+        .auth
+        .cookie
+        .set_cookie(&token, policy.max_age_seconds(now, now)))
+}
+
+/// Ends the caller's session; returns the `Set-Cookie` value that clears the cookie.
+pub async fn end(state: &AppState, token: &SessionToken) -> Result<String, Problem> {
+    state.store.delete_session(&token.storage_key()).await?;
+    Ok(state.auth.cookie.clear_cookie())
+}
+
+/// A staff member, or a refusal: pages send the browser to the sign-in page; other requests get
+/// 401.
+pub struct Staff(pub StaffCaller);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match Caller::from_request_parts(parts, state).await {
+            Ok(Caller::Staff(s)) => Ok(Self(s)),
+            Ok(_) => Err(sign_in_first(parts, "/dang-nhap")),
+            Err(p) => Err(p.into_response()),
+        }
+    }
+}
+
+/// A signed-in citizen, or a refusal like [`Staff`]'s.
+pub struct Citizen(pub CitizenCaller);
+
+impl FromRequestParts<AppState> for Citizen {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match Caller::from_request_parts(parts, state).await {
+            Ok(Caller::Citizen(c)) => Ok(Self(c)),
+            Ok(_) => Err(sign_in_first(parts, "/dang-nhap")),
+            Err(p) => Err(p.into_response()),
+        }
+    }
+}
+
+fn sign_in_first(parts: &Parts, page: &str) -> Response {
+    if parts.method == Method::GET && !parts.uri.path().starts_with("/api/") {
+        let next = parts
+            .uri
+            .path_and_query()
+            .map_or("/", axum::http::uri::PathAndQuery::as_str);
+        let to = format!("{page}?tiep={}", percent_encode(next));
+        Redirect::to(&to).into_response()
+    } else {
+        Problem::new(StatusCode::UNAUTHORIZED, Msg::new("error-sign-in-required")).into_response()
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+#[must_use]
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// A local path to go back to after sign-in, or `/quan-ly`: never another site.
+#[must_use]
+pub fn safe_next(next: Option<&str>, default: &str) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => default.to_owned(),
+    }
+}
+
+/// Now, for handlers that only need the time.
+#[must_use]
+pub fn now(state: &AppState) -> Timestamp {
+    state.clock.now()
+}

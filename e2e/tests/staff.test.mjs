@@ -1,0 +1,79 @@
+// Staff sign in, upload a roster, see the people of a commune with the CCCD masked, and sign
+// out — in a real browser, with axe-core on every staff page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AXE_SOURCE, BASE, TIMEOUT, contextOptions, launch, nfc } from '../lib/harness.mjs';
+
+const USER = process.env.BINHDAN_E2E_STAFF_USER;
+const PASSWORD = process.env.BINHDAN_E2E_STAFF_PASSWORD;
+
+let browser;
+before(async () => {
+  assert.ok(USER && PASSWORD, 'run through e2e/run.sh, which creates the staff account');
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function axe(page) {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
+  );
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+test('a province admin signs in, imports a roster and signs out', { timeout: TIMEOUT }, async () => {
+  const context = await browser.newContext(contextOptions());
+  const page = await context.newPage();
+
+  await page.goto(`${BASE}/quan-ly`);
+  assert.match(page.url(), /\/dang-nhap\?tiep=/, 'staff pages send strangers to sign in');
+  assert.deepEqual(await axe(page), []);
+
+  await page.fill('#username', USER);
+  await page.fill('#password', 'không phải mật khẩu');
+  const refused = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  assert.equal(refused[0].status(), 401);
+  assert.match(nfc(await page.textContent('.error')), /mật khẩu không đúng/);
+
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  assert.equal(new URL(page.url()).pathname, '/quan-ly');
+  assert.match(nfc(await page.textContent('main')), /Quản trị cấp tỉnh/);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'binhdan');
+  assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');
+  assert.equal(session.sameSite, 'Lax');
+  assert.deepEqual(await axe(page), []);
+
+  // Upload a roster for commune 16591.
+  await page.click('a[href="/quan-ly/nhap-danh-sach"]');
+  assert.deepEqual(await axe(page), []);
+  const dir = mkdtempSync(join(tmpdir(), 'binhdan-e2e-'));
+  const file = join(dir, 'danh-sach.csv');
+  writeFileSync(file, '\ufeffHọ và tên,Số CCCD,Ngày sinh\nHoàng Văn Thử,038090054321,02/03/1990\n');
+  await page.selectOption('#unit', '16591');
+  await page.setInputFiles('#file', file);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  assert.match(nfc(await page.textContent('[role=status]')), /1 người mới/);
+
+  await page.goto(`${BASE}/quan-ly/nguoi?don-vi=16591&q=hoang`);
+  const table = nfc(await page.textContent('table'));
+  assert.match(table, /Hoàng Văn Thử/);
+  assert.match(table, /038\*{7}21/);
+  assert.ok(!table.includes('038090054321'), 'a province admin sees the CCCD masked');
+  assert.deepEqual(await axe(page), []);
+
+  await page.goto(`${BASE}/quan-ly`);
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/dang-xuat"] button')]);
+  const again = await page.goto(`${BASE}/quan-ly`);
+  assert.match(page.url(), /\/dang-nhap/, 'signed out');
+  assert.equal(again.status(), 200);
+  await context.close();
+});
