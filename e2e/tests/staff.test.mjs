@@ -29,7 +29,8 @@ async function axe(page) {
 }
 
 test('a province admin signs in, imports a roster and signs out', { timeout: TIMEOUT }, async () => {
-  const context = await browser.newContext(contextOptions());
+  // bypassCSP only so that axe can be injected (as in a11y.test.mjs).
+  const context = await browser.newContext(contextOptions({ bypassCSP: true }));
   const page = await context.newPage();
 
   await page.goto(`${BASE}/quan-ly`);
