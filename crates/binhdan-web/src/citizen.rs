@@ -25,6 +25,27 @@ use crate::session::Citizen;
 /// How long a sign-in or a registration may stay unfinished (ms).
 const PENDING_MS: i64 = 15 * 60 * 1000;
 const REG_COOKIE: &str = "binhdan_dangky";
+/// Ties a sign-in to the browser that started it (against login CSRF, RFC 9700 §4.7).
+const BROWSER_COOKIE: &str = "binhdan_vneid";
+
+/// What is kept between the start of a sign-in and VNeID's answer.
+#[derive(Serialize, Deserialize)]
+struct PendingSignIn {
+    login: binhdan_oidc::PendingLogin,
+    /// The hash of the browser cookie set when the sign-in started.
+    browser: String,
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
 
 fn sha256_hex(s: &str) -> String {
     use sha2::Digest as _;
@@ -54,14 +75,31 @@ fn not_configured() -> Problem {
 #[utoipa::path(get, path = "/dang-nhap/vneid", tag = "pages", responses((status = 303, description = "To VNeID"), (status = 503, description = "VNeID sign-in is not configured")))]
 pub async fn vneid_begin(State(state): State<AppState>) -> Result<Response, Problem> {
     let client = state.auth.oidc.as_ref().ok_or_else(not_configured)?;
-    let (url, pending) = client.begin();
+    let (url, login) = client.begin();
+    let browser = SessionToken::generate(&mut rand::rng());
+    let key = sha256_hex(login.state());
+    let pending = PendingSignIn {
+        login,
+        browser: browser.storage_key(),
+    };
     let payload = serde_json::to_string(&pending).map_err(|e| Problem::internal(&e))?;
     let now = state.clock.now();
-    state
-        .store
-        .put_oidc_pending(&sha256_hex(pending.state()), &payload, now)
-        .await?;
-    Ok(Redirect::to(&url).into_response())
+    state.store.put_oidc_pending(&key, &payload, now).await?;
+    let secure = if state.config.behind_tls() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{BROWSER_COOKIE}={}; Path=/dang-nhap/vneid; Max-Age=900; HttpOnly; SameSite=Lax{secure}",
+        browser.expose()
+    );
+    let mut r = Redirect::to(&url).into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| Problem::internal(&e))?,
+    );
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -87,6 +125,7 @@ struct Registration {
     responses((status = 303, description = "Signed in, or on to registration"), (status = 400, description = "A sign-in that does not match, expired, or was refused")))]
 pub async fn vneid_callback(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<Callback>,
 ) -> Result<Response, Problem> {
     let client = state.auth.oidc.as_ref().ok_or_else(not_configured)?;
@@ -112,12 +151,25 @@ pub async fn vneid_callback(
     if now.millis() - created.millis() > PENDING_MS {
         return Err(refused());
     }
-    let pending: binhdan_oidc::PendingLogin =
-        serde_json::from_str(&payload).map_err(|_| refused())?;
+    let pending: PendingSignIn = serde_json::from_str(&payload).map_err(|_| refused())?;
+    // Only the browser that started this sign-in may finish it.
+    let same_browser = cookie_value(&headers, BROWSER_COOKIE)
+        .and_then(|v| SessionToken::from_cookie(&v))
+        .is_some_and(|t| t.storage_key() == pending.browser);
+    if !same_browser {
+        tracing::warn!("VNeID callback from a browser that did not start the sign-in");
+        return Err(refused());
+    }
     let identity = client
-        .finish(&pending, &code, &returned, now)
+        .finish(&pending.login, &code, &returned, now)
         .await
         .map_err(|e| oidc_problem(&e))?;
+    if identity.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            Msg::new("oidc-missing-claim").arg("claim", "name"),
+        ));
+    }
     let vault = state
         .auth
         .vault
@@ -144,7 +196,10 @@ pub async fn vneid_callback(
                 .link_oidc_subject(person.summary.id, &identity.subject, now)
                 .await?;
         }
-        return signed_in(&state, person.summary.id).await;
+        let mut r = signed_in(&state, person.summary.id).await?;
+        r.headers_mut()
+            .append(header::SET_COOKIE, clear_browser_cookie());
+        return Ok(r);
     }
     // Not on any roster yet: register, picking the village.
     let sealed = vault
@@ -175,11 +230,19 @@ pub async fn vneid_callback(
         token.expose()
     );
     let mut r = Redirect::to("/dang-ky").into_response();
+    r.headers_mut()
+        .append(header::SET_COOKIE, clear_browser_cookie());
     r.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_str(&cookie).map_err(|e| Problem::internal(&e))?,
     );
     Ok(r)
+}
+
+fn clear_browser_cookie() -> HeaderValue {
+    HeaderValue::from_static(
+        "binhdan_vneid=; Path=/dang-nhap/vneid; Max-Age=0; HttpOnly; SameSite=Lax",
+    )
 }
 
 async fn signed_in(state: &AppState, person: i64) -> Result<Response, Problem> {
@@ -287,7 +350,7 @@ pub async fn register_form(
         },
         _ => (None, Vec::new()),
     };
-    Ok(RegisterPage {
+    let mut r = RegisterPage {
         l: Layout::new(lang, lang.text("register-title")).with_prefs(prefs),
         csrf: token.csrf_token().expose().clone(),
         q: q.q,
@@ -296,7 +359,10 @@ pub async fn register_form(
         villages,
         error: None,
     }
-    .into_response())
+    .into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

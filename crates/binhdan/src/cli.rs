@@ -501,14 +501,34 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             }
         },
     };
-    let state = AppState::new(store.clone(), web, clock).with_auth(
+    let state = AppState::new(store.clone(), web, clock.clone()).with_auth(
         config.vault()?,
         oidc,
         config.evaluation_date()?,
     );
+    // Expired sessions and abandoned sign-ins (which hold a sealed CCCD) are removed every
+    // ten minutes.
+    let janitor = {
+        let store = store.clone();
+        let clock = clock.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_mins(10));
+            loop {
+                tick.tick().await;
+                let now = clock.now();
+                let pending_before = binhdan_core::Timestamp(now.millis() - 15 * 60 * 1000);
+                match store.purge_sessions(now, pending_before).await {
+                    Ok(n) if n > 0 => tracing::info!(removed = n, "purged expired sessions"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
+                }
+            }
+        })
+    };
     axum::serve(listener, binhdan_web::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    janitor.abort();
     tracing::info!("shutting down: closing the database");
     store.close().await;
     Ok(ExitCode::SUCCESS)

@@ -10,3 +10,4 @@ mod ops;
 mod pages;
 mod people;
 mod units;
+mod vneid;
