@@ -548,7 +548,15 @@ async fn import_units(state: &AppState, s: &StaffCaller) -> Result<Vec<(String, 
                 } else {
                     out.push((u.code.to_string(), u.name));
                 }
+                // The organisations inside: a school's students, an agency's staff…
+                for o in state.store.organisations_under(path, 500).await? {
+                    out.push((format!("org:{}", o.id), o.name));
+                }
             }
+        } else if let Scope::Organisation { id } = &g.scope
+            && let Some(o) = state.store.organisation(*id).await?
+        {
+            out.push((format!("org:{}", o.id), o.name));
         }
     }
     Ok(out)
@@ -627,13 +635,35 @@ pub async fn import_submit(
         }
     }
     s.check_csrf(&csrf)?;
-    let code = UnitCode::parse(unit.trim()).map_err(Problem::bad_request)?;
-    let scope = state.store.unit(&code).await?.ok_or_else(|| {
-        Problem::not_found(binhdan_core::unit::UnitError::UnknownUnit {
-            code: code.to_string(),
-        })
-    })?;
-    s.require(Permission::ImportPeople, &Target::Unit(&scope.path))?;
+    // A unit's residents (`16591`) or an organisation's members (`org:12`).
+    let (roster, code) = if let Some(id) = unit.trim().strip_prefix("org:") {
+        let org = match id.parse::<i64>() {
+            Ok(id) => state.store.organisation(id).await?,
+            Err(_) => None,
+        }
+        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, Msg::new("import-org-unknown")))?;
+        s.require(
+            Permission::ImportPeople,
+            &Target::Organisation {
+                id: org.id,
+                unit_path: &org.unit_path,
+            },
+        )?;
+        let code = org.code.clone();
+        (binhdan_app::people::Roster::Organisation(org), code)
+    } else {
+        let code = UnitCode::parse(unit.trim()).map_err(Problem::bad_request)?;
+        let scope = state.store.unit(&code).await?.ok_or_else(|| {
+            Problem::not_found(binhdan_core::unit::UnitError::UnknownUnit {
+                code: code.to_string(),
+            })
+        })?;
+        s.require(Permission::ImportPeople, &Target::Unit(&scope.path))?;
+        (
+            binhdan_app::people::Roster::Unit(code.clone()),
+            code.to_string(),
+        )
+    };
     let file = file.ok_or_else(|| bad("file"))?;
     let vault = state
         .auth
@@ -642,7 +672,7 @@ pub async fn import_submit(
         .ok_or_else(|| Problem::internal(&"no vault"))?;
     let rejects = dir.path.join("rejects.csv");
     let options = binhdan_app::people::PeopleImportOptions {
-        roster: binhdan_app::people::Roster::Unit(code.clone()),
+        roster,
         rejects: if keep_good {
             binhdan_app::people::RejectPolicy::KeepGood(rejects.clone())
         } else {
@@ -688,7 +718,10 @@ pub async fn import_submit(
             headers.insert(
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&format!(
-                    "attachment; filename=\"dong-bi-tu-choi-{code}.csv\""
+                    "attachment; filename=\"dong-bi-tu-choi-{}.csv\"",
+                    code.chars()
+                        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                        .collect::<String>()
                 ))
                 .map_err(|e| Problem::internal(&e))?,
             );

@@ -271,6 +271,10 @@ pub struct AdminCreateArgs {
     /// Read the password from this file instead of standard input.
     #[arg(long)]
     pub password_file: Option<PathBuf>,
+    /// Also require a 6-digit code from an authenticator app at sign-in; prints the
+    /// `otpauth://` address to add to the app, once.
+    #[arg(long)]
+    pub totp: bool,
 }
 
 fn read_password(file: Option<&Path>, lang: Lang) -> anyhow::Result<Secret<String>> {
@@ -341,17 +345,24 @@ pub async fn admin_create(
     })
     .await?
     .map_err(|_| anyhow::anyhow!("could not hash the password"))?;
+    let totp = args
+        .totp
+        .then(|| binhdan_auth::totp::TotpSecret::generate(&mut rand::rng()));
     let staff = NewStaff {
         username: args.username.clone(),
         display_name: args.name.clone(),
         password_hash: Secret::new(hash),
-        totp_secret: None,
+        totp_secret: totp.as_ref().map(binhdan_auth::totp::TotpSecret::to_base32),
         grants: vec![grant],
     };
     let audit = AuditEntry::new("cli", "staff.create")
         .detail(&Detail::new().str("username", args.username.clone()));
     match store.create_staff(&staff, audit, now).await {
         Ok(id) => {
+            if let Some(t) = &totp {
+                println!("{}", lang.tr(&Msg::new("cli-admin-totp")));
+                println!("{}", t.otpauth_uri(&args.username).expose());
+            }
             println!(
                 "{}",
                 lang.tr(&Msg::new("cli-admin-created")

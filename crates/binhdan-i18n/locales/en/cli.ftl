@@ -26,3 +26,4 @@ cli-audit-ok = The audit log is intact: { $count } records, the hash chain holds
 cli-audit-altered = The audit log was edited: record { $seq } does not match its hash.
 cli-audit-broken = The audit log was cut: record { $seq } does not follow the one before (expected { $expected }).
 cli-audit-truncated = The audit log lost its last records: the head is { $head } but the records end at { $last }.
+cli-admin-totp = Add the address below to an authenticator app (Google Authenticator, Microsoft Authenticator…) now; it is shown only once:

@@ -114,3 +114,4 @@ register-sign-in-first = Sign in with VNeID before signing up (the sign-in may h
 register-unit-invalid = Choose a village or commune of the province.
 me-title = My page
 me-learn = Start learning
+import-org-unknown = There is no such organisation.

@@ -26,3 +26,4 @@ cli-audit-ok = Nhật ký kiểm toán nguyên vẹn: { $count } bản ghi, chu�
 cli-audit-altered = Nhật ký kiểm toán bị sửa: bản ghi số { $seq } không khớp với mã băm của nó.
 cli-audit-broken = Nhật ký kiểm toán bị cắt xén: bản ghi số { $seq } không nối tiếp bản ghi trước (cần số { $expected }).
 cli-audit-truncated = Nhật ký kiểm toán mất các bản ghi cuối: đầu chuỗi là số { $head } nhưng chỉ đọc được đến số { $last }.
+cli-admin-totp = Thêm địa chỉ dưới đây vào ứng dụng xác thực (Google Authenticator, Microsoft Authenticator…) ngay bây giờ; địa chỉ chỉ hiện một lần:

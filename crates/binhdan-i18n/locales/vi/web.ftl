@@ -114,3 +114,4 @@ register-sign-in-first = Hãy đăng nhập bằng VNeID trước khi đăng ký
 register-unit-invalid = Hãy chọn một thôn hoặc xã thuộc tỉnh.
 me-title = Trang của tôi
 me-learn = Vào học
+import-org-unknown = Không có tổ chức này.

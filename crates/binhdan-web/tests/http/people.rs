@@ -280,6 +280,66 @@ async fn staff_sign_in_with_sessions_csrf_and_throttling() {
 }
 
 #[tokio::test]
+async fn an_account_with_totp_needs_the_current_code() {
+    let app = TestApp::new().await;
+    let secret = binhdan_auth::totp::TotpSecret::generate(&mut rand::rng());
+    let hash =
+        binhdan_auth::password::hash_password(&Secret::new(PASSWORD.into()), &mut rand::rng())
+            .unwrap();
+    app.db
+        .store
+        .create_staff(
+            &NewStaff {
+                username: "hai.lop".into(),
+                display_name: "Hai lớp".into(),
+                password_hash: Secret::new(hash),
+                totp_secret: Some(secret.to_base32()),
+                grants: vec![Grant::new(
+                    Role::Auditor,
+                    Scope::Unit { path: "38/".into() },
+                )],
+            },
+            AuditEntry::new("test", "staff.create"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let password = encode(PASSWORD);
+    let without = form(
+        &app,
+        "/dang-nhap",
+        None,
+        &format!("username=hai.lop&password={password}"),
+    )
+    .await;
+    assert_eq!(without.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        without.text().contains("Mã xác thực không đúng"),
+        "{}",
+        without.text()
+    );
+    let stale = secret.code_at(Timestamp(NOW.0 - 10 * 60_000));
+    let old = form(
+        &app,
+        "/dang-nhap",
+        None,
+        &format!("username=hai.lop&password={password}&totp={stale}"),
+    )
+    .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let code = secret.code_at(NOW);
+    let ok = form(
+        &app,
+        "/dang-nhap",
+        None,
+        &format!("username=hai.lop&password={password}&totp={code}"),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    assert!(ok.header("set-cookie").starts_with("binhdan="));
+}
+
+#[tokio::test]
 async fn an_expired_session_is_refused_and_removed() {
     let app = TestApp::new().await;
     let id = staff(
@@ -488,6 +548,78 @@ async fn a_roster_uploads_through_the_page_all_or_nothing() {
     let r = app.send(upload("16591", good, "", &csrf)).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains("1 người mới"));
+}
+
+#[tokio::test]
+async fn an_organisation_admin_uploads_their_members_and_nobody_elses() {
+    let app = TestApp::new().await;
+    let (_, school) = fixture(&app).await;
+    let other = app
+        .db
+        .store
+        .create_organisation(
+            &NewOrganisation {
+                kind: OrgKind::Agency,
+                code: "UB".into(),
+                name: "Ủy ban".into(),
+                commune: code("16591"),
+                grades: None,
+            },
+            AuditEntry::new("test", "organisation.create"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let admin = staff(
+        &app,
+        "truong",
+        Grant::new(Role::OrgAdmin, Scope::Organisation { id: school }),
+    )
+    .await;
+    let (cookie, token) = session(&app, SessionOwner::Staff(admin)).await;
+    let csrf = token.csrf_token().expose().clone();
+    let upload = |target: String| {
+        let b = "XbinhdanBoundary";
+        let body = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"unit\"\r\n\r\n{target}\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"hs.csv\"\r\n\r\n\
+             Họ và tên,Số CCCD,Ngày sinh,Lớp\nĐinh Văn Học,038212000009,01/02/2012,8A\n\r\n--{b}--\r\n"
+        );
+        Request::builder()
+            .method(Method::POST)
+            .uri("/quan-ly/nhap-danh-sach")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={b}"),
+            )
+            .header(header::COOKIE, cookie.clone())
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let form_page = get_as(&app, "/quan-ly/nhap-danh-sach", &cookie).await;
+    assert!(
+        form_page
+            .text()
+            .contains(&format!("value=\"org:{school}\"")),
+        "{}",
+        form_page.text()
+    );
+    assert!(
+        !form_page
+            .text()
+            .contains(&format!("value=\"org:{}\"", other.id))
+    );
+    assert_eq!(
+        app.send(upload(format!("org:{}", other.id))).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app.send(upload(format!("org:{school}"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        app.db.store.organisation_roster(school).await.unwrap(),
+        vec![(binhdan_core::kpi::Group::Student, 1)]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
