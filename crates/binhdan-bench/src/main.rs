@@ -4,8 +4,14 @@
 //!
 //! Run it in release mode: `cargo run --release -p binhdan-bench`. `--postgres URL` adds the
 //! same scenarios on PostgreSQL. Later capabilities add their scenarios here.
+//!
+//! `--only people-import` times `binhdan import people` of a generated roster (`--rows`, a
+//! million by default) on SQLite, beside reading and checking the same file alone (see
+//! `people_import.rs`).
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
+
+mod people_import;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -43,6 +49,12 @@ struct Args {
     /// Only scenarios whose name contains this.
     #[arg(long)]
     only: Option<String>,
+    /// Rows of the roster the `people-import` scenario generates and imports.
+    #[arg(long, default_value_t = 1_000_000)]
+    rows: u64,
+    /// `people-import` also times the store's writes alone (each in a transaction rolled back).
+    #[arg(long)]
+    parts: bool,
 }
 
 /// One request pattern: `paths[i % len]` for the i-th request of a connection.
@@ -72,6 +84,22 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
 
+    let wanted = |name: &str| args.only.as_deref().is_none_or(|o| name.contains(o));
+    if scenarios().iter().any(|s| wanted(s.name)) {
+        http_scenarios(&args, &server_rt, &client_rt)?;
+    }
+    if wanted(people_import::NAME) {
+        people_import::run(&server_rt, args.rows, args.parts)?;
+    }
+    Ok(())
+}
+
+/// The HTTP scenarios, on each backend, beside the hello ceiling.
+fn http_scenarios(
+    args: &Args,
+    server_rt: &tokio::runtime::Runtime,
+    client_rt: &tokio::runtime::Runtime,
+) -> anyhow::Result<()> {
     println!(
         "# binhdan-bench: {} s per scenario, {} connections, {} cores",
         args.seconds,
@@ -79,7 +107,7 @@ fn main() -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(0, usize::from)
     );
     let hello = server_rt.block_on(start_hello())?;
-    let ceiling = client_rt.block_on(drive(hello, &["/".to_owned()], &args));
+    let ceiling = client_rt.block_on(drive(hello, &["/".to_owned()], args));
     println!(
         "{:<34} {:>10} {:>9} {:>9} {:>8} {:>7}",
         "scenario", "req/s", "p50 ms", "p99 ms", "errors", "ratio"
@@ -122,7 +150,7 @@ fn main() -> anyhow::Result<()> {
             {
                 continue;
             }
-            let figures = client_rt.block_on(drive(addr, &scenario.paths, &args));
+            let figures = client_rt.block_on(drive(addr, &scenario.paths, args));
             print_row(&format!("{} [{name}]", scenario.name), &figures, &ceiling);
         }
         if name == "postgres" {
