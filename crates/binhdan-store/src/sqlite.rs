@@ -41,10 +41,12 @@ impl SqliteStore {
         {
             std::fs::create_dir_all(dir).map_err(StoreError::DataDir)?;
         }
+        // The one writer gets a larger page cache (256 MiB, used only as it fills): a large
+        // import inserts into random-order indexes (the CCCD hash) that outgrow 32 MiB.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("cache_size", "-262144"))
             .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(config.max_connections.max(1))
