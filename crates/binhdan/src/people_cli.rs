@@ -54,6 +54,28 @@ fn parse_kind(s: &str) -> Option<OrgKind> {
     OrgKind::parse(s)
 }
 
+/// The organisation named `KIND:CODE` (`school:38001234`), or a message saying what is wrong.
+async fn find_org(
+    store: &dyn Store,
+    spec: &str,
+    lang: Lang,
+) -> anyhow::Result<binhdan_store::Organisation> {
+    let (kind, code) = spec
+        .split_once(':')
+        .and_then(|(k, c)| Some((parse_kind(k)?, c)))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                lang.tr(&Msg::new("cli-org-spec-invalid").arg("value", spec.to_owned()))
+            )
+        })?;
+    store
+        .organisation_by_code(kind, code)
+        .await?
+        .ok_or_else(|| {
+            anyhow::anyhow!(lang.tr(&Msg::new("cli-org-unknown").arg("value", spec.to_owned())))
+        })
+}
+
 pub async fn import_people(
     args: ImportPeopleArgs,
     store: Arc<dyn Store>,
@@ -66,21 +88,7 @@ pub async fn import_people(
         Roster::Unit(UnitCode::parse(unit).map_err(|e| anyhow::anyhow!(lang.tr(&e.msg())))?)
     } else {
         let spec = args.roster.org.clone().unwrap_or_default();
-        let (kind, code) = spec
-            .split_once(':')
-            .and_then(|(k, c)| Some((parse_kind(k)?, c)))
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    lang.tr(&Msg::new("cli-org-spec-invalid").arg("value", spec.clone()))
-                )
-            })?;
-        let org = store
-            .organisation_by_code(kind, code)
-            .await?
-            .ok_or_else(|| {
-                anyhow::anyhow!(lang.tr(&Msg::new("cli-org-unknown").arg("value", spec.clone())))
-            })?;
-        Roster::Organisation(org)
+        Roster::Organisation(find_org(store.as_ref(), &spec, lang).await?)
     };
     let options = PeopleImportOptions {
         roster,
@@ -300,21 +308,9 @@ pub async fn admin_create(
     let scope = if args.everywhere {
         Scope::Everywhere
     } else if let Some(spec) = &args.org {
-        let (kind, code) = spec
-            .split_once(':')
-            .and_then(|(k, c)| Some((parse_kind(k)?, c)))
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    lang.tr(&Msg::new("cli-org-spec-invalid").arg("value", spec.clone()))
-                )
-            })?;
-        let org = store
-            .organisation_by_code(kind, code)
-            .await?
-            .ok_or_else(|| {
-                anyhow::anyhow!(lang.tr(&Msg::new("cli-org-unknown").arg("value", spec.clone())))
-            })?;
-        Scope::Organisation { id: org.id }
+        Scope::Organisation {
+            id: find_org(store, spec, lang).await?.id,
+        }
     } else {
         let code = args.unit.clone().unwrap_or_else(|| config.province.clone());
         let code = UnitCode::parse(&code).map_err(|e| anyhow::anyhow!(lang.tr(&e.msg())))?;
