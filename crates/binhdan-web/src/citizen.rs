@@ -36,17 +36,6 @@ struct PendingSignIn {
     browser: String,
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
-
 fn sha256_hex(s: &str) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
@@ -153,8 +142,7 @@ pub async fn vneid_callback(
     }
     let pending: PendingSignIn = serde_json::from_str(&payload).map_err(|_| refused())?;
     // Only the browser that started this sign-in may finish it.
-    let same_browser = cookie_value(&headers, BROWSER_COOKIE)
-        .and_then(|v| SessionToken::from_cookie(&v))
+    let same_browser = crate::session::token_cookie(&headers, BROWSER_COOKIE)
         .is_some_and(|t| t.storage_key() == pending.browser);
     if !same_browser {
         tracing::warn!("VNeID callback from a browser that did not start the sign-in");
@@ -256,14 +244,7 @@ async fn signed_in(state: &AppState, person: i64) -> Result<Response, Problem> {
 }
 
 fn reg_token(headers: &HeaderMap) -> Option<SessionToken> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == REG_COOKIE)
-        .and_then(|(_, v)| SessionToken::from_cookie(v))
+    crate::session::token_cookie(headers, REG_COOKIE)
 }
 
 pub struct Choice {

@@ -23,7 +23,8 @@ fn query_value<'q>(query: Option<&'q str>, name: &str) -> Option<&'q str> {
     })
 }
 
-fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+/// The value of the request's cookie `name`, if any.
+pub(crate) fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use binhdan_auth::access::{Grant, Permission, Target, allows};
 use binhdan_auth::session::{CookieOptions, SessionPolicy, SessionToken};
@@ -123,16 +123,11 @@ pub enum Caller {
     Citizen(CitizenCaller),
 }
 
-fn session_cookie(parts: &Parts, name: &str) -> Option<SessionToken> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .and_then(|(_, v)| SessionToken::from_cookie(v))
+/// The token in the request's cookie `name`, if it has one of the right shape. The one reader
+/// of the session, VNeID-browser and registration cookies.
+#[must_use]
+pub fn token_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<SessionToken> {
+    crate::prefs::cookie_value(headers, name).and_then(SessionToken::from_cookie)
 }
 
 const fn policy(owner: SessionOwner) -> SessionPolicy {
@@ -159,7 +154,7 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
-    let Some(token) = session_cookie(parts, &state.auth.cookie.cookie_name()) else {
+    let Some(token) = token_cookie(&parts.headers, &state.auth.cookie.cookie_name()) else {
         return Ok(Caller::Anonymous);
     };
     let key = token.storage_key();
