@@ -2,17 +2,18 @@
 //! from CSV or XLSX, all or nothing: every row is checked, every error reported with its row
 //! and column, and nothing is written if any row is wrong.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use binhdan_core::Localized;
 use binhdan_core::Timestamp;
+use binhdan_core::audit::{AuditEntry, Detail};
 use binhdan_core::demo::PopulationFigure;
 use binhdan_core::import::RowError;
 use binhdan_core::people::{
     POPULATION_FIELDS, PopulationRow, duplicate_population, parse_population_row,
 };
 use binhdan_core::unit::{UnitCode, UnitError};
+use binhdan_core::{Localized, Msg};
 use binhdan_store::Store;
 
 use crate::villages::{ImportFailure, ImportOptions};
@@ -27,11 +28,35 @@ pub struct PopulationReport {
 /// Where the figures come from, as stored with them.
 pub const SOURCE: &str = "official";
 
+/// Who imports the figures, and where they may set them.
+pub struct PopulationScope<'a> {
+    /// Recorded in the audit log (`cli`, `staff:12`).
+    pub actor: String,
+    /// Whether the importer may set the figures of a unit (given its path). A row for a unit
+    /// outside is refused like any other bad row, so nothing is written.
+    pub may_edit: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+impl PopulationScope<'_> {
+    /// The operator at the command line: everywhere.
+    #[must_use]
+    pub fn operator() -> PopulationScope<'static> {
+        fn everywhere(_: &str) -> bool {
+            true
+        }
+        PopulationScope {
+            actor: "cli".to_owned(),
+            may_edit: &everywhere,
+        }
+    }
+}
+
 /// Reads a file of figures (columns: unit code, group, count) and stores them.
 pub async fn import_population(
     store: &dyn Store,
     path: &Path,
     options: ImportOptions,
+    scope: &PopulationScope<'_>,
     now: Timestamp,
 ) -> Result<PopulationReport, ImportFailure> {
     let file_error =
@@ -68,25 +93,25 @@ pub async fn import_population(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let known: HashSet<UnitCode> = store
+    let known: HashMap<UnitCode, String> = store
         .units_by_codes(&codes)
         .await
         .map_err(ImportFailure::Store)?
         .into_iter()
-        .map(|u| u.code)
+        .map(|u| (u.code, u.path))
         .collect();
-    for r in good.iter().filter(|r| !known.contains(&r.unit_code)) {
-        errors.push(
-            columns.error(
-                &POPULATION_FIELDS,
-                r.row,
-                0,
-                UnitError::UnknownUnit {
-                    code: r.unit_code.to_string(),
-                }
-                .msg(),
-            ),
-        );
+    for r in &good {
+        let msg = match known.get(&r.unit_code) {
+            None => UnitError::UnknownUnit {
+                code: r.unit_code.to_string(),
+            }
+            .msg(),
+            Some(path) if !(scope.may_edit)(path) => {
+                Msg::new("population-unit-out-of-scope").arg("code", r.unit_code.to_string())
+            }
+            Some(_) => continue,
+        };
+        errors.push(columns.error(&POPULATION_FIELDS, r.row, 0, msg));
     }
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.row);
@@ -107,6 +132,18 @@ pub async fn import_population(
     if !options.dry_run {
         store
             .set_population(&figures, SOURCE, now)
+            .await
+            .map_err(ImportFailure::Store)?;
+        // Who changed a denominator is worth knowing: it moves every percentage above it.
+        store
+            .append_audit(
+                AuditEntry::new(scope.actor.clone(), "population.import").detail(
+                    &Detail::new()
+                        .num("figures", i64::try_from(report.figures).unwrap_or(i64::MAX))
+                        .num("people", i64::try_from(report.people).unwrap_or(i64::MAX)),
+                ),
+                now,
+            )
             .await
             .map_err(ImportFailure::Store)?;
         tracing::info!(

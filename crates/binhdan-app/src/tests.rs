@@ -185,7 +185,7 @@ async fn official_population_figures_import_whole_or_not_at_all() {
     use binhdan_core::kpi::Group;
     use binhdan_core::unit::UnitCode;
 
-    use crate::population::import_population;
+    use crate::population::{PopulationScope, import_population};
 
     let db = TestDb::sqlite().await;
     load_map(db.store.as_ref(), NOW).await.unwrap();
@@ -193,11 +193,15 @@ async fn official_population_figures_import_whole_or_not_at_all() {
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "Mã đơn vị;Nhóm;Số lượng\n16591;Người trưởng thành;1.234\n99999;Học sinh;10\n16591;adult;5\n16636;nhóm lạ;7\n").unwrap();
-    let ImportFailure::Rows(errors) =
-        import_population(db.store.as_ref(), &bad, ImportOptions::default(), NOW)
-            .await
-            .unwrap_err()
-    else {
+    let ImportFailure::Rows(errors) = import_population(
+        db.store.as_ref(),
+        &bad,
+        ImportOptions::default(),
+        &PopulationScope::operator(),
+        NOW,
+    )
+    .await
+    .unwrap_err() else {
         panic!("rows expected")
     };
     let rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
@@ -218,17 +222,29 @@ async fn official_population_figures_import_whole_or_not_at_all() {
 
     let good = dir.join("good.csv");
     std::fs::write(&good, "\u{feff}Mã đơn vị,Nhóm,Số lượng\n16591,Người trưởng thành,\"1,234\"\n16591,Học sinh,300\n38,CBCCVC,40000\n").unwrap();
-    let report = import_population(db.store.as_ref(), &good, ImportOptions::default(), NOW)
-        .await
-        .unwrap();
+    let report = import_population(
+        db.store.as_ref(),
+        &good,
+        ImportOptions::default(),
+        &PopulationScope::operator(),
+        NOW,
+    )
+    .await
+    .unwrap();
     assert_eq!((report.figures, report.people), (3, 41_534));
     assert_eq!(
         db.store.population_under(&commune).await.unwrap(),
         [(Group::Adult, 1234), (Group::Student, 300)]
     );
-    let again = import_population(db.store.as_ref(), &good, ImportOptions::default(), NOW)
-        .await
-        .unwrap();
+    let again = import_population(
+        db.store.as_ref(),
+        &good,
+        ImportOptions::default(),
+        &PopulationScope::operator(),
+        NOW,
+    )
+    .await
+    .unwrap();
     assert_eq!(again.figures, 3, "re-importing replaces, never adds");
     assert_eq!(
         db.store.population_under(&commune).await.unwrap(),

@@ -142,7 +142,7 @@ impl Role {
 pub enum Permission {
     /// See units, their villages and staff lists.
     ViewUnit,
-    /// Create, rename, merge units below the scope.
+    /// Create, rename, merge units below the scope, and set their official population figures.
     EditUnits,
     /// Import a village list (CSV).
     ImportVillages,

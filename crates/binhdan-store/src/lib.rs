@@ -520,6 +520,9 @@ pub trait StaffStore: Send + Sync {
     async fn staff_by_username(&self, username: &str) -> Result<Option<StaffAccount>>;
     async fn staff(&self, id: i64) -> Result<Option<StaffAccount>>;
     async fn staff_count(&self) -> Result<u64>;
+    /// Records the TOTP step a sign-in used, if it is later than the last one used: `false`
+    /// means the code was already spent (a replay) and the sign-in must be refused.
+    async fn claim_totp_step(&self, id: i64, step: u64) -> Result<bool>;
     async fn record_login(
         &self,
         id: i64,

@@ -713,6 +713,11 @@ mod people {
             let found = store.staff_by_username("admin.th").await.unwrap().unwrap();
             assert_eq!((found.id, found.grants.clone()), (id, staff.grants.clone()));
             assert_eq!(store.staff_count().await.unwrap(), 1);
+            // A TOTP step is spent once; only a later one signs in next.
+            assert!(store.claim_totp_step(id, 100).await.unwrap());
+            assert!(!store.claim_totp_step(id, 100).await.unwrap(), "replay");
+            assert!(!store.claim_totp_step(id, 99).await.unwrap(), "earlier");
+            assert!(store.claim_totp_step(id, 101).await.unwrap());
 
             let session = SessionRecord {
                 key: "k".into(),

@@ -79,6 +79,7 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
             OpenApiRouter::new()
                 .routes(routes!(units::import))
                 .routes(routes!(staff::import_form, staff::import_submit))
+                .routes(routes!(staff::population_form, staff::population_submit))
                 .layer(DefaultBodyLimit::max(import_limit)),
         )
 }

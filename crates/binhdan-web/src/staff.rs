@@ -123,11 +123,21 @@ pub async fn login_submit(
     .await
     .map_err(|e| Problem::internal(&e))?;
     let account = account.filter(|a| password_ok && !a.disabled);
-    let totp_ok = match account.as_ref().and_then(|a| a.totp_secret.as_ref()) {
+    let totp_ok = match account.as_ref() {
         None => true,
-        Some(secret) => binhdan_auth::totp::TotpSecret::from_base32(secret.expose())
-            .ok()
-            .is_some_and(|s| s.verify(&form.totp, now, None).is_ok()),
+        Some(a) => match a.totp_secret.as_ref() {
+            None => true,
+            Some(secret) => {
+                let step = binhdan_auth::totp::TotpSecret::from_base32(secret.expose())
+                    .ok()
+                    .and_then(|s| s.verify(&form.totp, now, None).ok());
+                // Each code signs in once: a replayed one is refused like a wrong one.
+                match step {
+                    Some(step) => state.store.claim_totp_step(a.id, step).await?,
+                    None => false,
+                }
+            }
+        },
     };
     let Some(account) = account.filter(|_| totp_ok) else {
         if let Ok(mut t) = state.auth.throttles.lock() {
@@ -206,6 +216,7 @@ struct StaffHome {
     csrf: String,
     grants: Vec<GrantView>,
     may_import: bool,
+    may_population: bool,
     may_audit: bool,
 }
 
@@ -271,6 +282,7 @@ pub async fn home(
         csrf: s.csrf().expose().clone(),
         grants,
         may_import: may(Permission::ImportPeople),
+        may_population: may(Permission::EditUnits),
         may_audit: may(Permission::ViewAudit),
     }
     .into_response())
@@ -600,41 +612,12 @@ pub async fn import_submit(
     Staff(s): Staff,
     mut multipart: Multipart,
 ) -> Result<Response, Problem> {
-    let bad = |m: &str| {
-        Problem::bad_request(Msg::new("import-upload-malformed").arg("detail", m.to_owned()))
-    };
-    let mut csrf = String::new();
-    let mut unit = String::new();
-    let mut keep_good = false;
-    let mut dry_run = false;
-    let dir = tempfile_dir()?;
-    let mut file: Option<std::path::PathBuf> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| bad(&e.body_text()))?
-    {
-        match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.map_err(|e| bad(&e.body_text()))?,
-            "unit" => unit = field.text().await.map_err(|e| bad(&e.body_text()))?,
-            "keep_good" => keep_good = true,
-            "dry_run" => dry_run = true,
-            "file" => {
-                // Only the extension of the name is kept: it tells CSV from XLSX.
-                let ext = field
-                    .file_name()
-                    .and_then(|n| n.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()))
-                    .filter(|e| matches!(e.as_str(), "csv" | "xlsx" | "txt"))
-                    .unwrap_or_else(|| "csv".to_owned());
-                let bytes = field.bytes().await.map_err(|e| bad(&e.body_text()))?;
-                let path = dir.path.join(format!("upload.{ext}"));
-                std::fs::write(&path, &bytes).map_err(|e| Problem::internal(&e))?;
-                file = Some(path);
-            }
-            _ => {}
-        }
-    }
-    s.check_csrf(&csrf)?;
+    let upload = Upload::read(&mut multipart).await?;
+    s.check_csrf(upload.field("csrf"))?;
+    let unit = upload.field("unit").to_owned();
+    let keep_good = upload.has("keep_good");
+    let dry_run = upload.has("dry_run");
+    let dir = &upload.dir;
     // A unit's residents (`16591`) or an organisation's members (`org:12`).
     let (roster, code) = if let Some(id) = unit.trim().strip_prefix("org:") {
         let org = match id.parse::<i64>() {
@@ -664,7 +647,7 @@ pub async fn import_submit(
             code.to_string(),
         )
     };
-    let file = file.ok_or_else(|| bad("file"))?;
+    let file = upload.file()?;
     let vault = state
         .auth
         .vault
@@ -742,22 +725,7 @@ pub async fn import_submit(
             Ok(page(StatusCode::OK, Some(text), Vec::new(), units))
         }
         Err(binhdan_app::ImportFailure::Rows(rows)) => {
-            let errors = rows
-                .iter()
-                .map(|r| {
-                    let col = if r.column.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" [{}]", r.column)
-                    };
-                    format!(
-                        "{} {}{col}: {}",
-                        lang.text("import-row"),
-                        r.row,
-                        lang.tr(&r.msg)
-                    )
-                })
-                .collect();
+            let errors = row_errors(lang, &rows);
             let text = lang.tr(&Msg::new("import-failed").arg("count", rows.len()));
             Ok(page(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -767,6 +735,187 @@ pub async fn import_submit(
             ))
         }
         Err(binhdan_app::ImportFailure::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Each refused row as a line of the page: `Dòng 3 [Số CCCD]: …`.
+fn row_errors(lang: Lang, rows: &[binhdan_core::import::RowError]) -> Vec<String> {
+    rows.iter()
+        .map(|r| {
+            let col = if r.column.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", r.column)
+            };
+            format!(
+                "{} {}{col}: {}",
+                lang.text("import-row"),
+                r.row,
+                lang.tr(&r.msg)
+            )
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "population.html")]
+struct PopulationPage {
+    l: Layout,
+    csrf: String,
+    result: Option<String>,
+    errors: Vec<String>,
+}
+
+fn may_set_population(s: &StaffCaller) -> Result<(), Problem> {
+    if s.grants.iter().any(|g| g.role.holds(Permission::EditUnits)) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            Msg::new("error-forbidden"),
+        ))
+    }
+}
+
+/// The upload form for the official population figures (the targets' denominators).
+#[utoipa::path(get, path = "/quan-ly/nhap-dan-so", tag = "pages", responses((status = 200, description = "Upload form (HTML)", content_type = "text/html"), (status = 403, description = "The caller may not set figures")))]
+pub async fn population_form(
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Staff(s): Staff,
+) -> Result<Response, Problem> {
+    may_set_population(&s)?;
+    Ok(PopulationPage {
+        l: Layout::new(lang, lang.text("population-title")).with_prefs(prefs),
+        csrf: s.csrf().expose().clone(),
+        result: None,
+        errors: Vec::new(),
+    }
+    .into_response())
+}
+
+/// Receives a file of official population figures per unit and group (CSV or XLSX) and stores
+/// it all or nothing. Every row's unit must lie in the caller's scope.
+#[utoipa::path(post, path = "/quan-ly/nhap-dan-so", tag = "pages", responses((status = 200, description = "The result (HTML)"), (status = 403, description = "The caller may not set figures, a row's unit is outside their scope, or a wrong CSRF token"), (status = 422, description = "Rows refused")))]
+pub async fn population_submit(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Staff(s): Staff,
+    mut multipart: Multipart,
+) -> Result<Response, Problem> {
+    may_set_population(&s)?;
+    let upload = Upload::read(&mut multipart).await?;
+    s.check_csrf(upload.field("csrf"))?;
+    let file = upload.file()?;
+    let dry_run = upload.has("dry_run");
+    let may_edit = |path: &str| s.may(Permission::EditUnits, &Target::Unit(path));
+    let scope = binhdan_app::population::PopulationScope {
+        actor: s.actor(),
+        may_edit: &may_edit,
+    };
+    let result = binhdan_app::population::import_population(
+        state.store.as_ref(),
+        &file,
+        binhdan_app::villages::ImportOptions { dry_run },
+        &scope,
+        state.clock.now(),
+    )
+    .await;
+    let (status, result, errors) = match result {
+        Ok(report) => {
+            let key = if dry_run {
+                "population-checked"
+            } else {
+                "population-done"
+            };
+            let text = lang.tr(&Msg::new(key)
+                .arg("figures", report.figures)
+                .arg("people", format_count(lang, report.people)));
+            (StatusCode::OK, text, Vec::new())
+        }
+        Err(binhdan_app::ImportFailure::Rows(rows)) => (
+            // A row outside the caller's units makes the whole request a refusal of scope.
+            if rows
+                .iter()
+                .any(|r| r.msg.key == "population-unit-out-of-scope")
+            {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            },
+            lang.tr(&Msg::new("import-failed").arg("count", rows.len())),
+            row_errors(lang, &rows),
+        ),
+        Err(binhdan_app::ImportFailure::Store(e)) => return Err(e.into()),
+    };
+    let mut r = PopulationPage {
+        l: Layout::new(lang, lang.text("population-title")).with_prefs(prefs),
+        csrf: s.csrf().expose().clone(),
+        result: Some(result),
+        errors,
+    }
+    .into_response();
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// A form posted as `multipart/form-data`: its text fields, and its file saved (with only the
+/// extension of its name kept, which tells CSV from XLSX) in a private temporary directory
+/// removed when the upload is dropped.
+struct Upload {
+    fields: Vec<(String, String)>,
+    file: Option<std::path::PathBuf>,
+    dir: TempDir,
+}
+
+impl Upload {
+    async fn read(multipart: &mut Multipart) -> Result<Self, Problem> {
+        let bad = |m: &str| {
+            Problem::bad_request(Msg::new("import-upload-malformed").arg("detail", m.to_owned()))
+        };
+        let dir = tempfile_dir()?;
+        let mut fields = Vec::new();
+        let mut file = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| bad(&e.body_text()))?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "file" {
+                let ext = field
+                    .file_name()
+                    .and_then(|n| n.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()))
+                    .filter(|e| matches!(e.as_str(), "csv" | "xlsx" | "txt"))
+                    .unwrap_or_else(|| "csv".to_owned());
+                let bytes = field.bytes().await.map_err(|e| bad(&e.body_text()))?;
+                let path = dir.path.join(format!("upload.{ext}"));
+                std::fs::write(&path, &bytes).map_err(|e| Problem::internal(&e))?;
+                file = Some(path);
+            } else {
+                let text = field.text().await.map_err(|e| bad(&e.body_text()))?;
+                fields.push((name, text));
+            }
+        }
+        Ok(Self { fields, file, dir })
+    }
+
+    fn field(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.fields.iter().any(|(n, _)| n == name)
+    }
+
+    fn file(&self) -> Result<std::path::PathBuf, Problem> {
+        self.file.clone().ok_or_else(|| {
+            Problem::bad_request(Msg::new("import-upload-malformed").arg("detail", "file"))
+        })
     }
 }
 

@@ -282,6 +282,7 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
                 store.as_ref(),
                 &file,
                 ImportOptions { dry_run },
+                &binhdan_app::population::PopulationScope::operator(),
                 clock.now(),
             )
             .await;

@@ -45,6 +45,7 @@ population-repeated = Unit { $unit } already has a figure for { $group ->
         [public_servant] public servants
        *[worker] workers
     } on row { $first_row }.
+population-unit-out-of-scope = You may not set the figures of unit { $code }.
 
 ## Rosters of people
 

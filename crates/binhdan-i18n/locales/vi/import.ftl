@@ -45,6 +45,7 @@ population-repeated = Đơn vị { $unit } đã có số liệu cho đối tư�
         [public_servant] cán bộ, công chức, viên chức
        *[worker] người lao động
     } ở dòng { $first_row }.
+population-unit-out-of-scope = Bạn không có quyền nhập số liệu cho đơn vị { $code }.
 
 ## Rosters of people
 

@@ -193,6 +193,20 @@ impl StaffStore for Backend {
         Ok(())
     }
 
+    async fn claim_totp_step(&self, id: i64, step: u64) -> Result<bool> {
+        let step = i64::try_from(step).map_err(|_| StoreError::Conflict("totp step"))?;
+        // One conditional update: of two sign-ins racing with the same code, one wins.
+        let done = sqlx::query(
+            "UPDATE staff_account SET totp_last_step = $1 \
+             WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn create_session(&self, session: &SessionRecord) -> Result<()> {
         let (kind, account, person) = match session.owner {
             SessionOwner::Staff(id) => ("staff", Some(id), None),

@@ -337,6 +337,25 @@ async fn an_account_with_totp_needs_the_current_code() {
     .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
     assert!(ok.header("set-cookie").starts_with("binhdan="));
+    // The same code again, still inside its window, is a replay: refused.
+    let replay = form(
+        &app,
+        "/dang-nhap",
+        None,
+        &format!("username=hai.lop&password={password}&totp={code}"),
+    )
+    .await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "{}", replay.text());
+    // So is the code of the step before, though the window would take it.
+    let earlier = secret.code_at(Timestamp(NOW.0 - 30_000));
+    let back = form(
+        &app,
+        "/dang-nhap",
+        None,
+        &format!("username=hai.lop&password={password}&totp={earlier}"),
+    )
+    .await;
+    assert_eq!(back.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -551,6 +570,96 @@ async fn a_roster_uploads_through_the_page_all_or_nothing() {
 }
 
 #[tokio::test]
+async fn population_figures_upload_within_the_callers_units_only() {
+    use binhdan_core::kpi::Group;
+
+    let app = TestApp::new().await;
+    fixture(&app).await;
+    let commune = staff(
+        &app,
+        "xa",
+        Grant::new(
+            Role::CommuneAdmin,
+            Scope::Unit {
+                path: "38/16591/".into(),
+            },
+        ),
+    )
+    .await;
+    let (cookie, token) = session(&app, SessionOwner::Staff(commune)).await;
+    let csrf = token.csrf_token().expose().clone();
+    let upload = |csv: &str| {
+        let b = "XbinhdanBoundary";
+        let body = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"so-lieu.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"
+        );
+        Request::builder()
+            .method(Method::POST)
+            .uri("/quan-ly/nhap-dan-so")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={b}"),
+            )
+            .header(header::COOKIE, cookie.clone())
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let home = get_as(&app, "/quan-ly", &cookie).await;
+    assert!(home.text().contains("/quan-ly/nhap-dan-so"));
+    // A row of the sibling commune: the whole file is refused, as out of scope.
+    let r = app
+        .send(upload(
+            "Mã đơn vị,Nhóm,Số lượng\n16591,Người trưởng thành,1200\n16594,Học sinh,300\n",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert!(
+        r.text().contains("Dòng 3")
+            && r.text()
+                .contains("không có quyền nhập số liệu cho đơn vị 16594"),
+        "{}",
+        r.text()
+    );
+    assert!(
+        app.db
+            .store
+            .population_under(&code("16591"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
+    // A bad count: 422 with the row and column.
+    let r = app
+        .send(upload(
+            "Mã đơn vị,Nhóm,Số lượng\n16591,Người trưởng thành,nhiều\n",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Dòng 2 [Số lượng]"), "{}", r.text());
+    // The commune's own figures are stored, and who set them is in the audit log.
+    let r = app
+        .send(upload(
+            "Ma don vi,Nhom,So luong\n16591,Người trưởng thành,\"1.200\"\n16591001,Học sinh,300\n",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("Đã nhập 2 số liệu"), "{}", r.text());
+    assert_eq!(
+        app.db.store.population_under(&code("16591")).await.unwrap(),
+        [(Group::Adult, 1200), (Group::Student, 300)]
+    );
+    let audit = app.db.store.audit_records(0, 100).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.action == "population.import" && r.actor == format!("staff:{commune}")),
+        "{audit:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_organisation_admin_uploads_their_members_and_nobody_elses() {
     let app = TestApp::new().await;
     let (_, school) = fixture(&app).await;
@@ -678,6 +787,8 @@ enum Body2 {
     Json(&'static str),
     Csv(&'static str),
     Upload,
+    /// A file of population figures for commune 16591, checked but not stored.
+    UploadPopulation,
 }
 
 fn case(
@@ -816,6 +927,20 @@ fn cases(person: i64) -> Vec<Case> {
             "/quan-ly/nhap-danh-sach",
             "/quan-ly/nhap-danh-sach",
             B::Upload,
+            &[ProvinceAdmin, CommuneAdmin],
+        ),
+        case(
+            "get",
+            "/quan-ly/nhap-dan-so",
+            "/quan-ly/nhap-dan-so",
+            B::None,
+            &[ProvinceAdmin, CommuneAdmin, SiblingCommuneAdmin],
+        ),
+        case(
+            "post",
+            "/quan-ly/nhap-dan-so",
+            "/quan-ly/nhap-dan-so",
+            B::UploadPopulation,
             &[ProvinceAdmin, CommuneAdmin],
         ),
         case("get", "/dang-nhap/vneid", "/dang-nhap/vneid", B::None, all),
@@ -994,6 +1119,18 @@ async fn every_route_checks_every_roles_scope() {
                          --{b}\r\nContent-Disposition: form-data; name=\"unit\"\r\n\r\n16591\r\n\
                          --{b}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n1\r\n\
                          --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nHọ và tên,Số CCCD,Ngày sinh\nA B,038090099999,01/01/1990\n\r\n--{b}--\r\n"
+                    ))
+                }
+                Body2::UploadPopulation => {
+                    let b = "XbinhdanBoundary";
+                    r = r.header(
+                        header::CONTENT_TYPE,
+                        format!("multipart/form-data; boundary={b}"),
+                    );
+                    Body::from(format!(
+                        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+                         --{b}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n1\r\n\
+                         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nMã đơn vị,Nhóm,Số lượng\n16591,Người trưởng thành,1200\n\r\n--{b}--\r\n"
                     ))
                 }
             };
