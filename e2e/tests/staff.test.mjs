@@ -64,6 +64,30 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
   assert.match(nfc(await page.textContent('[role=status]')), /1 người mới/);
 
+  // The official population figures of the commune (the targets' denominators).
+  await page.goto(`${BASE}/quan-ly`);
+  await page.click('a[href="/quan-ly/nhap-dan-so"]');
+  assert.deepEqual(await axe(page), []);
+  const figures = join(dir, 'dan-so.csv');
+  writeFileSync(figures, 'Mã đơn vị,Nhóm,Số lượng\n16591,Người trưởng thành,"5.120"\n16591,Học sinh,830\n');
+  await page.setInputFiles('#file', figures);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  assert.match(nfc(await page.textContent('[role=status]')), /Đã nhập 2 số liệu/);
+
+  // A commune admin's account, appointed by the province admin.
+  await page.goto(`${BASE}/quan-ly`);
+  await page.click('a[href="/quan-ly/can-bo"]');
+  assert.deepEqual(await axe(page), []);
+  await page.fill('#username', 'e2e.xa');
+  await page.fill('#name', 'Cán bộ Xã Thử');
+  await page.fill('#password', 'một mật khẩu đủ dài');
+  await page.selectOption('#role', 'commune_admin');
+  await page.selectOption('#scope', '16591');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/quan-ly/can-bo"] button[type=submit]')]);
+  assert.match(nfc(await page.textContent('[role=status]')), /e2e\.xa/);
+  assert.match(nfc(await page.textContent('table')), /Cán bộ Xã Thử/);
+  assert.deepEqual(await axe(page), []);
+
   await page.goto(`${BASE}/quan-ly/nguoi?don-vi=16591&q=hoang`);
   const table = nfc(await page.textContent('table'));
   assert.match(table, /Hoàng Văn Thử/);

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod keys;
 pub mod people;
 pub mod population;
+pub mod staff;
 pub mod villages;
 
 pub use villages::{ImportFailure, ImportOptions, ImportReport, import_villages};

@@ -478,6 +478,14 @@ pub struct StaffAccount {
     pub grants: Vec<Grant>,
 }
 
+/// Where to list staff accounts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StaffWithin {
+    /// A unit's subtree, by materialised path (`38/16591/`).
+    Unit(String),
+    Organisation(i64),
+}
+
 /// A staff account to create.
 #[derive(Clone, Debug)]
 pub struct NewStaff {
@@ -519,6 +527,18 @@ pub trait StaffStore: Send + Sync {
     /// By username (compared in lower case).
     async fn staff_by_username(&self, username: &str) -> Result<Option<StaffAccount>>;
     async fn staff(&self, id: i64) -> Result<Option<StaffAccount>>;
+    /// The accounts holding a grant inside a unit subtree (or in an organisation there), or in
+    /// one organisation, by id, at most `limit`.
+    async fn staff_within(&self, within: &StaffWithin, limit: u32) -> Result<Vec<StaffAccount>>;
+    /// Disables (and signs out everywhere) or re-enables an account, audited; `false` if there
+    /// is no such account.
+    async fn set_staff_disabled(
+        &self,
+        id: i64,
+        disabled: bool,
+        audit: AuditEntry,
+        now: Timestamp,
+    ) -> Result<bool>;
     async fn staff_count(&self) -> Result<u64>;
     /// Records the TOTP step a sign-in used, if it is later than the last one used: `false`
     /// means the code was already spent (a replay) and the sign-in must be refused.

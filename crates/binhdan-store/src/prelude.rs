@@ -12,8 +12,8 @@ pub(crate) use crate::{
     Dialect, LessonPage, LessonRef, MembershipRecord, MembershipView, ModuleOutline,
     NewOrganisation, NewStaff, NewVillage, OpsStore, OrgKind, Organisation, PeopleImport,
     PeopleStore, PeopleWriteCounts, PersonDetail, PersonRecord, PersonSummary, PopulationStore,
-    Result, SessionOwner, SessionRecord, StaffAccount, StaffStore, StoreConfig, StoreError,
-    SubtreeCounts, UnitQuery, UnitStore, WriteMode,
+    Result, SessionOwner, SessionRecord, StaffAccount, StaffStore, StaffWithin, StoreConfig,
+    StoreError, SubtreeCounts, UnitQuery, UnitStore, WriteMode,
 };
 pub(crate) use binhdan_auth::access::{Grant, Role, Scope};
 pub(crate) use binhdan_core::Secret;

@@ -27,6 +27,7 @@ pub mod problem;
 mod routes;
 pub mod session;
 mod staff;
+mod staff_admin;
 
 pub use config::WebConfig;
 pub use lang::ReqLang;

@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{ops, units};
-use crate::{AppState, citizen, learn, middleware, observe, pages, problem, staff};
+use crate::{AppState, citizen, learn, middleware, observe, pages, problem, staff, staff_admin};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -75,6 +75,8 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(units::children))
         .routes(routes!(units::descendants))
         .routes(routes!(units::create_village))
+        .routes(routes!(staff_admin::list, staff_admin::create))
+        .routes(routes!(staff_admin::disable))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(units::import))

@@ -210,6 +210,7 @@ pub struct GrantView {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "staff_home.html")]
+#[allow(clippy::struct_excessive_bools, reason = "one flag per link the home page offers")]
 struct StaffHome {
     l: Layout,
     name: String,
@@ -217,16 +218,17 @@ struct StaffHome {
     grants: Vec<GrantView>,
     may_import: bool,
     may_population: bool,
+    may_staff: bool,
     may_audit: bool,
 }
 
-async fn grant_views(
+pub(crate) async fn grant_views(
     state: &AppState,
     lang: Lang,
-    s: &StaffCaller,
+    grants: &[binhdan_auth::access::Grant],
 ) -> Result<Vec<GrantView>, Problem> {
     let mut out = Vec::new();
-    for g in &s.grants {
+    for g in grants {
         let (scope, unit_code) = match &g.scope {
             Scope::Everywhere => (lang.text("scope-everywhere"), None),
             Scope::Unit { path } => {
@@ -274,7 +276,7 @@ pub async fn home(
     prefs: Prefs,
     Staff(s): Staff,
 ) -> Result<Response, Problem> {
-    let grants = grant_views(&state, lang, &s).await?;
+    let grants = grant_views(&state, lang, &s.grants).await?;
     let may = |p: Permission| s.grants.iter().any(|g| g.role.holds(p));
     Ok(StaffHome {
         l: Layout::new(lang, lang.text("staff-title")).with_prefs(prefs),
@@ -283,6 +285,7 @@ pub async fn home(
         grants,
         may_import: may(Permission::ImportPeople),
         may_population: may(Permission::EditUnits),
+        may_staff: may(Permission::ManageStaff),
         may_audit: may(Permission::ViewAudit),
     }
     .into_response())

@@ -12,11 +12,11 @@ use anyhow::Context as _;
 use binhdan_app::ImportFailure;
 use binhdan_app::people::{PeopleImportOptions, RejectPolicy, Roster};
 use binhdan_auth::access::{Grant, Role, Scope};
-use binhdan_core::audit::{AuditEntry, ChainBreak, Detail, GENESIS, verify_chain};
+use binhdan_core::audit::{AuditEntry, ChainBreak, GENESIS, verify_chain};
 use binhdan_core::unit::UnitCode;
 use binhdan_core::{Localized as _, Msg, Secret, Timestamp};
 use binhdan_i18n::Lang;
-use binhdan_store::{NewOrganisation, NewStaff, OrgKind, Store, StoreError};
+use binhdan_store::{NewOrganisation, OrgKind, Store, StoreError};
 use clap::{Args, ValueEnum};
 
 use crate::config::Config;
@@ -330,31 +330,16 @@ pub async fn admin_create(
         return Ok(ExitCode::from(2));
     }
     let password = read_password(args.password_file.as_deref(), lang)?;
-    if let Err(e) =
-        binhdan_auth::password::PasswordPolicy::default().check(&password, &args.username)
-    {
-        eprintln!("{}", lang.tr(&e.msg()));
-        return Ok(ExitCode::from(2));
-    }
-    let hash = tokio::task::spawn_blocking(move || {
-        binhdan_auth::password::hash_password(&password, &mut rand::rng())
-    })
-    .await?
-    .map_err(|_| anyhow::anyhow!("could not hash the password"))?;
-    let totp = args
-        .totp
-        .then(|| binhdan_auth::totp::TotpSecret::generate(&mut rand::rng()));
-    let staff = NewStaff {
+    let request = binhdan_app::staff::StaffRequest {
         username: args.username.clone(),
         display_name: args.name.clone(),
-        password_hash: Secret::new(hash),
-        totp_secret: totp.as_ref().map(binhdan_auth::totp::TotpSecret::to_base32),
-        grants: vec![grant],
+        password,
+        grant,
+        totp: args.totp,
+        actor: "cli".to_owned(),
     };
-    let audit = AuditEntry::new("cli", "staff.create")
-        .detail(&Detail::new().str("username", args.username.clone()));
-    match store.create_staff(&staff, audit, now).await {
-        Ok(id) => {
+    match binhdan_app::staff::create_staff(store, request, now).await {
+        Ok((id, totp)) => {
             if let Some(t) = &totp {
                 println!("{}", lang.tr(&Msg::new("cli-admin-totp")));
                 println!("{}", t.otpauth_uri(&args.username).expose());
@@ -367,14 +352,11 @@ pub async fn admin_create(
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(StoreError::Conflict(_)) => {
-            eprintln!(
-                "{}",
-                lang.tr(&Msg::new("cli-admin-exists").arg("username", args.username))
-            );
+        Err(binhdan_app::staff::StaffCreateError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            eprintln!("{}", lang.tr(&e.msg()));
             Ok(ExitCode::from(2))
         }
-        Err(e) => Err(e.into()),
     }
 }
 

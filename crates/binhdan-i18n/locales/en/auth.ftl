@@ -32,3 +32,6 @@ role-village-facilitator = Village facilitator
 role-org-admin = Organisation administrator
 role-content-author = Content author
 role-auditor = Auditor
+staff-grant-ill-formed = This role cannot have the scope chosen: an organisation admin needs an organisation; the other roles need a unit.
+staff-username-invalid = The username must not be empty, must have no spaces and at most 64 characters.
+staff-name-missing = The staff member's name is missing.

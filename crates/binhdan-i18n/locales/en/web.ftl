@@ -120,3 +120,27 @@ population-help = Official statistics are the denominators of the targets: the n
 population-file = File of figures
 population-done = Imported { $figures } figures ({ $people } people).
 population-checked = The file is valid: { $figures } figures ({ $people } people). Nothing was imported yet.
+
+## Staff accounts
+
+staff-admin-title = Staff accounts
+staff-admin-none = There are no staff accounts in your scope yet.
+staff-admin-username = Username
+staff-admin-name = Full name
+staff-admin-roles = Roles and scope
+staff-admin-status = Status
+staff-admin-active = Active
+staff-admin-disabled = Disabled
+staff-admin-disable = Disable
+staff-admin-enable = Enable
+staff-admin-create = Create a staff account
+staff-admin-password = Initial password (at least 10 characters)
+staff-admin-role = Role
+staff-admin-scope = Scope (unit or organisation)
+staff-admin-other-unit = Or another unit's code (a village, say)
+staff-admin-totp = Turn on two-step verification with an app (6-digit code)
+staff-role-unknown = No role was chosen, or there is no such role.
+staff-grant-beyond = You may not give this role in that scope: only accounts with less power than yours, inside your scope.
+staff-unknown = There is no such staff account.
+staff-disabled-done = Disabled the account { $username } and signed it out on every device.
+staff-enabled-done = Enabled the account { $username } again.

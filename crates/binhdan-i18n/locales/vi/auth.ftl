@@ -32,3 +32,6 @@ role-village-facilitator = Người hướng dẫn ở thôn, tổ dân phố
 role-org-admin = Quản trị tổ chức
 role-content-author = Biên soạn nội dung
 role-auditor = Kiểm tra, giám sát
+staff-grant-ill-formed = Vai trò này không dùng được với phạm vi đã chọn: quản trị tổ chức cần một tổ chức; các vai trò khác cần một đơn vị.
+staff-username-invalid = Tên đăng nhập không được để trống, không có dấu cách và dài tối đa 64 ký tự.
+staff-name-missing = Chưa nhập họ và tên của cán bộ.

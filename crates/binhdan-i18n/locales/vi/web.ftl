@@ -120,3 +120,27 @@ population-help = Số liệu thống kê là mẫu số của các chỉ tiêu:
 population-file = Tệp số liệu
 population-done = Đã nhập { $figures } số liệu ({ $people } người).
 population-checked = Tệp hợp lệ: { $figures } số liệu ({ $people } người). Chưa nhập gì.
+
+## Staff accounts
+
+staff-admin-title = Tài khoản cán bộ
+staff-admin-none = Chưa có tài khoản cán bộ nào trong phạm vi của bạn.
+staff-admin-username = Tên đăng nhập
+staff-admin-name = Họ và tên
+staff-admin-roles = Vai trò và phạm vi
+staff-admin-status = Trạng thái
+staff-admin-active = Đang dùng
+staff-admin-disabled = Đã khóa
+staff-admin-disable = Khóa
+staff-admin-enable = Mở khóa
+staff-admin-create = Tạo tài khoản cán bộ
+staff-admin-password = Mật khẩu ban đầu (ít nhất 10 ký tự)
+staff-admin-role = Vai trò
+staff-admin-scope = Phạm vi (đơn vị hoặc tổ chức)
+staff-admin-other-unit = Hoặc mã đơn vị khác (ví dụ mã thôn)
+staff-admin-totp = Bật xác thực hai lớp bằng ứng dụng (mã 6 số)
+staff-role-unknown = Chưa chọn vai trò, hoặc vai trò không có.
+staff-grant-beyond = Bạn không được giao vai trò này ở phạm vi đó: chỉ được tạo tài khoản có quyền thấp hơn, trong phạm vi của mình.
+staff-unknown = Không có tài khoản cán bộ này.
+staff-disabled-done = Đã khóa tài khoản { $username } và đăng xuất tài khoản đó khỏi mọi thiết bị.
+staff-enabled-done = Đã mở khóa tài khoản { $username }.

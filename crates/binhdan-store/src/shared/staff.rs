@@ -176,6 +176,66 @@ impl StaffStore for Backend {
         self.staff_where("id = $1", StaffKey::Id(id)).await
     }
 
+    async fn staff_within(&self, within: &StaffWithin, limit: u32) -> Result<Vec<StaffAccount>> {
+        // Accounts with a grant inside the scope: a unit subtree (or an organisation that sits
+        // in it), or one organisation.
+        let ids: Vec<i64> = match within {
+            StaffWithin::Unit(path) => {
+                sqlx::query_scalar(
+                    "SELECT DISTINCT g.account_id FROM staff_grant g \
+                     LEFT JOIN organisation o ON o.id = g.scope_org \
+                     WHERE (g.scope_path >= $1 AND g.scope_path < $2) \
+                        OR (o.unit_path >= $1 AND o.unit_path < $2) \
+                     ORDER BY g.account_id LIMIT $3",
+                )
+                .bind(path.clone())
+                .bind(binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound())
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await?
+            }
+            StaffWithin::Organisation(id) => {
+                sqlx::query_scalar(
+                    "SELECT DISTINCT account_id FROM staff_grant WHERE scope_org = $1 \
+                     ORDER BY account_id LIMIT $2",
+                )
+                .bind(*id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await?
+            }
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(a) = self.staff_where("id = $1", StaffKey::Id(id)).await? {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn set_staff_disabled(&self, id: i64, disabled: bool, audit: AuditEntry, now: Timestamp) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query("UPDATE staff_account SET disabled_at = $1 WHERE id = $2")
+            .bind(disabled.then_some(now.millis()))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        if disabled {
+            // Signed out everywhere at once.
+            sqlx::query("DELETE FROM session WHERE kind = 'staff' AND account_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        append_audit_in(&mut tx, &audit.subject(format!("staff:{id}")), now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn staff_count(&self) -> Result<u64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_account").fetch_one(&self.read).await?;
         Ok(u64::try_from(n).unwrap_or(0))

@@ -9,5 +9,6 @@ mod learn;
 mod ops;
 mod pages;
 mod people;
+mod staff_admin;
 mod units;
 mod vneid;

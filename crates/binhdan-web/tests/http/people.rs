@@ -18,15 +18,15 @@ use binhdan_store::{
 
 use crate::helpers::{NOW, TOKEN, TestApp, TestResponse};
 
-const PASSWORD: &str = "mật khẩu đủ dài 2026";
+pub const PASSWORD: &str = "mật khẩu đủ dài 2026";
 
-fn code(s: &str) -> UnitCode {
+pub fn code(s: &str) -> UnitCode {
     UnitCode::parse(s).unwrap()
 }
 
 /// The map, a village in commune 16591 and one in its sibling 16594, a person in the first,
 /// and a school in 16591.
-async fn fixture(app: &TestApp) -> (i64, i64) {
+pub async fn fixture(app: &TestApp) -> (i64, i64) {
     let store = app.db.store.as_ref();
     store
         .create_villages(
@@ -94,7 +94,7 @@ async fn fixture(app: &TestApp) -> (i64, i64) {
     (person.summary.id, org.id)
 }
 
-async fn staff(app: &TestApp, username: &str, grant: Grant) -> i64 {
+pub async fn staff(app: &TestApp, username: &str, grant: Grant) -> i64 {
     let hash =
         binhdan_auth::password::hash_password(&Secret::new(PASSWORD.into()), &mut rand::rng())
             .unwrap();
@@ -116,7 +116,7 @@ async fn staff(app: &TestApp, username: &str, grant: Grant) -> i64 {
 }
 
 /// A session made directly in the store (sign-in itself is tested on its own): the cookie.
-async fn session(app: &TestApp, owner: SessionOwner) -> (String, SessionToken) {
+pub async fn session(app: &TestApp, owner: SessionOwner) -> (String, SessionToken) {
     let token = SessionToken::generate(&mut rand::rng());
     app.db
         .store
@@ -132,7 +132,7 @@ async fn session(app: &TestApp, owner: SessionOwner) -> (String, SessionToken) {
     (format!("binhdan={}", token.expose()), token)
 }
 
-async fn form(app: &TestApp, uri: &str, cookie: Option<&str>, body: &str) -> TestResponse {
+pub async fn form(app: &TestApp, uri: &str, cookie: Option<&str>, body: &str) -> TestResponse {
     let mut r = Request::builder()
         .method(Method::POST)
         .uri(uri)
@@ -143,7 +143,7 @@ async fn form(app: &TestApp, uri: &str, cookie: Option<&str>, body: &str) -> Tes
     app.send(r.body(Body::from(body.to_owned())).unwrap()).await
 }
 
-async fn get_as(app: &TestApp, uri: &str, cookie: &str) -> TestResponse {
+pub async fn get_as(app: &TestApp, uri: &str, cookie: &str) -> TestResponse {
     app.send(
         Request::get(uri)
             .header(header::COOKIE, cookie)
@@ -153,7 +153,7 @@ async fn get_as(app: &TestApp, uri: &str, cookie: &str) -> TestResponse {
     .await
 }
 
-fn encode(s: &str) -> String {
+pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() {
@@ -807,7 +807,7 @@ fn case(
     }
 }
 
-fn cases(person: i64) -> Vec<Case> {
+fn cases(person: i64, facilitator: i64) -> Vec<Case> {
     use Body2 as B;
     use Who::*;
     let all = &EVERYONE;
@@ -943,6 +943,29 @@ fn cases(person: i64) -> Vec<Case> {
             B::UploadPopulation,
             &[ProvinceAdmin, CommuneAdmin],
         ),
+        case(
+            "get",
+            "/quan-ly/can-bo",
+            "/quan-ly/can-bo",
+            B::None,
+            &[ProvinceAdmin, CommuneAdmin, SiblingCommuneAdmin, OrgAdmin],
+        ),
+        case(
+            "post",
+            "/quan-ly/can-bo",
+            "/quan-ly/can-bo",
+            B::Form(
+                "csrf={csrf}&username=ma.tran&name=Ma+Tr%E1%BA%ADn&password=m%E1%BA%ADt+kh%E1%BA%A9u+%C4%91%E1%BB%A7+d%C3%A0i&role=village_facilitator&scope=16591&other_unit=16591001",
+            ),
+            &[ProvinceAdmin, CommuneAdmin],
+        ),
+        case(
+            "post",
+            "/quan-ly/can-bo/{id}/khoa",
+            format!("/quan-ly/can-bo/{facilitator}/khoa"),
+            B::Form("csrf={csrf}&disabled=0"),
+            &[ProvinceAdmin, CommuneAdmin],
+        ),
         case("get", "/dang-nhap/vneid", "/dang-nhap/vneid", B::None, all),
         case(
             "get",
@@ -1055,7 +1078,12 @@ async fn every_route_checks_every_roles_scope() {
         }
     }
     documented.sort();
-    let cases = cases(person);
+    let facilitator = accounts
+        .iter()
+        .find(|(w, _)| *w == Who::Facilitator)
+        .unwrap()
+        .1;
+    let cases = cases(person, facilitator);
     let mut covered: Vec<(String, String)> = cases
         .iter()
         .map(|c| (c.method.to_owned(), c.path.to_owned()))

@@ -1,0 +1,286 @@
+//! Staff accounts managed through the pages: the ladder of who may appoint whom, where; the
+//! password policy; disabling an account signs it out everywhere.
+
+use axum::http::StatusCode;
+use binhdan_auth::access::{Grant, Role, Scope};
+use binhdan_store::SessionOwner;
+
+use crate::helpers::TestApp;
+use crate::people::{PASSWORD, encode, fixture, form, get_as, session, staff};
+
+fn create_body(csrf: &str, username: &str, password: &str, role: &str, unit: &str) -> String {
+    format!(
+        "csrf={csrf}&username={}&name={}&password={}&role={role}&scope=16591&other_unit={unit}",
+        encode(username),
+        encode("Lò Thị Mai"),
+        encode(password)
+    )
+}
+
+#[tokio::test]
+async fn a_commune_admin_appoints_facilitators_in_the_commune_only() {
+    let app = TestApp::new().await;
+    fixture(&app).await;
+    let commune = staff(
+        &app,
+        "xa.mot",
+        Grant::new(
+            Role::CommuneAdmin,
+            Scope::Unit {
+                path: "38/16591/".into(),
+            },
+        ),
+    )
+    .await;
+    staff(
+        &app,
+        "xa.hai",
+        Grant::new(
+            Role::CommuneAdmin,
+            Scope::Unit {
+                path: "38/16594/".into(),
+            },
+        ),
+    )
+    .await;
+    let (cookie, token) = session(&app, SessionOwner::Staff(commune)).await;
+    let csrf = token.csrf_token().expose().clone();
+
+    let page = get_as(&app, "/quan-ly/can-bo", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("xa.mot"), "{}", page.text());
+    assert!(
+        !page.text().contains("xa.hai"),
+        "the sibling commune's admin is not listed"
+    );
+    // The roles on offer are those a commune admin may appoint.
+    assert!(page.text().contains("value=\"village_facilitator\""));
+    assert!(!page.text().contains("value=\"province_admin\""));
+
+    // Beyond the ladder or outside the commune: refused, nothing created.
+    for (role, unit) in [
+        ("province_admin", "16591"),
+        ("commune_admin", "16591"),
+        ("village_facilitator", "16594001"),
+    ] {
+        let r = form(
+            &app,
+            "/quan-ly/can-bo",
+            Some(&cookie),
+            &create_body(&csrf, "thu.mai", PASSWORD, role, unit),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{role} at {unit}");
+        assert!(r.text().contains("Bạn không được giao vai trò này"));
+    }
+    assert!(
+        app.db
+            .store
+            .staff_by_username("thu.mai")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // A weak password is refused with the policy's reason, and never echoed back.
+    let r = form(
+        &app,
+        "/quan-ly/can-bo",
+        Some(&cookie),
+        &create_body(
+            &csrf,
+            "thu.mai",
+            "123456",
+            "village_facilitator",
+            "16591001",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("ít nhất 10 ký tự"), "{}", r.text());
+    assert!(!r.text().contains("value=\"123456\""));
+    // A forged token changes nothing.
+    let r = form(
+        &app,
+        "/quan-ly/can-bo",
+        Some(&cookie),
+        &create_body(
+            "forged",
+            "thu.mai",
+            PASSWORD,
+            "village_facilitator",
+            "16591001",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // A facilitator of a village of the commune: created, listed, audited, and able to sign in.
+    let r = form(
+        &app,
+        "/quan-ly/can-bo",
+        Some(&cookie),
+        &create_body(
+            &csrf,
+            "Thu.Mai",
+            PASSWORD,
+            "village_facilitator",
+            "16591001",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("thu.mai"));
+    let created = app
+        .db
+        .store
+        .staff_by_username("thu.mai")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        created.grants,
+        [Grant::new(
+            Role::VillageFacilitator,
+            Scope::Unit {
+                path: "38/16591/16591001/".into()
+            }
+        )]
+    );
+    let again = form(
+        &app,
+        "/quan-ly/can-bo",
+        Some(&cookie),
+        &create_body(
+            &csrf,
+            "thu.mai",
+            PASSWORD,
+            "village_facilitator",
+            "16591001",
+        ),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text().contains("đã có người dùng"));
+    let audit = app.db.store.audit_records(0, 100).await.unwrap();
+    assert!(audit.iter().any(|r| r.action == "staff.create"
+        && r.actor == format!("staff:{commune}")
+        && r.subject == format!("staff:{}", created.id)));
+    assert!(audit.iter().all(|r| !r.detail.contains(PASSWORD)));
+    let signed_in = form(
+        &app,
+        "/dang-nhap",
+        None,
+        &format!("username=thu.mai&password={}", encode(PASSWORD)),
+    )
+    .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_signed_out_everywhere_and_cannot_sign_in() {
+    let app = TestApp::new().await;
+    fixture(&app).await;
+    let province = staff(
+        &app,
+        "tinh",
+        Grant::new(Role::ProvinceAdmin, Scope::Unit { path: "38/".into() }),
+    )
+    .await;
+    let commune = staff(
+        &app,
+        "xa.mot",
+        Grant::new(
+            Role::CommuneAdmin,
+            Scope::Unit {
+                path: "38/16591/".into(),
+            },
+        ),
+    )
+    .await;
+    let facilitator = staff(
+        &app,
+        "to.cong.nghe",
+        Grant::new(
+            Role::VillageFacilitator,
+            Scope::Unit {
+                path: "38/16591/16591001/".into(),
+            },
+        ),
+    )
+    .await;
+    let (cookie, token) = session(&app, SessionOwner::Staff(commune)).await;
+    let csrf = token.csrf_token().expose().clone();
+    let (their_cookie, _) = session(&app, SessionOwner::Staff(facilitator)).await;
+    assert_eq!(
+        get_as(&app, "/quan-ly", &their_cookie).await.status,
+        StatusCode::OK
+    );
+
+    // Not oneself, not one's superior.
+    for id in [commune, province] {
+        let r = form(
+            &app,
+            &format!("/quan-ly/can-bo/{id}/khoa"),
+            Some(&cookie),
+            &format!("csrf={csrf}&disabled=1"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+    let r = form(
+        &app,
+        "/quan-ly/can-bo/999999/khoa",
+        Some(&cookie),
+        &format!("csrf={csrf}&disabled=1"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    let r = form(
+        &app,
+        &format!("/quan-ly/can-bo/{facilitator}/khoa"),
+        Some(&cookie),
+        &format!("csrf={csrf}&disabled=1"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("Đã khóa tài khoản to.cong.nghe"));
+    let gone = get_as(&app, "/quan-ly", &their_cookie).await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER, "signed out at once");
+    let refused = form(
+        &app,
+        "/dang-nhap",
+        None,
+        &format!("username=to.cong.nghe&password={}", encode(PASSWORD)),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+
+    let r = form(
+        &app,
+        &format!("/quan-ly/can-bo/{facilitator}/khoa"),
+        Some(&cookie),
+        &format!("csrf={csrf}&disabled=0"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let back = form(
+        &app,
+        "/dang-nhap",
+        None,
+        &format!("username=to.cong.nghe&password={}", encode(PASSWORD)),
+    )
+    .await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER);
+    let actions: Vec<String> = app
+        .db
+        .store
+        .audit_records(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.subject == format!("staff:{facilitator}"))
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(actions, ["staff.create", "staff.disable", "staff.enable"]);
+}
