@@ -88,6 +88,18 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   assert.match(nfc(await page.textContent('table')), /Cán bộ Xã Thử/);
   assert.deepEqual(await axe(page), []);
 
+  // One person registered by hand, as a facilitator would.
+  await page.goto(`${BASE}/quan-ly/nguoi/moi`);
+  assert.deepEqual(await axe(page), []);
+  await page.selectOption('#unit', '16591');
+  await page.fill('#name', 'Lò Thị Mai');
+  await page.fill('#cccd', '038190012398');
+  await page.fill('#birth', '05/01/1990');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/quan-ly/nguoi/moi"] button[type=submit]')]);
+  assert.match(nfc(await page.textContent('[role=status]')), /Đã đăng ký Lò Thị Mai/);
+  assert.ok(!(await page.content()).includes('038190012398'), 'the CCCD is not shown back');
+  assert.deepEqual(await axe(page), []);
+
   await page.goto(`${BASE}/quan-ly/nguoi?don-vi=16591&q=hoang`);
   const table = nfc(await page.textContent('table'));
   assert.match(table, /Hoàng Văn Thử/);

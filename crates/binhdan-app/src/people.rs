@@ -250,40 +250,49 @@ struct Writer<'a> {
     membership: Option<(i64, binhdan_core::kpi::Group)>,
 }
 
+/// A checked row as the store takes it: the CCCD sealed and hashed by the vault, never kept
+/// in clear.
+fn person_record(
+    vault: &Vault,
+    row: PersonRow,
+    unit: UnitCode,
+    membership: Option<(i64, binhdan_core::kpi::Group)>,
+) -> Result<PersonRecord, ImportFailure> {
+    let sealed = vault.encrypt(&row.cccd, &mut rand::rng()).map_err(|e| {
+        ImportFailure::Rows(vec![RowError {
+            row: row.row,
+            column: String::new(),
+            msg: e.msg(),
+        }])
+    })?;
+    let (birth_year, birth_day) = match row.birth {
+        binhdan_core::people::BirthDate::Full(d) => (d.year(), Some(d.days_since_epoch())),
+        binhdan_core::people::BirthDate::YearOnly(y) => (y, None),
+    };
+    Ok(PersonRecord {
+        cccd_hash: vault.lookup_hash(&row.cccd),
+        cccd_sealed: sealed.into_bytes(),
+        cccd_masked: row.cccd.masked(),
+        name: row.name.as_str().to_owned(),
+        birth_year,
+        birth_day,
+        sex: row.sex,
+        unit,
+        phone: row.phone.map(|p| p.as_str().to_owned()),
+        membership: membership.map(|(id, group)| MembershipRecord {
+            organisation_id: id,
+            group,
+            grade: row.grade,
+            class: row.class,
+            position: row.position,
+        }),
+    })
+}
+
 impl Writer<'_> {
     fn push(&mut self, row: PersonRow, unit: UnitCode) -> Result<(), ImportFailure> {
-        let sealed = self
-            .vault
-            .encrypt(&row.cccd, &mut rand::rng())
-            .map_err(|e| {
-                ImportFailure::Rows(vec![RowError {
-                    row: row.row,
-                    column: String::new(),
-                    msg: e.msg(),
-                }])
-            })?;
-        let (birth_year, birth_day) = match row.birth {
-            binhdan_core::people::BirthDate::Full(d) => (d.year(), Some(d.days_since_epoch())),
-            binhdan_core::people::BirthDate::YearOnly(y) => (y, None),
-        };
-        self.pending.push(PersonRecord {
-            cccd_hash: self.vault.lookup_hash(&row.cccd),
-            cccd_sealed: sealed.into_bytes(),
-            cccd_masked: row.cccd.masked(),
-            name: row.name.as_str().to_owned(),
-            birth_year,
-            birth_day,
-            sex: row.sex,
-            unit,
-            phone: row.phone.map(|p| p.as_str().to_owned()),
-            membership: self.membership.map(|(id, group)| MembershipRecord {
-                organisation_id: id,
-                group,
-                grade: row.grade,
-                class: row.class,
-                position: row.position,
-            }),
-        });
+        self.pending
+            .push(person_record(self.vault, row, unit, self.membership)?);
         Ok(())
     }
 
@@ -523,4 +532,90 @@ pub async fn import_people(
         .await
         .map_err(ImportFailure::Store)?;
     Ok(report)
+}
+
+/// One person as a facilitator or a commune officer types them into the registration form.
+#[derive(Clone, Debug, Default)]
+pub struct PersonEntry {
+    pub name: String,
+    pub cccd: String,
+    /// `dd/mm/yyyy` (or anything a roster's date column accepts).
+    pub birth: String,
+    /// Empty: taken from the CCCD.
+    pub sex: String,
+    pub phone: String,
+}
+
+/// Registers (or updates, by CCCD) one person living in `unit`, with the same checks as a
+/// roster row; errors name the form's fields (row 1). A person already registered in a unit
+/// the caller may not edit (`may_edit`, given its path) is refused rather than moved. Returns
+/// the person's id and whether the record was new, changed or unchanged.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one use case, each argument a different thing"
+)]
+pub async fn register_person(
+    store: &dyn Store,
+    vault: &Vault,
+    entry: &PersonEntry,
+    unit: UnitCode,
+    may_edit: &(dyn Fn(&str) -> bool + Sync),
+    evaluation_date: Date,
+    actor: String,
+    now: Timestamp,
+) -> Result<(i64, PeopleWriteCounts), ImportFailure> {
+    let fields = [pf::NAME, pf::CCCD, pf::BIRTH, pf::SEX, pf::PHONE];
+    let headers: Vec<String> = fields
+        .iter()
+        .map(|f| PERSON_FIELDS[*f].aliases[0].to_owned())
+        .collect();
+    let columns = Columns::resolve(&PERSON_FIELDS, &headers).map_err(ImportFailure::Rows)?;
+    let cells = vec![
+        entry.name.clone(),
+        entry.cccd.clone(),
+        entry.birth.clone(),
+        entry.sex.clone(),
+        entry.phone.clone(),
+    ];
+    let rules = PersonRules {
+        evaluation_date,
+        allow_year_only: false,
+    };
+    let row = parse_person_row(&columns, 1, &cells, &rules).map_err(ImportFailure::Rows)?;
+    let record = person_record(vault, row, unit.clone(), None)?;
+    let hash = record.cccd_hash;
+    if let Some(existing) = store
+        .person_by_cccd_hash(&hash)
+        .await
+        .map_err(ImportFailure::Store)?
+        && !may_edit(&existing.summary.unit_path)
+    {
+        return Err(ImportFailure::Rows(vec![columns.error(
+            &PERSON_FIELDS,
+            1,
+            pf::CCCD,
+            Msg::new("person-registered-elsewhere"),
+        )]));
+    }
+    let mut import = store
+        .begin_people_import(adult_cutoff(evaluation_date), now)
+        .await
+        .map_err(ImportFailure::Store)?;
+    let counts = match import.write(std::slice::from_ref(&record)).await {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = import.rollback().await;
+            return Err(ImportFailure::Store(e));
+        }
+    };
+    import
+        .commit(AuditEntry::new(actor, "person.register").subject(format!("unit:{unit}")))
+        .await
+        .map_err(ImportFailure::Store)?;
+    let person = store
+        .person_by_cccd_hash(&hash)
+        .await
+        .map_err(ImportFailure::Store)?
+        .ok_or(ImportFailure::Store(StoreError::Unknown("person")))?;
+    Ok((person.summary.id, counts))
 }

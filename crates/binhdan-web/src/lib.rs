@@ -24,6 +24,7 @@ pub mod observe;
 mod pages;
 pub mod prefs;
 pub mod problem;
+mod registry;
 mod routes;
 pub mod session;
 mod staff;

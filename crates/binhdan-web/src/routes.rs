@@ -16,7 +16,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{ops, units};
-use crate::{AppState, citizen, learn, middleware, observe, pages, problem, staff, staff_admin};
+use crate::{
+    AppState, citizen, learn, middleware, observe, pages, problem, registry, staff, staff_admin,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -76,6 +78,7 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(units::descendants))
         .routes(routes!(units::create_village))
         .routes(routes!(staff_admin::list, staff_admin::create))
+        .routes(routes!(registry::form, registry::submit))
         .routes(routes!(staff_admin::disable))
         .merge(
             OpenApiRouter::new()

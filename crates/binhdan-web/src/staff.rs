@@ -210,7 +210,10 @@ pub struct GrantView {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "staff_home.html")]
-#[allow(clippy::struct_excessive_bools, reason = "one flag per link the home page offers")]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "one flag per link the home page offers"
+)]
 struct StaffHome {
     l: Layout,
     name: String,
@@ -219,6 +222,7 @@ struct StaffHome {
     may_import: bool,
     may_population: bool,
     may_staff: bool,
+    may_register: bool,
     may_audit: bool,
 }
 
@@ -286,6 +290,10 @@ pub async fn home(
         may_import: may(Permission::ImportPeople),
         may_population: may(Permission::EditUnits),
         may_staff: may(Permission::ManageStaff),
+        may_register: s
+            .grants
+            .iter()
+            .any(|g| g.role.holds(Permission::EditPeople) && matches!(g.scope, Scope::Unit { .. })),
         may_audit: may(Permission::ViewAudit),
     }
     .into_response())

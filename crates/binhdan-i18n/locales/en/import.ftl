@@ -33,6 +33,7 @@ person-grade-invalid = “{ $value }” is not a school grade from 1 to 12.
 person-text-too-long = The text is longer than { $max } characters.
 person-unit-mismatch = Village { $village } is not in commune { $commune }.
 person-cccd-repeated = CCCD { $cccd } repeats row { $first_row }.
+person-registered-elsewhere = The person with this CCCD is registered in a unit outside your scope. Ask the commune to move them.
 
 ## Population figures
 

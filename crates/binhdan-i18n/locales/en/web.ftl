@@ -144,3 +144,18 @@ staff-grant-beyond = You may not give this role in that scope: only accounts wit
 staff-unknown = There is no such staff account.
 staff-disabled-done = Disabled the account { $username } and signed it out on every device.
 staff-enabled-done = Enabled the account { $username } again.
+
+## Registering a person by hand
+
+register-person-title = Register a person
+register-person-help = Type the details from the person's identity card. The CCCD is encrypted at once and only ever shown back masked. If the person is already on your unit's roster, their record is updated.
+register-person-unit = Village or residential group where they live
+register-person-cccd = CCCD number (12 digits)
+register-person-birth = Date of birth (day/month/year)
+register-person-sex-from-cccd = From the CCCD
+register-person-phone = Mobile phone number (optional)
+register-person-submit = Register
+register-person-added = { $name } is registered. You can enter the next person.
+register-person-updated = { $name }'s record is updated.
+register-person-unchanged = { $name } is already on the roster; nothing changed.
+register-person-open = Open the record

@@ -33,6 +33,7 @@ person-grade-invalid = “{ $value }” không phải khối lớp từ 1 đến
 person-text-too-long = Nội dung dài quá { $max } ký tự.
 person-unit-mismatch = Thôn mã { $village } không thuộc xã mã { $commune }.
 person-cccd-repeated = Số CCCD { $cccd } trùng với dòng { $first_row }.
+person-registered-elsewhere = Người có số CCCD này đã được đăng ký ở một đơn vị ngoài phạm vi của bạn. Hãy báo cán bộ xã để chuyển nơi ở.
 
 ## Population figures
 

@@ -144,3 +144,18 @@ staff-grant-beyond = Bạn không được giao vai trò này ở phạm vi đó
 staff-unknown = Không có tài khoản cán bộ này.
 staff-disabled-done = Đã khóa tài khoản { $username } và đăng xuất tài khoản đó khỏi mọi thiết bị.
 staff-enabled-done = Đã mở khóa tài khoản { $username }.
+
+## Registering a person by hand
+
+register-person-title = Đăng ký người dân
+register-person-help = Nhập thông tin theo thẻ căn cước của người dân. Số CCCD được mã hóa ngay và chỉ hiện lại dạng che bớt. Nếu người này đã có trong danh sách của đơn vị bạn, thông tin sẽ được cập nhật.
+register-person-unit = Thôn, tổ dân phố nơi ở
+register-person-cccd = Số CCCD (12 chữ số)
+register-person-birth = Ngày sinh (ngày/tháng/năm)
+register-person-sex-from-cccd = Theo số CCCD
+register-person-phone = Số điện thoại di động (không bắt buộc)
+register-person-submit = Đăng ký
+register-person-added = Đã đăng ký { $name }. Có thể nhập người tiếp theo.
+register-person-updated = Đã cập nhật thông tin của { $name }.
+register-person-unchanged = { $name } đã có trong danh sách, thông tin không thay đổi.
+register-person-open = Xem hồ sơ

@@ -966,6 +966,27 @@ fn cases(person: i64, facilitator: i64) -> Vec<Case> {
             B::Form("csrf={csrf}&disabled=0"),
             &[ProvinceAdmin, CommuneAdmin],
         ),
+        case(
+            "get",
+            "/quan-ly/nguoi/moi",
+            "/quan-ly/nguoi/moi",
+            B::None,
+            &[
+                ProvinceAdmin,
+                CommuneAdmin,
+                SiblingCommuneAdmin,
+                Facilitator,
+            ],
+        ),
+        case(
+            "post",
+            "/quan-ly/nguoi/moi",
+            "/quan-ly/nguoi/moi",
+            B::Form(
+                "csrf={csrf}&unit=16591001&name=Ma+Tr%E1%BA%ADn&cccd=038090012377&birth=05%2F01%2F1990",
+            ),
+            &[ProvinceAdmin, CommuneAdmin, Facilitator],
+        ),
         case("get", "/dang-nhap/vneid", "/dang-nhap/vneid", B::None, all),
         case(
             "get",

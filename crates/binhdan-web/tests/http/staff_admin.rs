@@ -284,3 +284,165 @@ async fn a_disabled_account_is_signed_out_everywhere_and_cannot_sign_in() {
         .collect();
     assert_eq!(actions, ["staff.create", "staff.disable", "staff.enable"]);
 }
+
+fn person_body(csrf: &str, unit: &str, name: &str, cccd: &str, birth: &str) -> String {
+    format!(
+        "csrf={csrf}&unit={unit}&name={}&cccd={cccd}&birth={}&sex=&phone=",
+        encode(name),
+        encode(birth)
+    )
+}
+
+#[tokio::test]
+async fn a_facilitator_registers_people_of_their_village_only() {
+    let app = TestApp::new().await;
+    fixture(&app).await;
+    let facilitator = staff(
+        &app,
+        "to.cong.nghe",
+        Grant::new(
+            Role::VillageFacilitator,
+            Scope::Unit {
+                path: "38/16591/16591001/".into(),
+            },
+        ),
+    )
+    .await;
+    let sibling = staff(
+        &app,
+        "xa.hai",
+        Grant::new(
+            Role::CommuneAdmin,
+            Scope::Unit {
+                path: "38/16594/".into(),
+            },
+        ),
+    )
+    .await;
+    let (cookie, token) = session(&app, SessionOwner::Staff(facilitator)).await;
+    let csrf = token.csrf_token().expose().clone();
+    let home = get_as(&app, "/quan-ly", &cookie).await;
+    assert!(home.text().contains("/quan-ly/nguoi/moi"));
+    let page = get_as(&app, "/quan-ly/nguoi/moi", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("value=\"16591001\""));
+    assert!(!page.text().contains("value=\"16594001\""));
+
+    // Every bad field at once; the typed CCCD is not echoed back.
+    let r = form(
+        &app,
+        "/quan-ly/nguoi/moi",
+        Some(&cookie),
+        &person_body(&csrf, "16591001", "", "038090012", "31/02/1990"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Chưa nhập họ và tên"), "{}", r.text());
+    assert!(r.text().contains("Số CCCD"), "{}", r.text());
+    assert!(r.text().contains("không có thật"), "{}", r.text());
+    assert!(!r.text().contains("038090012"));
+
+    // Registered: the page shows the name, never the number; the record is in the village.
+    let r = form(
+        &app,
+        "/quan-ly/nguoi/moi",
+        Some(&cookie),
+        &person_body(
+            &csrf,
+            "16591001",
+            "Lò Thị Mai",
+            "038190012398",
+            "05/01/1990",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("Đã đăng ký Lò Thị Mai"), "{}", r.text());
+    assert!(!r.text().contains("038190012398"));
+    let found = app
+        .db
+        .store
+        .people_under("38/16591/16591001/", "lo thi mai", None, 5)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].cccd_masked, "038*******98");
+    let again = form(
+        &app,
+        "/quan-ly/nguoi/moi",
+        Some(&cookie),
+        &person_body(
+            &csrf,
+            "16591001",
+            "Lò Thị Mai",
+            "038190012398",
+            "05/01/1990",
+        ),
+    )
+    .await;
+    assert!(again.text().contains("không thay đổi"), "{}", again.text());
+    let audit = app.db.store.audit_records(0, 100).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.action == "person.register" && r.actor == format!("staff:{facilitator}"))
+    );
+    assert!(audit.iter().all(|r| !r.detail.contains("038190012398")));
+
+    // Another commune's village: refused.
+    let r = form(
+        &app,
+        "/quan-ly/nguoi/moi",
+        Some(&cookie),
+        &person_body(
+            &csrf,
+            "16594001",
+            "Hà Văn Nam",
+            "038090012399",
+            "05/01/1990",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Someone registered in the sibling commune is not moved by typing their number.
+    let (their_cookie, their_token) = session(&app, SessionOwner::Staff(sibling)).await;
+    let r = form(
+        &app,
+        "/quan-ly/nguoi/moi",
+        Some(&their_cookie),
+        &person_body(
+            &their_token.csrf_token().expose().clone(),
+            "16594001",
+            "Hà Văn Nam",
+            "038090012399",
+            "05/01/1990",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = form(
+        &app,
+        "/quan-ly/nguoi/moi",
+        Some(&cookie),
+        &person_body(
+            &csrf,
+            "16591001",
+            "Hà Văn Nam",
+            "038090012399",
+            "05/01/1990",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.text().contains("ngoài phạm vi của bạn"));
+    assert_eq!(
+        app.db
+            .store
+            .people_under("38/16594/", "ha van nam", None, 5)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "still in the sibling commune"
+    );
+}
