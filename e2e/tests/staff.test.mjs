@@ -107,6 +107,12 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   assert.ok(!table.includes('038090054321'), 'a province admin sees the CCCD masked');
   assert.deepEqual(await axe(page), []);
 
+  // My account: the two-step sign-in enrolment shows a QR code and passes axe.
+  await page.goto(`${BASE}/quan-ly`);
+  await page.click('a[href="/quan-ly/tai-khoan"]');
+  assert.ok(await page.$('figure.qr svg'), 'a QR code to scan');
+  assert.deepEqual(await axe(page), []);
+
   await page.goto(`${BASE}/quan-ly`);
   await Promise.all([page.waitForNavigation(), page.click('form[action="/dang-xuat"] button')]);
   const again = await page.goto(`${BASE}/quan-ly`);

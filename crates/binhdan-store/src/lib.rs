@@ -478,6 +478,15 @@ pub struct StaffAccount {
     pub grants: Vec<Grant>,
 }
 
+/// A change of a staff account's credentials.
+#[derive(Clone, Debug)]
+pub enum CredentialChange {
+    /// A new Argon2id PHC string.
+    Password(Secret<String>),
+    /// A new TOTP secret (base32), or none to turn two-step sign-in off.
+    Totp(Option<Secret<String>>),
+}
+
 /// Where to list staff accounts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StaffWithin {
@@ -539,6 +548,16 @@ pub trait StaffStore: Send + Sync {
         audit: AuditEntry,
         now: Timestamp,
     ) -> Result<bool>;
+    /// Changes an account's password or TOTP secret, audited, and ends every other session of
+    /// the account (all but `keep_session`, the key of the session making the change).
+    async fn set_staff_credentials(
+        &self,
+        id: i64,
+        change: &CredentialChange,
+        keep_session: &str,
+        audit: AuditEntry,
+        now: Timestamp,
+    ) -> Result<()>;
     async fn staff_count(&self) -> Result<u64>;
     /// Records the TOTP step a sign-in used, if it is later than the last one used: `false`
     /// means the code was already spent (a replay) and the sign-in must be refused.

@@ -9,11 +9,11 @@ pub(crate) use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
 
 pub(crate) use crate::{
     AdultCutoff, AuditStore, ContentLoadReport, ContentStore, CourseOutline, CourseSummary,
-    Dialect, LessonPage, LessonRef, MembershipRecord, MembershipView, ModuleOutline,
-    NewOrganisation, NewStaff, NewVillage, OpsStore, OrgKind, Organisation, PeopleImport,
-    PeopleStore, PeopleWriteCounts, PersonDetail, PersonRecord, PersonSummary, PopulationStore,
-    Result, SessionOwner, SessionRecord, StaffAccount, StaffStore, StaffWithin, StoreConfig,
-    StoreError, SubtreeCounts, UnitQuery, UnitStore, WriteMode,
+    CredentialChange, Dialect, LessonPage, LessonRef, MembershipRecord, MembershipView,
+    ModuleOutline, NewOrganisation, NewStaff, NewVillage, OpsStore, OrgKind, Organisation,
+    PeopleImport, PeopleStore, PeopleWriteCounts, PersonDetail, PersonRecord, PersonSummary,
+    PopulationStore, Result, SessionOwner, SessionRecord, StaffAccount, StaffStore, StaffWithin,
+    StoreConfig, StoreError, SubtreeCounts, UnitQuery, UnitStore, WriteMode,
 };
 pub(crate) use binhdan_auth::access::{Grant, Role, Scope};
 pub(crate) use binhdan_core::Secret;

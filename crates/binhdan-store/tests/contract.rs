@@ -480,8 +480,8 @@ mod people {
     use binhdan_core::{Secret, Timestamp};
     use binhdan_store::testing::TestDb;
     use binhdan_store::{
-        AdultCutoff, MembershipRecord, NewOrganisation, NewStaff, OrgKind, PersonRecord,
-        SessionOwner, SessionRecord, Store, StoreError, WriteMode,
+        AdultCutoff, CredentialChange, MembershipRecord, NewOrganisation, NewStaff, OrgKind,
+        PersonRecord, SessionOwner, SessionRecord, StaffWithin, Store, StoreError, WriteMode,
     };
 
     use super::{NOW, code, village, with_map};
@@ -727,7 +727,7 @@ mod people {
                 expires_at: Timestamp(NOW.0 + 1000),
             };
             store.create_session(&session).await.unwrap();
-            assert_eq!(store.session("k").await.unwrap(), Some(session));
+            assert_eq!(store.session("k").await.unwrap(), Some(session.clone()));
             assert_eq!(
                 store
                     .purge_sessions(Timestamp(NOW.0 + 1000), NOW)
@@ -736,6 +736,65 @@ mod people {
                 1
             );
             assert_eq!(store.session("k").await.unwrap(), None);
+
+            // Listed within its province, not within another; disabling ends its sessions.
+            let listed = |w: StaffWithin| async move { store.staff_within(&w, 10).await.unwrap() };
+            let within = staff.grants[0].clone();
+            let binhdan_auth::access::Scope::Unit { path } = &within.scope else {
+                panic!("a unit grant")
+            };
+            assert_eq!(listed(StaffWithin::Unit(path.clone())).await.len(), 1);
+            assert!(listed(StaffWithin::Unit("99/".into())).await.is_empty());
+            assert!(listed(StaffWithin::Organisation(12345)).await.is_empty());
+            for key in ["a", "b"] {
+                store
+                    .create_session(&SessionRecord {
+                        key: key.into(),
+                        ..session.clone()
+                    })
+                    .await
+                    .unwrap();
+            }
+            store
+                .set_staff_credentials(
+                    id,
+                    &CredentialChange::Totp(Some(Secret::new("JBSWY3DPEHPK3PXP".into()))),
+                    "a",
+                    AuditEntry::new("staff:1", "staff.totp_enrol"),
+                    NOW,
+                )
+                .await
+                .unwrap();
+            assert!(store.session("a").await.unwrap().is_some(), "kept");
+            assert!(store.session("b").await.unwrap().is_none(), "ended");
+            assert!(
+                store
+                    .staff(id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .totp_secret
+                    .is_some()
+            );
+            assert!(
+                store
+                    .set_staff_disabled(id, true, AuditEntry::new("staff:1", "staff.disable"), NOW)
+                    .await
+                    .unwrap()
+            );
+            assert!(store.session("a").await.unwrap().is_none());
+            assert!(store.staff(id).await.unwrap().unwrap().disabled);
+            assert!(
+                !store
+                    .set_staff_disabled(
+                        9999,
+                        true,
+                        AuditEntry::new("staff:1", "staff.disable"),
+                        NOW
+                    )
+                    .await
+                    .unwrap()
+            );
 
             store.put_oidc_pending("s", "{}", NOW).await.unwrap();
             assert!(store.take_oidc_pending("s").await.unwrap().is_some());

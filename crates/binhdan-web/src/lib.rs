@@ -12,6 +12,7 @@ use std::sync::Arc;
 use binhdan_core::Timestamp;
 use binhdan_store::Store;
 
+mod account;
 pub mod api;
 mod assets;
 pub mod auth;

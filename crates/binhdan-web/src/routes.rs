@@ -17,7 +17,8 @@ use utoipa_axum::routes;
 
 use crate::api::{ops, units};
 use crate::{
-    AppState, citizen, learn, middleware, observe, pages, problem, registry, staff, staff_admin,
+    AppState, account, citizen, learn, middleware, observe, pages, problem, registry, staff,
+    staff_admin,
 };
 
 #[derive(OpenApi)]
@@ -78,6 +79,7 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(units::descendants))
         .routes(routes!(units::create_village))
         .routes(routes!(staff_admin::list, staff_admin::create))
+        .routes(routes!(account::show, account::change))
         .routes(routes!(registry::form, registry::submit))
         .routes(routes!(staff_admin::disable))
         .merge(

@@ -159,3 +159,24 @@ register-person-added = { $name } is registered. You can enter the next person.
 register-person-updated = { $name }'s record is updated.
 register-person-unchanged = { $name } is already on the roster; nothing changed.
 register-person-open = Open the record
+
+## My account
+
+account-title = My account
+account-password = Change password
+account-current = Current password
+account-new = New password (at least 10 characters)
+account-repeat = New password again
+account-password-submit = Change password
+account-totp = Two-step sign-in
+account-totp-on = Two-step sign-in is on: when you sign in, you also type the 6-digit code of your authenticator app.
+account-totp-help = With an authenticator app on your phone (Google Authenticator, Microsoft Authenticator…) scan the QR code below, or type the key under it, then type the 6-digit code the app shows.
+account-totp-key = Key to type by hand:
+account-totp-code = The app's 6-digit code
+account-totp-on-submit = Turn on two-step sign-in
+account-totp-off-submit = Turn off two-step sign-in
+account-current-wrong = The current password is wrong. Nothing was changed.
+account-repeat-differs = The two new passwords differ.
+account-password-changed = Your password is changed. The account was signed out on other devices.
+account-totp-enrolled = Two-step sign-in is on. From your next sign-in, also type the app's code.
+account-totp-removed = Two-step sign-in is off.

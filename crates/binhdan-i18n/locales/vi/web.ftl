@@ -159,3 +159,24 @@ register-person-added = Đã đăng ký { $name }. Có thể nhập người ti�
 register-person-updated = Đã cập nhật thông tin của { $name }.
 register-person-unchanged = { $name } đã có trong danh sách, thông tin không thay đổi.
 register-person-open = Xem hồ sơ
+
+## My account
+
+account-title = Tài khoản của tôi
+account-password = Đổi mật khẩu
+account-current = Mật khẩu hiện tại
+account-new = Mật khẩu mới (ít nhất 10 ký tự)
+account-repeat = Nhập lại mật khẩu mới
+account-password-submit = Đổi mật khẩu
+account-totp = Xác thực hai lớp
+account-totp-on = Xác thực hai lớp đang bật: khi đăng nhập, bạn nhập thêm mã 6 số trong ứng dụng xác thực.
+account-totp-help = Dùng ứng dụng xác thực trên điện thoại (ví dụ Google Authenticator, Microsoft Authenticator) quét mã QR dưới đây, hoặc nhập khóa bên dưới, rồi gõ mã 6 số ứng dụng hiện ra.
+account-totp-key = Khóa để nhập tay:
+account-totp-code = Mã 6 số trong ứng dụng
+account-totp-on-submit = Bật xác thực hai lớp
+account-totp-off-submit = Tắt xác thực hai lớp
+account-current-wrong = Mật khẩu hiện tại không đúng. Không có gì thay đổi.
+account-repeat-differs = Hai lần nhập mật khẩu mới không giống nhau.
+account-password-changed = Đã đổi mật khẩu. Tài khoản đã được đăng xuất trên các thiết bị khác.
+account-totp-enrolled = Đã bật xác thực hai lớp. Từ lần đăng nhập sau, hãy nhập thêm mã trong ứng dụng.
+account-totp-removed = Đã tắt xác thực hai lớp.

@@ -236,6 +236,42 @@ impl StaffStore for Backend {
         Ok(true)
     }
 
+    async fn set_staff_credentials(
+        &self,
+        id: i64,
+        change: &CredentialChange,
+        keep_session: &str,
+        audit: AuditEntry,
+        now: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        match change {
+            CredentialChange::Password(hash) => {
+                sqlx::query("UPDATE staff_account SET password_hash = $1 WHERE id = $2")
+                    .bind(hash.expose().clone())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            CredentialChange::Totp(secret) => {
+                sqlx::query("UPDATE staff_account SET totp_secret = $1 WHERE id = $2")
+                    .bind(secret.as_ref().map(|s| s.expose().clone()))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        // Every other session of the account ends: whoever else was signed in is signed out.
+        sqlx::query("DELETE FROM session WHERE kind = 'staff' AND account_id = $1 AND key <> $2")
+            .bind(id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        append_audit_in(&mut tx, &audit.subject(format!("staff:{id}")), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn staff_count(&self) -> Result<u64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_account").fetch_one(&self.read).await?;
         Ok(u64::try_from(n).unwrap_or(0))

@@ -987,6 +987,20 @@ fn cases(person: i64, facilitator: i64) -> Vec<Case> {
             ),
             &[ProvinceAdmin, CommuneAdmin, Facilitator],
         ),
+        case(
+            "get",
+            "/quan-ly/tai-khoan",
+            "/quan-ly/tai-khoan",
+            B::None,
+            &STAFF,
+        ),
+        case(
+            "post",
+            "/quan-ly/tai-khoan",
+            "/quan-ly/tai-khoan",
+            B::Form("csrf={csrf}&action=password&current=sai+m%E1%BA%ADt+kh%E1%BA%A9u"),
+            &[],
+        ),
         case("get", "/dang-nhap/vneid", "/dang-nhap/vneid", B::None, all),
         case(
             "get",

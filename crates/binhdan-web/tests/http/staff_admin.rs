@@ -446,3 +446,146 @@ async fn a_facilitator_registers_people_of_their_village_only() {
         "still in the sibling commune"
     );
 }
+
+#[tokio::test]
+async fn staff_change_their_password_and_enrol_two_step_sign_in() {
+    use binhdan_core::Timestamp;
+
+    use crate::helpers::NOW;
+
+    let app = TestApp::new().await;
+    fixture(&app).await;
+    let me = staff(
+        &app,
+        "xa.mot",
+        Grant::new(
+            Role::CommuneAdmin,
+            Scope::Unit {
+                path: "38/16591/".into(),
+            },
+        ),
+    )
+    .await;
+    let (cookie, token) = session(&app, SessionOwner::Staff(me)).await;
+    let csrf = token.csrf_token().expose().clone();
+    let (elsewhere, _) = session(&app, SessionOwner::Staff(me)).await;
+    let change = async |body: String| form(&app, "/quan-ly/tai-khoan", Some(&cookie), &body).await;
+
+    let page = get_as(&app, "/quan-ly/tai-khoan", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header("cache-control"), "no-store");
+    assert!(page.text().contains("<svg"), "a QR code to scan");
+
+    let new = "một câu mật khẩu mới";
+    let body = |current: &str, new: &str, repeat: &str| {
+        format!(
+            "csrf={csrf}&action=password&current={}&new_password={}&repeat={}",
+            encode(current),
+            encode(new),
+            encode(repeat)
+        )
+    };
+    let r = change(body("sai rồi mật khẩu", new, new)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text().contains("Mật khẩu hiện tại không đúng"));
+    let r = change(body(PASSWORD, new, "khác hẳn mật khẩu kia")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = change(body(PASSWORD, "1111111111", "1111111111")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = change(body(PASSWORD, new, new)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("Đã đổi mật khẩu"));
+    assert_eq!(
+        get_as(&app, "/quan-ly", &elsewhere).await.status,
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+    assert_eq!(
+        get_as(&app, "/quan-ly", &cookie).await.status,
+        StatusCode::OK,
+        "this one goes on"
+    );
+    let sign_in = async |password: &str, totp: &str| {
+        form(
+            &app,
+            "/dang-nhap",
+            None,
+            &format!("username=xa.mot&password={}&totp={totp}", encode(password)),
+        )
+        .await
+        .status
+    };
+    assert_eq!(sign_in(PASSWORD, "").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in(new, "").await, StatusCode::SEE_OTHER);
+
+    // Two-step sign-in: the secret the page offers, confirmed with the app's code.
+    let page = get_as(&app, "/quan-ly/tai-khoan", &cookie).await;
+    let text = page.text();
+    let start = text.find("id=\"totp-secret\">").unwrap() + "id=\"totp-secret\">".len();
+    let secret = &text[start..start + text[start..].find('<').unwrap()];
+    let totp = binhdan_auth::totp::TotpSecret::from_base32(secret).unwrap();
+    let enrol = |code: &str| {
+        format!(
+            "csrf={csrf}&action=totp_on&secret={secret}&code={code}&current={}",
+            encode(new)
+        )
+    };
+    let r = change(enrol("000000")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = change(enrol(&totp.code_at(NOW))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(
+        app.db
+            .store
+            .staff(me)
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_some()
+    );
+    assert_eq!(sign_in(new, "").await, StatusCode::UNAUTHORIZED);
+    // The enrolment's own code is spent; the next step's code signs in.
+    assert_eq!(
+        sign_in(new, &totp.code_at(NOW)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        sign_in(new, &totp.code_at(Timestamp(NOW.0 + 30_000))).await,
+        StatusCode::SEE_OTHER
+    );
+    let r = change(format!(
+        "csrf={csrf}&action=totp_off&current={}",
+        encode(new)
+    ))
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        app.db
+            .store
+            .staff(me)
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    let actions: Vec<String> = app
+        .db
+        .store
+        .audit_records(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.subject == format!("staff:{me}") && r.action != "staff.create")
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "staff.password_change",
+            "staff.totp_enrol",
+            "staff.totp_remove"
+        ]
+    );
+}
