@@ -11,6 +11,7 @@
 mod load;
 mod markdown;
 mod parse;
+pub mod quiz;
 mod svg;
 #[cfg(test)]
 mod tests;

@@ -229,6 +229,134 @@ pub struct LessonPage {
     pub next: Option<LessonRef>,
 }
 
+/// A module's quiz: its items, as loaded, with their revisions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleQuiz {
+    pub module_id: String,
+    pub module_title: String,
+    pub course_id: String,
+    pub course_title: String,
+    pub items: Vec<(binhdan_content::Item, u32)>,
+}
+
+/// One item of an attempt as it is shown: which item, which revision, its options' order.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PlannedItem {
+    pub item_id: String,
+    pub revision: u32,
+    pub order: Vec<usize>,
+}
+
+/// A recorded answer of an attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnswerRecord {
+    pub item_id: String,
+    pub reply: binhdan_content::quiz::Reply,
+    pub correct: bool,
+}
+
+/// A quiz attempt and what has been answered in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    pub id: i64,
+    pub person_id: i64,
+    pub module_id: String,
+    pub plan: Vec<PlannedItem>,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    pub correct: u32,
+    pub passed: Option<bool>,
+    pub answers: Vec<AnswerRecord>,
+}
+
+impl Attempt {
+    /// The next item to answer, with its position, if any is left.
+    #[must_use]
+    pub fn next_item(&self) -> Option<(usize, &PlannedItem)> {
+        self.plan
+            .iter()
+            .enumerate()
+            .find(|(_, p)| !self.answers.iter().any(|a| a.item_id == p.item_id))
+    }
+}
+
+/// An answer to record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAnswer {
+    pub item_id: String,
+    pub reply: binhdan_content::quiz::Reply,
+    pub correct: bool,
+    /// Milliseconds the learner took.
+    pub elapsed_ms: i64,
+}
+
+/// What recording an answer did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnswerOutcome {
+    /// Recorded; `finished` when it was the attempt's last item (with whether it passed).
+    Recorded { finished: Option<bool> },
+    /// That item of the attempt was already answered: nothing changed.
+    Duplicate,
+    /// The item is not in the attempt, or the attempt is finished: nothing changed.
+    NotInAttempt,
+}
+
+/// What completing a lesson did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LessonDone {
+    /// False if the lesson was already done (nothing moved).
+    pub newly: bool,
+    /// Whether this completed the learner's course (lessons and quizzes).
+    pub course_completed: bool,
+}
+
+/// A learner's standing in one course.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CourseProgress {
+    /// The active lessons done.
+    pub lessons_done: Vec<String>,
+    /// Modules whose quiz was passed.
+    pub quizzes_passed: Vec<String>,
+    pub completed: bool,
+}
+
+/// Lessons, quizzes and progress. Every fact moves the counters of the learner's units and
+/// organisations in its own transaction (see `shared/learning.rs` for the metrics).
+#[async_trait]
+pub trait LearningStore: Send + Sync {
+    async fn complete_lesson(
+        &self,
+        person: i64,
+        lesson_id: &str,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<LessonDone>;
+    async fn course_progress(&self, person: i64, course_id: &str) -> Result<CourseProgress>;
+    /// The module's active quiz items, in the pack's order; `None` for an unknown module.
+    async fn module_quiz(&self, module_id: &str) -> Result<Option<ModuleQuiz>>;
+    /// The person's unfinished attempt at the module's quiz, if any.
+    async fn open_attempt(&self, person: i64, module_id: &str) -> Result<Option<Attempt>>;
+    async fn create_attempt(
+        &self,
+        person: i64,
+        module_id: &str,
+        plan: &[PlannedItem],
+        now: Timestamp,
+    ) -> Result<Attempt>;
+    async fn attempt(&self, id: i64) -> Result<Option<Attempt>>;
+    /// Records one answer (once per item) and, on the last item, finishes the attempt; the
+    /// first pass of a module and a completed course move the counters.
+    async fn record_answer(
+        &self,
+        attempt_id: i64,
+        answer: &NewAnswer,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<AnswerOutcome>;
+    /// Counters of one unit (village or commune), per group and metric.
+    async fn unit_counters(&self, unit: &UnitCode) -> Result<Vec<(Group, String, i64)>>;
+}
+
 /// The curriculum (see `content/README.md`).
 #[async_trait]
 pub trait ContentStore: Send + Sync {
@@ -606,13 +734,21 @@ pub trait OpsStore: Send + Sync {
 
 /// The whole store, as the application uses it.
 pub trait Store:
-    UnitStore + PopulationStore + ContentStore + PeopleStore + StaffStore + AuditStore + OpsStore
+    UnitStore
+    + PopulationStore
+    + ContentStore
+    + LearningStore
+    + PeopleStore
+    + StaffStore
+    + AuditStore
+    + OpsStore
 {
 }
 impl<T> Store for T where
     T: UnitStore
         + PopulationStore
         + ContentStore
+        + LearningStore
         + PeopleStore
         + StaffStore
         + AuditStore

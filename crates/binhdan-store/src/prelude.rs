@@ -8,12 +8,13 @@ pub(crate) use binhdan_core::reference::AdminUnit;
 pub(crate) use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
 
 pub(crate) use crate::{
-    AdultCutoff, AuditStore, ContentLoadReport, ContentStore, CourseOutline, CourseSummary,
-    CredentialChange, Dialect, LessonPage, LessonRef, MembershipRecord, MembershipView,
-    ModuleOutline, NewOrganisation, NewStaff, NewVillage, OpsStore, OrgKind, Organisation,
+    AdultCutoff, AnswerOutcome, AnswerRecord, Attempt, AuditStore, ContentLoadReport, ContentStore,
+    CourseOutline, CourseProgress, CourseSummary, CredentialChange, Dialect, LearningStore,
+    LessonDone, LessonPage, LessonRef, MembershipRecord, MembershipView, ModuleOutline, ModuleQuiz,
+    NewAnswer, NewOrganisation, NewStaff, NewVillage, OpsStore, OrgKind, Organisation,
     PeopleImport, PeopleStore, PeopleWriteCounts, PersonDetail, PersonRecord, PersonSummary,
-    PopulationStore, Result, SessionOwner, SessionRecord, StaffAccount, StaffStore, StaffWithin,
-    StoreConfig, StoreError, SubtreeCounts, UnitQuery, UnitStore, WriteMode,
+    PlannedItem, PopulationStore, Result, SessionOwner, SessionRecord, StaffAccount, StaffStore,
+    StaffWithin, StoreConfig, StoreError, SubtreeCounts, UnitQuery, UnitStore, WriteMode,
 };
 pub(crate) use binhdan_auth::access::{Grant, Role, Scope};
 pub(crate) use binhdan_core::Secret;

@@ -71,3 +71,4 @@ include!("shared/population.rs");
 include!("shared/content.rs");
 include!("shared/people.rs");
 include!("shared/staff.rs");
+include!("shared/learning.rs");

@@ -825,3 +825,260 @@ mod people {
         }
     }
 }
+
+mod learning {
+    use binhdan_content::quiz::Reply;
+    use binhdan_content::{Answer, Item};
+    use binhdan_core::audit::AuditEntry;
+    use binhdan_core::cccd::Sex;
+    use binhdan_core::kpi::Group;
+    use binhdan_store::testing::TestDb;
+    use binhdan_store::{
+        AdultCutoff, AnswerOutcome, NewAnswer, PersonRecord, PlannedItem, Store, WriteMode,
+    };
+
+    use super::{NOW, code, shipped_content, village, with_map};
+
+    const CUTOFF: AdultCutoff = AdultCutoff(14_244);
+
+    fn right(item: &Item) -> Reply {
+        match &item.answer {
+            Answer::One(i) => Reply::One(*i),
+            Answer::Many(v) => Reply::Many(v.clone()),
+            Answer::Bool(b) => Reply::Bool(*b),
+            Answer::InOrder => Reply::Order((0..item.options.len()).collect()),
+        }
+    }
+
+    fn wrong(item: &Item) -> Reply {
+        match &item.answer {
+            Answer::One(i) => Reply::One((*i + 1) % item.options.len()),
+            Answer::Many(_) => Reply::Many(vec![]),
+            Answer::Bool(b) => Reply::Bool(!*b),
+            Answer::InOrder => Reply::Order((0..item.options.len()).rev().collect()),
+        }
+    }
+
+    async fn counters(store: &dyn Store, unit: &str) -> Vec<(Group, String, i64)> {
+        store
+            .unit_counters(&code(unit))
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|(_, m, _)| m != "roster")
+            .collect()
+    }
+
+    /// Takes a module's quiz in one attempt, every answer right (or every one wrong).
+    async fn take_quiz(store: &dyn Store, person: i64, module: &str, pass: bool) -> Option<bool> {
+        let quiz = store.module_quiz(module).await.unwrap().unwrap();
+        let plan: Vec<PlannedItem> = quiz
+            .items
+            .iter()
+            .map(|(i, rev)| PlannedItem {
+                item_id: i.id.clone(),
+                revision: *rev,
+                order: (0..i.options.len()).collect(),
+            })
+            .collect();
+        let attempt = store
+            .create_attempt(person, module, &plan, NOW)
+            .await
+            .unwrap();
+        let mut last = None;
+        for (item, _) in &quiz.items {
+            let reply = if pass { right(item) } else { wrong(item) };
+            let correct = binhdan_content::quiz::grade(item, &reply);
+            assert_eq!(correct, pass, "{}", item.id);
+            let outcome = store
+                .record_answer(
+                    attempt.id,
+                    &NewAnswer {
+                        item_id: item.id.clone(),
+                        reply,
+                        correct,
+                        elapsed_ms: 4_000,
+                    },
+                    CUTOFF,
+                    NOW,
+                )
+                .await
+                .unwrap();
+            let AnswerOutcome::Recorded { finished } = outcome else {
+                panic!("{outcome:?}")
+            };
+            last = finished;
+        }
+        last
+    }
+
+    #[tokio::test]
+    async fn lessons_and_quizzes_move_the_counters_once_per_fact() {
+        let pack = shipped_content();
+        for db in TestDb::all().await {
+            let store = with_map(&db).await;
+            store
+                .create_villages(&[village("16591", "Thôn Một")], WriteMode::Commit, NOW)
+                .await
+                .unwrap();
+            store.load_content(&pack, NOW).await.unwrap();
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            import
+                .write(&[PersonRecord {
+                    cccd_hash: [7; 32],
+                    cccd_sealed: vec![1],
+                    cccd_masked: "038*******07".into(),
+                    name: "Người Học".into(),
+                    birth_year: 1960,
+                    birth_day: None,
+                    sex: Sex::Female,
+                    unit: code("16591001"),
+                    phone: None,
+                    membership: None,
+                }])
+                .await
+                .unwrap();
+            import
+                .commit(AuditEntry::new("cli", "person.import"))
+                .await
+                .unwrap();
+            let me = store
+                .person_by_cccd_hash(&[7; 32])
+                .await
+                .unwrap()
+                .unwrap()
+                .summary
+                .id;
+            let outline = store.course_outline("cong-dan").await.unwrap().unwrap();
+            let first = &outline.modules[0];
+
+            let done = store
+                .complete_lesson(me, &first.lessons[0].id, CUTOFF, NOW)
+                .await
+                .unwrap();
+            assert!(done.newly && !done.course_completed);
+            let again = store
+                .complete_lesson(me, &first.lessons[0].id, CUTOFF, NOW)
+                .await
+                .unwrap();
+            assert!(!again.newly, "a lesson is done once");
+            for unit in ["16591001", "16591"] {
+                assert_eq!(
+                    counters(store, unit).await,
+                    [
+                        (Group::Adult, "learning".to_owned(), 1),
+                        (Group::Adult, "lessons".to_owned(), 1)
+                    ],
+                    "{unit} on {}",
+                    db.name
+                );
+            }
+            assert!(
+                store
+                    .complete_lesson(me, "khong-co-bai-nay", CUTOFF, NOW)
+                    .await
+                    .is_err()
+            );
+
+            // A failed attempt moves nothing; a pass moves `quizzes_passed` once.
+            assert_eq!(take_quiz(store, me, &first.id, false).await, Some(false));
+            assert_eq!(take_quiz(store, me, &first.id, true).await, Some(true));
+            assert_eq!(take_quiz(store, me, &first.id, true).await, Some(true));
+            let c = counters(store, "16591").await;
+            assert!(
+                c.contains(&(Group::Adult, "quizzes_passed".to_owned(), 1)),
+                "{c:?}"
+            );
+
+            // Answers out of the attempt, twice, or after its end change nothing.
+            let quiz = store.module_quiz(&first.id).await.unwrap().unwrap();
+            let (item, rev) = &quiz.items[0];
+            let plan = [PlannedItem {
+                item_id: item.id.clone(),
+                revision: *rev,
+                order: (0..item.options.len()).collect(),
+            }];
+            let attempt = store
+                .create_attempt(me, &first.id, &plan, NOW)
+                .await
+                .unwrap();
+            assert_eq!(
+                store
+                    .open_attempt(me, &first.id)
+                    .await
+                    .unwrap()
+                    .map(|a| a.id),
+                Some(attempt.id)
+            );
+            let answer = |item_id: &str| NewAnswer {
+                item_id: item_id.to_owned(),
+                reply: right(item),
+                correct: true,
+                elapsed_ms: 1_000,
+            };
+            assert_eq!(
+                store
+                    .record_answer(attempt.id, &answer("khong-co"), CUTOFF, NOW)
+                    .await
+                    .unwrap(),
+                AnswerOutcome::NotInAttempt
+            );
+            assert_eq!(
+                store
+                    .record_answer(attempt.id, &answer(&item.id), CUTOFF, NOW)
+                    .await
+                    .unwrap(),
+                AnswerOutcome::Recorded {
+                    finished: Some(true)
+                }
+            );
+            assert_eq!(
+                store
+                    .record_answer(attempt.id, &answer(&item.id), CUTOFF, NOW)
+                    .await
+                    .unwrap(),
+                AnswerOutcome::NotInAttempt,
+                "the attempt is over"
+            );
+            let stored = store.attempt(attempt.id).await.unwrap().unwrap();
+            assert_eq!((stored.correct, stored.passed), (1, Some(true)));
+            assert_eq!(stored.answers.len(), 1);
+            assert!(store.open_attempt(me, &first.id).await.unwrap().is_none());
+
+            // Every lesson and every quiz: the course is done and `skilled` moves once.
+            let mut completed = false;
+            for m in &outline.modules {
+                for l in &m.lessons {
+                    completed |= store
+                        .complete_lesson(me, &l.id, CUTOFF, NOW)
+                        .await
+                        .unwrap()
+                        .course_completed;
+                }
+            }
+            assert!(!completed, "quizzes are still to pass");
+            for m in &outline.modules[1..] {
+                assert_eq!(take_quiz(store, me, &m.id, true).await, Some(true));
+            }
+            let progress = store.course_progress(me, "cong-dan").await.unwrap();
+            assert!(progress.completed);
+            assert_eq!(progress.quizzes_passed.len(), outline.modules.len());
+            let lessons: usize = outline.modules.iter().map(|m| m.lessons.len()).sum();
+            assert_eq!(progress.lessons_done.len(), lessons);
+            let c = counters(store, "16591").await;
+            let get = |metric: &str| {
+                c.iter()
+                    .find(|(g, m, _)| *g == Group::Adult && m == metric)
+                    .map_or(0, |x| x.2)
+            };
+            assert_eq!(get("skilled"), 1, "{c:?}");
+            assert_eq!(get("learning"), 1);
+            assert_eq!(get("lessons"), i64::try_from(lessons).unwrap());
+            assert_eq!(
+                get("quizzes_passed"),
+                i64::try_from(outline.modules.len()).unwrap()
+            );
+            db.cleanup().await;
+        }
+    }
+}

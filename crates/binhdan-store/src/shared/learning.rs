@@ -1,0 +1,456 @@
+// Lessons done, quiz attempts and responses, and the counters they move, written once for both
+// backends (see the crate docs).
+//
+// Metrics moved, per (unit, group) — the person's village and its commune, as the roster is —
+// and per (organisation, group) for the organisations that give the person that group:
+// * `lessons` — lessons completed, under the course's group (activity);
+// * `quizzes_passed` — modules whose quiz a person passed for the first time, under the
+//   course's group (activity);
+// * `learning` — people who completed a first lesson, under each of their groups;
+// * `skilled` — people who completed their group's course (every lesson, every module quiz),
+//   under that group (K1, K2, K3, K5).
+// `learning` and `skilled` move once per person and group: `learner_mark` remembers.
+
+#[derive(sqlx::FromRow)]
+struct LearnerRow {
+    unit_code: String,
+    birth_year: i64,
+    birth_day: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AttemptRow {
+    id: i64,
+    person_id: i64,
+    module_id: String,
+    plan: String,
+    started_at: i64,
+    finished_at: Option<i64>,
+    correct: i64,
+    passed: Option<bool>,
+}
+
+/// A person's groups (adult by the cutoff, the rest by membership) and the organisations that
+/// give them.
+struct LearnerFacts {
+    unit_code: String,
+    groups: Vec<Group>,
+    organisations: Vec<(i64, Group)>,
+}
+
+async fn learner_facts(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    person: i64,
+    cutoff: AdultCutoff,
+) -> Result<Option<LearnerFacts>> {
+    let Some(row): Option<LearnerRow> =
+        sqlx::query_as("SELECT unit_code, birth_year, birth_day FROM person WHERE id = $1")
+            .bind(person)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(None);
+    };
+    let orgs: Vec<(i64, String)> =
+        sqlx::query_as("SELECT organisation_id, grp FROM membership WHERE person_id = $1 ORDER BY organisation_id")
+            .bind(person)
+            .fetch_all(&mut *conn)
+            .await?;
+    let organisations: Vec<(i64, Group)> =
+        orgs.into_iter().filter_map(|(id, g)| Group::parse(&g).map(|g| (id, g))).collect();
+    let mut groups: Vec<Group> = organisations.iter().map(|(_, g)| *g).collect();
+    if is_adult_born(row.birth_year, row.birth_day, cutoff) {
+        groups.push(Group::Adult);
+    }
+    groups.sort_unstable();
+    groups.dedup();
+    Ok(Some(LearnerFacts { unit_code: row.unit_code, groups, organisations }))
+}
+
+/// Deltas for the counters of a learner's unit and organisations.
+#[derive(Default)]
+struct LearningDeltas {
+    units: std::collections::BTreeMap<(String, &'static str, &'static str), i64>,
+    orgs: std::collections::BTreeMap<(i64, &'static str, &'static str), i64>,
+}
+
+impl LearningDeltas {
+    fn add(&mut self, facts: &LearnerFacts, group: Group, metric: &'static str) {
+        *self.units.entry((facts.unit_code.clone(), group.as_str(), metric)).or_default() += 1;
+        for (org, g) in &facts.organisations {
+            if *g == group {
+                *self.orgs.entry((*org, group.as_str(), metric)).or_default() += 1;
+            }
+        }
+    }
+
+    async fn apply(self, tx: &mut sqlx::Transaction<'_, Db>) -> Result<()> {
+        apply_unit_deltas(tx, &self.units).await?;
+        apply_org_deltas(tx, &self.orgs).await
+    }
+}
+
+/// Marks a person as having reached `metric` in `group`; true the first time.
+async fn mark_learner(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    person: i64,
+    group: Group,
+    metric: &str,
+    now: Timestamp,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO learner_mark (person_id, grp, metric, at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (person_id, grp, metric) DO NOTHING",
+    )
+    .bind(person)
+    .bind(group.as_str())
+    .bind(metric)
+    .bind(now.millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// If the person has now done every active lesson and passed every module quiz of the course,
+/// and the course is for one of their groups, marks them `skilled` in it (once).
+async fn check_course_completed(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    person: i64,
+    course_id: &str,
+    facts: &LearnerFacts,
+    deltas: &mut LearningDeltas,
+    now: Timestamp,
+) -> Result<bool> {
+    let lessons_left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM lesson l JOIN course_module m ON m.id = l.module_id \
+         WHERE m.course_id = $1 AND l.retired_at IS NULL AND m.retired_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM lesson_progress p WHERE p.person_id = $2 AND p.lesson_id = l.id)",
+    )
+    .bind(course_id)
+    .bind(person)
+    .fetch_one(&mut **tx)
+    .await?;
+    if lessons_left > 0 {
+        return Ok(false);
+    }
+    let quizzes_left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM course_module m WHERE m.course_id = $1 AND m.retired_at IS NULL \
+         AND EXISTS (SELECT 1 FROM module_quiz q WHERE q.module_id = m.id) \
+         AND NOT EXISTS (SELECT 1 FROM quiz_attempt a WHERE a.person_id = $2 AND a.module_id = m.id AND a.passed = $3)",
+    )
+    .bind(course_id)
+    .bind(person)
+    .bind(true)
+    .fetch_one(&mut **tx)
+    .await?;
+    if quizzes_left > 0 {
+        return Ok(false);
+    }
+    let grp: Option<String> = sqlx::query_scalar("SELECT grp FROM course WHERE id = $1")
+        .bind(course_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(group) = grp.as_deref().and_then(Group::parse) else { return Ok(true) };
+    if facts.groups.contains(&group) && mark_learner(tx, person, group, "skilled", now).await? {
+        deltas.add(facts, group, "skilled");
+    }
+    Ok(true)
+}
+
+async fn course_of_module(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    module_id: &str,
+) -> Result<Option<(String, Option<Group>)>> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT c.id, c.grp FROM course_module m JOIN course c ON c.id = m.course_id WHERE m.id = $1",
+    )
+    .bind(module_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(id, g)| (id, Group::parse(&g))))
+}
+
+impl AttemptRow {
+    fn into_attempt(self, answers: Vec<AnswerRecord>) -> Result<Attempt> {
+        let plan: Vec<PlannedItem> = serde_json::from_str(&self.plan)
+            .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+        Ok(Attempt {
+            id: self.id,
+            person_id: self.person_id,
+            module_id: self.module_id,
+            plan,
+            started_at: Timestamp(self.started_at),
+            finished_at: self.finished_at.map(Timestamp),
+            correct: u32::try_from(self.correct).unwrap_or(0),
+            passed: self.passed,
+            answers,
+        })
+    }
+}
+
+macro_rules! select_attempt {
+    ($rest:literal) => {
+        concat!("SELECT id, person_id, module_id, plan, started_at, finished_at, correct, passed FROM quiz_attempt ", $rest)
+    };
+}
+
+impl Backend {
+    async fn load_attempt(&self, row: AttemptRow) -> Result<Attempt> {
+        let answers: Vec<(String, String, bool)> = sqlx::query_as(
+            "SELECT item_id, reply, correct FROM quiz_response WHERE attempt_id = $1 ORDER BY position",
+        )
+        .bind(row.id)
+        .fetch_all(&self.read)
+        .await?;
+        let answers = answers
+            .into_iter()
+            .filter_map(|(item_id, reply, correct)| {
+                serde_json::from_str(&reply).ok().map(|reply| AnswerRecord { item_id, reply, correct })
+            })
+            .collect();
+        row.into_attempt(answers)
+    }
+}
+
+#[async_trait]
+impl LearningStore for Backend {
+    async fn complete_lesson(&self, person: i64, lesson_id: &str, cutoff: AdultCutoff, now: Timestamp) -> Result<LessonDone> {
+        let mut tx = self.write.begin().await?;
+        let lesson: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT l.revision, m.course_id, c.grp FROM lesson l JOIN course_module m ON m.id = l.module_id \
+             JOIN course c ON c.id = m.course_id WHERE l.id = $1 AND l.retired_at IS NULL",
+        )
+        .bind(lesson_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((revision, course_id, grp)) = lesson else { return Err(StoreError::Unknown("lesson")) };
+        let Some(facts) = learner_facts(&mut tx, person, cutoff).await? else { return Err(StoreError::Unknown("person")) };
+        let inserted = sqlx::query(
+            "INSERT INTO lesson_progress (person_id, lesson_id, revision, completed_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (person_id, lesson_id) DO NOTHING",
+        )
+        .bind(person)
+        .bind(lesson_id)
+        .bind(revision)
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(LessonDone { newly: false, course_completed: false });
+        }
+        let mut deltas = LearningDeltas::default();
+        if let Some(group) = Group::parse(&grp) {
+            deltas.add(&facts, group, "lessons");
+        }
+        for group in &facts.groups {
+            if mark_learner(&mut tx, person, *group, "learning", now).await? {
+                deltas.add(&facts, *group, "learning");
+            }
+        }
+        let course_completed = check_course_completed(&mut tx, person, &course_id, &facts, &mut deltas, now).await?;
+        deltas.apply(&mut tx).await?;
+        tx.commit().await?;
+        Ok(LessonDone { newly: true, course_completed })
+    }
+
+    async fn course_progress(&self, person: i64, course_id: &str) -> Result<CourseProgress> {
+        let lessons_done: Vec<String> = sqlx::query_scalar(
+            "SELECT l.id FROM lesson_progress p JOIN lesson l ON l.id = p.lesson_id \
+             JOIN course_module m ON m.id = l.module_id \
+             WHERE p.person_id = $1 AND m.course_id = $2 AND l.retired_at IS NULL ORDER BY m.position, l.position",
+        )
+        .bind(person)
+        .bind(course_id)
+        .fetch_all(&self.read)
+        .await?;
+        let quizzes_passed: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT a.module_id FROM quiz_attempt a JOIN course_module m ON m.id = a.module_id \
+             WHERE a.person_id = $1 AND m.course_id = $2 AND a.passed = $3 ORDER BY a.module_id",
+        )
+        .bind(person)
+        .bind(course_id)
+        .bind(true)
+        .fetch_all(&self.read)
+        .await?;
+        let marked: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM learner_mark k JOIN course c ON c.grp = k.grp \
+             WHERE k.person_id = $1 AND c.id = $2 AND k.metric = 'skilled'",
+        )
+        .bind(person)
+        .bind(course_id)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(CourseProgress { lessons_done, quizzes_passed, completed: marked > 0 })
+    }
+
+    async fn module_quiz(&self, module_id: &str) -> Result<Option<ModuleQuiz>> {
+        let head: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT m.title, c.id, c.title FROM course_module m JOIN course c ON c.id = m.course_id \
+             WHERE m.id = $1 AND m.retired_at IS NULL",
+        )
+        .bind(module_id)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some((module_title, course_id, course_title)) = head else { return Ok(None) };
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT i.body, i.revision FROM module_quiz q JOIN item i ON i.id = q.item_id \
+             WHERE q.module_id = $1 AND i.retired_at IS NULL ORDER BY q.position",
+        )
+        .bind(module_id)
+        .fetch_all(&self.read)
+        .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for (body, revision) in rows {
+            let item: binhdan_content::Item = serde_json::from_str(&body)
+                .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+            items.push((item, u32::try_from(revision).unwrap_or(0)));
+        }
+        Ok(Some(ModuleQuiz { module_id: module_id.to_owned(), module_title, course_id, course_title, items }))
+    }
+
+    async fn open_attempt(&self, person: i64, module_id: &str) -> Result<Option<Attempt>> {
+        let row: Option<AttemptRow> = sqlx::query_as(select_attempt!(
+            "WHERE person_id = $1 AND module_id = $2 AND finished_at IS NULL ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(person)
+        .bind(module_id)
+        .fetch_optional(&self.read)
+        .await?;
+        match row {
+            Some(r) => Ok(Some(self.load_attempt(r).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_attempt(&self, person: i64, module_id: &str, plan: &[PlannedItem], now: Timestamp) -> Result<Attempt> {
+        let json = serde_json::to_string(plan).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO quiz_attempt (person_id, module_id, plan, items, started_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(person)
+        .bind(module_id)
+        .bind(json)
+        .bind(i64::try_from(plan.len()).unwrap_or(i64::MAX))
+        .bind(now.millis())
+        .fetch_one(&self.write)
+        .await?;
+        Ok(Attempt {
+            id,
+            person_id: person,
+            module_id: module_id.to_owned(),
+            plan: plan.to_vec(),
+            started_at: now,
+            finished_at: None,
+            correct: 0,
+            passed: None,
+            answers: Vec::new(),
+        })
+    }
+
+    async fn attempt(&self, id: i64) -> Result<Option<Attempt>> {
+        let row: Option<AttemptRow> = sqlx::query_as(select_attempt!("WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        match row {
+            Some(r) => Ok(Some(self.load_attempt(r).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn record_answer(&self, attempt_id: i64, answer: &NewAnswer, cutoff: AdultCutoff, now: Timestamp) -> Result<AnswerOutcome> {
+        let mut tx = self.write.begin().await?;
+        let row: Option<AttemptRow> = sqlx::query_as(select_attempt!("WHERE id = $1"))
+            .bind(attempt_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else { return Ok(AnswerOutcome::NotInAttempt) };
+        if row.finished_at.is_some() {
+            return Ok(AnswerOutcome::NotInAttempt);
+        }
+        let plan: Vec<PlannedItem> = serde_json::from_str(&row.plan)
+            .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+        let Some((position, planned)) = plan.iter().enumerate().find(|(_, p)| p.item_id == answer.item_id) else {
+            return Ok(AnswerOutcome::NotInAttempt);
+        };
+        let reply = serde_json::to_string(&answer.reply).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+        let inserted = sqlx::query(
+            "INSERT INTO quiz_response (attempt_id, item_id, item_revision, position, reply, correct, answered_at, elapsed_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (attempt_id, item_id) DO NOTHING",
+        )
+        .bind(attempt_id)
+        .bind(answer.item_id.clone())
+        .bind(i64::from(planned.revision))
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(reply)
+        .bind(answer.correct)
+        .bind(now.millis())
+        .bind(answer.elapsed_ms.max(0))
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(AnswerOutcome::Duplicate);
+        }
+        let (answered, correct): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN correct THEN 1 ELSE 0 END), 0) FROM quiz_response WHERE attempt_id = $1",
+        )
+        .bind(attempt_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let total = plan.len();
+        if usize::try_from(answered).unwrap_or(0) < total {
+            sqlx::query("UPDATE quiz_attempt SET correct = $1 WHERE id = $2")
+                .bind(correct)
+                .bind(attempt_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(AnswerOutcome::Recorded { finished: None });
+        }
+        let passed = binhdan_content::quiz::passes(
+            u32::try_from(correct).unwrap_or(0),
+            u32::try_from(total).unwrap_or(u32::MAX),
+        );
+        let earlier_pass: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM quiz_attempt WHERE person_id = $1 AND module_id = $2 AND passed = $3",
+        )
+        .bind(row.person_id)
+        .bind(row.module_id.clone())
+        .bind(true)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE quiz_attempt SET correct = $1, finished_at = $2, passed = $3 WHERE id = $4")
+            .bind(correct)
+            .bind(now.millis())
+            .bind(passed)
+            .bind(attempt_id)
+            .execute(&mut *tx)
+            .await?;
+        if passed && earlier_pass == 0 {
+            let facts = learner_facts(&mut tx, row.person_id, cutoff).await?;
+            let course = course_of_module(&mut tx, &row.module_id).await?;
+            if let (Some(facts), Some((course_id, group))) = (facts, course) {
+                let mut deltas = LearningDeltas::default();
+                if let Some(group) = group {
+                    deltas.add(&facts, group, "quizzes_passed");
+                }
+                check_course_completed(&mut tx, row.person_id, &course_id, &facts, &mut deltas, now).await?;
+                deltas.apply(&mut tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(AnswerOutcome::Recorded { finished: Some(passed) })
+    }
+
+    async fn unit_counters(&self, unit: &UnitCode) -> Result<Vec<(Group, String, i64)>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT grp, metric, value FROM unit_counter WHERE unit_code = $1 ORDER BY grp, metric",
+        )
+        .bind(unit.as_str())
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v))).collect())
+    }
+}
