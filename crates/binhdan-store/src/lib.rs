@@ -224,6 +224,9 @@ pub struct LessonPage {
     pub course_id: String,
     pub course_title: String,
     pub module_title: String,
+    pub module_id: String,
+    /// Whether it is the module's last lesson (the module's quiz comes next).
+    pub last_in_module: bool,
     /// The lessons before and after it in the course, if any.
     pub previous: Option<LessonRef>,
     pub next: Option<LessonRef>,

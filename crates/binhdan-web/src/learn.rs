@@ -16,6 +16,7 @@ use crate::lang::ReqLang;
 use crate::pages::Layout;
 use crate::prefs::Prefs;
 use crate::problem::Problem;
+use crate::session::Caller;
 
 pub struct CourseCard {
     pub id: String,
@@ -68,12 +69,16 @@ pub struct LessonLink {
     pub id: String,
     pub title: String,
     pub minutes: String,
+    /// Done by the signed-in learner.
+    pub done: bool,
 }
 
 pub struct ModuleView {
+    pub id: String,
     pub title: String,
     pub summary: String,
     pub lessons: Vec<LessonLink>,
+    pub quiz_passed: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -84,6 +89,7 @@ struct CoursePage {
     summary: String,
     audience: String,
     modules: Vec<ModuleView>,
+    signed_in: bool,
 }
 
 fn minutes(lang: Lang, m: u32) -> String {
@@ -102,12 +108,28 @@ pub async fn course(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     prefs: Prefs,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let Some(outline) = state.store.course_outline(&id).await? else {
         return Err(lesson_not_found());
     };
+    let progress = match &caller {
+        Caller::Citizen(c) => Some(state.store.course_progress(c.person_id, &id).await?),
+        _ => None,
+    };
+    let done = |lesson: &str| {
+        progress
+            .as_ref()
+            .is_some_and(|p| p.lessons_done.iter().any(|l| l == lesson))
+    };
+    let passed = |module: &str| {
+        progress
+            .as_ref()
+            .is_some_and(|p| p.quizzes_passed.iter().any(|m| m == module))
+    };
     let page = CoursePage {
+        signed_in: progress.is_some(),
         l: Layout::new(lang, outline.course.title.clone()).with_prefs(prefs),
         audience: audience(lang, &outline.course.group),
         title: outline.course.title,
@@ -116,6 +138,8 @@ pub async fn course(
             .modules
             .into_iter()
             .map(|m| ModuleView {
+                quiz_passed: passed(&m.id),
+                id: m.id,
                 title: m.title,
                 summary: m.summary,
                 lessons: m
@@ -123,6 +147,7 @@ pub async fn course(
                     .into_iter()
                     .map(|l| LessonLink {
                         minutes: minutes(lang, l.minutes),
+                        done: done(&l.id),
                         id: l.id,
                         title: l.title,
                     })
@@ -147,6 +172,9 @@ struct LessonView {
     next: Option<LessonLink>,
     large_text: bool,
     high_contrast: bool,
+    lesson_id: String,
+    /// The signed-in learner's CSRF token and whether they finished the lesson.
+    learner: Option<(String, bool)>,
 }
 
 /// The lesson reader.
@@ -157,13 +185,28 @@ pub async fn lesson(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     prefs: Prefs,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let Some(p) = state.store.lesson_page(&id).await? else {
         return Err(lesson_not_found());
     };
+    let learner = match &caller {
+        Caller::Citizen(c) => {
+            let progress = state
+                .store
+                .course_progress(c.person_id, &p.course_id)
+                .await?;
+            Some((
+                c.token.csrf_token().expose().clone(),
+                progress.lessons_done.contains(&p.id),
+            ))
+        }
+        _ => None,
+    };
     let link = |r: binhdan_store::LessonRef| LessonLink {
         minutes: minutes(lang, r.minutes),
+        done: false,
         id: r.id,
         title: r.title,
     };
@@ -184,6 +227,8 @@ pub async fn lesson(
         next: p.next.map(link),
         large_text: prefs.large_text,
         high_contrast: prefs.high_contrast,
+        lesson_id: id,
+        learner,
     };
     Ok(view.into_response())
 }

@@ -25,6 +25,7 @@ pub mod observe;
 mod pages;
 pub mod prefs;
 pub mod problem;
+mod quiz;
 mod registry;
 mod routes;
 pub mod session;

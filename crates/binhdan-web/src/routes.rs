@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 
 use crate::api::{ops, units};
 use crate::{
-    AppState, account, citizen, learn, middleware, observe, pages, problem, registry, staff,
+    AppState, account, citizen, learn, middleware, observe, pages, problem, quiz, registry, staff,
     staff_admin,
 };
 
@@ -79,6 +79,9 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(units::descendants))
         .routes(routes!(units::create_village))
         .routes(routes!(staff_admin::list, staff_admin::create))
+        .routes(routes!(quiz::lesson_done))
+        .routes(routes!(quiz::quiz_page, quiz::answer))
+        .routes(routes!(quiz::my_courses))
         .routes(routes!(account::show, account::change))
         .routes(routes!(registry::form, registry::submit))
         .routes(routes!(staff_admin::disable))

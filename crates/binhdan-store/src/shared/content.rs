@@ -194,31 +194,32 @@ impl ContentStore for Backend {
     }
 
     async fn lesson_page(&self, id: &str) -> Result<Option<LessonPage>> {
-        let row: Option<(String, String, i64, String, String, String, String, String, String)> = sqlx::query_as(
-            "SELECT l.id, l.title, l.minutes, l.competence, l.step, l.html, c.id, c.title, m.title FROM lesson l \
+        let row: Option<(String, String, i64, String, String, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT l.id, l.title, l.minutes, l.competence, l.step, l.html, c.id, c.title, m.title, m.id FROM lesson l \
              JOIN course_module m ON m.id = l.module_id JOIN course c ON c.id = m.course_id \
              WHERE l.id = $1 AND l.retired_at IS NULL",
         )
         .bind(id.to_owned())
         .fetch_optional(&self.read)
         .await?;
-        let Some((id, title, minutes, competence, step, html, course_id, course_title, module_title)) = row else {
+        let Some((id, title, minutes, competence, step, html, course_id, course_title, module_title, module_id)) = row else {
             return Ok(None);
         };
         // The course's lessons in reading order, to find the neighbours (a course has ~30).
-        let order: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT l.id, l.title, l.minutes FROM lesson l JOIN course_module m ON m.id = l.module_id \
+        let order: Vec<(String, String, i64, String)> = sqlx::query_as(
+            "SELECT l.id, l.title, l.minutes, l.module_id FROM lesson l JOIN course_module m ON m.id = l.module_id \
              WHERE m.course_id = $1 AND l.retired_at IS NULL AND m.retired_at IS NULL ORDER BY m.position, l.position",
         )
         .bind(course_id.clone())
         .fetch_all(&self.read)
         .await?;
-        let to_ref = |(id, title, minutes): &(String, String, i64)| LessonRef {
+        let to_ref = |(id, title, minutes, _): &(String, String, i64, String)| LessonRef {
             id: id.clone(),
             title: title.clone(),
             minutes: u32::try_from(*minutes).unwrap_or(0),
         };
-        let at = order.iter().position(|(l, _, _)| *l == id);
+        let at = order.iter().position(|(l, _, _, _)| *l == id);
+        let last_in_module = at.and_then(|i| order.get(i + 1)).is_none_or(|n| n.3 != module_id);
         let previous = at.and_then(|i| i.checked_sub(1)).and_then(|i| order.get(i)).map(to_ref);
         let next = at.and_then(|i| order.get(i + 1)).map(to_ref);
         Ok(Some(LessonPage {
@@ -231,6 +232,8 @@ impl ContentStore for Backend {
             course_id,
             course_title,
             module_title,
+            module_id,
+            last_in_module,
             previous,
             next,
         }))

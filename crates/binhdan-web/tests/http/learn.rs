@@ -138,3 +138,187 @@ async fn lesson_images_are_served_sandboxed_and_pages_stay_light() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The answer to a question in the positions it was shown at, as the form sends it.
+fn right_fields(item: &binhdan_content::Item, order: &[usize]) -> String {
+    use binhdan_content::Answer;
+    let shown = |i: usize| order.iter().position(|&o| o == i).unwrap();
+    match &item.answer {
+        Answer::One(i) => format!("choice={}", shown(*i)),
+        Answer::Many(v) => v
+            .iter()
+            .map(|i| format!("choice={}", shown(*i)))
+            .collect::<Vec<_>>()
+            .join("&"),
+        Answer::Bool(b) => format!("choice={b}"),
+        Answer::InOrder => order
+            .iter()
+            .enumerate()
+            .map(|(k, o)| format!("rank_{k}={}", o + 1))
+            .collect::<Vec<_>>()
+            .join("&"),
+    }
+}
+
+#[tokio::test]
+async fn a_signed_in_learner_reads_answers_a_quiz_and_sees_progress() {
+    use binhdan_store::SessionOwner;
+
+    use crate::people::{fixture, form, get_as, session};
+
+    let app = with_curriculum().await;
+    let (me, _) = fixture(&app).await;
+    let (cookie, token) = session(&app, SessionOwner::Citizen(me)).await;
+    let csrf = token.csrf_token().expose().clone();
+    let outline = app
+        .db
+        .store
+        .course_outline("cong-dan")
+        .await
+        .unwrap()
+        .unwrap();
+    let module = &outline.modules[0];
+
+    // Anonymous readers are invited to sign in; a learner gets the button.
+    let anonymous = app.get(&format!("/bai/{}", module.lessons[0].id)).await;
+    assert!(anonymous.text().contains("/dang-nhap?tiep="));
+    let page = get_as(&app, &format!("/bai/{}", module.lessons[0].id), &cookie).await;
+    assert!(
+        page.text()
+            .contains(&format!("/bai/{}/xong", module.lessons[0].id))
+    );
+    let forged = form(
+        &app,
+        &format!("/bai/{}/xong", module.lessons[0].id),
+        Some(&cookie),
+        "csrf=forged",
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    for (i, lesson) in module.lessons.iter().enumerate() {
+        let r = form(
+            &app,
+            &format!("/bai/{}/xong", lesson.id),
+            Some(&cookie),
+            &format!("csrf={csrf}"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let expected = module.lessons.get(i + 1).map_or_else(
+            || format!("/hoc/kiem-tra/{}", module.id),
+            |n| format!("/bai/{}", n.id),
+        );
+        assert_eq!(r.header("location"), expected, "after {}", lesson.id);
+    }
+    let again = get_as(&app, &format!("/bai/{}", module.lessons[0].id), &cookie).await;
+    assert!(again.text().contains("Bạn đã học xong bài này"));
+    let course = get_as(&app, "/hoc/cong-dan", &cookie).await.text();
+    assert!(course.contains("/hoc/cua-toi") && course.contains("✓"));
+
+    // The quiz, one question at a time; the options' order is the attempt's own.
+    let quiz_url = format!("/hoc/kiem-tra/{}", module.id);
+    let first = get_as(&app, &quiz_url, &cookie).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    let attempt = app
+        .db
+        .store
+        .open_attempt(me, &module.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let quiz = app.db.store.module_quiz(&module.id).await.unwrap().unwrap();
+    assert!(
+        first
+            .text()
+            .contains(&format!("Câu 1 / {}", attempt.plan.len())),
+        "{}",
+        first.text()
+    );
+    let post = |item: &str, answer: &str| {
+        format!(
+            "csrf={csrf}&attempt={}&item={item}&shown_at=0&{answer}",
+            attempt.id
+        )
+    };
+    // No answer chosen: asked again, nothing recorded.
+    let (item0, _) = &quiz.items[0];
+    let r = form(&app, &quiz_url, Some(&cookie), &post(&item0.id, "")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Bạn chưa chọn câu trả lời"));
+    // A question that is not in the attempt: refused.
+    let r = form(
+        &app,
+        &quiz_url,
+        Some(&cookie),
+        &post("khong-co", "choice=0"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let mut last = String::new();
+    for (k, planned) in attempt.plan.iter().enumerate() {
+        let (item, _) = quiz
+            .items
+            .iter()
+            .find(|(i, _)| i.id == planned.item_id)
+            .unwrap();
+        let r = form(
+            &app,
+            &quiz_url,
+            Some(&cookie),
+            &post(&item.id, &right_fields(item, &planned.order)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", item.id, r.text());
+        assert!(r.text().contains("Đúng rồi!"), "{}", r.text());
+        if k == 0 {
+            // The same answer again: the first is kept, nothing moves.
+            let twice = form(
+                &app,
+                &quiz_url,
+                Some(&cookie),
+                &post(&item.id, &right_fields(item, &planned.order)),
+            )
+            .await;
+            assert_eq!(twice.status, StatusCode::CONFLICT);
+            assert!(twice.text().contains("đã trả lời rồi"));
+        }
+        last = r.text();
+    }
+    assert!(last.contains("đã đạt"), "{last}");
+    let stored = app.db.store.attempt(attempt.id).await.unwrap().unwrap();
+    assert_eq!(stored.passed, Some(true));
+    assert_eq!(stored.answers.len(), attempt.plan.len());
+    let counters = app
+        .db
+        .store
+        .unit_counters(&binhdan_core::unit::UnitCode::parse("16591001").unwrap())
+        .await
+        .unwrap();
+    let value = |metric: &str| {
+        counters
+            .iter()
+            .find(|(g, m, _)| *g == binhdan_core::kpi::Group::Adult && m == metric)
+            .map_or(0, |c| c.2)
+    };
+    assert_eq!(value("quizzes_passed"), 1, "{counters:?}");
+    assert_eq!(
+        value("lessons"),
+        i64::try_from(module.lessons.len()).unwrap()
+    );
+    assert_eq!(value("learning"), 1);
+
+    // My courses: the adult course, with its progress.
+    let mine = get_as(&app, "/hoc/cua-toi", &cookie).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.text().contains("/hoc/cong-dan"));
+    assert!(
+        mine.text()
+            .contains(&format!("1/{}", outline.modules.len())),
+        "{}",
+        mine.text()
+    );
+
+    // Another learner cannot answer this attempt; a stranger is sent to sign in.
+    let other = app.get(&quiz_url).await;
+    assert_eq!(other.status, StatusCode::SEE_OTHER);
+}

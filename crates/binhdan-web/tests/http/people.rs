@@ -820,6 +820,28 @@ fn cases(person: i64, facilitator: i64) -> Vec<Case> {
         case("get", "/hoc/{course}", "/hoc/cong-dan", B::None, all),
         case("get", "/bai/{lesson}", "/bai/x", B::None, all),
         case(
+            "post",
+            "/bai/{lesson}/xong",
+            "/bai/x/xong",
+            B::Form("csrf={csrf}"),
+            &[Citizen],
+        ),
+        case(
+            "get",
+            "/hoc/kiem-tra/{module}",
+            "/hoc/kiem-tra/x",
+            B::None,
+            &[Citizen],
+        ),
+        case(
+            "post",
+            "/hoc/kiem-tra/{module}",
+            "/hoc/kiem-tra/x",
+            B::Form("csrf={csrf}&attempt=1&item=x&choice=0"),
+            &[Citizen],
+        ),
+        case("get", "/hoc/cua-toi", "/hoc/cua-toi", B::None, &[Citizen]),
+        case(
             "get",
             "/noi-dung/tep/{*path}",
             "/noi-dung/tep/x.svg",

@@ -1,0 +1,497 @@
+//! The learner's side of learning: marking a lesson done, a module's quiz one question at a
+//! time (options shuffled per attempt, immediate feedback with the explanation, every answer
+//! recorded with its time), and "my courses" with progress. Plain forms that work without
+//! JavaScript; an attempt resumes where it stopped, on any device.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use binhdan_content::quiz::{self, Reply};
+use binhdan_content::{Answer, Item, ItemOption};
+use binhdan_core::Msg;
+use binhdan_core::kpi::Group;
+use binhdan_i18n::Lang;
+use binhdan_store::{AnswerOutcome, Attempt, ModuleQuiz, NewAnswer, PlannedItem};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::lang::ReqLang;
+use crate::pages::Layout;
+use crate::prefs::Prefs;
+use crate::problem::Problem;
+use crate::session::{Citizen, CitizenCaller};
+
+/// A shown answer time above this is taken as this (the learner left the page).
+const MAX_ELAPSED_MS: i64 = 60 * 60 * 1000;
+
+fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, Msg::new("learn-not-found"))
+}
+
+fn cutoff(state: &AppState) -> binhdan_store::AdultCutoff {
+    binhdan_app::people::adult_cutoff(state.auth.evaluation_date)
+}
+
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DoneForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Marks a lesson done for the signed-in learner, then goes on: to the next lesson, or to the
+/// module's quiz after its last lesson.
+#[utoipa::path(post, path = "/bai/{lesson}/xong", tag = "pages",
+    params(("lesson" = String, Path, description = "Lesson id")),
+    request_body(content = DoneForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Saved: to what comes next"), (status = 403, description = "Wrong CSRF token"), (status = 404, description = "No such lesson")))]
+pub async fn lesson_done(
+    State(state): State<AppState>,
+    Citizen(c): Citizen,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<DoneForm>,
+) -> Result<Response, Problem> {
+    c.check_csrf(&form.csrf)?;
+    let page = state.store.lesson_page(&id).await?.ok_or_else(not_found)?;
+    state
+        .store
+        .complete_lesson(c.person_id, &id, cutoff(&state), state.clock.now())
+        .await?;
+    let has_quiz = state
+        .store
+        .module_quiz(&page.module_id)
+        .await?
+        .is_some_and(|q| !q.items.is_empty());
+    let to = if page.last_in_module && has_quiz {
+        format!("/hoc/kiem-tra/{}", page.module_id)
+    } else if let Some(next) = page.next {
+        format!("/bai/{}", next.id)
+    } else {
+        format!("/hoc/{}", page.course_id)
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+pub struct OptionView {
+    /// The shown position (what the form sends back).
+    pub position: usize,
+    pub text: String,
+    pub image: Option<(String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "quiz.html")]
+struct QuestionPage {
+    l: Layout,
+    csrf: String,
+    module_id: String,
+    module_title: String,
+    course_id: String,
+    course_title: String,
+    attempt: i64,
+    item_id: String,
+    number: usize,
+    total: usize,
+    stem: String,
+    kind: &'static str,
+    options: Vec<OptionView>,
+    ranks: Vec<usize>,
+    shown_at: i64,
+    error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "quiz_feedback.html")]
+struct FeedbackPage {
+    l: Layout,
+    module_id: String,
+    course_id: String,
+    course_title: String,
+    module_title: String,
+    correct: bool,
+    right_answer: String,
+    explanation: String,
+    /// Set when the attempt is over.
+    result: Option<QuizResult>,
+    notice: Option<String>,
+}
+
+pub struct QuizResult {
+    pub passed: bool,
+    pub summary: String,
+}
+
+fn option_text(o: &ItemOption) -> String {
+    match o {
+        ItemOption::Text(t) => t.clone(),
+        ItemOption::Image { alt, .. } => alt.clone(),
+    }
+}
+
+/// The right answer, in words, for the feedback.
+fn right_answer(lang: Lang, item: &Item) -> String {
+    match &item.answer {
+        Answer::One(i) => item.options.get(*i).map(option_text).unwrap_or_default(),
+        Answer::Many(v) => v
+            .iter()
+            .filter_map(|i| item.options.get(*i).map(option_text))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Answer::Bool(b) => lang.text(if *b { "quiz-true" } else { "quiz-false" }),
+        Answer::InOrder => item
+            .options
+            .iter()
+            .enumerate()
+            .map(|(i, o)| format!("{}. {}", i + 1, option_text(o)))
+            .collect::<Vec<_>>()
+            .join(" → "),
+    }
+}
+
+fn plan_for(quiz: &ModuleQuiz) -> Vec<PlannedItem> {
+    let mut rng = rand::rng();
+    quiz.items
+        .iter()
+        .map(|(item, revision)| PlannedItem {
+            item_id: item.id.clone(),
+            revision: *revision,
+            order: quiz::present(item, &mut rng),
+        })
+        .collect()
+}
+
+async fn load_quiz(state: &AppState, module: &str) -> Result<ModuleQuiz, Problem> {
+    state
+        .store
+        .module_quiz(module)
+        .await?
+        .filter(|q| !q.items.is_empty())
+        .ok_or_else(not_found)
+}
+
+#[allow(clippy::too_many_arguments, reason = "a view assembled from its parts")]
+fn question(
+    state: &AppState,
+    lang: Lang,
+    prefs: Prefs,
+    c: &CitizenCaller,
+    quiz: &ModuleQuiz,
+    attempt: &Attempt,
+    position: usize,
+    planned: &PlannedItem,
+    error: Option<String>,
+) -> Result<Response, Problem> {
+    let (item, _) = quiz
+        .items
+        .iter()
+        .find(|(i, _)| i.id == planned.item_id)
+        .ok_or_else(not_found)?;
+    let options = planned
+        .order
+        .iter()
+        .enumerate()
+        .filter_map(|(shown, &original)| {
+            item.options.get(original).map(|o| OptionView {
+                position: shown,
+                text: option_text(o),
+                image: match o {
+                    ItemOption::Image { path, alt } => {
+                        Some((format!("/noi-dung/tep/{path}"), alt.clone()))
+                    }
+                    ItemOption::Text(_) => None,
+                },
+            })
+        })
+        .collect();
+    let page = QuestionPage {
+        l: Layout::new(lang, quiz.module_title.clone()).with_prefs(prefs),
+        csrf: c.token.csrf_token().expose().clone(),
+        module_id: quiz.module_id.clone(),
+        module_title: quiz.module_title.clone(),
+        course_id: quiz.course_id.clone(),
+        course_title: quiz.course_title.clone(),
+        attempt: attempt.id,
+        item_id: item.id.clone(),
+        number: position + 1,
+        total: attempt.plan.len(),
+        stem: item.stem.clone(),
+        kind: item.kind.as_str(),
+        ranks: (1..=item.options.len()).collect(),
+        options,
+        shown_at: state.clock.now().millis(),
+        error,
+    };
+    Ok(no_store(page.into_response()))
+}
+
+/// A module's quiz: starts an attempt (or resumes the open one) and shows its next question.
+#[utoipa::path(get, path = "/hoc/kiem-tra/{module}", tag = "pages",
+    params(("module" = String, Path, description = "Module id")),
+    responses((status = 200, description = "The next question (HTML)", content_type = "text/html"), (status = 303, description = "Not signed in: to the sign-in page"), (status = 404, description = "No such module, or it has no quiz")))]
+pub async fn quiz_page(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Citizen(c): Citizen,
+    Path(module): Path<String>,
+) -> Result<Response, Problem> {
+    let quiz = load_quiz(&state, &module).await?;
+    let attempt = match state.store.open_attempt(c.person_id, &module).await? {
+        Some(a) => a,
+        None => {
+            state
+                .store
+                .create_attempt(c.person_id, &module, &plan_for(&quiz), state.clock.now())
+                .await?
+        }
+    };
+    let Some((position, planned)) = attempt.next_item() else {
+        return Err(not_found());
+    };
+    let planned = planned.clone();
+    question(
+        &state, lang, prefs, &c, &quiz, &attempt, position, &planned, None,
+    )
+}
+
+/// Answers the current question of an attempt: graded at once, recorded once with its time,
+/// and answered with the explanation. On the last question, the attempt's result.
+#[utoipa::path(post, path = "/hoc/kiem-tra/{module}", tag = "pages",
+    params(("module" = String, Path, description = "Module id")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "csrf, attempt, item, shown_at, and the answer: choice (repeated for several) or rank_K for each shown position K"),
+    responses((status = 200, description = "Feedback on the answer (HTML)"), (status = 403, description = "Wrong CSRF token, or another learner's attempt"), (status = 404, description = "No such module or attempt"), (status = 409, description = "Already answered, or not a question of this attempt"), (status = 422, description = "No answer chosen, or a malformed one")))]
+pub async fn answer(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Citizen(c): Citizen,
+    Path(module): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    c.check_csrf(field("csrf"))?;
+    let now = state.clock.now();
+    let quiz = load_quiz(&state, &module).await?;
+    let attempt_id: i64 = field("attempt").parse().map_err(|_| not_found())?;
+    let attempt = state
+        .store
+        .attempt(attempt_id)
+        .await?
+        .filter(|a| a.module_id == module)
+        .ok_or_else(not_found)?;
+    if attempt.person_id != c.person_id {
+        tracing::warn!(
+            person = c.person_id,
+            attempt = attempt_id,
+            "refused an answer to another learner's attempt"
+        );
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            Msg::new("error-forbidden"),
+        ));
+    }
+    let item_id = field("item");
+    let refuse = |key: &'static str| {
+        let mut r = FeedbackPage {
+            l: Layout::new(lang, quiz.module_title.clone()).with_prefs(prefs),
+            module_id: quiz.module_id.clone(),
+            course_id: quiz.course_id.clone(),
+            course_title: quiz.course_title.clone(),
+            module_title: quiz.module_title.clone(),
+            correct: false,
+            right_answer: String::new(),
+            explanation: String::new(),
+            result: None,
+            notice: Some(lang.text(key)),
+        }
+        .into_response();
+        *r.status_mut() = StatusCode::CONFLICT;
+        no_store(r)
+    };
+    let Some((position, planned)) = attempt
+        .plan
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.item_id == item_id)
+    else {
+        return Ok(refuse("quiz-not-in-attempt"));
+    };
+    if attempt.finished_at.is_some() {
+        return Ok(refuse("quiz-attempt-over"));
+    }
+    if attempt.answers.iter().any(|a| a.item_id == item_id) {
+        return Ok(refuse("quiz-already-answered"));
+    }
+    let Some((item, _)) = quiz.items.iter().find(|(i, _)| i.id == item_id) else {
+        return Ok(refuse("quiz-not-in-attempt"));
+    };
+    let reply: Reply = match quiz::read_reply(item.kind, &planned.order, &fields) {
+        Ok(r) => r,
+        Err(e) => {
+            let planned = planned.clone();
+            let mut r = question(
+                &state,
+                lang,
+                prefs,
+                &c,
+                &quiz,
+                &attempt,
+                position,
+                &planned,
+                Some(lang.text(e.msg_key())),
+            )?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(r);
+        }
+    };
+    let correct = quiz::grade(item, &reply);
+    let shown_at: i64 = field("shown_at").parse().unwrap_or(now.millis());
+    let elapsed_ms = (now.millis() - shown_at).clamp(0, MAX_ELAPSED_MS);
+    let outcome = state
+        .store
+        .record_answer(
+            attempt.id,
+            &NewAnswer {
+                item_id: item.id.clone(),
+                reply,
+                correct,
+                elapsed_ms,
+            },
+            cutoff(&state),
+            now,
+        )
+        .await?;
+    let finished = match outcome {
+        AnswerOutcome::Recorded { finished } => finished,
+        AnswerOutcome::Duplicate => return Ok(refuse("quiz-already-answered")),
+        AnswerOutcome::NotInAttempt => return Ok(refuse("quiz-attempt-over")),
+    };
+    let result = match finished {
+        Some(passed) => {
+            let total = attempt.plan.len();
+            let right = attempt.answers.iter().filter(|a| a.correct).count() + usize::from(correct);
+            Some(QuizResult {
+                passed,
+                summary: lang.tr(
+                    &Msg::new(if passed { "quiz-passed" } else { "quiz-failed" })
+                        .arg("correct", right)
+                        .arg("total", total)
+                        .arg("percent", quiz::PASS_PERCENT),
+                ),
+            })
+        }
+        None => None,
+    };
+    Ok(no_store(
+        FeedbackPage {
+            l: Layout::new(lang, quiz.module_title.clone()).with_prefs(prefs),
+            module_id: quiz.module_id.clone(),
+            course_id: quiz.course_id.clone(),
+            course_title: quiz.course_title.clone(),
+            module_title: quiz.module_title.clone(),
+            correct,
+            right_answer: right_answer(lang, item),
+            explanation: item.explanation.clone(),
+            result,
+            notice: None,
+        }
+        .into_response(),
+    ))
+}
+
+pub struct MyCourse {
+    pub id: String,
+    pub title: String,
+    pub audience: String,
+    pub percent: u32,
+    pub progress: String,
+    pub completed: bool,
+    pub next: Option<(String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "my_courses.html")]
+struct MyCoursesPage {
+    l: Layout,
+    name: String,
+    courses: Vec<MyCourse>,
+}
+
+/// The signed-in learner's courses (those of their groups first) with their progress.
+#[utoipa::path(get, path = "/hoc/cua-toi", tag = "pages", responses((status = 200, description = "My courses (HTML)", content_type = "text/html"), (status = 303, description = "Not signed in: to the sign-in page")))]
+pub async fn my_courses(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Citizen(c): Citizen,
+) -> Result<Response, Problem> {
+    let person = state
+        .store
+        .person(c.person_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let cutoff = cutoff(&state);
+    // Known only by year: taken as born on 31 December, as the counters do.
+    let adult = match person.summary.birth_day {
+        Some(day) => day <= cutoff.0,
+        None => binhdan_core::people::Date::new(person.summary.birth_year, 12, 31)
+            .is_some_and(|d| d.days_since_epoch() <= cutoff.0),
+    };
+    let mut groups: Vec<Group> = person.memberships.iter().map(|m| m.group).collect();
+    if adult {
+        groups.push(Group::Adult);
+    }
+    let mut courses = Vec::new();
+    for course in state.store.courses().await? {
+        let mine = Group::parse(&course.group).is_some_and(|g| groups.contains(&g));
+        if !mine {
+            continue;
+        }
+        let progress = state.store.course_progress(c.person_id, &course.id).await?;
+        let outline = state.store.course_outline(&course.id).await?;
+        let total_lessons = course.lessons.max(1);
+        let done = progress.lessons_done.len() as u64;
+        let next = outline.and_then(|o| {
+            o.modules
+                .into_iter()
+                .flat_map(|m| m.lessons)
+                .find(|l| !progress.lessons_done.contains(&l.id))
+                .map(|l| (l.id, l.title))
+        });
+        courses.push(MyCourse {
+            percent: u32::try_from(done * 100 / total_lessons).unwrap_or(100),
+            progress: lang.tr(&Msg::new("my-courses-progress")
+                .arg("done", done)
+                .arg("lessons", course.lessons)
+                .arg("quizzes", progress.quizzes_passed.len())
+                .arg("modules", course.modules)),
+            audience: Group::parse(&course.group)
+                .map(|g| lang.tr(&g.label()))
+                .unwrap_or_default(),
+            completed: progress.completed,
+            id: course.id,
+            title: course.title,
+            next,
+        });
+    }
+    Ok(no_store(
+        MyCoursesPage {
+            l: Layout::new(lang, lang.text("my-courses-title")).with_prefs(prefs),
+            name: person.summary.name,
+            courses,
+        }
+        .into_response(),
+    ))
+}
