@@ -11,6 +11,7 @@
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
+mod answers;
 mod people_import;
 
 use std::convert::Infallible;
@@ -85,7 +86,7 @@ fn main() -> anyhow::Result<()> {
         .build()?;
 
     let wanted = |name: &str| args.only.as_deref().is_none_or(|o| name.contains(o));
-    if scenarios().iter().any(|s| wanted(s.name)) {
+    if scenarios().iter().any(|s| wanted(s.name)) || wanted(answers::NAME) {
         http_scenarios(&args, &server_rt, &client_rt)?;
     }
     if wanted(people_import::NAME) {
@@ -152,6 +153,24 @@ fn http_scenarios(
             }
             let figures = client_rt.block_on(drive(addr, &scenario.paths, args));
             print_row(&format!("{} [{name}]", scenario.name), &figures, &ceiling);
+        }
+        if args
+            .only
+            .as_deref()
+            .is_none_or(|o| answers::NAME.contains(o))
+        {
+            let cookies = server_rt.block_on(answers::learners(
+                store.as_ref(),
+                args.connections,
+                SystemClock.now(),
+            ))?;
+            let f = client_rt.block_on(answers::drive(addr, &cookies, args.seconds));
+            print_row(&format!("{} [{name}]", answers::NAME), &f.answers, &ceiling);
+            print_row(
+                &format!("  quiz openings between [{name}]"),
+                &f.questions,
+                &ceiling,
+            );
         }
         if name == "postgres" {
             server_rt.block_on(async {

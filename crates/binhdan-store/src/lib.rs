@@ -258,7 +258,7 @@ pub struct AnswerRecord {
     pub correct: bool,
 }
 
-/// A quiz attempt and what has been answered in it.
+/// A quiz attempt: its plan and how far it got.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attempt {
     pub id: i64,
@@ -267,26 +267,30 @@ pub struct Attempt {
     pub plan: Vec<PlannedItem>,
     pub started_at: Timestamp,
     pub finished_at: Option<Timestamp>,
+    /// Questions answered: they are answered in order, so the next is `plan[answered]`.
+    pub answered: u32,
     pub correct: u32,
     pub passed: Option<bool>,
-    pub answers: Vec<AnswerRecord>,
 }
 
 impl Attempt {
-    /// The next item to answer, with its position, if any is left.
+    /// The next question, with its position, if any is left.
     #[must_use]
     pub fn next_item(&self) -> Option<(usize, &PlannedItem)> {
-        self.plan
-            .iter()
-            .enumerate()
-            .find(|(_, p)| !self.answers.iter().any(|a| a.item_id == p.item_id))
+        if self.finished_at.is_some() {
+            return None;
+        }
+        let at = usize::try_from(self.answered).ok()?;
+        self.plan.get(at).map(|p| (at, p))
     }
 }
 
-/// An answer to record.
+/// An answer to record: to the question at `position` of the attempt's plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewAnswer {
     pub item_id: String,
+    pub position: u32,
+    pub revision: u32,
     pub reply: binhdan_content::quiz::Reply,
     pub correct: bool,
     /// Milliseconds the learner took.
@@ -296,11 +300,17 @@ pub struct NewAnswer {
 /// What recording an answer did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AnswerOutcome {
-    /// Recorded; `finished` when it was the attempt's last item (with whether it passed).
-    Recorded { finished: Option<bool> },
-    /// That item of the attempt was already answered: nothing changed.
+    /// Recorded. `answered` and `correct` count the attempt so far; `finished` is set when it
+    /// was the last question (with whether the attempt passed).
+    Recorded {
+        answered: u32,
+        correct: u32,
+        finished: Option<bool>,
+    },
+    /// That question of the attempt was already answered: nothing changed.
     Duplicate,
-    /// The item is not in the attempt, or the attempt is finished: nothing changed.
+    /// Not the attempt's current question (or not the learner's attempt, or it is over):
+    /// nothing changed.
     NotInAttempt,
 }
 
@@ -337,6 +347,8 @@ pub trait LearningStore: Send + Sync {
     async fn course_progress(&self, person: i64, course_id: &str) -> Result<CourseProgress>;
     /// The module's active quiz items, in the pack's order; `None` for an unknown module.
     async fn module_quiz(&self, module_id: &str) -> Result<Option<ModuleQuiz>>;
+    /// The answers recorded in an attempt, in order.
+    async fn attempt_answers(&self, id: i64) -> Result<Vec<AnswerRecord>>;
     /// The person's unfinished attempt at the module's quiz, if any.
     async fn open_attempt(&self, person: i64, module_id: &str) -> Result<Option<Attempt>>;
     async fn create_attempt(
@@ -347,11 +359,14 @@ pub trait LearningStore: Send + Sync {
         now: Timestamp,
     ) -> Result<Attempt>;
     async fn attempt(&self, id: i64) -> Result<Option<Attempt>>;
-    /// Records one answer (once per item) and, on the last item, finishes the attempt; the
-    /// first pass of a module and a completed course move the counters.
+    /// Records the answer to the current question of `person`'s attempt (once) and, on the
+    /// last question, finishes the attempt; the first pass of a module and a completed course
+    /// move the counters. The caller has checked that `answer.item_id` sits at
+    /// `answer.position` of the plan; the store checks that it is the current question.
     async fn record_answer(
         &self,
         attempt_id: i64,
+        person: i64,
         answer: &NewAnswer,
         cutoff: AdultCutoff,
         now: Timestamp,

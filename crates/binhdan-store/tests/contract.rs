@@ -886,15 +886,18 @@ mod learning {
             .await
             .unwrap();
         let mut last = None;
-        for (item, _) in &quiz.items {
+        for (position, (item, rev)) in quiz.items.iter().enumerate() {
             let reply = if pass { right(item) } else { wrong(item) };
             let correct = binhdan_content::quiz::grade(item, &reply);
             assert_eq!(correct, pass, "{}", item.id);
             let outcome = store
                 .record_answer(
                     attempt.id,
+                    person,
                     &NewAnswer {
                         item_id: item.id.clone(),
+                        position: u32::try_from(position).unwrap(),
+                        revision: *rev,
                         reply,
                         correct,
                         elapsed_ms: 4_000,
@@ -904,9 +907,13 @@ mod learning {
                 )
                 .await
                 .unwrap();
-            let AnswerOutcome::Recorded { finished } = outcome else {
+            let AnswerOutcome::Recorded {
+                finished, answered, ..
+            } = outcome
+            else {
                 panic!("{outcome:?}")
             };
+            assert_eq!(answered as usize, position + 1);
             last = finished;
         }
         last
@@ -990,14 +997,16 @@ mod learning {
                 "{c:?}"
             );
 
-            // Answers out of the attempt, twice, or after its end change nothing.
+            // Answers out of turn, twice, by someone else or after the end change nothing.
             let quiz = store.module_quiz(&first.id).await.unwrap().unwrap();
-            let (item, rev) = &quiz.items[0];
-            let plan = [PlannedItem {
-                item_id: item.id.clone(),
-                revision: *rev,
-                order: (0..item.options.len()).collect(),
-            }];
+            let plan: Vec<PlannedItem> = quiz.items[..2]
+                .iter()
+                .map(|(item, rev)| PlannedItem {
+                    item_id: item.id.clone(),
+                    revision: *rev,
+                    order: (0..item.options.len()).collect(),
+                })
+                .collect();
             let attempt = store
                 .create_attempt(me, &first.id, &plan, NOW)
                 .await
@@ -1010,39 +1019,57 @@ mod learning {
                     .map(|a| a.id),
                 Some(attempt.id)
             );
-            let answer = |item_id: &str| NewAnswer {
-                item_id: item_id.to_owned(),
-                reply: right(item),
+            let answer = |k: usize| NewAnswer {
+                item_id: quiz.items[k].0.id.clone(),
+                position: u32::try_from(k).unwrap(),
+                revision: quiz.items[k].1,
+                reply: right(&quiz.items[k].0),
                 correct: true,
                 elapsed_ms: 1_000,
             };
+            let record = |person: i64, k: usize| {
+                let a = answer(k);
+                async move {
+                    store
+                        .record_answer(attempt.id, person, &a, CUTOFF, NOW)
+                        .await
+                        .unwrap()
+                }
+            };
             assert_eq!(
-                store
-                    .record_answer(attempt.id, &answer("khong-co"), CUTOFF, NOW)
-                    .await
-                    .unwrap(),
-                AnswerOutcome::NotInAttempt
+                record(me, 1).await,
+                AnswerOutcome::NotInAttempt,
+                "out of turn"
             );
             assert_eq!(
-                store
-                    .record_answer(attempt.id, &answer(&item.id), CUTOFF, NOW)
-                    .await
-                    .unwrap(),
+                record(me + 1000, 0).await,
+                AnswerOutcome::NotInAttempt,
+                "not theirs"
+            );
+            assert_eq!(
+                record(me, 0).await,
                 AnswerOutcome::Recorded {
+                    answered: 1,
+                    correct: 1,
+                    finished: None
+                }
+            );
+            assert_eq!(record(me, 0).await, AnswerOutcome::Duplicate);
+            assert_eq!(
+                record(me, 1).await,
+                AnswerOutcome::Recorded {
+                    answered: 2,
+                    correct: 2,
                     finished: Some(true)
                 }
             );
-            assert_eq!(
-                store
-                    .record_answer(attempt.id, &answer(&item.id), CUTOFF, NOW)
-                    .await
-                    .unwrap(),
-                AnswerOutcome::NotInAttempt,
-                "the attempt is over"
-            );
             let stored = store.attempt(attempt.id).await.unwrap().unwrap();
-            assert_eq!((stored.correct, stored.passed), (1, Some(true)));
-            assert_eq!(stored.answers.len(), 1);
+            assert_eq!(
+                (stored.answered, stored.correct, stored.passed),
+                (2, 2, Some(true))
+            );
+            assert_eq!(store.attempt_answers(attempt.id).await.unwrap().len(), 2);
+            assert!(stored.next_item().is_none());
             assert!(store.open_attempt(me, &first.id).await.unwrap().is_none());
 
             // Every lesson and every quiz: the course is done and `skilled` moves once.

@@ -25,7 +25,7 @@ pub mod observe;
 mod pages;
 pub mod prefs;
 pub mod problem;
-mod quiz;
+pub mod quiz;
 mod registry;
 mod routes;
 pub mod session;
@@ -64,6 +64,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub metrics: observe::Metrics,
     pub auth: Arc<session::AuthState>,
+    /// Module quizzes as loaded, kept a short while (every answer needs its item).
+    pub quizzes: Arc<quiz::QuizCache>,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
             clock,
             metrics: observe::Metrics::global(),
             auth: Arc::new(auth),
+            quizzes: Arc::new(quiz::QuizCache::default()),
         }
     }
 

@@ -8,11 +8,13 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use binhdan_content::quiz::{self, Reply};
+use binhdan_content::quiz;
 use binhdan_content::{Answer, Item, ItemOption};
 use binhdan_core::Msg;
 use binhdan_core::kpi::Group;
 use binhdan_i18n::Lang;
+use std::sync::Arc;
+
 use binhdan_store::{AnswerOutcome, Attempt, ModuleQuiz, NewAnswer, PlannedItem};
 use serde::Deserialize;
 
@@ -79,6 +81,41 @@ pub async fn lesson_done(
     Ok(Redirect::to(&to).into_response())
 }
 
+/// Module quizzes kept in memory for a short while: every question and every answer needs the
+/// module's items, which change only when content is loaded (by another process, so entries
+/// expire rather than being told).
+#[derive(Default)]
+pub struct QuizCache {
+    entries:
+        std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, Arc<ModuleQuiz>)>>,
+}
+
+/// How long a cached quiz is trusted.
+const QUIZ_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl QuizCache {
+    async fn get(&self, state: &AppState, module: &str) -> Result<Arc<ModuleQuiz>, Problem> {
+        if let Ok(entries) = self.entries.read()
+            && let Some((at, quiz)) = entries.get(module)
+            && at.elapsed() < QUIZ_TTL
+        {
+            return Ok(quiz.clone());
+        }
+        let quiz = Arc::new(
+            state
+                .store
+                .module_quiz(module)
+                .await?
+                .filter(|q| !q.items.is_empty())
+                .ok_or_else(not_found)?,
+        );
+        if let Ok(mut entries) = self.entries.write() {
+            entries.insert(module.to_owned(), (std::time::Instant::now(), quiz.clone()));
+        }
+        Ok(quiz)
+    }
+}
+
 pub struct OptionView {
     /// The shown position (what the form sends back).
     pub position: usize,
@@ -86,46 +123,68 @@ pub struct OptionView {
     pub image: Option<(String, String)>,
 }
 
+pub struct QuestionView {
+    pub attempt: i64,
+    pub item_id: String,
+    pub number: usize,
+    pub total: usize,
+    pub stem: String,
+    pub kind: &'static str,
+    pub options: Vec<OptionView>,
+    pub ranks: Vec<usize>,
+    pub shown_at: i64,
+    pub error: Option<String>,
+}
+
+pub struct Feedback {
+    pub correct: bool,
+    pub right_answer: String,
+    pub explanation: String,
+}
+
+pub struct QuizResult {
+    pub passed: bool,
+    pub summary: String,
+}
+
+/// The quiz page: feedback on the last answer (if any) and the next question (if any) on one
+/// page, so each question costs one round trip on a weak network.
 #[derive(Template, WebTemplate)]
 #[template(path = "quiz.html")]
-struct QuestionPage {
+struct QuizPage {
     l: Layout,
     csrf: String,
     module_id: String,
     module_title: String,
     course_id: String,
     course_title: String,
-    attempt: i64,
-    item_id: String,
-    number: usize,
-    total: usize,
-    stem: String,
-    kind: &'static str,
-    options: Vec<OptionView>,
-    ranks: Vec<usize>,
-    shown_at: i64,
-    error: Option<String>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "quiz_feedback.html")]
-struct FeedbackPage {
-    l: Layout,
-    module_id: String,
-    course_id: String,
-    course_title: String,
-    module_title: String,
-    correct: bool,
-    right_answer: String,
-    explanation: String,
-    /// Set when the attempt is over.
-    result: Option<QuizResult>,
+    feedback: Option<Feedback>,
     notice: Option<String>,
+    result: Option<QuizResult>,
+    question: Option<QuestionView>,
 }
 
-pub struct QuizResult {
-    pub passed: bool,
-    pub summary: String,
+impl QuizPage {
+    fn new(lang: Lang, prefs: Prefs, c: &CitizenCaller, quiz: &ModuleQuiz) -> Self {
+        Self {
+            l: Layout::new(lang, quiz.module_title.clone()).with_prefs(prefs),
+            csrf: c.token.csrf_token().expose().clone(),
+            module_id: quiz.module_id.clone(),
+            module_title: quiz.module_title.clone(),
+            course_id: quiz.course_id.clone(),
+            course_title: quiz.course_title.clone(),
+            feedback: None,
+            notice: None,
+            result: None,
+            question: None,
+        }
+    }
+
+    fn respond(self, status: StatusCode) -> Response {
+        let mut r = self.into_response();
+        *r.status_mut() = status;
+        no_store(r)
+    }
 }
 
 fn option_text(o: &ItemOption) -> String {
@@ -167,32 +226,20 @@ fn plan_for(quiz: &ModuleQuiz) -> Vec<PlannedItem> {
         .collect()
 }
 
-async fn load_quiz(state: &AppState, module: &str) -> Result<ModuleQuiz, Problem> {
-    state
-        .store
-        .module_quiz(module)
-        .await?
-        .filter(|q| !q.items.is_empty())
-        .ok_or_else(not_found)
+fn item_of<'a>(quiz: &'a ModuleQuiz, id: &str) -> Option<&'a Item> {
+    quiz.items.iter().map(|(i, _)| i).find(|i| i.id == id)
 }
 
-#[allow(clippy::too_many_arguments, reason = "a view assembled from its parts")]
+/// The question at `position` of the attempt, as a form.
 fn question(
     state: &AppState,
-    lang: Lang,
-    prefs: Prefs,
-    c: &CitizenCaller,
     quiz: &ModuleQuiz,
     attempt: &Attempt,
     position: usize,
     planned: &PlannedItem,
     error: Option<String>,
-) -> Result<Response, Problem> {
-    let (item, _) = quiz
-        .items
-        .iter()
-        .find(|(i, _)| i.id == planned.item_id)
-        .ok_or_else(not_found)?;
+) -> Option<QuestionView> {
+    let item = item_of(quiz, &planned.item_id)?;
     let options = planned
         .order
         .iter()
@@ -210,13 +257,7 @@ fn question(
             })
         })
         .collect();
-    let page = QuestionPage {
-        l: Layout::new(lang, quiz.module_title.clone()).with_prefs(prefs),
-        csrf: c.token.csrf_token().expose().clone(),
-        module_id: quiz.module_id.clone(),
-        module_title: quiz.module_title.clone(),
-        course_id: quiz.course_id.clone(),
-        course_title: quiz.course_title.clone(),
+    Some(QuestionView {
         attempt: attempt.id,
         item_id: item.id.clone(),
         number: position + 1,
@@ -227,8 +268,7 @@ fn question(
         options,
         shown_at: state.clock.now().millis(),
         error,
-    };
-    Ok(no_store(page.into_response()))
+    })
 }
 
 /// A module's quiz: starts an attempt (or resumes the open one) and shows its next question.
@@ -242,7 +282,7 @@ pub async fn quiz_page(
     Citizen(c): Citizen,
     Path(module): Path<String>,
 ) -> Result<Response, Problem> {
-    let quiz = load_quiz(&state, &module).await?;
+    let quiz = state.quizzes.get(&state, &module).await?;
     let attempt = match state.store.open_attempt(c.person_id, &module).await? {
         Some(a) => a,
         None => {
@@ -252,21 +292,23 @@ pub async fn quiz_page(
                 .await?
         }
     };
-    let Some((position, planned)) = attempt.next_item() else {
+    let mut page = QuizPage::new(lang, prefs, &c, &quiz);
+    page.question = attempt
+        .next_item()
+        .and_then(|(at, planned)| question(&state, &quiz, &attempt, at, planned, None));
+    if page.question.is_none() {
         return Err(not_found());
-    };
-    let planned = planned.clone();
-    question(
-        &state, lang, prefs, &c, &quiz, &attempt, position, &planned, None,
-    )
+    }
+    Ok(page.respond(StatusCode::OK))
 }
 
 /// Answers the current question of an attempt: graded at once, recorded once with its time,
-/// and answered with the explanation. On the last question, the attempt's result.
+/// answered with the explanation and, on the same page, the next question — or, after the
+/// last one, the attempt's result.
 #[utoipa::path(post, path = "/hoc/kiem-tra/{module}", tag = "pages",
     params(("module" = String, Path, description = "Module id")),
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "csrf, attempt, item, shown_at, and the answer: choice (repeated for several) or rank_K for each shown position K"),
-    responses((status = 200, description = "Feedback on the answer (HTML)"), (status = 403, description = "Wrong CSRF token, or another learner's attempt"), (status = 404, description = "No such module or attempt"), (status = 409, description = "Already answered, or not a question of this attempt"), (status = 422, description = "No answer chosen, or a malformed one")))]
+    responses((status = 200, description = "Feedback on the answer and the next question (HTML)"), (status = 403, description = "Wrong CSRF token, or another learner's attempt"), (status = 404, description = "No such module or attempt"), (status = 409, description = "Already answered, or not the current question of this attempt"), (status = 422, description = "No answer chosen, or a malformed one")))]
 pub async fn answer(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -283,7 +325,7 @@ pub async fn answer(
     };
     c.check_csrf(field("csrf"))?;
     let now = state.clock.now();
-    let quiz = load_quiz(&state, &module).await?;
+    let quiz = state.quizzes.get(&state, &module).await?;
     let attempt_id: i64 = field("attempt").parse().map_err(|_| not_found())?;
     let attempt = state
         .store
@@ -302,24 +344,16 @@ pub async fn answer(
             Msg::new("error-forbidden"),
         ));
     }
-    let item_id = field("item");
+    // A refusal changes nothing and offers to go on with the current question.
     let refuse = |key: &'static str| {
-        let mut r = FeedbackPage {
-            l: Layout::new(lang, quiz.module_title.clone()).with_prefs(prefs),
-            module_id: quiz.module_id.clone(),
-            course_id: quiz.course_id.clone(),
-            course_title: quiz.course_title.clone(),
-            module_title: quiz.module_title.clone(),
-            correct: false,
-            right_answer: String::new(),
-            explanation: String::new(),
-            result: None,
-            notice: Some(lang.text(key)),
-        }
-        .into_response();
-        *r.status_mut() = StatusCode::CONFLICT;
-        no_store(r)
+        let mut page = QuizPage::new(lang, prefs, &c, &quiz);
+        page.notice = Some(lang.text(key));
+        page.question = attempt
+            .next_item()
+            .and_then(|(at, planned)| question(&state, &quiz, &attempt, at, planned, None));
+        page.respond(StatusCode::CONFLICT)
     };
+    let item_id = field("item");
     let Some((position, planned)) = attempt
         .plan
         .iter()
@@ -331,29 +365,29 @@ pub async fn answer(
     if attempt.finished_at.is_some() {
         return Ok(refuse("quiz-attempt-over"));
     }
-    if attempt.answers.iter().any(|a| a.item_id == item_id) {
+    let answered = usize::try_from(attempt.answered).unwrap_or(usize::MAX);
+    if position < answered {
         return Ok(refuse("quiz-already-answered"));
     }
-    let Some((item, _)) = quiz.items.iter().find(|(i, _)| i.id == item_id) else {
+    if position > answered {
+        return Ok(refuse("quiz-not-in-attempt"));
+    }
+    let Some(item) = item_of(&quiz, item_id) else {
         return Ok(refuse("quiz-not-in-attempt"));
     };
-    let reply: Reply = match quiz::read_reply(item.kind, &planned.order, &fields) {
+    let reply = match quiz::read_reply(item.kind, &planned.order, &fields) {
         Ok(r) => r,
         Err(e) => {
-            let planned = planned.clone();
-            let mut r = question(
+            let mut page = QuizPage::new(lang, prefs, &c, &quiz);
+            page.question = question(
                 &state,
-                lang,
-                prefs,
-                &c,
                 &quiz,
                 &attempt,
                 position,
-                &planned,
+                planned,
                 Some(lang.text(e.msg_key())),
-            )?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(r);
+            );
+            return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
     let correct = quiz::grade(item, &reply);
@@ -363,8 +397,11 @@ pub async fn answer(
         .store
         .record_answer(
             attempt.id,
+            c.person_id,
             &NewAnswer {
                 item_id: item.id.clone(),
+                position: u32::try_from(position).unwrap_or(u32::MAX),
+                revision: planned.revision,
                 reply,
                 correct,
                 elapsed_ms,
@@ -373,42 +410,41 @@ pub async fn answer(
             now,
         )
         .await?;
-    let finished = match outcome {
-        AnswerOutcome::Recorded { finished } => finished,
+    let (answered, right, finished) = match outcome {
+        AnswerOutcome::Recorded {
+            answered,
+            correct,
+            finished,
+        } => (answered, correct, finished),
         AnswerOutcome::Duplicate => return Ok(refuse("quiz-already-answered")),
         AnswerOutcome::NotInAttempt => return Ok(refuse("quiz-attempt-over")),
     };
-    let result = match finished {
-        Some(passed) => {
-            let total = attempt.plan.len();
-            let right = attempt.answers.iter().filter(|a| a.correct).count() + usize::from(correct);
-            Some(QuizResult {
-                passed,
-                summary: lang.tr(
-                    &Msg::new(if passed { "quiz-passed" } else { "quiz-failed" })
-                        .arg("correct", right)
-                        .arg("total", total)
-                        .arg("percent", quiz::PASS_PERCENT),
-                ),
-            })
-        }
-        None => None,
-    };
-    Ok(no_store(
-        FeedbackPage {
-            l: Layout::new(lang, quiz.module_title.clone()).with_prefs(prefs),
-            module_id: quiz.module_id.clone(),
-            course_id: quiz.course_id.clone(),
-            course_title: quiz.course_title.clone(),
-            module_title: quiz.module_title.clone(),
-            correct,
-            right_answer: right_answer(lang, item),
-            explanation: item.explanation.clone(),
-            result,
-            notice: None,
-        }
-        .into_response(),
-    ))
+    let mut page = QuizPage::new(lang, prefs, &c, &quiz);
+    page.feedback = Some(Feedback {
+        correct,
+        right_answer: right_answer(lang, item),
+        explanation: item.explanation.clone(),
+    });
+    if let Some(passed) = finished {
+        page.result = Some(QuizResult {
+            passed,
+            summary: lang.tr(
+                &Msg::new(if passed { "quiz-passed" } else { "quiz-failed" })
+                    .arg("correct", right)
+                    .arg("total", attempt.plan.len())
+                    .arg("percent", quiz::PASS_PERCENT),
+            ),
+        });
+    } else {
+        let moved = Attempt {
+            answered,
+            ..attempt.clone()
+        };
+        page.question = moved
+            .next_item()
+            .and_then(|(at, planned)| question(&state, &quiz, &moved, at, planned, None));
+    }
+    Ok(page.respond(StatusCode::OK))
 }
 
 pub struct MyCourse {

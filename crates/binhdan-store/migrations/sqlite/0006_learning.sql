@@ -10,7 +10,7 @@ CREATE TABLE lesson_progress (
 );
 
 -- A module's quiz, as one person took it: the items in order and each item's options in the
--- shuffled order shown (JSON), open until every item is answered.
+-- shuffled order shown (JSON), open until every item is answered, one after the other.
 CREATE TABLE quiz_attempt (
     id          INTEGER PRIMARY KEY,
     person_id   INTEGER NOT NULL REFERENCES person (id),
@@ -19,6 +19,8 @@ CREATE TABLE quiz_attempt (
     items       INTEGER NOT NULL,
     started_at  INTEGER NOT NULL,
     finished_at INTEGER,
+    -- Answers so far: the next question is plan[answered]; questions go in order.
+    answered    INTEGER NOT NULL DEFAULT 0,
     correct     INTEGER NOT NULL DEFAULT 0,
     passed      INTEGER
 );

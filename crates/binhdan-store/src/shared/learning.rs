@@ -26,6 +26,7 @@ struct AttemptRow {
     plan: String,
     started_at: i64,
     finished_at: Option<i64>,
+    answered: i64,
     correct: i64,
     passed: Option<bool>,
 }
@@ -171,7 +172,7 @@ async fn course_of_module(
 }
 
 impl AttemptRow {
-    fn into_attempt(self, answers: Vec<AnswerRecord>) -> Result<Attempt> {
+    fn into_attempt(self) -> Result<Attempt> {
         let plan: Vec<PlannedItem> = serde_json::from_str(&self.plan)
             .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
         Ok(Attempt {
@@ -181,35 +182,17 @@ impl AttemptRow {
             plan,
             started_at: Timestamp(self.started_at),
             finished_at: self.finished_at.map(Timestamp),
+            answered: u32::try_from(self.answered).unwrap_or(0),
             correct: u32::try_from(self.correct).unwrap_or(0),
             passed: self.passed,
-            answers,
         })
     }
 }
 
 macro_rules! select_attempt {
     ($rest:literal) => {
-        concat!("SELECT id, person_id, module_id, plan, started_at, finished_at, correct, passed FROM quiz_attempt ", $rest)
+        concat!("SELECT id, person_id, module_id, plan, started_at, finished_at, answered, correct, passed FROM quiz_attempt ", $rest)
     };
-}
-
-impl Backend {
-    async fn load_attempt(&self, row: AttemptRow) -> Result<Attempt> {
-        let answers: Vec<(String, String, bool)> = sqlx::query_as(
-            "SELECT item_id, reply, correct FROM quiz_response WHERE attempt_id = $1 ORDER BY position",
-        )
-        .bind(row.id)
-        .fetch_all(&self.read)
-        .await?;
-        let answers = answers
-            .into_iter()
-            .filter_map(|(item_id, reply, correct)| {
-                serde_json::from_str(&reply).ok().map(|reply| AnswerRecord { item_id, reply, correct })
-            })
-            .collect();
-        row.into_attempt(answers)
-    }
 }
 
 #[async_trait]
@@ -317,10 +300,7 @@ impl LearningStore for Backend {
         .bind(module_id)
         .fetch_optional(&self.read)
         .await?;
-        match row {
-            Some(r) => Ok(Some(self.load_attempt(r).await?)),
-            None => Ok(None),
-        }
+        row.map(AttemptRow::into_attempt).transpose()
     }
 
     async fn create_attempt(&self, person: i64, module_id: &str, plan: &[PlannedItem], now: Timestamp) -> Result<Attempt> {
@@ -342,9 +322,9 @@ impl LearningStore for Backend {
             plan: plan.to_vec(),
             started_at: now,
             finished_at: None,
+            answered: 0,
             correct: 0,
             passed: None,
-            answers: Vec::new(),
         })
     }
 
@@ -353,36 +333,37 @@ impl LearningStore for Backend {
             .bind(id)
             .fetch_optional(&self.read)
             .await?;
-        match row {
-            Some(r) => Ok(Some(self.load_attempt(r).await?)),
-            None => Ok(None),
-        }
+        row.map(AttemptRow::into_attempt).transpose()
     }
 
-    async fn record_answer(&self, attempt_id: i64, answer: &NewAnswer, cutoff: AdultCutoff, now: Timestamp) -> Result<AnswerOutcome> {
-        let mut tx = self.write.begin().await?;
-        let row: Option<AttemptRow> = sqlx::query_as(select_attempt!("WHERE id = $1"))
-            .bind(attempt_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else { return Ok(AnswerOutcome::NotInAttempt) };
-        if row.finished_at.is_some() {
-            return Ok(AnswerOutcome::NotInAttempt);
-        }
-        let plan: Vec<PlannedItem> = serde_json::from_str(&row.plan)
-            .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
-        let Some((position, planned)) = plan.iter().enumerate().find(|(_, p)| p.item_id == answer.item_id) else {
-            return Ok(AnswerOutcome::NotInAttempt);
-        };
+    async fn attempt_answers(&self, id: i64) -> Result<Vec<AnswerRecord>> {
+        let rows: Vec<(String, String, bool)> = sqlx::query_as(
+            "SELECT item_id, reply, correct FROM quiz_response WHERE attempt_id = $1 ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(item_id, reply, correct)| {
+                let reply = serde_json::from_str(&reply).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+                Ok(AnswerRecord { item_id, reply, correct })
+            })
+            .collect()
+    }
+
+    async fn record_answer(&self, attempt_id: i64, person: i64, answer: &NewAnswer, cutoff: AdultCutoff, now: Timestamp) -> Result<AnswerOutcome> {
+        // Two statements on the hot path: the response (once per question), then the attempt
+        // moves on — only if this is its current question, it is the person's and still open.
         let reply = serde_json::to_string(&answer.reply).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+        let mut tx = self.write.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO quiz_response (attempt_id, item_id, item_revision, position, reply, correct, answered_at, elapsed_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (attempt_id, item_id) DO NOTHING",
         )
         .bind(attempt_id)
         .bind(answer.item_id.clone())
-        .bind(i64::from(planned.revision))
-        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(i64::from(answer.revision))
+        .bind(i64::from(answer.position))
         .bind(reply)
         .bind(answer.correct)
         .bind(now.millis())
@@ -393,55 +374,55 @@ impl LearningStore for Backend {
             tx.rollback().await?;
             return Ok(AnswerOutcome::Duplicate);
         }
-        let (answered, correct): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN correct THEN 1 ELSE 0 END), 0) FROM quiz_response WHERE attempt_id = $1",
+        let moved: Option<(i64, i64, i64, String)> = sqlx::query_as(
+            "UPDATE quiz_attempt SET answered = answered + 1, correct = correct + $1 \
+             WHERE id = $2 AND person_id = $3 AND answered = $4 AND finished_at IS NULL \
+             RETURNING answered, correct, items, module_id",
         )
+        .bind(i64::from(answer.correct))
         .bind(attempt_id)
-        .fetch_one(&mut *tx)
+        .bind(person)
+        .bind(i64::from(answer.position))
+        .fetch_optional(&mut *tx)
         .await?;
-        let total = plan.len();
-        if usize::try_from(answered).unwrap_or(0) < total {
-            sqlx::query("UPDATE quiz_attempt SET correct = $1 WHERE id = $2")
-                .bind(correct)
-                .bind(attempt_id)
-                .execute(&mut *tx)
-                .await?;
+        let Some((answered, correct, items, module_id)) = moved else {
+            tx.rollback().await?;
+            return Ok(AnswerOutcome::NotInAttempt);
+        };
+        let counts = |n: i64| u32::try_from(n).unwrap_or(0);
+        if answered < items {
             tx.commit().await?;
-            return Ok(AnswerOutcome::Recorded { finished: None });
+            return Ok(AnswerOutcome::Recorded { answered: counts(answered), correct: counts(correct), finished: None });
         }
-        let passed = binhdan_content::quiz::passes(
-            u32::try_from(correct).unwrap_or(0),
-            u32::try_from(total).unwrap_or(u32::MAX),
-        );
+        let passed = binhdan_content::quiz::passes(counts(correct), counts(items));
         let earlier_pass: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM quiz_attempt WHERE person_id = $1 AND module_id = $2 AND passed = $3",
         )
-        .bind(row.person_id)
-        .bind(row.module_id.clone())
+        .bind(person)
+        .bind(module_id.clone())
         .bind(true)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("UPDATE quiz_attempt SET correct = $1, finished_at = $2, passed = $3 WHERE id = $4")
-            .bind(correct)
+        sqlx::query("UPDATE quiz_attempt SET finished_at = $1, passed = $2 WHERE id = $3")
             .bind(now.millis())
             .bind(passed)
             .bind(attempt_id)
             .execute(&mut *tx)
             .await?;
         if passed && earlier_pass == 0 {
-            let facts = learner_facts(&mut tx, row.person_id, cutoff).await?;
-            let course = course_of_module(&mut tx, &row.module_id).await?;
+            let facts = learner_facts(&mut tx, person, cutoff).await?;
+            let course = course_of_module(&mut tx, &module_id).await?;
             if let (Some(facts), Some((course_id, group))) = (facts, course) {
                 let mut deltas = LearningDeltas::default();
                 if let Some(group) = group {
                     deltas.add(&facts, group, "quizzes_passed");
                 }
-                check_course_completed(&mut tx, row.person_id, &course_id, &facts, &mut deltas, now).await?;
+                check_course_completed(&mut tx, person, &course_id, &facts, &mut deltas, now).await?;
                 deltas.apply(&mut tx).await?;
             }
         }
         tx.commit().await?;
-        Ok(AnswerOutcome::Recorded { finished: Some(passed) })
+        Ok(AnswerOutcome::Recorded { answered: counts(answered), correct: counts(correct), finished: Some(passed) })
     }
 
     async fn unit_counters(&self, unit: &UnitCode) -> Result<Vec<(Group, String, i64)>> {

@@ -270,6 +270,19 @@ async fn a_signed_in_learner_reads_answers_a_quiz_and_sees_progress() {
         .await;
         assert_eq!(r.status, StatusCode::OK, "{}: {}", item.id, r.text());
         assert!(r.text().contains("Đúng rồi!"), "{}", r.text());
+        if k + 1 < attempt.plan.len() {
+            // The feedback and the next question come on one page.
+            assert!(
+                r.text()
+                    .contains(&format!("Câu {} / {}", k + 2, attempt.plan.len())),
+                "{}",
+                r.text()
+            );
+            assert!(r.text().contains(&format!(
+                "name=\"item\" value=\"{}\"",
+                attempt.plan[k + 1].item_id
+            )));
+        }
         if k == 0 {
             // The same answer again: the first is kept, nothing moves.
             let twice = form(
@@ -281,13 +294,36 @@ async fn a_signed_in_learner_reads_answers_a_quiz_and_sees_progress() {
             .await;
             assert_eq!(twice.status, StatusCode::CONFLICT);
             assert!(twice.text().contains("đã trả lời rồi"));
+            // Skipping ahead is refused too: questions go in order.
+            let last_item = attempt.plan.last().unwrap();
+            let (skip_item, _) = quiz
+                .items
+                .iter()
+                .find(|(i, _)| i.id == last_item.item_id)
+                .unwrap();
+            let skip = form(
+                &app,
+                &quiz_url,
+                Some(&cookie),
+                &post(&skip_item.id, &right_fields(skip_item, &last_item.order)),
+            )
+            .await;
+            assert_eq!(skip.status, StatusCode::CONFLICT);
         }
         last = r.text();
     }
     assert!(last.contains("đã đạt"), "{last}");
     let stored = app.db.store.attempt(attempt.id).await.unwrap().unwrap();
     assert_eq!(stored.passed, Some(true));
-    assert_eq!(stored.answers.len(), attempt.plan.len());
+    assert_eq!(
+        app.db
+            .store
+            .attempt_answers(attempt.id)
+            .await
+            .unwrap()
+            .len(),
+        attempt.plan.len()
+    );
     let counters = app
         .db
         .store

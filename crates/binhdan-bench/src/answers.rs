@@ -1,0 +1,248 @@
+//! `quiz answers`: learners answering module quizzes through the real pages, as a phone with
+//! JavaScript off does — open the quiz (`GET /hoc/kiem-tra/{module}`, which starts an attempt),
+//! then post each answer (graded, recorded with its counters; the answer page carries the
+//! feedback and the next question's form), and on to the next module. Each connection is its
+//! own signed-in learner. The figures are the graded answers per second and the latency of the
+//! answer posts; the quiz openings are timed apart.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use binhdan_core::Timestamp;
+use binhdan_core::cccd::Sex;
+use binhdan_core::unit::UnitCode;
+use binhdan_store::{AdultCutoff, PersonRecord, SessionOwner, SessionRecord, Store};
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+use crate::{Figures, histogram};
+
+pub const NAME: &str = "quiz answers";
+
+/// The modules whose quizzes the learners take, in turn (adult course).
+const MODULES: [&str; 3] = ["cong-dan.dien-thoai", "cong-dan.vneid", "cong-dan.lua-dao"];
+
+/// Creates one learner per connection, each with a session; returns their cookies.
+pub async fn learners(
+    store: &dyn Store,
+    count: usize,
+    now: Timestamp,
+) -> anyhow::Result<Vec<String>> {
+    let commune = UnitCode::parse("16591").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut records = Vec::with_capacity(count);
+    for i in 0..count {
+        let mut hash = [0xbe_u8; 32];
+        hash[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        records.push(PersonRecord {
+            cccd_hash: hash,
+            cccd_sealed: vec![0],
+            cccd_masked: format!("038*******{:02}", i % 100),
+            name: format!("Người học {i}"),
+            birth_year: 1970,
+            birth_day: None,
+            sex: Sex::Female,
+            unit: commune.clone(),
+            phone: None,
+            membership: None,
+        });
+    }
+    let mut import = store
+        .begin_people_import(AdultCutoff(i64::MAX / 2), now)
+        .await?;
+    import.write(&records).await?;
+    import
+        .commit(binhdan_core::audit::AuditEntry::new(
+            "bench",
+            "person.import",
+        ))
+        .await?;
+    let mut cookies = Vec::with_capacity(count);
+    for r in &records {
+        let person = store
+            .person_by_cccd_hash(&r.cccd_hash)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("a bench learner is missing"))?;
+        let token = binhdan_auth::session::SessionToken::generate(&mut rand::rng());
+        store
+            .create_session(&SessionRecord {
+                key: token.storage_key(),
+                owner: SessionOwner::Citizen(person.summary.id),
+                created_at: now,
+                last_seen_at: now,
+                expires_at: Timestamp(now.0 + 3_600_000),
+            })
+            .await?;
+        cookies.push(format!("binhdan={}", token.expose()));
+    }
+    Ok(cookies)
+}
+
+/// The figures of one run: answers, and the question fetches beside them.
+pub struct AnswerFigures {
+    pub answers: Figures,
+    pub questions: Figures,
+}
+
+/// Every connection answers as fast as it can until the deadline.
+pub async fn drive(addr: SocketAddr, cookies: &[String], seconds: u64) -> AnswerFigures {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, cookie) in cookies.iter().enumerate() {
+        let cookie = cookie.clone();
+        tasks.push(tokio::spawn(async move {
+            learner(addr, &cookie, i, deadline).await
+        }));
+    }
+    let (mut answers, mut questions) = (histogram(), histogram());
+    let (mut answer_errors, mut question_errors) = (0, 0);
+    for t in tasks {
+        if let Ok(r) = t.await {
+            let _ = answers.add(&r.answers);
+            let _ = questions.add(&r.questions);
+            answer_errors += r.answer_errors;
+            question_errors += r.question_errors;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+    let figures = |h: &Histogram<u64>, errors| Figures {
+        requests: h.len(),
+        errors,
+        per_second: h.len() as f64 / elapsed,
+        p50_ms: h.value_at_quantile(0.50) as f64 / 1000.0,
+        p99_ms: h.value_at_quantile(0.99) as f64 / 1000.0,
+    };
+    AnswerFigures {
+        answers: figures(&answers, answer_errors),
+        questions: figures(&questions, question_errors),
+    }
+}
+
+struct LearnerRun {
+    answers: Histogram<u64>,
+    questions: Histogram<u64>,
+    answer_errors: u64,
+    question_errors: u64,
+}
+
+/// The value of a hidden input of the question form.
+fn hidden<'a>(html: &'a str, name: &str) -> Option<&'a str> {
+    let at = html.find(&format!("name=\"{name}\" value=\""))? + name.len() + 15;
+    Some(&html[at..at + html[at..].find('"')?])
+}
+
+/// An answer the form accepts (right or wrong, it is graded all the same).
+fn answer_fields(html: &str) -> String {
+    if html.contains("value=\"true\"") {
+        return "choice=true".to_owned();
+    }
+    let ranks = html.matches("name=\"rank_").count();
+    if ranks > 0 {
+        return (0..ranks)
+            .map(|k| format!("rank_{k}={}", k + 1))
+            .collect::<Vec<_>>()
+            .join("&");
+    }
+    "choice=0".to_owned()
+}
+
+async fn learner(addr: SocketAddr, cookie: &str, offset: usize, deadline: Instant) -> LearnerRun {
+    let mut run = LearnerRun {
+        answers: histogram(),
+        questions: histogram(),
+        answer_errors: 0,
+        question_errors: 0,
+    };
+    let Ok(stream) = TcpStream::connect(addr).await else {
+        run.question_errors += 1;
+        return run;
+    };
+    let _ = stream.set_nodelay(true);
+    let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
+    else {
+        run.question_errors += 1;
+        return run;
+    };
+    tokio::spawn(conn);
+    let mut module = offset;
+    let mut page: Option<String> = None;
+    while Instant::now() < deadline {
+        let path = format!("/hoc/kiem-tra/{}", MODULES[module % MODULES.len()]);
+        // Open the quiz when there is no question in hand.
+        let html = if let Some(html) = page.take() {
+            html
+        } else {
+            let Ok(get) = Request::get(path.as_str())
+                .header("host", "127.0.0.1")
+                .header("cookie", cookie)
+                .body(Full::new(Bytes::new()))
+            else {
+                break;
+            };
+            let start = Instant::now();
+            let Ok(response) = sender.send_request(get).await else {
+                run.question_errors += 1;
+                break;
+            };
+            let ok = response.status().is_success();
+            let Ok(body) = response.into_body().collect().await else {
+                run.question_errors += 1;
+                break;
+            };
+            let _ = run.questions.record(micros(start));
+            if !ok {
+                run.question_errors += 1;
+                continue;
+            }
+            String::from_utf8_lossy(&body.to_bytes()).into_owned()
+        };
+        let (Some(csrf), Some(attempt), Some(item)) = (
+            hidden(&html, "csrf"),
+            hidden(&html, "attempt"),
+            hidden(&html, "item"),
+        ) else {
+            // No question on the page: the attempt is over, the next module.
+            module += 1;
+            continue;
+        };
+        let form = format!(
+            "csrf={csrf}&attempt={attempt}&item={item}&shown_at=0&{}",
+            answer_fields(&html)
+        );
+        let Ok(post) = Request::post(path.as_str())
+            .header("host", "127.0.0.1")
+            .header("cookie", cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Full::new(Bytes::from(form)))
+        else {
+            break;
+        };
+        let start = Instant::now();
+        let Ok(response) = sender.send_request(post).await else {
+            run.answer_errors += 1;
+            break;
+        };
+        let ok = response.status().is_success();
+        let Ok(body) = response.into_body().collect().await else {
+            run.answer_errors += 1;
+            break;
+        };
+        let _ = run.answers.record(micros(start));
+        if ok {
+            page = Some(String::from_utf8_lossy(&body.to_bytes()).into_owned());
+        } else {
+            run.answer_errors += 1;
+        }
+    }
+    run
+}
+
+fn micros(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_micros())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
