@@ -291,21 +291,28 @@ pub struct NewAnswer {
     pub item_id: String,
     pub position: u32,
     pub revision: u32,
+    /// Whether it is the plan's last question (the attempt then finishes).
+    pub last: bool,
     pub reply: binhdan_content::quiz::Reply,
     pub correct: bool,
     /// Milliseconds the learner took.
     pub elapsed_ms: i64,
 }
 
+/// How a finished attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Finished {
+    pub passed: bool,
+    pub correct: u32,
+}
+
 /// What recording an answer did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AnswerOutcome {
-    /// Recorded. `answered` and `correct` count the attempt so far; `finished` is set when it
-    /// was the last question (with whether the attempt passed).
+    /// Recorded: `answered` questions so far; `finished` when it was the last one.
     Recorded {
         answered: u32,
-        correct: u32,
-        finished: Option<bool>,
+        finished: Option<Finished>,
     },
     /// That question of the attempt was already answered: nothing changed.
     Duplicate,
@@ -349,6 +356,16 @@ pub trait LearningStore: Send + Sync {
     async fn module_quiz(&self, module_id: &str) -> Result<Option<ModuleQuiz>>;
     /// The answers recorded in an attempt, in order.
     async fn attempt_answers(&self, id: i64) -> Result<Vec<AnswerRecord>>;
+    /// Finishes an attempt whose every question is answered (once: later calls return how it
+    /// ended); the first pass of a module and a completed course move the counters. `None` if
+    /// the attempt is not the person's or still has questions.
+    async fn finish_attempt(
+        &self,
+        attempt_id: i64,
+        person: i64,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<Option<Finished>>;
     /// The person's unfinished attempt at the module's quiz, if any.
     async fn open_attempt(&self, person: i64, module_id: &str) -> Result<Option<Attempt>>;
     async fn create_attempt(
@@ -359,10 +376,10 @@ pub trait LearningStore: Send + Sync {
         now: Timestamp,
     ) -> Result<Attempt>;
     async fn attempt(&self, id: i64) -> Result<Option<Attempt>>;
-    /// Records the answer to the current question of `person`'s attempt (once) and, on the
-    /// last question, finishes the attempt; the first pass of a module and a completed course
-    /// move the counters. The caller has checked that `answer.item_id` sits at
-    /// `answer.position` of the plan; the store checks that it is the current question.
+    /// Records the answer to the current question of `person`'s attempt (once) in one
+    /// statement and, on the last question, finishes the attempt (`finish_attempt`). The caller
+    /// has checked that `answer.item_id` sits at `answer.position` of the plan; the store
+    /// checks that it is the current question of an open attempt of that person.
     async fn record_answer(
         &self,
         attempt_id: i64,

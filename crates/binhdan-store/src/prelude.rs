@@ -9,12 +9,13 @@ pub(crate) use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
 
 pub(crate) use crate::{
     AdultCutoff, AnswerOutcome, AnswerRecord, Attempt, AuditStore, ContentLoadReport, ContentStore,
-    CourseOutline, CourseProgress, CourseSummary, CredentialChange, Dialect, LearningStore,
-    LessonDone, LessonPage, LessonRef, MembershipRecord, MembershipView, ModuleOutline, ModuleQuiz,
-    NewAnswer, NewOrganisation, NewStaff, NewVillage, OpsStore, OrgKind, Organisation,
-    PeopleImport, PeopleStore, PeopleWriteCounts, PersonDetail, PersonRecord, PersonSummary,
-    PlannedItem, PopulationStore, Result, SessionOwner, SessionRecord, StaffAccount, StaffStore,
-    StaffWithin, StoreConfig, StoreError, SubtreeCounts, UnitQuery, UnitStore, WriteMode,
+    CourseOutline, CourseProgress, CourseSummary, CredentialChange, Dialect, Finished,
+    LearningStore, LessonDone, LessonPage, LessonRef, MembershipRecord, MembershipView,
+    ModuleOutline, ModuleQuiz, NewAnswer, NewOrganisation, NewStaff, NewVillage, OpsStore, OrgKind,
+    Organisation, PeopleImport, PeopleStore, PeopleWriteCounts, PersonDetail, PersonRecord,
+    PersonSummary, PlannedItem, PopulationStore, Result, SessionOwner, SessionRecord, StaffAccount,
+    StaffStore, StaffWithin, StoreConfig, StoreError, SubtreeCounts, UnitQuery, UnitStore,
+    WriteMode,
 };
 pub(crate) use binhdan_auth::access::{Grant, Role, Scope};
 pub(crate) use binhdan_core::Secret;

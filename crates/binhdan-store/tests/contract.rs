@@ -834,7 +834,8 @@ mod learning {
     use binhdan_core::kpi::Group;
     use binhdan_store::testing::TestDb;
     use binhdan_store::{
-        AdultCutoff, AnswerOutcome, NewAnswer, PersonRecord, PlannedItem, Store, WriteMode,
+        AdultCutoff, AnswerOutcome, Finished, NewAnswer, PersonRecord, PlannedItem, Store,
+        WriteMode,
     };
 
     use super::{NOW, code, shipped_content, village, with_map};
@@ -898,6 +899,7 @@ mod learning {
                         item_id: item.id.clone(),
                         position: u32::try_from(position).unwrap(),
                         revision: *rev,
+                        last: position + 1 == quiz.items.len(),
                         reply,
                         correct,
                         elapsed_ms: 4_000,
@@ -914,7 +916,7 @@ mod learning {
                 panic!("{outcome:?}")
             };
             assert_eq!(answered as usize, position + 1);
-            last = finished;
+            last = finished.map(|f| f.passed);
         }
         last
     }
@@ -1023,6 +1025,7 @@ mod learning {
                 item_id: quiz.items[k].0.id.clone(),
                 position: u32::try_from(k).unwrap(),
                 revision: quiz.items[k].1,
+                last: k == 1,
                 reply: right(&quiz.items[k].0),
                 correct: true,
                 elapsed_ms: 1_000,
@@ -1050,7 +1053,6 @@ mod learning {
                 record(me, 0).await,
                 AnswerOutcome::Recorded {
                     answered: 1,
-                    correct: 1,
                     finished: None
                 }
             );
@@ -1059,8 +1061,10 @@ mod learning {
                 record(me, 1).await,
                 AnswerOutcome::Recorded {
                     answered: 2,
-                    correct: 2,
-                    finished: Some(true)
+                    finished: Some(Finished {
+                        passed: true,
+                        correct: 2
+                    })
                 }
             );
             let stored = store.attempt(attempt.id).await.unwrap().unwrap();
@@ -1070,6 +1074,17 @@ mod learning {
             );
             assert_eq!(store.attempt_answers(attempt.id).await.unwrap().len(), 2);
             assert!(stored.next_item().is_none());
+            assert_eq!(
+                store
+                    .finish_attempt(attempt.id, me, CUTOFF, NOW)
+                    .await
+                    .unwrap(),
+                Some(Finished {
+                    passed: true,
+                    correct: 2
+                }),
+                "finishing again tells how it ended and moves nothing"
+            );
             assert!(store.open_attempt(me, &first.id).await.unwrap().is_none());
 
             // Every lesson and every quiz: the course is done and `skilled` moves once.

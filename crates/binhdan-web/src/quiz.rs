@@ -88,7 +88,12 @@ pub async fn lesson_done(
 pub struct QuizCache {
     entries:
         std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, Arc<ModuleQuiz>)>>,
+    /// Attempts' plans (who, which module, which questions in which order): they never change.
+    plans: std::sync::RwLock<std::collections::HashMap<i64, Arc<Attempt>>>,
 }
+
+/// At most this many attempt plans are kept.
+const PLANS_MAX: usize = 100_000;
 
 /// How long a cached quiz is trusted.
 const QUIZ_TTL: std::time::Duration = std::time::Duration::from_secs(30);
@@ -113,6 +118,30 @@ impl QuizCache {
             entries.insert(module.to_owned(), (std::time::Instant::now(), quiz.clone()));
         }
         Ok(quiz)
+    }
+
+    /// An attempt's plan and owner (its progress, `answered`, may be stale: do not use it).
+    async fn attempt(&self, state: &AppState, id: i64) -> Result<Option<Arc<Attempt>>, Problem> {
+        if let Ok(plans) = self.plans.read()
+            && let Some(a) = plans.get(&id)
+        {
+            return Ok(Some(a.clone()));
+        }
+        let Some(attempt) = state.store.attempt(id).await? else {
+            return Ok(None);
+        };
+        let attempt = Arc::new(attempt);
+        self.keep(attempt.clone());
+        Ok(Some(attempt))
+    }
+
+    fn keep(&self, attempt: Arc<Attempt>) {
+        if let Ok(mut plans) = self.plans.write() {
+            if plans.len() >= PLANS_MAX {
+                plans.clear();
+            }
+            plans.insert(attempt.id, attempt);
+        }
     }
 }
 
@@ -283,13 +312,27 @@ pub async fn quiz_page(
     Path(module): Path<String>,
 ) -> Result<Response, Problem> {
     let quiz = state.quizzes.get(&state, &module).await?;
-    let attempt = match state.store.open_attempt(c.person_id, &module).await? {
-        Some(a) => a,
-        None => {
+    let open = match state.store.open_attempt(c.person_id, &module).await? {
+        // Every question answered but not finished (the server stopped in between): finish it
+        // now and start afresh.
+        Some(a) if a.next_item().is_none() => {
             state
                 .store
+                .finish_attempt(a.id, c.person_id, cutoff(&state), state.clock.now())
+                .await?;
+            None
+        }
+        other => other,
+    };
+    let attempt = match open {
+        Some(a) => a,
+        None => {
+            let a = state
+                .store
                 .create_attempt(c.person_id, &module, &plan_for(&quiz), state.clock.now())
-                .await?
+                .await?;
+            state.quizzes.keep(Arc::new(a.clone()));
+            a
         }
     };
     let mut page = QuizPage::new(lang, prefs, &c, &quiz);
@@ -327,9 +370,11 @@ pub async fn answer(
     let now = state.clock.now();
     let quiz = state.quizzes.get(&state, &module).await?;
     let attempt_id: i64 = field("attempt").parse().map_err(|_| not_found())?;
+    // The plan of an attempt never changes: it is read once and kept; whether this is the
+    // current question is the store's check, in the same statement that records the answer.
     let attempt = state
-        .store
-        .attempt(attempt_id)
+        .quizzes
+        .attempt(&state, attempt_id)
         .await?
         .filter(|a| a.module_id == module)
         .ok_or_else(not_found)?;
@@ -344,14 +389,19 @@ pub async fn answer(
             Msg::new("error-forbidden"),
         ));
     }
-    // A refusal changes nothing and offers to go on with the current question.
-    let refuse = |key: &'static str| {
+    // A refusal changes nothing and offers to go on with the current question (read afresh).
+    let refuse = async |key: &'static str| -> Result<Response, Problem> {
+        let fresh = state
+            .store
+            .attempt(attempt_id)
+            .await?
+            .ok_or_else(not_found)?;
         let mut page = QuizPage::new(lang, prefs, &c, &quiz);
         page.notice = Some(lang.text(key));
-        page.question = attempt
+        page.question = fresh
             .next_item()
-            .and_then(|(at, planned)| question(&state, &quiz, &attempt, at, planned, None));
-        page.respond(StatusCode::CONFLICT)
+            .and_then(|(at, planned)| question(&state, &quiz, &fresh, at, planned, None));
+        Ok(page.respond(StatusCode::CONFLICT))
     };
     let item_id = field("item");
     let Some((position, planned)) = attempt
@@ -360,20 +410,10 @@ pub async fn answer(
         .enumerate()
         .find(|(_, p)| p.item_id == item_id)
     else {
-        return Ok(refuse("quiz-not-in-attempt"));
+        return refuse("quiz-not-in-attempt").await;
     };
-    if attempt.finished_at.is_some() {
-        return Ok(refuse("quiz-attempt-over"));
-    }
-    let answered = usize::try_from(attempt.answered).unwrap_or(usize::MAX);
-    if position < answered {
-        return Ok(refuse("quiz-already-answered"));
-    }
-    if position > answered {
-        return Ok(refuse("quiz-not-in-attempt"));
-    }
     let Some(item) = item_of(&quiz, item_id) else {
-        return Ok(refuse("quiz-not-in-attempt"));
+        return refuse("quiz-not-in-attempt").await;
     };
     let reply = match quiz::read_reply(item.kind, &planned.order, &fields) {
         Ok(r) => r,
@@ -402,6 +442,7 @@ pub async fn answer(
                 item_id: item.id.clone(),
                 position: u32::try_from(position).unwrap_or(u32::MAX),
                 revision: planned.revision,
+                last: position + 1 == attempt.plan.len(),
                 reply,
                 correct,
                 elapsed_ms,
@@ -410,14 +451,23 @@ pub async fn answer(
             now,
         )
         .await?;
-    let (answered, right, finished) = match outcome {
-        AnswerOutcome::Recorded {
-            answered,
-            correct,
-            finished,
-        } => (answered, correct, finished),
-        AnswerOutcome::Duplicate => return Ok(refuse("quiz-already-answered")),
-        AnswerOutcome::NotInAttempt => return Ok(refuse("quiz-attempt-over")),
+    let (answered, finished) = match outcome {
+        AnswerOutcome::Recorded { answered, finished } => (answered, finished),
+        AnswerOutcome::Duplicate => return refuse("quiz-already-answered").await,
+        AnswerOutcome::NotInAttempt => {
+            // Answered out of turn, or after the attempt's end.
+            let over = state
+                .store
+                .attempt(attempt_id)
+                .await?
+                .is_some_and(|a| a.finished_at.is_some());
+            return refuse(if over {
+                "quiz-attempt-over"
+            } else {
+                "quiz-not-in-attempt"
+            })
+            .await;
+        }
     };
     let mut page = QuizPage::new(lang, prefs, &c, &quiz);
     page.feedback = Some(Feedback {
@@ -425,20 +475,22 @@ pub async fn answer(
         right_answer: right_answer(lang, item),
         explanation: item.explanation.clone(),
     });
-    if let Some(passed) = finished {
+    if let Some(end) = finished {
         page.result = Some(QuizResult {
-            passed,
-            summary: lang.tr(
-                &Msg::new(if passed { "quiz-passed" } else { "quiz-failed" })
-                    .arg("correct", right)
-                    .arg("total", attempt.plan.len())
-                    .arg("percent", quiz::PASS_PERCENT),
-            ),
+            passed: end.passed,
+            summary: lang.tr(&Msg::new(if end.passed {
+                "quiz-passed"
+            } else {
+                "quiz-failed"
+            })
+            .arg("correct", end.correct)
+            .arg("total", attempt.plan.len())
+            .arg("percent", quiz::PASS_PERCENT)),
         });
     } else {
         let moved = Attempt {
             answered,
-            ..attempt.clone()
+            ..(*attempt).clone()
         };
         page.question = moved
             .next_item()

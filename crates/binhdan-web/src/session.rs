@@ -28,6 +28,47 @@ pub struct AuthState {
     /// Failed sign-ins per account and per address (in memory: a restart forgets them).
     pub throttles: Mutex<HashMap<String, Throttle>>,
     pub evaluation_date: Date,
+    /// Citizen sessions seen in the last few seconds: a learner answering a quiz makes many
+    /// requests a minute, and each would otherwise start with a database read. Staff sessions
+    /// are always read from the database.
+    pub citizen_sessions: CitizenSessions,
+}
+
+/// Recently read citizen sessions: storage key → person, session expiry, when it was read.
+/// An entry is trusted for [`CitizenSessions::TTL`]; signing out here removes it at once, and
+/// on another server (PostgreSQL deployments) it lapses within the TTL.
+#[derive(Default)]
+pub struct CitizenSessions {
+    entries: Mutex<HashMap<String, (i64, Timestamp, std::time::Instant)>>,
+}
+
+impl CitizenSessions {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    const MAX: usize = 200_000;
+
+    fn get(&self, key: &str, now: Timestamp) -> Option<i64> {
+        let entries = self.entries.lock().ok()?;
+        let (person, expires_at, read_at) = entries.get(key)?;
+        (now < *expires_at && read_at.elapsed() < Self::TTL).then_some(*person)
+    }
+
+    fn put(&self, key: String, person: i64, expires_at: Timestamp) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::MAX {
+                entries.retain(|_, (_, _, read_at)| read_at.elapsed() < Self::TTL);
+                if entries.len() >= Self::MAX {
+                    entries.clear();
+                }
+            }
+            entries.insert(key, (person, expires_at, std::time::Instant::now()));
+        }
+    }
+
+    fn forget(&self, key: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(key);
+        }
+    }
 }
 
 impl AuthState {
@@ -39,6 +80,7 @@ impl AuthState {
             cookie: CookieOptions::new("binhdan", secure),
             throttles: Mutex::new(HashMap::new()),
             evaluation_date: binhdan_core::people::DEFAULT_EVALUATION_DATE,
+            citizen_sessions: CitizenSessions::default(),
         }
     }
 }
@@ -158,10 +200,13 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
         return Ok(Caller::Anonymous);
     };
     let key = token.storage_key();
+    let now = state.clock.now();
+    if let Some(person_id) = state.auth.citizen_sessions.get(&key, now) {
+        return Ok(Caller::Citizen(CitizenCaller { person_id, token }));
+    }
     let Some(session) = state.store.session(&key).await? else {
         return Ok(Caller::Anonymous);
     };
-    let now = state.clock.now();
     let policy = policy(session.owner);
     if now >= session.expires_at || policy.is_expired(session.created_at, session.last_seen_at, now)
     {
@@ -185,7 +230,13 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
             }),
             _ => Caller::Anonymous,
         },
-        SessionOwner::Citizen(person_id) => Caller::Citizen(CitizenCaller { person_id, token }),
+        SessionOwner::Citizen(person_id) => {
+            state
+                .auth
+                .citizen_sessions
+                .put(key, person_id, session.expires_at);
+            Caller::Citizen(CitizenCaller { person_id, token })
+        }
     })
 }
 
@@ -212,7 +263,9 @@ pub async fn start(state: &AppState, owner: SessionOwner) -> Result<Secret<Strin
 
 /// Ends the caller's session; returns the `Set-Cookie` value that clears the cookie.
 pub async fn end(state: &AppState, token: &SessionToken) -> Result<String, Problem> {
-    state.store.delete_session(&token.storage_key()).await?;
+    let key = token.storage_key();
+    state.auth.citizen_sessions.forget(&key);
+    state.store.delete_session(&key).await?;
     Ok(state.auth.cookie.clear_cookie())
 }
 

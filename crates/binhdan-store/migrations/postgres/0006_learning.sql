@@ -49,3 +49,15 @@ CREATE TABLE learner_mark (
     at        BIGINT NOT NULL,
     PRIMARY KEY (person_id, grp, metric)
 );
+
+-- An answer moves its attempt on in the same statement: the hot path is one INSERT.
+CREATE FUNCTION quiz_response_moves_attempt() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE quiz_attempt SET answered = answered + 1,
+        correct = correct + CASE WHEN NEW.correct THEN 1 ELSE 0 END
+    WHERE id = NEW.attempt_id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER quiz_response_moves_attempt AFTER INSERT ON quiz_response
+    FOR EACH ROW EXECUTE FUNCTION quiz_response_moves_attempt();

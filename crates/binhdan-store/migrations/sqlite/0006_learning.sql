@@ -49,3 +49,10 @@ CREATE TABLE learner_mark (
     at        INTEGER NOT NULL,
     PRIMARY KEY (person_id, grp, metric)
 );
+
+-- An answer moves its attempt on in the same statement: the hot path is one INSERT.
+CREATE TRIGGER quiz_response_moves_attempt AFTER INSERT ON quiz_response
+BEGIN
+    UPDATE quiz_attempt SET answered = answered + 1, correct = correct + NEW.correct
+    WHERE id = NEW.attempt_id;
+END;

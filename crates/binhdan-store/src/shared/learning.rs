@@ -352,13 +352,14 @@ impl LearningStore for Backend {
     }
 
     async fn record_answer(&self, attempt_id: i64, person: i64, answer: &NewAnswer, cutoff: AdultCutoff, now: Timestamp) -> Result<AnswerOutcome> {
-        // Two statements on the hot path: the response (once per question), then the attempt
-        // moves on — only if this is its current question, it is the person's and still open.
+        // The hot path is one statement: the response goes in only if it answers the current
+        // question of the person's open attempt, once; a trigger moves the attempt on.
         let reply = serde_json::to_string(&answer.reply).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
-        let mut tx = self.write.begin().await?;
-        let inserted = sqlx::query(
+        let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO quiz_response (attempt_id, item_id, item_revision, position, reply, correct, answered_at, elapsed_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (attempt_id, item_id) DO NOTHING",
+             SELECT id, $2, $3, $4, $5, $6, $7, $8 FROM quiz_attempt \
+             WHERE id = $1 AND person_id = $9 AND answered = $4 AND finished_at IS NULL \
+             ON CONFLICT (attempt_id, item_id) DO NOTHING RETURNING position",
         )
         .bind(attempt_id)
         .bind(answer.item_id.clone())
@@ -368,61 +369,79 @@ impl LearningStore for Backend {
         .bind(answer.correct)
         .bind(now.millis())
         .bind(answer.elapsed_ms.max(0))
-        .execute(&mut *tx)
+        .bind(person)
+        .fetch_optional(&self.write)
         .await?;
-        if inserted.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(AnswerOutcome::Duplicate);
+        if inserted.is_none() {
+            let earlier: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM quiz_response r JOIN quiz_attempt a ON a.id = r.attempt_id \
+                 WHERE r.attempt_id = $1 AND r.item_id = $2 AND a.person_id = $3",
+            )
+            .bind(attempt_id)
+            .bind(answer.item_id.clone())
+            .bind(person)
+            .fetch_one(&self.write)
+            .await?;
+            return Ok(if earlier > 0 { AnswerOutcome::Duplicate } else { AnswerOutcome::NotInAttempt });
         }
-        let moved: Option<(i64, i64, i64, String)> = sqlx::query_as(
-            "UPDATE quiz_attempt SET answered = answered + 1, correct = correct + $1 \
-             WHERE id = $2 AND person_id = $3 AND answered = $4 AND finished_at IS NULL \
-             RETURNING answered, correct, items, module_id",
+        let answered = answer.position.saturating_add(1);
+        let finished = if answer.last { self.finish_attempt(attempt_id, person, cutoff, now).await? } else { None };
+        Ok(AnswerOutcome::Recorded { answered, finished })
+    }
+
+    async fn finish_attempt(&self, attempt_id: i64, person: i64, cutoff: AdultCutoff, now: Timestamp) -> Result<Option<Finished>> {
+        let mut tx = self.write.begin().await?;
+        let ended: Option<(i64, bool, String)> = sqlx::query_as(
+            "UPDATE quiz_attempt SET finished_at = $1, passed = (correct * 100 >= $2 * items) \
+             WHERE id = $3 AND person_id = $4 AND finished_at IS NULL AND answered >= items \
+             RETURNING correct, passed, module_id",
         )
-        .bind(i64::from(answer.correct))
+        .bind(now.millis())
+        .bind(i64::from(binhdan_content::quiz::PASS_PERCENT))
         .bind(attempt_id)
         .bind(person)
-        .bind(i64::from(answer.position))
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((answered, correct, items, module_id)) = moved else {
-            tx.rollback().await?;
-            return Ok(AnswerOutcome::NotInAttempt);
-        };
-        let counts = |n: i64| u32::try_from(n).unwrap_or(0);
-        if answered < items {
-            tx.commit().await?;
-            return Ok(AnswerOutcome::Recorded { answered: counts(answered), correct: counts(correct), finished: None });
-        }
-        let passed = binhdan_content::quiz::passes(counts(correct), counts(items));
-        let earlier_pass: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM quiz_attempt WHERE person_id = $1 AND module_id = $2 AND passed = $3",
-        )
-        .bind(person)
-        .bind(module_id.clone())
-        .bind(true)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE quiz_attempt SET finished_at = $1, passed = $2 WHERE id = $3")
-            .bind(now.millis())
-            .bind(passed)
+        let Some((correct, passed, module_id)) = ended else {
+            // Finished before (or not finishable): how it ended, if it did.
+            let before: Option<(i64, Option<bool>)> = sqlx::query_as(
+                "SELECT correct, passed FROM quiz_attempt WHERE id = $1 AND person_id = $2 AND finished_at IS NOT NULL",
+            )
             .bind(attempt_id)
-            .execute(&mut *tx)
+            .bind(person)
+            .fetch_optional(&mut *tx)
             .await?;
-        if passed && earlier_pass == 0 {
-            let facts = learner_facts(&mut tx, person, cutoff).await?;
-            let course = course_of_module(&mut tx, &module_id).await?;
-            if let (Some(facts), Some((course_id, group))) = (facts, course) {
-                let mut deltas = LearningDeltas::default();
-                if let Some(group) = group {
-                    deltas.add(&facts, group, "quizzes_passed");
+            tx.rollback().await?;
+            return Ok(before.map(|(correct, passed)| Finished {
+                passed: passed.unwrap_or(false),
+                correct: u32::try_from(correct).unwrap_or(0),
+            }));
+        };
+        if passed {
+            let earlier_pass: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM quiz_attempt WHERE person_id = $1 AND module_id = $2 AND passed = $3 AND id <> $4",
+            )
+            .bind(person)
+            .bind(module_id.clone())
+            .bind(true)
+            .bind(attempt_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if earlier_pass == 0 {
+                let facts = learner_facts(&mut tx, person, cutoff).await?;
+                let course = course_of_module(&mut tx, &module_id).await?;
+                if let (Some(facts), Some((course_id, group))) = (facts, course) {
+                    let mut deltas = LearningDeltas::default();
+                    if let Some(group) = group {
+                        deltas.add(&facts, group, "quizzes_passed");
+                    }
+                    check_course_completed(&mut tx, person, &course_id, &facts, &mut deltas, now).await?;
+                    deltas.apply(&mut tx).await?;
                 }
-                check_course_completed(&mut tx, person, &course_id, &facts, &mut deltas, now).await?;
-                deltas.apply(&mut tx).await?;
             }
         }
         tx.commit().await?;
-        Ok(AnswerOutcome::Recorded { answered: counts(answered), correct: counts(correct), finished: Some(passed) })
+        Ok(Some(Finished { passed, correct: u32::try_from(correct).unwrap_or(0) }))
     }
 
     async fn unit_counters(&self, unit: &UnitCode) -> Result<Vec<(Group, String, i64)>> {
