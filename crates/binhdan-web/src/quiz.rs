@@ -324,16 +324,15 @@ pub async fn quiz_page(
         }
         other => other,
     };
-    let attempt = match open {
-        Some(a) => a,
-        None => {
-            let a = state
-                .store
-                .create_attempt(c.person_id, &module, &plan_for(&quiz), state.clock.now())
-                .await?;
-            state.quizzes.keep(Arc::new(a.clone()));
-            a
-        }
+    let attempt = if let Some(a) = open {
+        a
+    } else {
+        let a = state
+            .store
+            .create_attempt(c.person_id, &module, &plan_for(&quiz), state.clock.now())
+            .await?;
+        state.quizzes.keep(Arc::new(a.clone()));
+        a
     };
     let mut page = QuizPage::new(lang, prefs, &c, &quiz);
     page.question = attempt
