@@ -179,6 +179,7 @@ async fn learner(addr: SocketAddr, cookie: &str, offset: usize, deadline: Instan
             let Ok(get) = Request::get(path.as_str())
                 .header("host", "127.0.0.1")
                 .header("cookie", cookie)
+                .header("accept-encoding", "gzip")
                 .body(Full::new(Bytes::new()))
             else {
                 break;
@@ -189,7 +190,7 @@ async fn learner(addr: SocketAddr, cookie: &str, offset: usize, deadline: Instan
                 break;
             };
             let ok = response.status().is_success();
-            let Ok(body) = response.into_body().collect().await else {
+            let Some(body) = text(response).await else {
                 run.question_errors += 1;
                 break;
             };
@@ -198,7 +199,7 @@ async fn learner(addr: SocketAddr, cookie: &str, offset: usize, deadline: Instan
                 run.question_errors += 1;
                 continue;
             }
-            String::from_utf8_lossy(&body.to_bytes()).into_owned()
+            body
         };
         let (Some(csrf), Some(attempt), Some(item)) = (
             hidden(&html, "csrf"),
@@ -216,6 +217,7 @@ async fn learner(addr: SocketAddr, cookie: &str, offset: usize, deadline: Instan
         let Ok(post) = Request::post(path.as_str())
             .header("host", "127.0.0.1")
             .header("cookie", cookie)
+            .header("accept-encoding", "gzip")
             .header("content-type", "application/x-www-form-urlencoded")
             .body(Full::new(Bytes::from(form)))
         else {
@@ -227,18 +229,35 @@ async fn learner(addr: SocketAddr, cookie: &str, offset: usize, deadline: Instan
             break;
         };
         let ok = response.status().is_success();
-        let Ok(body) = response.into_body().collect().await else {
+        let Some(body) = text(response).await else {
             run.answer_errors += 1;
             break;
         };
         let _ = run.answers.record(micros(start));
         if ok {
-            page = Some(String::from_utf8_lossy(&body.to_bytes()).into_owned());
+            page = Some(body);
         } else {
             run.answer_errors += 1;
         }
     }
     run
+}
+
+/// The body as text, gunzipped if it came compressed (as a phone asks for it).
+async fn text(response: hyper::Response<hyper::body::Incoming>) -> Option<String> {
+    let gzip = response
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|v| v.as_bytes() == b"gzip");
+    let bytes = response.into_body().collect().await.ok()?.to_bytes();
+    if gzip {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+            .ok()?;
+        Some(out)
+    } else {
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    }
 }
 
 fn micros(start: Instant) -> u64 {

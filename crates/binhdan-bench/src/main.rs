@@ -164,8 +164,20 @@ fn http_scenarios(
                 args.connections,
                 SystemClock.now(),
             ))?;
+            let before = server_rt.block_on(store.answers_recorded())?;
             let f = client_rt.block_on(answers::drive(addr, &cookies, args.seconds));
             print_row(&format!("{} [{name}]", answers::NAME), &f.answers, &ceiling);
+            // Every answer acknowledged is stored, once.
+            let stored = server_rt.block_on(store.answers_recorded())? - before;
+            let acknowledged = f.answers.requests - f.answers.errors;
+            println!(
+                "  answers acknowledged {acknowledged}, stored {stored}{}",
+                if acknowledged == stored {
+                    ""
+                } else {
+                    "  MISMATCH"
+                }
+            );
             print_row(
                 &format!("  quiz openings between [{name}]"),
                 &f.questions,

@@ -388,6 +388,8 @@ pub trait LearningStore: Send + Sync {
         cutoff: AdultCutoff,
         now: Timestamp,
     ) -> Result<AnswerOutcome>;
+    /// How many answers have been recorded, in all.
+    async fn answers_recorded(&self) -> Result<u64>;
     /// Counters of one unit (village or commune), per group and metric.
     async fn unit_counters(&self, unit: &UnitCode) -> Result<Vec<(Group, String, i64)>>;
 }

@@ -19,10 +19,18 @@ const DIALECT: Dialect = Dialect::Sqlite;
 pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
+    /// Quiz answers go through one batching writer (`shared/learning.rs`).
+    answers: tokio::sync::mpsc::Sender<AnswerJob>,
 }
 type Backend = SqliteStore;
 
 impl SqliteStore {
+    /// The batching writer's queue of quiz answers.
+    #[allow(clippy::unnecessary_wraps, reason = "the same call as PostgreSQL's, which has none")]
+    fn answer_queue(&self) -> Option<&tokio::sync::mpsc::Sender<AnswerJob>> {
+        Some(&self.answers)
+    }
+
     /// Opens (creating if needed) the database file and its directory, and applies
     /// migrations if the configuration asks for it.
     pub async fn open(config: &StoreConfig) -> Result<Self> {
@@ -52,7 +60,13 @@ impl SqliteStore {
             .max_connections(config.max_connections.max(1))
             .connect_with(options.read_only(true))
             .await?;
-        let store = Self { read, write };
+        let (answers, queue) = tokio::sync::mpsc::channel(4 * ANSWER_BATCH);
+        tokio::spawn(answer_writer(write.clone(), queue));
+        let store = Self {
+            read,
+            write,
+            answers,
+        };
         if config.migrate_on_start {
             store.migrate().await?;
         }

@@ -195,6 +195,117 @@ macro_rules! select_attempt {
     };
 }
 
+/// One answer to insert: the columns of `quiz_response`, and whose attempt it must be.
+pub(crate) struct AnswerRow {
+    attempt_id: i64,
+    person: i64,
+    item_id: String,
+    revision: i64,
+    position: i64,
+    reply: String,
+    correct: bool,
+    at: i64,
+    elapsed_ms: i64,
+}
+
+/// Inserts answers in one statement, each only if it answers the current question of its
+/// person's open attempt, once; returns those that went in. Answers of one attempt must not
+/// share a batch (the trigger moves the attempt on row by row).
+async fn insert_answers(pool: &sqlx::Pool<Db>, rows: &[AnswerRow]) -> Result<std::collections::HashSet<(i64, String)>> {
+    let mut q = sqlx::QueryBuilder::<Db>::new(
+        "INSERT INTO quiz_response (attempt_id, item_id, item_revision, position, reply, correct, answered_at, elapsed_ms) \
+         SELECT a.id, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 FROM (VALUES ",
+    );
+    for (i, r) in rows.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.push("(");
+        let mut sep = q.separated(", ");
+        sep.push_bind(r.attempt_id);
+        sep.push_bind(r.item_id.clone());
+        sep.push_bind(r.revision);
+        sep.push_bind(r.position);
+        sep.push_bind(r.reply.clone());
+        sep.push_bind(r.correct);
+        sep.push_bind(r.at);
+        sep.push_bind(r.elapsed_ms);
+        sep.push_bind(r.person);
+        q.push(")");
+    }
+    // `WHERE true` keeps SQLite's parser from reading ON CONFLICT as a join constraint.
+    q.push(
+        ") AS v JOIN quiz_attempt a ON a.id = v.column1 AND a.person_id = v.column9 \
+         AND a.answered = v.column4 AND a.finished_at IS NULL WHERE 1 = 1 \
+         ON CONFLICT (attempt_id, item_id) DO NOTHING RETURNING attempt_id, item_id",
+    );
+    let done: Vec<(i64, String)> = q.build_query_as().fetch_all(pool).await?;
+    Ok(done.into_iter().collect())
+}
+
+/// An answer waiting for the batching writer, and where to say whether it went in.
+#[allow(dead_code, reason = "only the SQLite backend batches answers")]
+pub(crate) struct AnswerJob {
+    row: AnswerRow,
+    done: tokio::sync::oneshot::Sender<Result<bool>>,
+}
+
+/// At most this many answers per statement.
+#[allow(dead_code, reason = "only the SQLite backend batches answers")]
+const ANSWER_BATCH: usize = 64;
+
+/// The batching writer (SQLite, whose one writer would otherwise take answers one statement
+/// at a time): it takes whatever answers are waiting, inserts them in one statement, and tells
+/// each request whether its answer went in. A failed batch is retried answer by answer, so
+/// each request gets its own result.
+#[allow(dead_code, reason = "only the SQLite backend batches answers")]
+pub(crate) async fn answer_writer(pool: sqlx::Pool<Db>, mut queue: tokio::sync::mpsc::Receiver<AnswerJob>) {
+    let mut carried: std::collections::VecDeque<AnswerJob> = std::collections::VecDeque::new();
+    loop {
+        let first = match carried.pop_front() {
+            Some(j) => j,
+            None => match queue.recv().await {
+                Some(j) => j,
+                None => return,
+            },
+        };
+        let mut attempts = std::collections::HashSet::from([first.row.attempt_id]);
+        let mut batch = vec![first];
+        while batch.len() < ANSWER_BATCH {
+            let next = match carried.pop_front() {
+                Some(j) => j,
+                None => match queue.try_recv() {
+                    Ok(j) => j,
+                    Err(_) => break,
+                },
+            };
+            if attempts.insert(next.row.attempt_id) {
+                batch.push(next);
+            } else {
+                carried.push_back(next);
+                if carried.len() > ANSWER_BATCH {
+                    break;
+                }
+            }
+        }
+        let rows: Vec<AnswerRow> = batch.iter().map(|j| AnswerRow { item_id: j.row.item_id.clone(), reply: j.row.reply.clone(), ..j.row }).collect();
+        match insert_answers(&pool, &rows).await {
+            Ok(done) => {
+                for j in batch {
+                    let went_in = done.contains(&(j.row.attempt_id, j.row.item_id.clone()));
+                    let _ = j.done.send(Ok(went_in));
+                }
+            }
+            Err(_) => {
+                for j in batch {
+                    let one = insert_answers(&pool, std::slice::from_ref(&j.row)).await;
+                    let _ = j.done.send(one.map(|d| !d.is_empty()));
+                }
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl LearningStore for Backend {
     async fn complete_lesson(&self, person: i64, lesson_id: &str, cutoff: AdultCutoff, now: Timestamp) -> Result<LessonDone> {
@@ -355,23 +466,29 @@ impl LearningStore for Backend {
         // The hot path is one statement: the response goes in only if it answers the current
         // question of the person's open attempt, once; a trigger moves the attempt on.
         let reply = serde_json::to_string(&answer.reply).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO quiz_response (attempt_id, item_id, item_revision, position, reply, correct, answered_at, elapsed_ms) \
-             SELECT id, $2, $3, $4, $5, $6, $7, $8 FROM quiz_attempt \
-             WHERE id = $1 AND person_id = $9 AND answered = $4 AND finished_at IS NULL \
-             ON CONFLICT (attempt_id, item_id) DO NOTHING RETURNING position",
-        )
-        .bind(attempt_id)
-        .bind(answer.item_id.clone())
-        .bind(i64::from(answer.revision))
-        .bind(i64::from(answer.position))
-        .bind(reply)
-        .bind(answer.correct)
-        .bind(now.millis())
-        .bind(answer.elapsed_ms.max(0))
-        .bind(person)
-        .fetch_optional(&self.write)
-        .await?;
+        let row = AnswerRow {
+            attempt_id,
+            person,
+            item_id: answer.item_id.clone(),
+            revision: i64::from(answer.revision),
+            position: i64::from(answer.position),
+            reply,
+            correct: answer.correct,
+            at: now.millis(),
+            elapsed_ms: answer.elapsed_ms.max(0),
+        };
+        let went_in = match self.answer_queue() {
+            Some(queue) => {
+                let (done, result) = tokio::sync::oneshot::channel();
+                queue
+                    .send(AnswerJob { row, done })
+                    .await
+                    .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
+                result.await.map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))??
+            }
+            None => !insert_answers(&self.write, std::slice::from_ref(&row)).await?.is_empty(),
+        };
+        let inserted = went_in.then_some(());
         if inserted.is_none() {
             let earlier: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM quiz_response r JOIN quiz_attempt a ON a.id = r.attempt_id \
@@ -442,6 +559,11 @@ impl LearningStore for Backend {
         }
         tx.commit().await?;
         Ok(Some(Finished { passed, correct: u32::try_from(correct).unwrap_or(0) }))
+    }
+
+    async fn answers_recorded(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quiz_response").fetch_one(&self.read).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn unit_counters(&self, unit: &UnitCode) -> Result<Vec<(Group, String, i64)>> {
