@@ -89,16 +89,43 @@ WORK="$(mktemp -d -t binhdan-e2e.XXXXXX)"
 OUT="$HERE/out"
 mkdir -p "$OUT"
 SERVER_PID=""
+PROVIDER_PID=""
 cleanup() {
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -KILL "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID" 2>/dev/null
+  fi
+  if [[ -n "$PROVIDER_PID" ]] && kill -0 "$PROVIDER_PID" 2>/dev/null; then
+    kill -TERM "$PROVIDER_PID" 2>/dev/null
+    wait "$PROVIDER_PID" 2>/dev/null
   fi
   [[ -f "$WORK/server.log" ]] && cp "$WORK/server.log" "$OUT/server.log"
   rm -rf -- "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# VNeID: the test OpenID provider (tests-support/oidc-provider) on loopback. The server's port
+# is chosen first, so that the provider knows the callback URL it must accept.
+PROVIDER_DIR="$HERE/../tests-support/oidc-provider"
+if [[ ! -d "$PROVIDER_DIR/node_modules" ]]; then
+  say "installing the test OpenID provider's npm packages (npm ci)"
+  (cd "$PROVIDER_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci in tests-support/oidc-provider failed"
+fi
+PORT="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+[[ -n "$PORT" ]] || die "could not find a free port"
+CALLBACK="http://127.0.0.1:$PORT/dang-nhap/vneid/goi-lai"
+(cd "$PROVIDER_DIR" && exec node server.mjs 0 "$CALLBACK") >"$WORK/provider.out" 2>"$WORK/provider.log" &
+PROVIDER_PID=$!
+ISSUER=""
+DEADLINE=$(( $(date +%s) + 30 ))
+while [[ -z "$ISSUER" ]]; do
+  kill -0 "$PROVIDER_PID" 2>/dev/null || { cat "$WORK/provider.log"; die "the test OpenID provider exited"; }
+  (( $(date +%s) < DEADLINE )) || die "the test OpenID provider did not start in 30s"
+  ISSUER="$(sed -n 's/^READY //p' "$WORK/provider.out" | head -n 1)"
+  [[ -n "$ISSUER" ]] || sleep 0.2
+done
+say "test OpenID provider (VNeID's stand-in) at $ISSUER"
 
 say "starting $BIN serve --demo (database in $WORK)"
 # Port 0: the kernel picks a free port, the server logs which one.
@@ -114,7 +141,11 @@ ln -s "$HERE/../content" "$WORK/content"
   cd "$WORK" || exit 1
   exec env "${UNSET[@]}" NO_COLOR=1 \
     BINHDAN_DATABASE_URL="sqlite://$WORK/e2e.db" \
-    BINHDAN_LISTEN=127.0.0.1:0 \
+    BINHDAN_LISTEN="127.0.0.1:$PORT" \
+    BINHDAN_OIDC__ISSUER="$ISSUER" \
+    BINHDAN_OIDC__CLIENT_ID=binhdan-test \
+    BINHDAN_OIDC__CLIENT_SECRET=binhdan-test-secret \
+    BINHDAN_OIDC__REDIRECT_URL="$CALLBACK" \
     "$BIN" serve --demo
 ) >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!

@@ -1,0 +1,121 @@
+// A citizen signs in with VNeID (the test OpenID provider on loopback, started by
+// run.sh), registers in their village, reads a lesson, answers a module's quiz
+// one question at a time and sees their progress — in a real browser, with
+// axe-core on every learner page and the page-weight budget on the signed-in
+// pages.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { AXE_SOURCE, BASE, TIMEOUT, contextOptions, launch, nfc } from '../lib/harness.mjs';
+
+const BUDGET = 30_000;
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function axe(page) {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
+  );
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** Bytes on the wire (gzip, headers included) of a page fetched with the learner's cookie. */
+function wireBytes(path, cookie) {
+  return new Promise((resolve, reject) => {
+    const req = request(`${BASE}${path}`, { headers: { cookie, 'accept-encoding': 'gzip' } }, (res) => {
+      let bytes = 0;
+      for (const [k, v] of Object.entries(res.headers)) bytes += k.length + String(v).length + 4;
+      res.on('data', (chunk) => {
+        bytes += chunk.length;
+      });
+      res.on('end', () => resolve({ status: res.statusCode, bytes }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('a citizen signs in with VNeID, reads a lesson, answers a quiz and sees progress', { timeout: TIMEOUT * 2 }, async () => {
+  const context = await browser.newContext(contextOptions({ bypassCSP: true }));
+  const page = await context.newPage();
+
+  // A lesson, read anonymously, invites the reader to sign in to keep progress.
+  await page.goto(`${BASE}/hoc/cong-dan`);
+  const first = await page.getAttribute('ol.outline a', 'href');
+  await page.goto(`${BASE}${first}`);
+  await page.click('a[href^="/dang-nhap?tiep="]');
+  assert.match(new URL(page.url()).pathname, /^\/dang-nhap/);
+
+  // VNeID: the provider's test page signs in "nguyenvana", who is on no roster yet.
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/dang-nhap/vneid"]')]);
+  await Promise.all([page.waitForNavigation(), page.click('a[href*="login=nguyenvana"]')]);
+  await page.waitForURL((u) => new URL(u).pathname === '/dang-ky', { timeout: 30_000 });
+  assert.deepEqual(await axe(page), []);
+  await page.fill('#q', 'cac son');
+  await Promise.all([page.waitForNavigation(), page.click('form[role=search] button')]);
+  await Promise.all([page.waitForNavigation(), page.click('a[href^="/dang-ky?xa="]')]);
+  await page.check('input[name=unit] >> nth=0');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/dang-ky"] button[type=submit]')]);
+  assert.equal(new URL(page.url()).pathname, '/toi');
+  assert.match(nfc(await page.textContent('main')), /Nguyễn Văn A/);
+
+  // The first module: every lesson marked done leads to the next, then to the quiz.
+  await page.click('a[href="/hoc/cua-toi"]');
+  assert.deepEqual(await axe(page), []);
+  await page.goto(`${BASE}${first}`);
+  assert.deepEqual(await axe(page), []);
+  for (let i = 0; i < 20 && !new URL(page.url()).pathname.startsWith('/hoc/kiem-tra/'); i += 1) {
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/xong"] button')]);
+  }
+  const quizPath = new URL(page.url()).pathname;
+  assert.match(quizPath, /^\/hoc\/kiem-tra\//, 'after the module\'s last lesson comes its quiz');
+  assert.deepEqual(await axe(page), []);
+
+  const cookies = await context.cookies();
+  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+
+  // Answer every question; the feedback (with its explanation) and the next
+  // question come on one page, and the last answer brings the result.
+  let answered = 0;
+  for (let q = 0; q < 20; q += 1) {
+    if (!(await page.$('form.quiz'))) break;
+    if (await page.$('form.quiz select')) {
+      const selects = await page.$$('form.quiz select');
+      for (let k = 0; k < selects.length; k += 1) await selects[k].selectOption(String(k + 1));
+    } else if (await page.$('form.quiz input[type=checkbox]')) {
+      await page.check('form.quiz input[type=checkbox] >> nth=0');
+    } else {
+      await page.check('form.quiz input[type=radio] >> nth=0');
+    }
+    await Promise.all([page.waitForNavigation(), page.click('form.quiz button[type=submit]')]);
+    answered += 1;
+    assert.match(nfc(await page.textContent('[role=status]')), /Đúng rồi!|Chưa đúng\./);
+    if (q === 0) assert.deepEqual(await axe(page), []);
+  }
+  const result = nfc(await page.textContent('.result'));
+  assert.match(result, new RegExp(`trả lời đúng \\d+/${answered} câu`));
+  assert.deepEqual(await axe(page), []);
+
+  // The signed-in learner pages keep to the budget.
+  for (const path of ['/hoc/cua-toi', quizPath, first]) {
+    const { status, bytes } = await wireBytes(path, cookie);
+    assert.equal(status, 200, path);
+    assert.ok(bytes <= BUDGET, `${path}: ${bytes} bytes > ${BUDGET}`);
+  }
+
+  // Progress: the lessons done show on the course and on "my courses".
+  await page.goto(`${BASE}/hoc/cua-toi`);
+  const mine = nfc(await page.textContent('main'));
+  assert.match(mine, /Đã học [1-9]\d*\/\d+ bài/);
+  await page.goto(`${BASE}/hoc/cong-dan`);
+  assert.ok((await page.$$('.done')).length > 0, 'lessons done are marked');
+  await context.close();
+});
