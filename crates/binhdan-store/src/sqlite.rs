@@ -26,7 +26,10 @@ type Backend = SqliteStore;
 
 impl SqliteStore {
     /// The batching writer's queue of quiz answers.
-    #[allow(clippy::unnecessary_wraps, reason = "the same call as PostgreSQL's, which has none")]
+    #[allow(
+        clippy::unnecessary_wraps,
+        reason = "the same call as PostgreSQL's, which has none"
+    )]
     fn answer_queue(&self) -> Option<&tokio::sync::mpsc::Sender<AnswerJob>> {
         Some(&self.answers)
     }
