@@ -388,6 +388,10 @@ pub trait LearningStore: Send + Sync {
         cutoff: AdultCutoff,
         now: Timestamp,
     ) -> Result<AnswerOutcome>;
+    /// The learning counters of a unit's subtree, per group and metric, summed from the
+    /// communes' rows (a province, a commune) or read from the village's: O(units), never a
+    /// scan of people.
+    async fn learning_under(&self, root: &UnitCode) -> Result<Vec<(Group, String, i64)>>;
     /// How many answers have been recorded, in all.
     async fn answers_recorded(&self) -> Result<u64>;
     /// Counters of one unit (village or commune), per group and metric.

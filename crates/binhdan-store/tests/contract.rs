@@ -1120,6 +1120,22 @@ mod learning {
                 get("quizzes_passed"),
                 i64::try_from(outline.modules.len()).unwrap()
             );
+            // A province, a commune and a village read the same person once each.
+            for unit in ["38", "16591", "16591001"] {
+                let under = store.learning_under(&code(unit)).await.unwrap();
+                assert!(
+                    under.contains(&(Group::Adult, "skilled".to_owned(), 1))
+                        && under.contains(&(Group::Adult, "learning".to_owned(), 1)),
+                    "{unit}: {under:?}"
+                );
+            }
+            assert!(
+                store
+                    .learning_under(&code("16594"))
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
             db.cleanup().await;
         }
     }

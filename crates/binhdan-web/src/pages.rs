@@ -106,7 +106,87 @@ pub fn format_count(lang: Lang, n: u64) -> String {
     out
 }
 
-fn population_view(lang: Lang, figures: &[(Group, u64)]) -> Vec<CountView> {
+/// One group's progress in a unit: who counts (the denominator), who is learning, who has
+/// reached the skills, against the target.
+pub struct ProgressView {
+    pub label: String,
+    pub denominator: String,
+    /// `true` when the denominator is the roster (no official figure for the group).
+    pub from_roster: bool,
+    pub learning: String,
+    pub skilled: String,
+    pub percent: String,
+    /// 0–100, for the bar.
+    pub bar: u64,
+    pub target: u8,
+    pub gap: String,
+}
+
+/// The KPI a group's "skilled" figure answers (K1, K2, K3, K5).
+fn skills_kpi(group: Group) -> Kpi {
+    match group {
+        Group::PublicServant => Kpi::K1,
+        Group::Student => Kpi::K2,
+        Group::Adult => Kpi::K3,
+        Group::Worker => Kpi::K5,
+    }
+}
+
+/// Progress per group from the counters (never a scan of people): official figures as the
+/// denominator, or the roster where there are none.
+async fn progress_view(
+    state: &AppState,
+    lang: Lang,
+    unit: &binhdan_core::unit::Unit,
+) -> Result<Vec<ProgressView>, Problem> {
+    let population = state.store.population_under(&unit.code).await?;
+    let roster = state
+        .store
+        .roster_under(&unit.path, unit.level, &unit.code)
+        .await?;
+    let learning = state.store.learning_under(&unit.code).await?;
+    let metric = |g: Group, m: &str| {
+        learning
+            .iter()
+            .find(|(lg, lm, _)| *lg == g && lm == m)
+            .map_or(0, |x| u64::try_from(x.2).unwrap_or(0))
+    };
+    let mut out = Vec::new();
+    for g in Group::ALL {
+        let official = population.iter().find(|(pg, _)| *pg == g).map(|p| p.1);
+        let listed = roster.iter().find(|(rg, _)| *rg == g).map(|r| r.1);
+        let (denominator, from_roster) = match (official, listed) {
+            (Some(n), _) => (n, false),
+            (None, Some(n)) => (n, true),
+            (None, None) => continue,
+        };
+        let skilled = metric(g, "skilled");
+        let target = skills_kpi(g).default_target_percent();
+        let percent_tenths = skilled
+            .saturating_mul(1000)
+            .checked_div(denominator)
+            .unwrap_or(0);
+        let goal = (denominator * u64::from(target)).div_ceil(100);
+        out.push(ProgressView {
+            label: lang.tr(&g.label()),
+            denominator: format_count(lang, denominator),
+            from_roster,
+            learning: format_count(lang, metric(g, "learning")),
+            skilled: format_count(lang, skilled),
+            percent: match lang {
+                Lang::Vi => format!("{},{}%", percent_tenths / 10, percent_tenths % 10),
+                Lang::En => format!("{}.{}%", percent_tenths / 10, percent_tenths % 10),
+            },
+            bar: (percent_tenths / 10).min(100),
+            target,
+            gap: format_count(lang, goal.saturating_sub(skilled)),
+        });
+    }
+    Ok(out)
+}
+
+/// Counts per group, in the groups' order, as a list of labelled numbers.
+pub(crate) fn counts_by_group(lang: Lang, figures: &[(Group, u64)]) -> Vec<CountView> {
     Group::ALL
         .iter()
         .filter_map(|g| figures.iter().find(|(fg, _)| fg == g))
@@ -139,7 +219,7 @@ struct HomePage {
     l: Layout,
     title: String,
     targets: Vec<TargetView>,
-    population: Vec<CountView>,
+    progress: Vec<ProgressView>,
     communes_heading: String,
     villages_line: String,
     communes: Vec<Link>,
@@ -159,12 +239,12 @@ pub async fn home(
     };
     let communes = state.store.children(Some(&code)).await?;
     let counts = state.store.subtree_counts(&code).await?;
-    let population = state.store.population_under(&code).await?;
+    let progress = progress_view(&state, lang, &province).await?;
     let page = HomePage {
         title: lang.tr(&Msg::new("home-title").arg("province", &province.name)),
         l: Layout::new(lang, province.name.clone()),
         targets: targets_view(lang),
-        population: population_view(lang, &population),
+        progress,
         communes_heading: lang.tr(&Msg::new("home-units").arg("count", communes.len())),
         villages_line: lang
             .tr(&Msg::new("home-villages").arg("count", format_count(lang, counts.villages))),
@@ -181,7 +261,7 @@ struct UnitPage {
     kind: String,
     code: String,
     crumbs: Vec<Link>,
-    population: Vec<CountView>,
+    progress: Vec<ProgressView>,
     has_children_level: bool,
     children_heading: String,
     children: Vec<Link>,
@@ -204,7 +284,7 @@ pub async fn unit(
         }));
     };
     let children = state.store.children(Some(&code)).await?;
-    let population = state.store.population_under(&code).await?;
+    let progress = progress_view(&state, lang, unit).await?;
     let heading_key = match unit.level {
         UnitLevel::Province => "unit-communes",
         _ => "unit-villages",
@@ -218,7 +298,7 @@ pub async fn unit(
             .iter()
             .map(Link::from)
             .collect(),
-        population: population_view(lang, &population),
+        progress,
         has_children_level: unit.level.child().is_some(),
         children_heading: lang.tr(&Msg::new(heading_key).arg("count", children.len())),
         children: children.iter().map(Link::from).collect(),

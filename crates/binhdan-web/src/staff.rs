@@ -409,13 +409,7 @@ pub async fn people(
             })
             .collect(),
         next,
-        roster: roster
-            .into_iter()
-            .map(|(g, n)| crate::pages::CountView {
-                label: lang.tr(&g.label()),
-                count: format_count(lang, n),
-            })
-            .collect(),
+        roster: crate::pages::counts_by_group(lang, &roster),
     }
     .into_response())
 }

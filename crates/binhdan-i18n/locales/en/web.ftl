@@ -216,3 +216,14 @@ my-courses-none = There is no course for your group yet.
 my-courses-progress = { $done } of { $lessons } lessons done, { $quizzes } of { $modules } quizzes passed.
 my-courses-completed = You have completed this course.
 my-courses-continue = Continue
+
+## Progress
+
+progress-title = Progress by group
+progress-group = Group
+progress-denominator = People
+progress-learning = Learning
+progress-skilled = Have the skills
+progress-percent = Share (red line: target)
+progress-gap = Still needed for the target
+progress-note = People per the official statistics; * means per the rosters imported, where there is no official figure yet. “Have the skills” means they finished their group's course and passed every quiz.

@@ -216,3 +216,14 @@ my-courses-none = Chưa có khóa học nào dành cho nhóm của bạn.
 my-courses-progress = Đã học { $done }/{ $lessons } bài, đạt { $quizzes }/{ $modules } bài kiểm tra.
 my-courses-completed = Bạn đã hoàn thành khóa học này.
 my-courses-continue = Học tiếp
+
+## Progress
+
+progress-title = Tiến độ theo nhóm đối tượng
+progress-group = Nhóm
+progress-denominator = Số người
+progress-learning = Đang học
+progress-skilled = Đạt kỹ năng số
+progress-percent = Tỉ lệ (vạch đỏ: chỉ tiêu)
+progress-gap = Còn thiếu để đạt chỉ tiêu
+progress-note = Số người theo số liệu thống kê chính thức; dấu * là theo danh sách đã nhập, khi chưa có số liệu chính thức. “Đạt kỹ năng số” là người đã học xong khóa học của nhóm mình và đạt mọi bài kiểm tra.

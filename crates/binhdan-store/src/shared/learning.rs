@@ -561,6 +561,28 @@ impl LearningStore for Backend {
         Ok(Some(Finished { passed, correct: u32::try_from(correct).unwrap_or(0) }))
     }
 
+    async fn learning_under(&self, root: &UnitCode) -> Result<Vec<(Group, String, i64)>> {
+        let unit: Option<(String, String)> = sqlx::query_as("SELECT level, path FROM unit WHERE code = $1")
+            .bind(root.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        let Some((level, path)) = unit else { return Ok(Vec::new()) };
+        // Villages' figures are also in their commune's row: sum one level only.
+        let summed = if level == "village" { "village" } else { "commune" };
+        let upper = binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound();
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT grp, metric, CAST(SUM(value) AS BIGINT) FROM unit_counter \
+             WHERE level = $1 AND path >= $2 AND path < $3 AND metric <> 'roster' \
+             GROUP BY grp, metric ORDER BY grp, metric",
+        )
+        .bind(summed)
+        .bind(path)
+        .bind(upper)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v))).collect())
+    }
+
     async fn answers_recorded(&self) -> Result<u64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quiz_response").fetch_one(&self.read).await?;
         Ok(u64::try_from(n).unwrap_or(0))

@@ -343,6 +343,17 @@ async fn a_signed_in_learner_reads_answers_a_quiz_and_sees_progress() {
     );
     assert_eq!(value("learning"), 1);
 
+    // The unit pages show it from the counters: one adult on the roster (no official figure:
+    // marked *), learning.
+    for unit in ["/don-vi/16591001", "/don-vi/16591", "/"] {
+        let html = app.get(unit).await.text();
+        assert!(html.contains("Tiến độ theo nhóm"), "{unit}");
+        assert!(
+            html.contains("<td class=\"num\">1<sup>*</sup></td><td class=\"num\">1</td>"),
+            "{unit}: {html}"
+        );
+    }
+
     // My courses: the adult course, with its progress.
     let mine = get_as(&app, "/hoc/cua-toi", &cookie).await;
     assert_eq!(mine.status, StatusCode::OK);
