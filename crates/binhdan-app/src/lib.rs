@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod content;
 pub mod demo;
+pub mod irt;
 pub mod keys;
 pub mod people;
 pub mod population;
@@ -12,6 +13,8 @@ pub mod villages;
 
 pub use villages::{ImportFailure, ImportOptions, ImportReport, import_villages};
 
+#[cfg(test)]
+mod irt_tests;
 #[cfg(test)]
 mod people_tests;
 #[cfg(test)]

@@ -398,6 +398,54 @@ pub trait LearningStore: Send + Sync {
     async fn unit_counters(&self, unit: &UnitCode) -> Result<Vec<(Group, String, i64)>>;
 }
 
+/// One recorded answer, as calibration reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScoredResponse {
+    pub person_id: i64,
+    pub item_id: String,
+    pub item_revision: u32,
+    pub correct: bool,
+}
+
+/// An item's parameters in a calibration version.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemParameter {
+    pub item_id: String,
+    pub item_revision: u32,
+    pub a: f64,
+    pub b: f64,
+    pub responses: u64,
+    pub calibrated: bool,
+}
+
+/// A calibration run, as stored with its parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CalibrationRun {
+    /// `2pl` or `rasch`.
+    pub model: String,
+    pub persons: u64,
+    pub responses: u64,
+    pub iterations: u64,
+    pub converged: bool,
+    pub log_likelihood: f64,
+}
+
+/// Item response theory: the responses to calibrate on and the versioned item parameters.
+#[async_trait]
+pub trait CalibrationStore: Send + Sync {
+    /// Every recorded answer to an active item (the raw material of calibration).
+    async fn scored_responses(&self) -> Result<Vec<ScoredResponse>>;
+    /// The latest version's parameters, with its number; `None` before the first calibration.
+    async fn item_parameters(&self) -> Result<Option<(i64, Vec<ItemParameter>)>>;
+    /// Stores a new version (run and parameters) in one transaction; returns its number.
+    async fn store_calibration(
+        &self,
+        run: &CalibrationRun,
+        parameters: &[ItemParameter],
+        now: Timestamp,
+    ) -> Result<i64>;
+}
+
 /// The curriculum (see `content/README.md`).
 #[async_trait]
 pub trait ContentStore: Send + Sync {
@@ -779,6 +827,7 @@ pub trait Store:
     + PopulationStore
     + ContentStore
     + LearningStore
+    + CalibrationStore
     + PeopleStore
     + StaffStore
     + AuditStore
@@ -790,6 +839,7 @@ impl<T> Store for T where
         + PopulationStore
         + ContentStore
         + LearningStore
+        + CalibrationStore
         + PeopleStore
         + StaffStore
         + AuditStore

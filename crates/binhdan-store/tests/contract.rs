@@ -1139,4 +1139,53 @@ mod learning {
             db.cleanup().await;
         }
     }
+
+    #[tokio::test]
+    async fn item_parameters_are_stored_as_versions() {
+        use binhdan_store::{CalibrationRun, ItemParameter};
+
+        let pack = shipped_content();
+        for db in TestDb::all().await {
+            let store = with_map(&db).await;
+            store.load_content(&pack, NOW).await.unwrap();
+            assert!(store.item_parameters().await.unwrap().is_none());
+            assert!(store.scored_responses().await.unwrap().is_empty());
+            let run = CalibrationRun {
+                model: "2pl".into(),
+                persons: 300,
+                responses: 2400,
+                iterations: 42,
+                converged: true,
+                log_likelihood: -1234.5,
+            };
+            let params = vec![
+                ItemParameter {
+                    item_id: pack.items[0].id.clone(),
+                    item_revision: 1,
+                    a: 1.25,
+                    b: -0.5,
+                    responses: 300,
+                    calibrated: true,
+                },
+                ItemParameter {
+                    item_id: pack.items[1].id.clone(),
+                    item_revision: 1,
+                    a: 1.0,
+                    b: 0.0,
+                    responses: 2,
+                    calibrated: false,
+                },
+            ];
+            let first = store.store_calibration(&run, &params, NOW).await.unwrap();
+            let second = store
+                .store_calibration(&run, &params[..1], NOW)
+                .await
+                .unwrap();
+            assert!(second > first);
+            let (version, stored) = store.item_parameters().await.unwrap().unwrap();
+            assert_eq!(version, second, "the latest version is in force");
+            assert_eq!(stored, params[..1].to_vec(), "{}", db.name);
+            db.cleanup().await;
+        }
+    }
 }

@@ -82,8 +82,31 @@ enum Command {
         #[command(subcommand)]
         what: AuditWhat,
     },
+    /// Item response theory on the recorded answers.
+    Irt {
+        #[command(subcommand)]
+        what: IrtWhat,
+    },
     /// Print the effective configuration (secrets hidden).
     Config,
+}
+
+#[derive(Subcommand)]
+enum IrtWhat {
+    /// Estimate the item bank's parameters from every recorded answer and store them as a new
+    /// version; with too little data, say so and keep the previous version.
+    Calibrate {
+        /// The model: 2pl (discrimination and difficulty) or rasch (difficulty only).
+        #[arg(long, value_enum, default_value_t = IrtModel::TwoPl)]
+        model: IrtModel,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum IrtModel {
+    #[value(name = "2pl")]
+    TwoPl,
+    Rasch,
 }
 
 #[derive(Subcommand)]
@@ -337,6 +360,37 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
             let result = crate::people_cli::audit_verify(store.as_ref(), lang).await;
             store.close().await;
             result
+        }
+        Command::Irt {
+            what: IrtWhat::Calibrate { model },
+        } => {
+            let store = open_store(config, clock.now()).await?;
+            let model = match model {
+                IrtModel::TwoPl => binhdan_irt::Model::TwoPl,
+                IrtModel::Rasch => binhdan_irt::Model::Rasch,
+            };
+            let result =
+                binhdan_app::irt::calibrate_bank(store.as_ref(), model, None, clock.now()).await;
+            store.close().await;
+            match result {
+                Ok(r) => {
+                    println!(
+                        "{}",
+                        lang.tr(&binhdan_core::Msg::new("cli-irt-done")
+                            .arg("version", r.version)
+                            .arg("calibrated", r.calibrated)
+                            .arg("items", r.items)
+                            .arg("responses", r.responses)
+                            .arg("persons", r.persons))
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(binhdan_app::irt::CalibrateError::Store(e)) => Err(e.into()),
+                Err(e) => {
+                    eprintln!("{}", lang.tr(&binhdan_core::Localized::msg(&e)));
+                    Ok(ExitCode::from(2))
+                }
+            }
         }
         Command::Content { what } => content(what, config, lang).await,
         Command::Serve { demo: with_demo } => serve(config, with_demo).await,

@@ -27,3 +27,11 @@ cli-audit-altered = The audit log was edited: record { $seq } does not match its
 cli-audit-broken = The audit log was cut: record { $seq } does not follow the one before (expected { $expected }).
 cli-audit-truncated = The audit log lost its last records: the head is { $head } but the records end at { $last }.
 cli-admin-totp = Add the address below to an authenticator app (Google Authenticator, Microsoft Authenticator…) now; it is shown only once:
+
+## Item response theory
+
+cli-irt-done = Calibrated { $calibrated } of { $items } items on { $responses } answers from { $persons } people; stored as version { $version }.
+irt-too-few-responses = Too little data to calibrate: { $responses } answers so far, at least { $min } needed. The previous parameters stay.
+irt-too-few-persons = Too little data to calibrate: { $persons } people have answered, at least { $min } needed. The previous parameters stay.
+irt-no-item = Too little data to calibrate: no item has { $min } answers or more. The previous parameters stay.
+irt-refused = Could not calibrate ({ $detail }). The previous parameters stay.

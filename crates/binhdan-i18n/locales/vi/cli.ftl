@@ -27,3 +27,11 @@ cli-audit-altered = Nhật ký kiểm toán bị sửa: bản ghi số { $seq } 
 cli-audit-broken = Nhật ký kiểm toán bị cắt xén: bản ghi số { $seq } không nối tiếp bản ghi trước (cần số { $expected }).
 cli-audit-truncated = Nhật ký kiểm toán mất các bản ghi cuối: đầu chuỗi là số { $head } nhưng chỉ đọc được đến số { $last }.
 cli-admin-totp = Thêm địa chỉ dưới đây vào ứng dụng xác thực (Google Authenticator, Microsoft Authenticator…) ngay bây giờ; địa chỉ chỉ hiện một lần:
+
+## Item response theory
+
+cli-irt-done = Đã hiệu chỉnh { $calibrated }/{ $items } câu hỏi trên { $responses } câu trả lời của { $persons } người; tham số lưu thành phiên bản { $version }.
+irt-too-few-responses = Chưa đủ dữ liệu để hiệu chỉnh: mới có { $responses } câu trả lời, cần ít nhất { $min }. Tham số cũ được giữ nguyên.
+irt-too-few-persons = Chưa đủ dữ liệu để hiệu chỉnh: mới có { $persons } người trả lời, cần ít nhất { $min }. Tham số cũ được giữ nguyên.
+irt-no-item = Chưa đủ dữ liệu để hiệu chỉnh: không câu hỏi nào có từ { $min } câu trả lời trở lên. Tham số cũ được giữ nguyên.
+irt-refused = Không hiệu chỉnh được ({ $detail }). Tham số cũ được giữ nguyên.

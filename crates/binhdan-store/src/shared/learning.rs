@@ -598,3 +598,86 @@ impl LearningStore for Backend {
         Ok(rows.into_iter().filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v))).collect())
     }
 }
+
+#[async_trait]
+impl CalibrationStore for Backend {
+    async fn scored_responses(&self) -> Result<Vec<ScoredResponse>> {
+        let rows: Vec<(i64, String, i64, bool)> = sqlx::query_as(
+            "SELECT a.person_id, r.item_id, r.item_revision, r.correct FROM quiz_response r \
+             JOIN quiz_attempt a ON a.id = r.attempt_id JOIN item i ON i.id = r.item_id \
+             WHERE i.retired_at IS NULL ORDER BY a.person_id, r.item_id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(person_id, item_id, revision, correct)| ScoredResponse {
+                person_id,
+                item_id,
+                item_revision: u32::try_from(revision).unwrap_or(0),
+                correct,
+            })
+            .collect())
+    }
+
+    async fn item_parameters(&self) -> Result<Option<(i64, Vec<ItemParameter>)>> {
+        let version: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM item_calibration")
+            .fetch_one(&self.read)
+            .await?;
+        let Some(version) = version else { return Ok(None) };
+        let rows: Vec<(String, i64, f64, f64, i64, bool)> = sqlx::query_as(
+            "SELECT item_id, item_revision, a, b, responses, calibrated FROM item_parameter WHERE version = $1 ORDER BY item_id",
+        )
+        .bind(version)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(Some((
+            version,
+            rows.into_iter()
+                .map(|(item_id, revision, a, b, responses, calibrated)| ItemParameter {
+                    item_id,
+                    item_revision: u32::try_from(revision).unwrap_or(0),
+                    a,
+                    b,
+                    responses: u64::try_from(responses).unwrap_or(0),
+                    calibrated,
+                })
+                .collect(),
+        )))
+    }
+
+    async fn store_calibration(&self, run: &CalibrationRun, parameters: &[ItemParameter], now: Timestamp) -> Result<i64> {
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let mut tx = self.write.begin().await?;
+        let version: i64 = sqlx::query_scalar(
+            "INSERT INTO item_calibration (model, persons, responses, iterations, converged, log_likelihood, calibrated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING version",
+        )
+        .bind(run.model.clone())
+        .bind(count(run.persons))
+        .bind(count(run.responses))
+        .bind(count(run.iterations))
+        .bind(run.converged)
+        .bind(run.log_likelihood)
+        .bind(now.millis())
+        .fetch_one(&mut *tx)
+        .await?;
+        for p in parameters {
+            sqlx::query(
+                "INSERT INTO item_parameter (version, item_id, item_revision, a, b, responses, calibrated) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(version)
+            .bind(p.item_id.clone())
+            .bind(i64::from(p.item_revision))
+            .bind(p.a)
+            .bind(p.b)
+            .bind(count(p.responses))
+            .bind(p.calibrated)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(version)
+    }
+}
