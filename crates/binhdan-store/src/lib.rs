@@ -522,6 +522,20 @@ impl std::ops::AddAssign for PeopleWriteCounts {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AdultCutoff(pub i64);
 
+impl AdultCutoff {
+    /// Whether someone born on `birth_day` (days since 1970-01-01), or in `birth_year` when
+    /// only the year is known (taken as 31 December), is an adult.
+    #[must_use]
+    pub fn is_adult(self, birth_year: i32, birth_day: Option<i64>) -> bool {
+        birth_day
+            .or_else(|| {
+                binhdan_core::people::Date::new(birth_year, 12, 31)
+                    .map(binhdan_core::people::Date::days_since_epoch)
+            })
+            .is_some_and(|d| d <= self.0)
+    }
+}
+
 /// An import of people under way: one transaction, written batch by batch, committed or rolled
 /// back as a whole (dropping it rolls back).
 #[async_trait]

@@ -530,12 +530,7 @@ pub async fn my_courses(
         .await?
         .ok_or_else(not_found)?;
     let cutoff = cutoff(&state);
-    // Known only by year: taken as born on 31 December, as the counters do.
-    let adult = match person.summary.birth_day {
-        Some(day) => day <= cutoff.0,
-        None => binhdan_core::people::Date::new(person.summary.birth_year, 12, 31)
-            .is_some_and(|d| d.days_since_epoch() <= cutoff.0),
-    };
+    let adult = cutoff.is_adult(person.summary.birth_year, person.summary.birth_day);
     let mut groups: Vec<Group> = person.memberships.iter().map(|m| m.group).collect();
     if adult {
         groups.push(Group::Adult);

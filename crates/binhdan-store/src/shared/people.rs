@@ -99,10 +99,7 @@ fn parse_sex(s: &str) -> Sex {
 }
 
 fn is_adult_born(birth_year: i64, birth_day: Option<i64>, cutoff: AdultCutoff) -> bool {
-    let day = birth_day.or_else(|| {
-        binhdan_core::people::Date::new(i32::try_from(birth_year).ok()?, 12, 31).map(binhdan_core::people::Date::days_since_epoch)
-    });
-    day.is_some_and(|d| d <= cutoff.0)
+    i32::try_from(birth_year).is_ok_and(|year| cutoff.is_adult(year, birth_day))
 }
 
 /// Adds `deltas` (unit code, group, metric → change) to the unit counters, each on the unit's
