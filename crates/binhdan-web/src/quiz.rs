@@ -389,12 +389,18 @@ pub async fn answer(
         ));
     }
     // A refusal changes nothing and offers to go on with the current question (read afresh).
-    let refuse = async |key: &'static str| -> Result<Response, Problem> {
+    // Without a key, the fresh attempt tells which: over, or answered out of turn.
+    let refuse = async |key: Option<&'static str>| -> Result<Response, Problem> {
         let fresh = state
             .store
             .attempt(attempt_id)
             .await?
             .ok_or_else(not_found)?;
+        let key = key.unwrap_or(if fresh.finished_at.is_some() {
+            "quiz-attempt-over"
+        } else {
+            "quiz-not-in-attempt"
+        });
         let mut page = QuizPage::new(lang, prefs, &c, &quiz);
         page.notice = Some(lang.text(key));
         page.question = fresh
@@ -409,10 +415,10 @@ pub async fn answer(
         .enumerate()
         .find(|(_, p)| p.item_id == item_id)
     else {
-        return refuse("quiz-not-in-attempt").await;
+        return refuse(Some("quiz-not-in-attempt")).await;
     };
     let Some(item) = item_of(&quiz, item_id) else {
-        return refuse("quiz-not-in-attempt").await;
+        return refuse(Some("quiz-not-in-attempt")).await;
     };
     let reply = match quiz::read_reply(item.kind, &planned.order, &fields) {
         Ok(r) => r,
@@ -452,21 +458,9 @@ pub async fn answer(
         .await?;
     let (answered, finished) = match outcome {
         AnswerOutcome::Recorded { answered, finished } => (answered, finished),
-        AnswerOutcome::Duplicate => return refuse("quiz-already-answered").await,
-        AnswerOutcome::NotInAttempt => {
-            // Answered out of turn, or after the attempt's end.
-            let over = state
-                .store
-                .attempt(attempt_id)
-                .await?
-                .is_some_and(|a| a.finished_at.is_some());
-            return refuse(if over {
-                "quiz-attempt-over"
-            } else {
-                "quiz-not-in-attempt"
-            })
-            .await;
-        }
+        AnswerOutcome::Duplicate => return refuse(Some("quiz-already-answered")).await,
+        // Answered out of turn, or after the attempt's end.
+        AnswerOutcome::NotInAttempt => return refuse(None).await,
     };
     let mut page = QuizPage::new(lang, prefs, &c, &quiz);
     page.feedback = Some(Feedback {

@@ -211,7 +211,7 @@ pub(crate) struct AnswerRow {
 /// Inserts answers in one statement, each only if it answers the current question of its
 /// person's open attempt, once; returns those that went in. Answers of one attempt must not
 /// share a batch (the trigger moves the attempt on row by row).
-async fn insert_answers(pool: &sqlx::Pool<Db>, rows: &[AnswerRow]) -> Result<std::collections::HashSet<(i64, String)>> {
+async fn insert_answers(pool: &sqlx::Pool<Db>, rows: &[&AnswerRow]) -> Result<std::collections::HashSet<(i64, String)>> {
     let mut q = sqlx::QueryBuilder::<Db>::new(
         "INSERT INTO quiz_response (attempt_id, item_id, item_revision, position, reply, correct, answered_at, elapsed_ms) \
          SELECT a.id, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 FROM (VALUES ",
@@ -288,7 +288,7 @@ pub(crate) async fn answer_writer(pool: sqlx::Pool<Db>, mut queue: tokio::sync::
                 }
             }
         }
-        let rows: Vec<AnswerRow> = batch.iter().map(|j| AnswerRow { item_id: j.row.item_id.clone(), reply: j.row.reply.clone(), ..j.row }).collect();
+        let rows: Vec<&AnswerRow> = batch.iter().map(|j| &j.row).collect();
         match insert_answers(&pool, &rows).await {
             Ok(done) => {
                 for j in batch {
@@ -298,7 +298,7 @@ pub(crate) async fn answer_writer(pool: sqlx::Pool<Db>, mut queue: tokio::sync::
             }
             Err(_) => {
                 for j in batch {
-                    let one = insert_answers(&pool, std::slice::from_ref(&j.row)).await;
+                    let one = insert_answers(&pool, &[&j.row]).await;
                     let _ = j.done.send(one.map(|d| !d.is_empty()));
                 }
             }
@@ -486,7 +486,7 @@ impl LearningStore for Backend {
                     .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
                 result.await.map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))??
             }
-            None => !insert_answers(&self.write, std::slice::from_ref(&row)).await?.is_empty(),
+            None => !insert_answers(&self.write, &[&row]).await?.is_empty(),
         };
         let inserted = went_in.then_some(());
         if inserted.is_none() {

@@ -153,6 +153,43 @@ pub async fn get_as(app: &TestApp, uri: &str, cookie: &str) -> TestResponse {
     .await
 }
 
+/// A `multipart/form-data` upload: its content type and body (text fields, then a CSV file).
+pub fn multipart(fields: &[(&str, &str)], file_name: &str, csv: &str) -> (String, String) {
+    let b = "XbinhdanBoundary";
+    let mut body = String::new();
+    for (name, value) in fields {
+        write!(
+            body,
+            "--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        )
+        .unwrap();
+    }
+    write!(
+        body,
+        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"
+    )
+    .unwrap();
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+/// A staff member's upload of a CSV file to a page.
+fn upload_request(
+    uri: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    file_name: &str,
+    csv: &str,
+) -> Request<Body> {
+    let (content_type, body) = multipart(fields, file_name, csv);
+    Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body))
+        .unwrap()
+}
+
 pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| {
@@ -487,33 +524,11 @@ async fn a_roster_uploads_through_the_page_all_or_nothing() {
     let (cookie, token) = session(&app, SessionOwner::Staff(commune)).await;
     let csrf = token.csrf_token().expose().clone();
     let upload = |unit: &str, csv: &str, extra: &str, csrf: &str| {
-        let b = "XbinhdanBoundary";
-        let mut body = format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-             --{b}\r\nContent-Disposition: form-data; name=\"unit\"\r\n\r\n{unit}\r\n"
-        );
+        let mut fields = vec![("csrf", csrf), ("unit", unit)];
         if !extra.is_empty() {
-            write!(
-                body,
-                "--{b}\r\nContent-Disposition: form-data; name=\"{extra}\"\r\n\r\n1\r\n"
-            )
-            .unwrap();
+            fields.push((extra, "1"));
         }
-        write!(
-            body,
-            "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ds.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"
-        )
-        .unwrap();
-        Request::builder()
-            .method(Method::POST)
-            .uri("/quan-ly/nhap-danh-sach")
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={b}"),
-            )
-            .header(header::COOKIE, cookie.clone())
-            .body(Body::from(body))
-            .unwrap()
+        upload_request("/quan-ly/nhap-danh-sach", &cookie, &fields, "ds.csv", csv)
     };
     let bad =
         "Họ và tên,Số CCCD,Ngày sinh\nLê Văn B,038090012346,17/05/1990\n,038090012347,17/05/1990\n";
@@ -589,21 +604,13 @@ async fn population_figures_upload_within_the_callers_units_only() {
     let (cookie, token) = session(&app, SessionOwner::Staff(commune)).await;
     let csrf = token.csrf_token().expose().clone();
     let upload = |csv: &str| {
-        let b = "XbinhdanBoundary";
-        let body = format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-             --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"so-lieu.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"
-        );
-        Request::builder()
-            .method(Method::POST)
-            .uri("/quan-ly/nhap-dan-so")
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={b}"),
-            )
-            .header(header::COOKIE, cookie.clone())
-            .body(Body::from(body))
-            .unwrap()
+        upload_request(
+            "/quan-ly/nhap-dan-so",
+            &cookie,
+            &[("csrf", &csrf)],
+            "so-lieu.csv",
+            csv,
+        )
     };
     let home = get_as(&app, "/quan-ly", &cookie).await;
     assert!(home.text().contains("/quan-ly/nhap-dan-so"));
@@ -688,23 +695,13 @@ async fn an_organisation_admin_uploads_their_members_and_nobody_elses() {
     let (cookie, token) = session(&app, SessionOwner::Staff(admin)).await;
     let csrf = token.csrf_token().expose().clone();
     let upload = |target: String| {
-        let b = "XbinhdanBoundary";
-        let body = format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-             --{b}\r\nContent-Disposition: form-data; name=\"unit\"\r\n\r\n{target}\r\n\
-             --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"hs.csv\"\r\n\r\n\
-             Họ và tên,Số CCCD,Ngày sinh,Lớp\nĐinh Văn Học,038212000009,01/02/2012,8A\n\r\n--{b}--\r\n"
-        );
-        Request::builder()
-            .method(Method::POST)
-            .uri("/quan-ly/nhap-danh-sach")
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={b}"),
-            )
-            .header(header::COOKIE, cookie.clone())
-            .body(Body::from(body))
-            .unwrap()
+        upload_request(
+            "/quan-ly/nhap-danh-sach",
+            &cookie,
+            &[("csrf", &csrf), ("unit", &target)],
+            "hs.csv",
+            "Họ và tên,Số CCCD,Ngày sinh,Lớp\nĐinh Văn Học,038212000009,01/02/2012,8A\n",
+        )
     };
     let form_page = get_as(&app, "/quan-ly/nhap-danh-sach", &cookie).await;
     assert!(
@@ -1194,29 +1191,22 @@ async fn every_route_checks_every_roles_scope() {
                     Body::from(*t)
                 }
                 Body2::Upload => {
-                    let b = "XbinhdanBoundary";
-                    r = r.header(
-                        header::CONTENT_TYPE,
-                        format!("multipart/form-data; boundary={b}"),
+                    let (content_type, body) = multipart(
+                        &[("csrf", &csrf), ("unit", "16591"), ("dry_run", "1")],
+                        "a.csv",
+                        "Họ và tên,Số CCCD,Ngày sinh\nA B,038090099999,01/01/1990\n",
                     );
-                    Body::from(format!(
-                        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-                         --{b}\r\nContent-Disposition: form-data; name=\"unit\"\r\n\r\n16591\r\n\
-                         --{b}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n1\r\n\
-                         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nHọ và tên,Số CCCD,Ngày sinh\nA B,038090099999,01/01/1990\n\r\n--{b}--\r\n"
-                    ))
+                    r = r.header(header::CONTENT_TYPE, content_type);
+                    Body::from(body)
                 }
                 Body2::UploadPopulation => {
-                    let b = "XbinhdanBoundary";
-                    r = r.header(
-                        header::CONTENT_TYPE,
-                        format!("multipart/form-data; boundary={b}"),
+                    let (content_type, body) = multipart(
+                        &[("csrf", &csrf), ("dry_run", "1")],
+                        "a.csv",
+                        "Mã đơn vị,Nhóm,Số lượng\n16591,Người trưởng thành,1200\n",
                     );
-                    Body::from(format!(
-                        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-                         --{b}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n1\r\n\
-                         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nMã đơn vị,Nhóm,Số lượng\n16591,Người trưởng thành,1200\n\r\n--{b}--\r\n"
-                    ))
+                    r = r.header(header::CONTENT_TYPE, content_type);
+                    Body::from(body)
                 }
             };
             let response = app.send(r.body(body).unwrap()).await;
