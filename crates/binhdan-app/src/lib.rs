@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod content;
 pub mod demo;
+pub mod exam;
 pub mod irt;
 pub mod keys;
 pub mod people;

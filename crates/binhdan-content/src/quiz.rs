@@ -156,6 +156,58 @@ pub fn grade(item: &Item, reply: &Reply) -> bool {
     }
 }
 
+/// The right reply to an item.
+#[must_use]
+pub fn right_reply(item: &Item) -> Reply {
+    match &item.answer {
+        Answer::One(i) => Reply::One(*i),
+        Answer::Many(v) => Reply::Many(v.clone()),
+        Answer::Bool(b) => Reply::Bool(*b),
+        Answer::InOrder => Reply::Order((0..item.options.len()).collect()),
+    }
+}
+
+/// A wrong reply to an item (for simulated learners and tests).
+#[must_use]
+pub fn wrong_reply(item: &Item) -> Reply {
+    match &item.answer {
+        Answer::One(i) => Reply::One(usize::from(*i == 0)),
+        Answer::Many(v) => Reply::Many(
+            (0..item.options.len())
+                .filter(|k| !v.contains(k))
+                .take(1)
+                .collect(),
+        ),
+        Answer::Bool(b) => Reply::Bool(!b),
+        Answer::InOrder => Reply::Order((0..item.options.len()).rev().collect()),
+    }
+}
+
+/// The form fields a page sends for `reply` when the options were shown in `order`: the
+/// inverse of [`read_reply`].
+#[must_use]
+pub fn form_fields(reply: &Reply, order: &[usize]) -> Vec<(String, String)> {
+    let shown = |original: usize| {
+        order
+            .iter()
+            .position(|&o| o == original)
+            .unwrap_or(usize::MAX)
+    };
+    match reply {
+        Reply::One(i) => vec![("choice".to_owned(), shown(*i).to_string())],
+        Reply::Many(v) => v
+            .iter()
+            .map(|i| ("choice".to_owned(), shown(*i).to_string()))
+            .collect(),
+        Reply::Bool(b) => vec![("choice".to_owned(), b.to_string())],
+        Reply::Order(v) => v
+            .iter()
+            .enumerate()
+            .map(|(rank, original)| (format!("rank_{}", shown(*original)), (rank + 1).to_string()))
+            .collect(),
+    }
+}
+
 /// The share of a quiz to answer right to pass it, in percent.
 pub const PASS_PERCENT: u32 = 80;
 
@@ -192,6 +244,27 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn form_fields_read_back_as_the_reply_and_right_and_wrong_replies_grade_so() {
+        let items = [
+            item(ItemKind::Single, 4, Answer::One(0)),
+            item(ItemKind::Single, 4, Answer::One(3)),
+            item(ItemKind::Multiple, 5, Answer::Many(vec![1, 4])),
+            item(ItemKind::TrueFalse, 0, Answer::Bool(true)),
+            item(ItemKind::Ordering, 4, Answer::InOrder),
+        ];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        for it in &items {
+            let order = present(it, &mut rng);
+            for (reply, right) in [(right_reply(it), true), (wrong_reply(it), false)] {
+                let fields = form_fields(&reply, &order);
+                let back = read_reply(it.kind, &order, &fields).unwrap();
+                assert_eq!(back, reply, "{:?}", it.kind);
+                assert_eq!(grade(it, &back), right, "{:?}", it.kind);
+            }
+        }
     }
 
     #[test]

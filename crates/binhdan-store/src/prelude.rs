@@ -8,14 +8,16 @@ pub(crate) use binhdan_core::reference::AdminUnit;
 pub(crate) use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
 
 pub(crate) use crate::{
-    AdultCutoff, AnswerOutcome, AnswerRecord, Attempt, AuditStore, CalibrationRun,
-    CalibrationStore, ContentLoadReport, ContentStore, CourseOutline, CourseProgress,
-    CourseSummary, CredentialChange, Dialect, Finished, ItemParameter, LearningStore, LessonDone,
-    LessonPage, LessonRef, MembershipRecord, MembershipView, ModuleOutline, ModuleQuiz, NewAnswer,
-    NewOrganisation, NewStaff, NewVillage, OpsStore, OrgKind, Organisation, PeopleImport,
-    PeopleStore, PeopleWriteCounts, PersonDetail, PersonRecord, PersonSummary, PlannedItem,
-    PopulationStore, Result, ScoredResponse, SessionOwner, SessionRecord, StaffAccount, StaffStore,
-    StaffWithin, StoreConfig, StoreError, SubtreeCounts, UnitQuery, UnitStore, WriteMode,
+    AbilityRecord, AdultCutoff, AnswerOutcome, AnswerRecord, AssessmentStore, Attempt, AuditStore,
+    CalibrationRun, CalibrationStore, ContentLoadReport, ContentStore, CourseOutline,
+    CourseProgress, CourseSummary, CredentialChange, Dialect, ExamAnswer, ExamAnswerOutcome,
+    ExamAttempt, ExamKind, ExamLimits, ExamPass, ExamResult, ExamStart, Finished, ItemParameter,
+    LearningStore, LessonDone, LessonPage, LessonRef, MembershipRecord, MembershipView,
+    ModuleOutline, ModuleQuiz, NewAnswer, NewExamAttempt, NewOrganisation, NewStaff, NewVillage,
+    OpsStore, OrgKind, Organisation, PeopleImport, PeopleStore, PeopleWriteCounts, PersonDetail,
+    PersonRecord, PersonSummary, PlannedItem, PopulationStore, Result, ScoredResponse,
+    SessionOwner, SessionRecord, StaffAccount, StaffStore, StaffWithin, StoreConfig, StoreError,
+    SubtreeCounts, UnitQuery, UnitStore, WriteMode,
 };
 pub(crate) use binhdan_auth::access::{Grant, Role, Scope};
 pub(crate) use binhdan_core::Secret;

@@ -89,3 +89,4 @@ include!("shared/content.rs");
 include!("shared/people.rs");
 include!("shared/staff.rs");
 include!("shared/learning.rs");
+include!("shared/assessment.rs");

@@ -77,10 +77,14 @@ struct LearningDeltas {
 
 impl LearningDeltas {
     fn add(&mut self, facts: &LearnerFacts, group: Group, metric: &'static str) {
-        *self.units.entry((facts.unit_code.clone(), group.as_str(), metric)).or_default() += 1;
+        self.add_n(facts, group, metric, 1);
+    }
+
+    fn add_n(&mut self, facts: &LearnerFacts, group: Group, metric: &'static str, n: i64) {
+        *self.units.entry((facts.unit_code.clone(), group.as_str(), metric)).or_default() += n;
         for (org, g) in &facts.organisations {
             if *g == group {
-                *self.orgs.entry((*org, group.as_str(), metric)).or_default() += 1;
+                *self.orgs.entry((*org, group.as_str(), metric)).or_default() += n;
             }
         }
     }

@@ -1,0 +1,658 @@
+//! The placement test and the certification exam, per group: adaptive sittings over the
+//! group's item bank (its courses' quiz items), scored by IRT on the calibrated scale.
+//!
+//! * **The bank**: every active quiz item of the group's course, with the parameters of the
+//!   latest calibration (`binhdan irt calibrate`) for its current revision, or, before an item
+//!   has enough answers, provisional ones from its proficiency step (`a = 1`, `b` from CB1 =
+//!   −1.5 up by 0.5 a step). The sitting records which it used.
+//! * **A sitting** is an adaptive test ([`binhdan_irt::next_item`]): maximum information at the
+//!   current ability estimate, content balanced over the framework's domains, one of the
+//!   `randomesque` best items drawn at random and an exposure ceiling, so two people side by
+//!   side get different tests and a list of answers covers little of anyone's. It stops at the
+//!   standard-error target or the item cap. Options are shuffled per sitting.
+//! * **The server keeps the time**: each sitting has a deadline; an answer after it is refused
+//!   and not recorded, and the sitting ends as timed out (never a pass).
+//! * **Limits**: a few sittings per window, a cool-down after a failed one, none after a pass.
+//! * **Replays**: an answer names its position; the store takes it only while it is the
+//!   sitting's current one, so a replayed or forged submission changes nothing.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use binhdan_content::quiz::{self, Reply, ReplyError};
+use binhdan_content::{Item, Step};
+use binhdan_core::Timestamp;
+use binhdan_core::kpi::Group;
+use binhdan_irt::{
+    BankItem, Blueprint, CatState, DomainQuota, Exposure, ExposureControl, ItemBank, ItemParams,
+    PassRule, eap,
+};
+use binhdan_store::{
+    AdultCutoff, ExamAnswer, ExamAnswerOutcome, ExamAttempt, ExamKind, ExamLimits, ExamResult,
+    ExamStart, NewExamAttempt, Store, StoreError,
+};
+use serde::{Deserialize, Serialize};
+
+/// The exam's rules (the `[exam]` section of the server's configuration).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExamConfig {
+    /// Time allowed for a certification sitting.
+    pub minutes: u32,
+    /// Time allowed for the placement test.
+    pub placement_minutes: u32,
+    /// Certification sittings allowed within `window_days`.
+    pub max_attempts: u32,
+    pub window_days: u32,
+    /// Wait after a failed sitting.
+    pub cooldown_hours: u32,
+    /// The pass rule: `θ − z·SE ≥ cut` on the bank's scale.
+    pub cut: f64,
+    pub z: f64,
+    pub min_items: usize,
+    pub max_items: usize,
+    pub se_target: f64,
+    pub placement_min_items: usize,
+    pub placement_max_items: usize,
+    pub placement_se_target: f64,
+    /// Each item is drawn among this many most informative ones.
+    pub randomesque: usize,
+    /// Highest share of sittings an item may appear in (once enough sittings are counted).
+    pub max_exposure: f64,
+}
+
+impl Default for ExamConfig {
+    fn default() -> Self {
+        Self {
+            minutes: 40,
+            placement_minutes: 15,
+            max_attempts: 3,
+            window_days: 30,
+            cooldown_hours: 24,
+            cut: -0.5,
+            z: 0.0,
+            min_items: 12,
+            max_items: 24,
+            se_target: 0.35,
+            placement_min_items: 5,
+            placement_max_items: 8,
+            placement_se_target: 0.5,
+            randomesque: 5,
+            max_exposure: 0.35,
+        }
+    }
+}
+
+impl ExamConfig {
+    #[must_use]
+    pub fn limits(&self) -> ExamLimits {
+        ExamLimits {
+            max_attempts: self.max_attempts,
+            window_ms: i64::from(self.window_days) * 86_400_000,
+            cooldown_ms: i64::from(self.cooldown_hours) * 3_600_000,
+        }
+    }
+
+    fn duration_ms(&self, kind: ExamKind) -> i64 {
+        i64::from(match kind {
+            ExamKind::Placement => self.placement_minutes,
+            ExamKind::Certification => self.minutes,
+        }) * 60_000
+    }
+}
+
+/// An item given in a sitting: what it was scored with and how it was shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Given {
+    pub item: String,
+    pub revision: u32,
+    pub domain: String,
+    pub a: f64,
+    pub b: f64,
+    /// Whether `a` and `b` come from a calibration (else provisional, from the step).
+    pub calibrated: bool,
+    /// The options' original indices, in the order shown.
+    pub order: Vec<usize>,
+    /// `None` while it is the current question.
+    pub correct: Option<bool>,
+}
+
+/// A sitting's adaptive session, as the store keeps it (JSON).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub given: Vec<Given>,
+    pub theta: f64,
+    pub se: f64,
+}
+
+impl Session {
+    /// The current question: the last item given, while unanswered.
+    #[must_use]
+    pub fn current(&self) -> Option<(usize, &Given)> {
+        self.given
+            .last()
+            .filter(|g| g.correct.is_none())
+            .map(|g| (self.given.len() - 1, g))
+    }
+
+    fn parse(attempt: &ExamAttempt) -> Result<Self, ExamFailure> {
+        serde_json::from_str(&attempt.state).map_err(|e| ExamFailure::Corrupt(e.to_string()))
+    }
+
+    fn to_json(&self) -> Result<String, ExamFailure> {
+        serde_json::to_string(self).map_err(|e| ExamFailure::Corrupt(e.to_string()))
+    }
+}
+
+/// A group's exam bank, built from the store and kept a few minutes.
+#[derive(Debug)]
+pub struct GroupBank {
+    pub group: Group,
+    pub items: Vec<(Item, u32)>,
+    pub bank: ItemBank,
+    index: HashMap<String, usize>,
+    /// The calibration version used, if any item is calibrated.
+    pub calibration: Option<i64>,
+    /// Items with calibrated parameters.
+    pub calibrated: usize,
+    /// Per item, whether its parameters were fitted (else provisional).
+    fitted: Vec<bool>,
+}
+
+impl GroupBank {
+    #[must_use]
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.index
+            .get(id)
+            .and_then(|&i| self.items.get(i))
+            .map(|(item, _)| item)
+    }
+
+    fn blueprint(&self, config: &ExamConfig, kind: ExamKind) -> Blueprint {
+        let mut available: Vec<(String, usize)> = Vec::new();
+        for item in self.bank.items() {
+            match available.iter_mut().find(|(d, _)| *d == item.domain) {
+                Some((_, n)) => *n += 1,
+                None => available.push((item.domain.clone(), 1)),
+            }
+        }
+        let total: usize = available.iter().map(|(_, n)| n).sum();
+        let (min_items, max_items, se_target, per_domain_min) = match kind {
+            ExamKind::Placement => (
+                config.placement_min_items,
+                config.placement_max_items,
+                config.placement_se_target,
+                0,
+            ),
+            ExamKind::Certification => (config.min_items, config.max_items, config.se_target, 1),
+        };
+        let max_items = max_items.min(total).max(1);
+        let min_items = min_items.min(max_items);
+        let cap = max_items.div_ceil(2).max(1);
+        let domains = available
+            .into_iter()
+            .map(|(domain, n)| DomainQuota {
+                domain,
+                min: per_domain_min.min(n),
+                max: cap.max(per_domain_min).min(n).max(1),
+            })
+            .collect();
+        let mut blueprint = Blueprint {
+            domains,
+            min_items,
+            max_items,
+            se_target,
+            pass_rule: PassRule::lower_bound(config.cut, config.z),
+        };
+        // Never ask more than the domains can give.
+        let capacity: usize = blueprint.domains.iter().map(|d| d.max).sum();
+        blueprint.max_items = blueprint.max_items.min(capacity).max(1);
+        blueprint.min_items = blueprint.min_items.min(blueprint.max_items);
+        let mins: usize = blueprint.domains.iter().map(|d| d.min).sum();
+        if mins > blueprint.min_items {
+            blueprint.min_items = mins.min(blueprint.max_items);
+        }
+        blueprint
+    }
+}
+
+/// The difficulty an item's proficiency step suggests, before it is calibrated.
+#[must_use]
+pub fn provisional_difficulty(step: Step) -> f64 {
+    let rank = Step::ALL.iter().position(|s| *s == step).unwrap_or(0);
+    #[allow(clippy::cast_precision_loss, reason = "eight steps")]
+    let rank = rank as f64;
+    -1.5 + 0.5 * rank
+}
+
+/// The domain of a competence code ("4.2" → "4").
+fn domain_of(competence: &str) -> String {
+    competence
+        .split('.')
+        .next()
+        .unwrap_or(competence)
+        .to_owned()
+}
+
+/// Why a sitting step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExamFailure {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the sitting's session cannot be read: {0}")]
+    Corrupt(String),
+    #[error("the adaptive test could not choose an item: {0}")]
+    Engine(#[from] binhdan_irt::ExamError),
+}
+
+/// What starting a sitting did.
+#[derive(Debug)]
+pub enum Start {
+    /// Go to this sitting (new or open).
+    Sitting(ExamAttempt),
+    /// The store's refusal (passed, placement closed, cooling down, no attempt left).
+    Refused(ExamStart),
+    /// The group has no exam bank.
+    NoBank,
+}
+
+/// What answering did.
+#[derive(Debug)]
+pub enum Answered {
+    /// Recorded; the sitting goes on with its next question.
+    Next(ExamAttempt),
+    /// Recorded; the sitting is over.
+    Finished(ExamAttempt),
+    /// The deadline has passed: not recorded; the sitting is over.
+    TimeUp(ExamAttempt),
+    /// Not the current question (a replay, or answered out of turn): nothing changed.
+    Stale(ExamAttempt),
+    /// The reply could not be read: ask again.
+    Invalid(ReplyError),
+    /// Not this person's sitting, or none.
+    NotFound,
+}
+
+/// How many times each item was given, per group (the exposure control's counts).
+#[derive(Default)]
+struct Exposures {
+    sessions: u64,
+    counts: HashMap<String, u64>,
+}
+
+/// The exams of a server: the banks it built and the exposure it has seen.
+pub struct Exams {
+    config: ExamConfig,
+    banks: Mutex<HashMap<Group, (std::time::Instant, Arc<GroupBank>)>>,
+    exposure: Mutex<HashMap<Group, Exposures>>,
+}
+
+const BANK_TTL: std::time::Duration = std::time::Duration::from_mins(2);
+
+impl Exams {
+    #[must_use]
+    pub fn new(config: ExamConfig) -> Self {
+        Self {
+            config,
+            banks: Mutex::new(HashMap::new()),
+            exposure: Mutex::new(HashMap::new()),
+        }
+    }
+
+    #[must_use]
+    pub fn config(&self) -> &ExamConfig {
+        &self.config
+    }
+
+    /// The group's bank (`None` when it has no items).
+    pub async fn bank(
+        &self,
+        store: &dyn Store,
+        group: Group,
+    ) -> Result<Option<Arc<GroupBank>>, StoreError> {
+        if let Ok(banks) = self.banks.lock()
+            && let Some((at, bank)) = banks.get(&group)
+            && at.elapsed() < BANK_TTL
+        {
+            return Ok(Some(bank.clone()));
+        }
+        let items = store.exam_items(group).await?;
+        if items.is_empty() {
+            return Ok(None);
+        }
+        let parameters = store.item_parameters().await?;
+        let (version, params): (Option<i64>, HashMap<String, binhdan_store::ItemParameter>) =
+            match parameters {
+                Some((v, list)) => (
+                    Some(v),
+                    list.into_iter().map(|p| (p.item_id.clone(), p)).collect(),
+                ),
+                None => (None, HashMap::new()),
+            };
+        let mut fitted_flags = Vec::with_capacity(items.len());
+        let bank_items = items
+            .iter()
+            .map(|(item, revision)| {
+                let fitted = params
+                    .get(&item.id)
+                    .filter(|p| p.calibrated && p.item_revision == *revision && p.a > 0.0);
+                fitted_flags.push(fitted.is_some());
+                BankItem {
+                    domain: domain_of(&item.competence),
+                    competence: item.competence.clone(),
+                    step: item.step.as_str().to_owned(),
+                    params: fitted.map_or_else(
+                        || ItemParams::new(1.0, provisional_difficulty(item.step)),
+                        |p| ItemParams::new(p.a, p.b),
+                    ),
+                    // Provisional parameters are usable: the exam runs from the first day.
+                    calibrated: true,
+                }
+            })
+            .collect();
+        let index = items
+            .iter()
+            .enumerate()
+            .map(|(i, (item, _))| (item.id.clone(), i))
+            .collect();
+        let calibrated = fitted_flags.iter().filter(|f| **f).count();
+        let bank = Arc::new(GroupBank {
+            group,
+            items,
+            bank: ItemBank::new(bank_items),
+            index,
+            calibration: version.filter(|_| calibrated > 0),
+            calibrated,
+            fitted: fitted_flags,
+        });
+        if let Ok(mut banks) = self.banks.lock() {
+            banks.insert(group, (std::time::Instant::now(), bank.clone()));
+        }
+        Ok(Some(bank))
+    }
+
+    /// Chooses the next item of `session` (or `None`: the sitting is complete) and adds it.
+    fn give_next(
+        &self,
+        bank: &GroupBank,
+        kind: ExamKind,
+        session: &mut Session,
+    ) -> Result<bool, ExamFailure> {
+        let blueprint = bank.blueprint(&self.config, kind);
+        let state = cat_state(bank, &blueprint, session);
+        let control = ExposureControl {
+            randomesque: self.config.randomesque.max(1),
+            max_rate: self.config.max_exposure,
+            ..ExposureControl::default()
+        };
+        let mut exposure = Exposure::new(bank.bank.len(), control);
+        if let Ok(seen) = self.exposure.lock()
+            && let Some(e) = seen.get(&bank.group)
+        {
+            exposure.sessions = e.sessions;
+            for (i, (item, _)) in bank.items.iter().enumerate() {
+                if let Some(slot) = exposure.counts.get_mut(i) {
+                    *slot = e.counts.get(&item.id).copied().unwrap_or(0);
+                }
+            }
+        }
+        let mut rng = rand::rng();
+        let Some(next) =
+            binhdan_irt::next_item(&state, &bank.bank, &blueprint, &exposure, &mut rng)?
+        else {
+            return Ok(false);
+        };
+        let (Some((item, revision)), Some(entry)) = (bank.items.get(next), bank.bank.get(next))
+        else {
+            return Ok(false);
+        };
+        if let Ok(mut seen) = self.exposure.lock() {
+            let e = seen.entry(bank.group).or_default();
+            if session.given.is_empty() {
+                e.sessions += 1;
+            }
+            *e.counts.entry(item.id.clone()).or_default() += 1;
+        }
+        session.given.push(Given {
+            item: item.id.clone(),
+            revision: *revision,
+            domain: entry.domain.clone(),
+            a: entry.params.a,
+            b: entry.params.b,
+            calibrated: bank.fitted.get(next).copied().unwrap_or(false),
+            order: quiz::present(item, &mut rng),
+            correct: None,
+        });
+        Ok(true)
+    }
+
+    /// Starts a sitting of `kind` for the person in `group` (or finds their open one).
+    pub async fn start(
+        &self,
+        store: &dyn Store,
+        person: i64,
+        group: Group,
+        kind: ExamKind,
+        now: Timestamp,
+    ) -> Result<Start, ExamFailure> {
+        let Some(bank) = self.bank(store, group).await? else {
+            return Ok(Start::NoBank);
+        };
+        let mut session = Session {
+            theta: 0.0,
+            se: 1.0,
+            ..Session::default()
+        };
+        if !self.give_next(&bank, kind, &mut session)? {
+            return Ok(Start::NoBank);
+        }
+        let state = session.to_json()?;
+        let outcome = store
+            .start_exam(
+                &NewExamAttempt {
+                    person_id: person,
+                    group,
+                    kind,
+                    calibration: bank.calibration,
+                    state: &state,
+                    deadline_at: Timestamp(now.millis() + self.config.duration_ms(kind)),
+                },
+                &self.config.limits(),
+                now,
+            )
+            .await?;
+        Ok(match outcome {
+            ExamStart::Started(a) | ExamStart::Open(a) => Start::Sitting(a),
+            refused => Start::Refused(refused),
+        })
+    }
+
+    /// Ends a sitting whose deadline has passed (as timed out: never a pass), once.
+    pub async fn expire(
+        &self,
+        store: &dyn Store,
+        attempt: &ExamAttempt,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<ExamAttempt, ExamFailure> {
+        let session = Session::parse(attempt)?;
+        let ended = store
+            .finish_exam(
+                attempt.id,
+                attempt.person_id,
+                &ExamResult {
+                    theta: session.theta,
+                    se: session.se,
+                    passed: false,
+                    timed_out: true,
+                },
+                cutoff,
+                now,
+            )
+            .await?;
+        Ok(ended.unwrap_or_else(|| attempt.clone()))
+    }
+
+    /// Answers the current question of a sitting: graded, recorded once before the deadline,
+    /// then the next item is chosen, or the sitting is scored and ended.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one step of a sitting, all of it needed"
+    )]
+    pub async fn answer(
+        &self,
+        store: &dyn Store,
+        attempt_id: i64,
+        person: i64,
+        position: usize,
+        item_id: &str,
+        fields: &[(String, String)],
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<Answered, ExamFailure> {
+        let Some(attempt) = store
+            .exam_attempt(attempt_id)
+            .await?
+            .filter(|a| a.person_id == person)
+        else {
+            return Ok(Answered::NotFound);
+        };
+        if attempt.finished_at.is_some() {
+            return Ok(Answered::Stale(attempt));
+        }
+        if now > attempt.deadline_at {
+            return Ok(Answered::TimeUp(
+                self.expire(store, &attempt, cutoff, now).await?,
+            ));
+        }
+        let mut session = Session::parse(&attempt)?;
+        let Some((at, given)) = session.current() else {
+            return Ok(Answered::Stale(attempt));
+        };
+        if at != position || given.item != item_id {
+            return Ok(Answered::Stale(attempt));
+        }
+        let Some(bank) = self.bank(store, attempt.group).await? else {
+            return Ok(Answered::NotFound);
+        };
+        let Some(item) = bank.item(item_id) else {
+            return Ok(Answered::Stale(attempt));
+        };
+        let reply: Reply = match quiz::read_reply(item.kind, &given.order, fields) {
+            Ok(r) => r,
+            Err(e) => return Ok(Answered::Invalid(e)),
+        };
+        let correct = quiz::grade(item, &reply);
+        let revision = given.revision;
+        if let Some(last) = session.given.last_mut() {
+            last.correct = Some(correct);
+        }
+        let params: Vec<ItemParams> = session
+            .given
+            .iter()
+            .map(|g| ItemParams::new(g.a, g.b))
+            .collect();
+        let responses: Vec<(usize, bool)> = session
+            .given
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| g.correct.map(|c| (i, c)))
+            .collect();
+        let ability = eap(&responses, &params).map_err(binhdan_irt::ExamError::from)?;
+        session.theta = ability.theta;
+        session.se = ability.se;
+        let more = self.give_next(&bank, attempt.kind, &mut session)?;
+        let reply_json =
+            serde_json::to_string(&reply).map_err(|e| ExamFailure::Corrupt(e.to_string()))?;
+        let state = session.to_json()?;
+        let recorded = store
+            .record_exam_answer(
+                attempt.id,
+                person,
+                &ExamAnswer {
+                    position: u32::try_from(position).unwrap_or(u32::MAX),
+                    item_id,
+                    revision,
+                    reply: &reply_json,
+                    correct,
+                    state: &state,
+                },
+                now,
+            )
+            .await?;
+        let fresh = |a: Option<ExamAttempt>| a.unwrap_or_else(|| attempt.clone());
+        match recorded {
+            ExamAnswerOutcome::Recorded => {}
+            ExamAnswerOutcome::Stale => {
+                return Ok(Answered::Stale(fresh(
+                    store.exam_attempt(attempt.id).await?,
+                )));
+            }
+            ExamAnswerOutcome::TimeUp => {
+                return Ok(Answered::TimeUp(
+                    self.expire(store, &attempt, cutoff, now).await?,
+                ));
+            }
+            ExamAnswerOutcome::NotFound => return Ok(Answered::NotFound),
+        }
+        if more {
+            return Ok(Answered::Next(fresh(store.exam_attempt(attempt.id).await?)));
+        }
+        let blueprint = bank.blueprint(&self.config, attempt.kind);
+        let passed = attempt.kind == ExamKind::Certification
+            && blueprint.pass_rule.passes(session.theta, session.se);
+        let ended = store
+            .finish_exam(
+                attempt.id,
+                person,
+                &ExamResult {
+                    theta: session.theta,
+                    se: session.se,
+                    passed,
+                    timed_out: false,
+                },
+                cutoff,
+                now,
+            )
+            .await?;
+        Ok(Answered::Finished(fresh(ended)))
+    }
+}
+
+/// The engine's view of a session: the items given mapped to the bank (an item that left the
+/// bank still counts for its domain), the ability as the session scored it.
+fn cat_state(bank: &GroupBank, blueprint: &Blueprint, session: &Session) -> CatState {
+    let mut state = CatState::new(blueprint);
+    for g in &session.given {
+        if let Some(&i) = bank.index.get(&g.item) {
+            state.responses.push((i, g.correct.unwrap_or(false)));
+        }
+        if let Some(slot) = blueprint.domains.iter().position(|d| d.domain == g.domain)
+            && let Some(c) = state.domain_counts.get_mut(slot)
+        {
+            *c += 1;
+        }
+    }
+    state.ability = binhdan_irt::Ability {
+        theta: session.theta,
+        se: session.se,
+    };
+    state
+}
+
+/// A θ as the learner sees it: a score from 0 to 100 (50 at the bank's mean, 15 per unit).
+#[must_use]
+pub fn scaled_score(theta: f64) -> u32 {
+    let s = (50.0 + 15.0 * theta).round().clamp(0.0, 100.0);
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "clamped to 0..=100"
+    )]
+    let s = s as u32;
+    s
+}
+
+#[cfg(test)]
+#[path = "exam_tests.rs"]
+mod tests;
