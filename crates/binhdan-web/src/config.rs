@@ -22,6 +22,8 @@ pub struct WebConfig {
     /// Bearer token of the operator API (imports and edits by programs). The write API is
     /// closed when it is not set. Staff accounts with scoped roles come with sign-in.
     pub operator_token: Option<Secret<String>>,
+    /// The placement test's and the certification exam's rules.
+    pub exam: binhdan_app::exam::ExamConfig,
 }
 
 impl Default for WebConfig {
@@ -34,6 +36,7 @@ impl Default for WebConfig {
             body_limit_bytes: 256 * 1024,
             import_limit_bytes: 16 * 1024 * 1024,
             operator_token: None,
+            exam: binhdan_app::exam::ExamConfig::default(),
         }
     }
 }

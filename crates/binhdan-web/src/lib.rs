@@ -18,6 +18,7 @@ mod assets;
 pub mod auth;
 mod citizen;
 pub mod config;
+mod exam;
 mod lang;
 mod learn;
 mod middleware;
@@ -66,12 +67,15 @@ pub struct AppState {
     pub auth: Arc<session::AuthState>,
     /// Module quizzes as loaded, kept a short while (every answer needs its item).
     pub quizzes: Arc<quiz::QuizCache>,
+    /// The placement tests and certification exams: banks and exposure.
+    pub exams: Arc<binhdan_app::exam::Exams>,
 }
 
 impl AppState {
     #[must_use]
     pub fn new(store: Arc<dyn Store>, config: WebConfig, clock: Arc<dyn Clock>) -> Self {
         let auth = session::AuthState::new(config.behind_tls());
+        let exams = binhdan_app::exam::Exams::new(config.exam.clone());
         Self {
             store,
             config: Arc::new(config),
@@ -79,6 +83,7 @@ impl AppState {
             metrics: observe::Metrics::global(),
             auth: Arc::new(auth),
             quizzes: Arc::new(quiz::QuizCache::default()),
+            exams: Arc::new(exams),
         }
     }
 

@@ -32,11 +32,11 @@ fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, Msg::new("learn-not-found"))
 }
 
-fn cutoff(state: &AppState) -> binhdan_store::AdultCutoff {
+pub(crate) fn cutoff(state: &AppState) -> binhdan_store::AdultCutoff {
     binhdan_app::people::adult_cutoff(state.auth.evaluation_date)
 }
 
-fn no_store(mut r: Response) -> Response {
+pub(crate) fn no_store(mut r: Response) -> Response {
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
@@ -216,7 +216,7 @@ impl QuizPage {
     }
 }
 
-fn option_text(o: &ItemOption) -> String {
+pub(crate) fn option_text(o: &ItemOption) -> String {
     match o {
         ItemOption::Text(t) => t.clone(),
         ItemOption::Image { alt, .. } => alt.clone(),
@@ -492,6 +492,17 @@ pub async fn answer(
     Ok(page.respond(StatusCode::OK))
 }
 
+/// The groups a person learns in: adult by the campaign's cutoff, the rest by membership.
+pub(crate) fn learner_groups(state: &AppState, person: &binhdan_store::PersonDetail) -> Vec<Group> {
+    let mut groups: Vec<Group> = person.memberships.iter().map(|m| m.group).collect();
+    if cutoff(state).is_adult(person.summary.birth_year, person.summary.birth_day) {
+        groups.push(Group::Adult);
+    }
+    groups.sort_unstable();
+    groups.dedup();
+    groups
+}
+
 pub struct MyCourse {
     pub id: String,
     pub title: String,
@@ -523,12 +534,7 @@ pub async fn my_courses(
         .person(c.person_id)
         .await?
         .ok_or_else(not_found)?;
-    let cutoff = cutoff(&state);
-    let adult = cutoff.is_adult(person.summary.birth_year, person.summary.birth_day);
-    let mut groups: Vec<Group> = person.memberships.iter().map(|m| m.group).collect();
-    if adult {
-        groups.push(Group::Adult);
-    }
+    let groups = learner_groups(&state, &person);
     let mut courses = Vec::new();
     for course in state.store.courses().await? {
         let mine = Group::parse(&course.group).is_some_and(|g| groups.contains(&g));

@@ -17,8 +17,8 @@ use utoipa_axum::routes;
 
 use crate::api::{ops, units};
 use crate::{
-    AppState, account, citizen, learn, middleware, observe, pages, problem, quiz, registry, staff,
-    staff_admin,
+    AppState, account, citizen, exam, learn, middleware, observe, pages, problem, quiz, registry,
+    staff, staff_admin,
 };
 
 #[derive(OpenApi)]
@@ -82,6 +82,9 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(quiz::lesson_done))
         .routes(routes!(quiz::quiz_page, quiz::answer))
         .routes(routes!(quiz::my_courses))
+        .routes(routes!(exam::exam_home))
+        .routes(routes!(exam::start))
+        .routes(routes!(exam::sitting, exam::answer))
         .routes(routes!(account::show, account::change))
         .routes(routes!(registry::form, registry::submit))
         .routes(routes!(staff_admin::disable))

@@ -12,11 +12,19 @@ use tower::ServiceExt;
 pub const NOW: Timestamp = Timestamp(1_764_000_000_000);
 pub const TOKEN: &str = "test-operator-token";
 
-pub struct FixedClock;
+/// The server's clock in tests: `NOW` until a test moves it.
+pub struct TestClock(std::sync::atomic::AtomicI64);
 
-impl Clock for FixedClock {
+impl TestClock {
+    pub fn set(&self, t: Timestamp) {
+        self.0
+            .store(t.millis(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
     fn now(&self) -> Timestamp {
-        NOW
+        Timestamp(self.0.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
 
@@ -26,6 +34,7 @@ pub struct TestApp {
     pub db: TestDb,
     /// The keys of the app's vault (to seal and open CCCDs in tests).
     pub vault: binhdan_vault::VaultConfig,
+    pub clock: Arc<TestClock>,
 }
 
 pub struct TestResponse {
@@ -68,7 +77,8 @@ impl TestApp {
         };
         configure(&mut config);
         let vault = binhdan_vault::VaultConfig::generate(&mut rand::rng());
-        let state = AppState::new(db.store.clone(), config, Arc::new(FixedClock)).with_auth(
+        let clock = Arc::new(TestClock(std::sync::atomic::AtomicI64::new(NOW.millis())));
+        let state = AppState::new(db.store.clone(), config, clock.clone()).with_auth(
             binhdan_vault::Vault::new(&vault).unwrap(),
             None,
             binhdan_core::people::DEFAULT_EVALUATION_DATE,
@@ -77,6 +87,7 @@ impl TestApp {
             router: binhdan_web::router(state),
             db,
             vault,
+            clock,
         }
     }
 

@@ -141,23 +141,12 @@ async fn lesson_images_are_served_sandboxed_and_pages_stay_light() {
 
 /// The answer to a question in the positions it was shown at, as the form sends it.
 fn right_fields(item: &binhdan_content::Item, order: &[usize]) -> String {
-    use binhdan_content::Answer;
-    let shown = |i: usize| order.iter().position(|&o| o == i).unwrap();
-    match &item.answer {
-        Answer::One(i) => format!("choice={}", shown(*i)),
-        Answer::Many(v) => v
-            .iter()
-            .map(|i| format!("choice={}", shown(*i)))
-            .collect::<Vec<_>>()
-            .join("&"),
-        Answer::Bool(b) => format!("choice={b}"),
-        Answer::InOrder => order
-            .iter()
-            .enumerate()
-            .map(|(k, o)| format!("rank_{k}={}", o + 1))
-            .collect::<Vec<_>>()
-            .join("&"),
-    }
+    let reply = binhdan_content::quiz::right_reply(item);
+    binhdan_content::quiz::form_fields(&reply, order)
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[tokio::test]

@@ -838,6 +838,28 @@ fn cases(person: i64, facilitator: i64) -> Vec<Case> {
             &[Citizen],
         ),
         case("get", "/hoc/cua-toi", "/hoc/cua-toi", B::None, &[Citizen]),
+        case("get", "/hoc/thi", "/hoc/thi", B::None, &[Citizen]),
+        case(
+            "post",
+            "/hoc/thi/{group}/{kind}",
+            "/hoc/thi/adult/dau-vao",
+            B::Form("csrf={csrf}"),
+            &[Citizen],
+        ),
+        case(
+            "get",
+            "/hoc/thi/lan/{sitting}",
+            "/hoc/thi/lan/999",
+            B::None,
+            &[Citizen],
+        ),
+        case(
+            "post",
+            "/hoc/thi/lan/{sitting}",
+            "/hoc/thi/lan/999",
+            B::Form("csrf={csrf}&position=0&item=x&choice=0"),
+            &[Citizen],
+        ),
         case(
             "get",
             "/noi-dung/tep/{*path}",
