@@ -2,7 +2,7 @@
 // run.sh), registers in their village, reads a lesson, answers a module's quiz
 // one question at a time and sees their progress — in a real browser, with
 // axe-core on every learner page and the page-weight budget on the signed-in
-// pages.
+// pages. Then the placement test, adaptive, to its result.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -117,5 +117,39 @@ test('a citizen signs in with VNeID, reads a lesson, answers a quiz and sees pro
   assert.match(mine, /Đã học [1-9]\d*\/\d+ bài/);
   await page.goto(`${BASE}/hoc/cong-dan`);
   assert.ok((await page.$$('.done')).length > 0, 'lessons done are marked');
+
+  // The placement test: adaptive, one question per page with the time left, no
+  // feedback, then the starting ability score.
+  await page.goto(`${BASE}/hoc/cua-toi`);
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/hoc/thi"]')]);
+  assert.deepEqual(await axe(page), []);
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/dau-vao"] button')]);
+  const sittingPath = new URL(page.url()).pathname;
+  assert.match(sittingPath, /^\/hoc\/thi\/lan\/\d+$/);
+  assert.match(nfc(await page.textContent('main')), /còn \d+ phút/);
+  assert.deepEqual(await axe(page), []);
+  for (const path of ['/hoc/thi', sittingPath]) {
+    const { status, bytes } = await wireBytes(path, cookie);
+    assert.equal(status, 200, path);
+    assert.ok(bytes <= BUDGET, `${path}: ${bytes} bytes > ${BUDGET}`);
+  }
+  for (let q = 0; q < 20; q += 1) {
+    if (!(await page.$('form.quiz'))) break;
+    if (await page.$('form.quiz select')) {
+      const selects = await page.$$('form.quiz select');
+      for (let k = 0; k < selects.length; k += 1) await selects[k].selectOption(String(k + 1));
+    } else if (await page.$('form.quiz input[type=checkbox]')) {
+      await page.check('form.quiz input[type=checkbox] >> nth=0');
+    } else {
+      await page.check('form.quiz input[type=radio] >> nth=0');
+    }
+    await Promise.all([page.waitForNavigation(), page.click('form.quiz button[type=submit]')]);
+    assert.equal(await page.$('[role=status]'), null, 'no feedback during a test');
+  }
+  assert.match(nfc(await page.textContent('.result')), /Điểm năng lực đầu vào của bạn: \d+\/100/);
+  assert.deepEqual(await axe(page), []);
+  await Promise.all([page.waitForNavigation(), page.click('main a.button[href="/hoc/thi"]')]);
+  assert.match(nfc(await page.textContent('main')), /Các lần đã làm/);
+  assert.deepEqual(await axe(page), []);
   await context.close();
 });

@@ -84,6 +84,41 @@ impl Default for ExamConfig {
 }
 
 impl ExamConfig {
+    /// Whether the rules make sense; the first that does not, in words.
+    pub fn check(&self) -> Result<(), String> {
+        let finite = [
+            self.cut,
+            self.z,
+            self.se_target,
+            self.placement_se_target,
+            self.max_exposure,
+        ];
+        if finite.iter().any(|x| !x.is_finite()) {
+            return Err(
+                "cut, z, se_target, placement_se_target and max_exposure must be numbers".into(),
+            );
+        }
+        if self.minutes == 0 || self.placement_minutes == 0 {
+            return Err("minutes and placement_minutes must be at least 1".into());
+        }
+        if self.max_attempts == 0 || self.window_days == 0 {
+            return Err("max_attempts and window_days must be at least 1".into());
+        }
+        if self.min_items == 0 || self.min_items > self.max_items {
+            return Err("need 1 <= min_items <= max_items".into());
+        }
+        if self.placement_min_items == 0 || self.placement_min_items > self.placement_max_items {
+            return Err("need 1 <= placement_min_items <= placement_max_items".into());
+        }
+        if self.z < 0.0 || self.se_target <= 0.0 || self.placement_se_target <= 0.0 {
+            return Err("z must be >= 0 and the SE targets > 0".into());
+        }
+        if !(self.max_exposure > 0.0 && self.max_exposure <= 1.0) {
+            return Err("max_exposure must be in (0, 1]".into());
+        }
+        Ok(())
+    }
+
     #[must_use]
     pub fn limits(&self) -> ExamLimits {
         ExamLimits {

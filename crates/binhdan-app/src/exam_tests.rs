@@ -357,3 +357,33 @@ async fn the_deadline_the_cool_down_and_the_attempt_limit_hold() {
         db.cleanup().await;
     }
 }
+
+#[test]
+fn the_rules_are_checked() {
+    assert_eq!(ExamConfig::default().check(), Ok(()));
+    let bad = [
+        ExamConfig {
+            min_items: 30,
+            ..ExamConfig::default()
+        },
+        ExamConfig {
+            minutes: 0,
+            ..ExamConfig::default()
+        },
+        ExamConfig {
+            cut: f64::NAN,
+            ..ExamConfig::default()
+        },
+        ExamConfig {
+            max_exposure: 0.0,
+            ..ExamConfig::default()
+        },
+        ExamConfig {
+            max_attempts: 0,
+            ..ExamConfig::default()
+        },
+    ];
+    for config in bad {
+        assert!(config.check().is_err(), "{config:?}");
+    }
+}

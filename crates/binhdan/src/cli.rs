@@ -504,6 +504,7 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = open_store(config, clock.now()).await?;
     let web = config.web();
+    web.exam.check().map_err(|e| anyhow::anyhow!("exam: {e}"))?;
     if with_demo {
         let province = UnitCode::parse(&web.province).context("the configured province code")?;
         if demo::has_villages(store.as_ref(), &province).await? {

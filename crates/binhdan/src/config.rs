@@ -33,6 +33,8 @@ pub struct Config {
     pub campaign: CampaignConfig,
     /// Citizen sign-in with VNeID (`OpenID` Connect); off when absent.
     pub oidc: Option<binhdan_oidc::OidcConfig>,
+    /// The placement test's and the certification exam's rules (`[exam]`).
+    pub exam: binhdan_app::exam::ExamConfig,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -106,6 +108,7 @@ impl Default for Config {
             keys_file: PathBuf::from("data/keys.toml"),
             campaign: CampaignConfig::default(),
             oidc: None,
+            exam: binhdan_app::exam::ExamConfig::default(),
         }
     }
 }
@@ -133,8 +136,9 @@ impl Default for StoreTuning {
 /// The top-level keys of the configuration. Other `BINHDAN_*` variables belong to tools
 /// around the server (`BINHDAN_CONFIG`, `BINHDAN_TEST_POSTGRES_URL`, the browser tests'…) and
 /// are left alone; unknown keys in a configuration *file* are errors.
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "oidc",
+    "exam",
     "database_url",
     "listen",
     "province",
@@ -229,6 +233,7 @@ impl Config {
             body_limit_bytes: self.http.body_limit_bytes.unwrap_or(d.body_limit_bytes),
             import_limit_bytes: self.http.import_limit_bytes.unwrap_or(d.import_limit_bytes),
             operator_token: self.http.operator_token.clone(),
+            exam: self.exam.clone(),
         }
     }
 }
