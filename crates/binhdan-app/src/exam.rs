@@ -315,10 +315,13 @@ struct Exposures {
     counts: HashMap<String, u64>,
 }
 
+/// A bank and when it was built.
+type BuiltBank = (std::time::Instant, Arc<GroupBank>);
+
 /// The exams of a server: the banks it built and the exposure it has seen.
 pub struct Exams {
     config: ExamConfig,
-    banks: Mutex<HashMap<Group, (std::time::Instant, Arc<GroupBank>)>>,
+    banks: Mutex<HashMap<(Group, ExamKind), BuiltBank>>,
     exposure: Mutex<HashMap<Group, Exposures>>,
 }
 
@@ -339,19 +342,35 @@ impl Exams {
         &self.config
     }
 
-    /// The group's bank (`None` when it has no items).
+    /// The group's bank for a kind of sitting (`None` when it has no items). The exam draws on
+    /// the course's own exam items once there are at least twice `min_items` of them, so
+    /// nobody has seen their answers; before that, on those and the quiz items. The placement
+    /// test draws on the quiz items, keeping the exam's own for the exam.
     pub async fn bank(
         &self,
         store: &dyn Store,
         group: Group,
+        kind: ExamKind,
     ) -> Result<Option<Arc<GroupBank>>, StoreError> {
         if let Ok(banks) = self.banks.lock()
-            && let Some((at, bank)) = banks.get(&group)
+            && let Some((at, bank)) = banks.get(&(group, kind))
             && at.elapsed() < BANK_TTL
         {
             return Ok(Some(bank.clone()));
         }
-        let items = store.exam_items(group).await?;
+        let all = store.exam_items(group).await?;
+        let own = all.iter().filter(|i| i.exam_only).count();
+        let total = all.len();
+        let keep = |exam_only: bool| match kind {
+            ExamKind::Certification if own >= 2 * self.config.min_items => exam_only,
+            ExamKind::Placement if own < total => !exam_only,
+            ExamKind::Certification | ExamKind::Placement => true,
+        };
+        let items: Vec<(Item, u32)> = all
+            .into_iter()
+            .filter(|i| keep(i.exam_only))
+            .map(|i| (i.item, i.revision))
+            .collect();
         if items.is_empty() {
             return Ok(None);
         }
@@ -401,7 +420,7 @@ impl Exams {
             fitted: fitted_flags,
         });
         if let Ok(mut banks) = self.banks.lock() {
-            banks.insert(group, (std::time::Instant::now(), bank.clone()));
+            banks.insert((group, kind), (std::time::Instant::now(), bank.clone()));
         }
         Ok(Some(bank))
     }
@@ -470,7 +489,7 @@ impl Exams {
         kind: ExamKind,
         now: Timestamp,
     ) -> Result<Start, ExamFailure> {
-        let Some(bank) = self.bank(store, group).await? else {
+        let Some(bank) = self.bank(store, group, kind).await? else {
             return Ok(Start::NoBank);
         };
         let mut session = Session {
@@ -567,7 +586,7 @@ impl Exams {
         if at != position || given.item != item_id {
             return Ok(Answered::Stale(attempt));
         }
-        let Some(bank) = self.bank(store, attempt.group).await? else {
+        let Some(bank) = self.bank(store, attempt.group, attempt.kind).await? else {
             return Ok(Answered::NotFound);
         };
         let Some(item) = bank.item(item_id) else {

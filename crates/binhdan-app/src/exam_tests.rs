@@ -72,7 +72,11 @@ async fn answer(
 ) -> Answered {
     let session: Session = serde_json::from_str(&attempt.state).unwrap();
     let (at, given) = session.current().expect("a current question");
-    let bank = exams.bank(store, attempt.group).await.unwrap().unwrap();
+    let bank = exams
+        .bank(store, attempt.group, attempt.kind)
+        .await
+        .unwrap()
+        .unwrap();
     let item = bank.item(&given.item).unwrap();
     let reply = if right {
         quiz::right_reply(item)
@@ -261,6 +265,9 @@ async fn placement_then_exam_measures_the_gain_and_records_one_pass() {
         );
         let (_, other_items) = sit(&exams, store, other, true).await;
         assert_ne!(other_items, given, "two learners got the same test");
+        // Every exam answer is material for the next calibration.
+        let scored = store.scored_responses().await.unwrap();
+        assert_eq!(scored.len(), items.len() + given.len() + other_items.len());
         db.cleanup().await;
     }
 }

@@ -67,6 +67,8 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "content-lesson-orphan",
     "content-quiz-count",
     "content-quiz-item-unknown",
+    "content-exam-item-unknown",
+    "content-exam-item-in-quiz",
     "content-items-empty",
     "content-item-kind-unknown",
     "content-item-options-count",
@@ -262,6 +264,10 @@ pub struct Course {
     pub summary: String,
     /// In order.
     pub modules: Vec<Module>,
+    /// Item ids of the certification exam's own bank: items no quiz shows, so learners never
+    /// practise them with the answer given (the exam also draws on the quiz items while this
+    /// bank is smaller than a sitting).
+    pub exam: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

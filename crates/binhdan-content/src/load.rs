@@ -301,6 +301,20 @@ impl Loader<'_> {
                 course.modules.push(module);
             }
         }
+        let in_quiz: HashSet<&str> = course
+            .modules
+            .iter()
+            .flat_map(|m| m.quiz.iter().map(String::as_str))
+            .collect();
+        for e in &doc.exam {
+            if !item_ids.contains(&e.value) {
+                let msg = Msg::new("content-exam-item-unknown").arg("id", &e.value);
+                self.error(&file, e.line, msg);
+            } else if in_quiz.contains(e.value.as_str()) {
+                let msg = Msg::new("content-exam-item-in-quiz").arg("id", &e.value);
+                self.error(&file, e.line, msg);
+            }
+        }
         Some(course)
     }
 

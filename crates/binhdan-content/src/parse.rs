@@ -35,6 +35,8 @@ pub struct CourseDoc {
     pub module_dirs: Vec<Located<String>>,
     /// Line of the `modules` list.
     pub modules_line: usize,
+    /// The exam's own item ids (checked against the bank by [`crate::load_dir`]).
+    pub exam: Vec<Located<String>>,
 }
 
 /// A parsed `module.toml`: the module (without lessons) and its lesson files and quiz.
@@ -247,6 +249,9 @@ struct RawCourse {
     title: Spanned<String>,
     summary: Spanned<String>,
     modules: Spanned<Vec<Spanned<String>>>,
+    /// Item ids of the certification exam's own bank (never shown in a quiz).
+    #[serde(default)]
+    exam: Vec<Spanned<String>>,
 }
 
 /// Parses a `course.toml`. The module count (5 to 8) is checked here; the directories'
@@ -298,6 +303,7 @@ pub(crate) fn course_lenient(text: &str) -> (Option<CourseDoc>, Vec<LineError>) 
         );
     }
     let module_dirs = located_list(raw.modules.get_ref(), src, &mut errors);
+    let exam = located_list(&raw.exam, src, &mut errors);
     let course = Course {
         id: raw.id.get_ref().clone(),
         version,
@@ -305,12 +311,14 @@ pub(crate) fn course_lenient(text: &str) -> (Option<CourseDoc>, Vec<LineError>) 
         title,
         summary,
         modules: Vec::new(),
+        exam: exam.iter().map(|e| e.value.clone()).collect(),
     };
     let doc = CourseDoc {
         course,
         id_line: src.line(&raw.id.span()),
         module_dirs,
         modules_line,
+        exam,
     };
     (Some(doc), errors.0)
 }

@@ -846,3 +846,34 @@ mod no_panic {
         }
     }
 }
+
+#[test]
+fn the_exam_list_names_bank_items_that_no_quiz_shows() {
+    let t = good_tree();
+    t.write(
+        "courses/cd/course.toml",
+        &format!("{COURSE}exam = [\"cd-005\"]\n"),
+    );
+    let pack = load_dir(t.path(), "/content/assets/").unwrap();
+    assert_eq!(pack.courses[0].exam, vec!["cd-005".to_owned()]);
+
+    t.write(
+        "courses/cd/course.toml",
+        &format!("{COURSE}exam = [\"cd-005\",\n  \"cd-001\",\n  \"cd-404\"]\n"),
+    );
+    assert_eq!(
+        load_errors(&t),
+        vec![
+            (
+                "courses/cd/course.toml".into(),
+                8,
+                "content-exam-item-in-quiz"
+            ),
+            (
+                "courses/cd/course.toml".into(),
+                9,
+                "content-exam-item-unknown"
+            ),
+        ]
+    );
+}

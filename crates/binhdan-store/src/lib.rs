@@ -435,6 +435,15 @@ impl ExamKind {
     }
 }
 
+/// An item the exam may give.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExamItem {
+    pub item: binhdan_content::Item,
+    pub revision: u32,
+    /// From the course's exam list (never shown in a quiz), not a quiz item.
+    pub exam_only: bool,
+}
+
 /// One sitting of a placement test or a certification exam.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExamAttempt {
@@ -558,8 +567,9 @@ pub struct ExamPass {
 /// * `proficient` — people who passed the exam (once): the share reaching the level.
 #[async_trait]
 pub trait AssessmentStore: Send + Sync {
-    /// The active quiz items of the active courses for `group`, once each, in course order.
-    async fn exam_items(&self, group: Group) -> Result<Vec<(binhdan_content::Item, u32)>>;
+    /// The exam's own items and then the quiz items of the active courses for `group`, active
+    /// ones only, once each, in course order.
+    async fn exam_items(&self, group: Group) -> Result<Vec<ExamItem>>;
     /// Starts a sitting unless one is open or the rules forbid it, in one transaction.
     async fn start_exam(
         &self,
@@ -618,7 +628,8 @@ pub struct CalibrationRun {
 /// Item response theory: the responses to calibrate on and the versioned item parameters.
 #[async_trait]
 pub trait CalibrationStore: Send + Sync {
-    /// Every recorded answer to an active item (the raw material of calibration).
+    /// Every recorded answer to an active item, in quizzes and in exam sittings (the raw
+    /// material of calibration).
     async fn scored_responses(&self) -> Result<Vec<ScoredResponse>>;
     /// The latest version's parameters, with its number; `None` before the first calibration.
     async fn item_parameters(&self) -> Result<Option<(i64, Vec<ItemParameter>)>>;

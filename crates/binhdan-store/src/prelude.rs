@@ -11,13 +11,13 @@ pub(crate) use crate::{
     AbilityRecord, AdultCutoff, AnswerOutcome, AnswerRecord, AssessmentStore, Attempt, AuditStore,
     CalibrationRun, CalibrationStore, ContentLoadReport, ContentStore, CourseOutline,
     CourseProgress, CourseSummary, CredentialChange, Dialect, ExamAnswer, ExamAnswerOutcome,
-    ExamAttempt, ExamKind, ExamLimits, ExamPass, ExamResult, ExamStart, Finished, ItemParameter,
-    LearningStore, LessonDone, LessonPage, LessonRef, MembershipRecord, MembershipView,
-    ModuleOutline, ModuleQuiz, NewAnswer, NewExamAttempt, NewOrganisation, NewStaff, NewVillage,
-    OpsStore, OrgKind, Organisation, PeopleImport, PeopleStore, PeopleWriteCounts, PersonDetail,
-    PersonRecord, PersonSummary, PlannedItem, PopulationStore, Result, ScoredResponse,
-    SessionOwner, SessionRecord, StaffAccount, StaffStore, StaffWithin, StoreConfig, StoreError,
-    SubtreeCounts, UnitQuery, UnitStore, WriteMode,
+    ExamAttempt, ExamItem, ExamKind, ExamLimits, ExamPass, ExamResult, ExamStart, Finished,
+    ItemParameter, LearningStore, LessonDone, LessonPage, LessonRef, MembershipRecord,
+    MembershipView, ModuleOutline, ModuleQuiz, NewAnswer, NewExamAttempt, NewOrganisation,
+    NewStaff, NewVillage, OpsStore, OrgKind, Organisation, PeopleImport, PeopleStore,
+    PeopleWriteCounts, PersonDetail, PersonRecord, PersonSummary, PlannedItem, PopulationStore,
+    Result, ScoredResponse, SessionOwner, SessionRecord, StaffAccount, StaffStore, StaffWithin,
+    StoreConfig, StoreError, SubtreeCounts, UnitQuery, UnitStore, WriteMode,
 };
 pub(crate) use binhdan_auth::access::{Grant, Role, Scope};
 pub(crate) use binhdan_core::Secret;

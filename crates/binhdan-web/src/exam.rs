@@ -93,7 +93,7 @@ async fn group_exam(
 ) -> Result<Option<GroupExam>, Problem> {
     if state
         .exams
-        .bank(state.store.as_ref(), group)
+        .bank(state.store.as_ref(), group, ExamKind::Certification)
         .await?
         .is_none()
     {
@@ -456,7 +456,7 @@ async fn sitting_page(
     }
     let bank = state
         .exams
-        .bank(state.store.as_ref(), attempt.group)
+        .bank(state.store.as_ref(), attempt.group, attempt.kind)
         .await?
         .ok_or_else(not_found)?;
     let left_ms = (attempt.deadline_at.millis() - now.millis()).max(0);

@@ -74,27 +74,31 @@ async fn exam_row(
 
 #[async_trait]
 impl AssessmentStore for Backend {
-    async fn exam_items(&self, group: Group) -> Result<Vec<(binhdan_content::Item, u32)>> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT i.id, i.body, i.revision FROM course c \
-             JOIN course_module m ON m.course_id = c.id \
-             JOIN module_quiz q ON q.module_id = m.id \
-             JOIN item i ON i.id = q.item_id \
-             WHERE c.grp = $1 AND c.retired_at IS NULL AND m.retired_at IS NULL AND i.retired_at IS NULL \
-             ORDER BY c.position, m.position, q.position",
+    async fn exam_items(&self, group: Group) -> Result<Vec<ExamItem>> {
+        let rows: Vec<(String, String, i64, bool)> = sqlx::query_as(
+            "SELECT id, body, revision, exam_only FROM ( \
+               SELECT i.id, i.body, i.revision, TRUE AS exam_only, c.position AS cpos, -1 AS mpos, e.position AS ipos \
+               FROM course c JOIN course_exam e ON e.course_id = c.id JOIN item i ON i.id = e.item_id \
+               WHERE c.grp = $1 AND c.retired_at IS NULL AND i.retired_at IS NULL \
+               UNION ALL \
+               SELECT i.id, i.body, i.revision, FALSE AS exam_only, c.position AS cpos, m.position AS mpos, q.position AS ipos \
+               FROM course c JOIN course_module m ON m.course_id = c.id \
+               JOIN module_quiz q ON q.module_id = m.id JOIN item i ON i.id = q.item_id \
+               WHERE c.grp = $1 AND c.retired_at IS NULL AND m.retired_at IS NULL AND i.retired_at IS NULL \
+             ) bank ORDER BY cpos, mpos, ipos",
         )
         .bind(group.as_str())
         .fetch_all(&self.read)
         .await?;
         let mut seen = std::collections::HashSet::new();
         let mut items = Vec::with_capacity(rows.len());
-        for (id, body, revision) in rows {
+        for (id, body, revision, exam_only) in rows {
             if !seen.insert(id) {
                 continue;
             }
             let item: binhdan_content::Item = serde_json::from_str(&body)
                 .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
-            items.push((item, u32::try_from(revision).unwrap_or(0)));
+            items.push(ExamItem { item, revision: u32::try_from(revision).unwrap_or(0), exam_only });
         }
         Ok(items)
     }

@@ -135,6 +135,15 @@ impl ContentStore for Backend {
                         .await?;
                 }
             }
+            sqlx::query("DELETE FROM course_exam WHERE course_id = $1").bind(course.id.clone()).execute(&mut *tx).await?;
+            for (epos, item_id) in course.exam.iter().enumerate() {
+                sqlx::query("INSERT INTO course_exam (course_id, position, item_id) VALUES ($1, $2, $3)")
+                    .bind(course.id.clone())
+                    .bind(i64::try_from(epos).unwrap_or(i64::MAX))
+                    .bind(item_id.clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
 
         for asset in &pack.assets {

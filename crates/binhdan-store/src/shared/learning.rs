@@ -609,7 +609,11 @@ impl CalibrationStore for Backend {
         let rows: Vec<(i64, String, i64, bool)> = sqlx::query_as(
             "SELECT a.person_id, r.item_id, r.item_revision, r.correct FROM quiz_response r \
              JOIN quiz_attempt a ON a.id = r.attempt_id JOIN item i ON i.id = r.item_id \
-             WHERE i.retired_at IS NULL ORDER BY a.person_id, r.item_id",
+             WHERE i.retired_at IS NULL \
+             UNION ALL \
+             SELECT e.person_id, r.item_id, r.item_revision, r.correct FROM exam_response r \
+             JOIN exam_attempt e ON e.id = r.attempt_id JOIN item i ON i.id = r.item_id \
+             WHERE i.retired_at IS NULL ORDER BY 1, 2",
         )
         .fetch_all(&self.read)
         .await?;

@@ -42,7 +42,7 @@ async fn reply(app: &TestApp, sitting: i64, html: &str, right: bool, csrf: &str)
     );
     assert_eq!(value_of(html, "position"), at.to_string());
     let items = app.db.store.exam_items(Group::Adult).await.unwrap();
-    let (item, _) = items.iter().find(|(i, _)| i.id == given.item).unwrap();
+    let item = &items.iter().find(|i| i.item.id == given.item).unwrap().item;
     let r = if right {
         quiz::right_reply(item)
     } else {
