@@ -2,6 +2,7 @@
 //! (`binhdan-core`) and the store (`binhdan-store`). Time and randomness come in as arguments.
 
 pub mod bootstrap;
+pub mod certificates;
 pub mod content;
 pub mod demo;
 pub mod exam;

@@ -155,6 +155,21 @@ impl PublicKey {
         })
     }
 
+    /// A key from its 32 bytes, under `kid` (`<did:web DID>#<fragment>`).
+    pub fn from_bytes(kid: &str, bytes: &[u8; 32]) -> Result<Self, KeyError> {
+        did_of_kid(kid)?;
+        let key = VerifyingKey::from_bytes(bytes)
+            .map_err(|_| KeyError::BadJwk("x is not a curve point"))?;
+        if key.is_weak() {
+            return Err(KeyError::BadJwk("weak key"));
+        }
+        Ok(Self {
+            id: kid.to_owned(),
+            key,
+            retired: false,
+        })
+    }
+
     /// Reads a public JWK as written by [`PublicKey::jwk`].
     pub fn from_jwk(jwk: &Value) -> Result<Self, KeyError> {
         let field = |name: &'static str| jwk.get(name).and_then(Value::as_str);
@@ -172,16 +187,7 @@ impl PublicKey {
         let bytes: [u8; 32] = x
             .try_into()
             .map_err(|_| KeyError::BadJwk("x must be 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(&bytes)
-            .map_err(|_| KeyError::BadJwk("x is not a curve point"))?;
-        if key.is_weak() {
-            return Err(KeyError::BadJwk("weak key"));
-        }
-        Ok(Self {
-            id: kid.to_owned(),
-            key,
-            retired: false,
-        })
+        Self::from_bytes(kid, &bytes)
     }
 }
 

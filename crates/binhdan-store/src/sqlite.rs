@@ -90,3 +90,4 @@ include!("shared/people.rs");
 include!("shared/staff.rs");
 include!("shared/learning.rs");
 include!("shared/assessment.rs");
+include!("shared/certificates.rs");

@@ -314,6 +314,65 @@ impl Vault {
         Cccd::parse(digits).map_err(|_| VaultError::InvalidPlaintext)
     }
 
+    /// Seals any secret (a signing key, a TOTP secret) under the current key. `context` names
+    /// what it is and is bound to the ciphertext: a value sealed for one context, or a sealed
+    /// CCCD, does not open as another.
+    pub fn seal_secret<R: CryptoRng + ?Sized>(
+        &self,
+        plain: &[u8],
+        context: &str,
+        rng: &mut R,
+    ) -> Result<Sealed, VaultError> {
+        let (id, cipher) = self.keys.get(self.current).ok_or(VaultError::NoKeys)?;
+        let id_len = u8::try_from(id.len()).map_err(|_| VaultError::Encrypt)?;
+        let header_len = 2 + id.len();
+        let mut out = Vec::with_capacity(header_len + NONCE_LEN + plain.len() + TAG_LEN);
+        out.push(SEALED_VERSION);
+        out.push(id_len);
+        out.extend_from_slice(id.as_bytes());
+        let mut nonce = [0u8; NONCE_LEN];
+        rng.fill_bytes(&mut nonce);
+        out.extend_from_slice(&nonce);
+        let aad = secret_associated_data(&out[..header_len], context);
+        out.extend_from_slice(plain);
+        let body = header_len + NONCE_LEN;
+        let tag = cipher
+            .encrypt_inout_detached(&XNonce::from(nonce), &aad, (&mut out[body..]).into())
+            .map_err(|_| VaultError::Encrypt)?;
+        out.extend_from_slice(&tag);
+        Ok(Sealed(out))
+    }
+
+    /// Opens a secret sealed by [`Vault::seal_secret`] for the same `context`.
+    pub fn open_secret(&self, sealed: &[u8], context: &str) -> Result<Secret<Vec<u8>>, VaultError> {
+        if sealed.len() < 2 + NONCE_LEN + TAG_LEN {
+            return Err(VaultError::Malformed);
+        }
+        let id_len = usize::from(sealed[1]);
+        let header_len = 2 + id_len;
+        if sealed[0] != SEALED_VERSION || sealed.len() < header_len + NONCE_LEN + TAG_LEN {
+            return Err(VaultError::Malformed);
+        }
+        let key_id = &sealed[2..header_len];
+        let (_, cipher) = self
+            .keys
+            .iter()
+            .find(|(id, _)| id.as_bytes() == key_id)
+            .ok_or_else(|| VaultError::UnknownKeyId {
+                id: String::from_utf8_lossy(key_id).into_owned(),
+            })?;
+        let aad = secret_associated_data(&sealed[..header_len], context);
+        let nonce = XNonce::try_from(&sealed[header_len..header_len + NONCE_LEN])
+            .map_err(|_| VaultError::Malformed)?;
+        let tag_at = sealed.len() - TAG_LEN;
+        let tag = Tag::try_from(&sealed[tag_at..]).map_err(|_| VaultError::Malformed)?;
+        let mut buf = sealed[header_len + NONCE_LEN..tag_at].to_vec();
+        cipher
+            .decrypt_inout_detached(&nonce, &aad, buf.as_mut_slice().into(), &tag)
+            .map_err(|_| VaultError::Tampered)?;
+        Ok(Secret::new(buf))
+    }
+
     /// Whether a sealed value was made with an older key than the current one.
     pub fn needs_reseal(&self, sealed: &[u8]) -> Result<bool, VaultError> {
         Ok(sealed_key_id(sealed)? != self.current_key_id())
@@ -354,6 +413,14 @@ impl Vault {
             .into_bytes();
         hex::encode(&full[..8])
     }
+}
+
+/// The associated data of a sealed secret: unlike a CCCD's, it names the secret's context.
+fn secret_associated_data(header: &[u8], context: &str) -> Vec<u8> {
+    let mut aad = associated_data(header);
+    aad.extend_from_slice(b"\0secret\0");
+    aad.extend_from_slice(context.as_bytes());
+    aad
 }
 
 fn associated_data(header: &[u8]) -> Vec<u8> {

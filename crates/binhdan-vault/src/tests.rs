@@ -376,3 +376,39 @@ fn cost_of_encrypt_and_hash() {
     let parse = start.elapsed() / u32::try_from(rounds).unwrap();
     println!("encrypt + lookup_hash: {per:?} per CCCD; parse: {parse:?} per CCCD ({sink})");
 }
+
+#[test]
+fn secrets_open_only_in_their_context_and_never_as_a_cccd() {
+    let v = vault();
+    let mut r = rng();
+    let seed = [7u8; 32];
+    let sealed = v.seal_secret(&seed, "issuer-key", &mut r).unwrap();
+    assert_eq!(
+        v.open_secret(sealed.as_bytes(), "issuer-key")
+            .unwrap()
+            .expose()
+            .as_slice(),
+        &seed
+    );
+    assert!(matches!(
+        v.open_secret(sealed.as_bytes(), "totp"),
+        Err(VaultError::Tampered)
+    ));
+    assert!(
+        v.decrypt(sealed.as_bytes()).is_err(),
+        "a secret is not a CCCD"
+    );
+    let cccd_sealed = v.encrypt(&cccd("038090012345"), &mut r).unwrap();
+    assert!(
+        v.open_secret(cccd_sealed.as_bytes(), "").is_err(),
+        "a CCCD is not a secret"
+    );
+    let mut tampered = sealed.as_bytes().to_vec();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    assert!(v.open_secret(&tampered, "issuer-key").is_err());
+    assert!(matches!(
+        v.open_secret(&[1, 2], "issuer-key"),
+        Err(VaultError::Malformed)
+    ));
+}

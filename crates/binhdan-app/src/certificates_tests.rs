@@ -1,0 +1,276 @@
+//! Issuing, verifying, revoking and key rotation on a real store (SQLite, and PostgreSQL when
+//! configured), with a real vault.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use binhdan_core::Timestamp;
+use binhdan_core::audit::AuditEntry;
+use binhdan_core::cccd::Cccd;
+use binhdan_core::kpi::Group;
+use binhdan_core::unit::UnitCode;
+use binhdan_store::testing::TestDb;
+use binhdan_store::{AdultCutoff, ExamKind, ExamResult, PersonRecord, Store};
+
+use super::{CertError, Issuer, did_of};
+use crate::bootstrap::load_map;
+use crate::exam::{ExamConfig, Exams, Start};
+
+const NOW: Timestamp = Timestamp(1_764_000_000_000);
+const CUTOFF: AdultCutoff = AdultCutoff(i64::MAX / 2);
+
+/// A person (with or without a full date of birth) who passed the adult exam; their pass.
+async fn passed(
+    store: &dyn Store,
+    vault: &binhdan_vault::Vault,
+    digits: &str,
+    birth_day: Option<i64>,
+) -> binhdan_store::ExamPass {
+    let cccd = Cccd::parse(digits).unwrap();
+    let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+    import
+        .write(&[PersonRecord {
+            cccd_hash: vault.lookup_hash(&cccd),
+            cccd_sealed: vault.encrypt(&cccd, &mut rand::rng()).unwrap().into_bytes(),
+            cccd_masked: cccd.masked(),
+            name: "Lê Thị Hoa".into(),
+            birth_year: 1958,
+            birth_day,
+            sex: cccd.sex(),
+            unit: UnitCode::parse("16591").unwrap(),
+            phone: None,
+            membership: None,
+        }])
+        .await
+        .unwrap();
+    import
+        .commit(AuditEntry::new("test", "person.import"))
+        .await
+        .unwrap();
+    let person = store
+        .person_by_cccd_hash(&vault.lookup_hash(&cccd))
+        .await
+        .unwrap()
+        .unwrap()
+        .summary
+        .id;
+    let exams = Exams::new(ExamConfig::default());
+    let Start::Sitting(a) = exams
+        .start(store, person, Group::Adult, ExamKind::Certification, NOW)
+        .await
+        .unwrap()
+    else {
+        panic!("no sitting")
+    };
+    store
+        .finish_exam(
+            a.id,
+            person,
+            &ExamResult {
+                theta: 0.4,
+                se: 0.3,
+                passed: true,
+                timed_out: false,
+            },
+            CUTOFF,
+            NOW,
+        )
+        .await
+        .unwrap();
+    store
+        .exam_pass(person, Group::Adult)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn certified(counters: &[(Group, String, i64)]) -> i64 {
+    counters
+        .iter()
+        .filter(|(g, m, _)| *g == Group::Adult && m == "certified")
+        .map(|c| c.2)
+        .sum()
+}
+
+#[test]
+fn a_did_web_names_the_host_its_port_and_path() {
+    assert_eq!(
+        did_of("https://binhdan.thanhhoa.gov.vn"),
+        "did:web:binhdan.thanhhoa.gov.vn"
+    );
+    assert_eq!(did_of("http://127.0.0.1:8080/"), "did:web:127.0.0.1%3A8080");
+    assert_eq!(did_of("https://a.vn/tinh/38"), "did:web:a.vn:tinh:38");
+}
+
+#[tokio::test]
+async fn a_pass_earns_one_certificate_that_verifies_until_revoked_and_survives_key_rotation() {
+    for db in TestDb::all().await {
+        let store = db.store.as_ref();
+        load_map(store, NOW).await.unwrap();
+        let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
+        crate::content::load(store, &content, NOW).await.unwrap();
+        let vault = Arc::new(
+            binhdan_vault::Vault::new(&binhdan_vault::VaultConfig::generate(&mut rand::rng()))
+                .unwrap(),
+        );
+        let issuer = Issuer::new(
+            "https://binhdan.thanhhoa.gov.vn",
+            "Ủy ban nhân dân tỉnh Thanh Hóa",
+            vault.clone(),
+        );
+        let pass = passed(store, &vault, "038158001234", Some(-4_000)).await;
+
+        let cert = issuer.issue(store, &pass, CUTOFF, NOW).await.unwrap();
+        let again = issuer.issue(store, &pass, CUTOFF, NOW).await.unwrap();
+        assert_eq!(
+            cert, again,
+            "{}: a retried issue made a second certificate",
+            db.name
+        );
+        assert_eq!(
+            store.certificates_of(pass.person_id).await.unwrap().len(),
+            1
+        );
+        assert!(
+            !cert.jwt.contains("038158001234"),
+            "the CCCD is never in the credential"
+        );
+        let commune = UnitCode::parse("16591").unwrap();
+        assert_eq!(certified(&store.learning_under(&commune).await.unwrap()), 1);
+        let outbox = store.outbox_messages(None).await.unwrap();
+        assert_eq!(outbox.len(), 1);
+        assert_eq!(outbox[0].topic, "certificate.issued");
+        assert!(!outbox[0].payload.contains("038158001234"));
+
+        let verified = issuer.verify(store, &cert.jwt, NOW).await.unwrap();
+        assert_eq!(verified.code(), "valid");
+        let credential = verified.credential.unwrap();
+        assert!(credential.credential_subject.identifier[0].salt.is_some());
+        assert_eq!(credential.credential_subject.name, "Lê Thị Hoa");
+        // Tampered: one character of the payload changed.
+        let mut parts: Vec<String> = cert.jwt.split('.').map(str::to_owned).collect();
+        let mid = parts[1].len() / 2;
+        let flipped = if &parts[1][mid..=mid] == "A" {
+            "B"
+        } else {
+            "A"
+        };
+        parts[1].replace_range(mid..=mid, flipped);
+        let tampered = parts.join(".");
+        let refused = issuer.verify(store, &tampered, NOW).await.unwrap();
+        assert!(
+            matches!(refused.code(), "signature-invalid" | "malformed"),
+            "{}",
+            refused.code()
+        );
+        assert_eq!(
+            issuer
+                .verify(store, "not a token", NOW)
+                .await
+                .unwrap()
+                .code(),
+            "malformed"
+        );
+
+        // Rotation: the old certificate still verifies; the next is signed with the new key.
+        let old_key = cert.key_id.clone();
+        let new_key = issuer.rotate_key(store, NOW).await.unwrap();
+        assert_ne!(old_key, new_key);
+        assert_eq!(
+            issuer.verify(store, &cert.jwt, NOW).await.unwrap().code(),
+            "valid"
+        );
+        let second = passed(store, &vault, "038158005678", Some(-3_000)).await;
+        let cert2 = issuer.issue(store, &second, CUTOFF, NOW).await.unwrap();
+        assert_eq!(cert2.key_id, new_key);
+        assert_eq!(cert2.seq, cert.seq + 1);
+
+        // Revocation: audited once, the status list says so, the counter goes back.
+        let later = Timestamp(NOW.0 + 60_000);
+        let revoked = store
+            .revoke_certificate(
+                &cert.id,
+                "Gian lận khi thi",
+                AuditEntry::new("admin", "certificate.revoke"),
+                CUTOFF,
+                later,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(revoked.revoked_at, Some(later));
+        let twice = store
+            .revoke_certificate(
+                &cert.id,
+                "lần hai",
+                AuditEntry::new("admin", "certificate.revoke"),
+                CUTOFF,
+                later,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(twice.revoked_reason.as_deref(), Some("Gian lận khi thi"));
+        assert_eq!(
+            issuer.verify(store, &cert.jwt, later).await.unwrap().code(),
+            "revoked"
+        );
+        assert_eq!(
+            issuer
+                .verify(store, &cert2.jwt, later)
+                .await
+                .unwrap()
+                .code(),
+            "valid"
+        );
+        assert_eq!(certified(&store.learning_under(&commune).await.unwrap()), 1);
+        assert_eq!(
+            store.revoked_indices(1).await.unwrap(),
+            vec![u64::try_from(cert.seq - 1).unwrap()]
+        );
+        let audit = store.audit_records(0, 100).await.unwrap();
+        assert_eq!(
+            audit
+                .iter()
+                .filter(|r| r.action == "certificate.revoke")
+                .count(),
+            1
+        );
+        // The signed status list verifies with the published keys and marks the bit.
+        let list_jwt = issuer.status_list_jwt(store, 1, later).await.unwrap();
+        let ring = issuer.key_ring(store).await.unwrap();
+        let list = binhdan_credential::verify_status_list_jwt(
+            &list_jwt,
+            &ring,
+            binhdan_credential::Timestamp::from_unix(later.0 / 1000),
+        )
+        .unwrap();
+        assert!(
+            binhdan_credential::status_of(&list, u64::try_from(cert.seq - 1).unwrap()).unwrap()
+        );
+        assert_eq!(store.outbox_messages(None).await.unwrap().len(), 3);
+
+        // Known only by birth year: no certificate yet, and nothing half-written.
+        let yearly = passed(store, &vault, "038158009999", None).await;
+        assert!(matches!(
+            issuer.issue(store, &yearly, CUTOFF, NOW).await,
+            Err(CertError::NoBirthDate)
+        ));
+        assert_eq!(
+            store
+                .passes_without_certificate(None, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            issuer
+                .issue_pending(store, None, CUTOFF, NOW)
+                .await
+                .unwrap(),
+            0
+        );
+        db.cleanup().await;
+    }
+}
