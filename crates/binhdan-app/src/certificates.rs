@@ -143,14 +143,13 @@ impl Issuer {
         retire_others: bool,
         now: Timestamp,
     ) -> Result<String, CertError> {
-        let mut rng = rand::rng();
         let mut seed: [u8; 32] = rand::random();
         let fragment = format!("k{}-{}", now.millis() / 1000, hex_of(&seed[..2]));
         let key = IssuerKey::from_seed(&self.kid(&fragment), &seed)
             .map_err(|e| CertError::Key(e.to_string()))?;
         let sealed = self
             .vault
-            .seal_secret(&seed, KEY_CONTEXT, &mut rng)
+            .seal_secret(&seed, KEY_CONTEXT, &mut rand::rng())
             .map_err(|e| CertError::Key(e.to_string()))?;
         seed.fill(0);
         store
@@ -235,8 +234,7 @@ impl Issuer {
             .vault
             .decrypt(&person.cccd_sealed)
             .map_err(|_| CertError::Holder("the CCCD cannot be opened"))?;
-        let mut rng = rand::rng();
-        let salt = binhdan_vault::generate_salt(&mut rng);
+        let salt = binhdan_vault::generate_salt(&mut rand::rng());
         let identity_hash = binhdan_vault::identity_hash(&cccd, &salt);
         let key = self.signing_key(store).await?;
         let fragment = key
@@ -394,6 +392,49 @@ impl Issuer {
             failure,
             credential: Some(credential),
         })
+    }
+}
+
+impl Issuer {
+    /// The URL to print as the certificate's QR code: the online check, carrying a short
+    /// payload signed with the current key that an offline verifier can check.
+    pub async fn qr_link(
+        &self,
+        store: &dyn Store,
+        record: &CertificateRecord,
+    ) -> Result<String, CertError> {
+        let ring = self.key_ring(store).await?;
+        // The credential as stored, read without judging dates or status.
+        let far =
+            binhdan_credential::Timestamp::from_unix(record.issued_at.millis().div_euclid(1000));
+        let credential = binhdan_credential::verify_jwt(&record.jwt, &ring, far)
+            .into_result()
+            .map_err(|f| CertError::Build(f.code().to_owned()))?;
+        let key = self.signing_key(store).await?;
+        let fragment = key
+            .id()
+            .rsplit_once('#')
+            .map_or(key.id(), |(_, f)| f)
+            .to_owned();
+        let claims = binhdan_credential::qr::QrClaims::from_credential(&credential, &fragment)
+            .map_err(|e| CertError::Build(e.to_string()))?;
+        binhdan_credential::qr::sign_qr(&claims, &key, &self.qr_prefix())
+            .map_err(|e| CertError::Build(e.to_string()))
+    }
+
+    /// Checks a scanned QR payload: its signature, then the certificate it names as stored
+    /// (`None`: signed by us but not in this store).
+    pub async fn check_qr(
+        &self,
+        store: &dyn Store,
+        payload: &str,
+    ) -> Result<Result<Option<CertificateRecord>, binhdan_credential::Failure>, CertError> {
+        let ring = self.key_ring(store).await?;
+        let claims = match binhdan_credential::qr::verify_qr(payload, &ring, &self.did) {
+            Ok(c) => c,
+            Err(f) => return Ok(Err(f)),
+        };
+        Ok(Ok(store.certificate(&claims.credential_urn()).await?))
     }
 }
 

@@ -57,7 +57,7 @@ pub struct AccountForm {
     code: String,
 }
 
-fn qr_svg(text: &str) -> String {
+pub(crate) fn qr_svg(text: &str) -> String {
     qrcode::QrCode::new(text.as_bytes()).map_or_else(
         |_| String::new(),
         |q| {

@@ -539,7 +539,21 @@ pub async fn answer(
         .await?;
     let (attempt, status, notice, error) = match outcome {
         Answered::NotFound => return Err(not_found()),
-        Answered::Next(a) | Answered::Finished(a) => (a, StatusCode::OK, None, None),
+        Answered::Next(a) => (a, StatusCode::OK, None, None),
+        Answered::Finished(a) => {
+            // A pass earns its certificate now; if that fails it is issued on the learner's
+            // next visit to their certificates (once per pass either way).
+            if a.passed == Some(true)
+                && let Some(issuer) = &state.issuer
+                && let Some(pass) = state.store.exam_pass(c.person_id, a.group).await?
+                && let Err(e) = issuer
+                    .issue(state.store.as_ref(), &pass, cutoff(&state), now)
+                    .await
+            {
+                tracing::warn!(person = c.person_id, error = %e, "certificate not issued yet");
+            }
+            (a, StatusCode::OK, None, None)
+        }
         Answered::TimeUp(a) => (
             a,
             StatusCode::CONFLICT,

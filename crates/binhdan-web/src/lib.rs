@@ -16,6 +16,7 @@ mod account;
 pub mod api;
 mod assets;
 pub mod auth;
+mod certificates;
 mod citizen;
 pub mod config;
 mod exam;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub quizzes: Arc<quiz::QuizCache>,
     /// The placement tests and certification exams: banks and exposure.
     pub exams: Arc<binhdan_app::exam::Exams>,
+    /// Issues and verifies certificates (with the vault, see `with_auth`).
+    pub issuer: Option<Arc<binhdan_app::certificates::Issuer>>,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
             auth: Arc::new(auth),
             quizzes: Arc::new(quiz::QuizCache::default()),
             exams: Arc::new(exams),
+            issuer: None,
         }
     }
 
@@ -97,7 +101,29 @@ impl AppState {
         evaluation_date: binhdan_core::people::Date,
     ) -> Self {
         let mut auth = session::AuthState::new(self.config.behind_tls());
-        auth.vault = Some(Arc::new(vault));
+        let vault = Arc::new(vault);
+        let base_url = self
+            .config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.config.listen));
+        let province = binhdan_core::reference::admin_units()
+            .ok()
+            .and_then(|units| {
+                units
+                    .into_iter()
+                    .find(|u| u.code.as_str() == self.config.province)
+            })
+            .map_or_else(
+                || self.config.province.clone(),
+                |u| format!("{} {}", u.division_type.as_str(), u.name),
+            );
+        self.issuer = Some(Arc::new(binhdan_app::certificates::Issuer::new(
+            &base_url,
+            &format!("Ủy ban nhân dân {province}"),
+            vault.clone(),
+        )));
+        auth.vault = Some(vault);
         auth.oidc = oidc;
         auth.evaluation_date = evaluation_date;
         self.auth = Arc::new(auth);

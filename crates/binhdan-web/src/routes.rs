@@ -17,8 +17,8 @@ use utoipa_axum::routes;
 
 use crate::api::{ops, units};
 use crate::{
-    AppState, account, citizen, exam, learn, middleware, observe, pages, problem, quiz, registry,
-    staff, staff_admin,
+    AppState, account, certificates, citizen, exam, learn, middleware, observe, pages, problem,
+    quiz, registry, staff, staff_admin,
 };
 
 #[derive(OpenApi)]
@@ -85,6 +85,19 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(exam::exam_home))
         .routes(routes!(exam::start))
         .routes(routes!(exam::sitting, exam::answer))
+        .routes(routes!(certificates::my_certificates))
+        .routes(routes!(certificates::download))
+        .routes(routes!(certificates::public_page))
+        .routes(routes!(certificates::check_qr))
+        .routes(routes!(
+            certificates::verify_form,
+            certificates::verify_page
+        ))
+        .routes(routes!(certificates::vc_verify))
+        .routes(routes!(certificates::jwks))
+        .routes(routes!(certificates::did_document))
+        .routes(routes!(certificates::status_list))
+        .routes(routes!(certificates::revoke))
         .routes(routes!(account::show, account::change))
         .routes(routes!(registry::form, registry::submit))
         .routes(routes!(staff_admin::disable))

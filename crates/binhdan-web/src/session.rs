@@ -107,6 +107,19 @@ impl StaffCaller {
         allows(&self.grants, permission, target)
     }
 
+    /// Refuses unless some grant holds the permission somewhere (a first check before looking
+    /// up what it would apply to).
+    pub fn require_somewhere(&self, permission: Permission) -> Result<(), Problem> {
+        if self.grants.iter().any(|g| g.role.holds(permission)) {
+            Ok(())
+        } else {
+            Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                Msg::new("error-forbidden"),
+            ))
+        }
+    }
+
     /// Refuses unless some grant allows the permission on the target.
     pub fn require(&self, permission: Permission, target: &Target<'_>) -> Result<(), Problem> {
         if self.may(permission, target) {

@@ -427,6 +427,10 @@ struct PersonPage {
     phone: String,
     memberships: Vec<String>,
     vneid: bool,
+    csrf: String,
+    /// Id, issued, status (revoked with its reason) of each certificate.
+    certificates: Vec<(String, String, Option<String>)>,
+    may_revoke: bool,
 }
 
 /// A person's record. The CCCD is shown in full only to a role that may see it (commune
@@ -524,6 +528,24 @@ pub async fn person(
             })
             .collect(),
         vneid: p.oidc_subject.is_some(),
+        csrf: s.token.csrf_token().expose().clone(),
+        certificates: state
+            .store
+            .certificates_of(p.summary.id)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let issued = binhdan_core::people::Date::from_timestamp_vietnam(c.issued_at)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
+                (
+                    c.id.trim_start_matches("urn:uuid:").to_owned(),
+                    issued,
+                    c.revoked_at.map(|_| c.revoked_reason.unwrap_or_default()),
+                )
+            })
+            .collect(),
+        may_revoke: s.may(Permission::RevokeCertificate, &target),
     }
     .into_response();
     // Personal data: never cached, never kept by a shared computer's browser.

@@ -12,7 +12,7 @@ use binhdan_store::SessionOwner;
 use crate::helpers::{NOW, TestApp};
 use crate::people::{fixture, form, get_as, session};
 
-async fn app() -> TestApp {
+pub async fn app() -> TestApp {
     let app = TestApp::with(|c| c.exam.minutes = 5).await;
     let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
     binhdan_app::content::load(app.db.store.as_ref(), &content, NOW)
@@ -60,7 +60,7 @@ async fn reply(app: &TestApp, sitting: i64, html: &str, right: bool, csrf: &str)
 }
 
 /// Answers until the result; returns the last page and the last form sent.
-async fn sit(
+pub async fn sit(
     app: &TestApp,
     cookie: &str,
     csrf: &str,
@@ -124,7 +124,7 @@ async fn another_person(app: &TestApp) -> i64 {
         .id
 }
 
-async fn start(app: &TestApp, cookie: &str, csrf: &str, kind: &str) -> i64 {
+pub async fn start(app: &TestApp, cookie: &str, csrf: &str, kind: &str) -> i64 {
     let r = form(
         app,
         &format!("/hoc/thi/adult/{kind}"),

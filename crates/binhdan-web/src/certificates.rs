@@ -1,0 +1,548 @@
+//! Certificates on the web (see `binhdan_app::certificates`): the learner's certificates with
+//! their QR code and download; the public check of a certificate (its page, a pasted token, a
+//! scanned QR code); the W3C VC API's `POST /credentials/verify`; the published keys (JWKS,
+//! `did:web`) and the signed revocation status lists; revocation by province staff.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use binhdan_app::certificates::{CertError, Issuer};
+use binhdan_auth::access::{Permission, Target};
+use binhdan_core::audit::AuditEntry;
+use binhdan_core::{Msg, Timestamp};
+use binhdan_credential::AchievementCredential;
+use binhdan_i18n::Lang;
+use binhdan_store::{CertificateRecord, StoreError};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::account::qr_svg;
+use crate::lang::ReqLang;
+use crate::pages::Layout;
+use crate::prefs::Prefs;
+use crate::problem::Problem;
+use crate::quiz::{cutoff, no_store};
+use crate::session::{Citizen, Staff};
+
+fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, Msg::new("certificate-not-found"))
+}
+
+impl From<CertError> for Problem {
+    fn from(e: CertError) -> Self {
+        match e {
+            CertError::Store(e) => e.into(),
+            other => Self::internal(&other),
+        }
+    }
+}
+
+fn issuer(state: &AppState) -> Result<&Arc<Issuer>, Problem> {
+    state.issuer.as_ref().ok_or_else(|| {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Msg::new("certificate-unavailable"),
+        )
+    })
+}
+
+/// The message key of a verification result code.
+fn status_key(code: &str) -> &'static str {
+    match code {
+        "valid" => "certificate-status-valid",
+        "revoked" => "certificate-status-revoked",
+        "alg-unsupported" => "certificate-status-alg-unsupported",
+        "typ-invalid" => "certificate-status-typ-invalid",
+        "key-unknown" => "certificate-status-key-unknown",
+        "signature-invalid" => "certificate-status-signature-invalid",
+        "issuer-mismatch" => "certificate-status-issuer-mismatch",
+        "not-yet-valid" => "certificate-status-not-yet-valid",
+        "expired" => "certificate-status-expired",
+        "status-unavailable" => "certificate-status-status-unavailable",
+        _ => "certificate-status-malformed",
+    }
+}
+
+fn urn(id: &str) -> String {
+    format!("urn:uuid:{}", id.trim_start_matches("urn:uuid:"))
+}
+
+fn day(t: Timestamp) -> String {
+    binhdan_core::people::Date::from_timestamp_vietnam(t)
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
+/// A certificate as the pages show it.
+pub struct CertificateView {
+    pub id: String,
+    pub name: String,
+    pub birth: String,
+    pub title: String,
+    pub level: String,
+    pub issued: String,
+    pub issuer: String,
+    /// `valid`, `revoked`, or a failure code.
+    pub status: &'static str,
+    pub status_text: String,
+    pub revoked_reason: Option<String>,
+    pub qr: String,
+    pub link: String,
+}
+
+fn view_of(
+    lang: Lang,
+    record: &CertificateRecord,
+    credential: Option<&AchievementCredential>,
+    status: &'static str,
+    qr: String,
+    link: String,
+) -> CertificateView {
+    let s = credential.map(|c| &c.credential_subject);
+    CertificateView {
+        id: record.id.trim_start_matches("urn:uuid:").to_owned(),
+        name: s.map(|s| s.name.clone()).unwrap_or_default(),
+        birth: s
+            .and_then(|s| binhdan_credential::Date::parse(&s.date_of_birth))
+            .map(|d| format!("{:02}/{:02}/{}", d.day(), d.month(), d.year()))
+            .unwrap_or_default(),
+        title: s.map(|s| s.achievement.name.clone()).unwrap_or_default(),
+        level: credential
+            .and_then(AchievementCredential::achieved_level)
+            .unwrap_or_default()
+            .to_owned(),
+        issued: day(record.issued_at),
+        issuer: credential
+            .map(|c| c.issuer.name.clone())
+            .unwrap_or_default(),
+        status,
+        status_text: lang.text(status_key(status)),
+        revoked_reason: record.revoked_reason.clone(),
+        qr,
+        link,
+    }
+}
+
+async fn describe(
+    state: &AppState,
+    lang: Lang,
+    record: &CertificateRecord,
+    with_qr: bool,
+) -> Result<CertificateView, Problem> {
+    let issuer = issuer(state)?;
+    let store = state.store.as_ref();
+    let verified = issuer.verify(store, &record.jwt, state.clock.now()).await?;
+    let link = issuer.certificate_url(&record.id);
+    let qr = if with_qr {
+        qr_svg(&issuer.qr_link(store, record).await?)
+    } else {
+        String::new()
+    };
+    Ok(view_of(
+        lang,
+        record,
+        verified.credential.as_ref(),
+        verified.code(),
+        qr,
+        link,
+    ))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "my_certificates.html")]
+struct MyCertificates {
+    l: Layout,
+    notice: Option<String>,
+    certificates: Vec<CertificateView>,
+}
+
+/// The learner's certificates, each with its QR code, its public page and the download of the
+/// signed credential. A pass whose certificate is missing is issued here.
+#[utoipa::path(get, path = "/hoc/chung-chi", tag = "pages", responses((status = 200, description = "My certificates (HTML)", content_type = "text/html"), (status = 303, description = "Not signed in: to the sign-in page")))]
+pub async fn my_certificates(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Citizen(c): Citizen,
+) -> Result<Response, Problem> {
+    let issuer = issuer(&state)?;
+    let store = state.store.as_ref();
+    let now = state.clock.now();
+    issuer
+        .issue_pending(store, Some(c.person_id), cutoff(&state), now)
+        .await?;
+    let waiting = store
+        .passes_without_certificate(Some(c.person_id), 10)
+        .await?;
+    let mut certificates = Vec::new();
+    for record in store.certificates_of(c.person_id).await? {
+        certificates.push(describe(&state, lang, &record, true).await?);
+    }
+    let page = MyCertificates {
+        l: Layout::new(lang, lang.text("certificate-mine")).with_prefs(prefs),
+        notice: (!waiting.is_empty()).then(|| lang.text("certificate-needs-birth-date")),
+        certificates,
+    };
+    Ok(no_store(page.into_response()))
+}
+
+/// The learner's signed credential (VC-JOSE), to keep or hand to another verifier.
+#[utoipa::path(get, path = "/hoc/chung-chi/{id}/tai-ve", tag = "pages",
+    params(("id" = String, Path, description = "Certificate UUID")),
+    responses((status = 200, description = "The credential, application/vc+jwt"), (status = 404, description = "Not this learner's certificate")))]
+pub async fn download(
+    State(state): State<AppState>,
+    Citizen(c): Citizen,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let record = state
+        .store
+        .certificate(&urn(&id))
+        .await?
+        .filter(|r| r.person_id == c.person_id)
+        .ok_or_else(not_found)?;
+    let mut r = record.jwt.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vc+jwt"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"chung-chi-{}.jwt\"",
+        id.trim_start_matches("urn:uuid:")
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(no_store(r))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "certificate.html")]
+struct CertificatePage {
+    l: Layout,
+    certificate: Option<CertificateView>,
+    /// Why nothing could be shown (a failure code's text).
+    failure: Option<String>,
+    token: String,
+}
+
+fn certificate_page(
+    lang: Lang,
+    prefs: Prefs,
+    certificate: Option<CertificateView>,
+    failure: Option<String>,
+) -> CertificatePage {
+    CertificatePage {
+        l: Layout::new(lang, lang.text("certificate-check")).with_prefs(prefs),
+        certificate,
+        failure,
+        token: String::new(),
+    }
+}
+
+/// A certificate's public page (where its QR code leads): who, what, when, and whether it is
+/// valid or revoked now.
+#[utoipa::path(get, path = "/chung-chi/{id}", tag = "pages",
+    params(("id" = String, Path, description = "Certificate UUID")),
+    responses((status = 200, description = "The certificate and its status (HTML)", content_type = "text/html"), (status = 404, description = "No such certificate")))]
+pub async fn public_page(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let record = state
+        .store
+        .certificate(&urn(&id))
+        .await?
+        .ok_or_else(not_found)?;
+    let view = describe(&state, lang, &record, false).await?;
+    Ok(no_store(
+        certificate_page(lang, prefs, Some(view), None).into_response(),
+    ))
+}
+
+/// A scanned QR code: its signature, then the certificate's status now.
+#[utoipa::path(get, path = "/xac-minh/qr/{payload}", tag = "pages",
+    params(("payload" = String, Path, description = "The QR code's signed payload")),
+    responses((status = 200, description = "The certificate and its status (HTML)"), (status = 422, description = "Not a payload signed by this issuer")))]
+pub async fn check_qr(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Path(payload): Path<String>,
+) -> Result<Response, Problem> {
+    let issuer = issuer(&state)?;
+    match issuer.check_qr(state.store.as_ref(), &payload).await? {
+        Ok(Some(record)) => {
+            let view = describe(&state, lang, &record, false).await?;
+            Ok(no_store(
+                certificate_page(lang, prefs, Some(view), None).into_response(),
+            ))
+        }
+        Ok(None) => Err(not_found()),
+        Err(failure) => {
+            let text = lang.text(status_key(failure.code()));
+            let mut r = certificate_page(lang, prefs, None, Some(text)).into_response();
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(no_store(r))
+        }
+    }
+}
+
+/// The verification form: paste a certificate's token.
+#[utoipa::path(get, path = "/xac-minh", tag = "pages", responses((status = 200, description = "The form (HTML)", content_type = "text/html")))]
+pub async fn verify_form(ReqLang(lang): ReqLang, prefs: Prefs) -> Response {
+    certificate_page(lang, prefs, None, None).into_response()
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct VerifyForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// Verifies a pasted token and says what it found, in words.
+#[utoipa::path(post, path = "/xac-minh", tag = "pages",
+    request_body(content = VerifyForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "Valid (HTML)"), (status = 422, description = "Not valid: says why (HTML)")))]
+pub async fn verify_page(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    axum::Form(form): axum::Form<VerifyForm>,
+) -> Result<Response, Problem> {
+    let issuer = issuer(&state)?;
+    let verified = issuer
+        .verify(state.store.as_ref(), &form.token, state.clock.now())
+        .await?;
+    let code = verified.code();
+    let record = match &verified.credential {
+        Some(c) => state.store.certificate(&c.id).await?,
+        None => None,
+    };
+    let view = record.as_ref().map(|r| {
+        view_of(
+            lang,
+            r,
+            verified.credential.as_ref(),
+            code,
+            String::new(),
+            issuer.certificate_url(&r.id),
+        )
+    });
+    let failure = (code != "valid").then(|| lang.text(status_key(code)));
+    let mut page = certificate_page(lang, prefs, view, failure);
+    page.token = form.token.chars().take(200).collect();
+    let mut r = page.into_response();
+    if code != "valid" {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(no_store(r))
+}
+
+fn json(status: StatusCode, value: &serde_json::Value) -> Response {
+    let mut r = (status, value.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// The token in a VC API verify request: a string, or an enveloped credential
+/// (`data:application/vc+jwt,<token>`).
+fn token_of(body: &serde_json::Value) -> Option<String> {
+    let vc = body.get("verifiableCredential")?;
+    if let Some(s) = vc.as_str() {
+        return Some(s.to_owned());
+    }
+    let id = vc.get("id")?.as_str()?;
+    id.strip_prefix("data:application/vc+jwt,")
+        .map(str::to_owned)
+}
+
+/// W3C VC API: verifies a credential (a VC-JOSE token, bare or enveloped). `verified` with the
+/// checks passed, or the specific reason it failed; a request that is not JSON of that shape
+/// gets 400 or 415 with a problem, never a 500.
+#[utoipa::path(post, path = "/credentials/verify", tag = "credentials",
+    request_body(content = String, content_type = "application/json", description = r#"{"verifiableCredential": "<vc+jwt>"} or {"verifiableCredential": {"type": "EnvelopedVerifiableCredential", "id": "data:application/vc+jwt,<token>"}}"#),
+    responses((status = 200, description = "The verification result"), (status = 400, description = "Not JSON, or no verifiableCredential"), (status = 415, description = "Not application/json")))]
+pub async fn vc_verify(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
+    let problem = |status: StatusCode, key: &'static str| {
+        json(
+            status,
+            &serde_json::json!({ "type": "about:blank", "status": status.as_u16(), "title": lang.text(key), "code": key }),
+        )
+    };
+    if !is_json {
+        return Ok(problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "certificate-api-not-json",
+        ));
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return Ok(problem(StatusCode::BAD_REQUEST, "certificate-api-bad-json"));
+    };
+    let Some(token) = token_of(&value) else {
+        return Ok(problem(
+            StatusCode::BAD_REQUEST,
+            "certificate-api-no-credential",
+        ));
+    };
+    let issuer = issuer(&state)?;
+    let verified = issuer
+        .verify(state.store.as_ref(), &token, state.clock.now())
+        .await?;
+    let code = verified.code();
+    let body = if code == "valid" {
+        serde_json::json!({ "verified": true, "checks": ["proof", "credentialStatus", "validity"], "warnings": [], "errors": [] })
+    } else {
+        serde_json::json!({
+            "verified": false,
+            "checks": [],
+            "warnings": [],
+            "errors": [{ "code": code, "message": lang.text(status_key(code)) }],
+        })
+    };
+    Ok(json(StatusCode::OK, &body))
+}
+
+/// The issuer's public keys (JWKS), retired ones included: they still verify what they signed.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "credentials", responses((status = 200, description = "JWKS")))]
+pub async fn jwks(State(state): State<AppState>) -> Result<Response, Problem> {
+    let issuer = issuer(&state)?;
+    issuer
+        .ensure_key(state.store.as_ref(), state.clock.now())
+        .await?;
+    let ring = issuer.key_ring(state.store.as_ref()).await?;
+    Ok(json(StatusCode::OK, &ring.jwks()))
+}
+
+/// The issuer's `did:web` document.
+#[utoipa::path(get, path = "/.well-known/did.json", tag = "credentials", responses((status = 200, description = "DID document")))]
+pub async fn did_document(State(state): State<AppState>) -> Result<Response, Problem> {
+    let issuer = issuer(&state)?;
+    issuer
+        .ensure_key(state.store.as_ref(), state.clock.now())
+        .await?;
+    let ring = issuer.key_ring(state.store.as_ref()).await?;
+    let doc = ring
+        .did_document(&issuer.did)
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(json(StatusCode::OK, &doc))
+}
+
+/// A revocation status list, as a signed `BitstringStatusListCredential` (VC-JOSE).
+#[utoipa::path(get, path = "/chung-chi/trang-thai/{list}", tag = "credentials",
+    params(("list" = i64, Path, description = "List number, from 1")),
+    responses((status = 200, description = "application/vc+jwt"), (status = 404, description = "No such list")))]
+pub async fn status_list(
+    State(state): State<AppState>,
+    Path(list): Path<i64>,
+) -> Result<Response, Problem> {
+    let issuer = issuer(&state)?;
+    let lists = state.store.status_lists().await?;
+    if list < 1 || list > lists.max(1) {
+        return Err(not_found());
+    }
+    issuer
+        .ensure_key(state.store.as_ref(), state.clock.now())
+        .await?;
+    let token = issuer
+        .status_list_jwt(state.store.as_ref(), list, state.clock.now())
+        .await?;
+    let mut r = token.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vc+jwt"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=300"),
+    );
+    Ok(r)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Revokes a certificate, with its reason (audited, and delivered to VNeID). Province staff
+/// holding the right, over the holder's unit.
+#[utoipa::path(post, path = "/quan-ly/chung-chi/{id}/thu-hoi", tag = "pages",
+    params(("id" = String, Path, description = "Certificate UUID")),
+    request_body(content = RevokeForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Revoked: back to the holder's record"), (status = 403, description = "Not allowed, or wrong CSRF token"), (status = 404, description = "No such certificate"), (status = 422, description = "No reason given")))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    Staff(s): Staff,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<RevokeForm>,
+) -> Result<Response, Problem> {
+    s.check_csrf(&form.csrf)?;
+    s.require_somewhere(Permission::RevokeCertificate)?;
+    let record = state
+        .store
+        .certificate(&urn(&id))
+        .await?
+        .ok_or_else(not_found)?;
+    let person = state
+        .store
+        .person(record.person_id)
+        .await?
+        .ok_or_else(not_found)?;
+    s.require(
+        Permission::RevokeCertificate,
+        &Target::Unit(&person.summary.unit_path),
+    )?;
+    let reason = binhdan_core::text::clean(&form.reason);
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Msg::new("certificate-reason-required"),
+        ));
+    }
+    let entry = AuditEntry::new(s.actor(), "certificate.revoke")
+        .person(record.person_id)
+        .subject(record.id.clone());
+    match state
+        .store
+        .revoke_certificate(
+            &record.id,
+            &reason,
+            entry,
+            cutoff(&state),
+            state.clock.now(),
+        )
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::Unknown(_)) => return Err(not_found()),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Redirect::to(&format!("/quan-ly/nguoi/{}", record.person_id)).into_response())
+}
