@@ -529,4 +529,4 @@ fn achievement(base_url: &str, group: Group, theta: f64) -> Result<AchievementSp
 
 #[cfg(test)]
 #[path = "certificates_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -16,11 +16,11 @@ use super::{CertError, Issuer, did_of};
 use crate::bootstrap::load_map;
 use crate::exam::{ExamConfig, Exams, Start};
 
-const NOW: Timestamp = Timestamp(1_764_000_000_000);
-const CUTOFF: AdultCutoff = AdultCutoff(i64::MAX / 2);
+pub(crate) const NOW: Timestamp = Timestamp(1_764_000_000_000);
+pub(crate) const CUTOFF: AdultCutoff = AdultCutoff(i64::MAX / 2);
 
 /// A person (with or without a full date of birth) who passed the adult exam; their pass.
-async fn passed(
+pub(crate) async fn passed(
     store: &dyn Store,
     vault: &binhdan_vault::Vault,
     digits: &str,

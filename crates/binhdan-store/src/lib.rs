@@ -736,8 +736,15 @@ pub trait CertificateStore: Send + Sync {
         cutoff: AdultCutoff,
         now: Timestamp,
     ) -> Result<Option<CertificateRecord>>;
-    /// Pending messages due at `now`, oldest first.
-    async fn outbox_due(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxMessage>>;
+    /// Claims up to `limit` pending messages due at `now`, oldest first: they are not due
+    /// again before `lease_until`, so two workers do not send the same message at once (a
+    /// worker that dies mid-send leaves it to be sent again after the lease).
+    async fn outbox_claim(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>>;
     async fn outbox_delivered(&self, id: i64, now: Timestamp) -> Result<()>;
     /// A failed try: retried at `next_attempt_at`, or dead after `max_attempts` tries.
     async fn outbox_failed(

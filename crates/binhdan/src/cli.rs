@@ -87,8 +87,26 @@ enum Command {
         #[command(subcommand)]
         what: IrtWhat,
     },
+    /// The outbox of deliveries to VNeID (certificates issued and revoked).
+    Outbox {
+        #[command(subcommand)]
+        what: OutboxWhat,
+    },
     /// Print the effective configuration (secrets hidden).
     Config,
+}
+
+#[derive(Subcommand)]
+enum OutboxWhat {
+    /// List the messages (all, or those in one state: pending, delivered, dead).
+    List {
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Put every dead message back to be delivered now.
+    Retry,
+    /// Deliver the due messages once, now (the server's worker does this every few seconds).
+    Deliver,
 }
 
 #[derive(Subcommand)]
@@ -361,6 +379,12 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
             store.close().await;
             result
         }
+        Command::Outbox { what } => {
+            let store = open_store(config, clock.now()).await?;
+            let code = outbox(store.as_ref(), config, what, lang, clock.now()).await;
+            store.close().await;
+            code
+        }
         Command::Irt {
             what: IrtWhat::Calibrate { model },
         } => {
@@ -581,12 +605,92 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             }
         })
     };
+    // Certificates and revocations go to VNeID from the outbox, when a receiver is configured.
+    config
+        .delivery
+        .check()
+        .map_err(|e| anyhow::anyhow!("delivery: {e}"))?;
+    let courier = if config.delivery.url.is_some() {
+        let worker = binhdan_app::delivery::Deliverer::new(config.delivery.clone())?;
+        let store = store.clone();
+        let clock = clock.clone();
+        Some(tokio::spawn(async move {
+            let mut tick =
+                tokio::time::interval(std::time::Duration::from_secs(worker.config().poll_secs));
+            loop {
+                tick.tick().await;
+                if let Err(e) = worker.round(store.as_ref(), clock.now()).await {
+                    tracing::warn!(error = %e, "outbox delivery round failed");
+                }
+            }
+        }))
+    } else {
+        None
+    };
     axum::serve(listener, binhdan_web::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     janitor.abort();
+    if let Some(c) = courier {
+        c.abort();
+    }
     tracing::info!("shutting down: closing the database");
     store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn outbox(
+    store: &dyn binhdan_store::Store,
+    config: &Config,
+    what: OutboxWhat,
+    lang: Lang,
+    now: binhdan_core::Timestamp,
+) -> anyhow::Result<ExitCode> {
+    match what {
+        OutboxWhat::List { state } => {
+            if let Some(s) = state.as_deref()
+                && !["pending", "delivered", "dead"].contains(&s)
+            {
+                eprintln!(
+                    "{}",
+                    lang.tr(&binhdan_core::Msg::new("cli-outbox-state").arg("state", s))
+                );
+                return Ok(ExitCode::from(2));
+            }
+            for m in store.outbox_messages(state.as_deref()).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    m.id,
+                    m.state,
+                    m.topic,
+                    m.idempotency_key,
+                    m.attempts,
+                    m.last_error.unwrap_or_default()
+                );
+            }
+        }
+        OutboxWhat::Retry => {
+            let n = store.outbox_retry_dead(now).await?;
+            println!(
+                "{}",
+                lang.tr(&binhdan_core::Msg::new("cli-outbox-retried").arg("count", n))
+            );
+        }
+        OutboxWhat::Deliver => {
+            config
+                .delivery
+                .check()
+                .map_err(|e| anyhow::anyhow!("delivery: {e}"))?;
+            let worker = binhdan_app::delivery::Deliverer::new(config.delivery.clone())?;
+            let round = worker.round(store, now).await?;
+            println!(
+                "{}",
+                lang.tr(&binhdan_core::Msg::new("cli-outbox-round")
+                    .arg("delivered", round.delivered)
+                    .arg("failed", round.failed))
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

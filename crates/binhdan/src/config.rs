@@ -35,6 +35,8 @@ pub struct Config {
     pub oidc: Option<binhdan_oidc::OidcConfig>,
     /// The placement test's and the certification exam's rules (`[exam]`).
     pub exam: binhdan_app::exam::ExamConfig,
+    /// Delivery of certificates and revocations to VNeID (`[delivery]`); off without a URL.
+    pub delivery: binhdan_app::delivery::DeliveryConfig,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -109,6 +111,7 @@ impl Default for Config {
             campaign: CampaignConfig::default(),
             oidc: None,
             exam: binhdan_app::exam::ExamConfig::default(),
+            delivery: binhdan_app::delivery::DeliveryConfig::default(),
         }
     }
 }
@@ -136,8 +139,9 @@ impl Default for StoreTuning {
 /// The top-level keys of the configuration. Other `BINHDAN_*` variables belong to tools
 /// around the server (`BINHDAN_CONFIG`, `BINHDAN_TEST_POSTGRES_URL`, the browser tests'…) and
 /// are left alone; unknown keys in a configuration *file* are errors.
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 12] = [
     "oidc",
+    "delivery",
     "exam",
     "database_url",
     "listen",

@@ -35,3 +35,6 @@ irt-too-few-responses = Too little data to calibrate: { $responses } answers so 
 irt-too-few-persons = Too little data to calibrate: { $persons } people have answered, at least { $min } needed. The previous parameters stay.
 irt-no-item = Too little data to calibrate: no item has { $min } answers or more. The previous parameters stay.
 irt-refused = Could not calibrate ({ $detail }). The previous parameters stay.
+cli-outbox-state = --state must be pending, delivered or dead (not “{ $state }”).
+cli-outbox-retried = Put { $count } dead messages back to be delivered now.
+cli-outbox-round = Delivered { $delivered } messages; { $failed } failed and will be retried.

@@ -35,3 +35,6 @@ irt-too-few-responses = Chưa đủ dữ liệu để hiệu chỉnh: mới có 
 irt-too-few-persons = Chưa đủ dữ liệu để hiệu chỉnh: mới có { $persons } người trả lời, cần ít nhất { $min }. Tham số cũ được giữ nguyên.
 irt-no-item = Chưa đủ dữ liệu để hiệu chỉnh: không câu hỏi nào có từ { $min } câu trả lời trở lên. Tham số cũ được giữ nguyên.
 irt-refused = Không hiệu chỉnh được ({ $detail }). Tham số cũ được giữ nguyên.
+cli-outbox-state = --state phải là pending, delivered hoặc dead (không phải “{ $state }”).
+cli-outbox-retried = Đã đưa { $count } tin chưa gửi được về hàng đợi để gửi lại ngay.
+cli-outbox-round = Đã gửi { $delivered } tin; { $failed } tin gửi chưa được, sẽ thử lại sau.

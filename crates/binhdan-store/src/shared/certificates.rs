@@ -288,15 +288,32 @@ impl CertificateStore for Backend {
         Ok(record)
     }
 
-    async fn outbox_due(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxMessage>> {
+    async fn outbox_claim(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<OutboxMessage>> {
+        let mut tx = self.write.begin().await?;
         let rows: Vec<OutboxRow> = sqlx::query_as(select_outbox!(
             "WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
         ))
         .bind(now.millis())
         .bind(i64::from(limit))
-        .fetch_all(&self.read)
+        .fetch_all(&mut *tx)
         .await?;
-        Ok(rows.into_iter().map(OutboxMessage::from).collect())
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            // Only if no other worker claimed it in between.
+            let taken = sqlx::query(
+                "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND state = 'pending' AND next_attempt_at <= $3",
+            )
+            .bind(lease_until.millis())
+            .bind(row.id)
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await?;
+            if taken.rows_affected() == 1 {
+                claimed.push(OutboxMessage::from(row));
+            }
+        }
+        tx.commit().await?;
+        Ok(claimed)
     }
 
     async fn outbox_delivered(&self, id: i64, now: Timestamp) -> Result<()> {
