@@ -1,0 +1,153 @@
+// A citizen passes the certification exam in a real browser (the test reads the right answers
+// from the curriculum's files, as a well-prepared learner would know them), sees their
+// certificate with its QR code, and the certificate is verified by an independent
+// implementation: `jose` checks the VC-JOSE signature against the server's published JWKS,
+// and the signed status list says it is not revoked. axe-core checks the pages.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
+import { parse as parseToml } from 'smol-toml';
+import { AXE_SOURCE, BASE, TIMEOUT, contextOptions, launch, nfc } from '../lib/harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function axe(page) {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
+  );
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** The item bank, by stem (NFC, trimmed). */
+function bank() {
+  const dir = new URL('../../content/items/', import.meta.url);
+  const byStem = new Map();
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.toml'))) {
+    const doc = parseToml(readFileSync(new URL(f, dir), 'utf8'));
+    for (const item of doc.item ?? []) byStem.set(nfc(item.stem).trim(), item);
+  }
+  return byStem;
+}
+
+const optionText = (o) => nfc(typeof o === 'string' ? o : o.alt).trim();
+
+/** Answers the question on the page rightly. */
+async function answerRightly(page, items) {
+  const stem = nfc(await page.textContent('form.quiz legend.stem')).trim();
+  const item = items.get(stem);
+  assert.ok(item, `no item with the stem “${stem}”`);
+  if (item.kind === 'true_false') {
+    await page.check(`form.quiz input[name=choice][value="${item.answer}"]`);
+  } else if (item.kind === 'ordering') {
+    for (const select of await page.$$('form.quiz select')) {
+      const label = nfc(await select.getAttribute('aria-label'));
+      const rank = item.options.findIndex((o) => label.endsWith(`: ${optionText(o)}`));
+      assert.ok(rank >= 0, `no step for ${label}`);
+      await select.selectOption(String(rank + 1));
+    }
+  } else {
+    const right = item.answer.map((i) => optionText(item.options[i]));
+    for (const label of await page.$$('form.quiz label.option')) {
+      const img = await label.$('img');
+      const text = nfc(img ? await img.getAttribute('alt') : await label.textContent()).trim();
+      if (right.includes(text)) await (await label.$('input')).check();
+    }
+  }
+  await Promise.all([page.waitForNavigation(), page.click('form.quiz button[type=submit]')]);
+}
+
+test('a citizen passes the exam and an independent verifier accepts the certificate', { timeout: TIMEOUT * 2 }, async () => {
+  const items = bank();
+  const context = await browser.newContext(contextOptions({ bypassCSP: true }));
+  const page = await context.newPage();
+
+  // Sign in with VNeID as Trần Thị Bích and register in a commune.
+  await page.goto(`${BASE}/dang-nhap`);
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/dang-nhap/vneid"]')]);
+  await Promise.all([page.waitForNavigation(), page.click('a[href*="login=tranthib"]')]);
+  await page.waitForURL((u) => new URL(u).pathname === '/dang-ky', { timeout: 30_000 });
+  await page.fill('#q', 'cac son');
+  await Promise.all([page.waitForNavigation(), page.click('form[role=search] button')]);
+  await Promise.all([page.waitForNavigation(), page.click('a[href^="/dang-ky?xa="]')]);
+  await page.check('input[name=unit] >> nth=0');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/dang-ky"] button[type=submit]')]);
+  assert.equal(new URL(page.url()).pathname, '/toi');
+
+  // The certification exam, answered rightly: a pass, and the certificate at once.
+  await page.goto(`${BASE}/hoc/thi`);
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/chung-chi"] button')]);
+  for (let q = 0; q < 40 && (await page.$('form.quiz')); q += 1) await answerRightly(page, items);
+  assert.match(nfc(await page.textContent('.result')), /Chúc mừng! Bạn đã đạt/);
+  assert.deepEqual(await axe(page), []);
+  await Promise.all([page.waitForNavigation(), page.click('main a.button[href="/hoc/chung-chi"]')]);
+  const mine = nfc(await page.textContent('main'));
+  assert.match(mine, /Trần Thị Bích/);
+  assert.match(mine, /Hợp lệ/);
+  assert.ok(await page.$('figure.qr svg'), 'the QR code is drawn');
+  assert.deepEqual(await axe(page), []);
+
+  // The signed credential, as the learner downloads it.
+  const href = await page.getAttribute('a[href$="/tai-ve"]', 'href');
+  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  const download = await fetch(`${BASE}${href}`, { headers: { cookie } });
+  assert.equal(download.headers.get('content-type'), 'application/vc+jwt');
+  const token = (await download.text()).trim();
+
+  // jose, against the published keys only.
+  const jwks = await (await fetch(`${BASE}/.well-known/jwks.json`)).json();
+  const keys = createLocalJWKSet(jwks);
+  const header = decodeProtectedHeader(token);
+  assert.equal(header.alg, 'EdDSA');
+  assert.equal(header.typ, 'vc+jwt');
+  const { payload } = await jwtVerify(token, keys, { algorithms: ['EdDSA'], typ: 'vc+jwt' });
+  assert.ok(payload['@context'].includes('https://www.w3.org/ns/credentials/v2'));
+  assert.ok(payload.type.includes('VerifiableCredential'));
+  assert.ok(payload.type.some((t) => t === 'OpenBadgeCredential' || t === 'AchievementCredential'));
+  const did = await (await fetch(`${BASE}/.well-known/did.json`)).json();
+  assert.equal(payload.issuer.id, did.id);
+  assert.ok(header.kid.startsWith(`${did.id}#`));
+  const subject = payload.credentialSubject;
+  assert.equal(nfc(subject.name), 'Trần Thị Bích');
+  assert.equal(subject.identifier[0].hashed, true);
+  assert.match(subject.identifier[0].identityHash, /^sha256\$[0-9a-f]{64}$/);
+  assert.ok(!token.includes('001301006789') && !JSON.stringify(payload).includes('001301006789'), 'no CCCD');
+
+  // A tampered token does not verify.
+  const [h, p, s] = token.split('.');
+  const forged = Buffer.from(JSON.stringify({ ...payload, credentialSubject: { ...subject, name: 'Kẻ Mạo Danh' } })).toString('base64url');
+  await assert.rejects(jwtVerify(`${h}.${forged}.${s}`, keys, { algorithms: ['EdDSA'] }));
+
+  // The status list, verified the same way: this certificate's bit is 0 (not revoked).
+  const status = payload.credentialStatus;
+  assert.equal(status.type, 'BitstringStatusListEntry');
+  assert.equal(status.statusPurpose, 'revocation');
+  const listUrl = new URL(status.statusListCredential);
+  const listToken = (await (await fetch(`${BASE}${listUrl.pathname}`)).text()).trim();
+  const { payload: list } = await jwtVerify(listToken, keys, { algorithms: ['EdDSA'] });
+  assert.equal(list.id, status.statusListCredential);
+  const bits = gunzipSync(Buffer.from(list.credentialSubject.encodedList.slice(1), 'base64url'));
+  const index = Number(status.statusListIndex);
+  assert.equal((bits[index >> 3] >> (7 - (index & 7))) & 1, 0);
+
+  // The W3C VC API agrees; the public page too, with axe.
+  const api = await fetch(`${BASE}/credentials/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ verifiableCredential: token }),
+  });
+  assert.equal((await api.json()).verified, true);
+  await page.goto(`${BASE}/chung-chi/${payload.id.replace('urn:uuid:', '')}`);
+  assert.match(nfc(await page.textContent('main')), /Hợp lệ/);
+  assert.deepEqual(await axe(page), []);
+  await context.close();
+});
