@@ -167,6 +167,9 @@ async fn placement_then_exam_measures_the_gain_and_records_one_pass() {
             "{} items",
             given.len()
         );
+        // The exam gives only its own items (never shown in a quiz), the placement test none.
+        assert!(given.iter().all(|id| id.starts_with("thi-")), "{given:?}");
+        assert!(items.iter().all(|id| !id.starts_with("thi-")), "{items:?}");
         let distinct: std::collections::HashSet<_> = given.iter().collect();
         assert_eq!(distinct.len(), given.len(), "an item given twice");
         assert_eq!(ended.passed, Some(true), "{ended:?}");

@@ -44,11 +44,13 @@ fn the_citizens_course_loads_cleanly_on_its_own() {
     )
     .unwrap();
     std::fs::create_dir_all(scratch.join("items/images")).unwrap();
-    std::fs::copy(
-        root.join("items/cong-dan.toml"),
-        scratch.join("items/cong-dan.toml"),
-    )
-    .unwrap();
+    for bank in ["cong-dan.toml", "thi-cong-dan.toml"] {
+        std::fs::copy(
+            root.join("items").join(bank),
+            scratch.join("items").join(bank),
+        )
+        .unwrap();
+    }
     for entry in std::fs::read_dir(root.join("items/images")).unwrap() {
         let entry = entry.unwrap();
         if entry.file_name().to_string_lossy().starts_with("cd-") {
@@ -87,7 +89,11 @@ fn the_citizens_course_loads_cleanly_on_its_own() {
     let kinds: BTreeSet<&str> = pack.items.iter().map(|i| i.kind.as_str()).collect();
     assert_eq!(kinds.len(), ItemKind::ALL.len(), "{kinds:?}");
     for item in &pack.items {
-        assert!(item.id.starts_with("cd-"), "{}", item.id);
+        assert!(
+            item.id.starts_with("cd-") || item.id.starts_with("thi-cd-"),
+            "{}",
+            item.id
+        );
         assert!(!item.explanation.is_empty(), "{}", item.id);
         if item.kind == ItemKind::Image {
             assert!(
@@ -100,6 +106,8 @@ fn the_citizens_course_loads_cleanly_on_its_own() {
             assert!(matches!(item.answer, Answer::One(_)));
         }
     }
+    // The exam's own bank: enough items for a sitting of the exam's own, none in a quiz.
+    assert!(course.exam.len() >= 24, "{}", course.exam.len());
     // Every image of the course is used by a lesson or an item.
     for asset in &pack.assets {
         let used = pack.lessons.iter().any(|l| l.html.contains(&asset.path))
