@@ -70,6 +70,8 @@ pub struct Issuer {
     /// The issuing authority's name, e.g. `Ủy ban nhân dân tỉnh Thanh Hóa`.
     pub name: String,
     vault: Arc<Vault>,
+    /// The published keys, kept a minute (a key unknown to it reloads it at once).
+    ring: Arc<std::sync::RwLock<Option<(std::time::Instant, KeyRing)>>>,
 }
 
 impl std::fmt::Debug for Issuer {
@@ -89,6 +91,7 @@ impl Issuer {
             name: name.to_owned(),
             base_url,
             vault,
+            ring: Arc::default(),
         }
     }
 
@@ -166,6 +169,22 @@ impl Issuer {
             )
             .await?;
         Ok(fragment)
+    }
+
+    /// The published keys, from the minute-long cache or the store.
+    async fn cached_ring(&self, store: &dyn Store, fresh: bool) -> Result<KeyRing, CertError> {
+        if !fresh
+            && let Ok(guard) = self.ring.read()
+            && let Some((at, ring)) = guard.as_ref()
+            && at.elapsed() < std::time::Duration::from_mins(1)
+        {
+            return Ok(ring.clone());
+        }
+        let ring = self.key_ring(store).await?;
+        if let Ok(mut guard) = self.ring.write() {
+            *guard = Some((std::time::Instant::now(), ring.clone()));
+        }
+        Ok(ring)
     }
 
     /// Every published key: the current one and the retired ones.
@@ -351,17 +370,22 @@ impl Issuer {
     }
 
     /// Verifies a certificate token: signature, key, issuer, dates, then its revocation
-    /// status from the current status list.
+    /// status: from its row when this store issued it, else from the status list.
     pub async fn verify(
         &self,
         store: &dyn Store,
         token: &str,
         now: Timestamp,
     ) -> Result<Verified, CertError> {
-        let ring = self.key_ring(store).await?;
         let at = binhdan_credential::Timestamp::from_unix(now.millis().div_euclid(1000));
-        let credential = match binhdan_credential::verify_jwt(token.trim(), &ring, at).into_result()
-        {
+        let mut ring = self.cached_ring(store, false).await?;
+        let mut checked = binhdan_credential::verify_jwt(token.trim(), &ring, at);
+        if checked.code() == binhdan_credential::Failure::KeyUnknown.code() {
+            // A key made since (by another server, or a rotation): read the keys again.
+            ring = self.cached_ring(store, true).await?;
+            checked = binhdan_credential::verify_jwt(token.trim(), &ring, at);
+        }
+        let credential = match checked.into_result() {
             Ok(c) => c,
             Err(failure) => {
                 return Ok(Verified {
@@ -370,6 +394,16 @@ impl Issuer {
                 });
             }
         };
+        // A certificate of this store: its row says whether it is revoked, at once.
+        if let Some(record) = store.certificate(&credential.id).await? {
+            let failure = record
+                .revoked_at
+                .map(|_| binhdan_credential::Failure::Revoked);
+            return Ok(Verified {
+                failure,
+                credential: Some(credential),
+            });
+        }
         let list = credential
             .credential_status
             .as_ref()

@@ -5,6 +5,9 @@
 //! Run it in release mode: `cargo run --release -p binhdan-bench`. `--postgres URL` adds the
 //! same scenarios on PostgreSQL. Later capabilities add their scenarios here.
 //!
+//! `--only credentials` measures certificate verifications per second per core (beside a bare
+//! Ed25519 check) and issuances per second (see `credentials.rs`).
+//!
 //! `--only people-import` times `binhdan import people` of a generated roster (`--rows`, a
 //! million by default) on SQLite, beside reading and checking the same file alone (see
 //! `people_import.rs`).
@@ -12,6 +15,7 @@
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
 mod answers;
+mod credentials;
 mod people_import;
 
 use std::convert::Infallible;
@@ -91,6 +95,13 @@ fn main() -> anyhow::Result<()> {
     }
     if wanted(people_import::NAME) {
         people_import::run(&server_rt, args.rows, args.parts)?;
+    }
+    if args
+        .only
+        .as_deref()
+        .is_some_and(|o| credentials::NAME.contains(o))
+    {
+        credentials::run(&server_rt, args.seconds, 500)?;
     }
     Ok(())
 }
