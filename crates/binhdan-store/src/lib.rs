@@ -605,6 +605,7 @@ pub trait AssessmentStore: Send + Sync {
         now: Timestamp,
     ) -> Result<Option<ExamAttempt>>;
     async fn exam_pass(&self, person: i64, group: Group) -> Result<Option<ExamPass>>;
+    async fn exam_pass_by_id(&self, id: i64) -> Result<Option<ExamPass>>;
     async fn ability(&self, person: i64, group: Group) -> Result<AbilityRecord>;
 }
 

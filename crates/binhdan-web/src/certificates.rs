@@ -355,6 +355,14 @@ fn json(status: StatusCode, value: &serde_json::Value) -> Response {
     r
 }
 
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
 /// The token in a VC API verify request: a string, or an enveloped credential
 /// (`data:application/vc+jwt,<token>`).
 fn token_of(body: &serde_json::Value) -> Option<String> {
@@ -379,21 +387,13 @@ pub async fn vc_verify(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
-        });
     let problem = |status: StatusCode, key: &'static str| {
         json(
             status,
             &serde_json::json!({ "type": "about:blank", "status": status.as_u16(), "title": lang.text(key), "code": key }),
         )
     };
-    if !is_json {
+    if !is_json(&headers) {
         return Ok(problem(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "certificate-api-not-json",
@@ -424,6 +424,103 @@ pub async fn vc_verify(
         })
     };
     Ok(json(StatusCode::OK, &body))
+}
+
+/// W3C VC API: issues (or returns, if issued before) the certificate of a recorded exam pass,
+/// for staff who may issue certificates over the holder's unit. This issuer signs nothing
+/// else: the request names the pass, `{"options": {"passId": N}}`. Audited.
+#[utoipa::path(post, path = "/credentials/issue", tag = "credentials",
+    request_body(content = String, content_type = "application/json", description = r#"{"options": {"passId": 123}}"#),
+    responses((status = 201, description = "The certificate, as an EnvelopedVerifiableCredential"), (status = 400, description = "Not JSON, or no passId"), (status = 403, description = "Not allowed for this holder"), (status = 404, description = "No such pass"), (status = 415, description = "Not application/json"), (status = 422, description = "The holder's date of birth is not known")))]
+pub async fn vc_issue(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Staff(s): Staff,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    s.require_somewhere(Permission::IssueCertificate)?;
+    let problem = |status: StatusCode, key: &'static str| {
+        json(
+            status,
+            &serde_json::json!({ "type": "about:blank", "status": status.as_u16(), "title": lang.text(key), "code": key }),
+        )
+    };
+    if !is_json(&headers) {
+        return Ok(problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "certificate-api-not-json",
+        ));
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return Ok(problem(StatusCode::BAD_REQUEST, "certificate-api-bad-json"));
+    };
+    let Some(pass_id) = value
+        .pointer("/options/passId")
+        .and_then(serde_json::Value::as_i64)
+    else {
+        return Ok(problem(StatusCode::BAD_REQUEST, "certificate-api-no-pass"));
+    };
+    let Some(pass) = state.store.exam_pass_by_id(pass_id).await? else {
+        return Ok(problem(
+            StatusCode::NOT_FOUND,
+            "certificate-api-unknown-pass",
+        ));
+    };
+    let person = state
+        .store
+        .person(pass.person_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let via_org = person.memberships.iter().any(|m| {
+        s.may(
+            Permission::IssueCertificate,
+            &Target::Organisation {
+                id: m.organisation_id,
+                unit_path: "",
+            },
+        )
+    });
+    if !via_org {
+        s.require(
+            Permission::IssueCertificate,
+            &Target::Unit(&person.summary.unit_path),
+        )?;
+    }
+    let issuer = issuer(&state)?;
+    let now = state.clock.now();
+    let record = match issuer
+        .issue(state.store.as_ref(), &pass, cutoff(&state), now)
+        .await
+    {
+        Ok(r) => r,
+        Err(CertError::NoBirthDate) => {
+            return Ok(problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "certificate-needs-birth-date",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    state
+        .store
+        .append_audit(
+            AuditEntry::new(s.actor(), "certificate.issue")
+                .person(pass.person_id)
+                .subject(record.id.clone()),
+            now,
+        )
+        .await?;
+    Ok(json(
+        StatusCode::CREATED,
+        &serde_json::json!({
+            "verifiableCredential": {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": "EnvelopedVerifiableCredential",
+                "id": format!("data:application/vc+jwt,{}", record.jwt),
+            }
+        }),
+    ))
 }
 
 /// The issuer's public keys (JWKS), retired ones included: they still verify what they signed.

@@ -94,6 +94,7 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
             certificates::verify_page
         ))
         .routes(routes!(certificates::vc_verify))
+        .routes(routes!(certificates::vc_issue))
         .routes(routes!(certificates::jwks))
         .routes(routes!(certificates::did_document))
         .routes(routes!(certificates::status_list))

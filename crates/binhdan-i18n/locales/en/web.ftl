@@ -302,3 +302,5 @@ certificate-status-issuer-mismatch = The issuer named in the certificate does no
 certificate-status-not-yet-valid = The certificate is not valid yet.
 certificate-status-expired = The certificate has expired.
 certificate-status-status-unavailable = The certificate's revocation status could not be checked.
+certificate-api-no-pass = options.passId is missing: the id of the exam pass to certify.
+certificate-api-unknown-pass = There is no exam pass with this id.

@@ -302,3 +302,5 @@ certificate-status-issuer-mismatch = Nơi cấp ghi trong chứng chỉ không k
 certificate-status-not-yet-valid = Chứng chỉ chưa có hiệu lực.
 certificate-status-expired = Chứng chỉ đã hết hạn.
 certificate-status-status-unavailable = Không kiểm tra được tình trạng thu hồi của chứng chỉ.
+certificate-api-no-pass = Thiếu options.passId: mã lần thi đạt cần cấp chứng chỉ.
+certificate-api-unknown-pass = Không có lần thi đạt với mã này.

@@ -346,6 +346,18 @@ impl AssessmentStore for Backend {
         }))
     }
 
+    async fn exam_pass_by_id(&self, id: i64) -> Result<Option<ExamPass>> {
+        let row: Option<(i64, String, i64, f64, i64)> = sqlx::query_as(
+            "SELECT person_id, grp, attempt_id, theta, passed_at FROM exam_pass WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.and_then(|(person_id, grp, attempt_id, theta, at)| {
+            Group::parse(&grp).map(|group| ExamPass { id, person_id, group, attempt_id, theta, passed_at: Timestamp(at) })
+        }))
+    }
+
     async fn ability(&self, person: i64, group: Group) -> Result<AbilityRecord> {
         let row: Option<(Option<f64>, Option<f64>)> = sqlx::query_as(
             "SELECT placement_theta, best_theta FROM ability WHERE person_id = $1 AND grp = $2",

@@ -225,6 +225,78 @@ async fn a_pass_earns_a_certificate_that_anyone_verifies_until_a_province_admin_
         StatusCode::NOT_FOUND
     );
 
+    // The VC API's issue: staff over the holder's unit get the pass's one certificate back.
+    let pass = store
+        .exam_pass(me, binhdan_core::kpi::Group::Adult)
+        .await
+        .unwrap()
+        .unwrap();
+    let issue = |cookie: String, body: String| {
+        let app = &app;
+        async move {
+            app.send(
+                Request::post("/credentials/issue")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::COOKIE, cookie)
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let sibling = staff(
+        &app,
+        "xa-ben",
+        Grant::new(
+            Role::CommuneAdmin,
+            Scope::Unit {
+                path: "38/16594/".into(),
+            },
+        ),
+    )
+    .await;
+    let (sib_cookie, _) = session(&app, SessionOwner::Staff(sibling)).await;
+    let body = serde_json::json!({ "options": { "passId": pass.id } }).to_string();
+    assert_eq!(
+        issue(sib_cookie.clone(), body.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        issue(sib_cookie, r#"{"options":{"passId":987654}}"#.into())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let issuer_admin = staff(
+        &app,
+        "xa-nay",
+        Grant::new(
+            Role::CommuneAdmin,
+            Scope::Unit {
+                path: "38/16591/".into(),
+            },
+        ),
+    )
+    .await;
+    let (admin_cookie, _) = session(&app, SessionOwner::Staff(issuer_admin)).await;
+    let issued = issue(admin_cookie.clone(), body).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text());
+    let enveloped: serde_json::Value = serde_json::from_slice(&issued.body).unwrap();
+    assert_eq!(
+        enveloped["verifiableCredential"]["id"],
+        format!("data:application/vc+jwt,{}", cert.jwt),
+        "the same certificate, not a second"
+    );
+    assert_eq!(
+        issue(admin_cookie.clone(), "{".into()).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        issue(admin_cookie, "{}".into()).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(store.certificates_of(me).await.unwrap().len(), 1);
+
     // Revocation: a commune admin may not; a province admin must give a reason; then it is.
     let commune = staff(
         &app,

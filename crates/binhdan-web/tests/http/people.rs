@@ -878,6 +878,13 @@ fn cases(person: i64, facilitator: i64) -> Vec<Case> {
             all,
         ),
         case(
+            "post",
+            "/credentials/issue",
+            "/credentials/issue",
+            B::Json(r#"{"options":{"passId":999}}"#),
+            &[ProvinceAdmin, CommuneAdmin, SiblingCommuneAdmin, OrgAdmin],
+        ),
+        case(
             "get",
             "/.well-known/jwks.json",
             "/.well-known/jwks.json",
