@@ -279,9 +279,9 @@ async fn a_pass_earns_a_certificate_that_anyone_verifies_until_a_province_admin_
     )
     .await;
     let (admin_cookie, _) = session(&app, SessionOwner::Staff(issuer_admin)).await;
-    let issued = issue(admin_cookie.clone(), body).await;
-    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text());
-    let enveloped: serde_json::Value = serde_json::from_slice(&issued.body).unwrap();
+    let answer = issue(admin_cookie.clone(), body).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
+    let enveloped: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
     assert_eq!(
         enveloped["verifiableCredential"]["id"],
         format!("data:application/vc+jwt,{}", cert.jwt),
