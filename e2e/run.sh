@@ -70,6 +70,28 @@ if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$LOCK_SUM" ]]; then
   printf '%s\n' "$LOCK_SUM" > "$STAMP"
 fi
 
+# The Open Badges 3.0 JSON Schema (1EdTech's, as captured in PyPI's openbadgeslib sources), to
+# validate our credentials against; fetched once from the registry into node_modules' cache.
+OB3_DIR="node_modules/.cache/ob3"
+OB3_SCHEMA="$OB3_DIR/ob_v3p0_achievementcredential_schema.json"
+if [[ ! -f "$OB3_SCHEMA" ]]; then
+  say "fetching the Open Badges 3.0 JSON Schema (PyPI openbadgeslib 4.6.3 sources)"
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    say "installing pip (apt-get)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip) >/dev/null 2>&1 \
+      || die "could not install python3-pip with apt-get"
+  fi
+  OB3_TMP="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --no-binary :all: --dest "$OB3_TMP" openbadgeslib==4.6.3 >/dev/null 2>&1 \
+    || die "could not download openbadgeslib 4.6.3 from PyPI (for the Open Badges 3.0 schema)"
+  mkdir -p "$OB3_DIR"
+  tar -xzf "$OB3_TMP"/openbadgeslib-4.6.3.tar.gz -C "$OB3_TMP" \
+    && cp "$OB3_TMP"/openbadgeslib-4.6.3/tests/fixtures/ob_schemas/ob_v3p0_achievementcredential_schema.json "$OB3_DIR"/ \
+    || die "openbadgeslib 4.6.3 no longer ships the Open Badges 3.0 schema where expected"
+  rm -rf "$OB3_TMP"
+fi
+export BINHDAN_E2E_OB3_SCHEMA="$HERE/$OB3_SCHEMA"
+
 if (( BUILD )); then
   if command -v cargo >/dev/null; then
     say "building the server (cargo build -p binhdan)"

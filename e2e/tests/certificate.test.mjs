@@ -2,13 +2,16 @@
 // from the curriculum's files, as a well-prepared learner would know them), sees their
 // certificate with its QR code, and the certificate is verified by an independent
 // implementation: `jose` checks the VC-JOSE signature against the server's published JWKS,
-// and the signed status list says it is not revoked. axe-core checks the pages.
+// the Open Badges 3.0 JSON Schema accepts it, and the signed status list says it is not
+// revoked. axe-core checks the pages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { parse as parseToml } from 'smol-toml';
+import Ajv2019 from 'ajv/dist/2019.js';
+import addFormats from 'ajv-formats';
 import { AXE_SOURCE, BASE, TIMEOUT, contextOptions, launch, nfc } from '../lib/harness.mjs';
 
 let browser;
@@ -116,6 +119,15 @@ test('a citizen passes the exam and an independent verifier accepts the certific
   const did = await (await fetch(`${BASE}/.well-known/did.json`)).json();
   assert.equal(payload.issuer.id, did.id);
   assert.ok(header.kid.startsWith(`${did.id}#`));
+  // The Open Badges 3.0 JSON Schema (1EdTech's) accepts it.
+  const schemaPath = process.env.BINHDAN_E2E_OB3_SCHEMA;
+  assert.ok(schemaPath, 'run.sh provides the Open Badges 3.0 schema');
+  const ajv = new Ajv2019({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')));
+  assert.ok(validate(payload), JSON.stringify(validate.errors, null, 1));
+  const { validFrom, ...undated } = payload;
+  assert.ok(validFrom && !validate(undated), 'the schema does refuse a credential without validFrom');
   const subject = payload.credentialSubject;
   assert.equal(nfc(subject.name), 'Trần Thị Bích');
   assert.equal(subject.identifier[0].hashed, true);
