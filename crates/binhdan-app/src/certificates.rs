@@ -10,7 +10,8 @@
 //!   VNeID and the `certified` counter in one transaction, and a retried request finds the
 //!   first certificate.
 //! * **The holder** is named with their full name and date of birth; the CCCD enters only as a
-//!   salted SHA-256 hash. A person known only by their birth year gets no certificate until
+//!   SHA-256 hash with a secret salt (the salt goes to VNeID through the outbox, never into the
+//!   credential: published beside the name and birth date it would make the hash reversible). A person known only by their birth year gets no certificate until
 //!   their date of birth is recorded (the issue says which).
 
 use std::sync::Arc;
@@ -265,9 +266,12 @@ impl Issuer {
         uuid[6] = (uuid[6] & 0x0f) | 0x40;
         uuid[8] = (uuid[8] & 0x3f) | 0x80;
         let id = format!("urn:uuid:{}", uuid_text(&uuid));
+        // The salt stays with the issuer (and VNeID, through the outbox): a CCCD has few
+        // unknown digits once the name and date of birth are known, so a published salt
+        // would let anyone holding the token recover it.
         let holder = Holder {
             identity_hash: identity_hash.clone(),
-            salt: salt.clone(),
+            salt: String::new(),
             full_name: person.summary.name.clone(),
             birth_date: birth,
         };

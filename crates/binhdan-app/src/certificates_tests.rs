@@ -145,7 +145,15 @@ async fn a_pass_earns_one_certificate_that_verifies_until_revoked_and_survives_k
         let verified = issuer.verify(store, &cert.jwt, NOW).await.unwrap();
         assert_eq!(verified.code(), "valid");
         let credential = verified.credential.unwrap();
-        assert!(credential.credential_subject.identifier[0].salt.is_some());
+        // The salt stays secret: without it the hash cannot be reversed from name and birth.
+        assert!(credential.credential_subject.identifier[0].salt.is_none());
+        let delivery: serde_json::Value = serde_json::from_str(&outbox[0].payload).unwrap();
+        let salt = delivery["salt"].as_str().unwrap();
+        assert_eq!(
+            credential.credential_subject.identifier[0].identity_hash,
+            binhdan_vault::identity_hash(&Cccd::parse("038158001234").unwrap(), salt),
+            "VNeID, given the salt, matches the holder"
+        );
         assert_eq!(credential.credential_subject.name, "Lê Thị Hoa");
         // Tampered: one character of the payload changed.
         let mut parts: Vec<String> = cert.jwt.split('.').map(str::to_owned).collect();

@@ -6,7 +6,7 @@
 //! | certificate | OB 3.0 / VC 2.0 |
 //! | --- | --- |
 //! | issuing body | `issuer`: `Profile` with a `did:web` `id` |
-//! | learner's CCCD | `credentialSubject.identifier[0]`: `IdentityObject`, `identityType: "nationalIdentityNumber"`, `hashed: true`, `identityHash: "sha256$<hex>"`, `salt` |
+//! | learner's CCCD | `credentialSubject.identifier[0]`: `IdentityObject`, `identityType: "nationalIdentityNumber"`, `hashed: true`, `identityHash: "sha256$<hex>"`, `salt` (omitted when the issuer keeps it secret) |
 //! | learner's name | `credentialSubject.name` — **extension field** (OB 3.0 has no name on `AchievementSubject`; the term is the one `Profile.name` uses) |
 //! | learner's birth date | `credentialSubject.dateOfBirth` — **extension field**, `YYYY-MM-DD` (the term `Profile.dateOfBirth` uses) |
 //! | the certificate | `credentialSubject.achievement`: `Achievement`, `achievementType: "Certificate"`, `humanCode` |
@@ -412,7 +412,9 @@ impl AchievementCredential {
                     identity_hash: h.identity_hash.clone(),
                     identity_type: "nationalIdentityNumber".to_owned(),
                     hashed: true,
-                    salt: Some(h.salt.clone()),
+                    // An empty salt is the issuer's secret: left out, so the hash cannot be
+                    // brute-forced from the name and date of birth beside it.
+                    salt: (!h.salt.is_empty()).then(|| h.salt.clone()),
                 }],
                 name: h.full_name.clone(),
                 date_of_birth: h.birth_date.to_string(),
