@@ -49,10 +49,9 @@ impl DeliveryConfig {
     /// Whether the settings make sense; the first that does not, in words.
     pub fn check(&self) -> Result<(), String> {
         if let Some(url) = &self.url {
-            let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-                .iter()
-                .any(|p| url.starts_with(p));
-            if !url.starts_with("https://") && !loopback {
+            let parsed = reqwest::Url::parse(url).map_err(|e| format!("url {url}: {e}"))?;
+            let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+            if !(parsed.scheme() == "https" || parsed.scheme() == "http" && loopback) {
                 return Err(format!(
                     "url must be https:// (or http:// on loopback): {url}"
                 ));
@@ -117,10 +116,13 @@ impl Deliverer {
     /// One round: claims the due messages and sends each once.
     pub async fn round(&self, store: &dyn Store, now: Timestamp) -> Result<Round, DeliveryError> {
         let url = self.config.url.as_deref().ok_or(DeliveryError::NoUrl)?;
-        // A claim outlives a send's timeout: a worker that dies leaves it for later.
-        let lease = Timestamp(
-            now.millis() + 1000 * i64::try_from(self.config.timeout_secs * 3 + 30).unwrap_or(60),
-        );
+        // A claim outlives the whole batch's sends, each up to the timeout: no other worker
+        // takes a message this one still holds; one that dies leaves them for later.
+        let hold = (self.config.timeout_secs.max(1) + 5)
+            .saturating_mul(u64::from(self.config.batch.max(1)))
+            .saturating_add(30);
+        let lease =
+            Timestamp(now.millis() + 1000 * i64::try_from(hold).unwrap_or(i64::MAX / 2_000));
         let mut round = Round::default();
         for m in store.outbox_claim(now, lease, self.config.batch).await? {
             match self.send(url, &m).await {

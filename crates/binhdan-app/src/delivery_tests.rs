@@ -99,6 +99,13 @@ fn back_off_doubles_up_to_its_ceiling_and_the_settings_are_checked() {
         "plain http off loopback"
     );
     assert!(config("https://x", 0).check().is_err());
+    assert!(
+        config("http://localhost.evil.example/x", 5)
+            .check()
+            .is_err(),
+        "a look-alike host"
+    );
+    assert!(config("http://127.0.0.1:9/x", 5).check().is_ok());
 }
 
 #[tokio::test]

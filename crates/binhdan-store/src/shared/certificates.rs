@@ -188,6 +188,13 @@ impl CertificateStore for Backend {
         now: Timestamp,
     ) -> Result<CertificateRecord> {
         let mut tx = self.write.begin().await?;
+        // Concurrent issues of one pass wait for each other here (SQLite has one writer).
+        if DIALECT == Dialect::Postgres {
+            sqlx::query("SELECT id FROM exam_pass WHERE id = $1 FOR UPDATE")
+                .bind(pass.id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let existing: Option<CertificateRow> = sqlx::query_as(select_certificate!("WHERE pass_id = $1"))
             .bind(pass.id)
             .fetch_optional(&mut *tx)
