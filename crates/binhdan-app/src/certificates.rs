@@ -327,7 +327,10 @@ impl Issuer {
             match self.issue(store, &pass, cutoff, now).await {
                 Ok(_) => issued += 1,
                 Err(CertError::NoBirthDate) => {}
-                Err(e) => return Err(e),
+                Err(e @ CertError::Store(_)) => return Err(e),
+                // One holder's unreadable record must not hold back the others (or hide the
+                // certificates already issued): said in the log, retried next time.
+                Err(e) => tracing::warn!(pass = pass.id, error = %e, "certificate not issued"),
             }
         }
         Ok(issued)

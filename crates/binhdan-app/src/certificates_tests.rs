@@ -253,9 +253,21 @@ async fn a_pass_earns_one_certificate_that_verifies_until_revoked_and_survives_k
             binhdan_credential::Timestamp::from_unix(later.0 / 1000),
         )
         .unwrap();
-        assert!(
-            binhdan_credential::status_of(&list, u64::try_from(cert.seq - 1).unwrap()).unwrap()
+        // The credentials' own status entries, read back, point at the right bits.
+        let at = binhdan_credential::Timestamp::from_unix(NOW.0 / 1000);
+        let first = binhdan_credential::verify_jwt(&cert.jwt, &ring, at)
+            .into_result()
+            .unwrap();
+        let other = binhdan_credential::verify_jwt(&cert2.jwt, &ring, at)
+            .into_result()
+            .unwrap();
+        let index = first.credential_status.as_ref().unwrap().index().unwrap();
+        assert!(binhdan_credential::status_of(&list, index).unwrap());
+        assert_eq!(
+            binhdan_credential::check_revocation(&first, &list),
+            Err(binhdan_credential::Failure::Revoked)
         );
+        assert_eq!(binhdan_credential::check_revocation(&other, &list), Ok(()));
         assert_eq!(store.outbox_messages(None).await.unwrap().len(), 3);
 
         // Known only by birth year: no certificate yet, and nothing half-written.

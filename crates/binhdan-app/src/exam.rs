@@ -547,6 +547,68 @@ impl Exams {
         Ok(ended.unwrap_or_else(|| attempt.clone()))
     }
 
+    /// Scores a sitting whose last item is answered, by the blueprint's pass rule, and ends it.
+    async fn finish_scored(
+        &self,
+        store: &dyn Store,
+        bank: &GroupBank,
+        attempt: &ExamAttempt,
+        session: &Session,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<ExamAttempt, ExamFailure> {
+        let blueprint = bank.blueprint(&self.config, attempt.kind);
+        // A pass needs the blueprint's stopping rule met (enough items, every domain's
+        // minimum, the SE target or the cap), not only the ability above the cut.
+        let complete =
+            binhdan_irt::stop_reason(&cat_state(bank, &blueprint, session), &blueprint).is_some();
+        let passed = attempt.kind == ExamKind::Certification
+            && complete
+            && blueprint.pass_rule.passes(session.theta, session.se);
+        let ended = store
+            .finish_exam(
+                attempt.id,
+                attempt.person_id,
+                &ExamResult {
+                    theta: session.theta,
+                    se: session.se,
+                    passed,
+                    timed_out: false,
+                },
+                cutoff,
+                now,
+            )
+            .await?;
+        Ok(ended.unwrap_or_else(|| attempt.clone()))
+    }
+
+    /// Brings an open sitting up to date: ended as timed out after its deadline, or scored
+    /// if every item given is answered (the server stopped between the last answer and the
+    /// end). Anything else is returned as it is.
+    pub async fn settle(
+        &self,
+        store: &dyn Store,
+        attempt: ExamAttempt,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<ExamAttempt, ExamFailure> {
+        if attempt.finished_at.is_some() {
+            return Ok(attempt);
+        }
+        if now > attempt.deadline_at {
+            return self.expire(store, &attempt, cutoff, now).await;
+        }
+        let session = Session::parse(&attempt)?;
+        if session.current().is_some() || session.given.is_empty() {
+            return Ok(attempt);
+        }
+        let Some(bank) = self.bank(store, attempt.group, attempt.kind).await? else {
+            return Ok(attempt);
+        };
+        self.finish_scored(store, &bank, &attempt, &session, cutoff, now)
+            .await
+    }
+
     /// Answers the current question of a sitting: graded, recorded once before the deadline,
     /// then the next item is chosen, or the sitting is scored and ended.
     #[allow(
@@ -581,7 +643,9 @@ impl Exams {
         }
         let mut session = Session::parse(&attempt)?;
         let Some((at, given)) = session.current() else {
-            return Ok(Answered::Stale(attempt));
+            return Ok(Answered::Stale(
+                self.settle(store, attempt, cutoff, now).await?,
+            ));
         };
         if at != position || given.item != item_id {
             return Ok(Answered::Stale(attempt));
@@ -652,24 +716,10 @@ impl Exams {
         if more {
             return Ok(Answered::Next(fresh(store.exam_attempt(attempt.id).await?)));
         }
-        let blueprint = bank.blueprint(&self.config, attempt.kind);
-        let passed = attempt.kind == ExamKind::Certification
-            && blueprint.pass_rule.passes(session.theta, session.se);
-        let ended = store
-            .finish_exam(
-                attempt.id,
-                person,
-                &ExamResult {
-                    theta: session.theta,
-                    se: session.se,
-                    passed,
-                    timed_out: false,
-                },
-                cutoff,
-                now,
-            )
+        let ended = self
+            .finish_scored(store, &bank, &attempt, &session, cutoff, now)
             .await?;
-        Ok(Answered::Finished(fresh(ended)))
+        Ok(Answered::Finished(ended))
     }
 }
 

@@ -368,6 +368,73 @@ async fn the_deadline_the_cool_down_and_the_attempt_limit_hold() {
     }
 }
 
+#[tokio::test]
+async fn the_exam_waits_for_an_open_placement_and_a_sitting_cut_short_is_scored_later() {
+    for db in TestDb::all().await {
+        let store = db.store.as_ref();
+        load_map(store, NOW).await.unwrap();
+        let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
+        crate::content::load(store, &content, NOW).await.unwrap();
+        let ids = people(store, 1).await;
+        let exams = Exams::new(ExamConfig::default());
+        let person = ids[0];
+
+        // An open placement comes first: asking for the exam returns it.
+        let placement = sitting(
+            exams
+                .start(store, person, Group::Adult, ExamKind::Placement, NOW)
+                .await
+                .unwrap(),
+        );
+        let asked = sitting(
+            exams
+                .start(store, person, Group::Adult, ExamKind::Certification, NOW)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(asked.id, placement.id, "{}", db.name);
+        let (placed, _) = sit(&exams, store, placement, false).await;
+        assert!(placed.finished_at.is_some());
+
+        // The server stops between the last answer and the sitting's end: the answer is
+        // stored with no next item, and the sitting is still open.
+        let exam = sitting(
+            exams
+                .start(store, person, Group::Adult, ExamKind::Certification, NOW)
+                .await
+                .unwrap(),
+        );
+        let mut session: Session = serde_json::from_str(&exam.state).unwrap();
+        let item = session.given.last().unwrap().clone();
+        session.given.last_mut().unwrap().correct = Some(true);
+        let state = serde_json::to_string(&session).unwrap();
+        let recorded = store
+            .record_exam_answer(
+                exam.id,
+                person,
+                &binhdan_store::ExamAnswer {
+                    position: 0,
+                    item_id: &item.item,
+                    revision: item.revision,
+                    reply: "{}",
+                    correct: true,
+                    state: &state,
+                },
+                NOW,
+            )
+            .await
+            .unwrap();
+        assert_eq!(recorded, binhdan_store::ExamAnswerOutcome::Recorded);
+        let stuck = store.exam_attempt(exam.id).await.unwrap().unwrap();
+        assert!(stuck.finished_at.is_none());
+        // Settled: scored from its answers, not timed out, and not passed on one item.
+        let settled = exams.settle(store, stuck, CUTOFF, NOW).await.unwrap();
+        assert!(settled.finished_at.is_some() && !settled.timed_out);
+        assert_eq!(settled.passed, Some(false));
+        db.cleanup().await;
+    }
+}
+
 #[test]
 fn the_rules_are_checked() {
     assert_eq!(ExamConfig::default().check(), Ok(()));

@@ -284,14 +284,16 @@ pub async fn start(
         .exams
         .start(state.store.as_ref(), c.person_id, group, kind, now)
         .await?;
-    // An open sitting whose time ran out ends now; then a new one may start.
+    // An open sitting whose time ran out, or whose every item is answered, ends now; then a
+    // new one may start.
     if let Start::Sitting(a) = &started
-        && a.deadline_at < now
-    {
-        state
+        && state
             .exams
-            .expire(state.store.as_ref(), a, cutoff(&state), now)
-            .await?;
+            .settle(state.store.as_ref(), a.clone(), cutoff(&state), now)
+            .await?
+            .finished_at
+            .is_some()
+    {
         started = state
             .exams
             .start(state.store.as_ref(), c.person_id, group, kind, now)
@@ -490,12 +492,14 @@ pub async fn sitting(
         .ok_or_else(not_found)?;
     let now = state.clock.now();
     let mut notice = None;
-    if attempt.finished_at.is_none() && attempt.deadline_at < now {
+    if attempt.finished_at.is_none() {
         attempt = state
             .exams
-            .expire(state.store.as_ref(), &attempt, cutoff(&state), now)
+            .settle(state.store.as_ref(), attempt, cutoff(&state), now)
             .await?;
-        notice = Some(lang.text("exam-time-up"));
+        if attempt.timed_out {
+            notice = Some(lang.text("exam-time-up"));
+        }
     }
     let page = sitting_page(&state, lang, prefs, &c, &attempt, notice, None).await?;
     Ok(page.respond(StatusCode::OK))

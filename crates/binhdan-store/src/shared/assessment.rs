@@ -117,6 +117,20 @@ impl AssessmentStore for Backend {
             tx.rollback().await?;
             return Ok(ExamStart::Open(open.into_attempt()?));
         }
+        // The exam waits for an open placement test: the gain needs its starting point first.
+        if new.kind == ExamKind::Certification {
+            let placing: Option<ExamRow> = sqlx::query_as(select_exam!(
+                "WHERE person_id = $1 AND grp = $2 AND kind = 'placement' AND finished_at IS NULL"
+            ))
+            .bind(new.person_id)
+            .bind(new.group.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(open) = placing {
+                tx.rollback().await?;
+                return Ok(ExamStart::Open(open.into_attempt()?));
+            }
+        }
         let passed: Option<i64> = sqlx::query_scalar("SELECT id FROM exam_pass WHERE person_id = $1 AND grp = $2")
             .bind(new.person_id)
             .bind(new.group.as_str())
@@ -245,9 +259,9 @@ impl AssessmentStore for Backend {
 
     async fn finish_exam(&self, attempt_id: i64, person: i64, result: &ExamResult, cutoff: AdultCutoff, now: Timestamp) -> Result<Option<ExamAttempt>> {
         let mut tx = self.write.begin().await?;
-        let ended: Option<(String, String)> = sqlx::query_as(
+        let ended: Option<(String, String, i64)> = sqlx::query_as(
             "UPDATE exam_attempt SET finished_at = $1, theta = $2, se = $3, passed = $4, timed_out = $5 \
-             WHERE id = $6 AND person_id = $7 AND finished_at IS NULL RETURNING grp, kind",
+             WHERE id = $6 AND person_id = $7 AND finished_at IS NULL RETURNING grp, kind, answered",
         )
         .bind(now.millis())
         .bind(result.theta)
@@ -258,7 +272,7 @@ impl AssessmentStore for Backend {
         .bind(person)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((grp, kind)) = ended else {
+        let Some((grp, kind, answered)) = ended else {
             let before = exam_row(&mut tx, attempt_id).await?.filter(|a| a.person_id == person);
             tx.rollback().await?;
             return Ok(before);
@@ -275,14 +289,26 @@ impl AssessmentStore for Backend {
             .fetch_optional(&mut *tx)
             .await?;
             let (placement, best) = before.unwrap_or((None, None));
-            let mut next = (placement, best);
             if kind == ExamKind::Placement.as_str() {
-                if placement.is_none() {
-                    next.0 = Some(result.theta);
+                // A placement with no answer measured nothing: it is not recorded.
+                if placement.is_none() && answered > 0 {
                     deltas.add_n(&facts, group, "placed", 1);
+                    if let Some(b) = best {
+                        deltas.add_n(&facts, group, "assessed", 1);
+                        deltas.add_n(&facts, group, "gain_milli", milli(b - result.theta));
+                    }
+                    sqlx::query(
+                        "INSERT INTO ability (person_id, grp, placement_theta) VALUES ($1, $2, $3) \
+                         ON CONFLICT (person_id, grp) DO UPDATE SET placement_theta = excluded.placement_theta \
+                         WHERE ability.placement_theta IS NULL",
+                    )
+                    .bind(person)
+                    .bind(group.as_str())
+                    .bind(result.theta)
+                    .execute(&mut *tx)
+                    .await?;
                 }
             } else if !result.timed_out && best.is_none_or(|b| result.theta > b) {
-                next.1 = Some(result.theta);
                 if let Some(p) = placement {
                     match best {
                         None => {
@@ -292,16 +318,14 @@ impl AssessmentStore for Backend {
                         Some(b) => deltas.add_n(&facts, group, "gain_milli", milli(result.theta - p) - milli(b - p)),
                     }
                 }
-            }
-            if next != (placement, best) {
                 sqlx::query(
-                    "INSERT INTO ability (person_id, grp, placement_theta, best_theta) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (person_id, grp) DO UPDATE SET placement_theta = excluded.placement_theta, best_theta = excluded.best_theta",
+                    "INSERT INTO ability (person_id, grp, best_theta) VALUES ($1, $2, $3) \
+                     ON CONFLICT (person_id, grp) DO UPDATE SET best_theta = excluded.best_theta \
+                     WHERE ability.best_theta IS NULL OR ability.best_theta < excluded.best_theta",
                 )
                 .bind(person)
                 .bind(group.as_str())
-                .bind(next.0)
-                .bind(next.1)
+                .bind(result.theta)
                 .execute(&mut *tx)
                 .await?;
             }

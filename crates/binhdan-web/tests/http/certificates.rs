@@ -319,6 +319,31 @@ async fn a_pass_earns_a_certificate_that_anyone_verifies_until_a_province_admin_
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A province-level role scoped to another commune may not either.
+    let elsewhere = staff(
+        &app,
+        "noi-khac",
+        Grant::new(
+            Role::ProvinceAdmin,
+            Scope::Unit {
+                path: "38/16594/".into(),
+            },
+        ),
+    )
+    .await;
+    let (e_cookie, e_token) = session(&app, SessionOwner::Staff(elsewhere)).await;
+    let r = form(
+        &app,
+        &url,
+        Some(&e_cookie),
+        &format!("csrf={}&reason=x", e_token.csrf_token().expose()),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the holder's unit is outside the caller's scope"
+    );
     let province = staff(
         &app,
         "tinh",
