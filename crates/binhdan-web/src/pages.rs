@@ -120,6 +120,11 @@ pub struct ProgressView {
     pub bar: u64,
     pub target: u8,
     pub gap: String,
+    /// People holding a certificate (K4 for adults).
+    pub certified: String,
+    /// The mean gain in ability between the placement test and the exam, on the learner's
+    /// 0–100 scale, with how many it is measured on; empty when nobody is measured yet.
+    pub gain: String,
 }
 
 /// The KPI a group's "skilled" figure answers (K1, K2, K3, K5).
@@ -180,9 +185,43 @@ async fn progress_view(
             bar: (percent_tenths / 10).min(100),
             target,
             gap: format_count(lang, goal.saturating_sub(skilled)),
+            certified: format_count(lang, metric(g, "certified")),
+            gain: mean_gain(
+                lang,
+                metric(g, "assessed"),
+                learning_value(&learning, g, "gain_milli"),
+            ),
         });
     }
     Ok(out)
+}
+
+/// A counter that may be negative (a sum of gains).
+fn learning_value(learning: &[(Group, String, i64)], g: Group, m: &str) -> i64 {
+    learning
+        .iter()
+        .find(|(lg, lm, _)| *lg == g && lm == m)
+        .map_or(0, |x| x.2)
+}
+
+/// The mean gain on the learner's 0–100 scale (15 points a unit of θ), one decimal, signed,
+/// with its count: `+12,5 (n = 40)`.
+fn mean_gain(lang: Lang, assessed: u64, gain_milli: i64) -> String {
+    let Ok(n) = i64::try_from(assessed) else {
+        return String::new();
+    };
+    if n == 0 {
+        return String::new();
+    }
+    // Tenths of a point: gain_milli / 1000 θ × 15 points × 10 tenths / n.
+    let tenths = (gain_milli * 15 * 10).checked_div(1000 * n).unwrap_or(0);
+    let sign = if tenths < 0 { "−" } else { "+" };
+    let (whole, part) = (tenths.abs() / 10, tenths.abs() % 10);
+    let sep = if lang == Lang::Vi { "," } else { "." };
+    format!(
+        "{sign}{whole}{sep}{part} (n = {})",
+        format_count(lang, assessed)
+    )
 }
 
 /// Counts per group, in the groups' order, as a list of labelled numbers.
@@ -443,4 +482,16 @@ pub async fn asset(Path(file): Path<String>) -> Response {
 /// A page for an unknown address.
 pub async fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, Msg::new("error-not-found"))
+}
+
+#[cfg(test)]
+mod gain_tests {
+    use super::*;
+
+    #[test]
+    fn the_mean_gain_is_signed_in_points_with_its_count() {
+        assert_eq!(mean_gain(Lang::Vi, 0, 0), "");
+        assert_eq!(mean_gain(Lang::Vi, 2, 1_500), "+11,2 (n = 2)");
+        assert_eq!(mean_gain(Lang::En, 1, -200), "−3.0 (n = 1)");
+    }
 }

@@ -226,7 +226,9 @@ progress-learning = Learning
 progress-skilled = Have the skills
 progress-percent = Share (red line: target)
 progress-gap = Still needed for the target
-progress-note = People per the official statistics; * means per the rosters imported, where there is no official figure yet. “Have the skills” means they finished their group's course and passed every quiz.
+progress-certified = Certified
+progress-gain = Gain in ability
+progress-note = People per the official statistics; * means per the rosters imported, where there is no official figure yet. “Have the skills” means they finished their group's course and passed every quiz. “Gain in ability” is the mean rise in ability score (0–100 scale) from the placement test to the exam, over the n people who took both.
 
 # Placement test and certification exam
 exam-title = Tests and the certification exam

@@ -226,7 +226,9 @@ progress-learning = Đang học
 progress-skilled = Đạt kỹ năng số
 progress-percent = Tỉ lệ (vạch đỏ: chỉ tiêu)
 progress-gap = Còn thiếu để đạt chỉ tiêu
-progress-note = Số người theo số liệu thống kê chính thức; dấu * là theo danh sách đã nhập, khi chưa có số liệu chính thức. “Đạt kỹ năng số” là người đã học xong khóa học của nhóm mình và đạt mọi bài kiểm tra.
+progress-certified = Có chứng chỉ
+progress-gain = Tiến bộ năng lực
+progress-note = Số người theo số liệu thống kê chính thức; dấu * là theo danh sách đã nhập, khi chưa có số liệu chính thức. “Đạt kỹ năng số” là người đã học xong khóa học của nhóm mình và đạt mọi bài kiểm tra. “Tiến bộ năng lực” là mức tăng điểm năng lực trung bình (thang 0–100) từ bài kiểm tra đầu vào đến bài thi, trên n người đã làm cả hai.
 
 # Placement test and certification exam
 exam-title = Kiểm tra và thi chứng chỉ

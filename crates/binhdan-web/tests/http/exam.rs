@@ -242,6 +242,12 @@ async fn a_learner_takes_the_placement_test_then_passes_the_exam_once() {
         .unwrap();
     assert_eq!(pass.attempt_id, exam);
 
+    // The commune's progress shows the certificate and the measured gain.
+    let unit = app.get("/don-vi/16591").await.text();
+    assert!(
+        unit.contains("Tiến bộ năng lực") && unit.contains("(n = 1)"),
+        "{unit}"
+    );
     // Passed: the home page says so, and no new sitting starts.
     let home = get_as(&app, "/hoc/thi", &cookie).await.text();
     assert!(home.contains("Bạn đã đạt với"), "{home}");
