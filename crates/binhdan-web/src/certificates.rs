@@ -355,6 +355,29 @@ fn json(status: StatusCode, value: &serde_json::Value) -> Response {
     r
 }
 
+/// A refusal of the VC API, as a JSON problem in the reader's language.
+fn api_problem(lang: Lang, status: StatusCode, key: &'static str) -> Response {
+    json(
+        status,
+        &serde_json::json!({ "type": "about:blank", "status": status.as_u16(), "title": lang.text(key), "code": key }),
+    )
+}
+
+/// The request's JSON body, or why not: 415 if it is not `application/json`, 400 if it does
+/// not parse (a status and a message key, for `api_problem`).
+fn read_json(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<serde_json::Value, (StatusCode, &'static str)> {
+    if !is_json(headers) {
+        return Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "certificate-api-not-json",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|_| (StatusCode::BAD_REQUEST, "certificate-api-bad-json"))
+}
+
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -387,20 +410,10 @@ pub async fn vc_verify(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let problem = |status: StatusCode, key: &'static str| {
-        json(
-            status,
-            &serde_json::json!({ "type": "about:blank", "status": status.as_u16(), "title": lang.text(key), "code": key }),
-        )
-    };
-    if !is_json(&headers) {
-        return Ok(problem(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "certificate-api-not-json",
-        ));
-    }
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
-        return Ok(problem(StatusCode::BAD_REQUEST, "certificate-api-bad-json"));
+    let problem = |status: StatusCode, key: &'static str| api_problem(lang, status, key);
+    let value = match read_json(&headers, &body) {
+        Ok(v) => v,
+        Err((status, key)) => return Ok(problem(status, key)),
     };
     let Some(token) = token_of(&value) else {
         return Ok(problem(
@@ -440,20 +453,10 @@ pub async fn vc_issue(
     body: Bytes,
 ) -> Result<Response, Problem> {
     s.require_somewhere(Permission::IssueCertificate)?;
-    let problem = |status: StatusCode, key: &'static str| {
-        json(
-            status,
-            &serde_json::json!({ "type": "about:blank", "status": status.as_u16(), "title": lang.text(key), "code": key }),
-        )
-    };
-    if !is_json(&headers) {
-        return Ok(problem(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "certificate-api-not-json",
-        ));
-    }
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
-        return Ok(problem(StatusCode::BAD_REQUEST, "certificate-api-bad-json"));
+    let problem = |status: StatusCode, key: &'static str| api_problem(lang, status, key);
+    let value = match read_json(&headers, &body) {
+        Ok(v) => v,
+        Err((status, key)) => return Ok(problem(status, key)),
     };
     let Some(pass_id) = value
         .pointer("/options/passId")

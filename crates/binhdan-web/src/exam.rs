@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use binhdan_app::exam::{Answered, ExamFailure, GroupBank, Session, Start, scaled_score};
-use binhdan_content::ItemOption;
 use binhdan_core::kpi::Group;
 use binhdan_core::{Msg, Timestamp};
 use binhdan_i18n::Lang;
@@ -21,7 +20,7 @@ use crate::lang::ReqLang;
 use crate::pages::Layout;
 use crate::prefs::Prefs;
 use crate::problem::Problem;
-use crate::quiz::{OptionView, QuestionView, cutoff, learner_groups, no_store, option_text};
+use crate::quiz::{QuestionView, cutoff, form_field, learner_groups, no_store, option_views};
 use crate::session::{Citizen, CitizenCaller};
 
 fn not_found() -> Problem {
@@ -360,23 +359,7 @@ fn question_of(
     let session: Session = serde_json::from_str(&attempt.state).ok()?;
     let (at, given) = session.current()?;
     let item = bank.item(&given.item)?;
-    let options = given
-        .order
-        .iter()
-        .enumerate()
-        .filter_map(|(shown, &original)| {
-            item.options.get(original).map(|o| OptionView {
-                position: shown,
-                text: option_text(o),
-                image: match o {
-                    ItemOption::Image { path, alt } => {
-                        Some((format!("/noi-dung/tep/{path}"), alt.clone()))
-                    }
-                    ItemOption::Text(_) => None,
-                },
-            })
-        })
-        .collect();
+    let options = option_views(item, &given.order);
     Some(QuestionView {
         attempt: attempt.id,
         item_id: item.id.clone(),
@@ -519,12 +502,7 @@ pub async fn answer(
     Path(id): Path<i64>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    };
+    let field = |name: &str| form_field(&fields, name);
     c.check_csrf(field("csrf"))?;
     let now = state.clock.now();
     let position: usize = field("position").parse().unwrap_or(usize::MAX);

@@ -259,18 +259,9 @@ fn item_of<'a>(quiz: &'a ModuleQuiz, id: &str) -> Option<&'a Item> {
     quiz.items.iter().map(|(i, _)| i).find(|i| i.id == id)
 }
 
-/// The question at `position` of the attempt, as a form.
-fn question(
-    state: &AppState,
-    quiz: &ModuleQuiz,
-    attempt: &Attempt,
-    position: usize,
-    planned: &PlannedItem,
-    error: Option<String>,
-) -> Option<QuestionView> {
-    let item = item_of(quiz, &planned.item_id)?;
-    let options = planned
-        .order
+/// An item's options in the order shown (`order` holds their written indices).
+pub(crate) fn option_views(item: &Item, order: &[usize]) -> Vec<OptionView> {
+    order
         .iter()
         .enumerate()
         .filter_map(|(shown, &original)| {
@@ -285,7 +276,28 @@ fn question(
                 },
             })
         })
-        .collect();
+        .collect()
+}
+
+/// A submitted form's field (the first of that name), or "".
+pub(crate) fn form_field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// The question at `position` of the attempt, as a form.
+fn question(
+    state: &AppState,
+    quiz: &ModuleQuiz,
+    attempt: &Attempt,
+    position: usize,
+    planned: &PlannedItem,
+    error: Option<String>,
+) -> Option<QuestionView> {
+    let item = item_of(quiz, &planned.item_id)?;
+    let options = option_views(item, &planned.order);
     Some(QuestionView {
         attempt: attempt.id,
         item_id: item.id.clone(),
@@ -359,12 +371,7 @@ pub async fn answer(
     Path(module): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    };
+    let field = |name: &str| form_field(&fields, name);
     c.check_csrf(field("csrf"))?;
     let now = state.clock.now();
     let quiz = state.quizzes.get(&state, &module).await?;
