@@ -526,6 +526,8 @@ struct MyCoursesPage {
     l: Layout,
     name: String,
     courses: Vec<MyCourse>,
+    /// Before any lesson or test: an invitation to the placement test first.
+    place_first: bool,
 }
 
 /// The signed-in learner's courses (those of their groups first) with their progress.
@@ -575,10 +577,23 @@ pub async fn my_courses(
             next,
         });
     }
+    // A learner who has not started yet is invited to the placement test, so that their
+    // progress can be measured from where they began.
+    let started = courses.iter().any(|c| c.percent > 0);
+    let mut place_first = false;
+    if !started {
+        for g in &groups {
+            if state.store.exam_history(c.person_id, *g).await?.is_empty() {
+                place_first = true;
+                break;
+            }
+        }
+    }
     Ok(no_store(
         MyCoursesPage {
             l: Layout::new(lang, lang.text("my-courses-title")).with_prefs(prefs),
             name: person.summary.name,
+            place_first,
             courses,
         }
         .into_response(),

@@ -306,3 +306,4 @@ certificate-status-expired = The certificate has expired.
 certificate-status-status-unavailable = The certificate's revocation status could not be checked.
 certificate-api-no-pass = options.passId is missing: the id of the exam pass to certify.
 certificate-api-unknown-pass = There is no exam pass with this id.
+my-courses-place-first = Before you start, take the short placement test (a few minutes), to see later how far you have come.

@@ -306,3 +306,4 @@ certificate-status-expired = Chứng chỉ đã hết hạn.
 certificate-status-status-unavailable = Không kiểm tra được tình trạng thu hồi của chứng chỉ.
 certificate-api-no-pass = Thiếu options.passId: mã lần thi đạt cần cấp chứng chỉ.
 certificate-api-unknown-pass = Không có lần thi đạt với mã này.
+my-courses-place-first = Trước khi học, hãy làm bài kiểm tra đầu vào ngắn (vài phút) để sau này thấy mình tiến bộ bao nhiêu.

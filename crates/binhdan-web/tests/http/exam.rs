@@ -171,6 +171,10 @@ async fn a_learner_takes_the_placement_test_then_passes_the_exam_once() {
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
+    // Before anything, "my courses" invites the learner to the placement test.
+    let mine = get_as(&app, "/hoc/cua-toi", &cookie).await.text();
+    assert!(mine.contains("hãy làm bài kiểm tra đầu vào"), "{mine}");
+
     // Placement, answered wrong throughout.
     let placement = start(&app, &cookie, &csrf, "dau-vao").await;
     let (result, last) = sit(&app, &cookie, &csrf, placement, false).await;
@@ -181,6 +185,11 @@ async fn a_learner_takes_the_placement_test_then_passes_the_exam_once() {
     assert_eq!(replay.status, StatusCode::CONFLICT);
     assert!(replay.text().contains("Không có gì thay đổi"));
     let placed = app.db.store.exam_attempt(placement).await.unwrap().unwrap();
+    let mine = get_as(&app, "/hoc/cua-toi", &cookie).await.text();
+    assert!(
+        !mine.contains("hãy làm bài kiểm tra đầu vào"),
+        "taken: no more invitation"
+    );
 
     // The exam, answered right: a pass with the gain. A forged item is refused first.
     let exam = start(&app, &cookie, &csrf, "chung-chi").await;
