@@ -73,3 +73,31 @@ export const nfc = (s) => String(s ?? '').normalize('NFC');
 
 /** A file-name-safe slug for a page path: "/tim-kiem?q=thon" -> "tim-kiem_q_thon". */
 export const slug = (path) => path.replace(/^\/+/, '').replace(/[^a-zA-Z0-9-]+/g, '_').replace(/^_+|_+$/g, '') || 'home';
+
+/** WCAG 2.2 A/AA violations axe-core finds on the page, one line each (empty: none). */
+export async function axeViolations(page) {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
+  );
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** From the sign-in page, VNeID (the test provider) signs in `login`, who is on no roster
+ * yet: ends on the registration page. */
+export async function signInWithVneid(page, login) {
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/dang-nhap/vneid"]')]);
+  await Promise.all([page.waitForNavigation(), page.click(`a[href*="login=${login}"]`)]);
+  await page.waitForURL((u) => new URL(u).pathname === '/dang-ky', { timeout: 30_000 });
+}
+
+/** On the registration page: finds a commune by `query` and picks its first village; ends on
+ * the citizen's page. */
+export async function registerInCommune(page, query) {
+  await page.fill('#q', query);
+  await Promise.all([page.waitForNavigation(), page.click('form[role=search] button')]);
+  await Promise.all([page.waitForNavigation(), page.click('a[href^="/dang-ky?xa="]')]);
+  await page.check('input[name=unit] >> nth=0');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/dang-ky"] button[type=submit]')]);
+}

@@ -12,7 +12,7 @@ import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { parse as parseToml } from 'smol-toml';
 import Ajv2019 from 'ajv/dist/2019.js';
 import addFormats from 'ajv-formats';
-import { AXE_SOURCE, BASE, TIMEOUT, contextOptions, launch, nfc } from '../lib/harness.mjs';
+import { BASE, TIMEOUT, axeViolations, contextOptions, launch, nfc, registerInCommune, signInWithVneid } from '../lib/harness.mjs';
 
 let browser;
 before(async () => {
@@ -21,15 +21,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function axe(page) {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
-  );
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** The item bank, by stem (NFC, trimmed). */
 function bank() {
@@ -76,14 +67,8 @@ test('a citizen passes the exam and an independent verifier accepts the certific
 
   // Sign in with VNeID as Trần Thị Bích and register in a commune.
   await page.goto(`${BASE}/dang-nhap`);
-  await Promise.all([page.waitForNavigation(), page.click('a[href="/dang-nhap/vneid"]')]);
-  await Promise.all([page.waitForNavigation(), page.click('a[href*="login=tranthib"]')]);
-  await page.waitForURL((u) => new URL(u).pathname === '/dang-ky', { timeout: 30_000 });
-  await page.fill('#q', 'cac son');
-  await Promise.all([page.waitForNavigation(), page.click('form[role=search] button')]);
-  await Promise.all([page.waitForNavigation(), page.click('a[href^="/dang-ky?xa="]')]);
-  await page.check('input[name=unit] >> nth=0');
-  await Promise.all([page.waitForNavigation(), page.click('form[action="/dang-ky"] button[type=submit]')]);
+  await signInWithVneid(page, 'tranthib');
+  await registerInCommune(page, 'cac son');
   assert.equal(new URL(page.url()).pathname, '/toi');
 
   // The certification exam, answered rightly: a pass, and the certificate at once.
@@ -91,13 +76,13 @@ test('a citizen passes the exam and an independent verifier accepts the certific
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/chung-chi"] button')]);
   for (let q = 0; q < 40 && (await page.$('form.quiz')); q += 1) await answerRightly(page, items);
   assert.match(nfc(await page.textContent('.result')), /Chúc mừng! Bạn đã đạt/);
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
   await Promise.all([page.waitForNavigation(), page.click('main a.button[href="/hoc/chung-chi"]')]);
   const mine = nfc(await page.textContent('main'));
   assert.match(mine, /Trần Thị Bích/);
   assert.match(mine, /Hợp lệ/);
   assert.ok(await page.$('figure.qr svg'), 'the QR code is drawn');
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
 
   // The signed credential, as the learner downloads it.
   const href = await page.getAttribute('a[href$="/tai-ve"]', 'href');
@@ -160,6 +145,6 @@ test('a citizen passes the exam and an independent verifier accepts the certific
   assert.equal((await api.json()).verified, true);
   await page.goto(`${BASE}/chung-chi/${payload.id.replace('urn:uuid:', '')}`);
   assert.match(nfc(await page.textContent('main')), /Hợp lệ/);
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
   await context.close();
 });

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { AXE_SOURCE, BASE, TIMEOUT, contextOptions, launch, nfc } from '../lib/harness.mjs';
+import { BASE, TIMEOUT, axeViolations, contextOptions, launch, nfc, registerInCommune, signInWithVneid } from '../lib/harness.mjs';
 
 const BUDGET = 30_000;
 
@@ -17,15 +17,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function axe(page) {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
-  );
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** Bytes on the wire (gzip, headers included) of a page fetched with the learner's cookie. */
 function wireBytes(path, cookie) {
@@ -55,29 +46,23 @@ test('a citizen signs in with VNeID, reads a lesson, answers a quiz and sees pro
   assert.match(new URL(page.url()).pathname, /^\/dang-nhap/);
 
   // VNeID: the provider's test page signs in "nguyenvana", who is on no roster yet.
-  await Promise.all([page.waitForNavigation(), page.click('a[href="/dang-nhap/vneid"]')]);
-  await Promise.all([page.waitForNavigation(), page.click('a[href*="login=nguyenvana"]')]);
-  await page.waitForURL((u) => new URL(u).pathname === '/dang-ky', { timeout: 30_000 });
-  assert.deepEqual(await axe(page), []);
-  await page.fill('#q', 'cac son');
-  await Promise.all([page.waitForNavigation(), page.click('form[role=search] button')]);
-  await Promise.all([page.waitForNavigation(), page.click('a[href^="/dang-ky?xa="]')]);
-  await page.check('input[name=unit] >> nth=0');
-  await Promise.all([page.waitForNavigation(), page.click('form[action="/dang-ky"] button[type=submit]')]);
+  await signInWithVneid(page, 'nguyenvana');
+  assert.deepEqual(await axeViolations(page), []);
+  await registerInCommune(page, 'cac son');
   assert.equal(new URL(page.url()).pathname, '/toi');
   assert.match(nfc(await page.textContent('main')), /Nguyễn Văn A/);
 
   // The first module: every lesson marked done leads to the next, then to the quiz.
   await page.click('a[href="/hoc/cua-toi"]');
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
   await page.goto(`${BASE}${first}`);
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
   for (let i = 0; i < 20 && !new URL(page.url()).pathname.startsWith('/hoc/kiem-tra/'); i += 1) {
     await Promise.all([page.waitForNavigation(), page.click('form[action$="/xong"] button')]);
   }
   const quizPath = new URL(page.url()).pathname;
   assert.match(quizPath, /^\/hoc\/kiem-tra\//, 'after the module\'s last lesson comes its quiz');
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
 
   const cookies = await context.cookies();
   const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
@@ -98,11 +83,11 @@ test('a citizen signs in with VNeID, reads a lesson, answers a quiz and sees pro
     await Promise.all([page.waitForNavigation(), page.click('form.quiz button[type=submit]')]);
     answered += 1;
     assert.match(nfc(await page.textContent('[role=status]')), /Đúng rồi!|Chưa đúng\./);
-    if (q === 0) assert.deepEqual(await axe(page), []);
+    if (q === 0) assert.deepEqual(await axeViolations(page), []);
   }
   const result = nfc(await page.textContent('.result'));
   assert.match(result, new RegExp(`trả lời đúng \\d+/${answered} câu`));
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
 
   // The signed-in learner pages keep to the budget.
   for (const path of ['/hoc/cua-toi', quizPath, first]) {
@@ -122,12 +107,12 @@ test('a citizen signs in with VNeID, reads a lesson, answers a quiz and sees pro
   // feedback, then the starting ability score.
   await page.goto(`${BASE}/hoc/cua-toi`);
   await Promise.all([page.waitForNavigation(), page.click('a[href="/hoc/thi"]')]);
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/dau-vao"] button')]);
   const sittingPath = new URL(page.url()).pathname;
   assert.match(sittingPath, /^\/hoc\/thi\/lan\/\d+$/);
   assert.match(nfc(await page.textContent('main')), /còn \d+ phút/);
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
   for (const path of ['/hoc/thi', sittingPath]) {
     const { status, bytes } = await wireBytes(path, cookie);
     assert.equal(status, 200, path);
@@ -147,9 +132,9 @@ test('a citizen signs in with VNeID, reads a lesson, answers a quiz and sees pro
     assert.equal(await page.$('[role=status]'), null, 'no feedback during a test');
   }
   assert.match(nfc(await page.textContent('.result')), /Điểm năng lực đầu vào của bạn: \d+\/100/);
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
   await Promise.all([page.waitForNavigation(), page.click('main a.button[href="/hoc/thi"]')]);
   assert.match(nfc(await page.textContent('main')), /Các lần đã làm/);
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
   await context.close();
 });

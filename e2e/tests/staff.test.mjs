@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AXE_SOURCE, BASE, TIMEOUT, contextOptions, launch, nfc } from '../lib/harness.mjs';
+import { BASE, TIMEOUT, axeViolations, contextOptions, launch, nfc } from '../lib/harness.mjs';
 
 const USER = process.env.BINHDAN_E2E_STAFF_USER;
 const PASSWORD = process.env.BINHDAN_E2E_STAFF_PASSWORD;
@@ -19,15 +19,6 @@ after(async () => {
   await browser?.close();
 });
 
-async function axe(page) {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
-  );
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
 test('a province admin signs in, imports a roster and signs out', { timeout: TIMEOUT }, async () => {
   // bypassCSP only so that axe can be injected (as in a11y.test.mjs).
   const context = await browser.newContext(contextOptions({ bypassCSP: true }));
@@ -35,7 +26,7 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
 
   await page.goto(`${BASE}/quan-ly`);
   assert.match(page.url(), /\/dang-nhap\?tiep=/, 'staff pages send strangers to sign in');
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
 
   await page.fill('#username', USER);
   await page.fill('#password', 'không phải mật khẩu');
@@ -51,11 +42,11 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   const session = cookies.find((c) => c.name === 'binhdan');
   assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');
   assert.equal(session.sameSite, 'Lax');
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
 
   // Upload a roster for commune 16591.
   await page.click('a[href="/quan-ly/nhap-danh-sach"]');
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
   const dir = mkdtempSync(join(tmpdir(), 'binhdan-e2e-'));
   const file = join(dir, 'danh-sach.csv');
   writeFileSync(file, '\ufeffHọ và tên,Số CCCD,Ngày sinh\nHoàng Văn Thử,038090054321,02/03/1990\n');
@@ -67,7 +58,7 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   // The official population figures of the commune (the targets' denominators).
   await page.goto(`${BASE}/quan-ly`);
   await page.click('a[href="/quan-ly/nhap-dan-so"]');
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
   const figures = join(dir, 'dan-so.csv');
   writeFileSync(figures, 'Mã đơn vị,Nhóm,Số lượng\n16591,Người trưởng thành,"5.120"\n16591,Học sinh,830\n');
   await page.setInputFiles('#file', figures);
@@ -77,7 +68,7 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   // A commune admin's account, appointed by the province admin.
   await page.goto(`${BASE}/quan-ly`);
   await page.click('a[href="/quan-ly/can-bo"]');
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
   await page.fill('#username', 'e2e.xa');
   await page.fill('#name', 'Cán bộ Xã Thử');
   await page.fill('#password', 'một mật khẩu đủ dài');
@@ -86,11 +77,11 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   await Promise.all([page.waitForNavigation(), page.click('form[action="/quan-ly/can-bo"] button[type=submit]')]);
   assert.match(nfc(await page.textContent('[role=status]')), /e2e\.xa/);
   assert.match(nfc(await page.textContent('table')), /Cán bộ Xã Thử/);
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
 
   // One person registered by hand, as a facilitator would.
   await page.goto(`${BASE}/quan-ly/nguoi/moi`);
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
   await page.selectOption('#unit', '16591');
   await page.fill('#name', 'Lò Thị Mai');
   await page.fill('#cccd', '038190012398');
@@ -98,20 +89,20 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   await Promise.all([page.waitForNavigation(), page.click('form[action="/quan-ly/nguoi/moi"] button[type=submit]')]);
   assert.match(nfc(await page.textContent('[role=status]')), /Đã đăng ký Lò Thị Mai/);
   assert.ok(!(await page.content()).includes('038190012398'), 'the CCCD is not shown back');
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
 
   await page.goto(`${BASE}/quan-ly/nguoi?don-vi=16591&q=hoang`);
   const table = nfc(await page.textContent('table'));
   assert.match(table, /Hoàng Văn Thử/);
   assert.match(table, /038\*{7}21/);
   assert.ok(!table.includes('038090054321'), 'a province admin sees the CCCD masked');
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
 
   // My account: the two-step sign-in enrolment shows a QR code and passes axe.
   await page.goto(`${BASE}/quan-ly`);
   await page.click('a[href="/quan-ly/tai-khoan"]');
   assert.ok(await page.$('figure.qr svg'), 'a QR code to scan');
-  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await axeViolations(page), []);
 
   await page.goto(`${BASE}/quan-ly`);
   await Promise.all([page.waitForNavigation(), page.click('form[action="/dang-xuat"] button')]);

@@ -2,8 +2,6 @@
 //! configured), with a real vault.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
-
 use binhdan_core::Timestamp;
 use binhdan_core::audit::AuditEntry;
 use binhdan_core::cccd::Cccd;
@@ -12,8 +10,7 @@ use binhdan_core::unit::UnitCode;
 use binhdan_store::testing::TestDb;
 use binhdan_store::{AdultCutoff, ExamKind, ExamResult, PersonRecord, Store};
 
-use super::{CertError, Issuer, did_of};
-use crate::bootstrap::load_map;
+use super::{CertError, did_of};
 use crate::exam::{ExamConfig, Exams, Start};
 
 pub(crate) const NOW: Timestamp = Timestamp(1_764_000_000_000);
@@ -106,18 +103,8 @@ fn a_did_web_names_the_host_its_port_and_path() {
 async fn a_pass_earns_one_certificate_that_verifies_until_revoked_and_survives_key_rotation() {
     for db in TestDb::all().await {
         let store = db.store.as_ref();
-        load_map(store, NOW).await.unwrap();
-        let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
-        crate::content::load(store, &content, NOW).await.unwrap();
-        let vault = Arc::new(
-            binhdan_vault::Vault::new(&binhdan_vault::VaultConfig::generate(&mut rand::rng()))
-                .unwrap(),
-        );
-        let issuer = Issuer::new(
-            "https://binhdan.thanhhoa.gov.vn",
-            "Ủy ban nhân dân tỉnh Thanh Hóa",
-            vault.clone(),
-        );
+        crate::test_support::map_and_curriculum(store, NOW).await;
+        let (vault, issuer) = crate::test_support::vault_and_issuer();
         let pass = passed(store, &vault, "038158001234", Some(-4_000)).await;
 
         let cert = issuer.issue(store, &pass, CUTOFF, NOW).await.unwrap();

@@ -10,7 +10,6 @@ use binhdan_store::testing::TestDb;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::{Deliverer, DeliveryConfig, Round};
-use crate::certificates::Issuer;
 use crate::certificates::tests::{CUTOFF, NOW, passed};
 
 /// What the receiver saw: (idempotency key, body) per request.
@@ -112,17 +111,8 @@ fn back_off_doubles_up_to_its_ceiling_and_the_settings_are_checked() {
 async fn every_message_reaches_a_flaky_receiver_once_acknowledged() {
     let db = TestDb::sqlite().await;
     let store = db.store.as_ref();
-    crate::bootstrap::load_map(store, NOW).await.unwrap();
-    let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
-    crate::content::load(store, &content, NOW).await.unwrap();
-    let vault = Arc::new(
-        binhdan_vault::Vault::new(&binhdan_vault::VaultConfig::generate(&mut rand::rng())).unwrap(),
-    );
-    let issuer = Issuer::new(
-        "https://binhdan.thanhhoa.gov.vn",
-        "UBND tỉnh Thanh Hóa",
-        vault.clone(),
-    );
+    crate::test_support::map_and_curriculum(store, NOW).await;
+    let (vault, issuer) = crate::test_support::vault_and_issuer();
     let pass = passed(store, &vault, "038158001111", Some(-4_000)).await;
     let cert = issuer.issue(store, &pass, CUTOFF, NOW).await.unwrap();
 
@@ -180,17 +170,8 @@ async fn every_message_reaches_a_flaky_receiver_once_acknowledged() {
 async fn a_message_goes_dead_after_its_last_try_and_the_operator_retries_it() {
     let db = TestDb::sqlite().await;
     let store = db.store.as_ref();
-    crate::bootstrap::load_map(store, NOW).await.unwrap();
-    let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
-    crate::content::load(store, &content, NOW).await.unwrap();
-    let vault = Arc::new(
-        binhdan_vault::Vault::new(&binhdan_vault::VaultConfig::generate(&mut rand::rng())).unwrap(),
-    );
-    let issuer = Issuer::new(
-        "https://binhdan.thanhhoa.gov.vn",
-        "UBND tỉnh Thanh Hóa",
-        vault.clone(),
-    );
+    crate::test_support::map_and_curriculum(store, NOW).await;
+    let (vault, issuer) = crate::test_support::vault_and_issuer();
     let pass = passed(store, &vault, "038158002222", Some(-4_000)).await;
     issuer.issue(store, &pass, CUTOFF, NOW).await.unwrap();
 

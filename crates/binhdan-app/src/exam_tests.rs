@@ -12,7 +12,6 @@ use binhdan_store::testing::TestDb;
 use binhdan_store::{AdultCutoff, ExamAttempt, ExamKind, ExamStart, PersonRecord, Store};
 
 use super::{Answered, ExamConfig, Exams, Session, Start};
-use crate::bootstrap::load_map;
 
 const NOW: Timestamp = Timestamp(1_764_000_000_000);
 const CUTOFF: AdultCutoff = AdultCutoff(i64::MAX / 2);
@@ -131,9 +130,7 @@ fn counter(counters: &[(Group, String, i64)], metric: &str) -> i64 {
 async fn placement_then_exam_measures_the_gain_and_records_one_pass() {
     for db in TestDb::all().await {
         let store = db.store.as_ref();
-        load_map(store, NOW).await.unwrap();
-        let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
-        crate::content::load(store, &content, NOW).await.unwrap();
+        crate::test_support::map_and_curriculum(store, NOW).await;
         let ids = people(store, 2).await;
         let exams = Exams::new(ExamConfig::default());
         let config = ExamConfig::default();
@@ -279,9 +276,7 @@ async fn placement_then_exam_measures_the_gain_and_records_one_pass() {
 async fn the_deadline_the_cool_down_and_the_attempt_limit_hold() {
     for db in TestDb::all().await {
         let store = db.store.as_ref();
-        load_map(store, NOW).await.unwrap();
-        let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
-        crate::content::load(store, &content, NOW).await.unwrap();
+        crate::test_support::map_and_curriculum(store, NOW).await;
         let ids = people(store, 1).await;
         let config = ExamConfig::default();
         let exams = Exams::new(config.clone());
@@ -372,9 +367,7 @@ async fn the_deadline_the_cool_down_and_the_attempt_limit_hold() {
 async fn the_exam_waits_for_an_open_placement_and_a_sitting_cut_short_is_scored_later() {
     for db in TestDb::all().await {
         let store = db.store.as_ref();
-        load_map(store, NOW).await.unwrap();
-        let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
-        crate::content::load(store, &content, NOW).await.unwrap();
+        crate::test_support::map_and_curriculum(store, NOW).await;
         let ids = people(store, 1).await;
         let exams = Exams::new(ExamConfig::default());
         let person = ids[0];

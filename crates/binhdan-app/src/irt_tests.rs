@@ -11,7 +11,6 @@ use binhdan_store::testing::TestDb;
 use binhdan_store::{AdultCutoff, NewAnswer, PersonRecord, PlannedItem};
 use rand::{Rng as _, SeedableRng as _};
 
-use crate::bootstrap::load_map;
 use crate::irt::{CalibrateError, calibrate_bank};
 
 const NOW: Timestamp = Timestamp(1_764_000_000_000);
@@ -37,9 +36,7 @@ fn correlation(x: &[f64], y: &[f64]) -> f64 {
 async fn calibration_recovers_difficulties_and_keeps_the_previous_version_on_too_little_data() {
     let db = TestDb::sqlite().await;
     let store = db.store.as_ref();
-    load_map(store, NOW).await.unwrap();
-    let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
-    crate::content::load(store, &content, NOW).await.unwrap();
+    crate::test_support::map_and_curriculum(store, NOW).await;
 
     // Nothing answered yet: refused, nothing stored.
     let refused = calibrate_bank(store, Model::TwoPl, None, NOW).await;

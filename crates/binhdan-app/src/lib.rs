@@ -21,4 +21,6 @@ mod irt_tests;
 #[cfg(test)]
 mod people_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
