@@ -3,7 +3,8 @@
 // certificate with its QR code, and the certificate is verified by an independent
 // implementation: `jose` checks the VC-JOSE signature against the server's published JWKS,
 // the Open Badges 3.0 JSON Schema accepts it, and the signed status list says it is not
-// revoked. axe-core checks the pages.
+// revoked. axe-core checks the pages. The printable PDF is read back by another independent
+// implementation (Mozilla's pdf.js): its text, diacritics and all, and its page sizes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { parse as parseToml } from 'smol-toml';
 import Ajv2019 from 'ajv/dist/2019.js';
 import addFormats from 'ajv-formats';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { BASE, TIMEOUT, axeViolations, contextOptions, launch, nfc, registerInCommune, signInWithVneid } from '../lib/harness.mjs';
 
 let browser;
@@ -135,6 +137,29 @@ test('a citizen passes the exam and an independent verifier accepts the certific
   const bits = gunzipSync(Buffer.from(list.credentialSubject.encodedList.slice(1), 'base64url'));
   const index = Number(status.statusListIndex);
   assert.equal((bits[index >> 3] >> (7 - (index & 7))) & 1, 0);
+
+  // The printable certificate, A4 and phone-sized, read back by pdf.js: one page each, the
+  // Vietnamese as it was written (the text layer is what copy, search and screen readers get).
+  for (const [kho, size] of [['a4', [595.28, 841.89]], ['dien-thoai', [360, 720]]]) {
+    const link = await page.getAttribute(`a[href$="/pdf/${kho}"]`, 'href');
+    const res = await fetch(`${BASE}${link}`, { headers: { cookie } });
+    assert.equal(res.status, 200, kho);
+    assert.equal(res.headers.get('content-type'), 'application/pdf');
+    const doc = await getDocument({ data: new Uint8Array(await res.arrayBuffer()), useSystemFonts: false, isEvalSupported: false }).promise;
+    assert.equal(doc.numPages, 1, kho);
+    const sheet = await doc.getPage(1);
+    assert.deepEqual(sheet.view.map((v) => Math.round(v * 100) / 100), [0, 0, ...size], kho);
+    const text = nfc((await sheet.getTextContent()).items.map((i) => i.str).join(' ').replace(/\s+/g, ' '));
+    for (const want of ['CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập – Tự do – Hạnh phúc', 'GIẤY CHỨNG NHẬN',
+      'PHỔ CẬP TRI THỨC VỀ CHUYỂN ĐỔI SỐ, KỸ NĂNG SỐ', 'Trần Thị Bích', subject.achievement.name.split(' ')[0]]) {
+      assert.ok(text.includes(nfc(want)), `${kho}: "${want}" in ${text}`);
+    }
+    assert.ok(text.replace(/ /g, '').includes(payload.id.replace('urn:uuid:', '')), `${kho}: the serial number`);
+    assert.ok(!text.includes('001301006789'), 'no CCCD on the certificate');
+    const meta = await doc.getMetadata();
+    assert.equal(meta.info.Language, 'vi');
+    await doc.destroy();
+  }
 
   // The W3C VC API agrees; the public page too, with axe.
   const api = await fetch(`${BASE}/credentials/verify`, {

@@ -221,6 +221,89 @@ pub async fn download(
     Ok(no_store(r))
 }
 
+/// The place named in the date line: the province's name without "Ủy ban nhân dân" and its
+/// division ("Tỉnh", "Thành phố").
+fn place_of(issuer: &str) -> &str {
+    let s = issuer.strip_prefix("Ủy ban nhân dân ").unwrap_or(issuer);
+    ["Tỉnh ", "Thành phố ", "tỉnh ", "thành phố "]
+        .iter()
+        .find_map(|p| s.strip_prefix(p))
+        .unwrap_or(s)
+}
+
+/// The printable certificate, A4 (`a4`) or phone-sized (`dien-thoai`), with the QR code that
+/// verifies it. Only a valid certificate is printed.
+#[utoipa::path(get, path = "/hoc/chung-chi/{id}/pdf/{kho}", tag = "pages",
+    params(("id" = String, Path, description = "Certificate UUID"), ("kho" = String, Path, description = "`a4` or `dien-thoai`")),
+    responses((status = 200, description = "The certificate, application/pdf"), (status = 404, description = "Not this learner's certificate, or no such size"), (status = 409, description = "The certificate is revoked")))]
+pub async fn pdf(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Citizen(c): Citizen,
+    Path((id, kho)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let format = match kho.as_str() {
+        "a4" => binhdan_pdf::Format::A4,
+        "dien-thoai" => binhdan_pdf::Format::Phone,
+        _ => {
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                Msg::new("certificate-pdf-size"),
+            ));
+        }
+    };
+    let record = state
+        .store
+        .certificate(&urn(&id))
+        .await?
+        .filter(|r| r.person_id == c.person_id)
+        .ok_or_else(not_found)?;
+    let view = describe(&state, lang, &record, false).await?;
+    if view.status != "valid" {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            Msg::new("certificate-pdf-not-valid"),
+        ));
+    }
+    let signer = issuer(&state)?;
+    let qr = signer.qr_link(state.store.as_ref(), &record).await?;
+    let issued = binhdan_core::people::Date::from_timestamp_vietnam(record.issued_at)
+        .ok_or_else(|| Problem::internal(&"issue date out of range"))?;
+    let sheet = binhdan_pdf::Sheet {
+        place: place_of(&view.issuer).to_owned(),
+        issuer: view.issuer,
+        name: view.name,
+        birth: view.birth,
+        achievement: view.title,
+        level: view.level,
+        issued: binhdan_pdf::Day {
+            year: u16::try_from(issued.year()).unwrap_or_default(),
+            month: u8::try_from(issued.month()).unwrap_or_default(),
+            day: u8::try_from(issued.day()).unwrap_or_default(),
+        },
+        serial: view.id,
+        verify_url: view.link,
+        qr,
+    };
+    let bytes = tokio::task::spawn_blocking(move || binhdan_pdf::render(&sheet, format))
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .map_err(|e| Problem::internal(&e))?;
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"chung-chi-{}-{kho}.pdf\"",
+        id.trim_start_matches("urn:uuid:")
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(no_store(r))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "certificate.html")]
 struct CertificatePage {

@@ -87,6 +87,7 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(exam::sitting, exam::answer))
         .routes(routes!(certificates::my_certificates))
         .routes(routes!(certificates::download))
+        .routes(routes!(certificates::pdf))
         .routes(routes!(certificates::public_page))
         .routes(routes!(certificates::check_qr))
         .routes(routes!(

@@ -102,6 +102,24 @@ async fn a_pass_earns_a_certificate_that_anyone_verifies_until_a_province_admin_
     assert_eq!(dl.header("content-type"), "application/vc+jwt");
     assert!(dl.header("content-disposition").starts_with("attachment"));
     assert_eq!(dl.text(), cert.jwt);
+    // The printable certificate, in both sizes; an unknown size is a clear 404.
+    for kho in ["a4", "dien-thoai"] {
+        let pdf = get_as(&app, &format!("/hoc/chung-chi/{uuid}/pdf/{kho}"), &cookie).await;
+        assert_eq!(pdf.status, StatusCode::OK, "{kho}");
+        assert_eq!(pdf.header("content-type"), "application/pdf");
+        assert!(
+            pdf.header("content-disposition")
+                .contains(&format!("-{kho}.pdf"))
+        );
+        assert!(pdf.body.starts_with(b"%PDF-"), "{kho}");
+    }
+    let bad = get_as(&app, &format!("/hoc/chung-chi/{uuid}/pdf/a3"), &cookie).await;
+    assert_eq!(bad.status, StatusCode::NOT_FOUND);
+    assert!(bad.text().contains("khổ giấy"), "{}", bad.text());
+    assert!(
+        mine.contains(&format!("/hoc/chung-chi/{uuid}/pdf/a4")),
+        "{mine}"
+    );
     // Another learner cannot download it.
     let (other_cookie, _) = session(
         &app,
@@ -112,6 +130,16 @@ async fn a_pass_earns_a_certificate_that_anyone_verifies_until_a_province_admin_
         get_as(
             &app,
             &format!("/hoc/chung-chi/{uuid}/tai-ve"),
+            &other_cookie
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get_as(
+            &app,
+            &format!("/hoc/chung-chi/{uuid}/pdf/a4"),
             &other_cookie
         )
         .await
@@ -388,6 +416,10 @@ async fn a_pass_earns_a_certificate_that_anyone_verifies_until_a_province_admin_
     )
     .await;
     assert_eq!(body["errors"][0]["code"], "revoked", "{body}");
+    // A revoked certificate is no longer printed.
+    let pdf = get_as(&app, &format!("/hoc/chung-chi/{uuid}/pdf/a4"), &cookie).await;
+    assert_eq!(pdf.status, StatusCode::CONFLICT);
+    assert!(pdf.text().contains("không còn hiệu lực"), "{}", pdf.text());
     let audit = store.audit_records(0, 1000).await.unwrap();
     assert_eq!(
         audit

@@ -853,6 +853,13 @@ fn cases(person: i64, facilitator: i64) -> Vec<Case> {
             B::None,
             &[Citizen],
         ),
+        case(
+            "get",
+            "/hoc/chung-chi/{id}/pdf/{kho}",
+            "/hoc/chung-chi/x/pdf/a4",
+            B::None,
+            &[Citizen],
+        ),
         case("get", "/chung-chi/{id}", "/chung-chi/x", B::None, all),
         case(
             "get",
