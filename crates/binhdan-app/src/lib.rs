@@ -12,6 +12,7 @@ pub mod keys;
 pub mod people;
 pub mod population;
 pub mod staff;
+pub mod targets;
 pub mod villages;
 
 pub use villages::{ImportFailure, ImportOptions, ImportReport, import_villages};

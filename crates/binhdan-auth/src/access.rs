@@ -32,6 +32,7 @@
 //! | `CheckIn`            | ✓ | ✓ | ✓ | ✓ |   |   |
 //! | `IssueCertificate`   | ✓ | ✓ |   | ✓ |   |   |
 //! | `RevokeCertificate`  | ✓ |   |   |   |   |   |
+//! | `SetTargets`         | ✓ |   |   |   |   |   |
 //!
 //! The reasons: the **auditor** only reads. The **village facilitator** registers people and
 //! checks them in at events in their village, and sees their village's figures. The **content
@@ -93,7 +94,10 @@ impl Role {
         use Permission as P;
         match self {
             Self::ProvinceAdmin => !matches!(permission, P::ViewPersonIdentity | P::EditContent),
-            Self::CommuneAdmin => !matches!(permission, P::EditContent | P::RevokeCertificate),
+            Self::CommuneAdmin => !matches!(
+                permission,
+                P::EditContent | P::RevokeCertificate | P::SetTargets
+            ),
             Self::VillageFacilitator => matches!(
                 permission,
                 P::ViewUnit
@@ -170,10 +174,12 @@ pub enum Permission {
     IssueCertificate,
     /// Revoke a certificate.
     RevokeCertificate,
+    /// Set a unit's targets (K1–K5), overriding the plan's defaults there and below.
+    SetTargets,
 }
 
 impl Permission {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::ViewUnit,
         Self::EditUnits,
         Self::ImportVillages,
@@ -189,6 +195,7 @@ impl Permission {
         Self::CheckIn,
         Self::IssueCertificate,
         Self::RevokeCertificate,
+        Self::SetTargets,
     ];
 }
 

@@ -113,9 +113,42 @@ pub fn run(rt: &tokio::runtime::Runtime, seconds: u64, passes: u32) -> anyhow::R
         "issuances, SQLite, one after the other",
         f64::from(passes) / issuing
     );
+    // The printable certificate: an A4 PDF with its QR code (what the learner downloads).
+    let record = records
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("no certificate"))?;
+    let qr = rt.block_on(issuer.qr_link(store.as_ref(), record))?;
+    let sheet = binhdan_pdf::Sheet {
+        issuer: "Ủy ban nhân dân tỉnh Thanh Hóa".to_owned(),
+        place: "Thanh Hóa".to_owned(),
+        name: "Nguyễn Thị Hường".to_owned(),
+        birth: "05/03/1958".to_owned(),
+        achievement: "Kỹ năng số cho người dân".to_owned(),
+        level: "Cơ bản 2".to_owned(),
+        issued: binhdan_pdf::Day {
+            year: 2026,
+            month: 11,
+            day: 27,
+        },
+        serial: record.id.clone(),
+        verify_url: issuer.certificate_url(&record.id),
+        qr,
+    };
+    let mut pdf_bytes = 0;
+    let (_, pdfs) = rate(secs.min(3.0), || {
+        pdf_bytes = binhdan_pdf::render(&sheet, binhdan_pdf::Format::A4).map_or(0, |b| b.len());
+        assert!(pdf_bytes > 0);
+    });
     println!(
-        "  token {} bytes; {} certificates stored",
+        "{:<44} {:>10.0} {:>7.1}%",
+        "A4 PDF certificates rendered (1 core)",
+        pdfs,
+        100.0 * pdfs / base
+    );
+    println!(
+        "  token {} bytes; PDF {} bytes; {} certificates stored",
         token.len(),
+        pdf_bytes,
         records.len()
     );
     rt.block_on(store.close());

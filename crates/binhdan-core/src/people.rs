@@ -307,6 +307,13 @@ const MILLIS_PER_DAY: i64 = 86_400_000;
 const VIETNAM_OFFSET_MILLIS: i64 = 7 * 3_600_000;
 
 impl Date {
+    /// 1 January 1970.
+    pub const EPOCH: Self = Self {
+        y: 1970,
+        m: 1,
+        d: 1,
+    };
+
     /// A date if it exists.
     #[must_use]
     pub fn new(y: i32, m: u32, d: u32) -> Option<Self> {

@@ -19,7 +19,7 @@ use binhdan_core::Timestamp;
 use binhdan_core::audit::{AuditEntry, AuditRecord};
 use binhdan_core::cccd::Sex;
 use binhdan_core::demo::PopulationFigure;
-use binhdan_core::kpi::Group;
+use binhdan_core::kpi::{Group, Kpi, Target};
 use binhdan_core::reference::AdminUnit;
 use binhdan_core::unit::{DivisionType, Unit, UnitCode, UnitError, UnitLevel, UnitName};
 
@@ -1164,6 +1164,35 @@ pub trait StaffStore: Send + Sync {
     async fn take_oidc_pending(&self, state_key: &str) -> Result<Option<(String, Timestamp)>>;
 }
 
+/// A target a province set on a unit: it holds there and below, where no nearer unit has one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitTarget {
+    pub unit_code: UnitCode,
+    pub kpi: Kpi,
+    pub target: Target,
+    /// Who set it (the audit actor).
+    pub set_by: String,
+    pub set_at: Timestamp,
+}
+
+/// Targets per unit (the plan's defaults hold wherever none is set).
+#[async_trait]
+pub trait TargetStore: Send + Sync {
+    /// Sets (`Some`) or clears (`None`) a unit's target for a KPI, and appends the audit record,
+    /// in one transaction. `StoreError::Unknown("unit")` when there is no such unit.
+    async fn set_target(
+        &self,
+        unit: &UnitCode,
+        kpi: Kpi,
+        target: Option<Target>,
+        by: &str,
+        audit: AuditEntry,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// The targets set on any of these units.
+    async fn targets_on(&self, units: &[UnitCode]) -> Result<Vec<UnitTarget>>;
+}
+
 /// The audit log.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
@@ -1200,6 +1229,7 @@ pub trait Store:
     + CertificateStore
     + PeopleStore
     + StaffStore
+    + TargetStore
     + AuditStore
     + OpsStore
 {
@@ -1214,6 +1244,7 @@ impl<T> Store for T where
         + CertificateStore
         + PeopleStore
         + StaffStore
+        + TargetStore
         + AuditStore
         + OpsStore
 {

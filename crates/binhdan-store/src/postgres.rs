@@ -108,3 +108,4 @@ include!("shared/staff.rs");
 include!("shared/learning.rs");
 include!("shared/assessment.rs");
 include!("shared/certificates.rs");
+include!("shared/targets.rs");

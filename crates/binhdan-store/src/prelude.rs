@@ -3,7 +3,7 @@
 pub(crate) use async_trait::async_trait;
 pub(crate) use binhdan_core::Timestamp;
 pub(crate) use binhdan_core::demo::PopulationFigure;
-pub(crate) use binhdan_core::kpi::Group;
+pub(crate) use binhdan_core::kpi::{Group, Kpi, Target};
 pub(crate) use binhdan_core::reference::AdminUnit;
 pub(crate) use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
 
@@ -18,7 +18,8 @@ pub(crate) use crate::{
     Organisation, OutboxMessage, PeopleImport, PeopleStore, PeopleWriteCounts, PersonDetail,
     PersonRecord, PersonSummary, PlannedItem, PopulationStore, Result, ScoredResponse,
     SessionOwner, SessionRecord, SignedCertificate, StaffAccount, StaffStore, StaffWithin,
-    StoreConfig, StoreError, StoredIssuerKey, SubtreeCounts, UnitQuery, UnitStore, WriteMode,
+    StoreConfig, StoreError, StoredIssuerKey, SubtreeCounts, TargetStore, UnitQuery, UnitStore,
+    UnitTarget, WriteMode,
 };
 pub(crate) use binhdan_auth::access::{Grant, Role, Scope};
 pub(crate) use binhdan_core::Secret;

@@ -91,3 +91,4 @@ include!("shared/staff.rs");
 include!("shared/learning.rs");
 include!("shared/assessment.rs");
 include!("shared/certificates.rs");
+include!("shared/targets.rs");

@@ -307,6 +307,59 @@ async fn population_sums_over_a_subtree_and_replaces_figures() {
 }
 
 #[tokio::test]
+async fn targets_are_set_replaced_and_cleared_with_their_audit_record() {
+    use binhdan_core::audit::AuditEntry;
+    use binhdan_core::kpi::{Kpi, Target};
+    use binhdan_core::people::Date;
+    for db in TestDb::all().await {
+        let store = with_map(&db).await;
+        let t = |percent, d| Target {
+            percent,
+            deadline: Date::new(2026, 12, d).unwrap(),
+        };
+        let audit = || AuditEntry::new("admin", "target.set").subject("38");
+        store
+            .set_target(&code("38"), Kpi::K4, Some(t(85, 31)), "admin", audit(), NOW)
+            .await
+            .unwrap();
+        store
+            .set_target(&code("38"), Kpi::K4, Some(t(90, 20)), "admin", audit(), NOW)
+            .await
+            .unwrap();
+        store
+            .set_target(&code("01"), Kpi::K1, Some(t(70, 31)), "admin", audit(), NOW)
+            .await
+            .unwrap();
+        let on = store.targets_on(&[code("38"), code("99")]).await.unwrap();
+        assert_eq!(on.len(), 1, "{}", db.name);
+        assert_eq!(
+            (on[0].kpi, on[0].target, on[0].set_by.as_str()),
+            (Kpi::K4, t(90, 20), "admin")
+        );
+        store
+            .set_target(&code("38"), Kpi::K4, None, "admin", audit(), NOW)
+            .await
+            .unwrap();
+        assert!(store.targets_on(&[code("38")]).await.unwrap().is_empty());
+        assert!(matches!(
+            store
+                .set_target(&code("99"), Kpi::K4, Some(t(80, 31)), "admin", audit(), NOW)
+                .await,
+            Err(StoreError::Unknown("unit"))
+        ));
+        // Four changes, four audit records (the refused one wrote none).
+        let records = store.audit_records(0, 100).await.unwrap();
+        assert_eq!(
+            records.iter().filter(|r| r.action == "target.set").count(),
+            4,
+            "{}",
+            db.name
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn the_store_answers_pings() {
     for db in TestDb::all().await {
         db.store.ping().await.unwrap();

@@ -33,6 +33,7 @@ mod routes;
 pub mod session;
 mod staff;
 mod staff_admin;
+mod targets;
 
 pub use config::WebConfig;
 pub use lang::ReqLang;

@@ -119,6 +119,8 @@ pub struct ProgressView {
     /// 0–100, for the bar.
     pub bar: u64,
     pub target: u8,
+    /// The target and its deadline: `100% · 31/12/2026`.
+    pub target_text: String,
     pub gap: String,
     /// People holding a certificate (K4 for adults).
     pub certified: String,
@@ -142,8 +144,12 @@ fn skills_kpi(group: Group) -> Kpi {
 async fn progress_view(
     state: &AppState,
     lang: Lang,
-    unit: &binhdan_core::unit::Unit,
+    lineage: &[binhdan_core::unit::Unit],
 ) -> Result<Vec<ProgressView>, Problem> {
+    let Some(unit) = lineage.last() else {
+        return Ok(Vec::new());
+    };
+    let targets = binhdan_app::targets::in_force(state.store.as_ref(), lineage).await?;
     let population = state.store.population_under(&unit.code).await?;
     let roster = state
         .store
@@ -166,12 +172,16 @@ async fn progress_view(
             (None, None) => continue,
         };
         let skilled = metric(g, "skilled");
-        let target = skills_kpi(g).default_target_percent();
+        let kpi = skills_kpi(g);
+        let target = targets
+            .iter()
+            .find(|t| t.kpi == kpi)
+            .map_or_else(|| kpi.default_target(), |t| t.target);
         let percent_tenths = skilled
             .saturating_mul(1000)
             .checked_div(denominator)
             .unwrap_or(0);
-        let goal = (denominator * u64::from(target)).div_ceil(100);
+        let goal = target.goal(denominator);
         out.push(ProgressView {
             label: lang.tr(&g.label()),
             denominator: format_count(lang, denominator),
@@ -183,7 +193,8 @@ async fn progress_view(
                 Lang::En => format!("{}.{}%", percent_tenths / 10, percent_tenths % 10),
             },
             bar: (percent_tenths / 10).min(100),
-            target,
+            target: target.percent,
+            target_text: format!("{}% · {}", target.percent, target.deadline),
             gap: format_count(lang, goal.saturating_sub(skilled)),
             certified: format_count(lang, metric(g, "certified")),
             gain: mean_gain(
@@ -278,7 +289,7 @@ pub async fn home(
     };
     let communes = state.store.children(Some(&code)).await?;
     let counts = state.store.subtree_counts(&code).await?;
-    let progress = progress_view(&state, lang, &province).await?;
+    let progress = progress_view(&state, lang, std::slice::from_ref(&province)).await?;
     let page = HomePage {
         title: lang.tr(&Msg::new("home-title").arg("province", &province.name)),
         l: Layout::new(lang, province.name.clone()),
@@ -323,7 +334,7 @@ pub async fn unit(
         }));
     };
     let children = state.store.children(Some(&code)).await?;
-    let progress = progress_view(&state, lang, unit).await?;
+    let progress = progress_view(&state, lang, &lineage).await?;
     let heading_key = match unit.level {
         UnitLevel::Province => "unit-communes",
         _ => "unit-villages",

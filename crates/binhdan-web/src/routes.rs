@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use crate::api::{ops, units};
 use crate::{
     AppState, account, certificates, citizen, exam, learn, middleware, observe, pages, problem,
-    quiz, registry, staff, staff_admin,
+    quiz, registry, staff, staff_admin, targets,
 };
 
 #[derive(OpenApi)]
@@ -100,6 +100,7 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(certificates::did_document))
         .routes(routes!(certificates::status_list))
         .routes(routes!(certificates::revoke))
+        .routes(routes!(targets::show, targets::change))
         .routes(routes!(account::show, account::change))
         .routes(routes!(registry::form, registry::submit))
         .routes(routes!(staff_admin::disable))

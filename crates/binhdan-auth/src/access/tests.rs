@@ -113,6 +113,7 @@ ManageEvents        Y--      Y--     Y--     Y--  ---     ---
 CheckIn             Y--      Y--     Y--     Y--  ---     ---
 IssueCertificate    Y--      Y--     ---     Y--  ---     ---
 RevokeCertificate   Y--      ---     ---     ---  ---     ---
+SetTargets          Y--      ---     ---     ---  ---     ---
 ";
     assert_eq!(render(), expected, "\n{}", render());
 }

@@ -12,5 +12,6 @@ mod ops;
 mod pages;
 mod people;
 mod staff_admin;
+mod targets;
 mod units;
 mod vneid;

@@ -906,6 +906,20 @@ fn cases(person: i64, facilitator: i64) -> Vec<Case> {
             all,
         ),
         case(
+            "get",
+            "/quan-ly/chi-tieu/{code}",
+            "/quan-ly/chi-tieu/16591",
+            B::None,
+            &[ProvinceAdmin, CommuneAdmin, Auditor],
+        ),
+        case(
+            "post",
+            "/quan-ly/chi-tieu/{code}",
+            "/quan-ly/chi-tieu/16591",
+            B::Form("csrf={csrf}&kpi=K4&percent=85&deadline=2026-12-31"),
+            &[ProvinceAdmin],
+        ),
+        case(
             "post",
             "/quan-ly/chung-chi/{id}/thu-hoi",
             "/quan-ly/chung-chi/x/thu-hoi",

@@ -1,0 +1,82 @@
+// Targets per unit and KPI, written once for both backends (see the crate docs). A change and
+// its audit record are one transaction.
+
+#[async_trait]
+impl TargetStore for Backend {
+    async fn set_target(
+        &self,
+        unit: &UnitCode,
+        kpi: Kpi,
+        target: Option<Target>,
+        by: &str,
+        audit: AuditEntry,
+        now: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let exists: Option<String> = sqlx::query_scalar("SELECT code FROM unit WHERE code = $1")
+            .bind(unit.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::Unknown("unit"));
+        }
+        match target {
+            Some(t) => {
+                sqlx::query(
+                    "INSERT INTO unit_target (unit_code, kpi, percent, deadline, set_by, set_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (unit_code, kpi) DO UPDATE SET percent = EXCLUDED.percent, \
+                     deadline = EXCLUDED.deadline, set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at",
+                )
+                .bind(unit.as_str())
+                .bind(kpi.as_str())
+                .bind(i64::from(t.percent))
+                .bind(t.deadline.days_since_epoch())
+                .bind(by)
+                .bind(now.millis())
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM unit_target WHERE unit_code = $1 AND kpi = $2")
+                    .bind(unit.as_str())
+                    .bind(kpi.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        append_audit_in(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn targets_on(&self, units: &[UnitCode]) -> Result<Vec<UnitTarget>> {
+        if units.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "SELECT unit_code, kpi, percent, deadline, set_by, set_at FROM unit_target WHERE unit_code IN (",
+        );
+        let mut list = q.separated(", ");
+        for u in units {
+            list.push_bind(u.as_str().to_owned());
+        }
+        q.push(") ORDER BY unit_code, kpi");
+        let rows: Vec<(String, String, i64, i64, String, i64)> = q.build_query_as().fetch_all(&self.read).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(code, kpi, percent, deadline, set_by, set_at)| {
+                Some(UnitTarget {
+                    unit_code: UnitCode::parse(&code).ok()?,
+                    kpi: Kpi::parse(&kpi)?,
+                    target: Target {
+                        percent: u8::try_from(percent).ok()?,
+                        deadline: binhdan_core::people::Date::from_days_since_epoch(deadline)?,
+                    },
+                    set_by,
+                    set_at: Timestamp(set_at),
+                })
+            })
+            .collect())
+    }
+}

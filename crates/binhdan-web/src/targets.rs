@@ -1,0 +1,207 @@
+//! A unit's targets (K1–K5): what is in force there and where it comes from, and the form with
+//! which the province sets the unit's own.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use binhdan_app::targets::{Change, InForce, TargetError};
+use binhdan_auth::access::{Permission, Target};
+use binhdan_core::Msg;
+use binhdan_core::kpi::Kpi;
+use binhdan_core::unit::{Unit, UnitCode, UnitError};
+use binhdan_i18n::Lang;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::lang::ReqLang;
+use crate::pages::Layout;
+use crate::prefs::Prefs;
+use crate::problem::Problem;
+use crate::session::{Staff, StaffCaller};
+
+/// One KPI's row.
+pub struct TargetRow {
+    pub code: &'static str,
+    pub description: String,
+    pub percent: u8,
+    /// As shown: `31/12/2026`.
+    pub deadline: String,
+    /// As a date field wants it: `2026-12-31`.
+    pub deadline_iso: String,
+    /// Where the target comes from, in words.
+    pub source: String,
+    /// The unit has a target of its own (it can be removed).
+    pub own: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "targets.html")]
+struct TargetsPage {
+    l: Layout,
+    code: String,
+    unit_name: String,
+    rows: Vec<TargetRow>,
+    can_edit: bool,
+    csrf: String,
+    error: Option<String>,
+}
+
+async fn lineage_of(state: &AppState, code: &str) -> Result<Vec<Unit>, Problem> {
+    let code = UnitCode::parse(code).map_err(Problem::not_found)?;
+    let lineage = state.store.lineage(&code).await?;
+    if lineage.is_empty() {
+        return Err(Problem::not_found(UnitError::UnknownUnit {
+            code: code.to_string(),
+        }));
+    }
+    Ok(lineage)
+}
+
+fn row(lang: Lang, unit: &Unit, t: &InForce) -> TargetRow {
+    let d = t.target.deadline;
+    let own = t.set_on.as_ref().is_some_and(|(c, _)| *c == unit.code);
+    let source = match &t.set_on {
+        None => lang.text("target-source-plan"),
+        Some(_) if own => lang.text("target-source-own"),
+        Some((_, name)) => lang.tr(&Msg::new("target-source-above").arg("unit", name)),
+    };
+    TargetRow {
+        code: t.kpi.as_str(),
+        description: lang.tr(&t.kpi.description()),
+        percent: t.target.percent,
+        deadline: d.to_string(),
+        deadline_iso: format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+        source,
+        own,
+    }
+}
+
+async fn page(
+    state: &AppState,
+    lang: Lang,
+    prefs: Prefs,
+    s: &StaffCaller,
+    lineage: &[Unit],
+    error: Option<String>,
+) -> Result<TargetsPage, Problem> {
+    let Some(unit) = lineage.last() else {
+        return Err(Problem::internal(&"empty lineage"));
+    };
+    let in_force = binhdan_app::targets::in_force(state.store.as_ref(), lineage).await?;
+    Ok(TargetsPage {
+        l: Layout::new(
+            lang,
+            lang.tr(&Msg::new("target-title").arg("unit", &unit.name)),
+        )
+        .with_prefs(prefs),
+        code: unit.code.to_string(),
+        unit_name: unit.name.clone(),
+        rows: in_force.iter().map(|t| row(lang, unit, t)).collect(),
+        can_edit: s.may(Permission::SetTargets, &Target::Unit(&unit.path)),
+        csrf: s.csrf().expose().clone(),
+        error,
+    })
+}
+
+/// A unit's five targets, where each comes from, and (for the province) the form to set them.
+#[utoipa::path(get, path = "/quan-ly/chi-tieu/{code}", tag = "pages",
+    params(("code" = String, Path, description = "Unit code")),
+    responses((status = 200, description = "The unit's targets (HTML)", content_type = "text/html"), (status = 403, description = "Outside the caller's scope"), (status = 404, description = "No such unit")))]
+pub async fn show(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Staff(s): Staff,
+    Path(code): Path<String>,
+) -> Result<Response, Problem> {
+    let lineage = lineage_of(&state, &code).await?;
+    let path = lineage.last().map(|u| u.path.clone()).unwrap_or_default();
+    s.require(Permission::ViewDashboard, &Target::Unit(&path))?;
+    Ok(page(&state, lang, prefs, &s, &lineage, None)
+        .await?
+        .into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TargetForm {
+    #[serde(default)]
+    csrf: String,
+    /// `K1`…`K5`.
+    #[serde(default)]
+    kpi: String,
+    /// 0–100.
+    #[serde(default)]
+    percent: String,
+    /// `2026-12-31` or `31/12/2026`, not in the past.
+    #[serde(default)]
+    deadline: String,
+    /// `bo` removes the unit's own target; anything else sets it.
+    #[serde(default)]
+    action: String,
+}
+
+/// Sets or removes a unit's own target for one KPI (province staff over the unit; audited).
+#[utoipa::path(post, path = "/quan-ly/chi-tieu/{code}", tag = "pages",
+    params(("code" = String, Path, description = "Unit code")),
+    request_body(content = TargetForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Saved: back to the targets"), (status = 403, description = "Not allowed here, or a wrong CSRF token"), (status = 404, description = "No such unit"), (status = 422, description = "A refused field (the page says which)")))]
+pub async fn change(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Staff(s): Staff,
+    Path(code): Path<String>,
+    axum::Form(form): axum::Form<TargetForm>,
+) -> Result<Response, Problem> {
+    s.check_csrf(&form.csrf)?;
+    let lineage = lineage_of(&state, &code).await?;
+    let Some(unit) = lineage.last() else {
+        return Err(Problem::internal(&"empty lineage"));
+    };
+    s.require(Permission::SetTargets, &Target::Unit(&unit.path))?;
+    let refused = |msg: Msg| {
+        let error = lang.tr(&msg);
+        let (state, s, lineage) = (&state, &s, &lineage);
+        async move {
+            let mut r = page(state, lang, prefs, s, lineage, Some(error))
+                .await?
+                .into_response();
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok::<Response, Problem>(r)
+        }
+    };
+    let Some(kpi) = Kpi::parse(&form.kpi) else {
+        return refused(
+            Msg::new("target-kpi-unknown")
+                .arg("value", form.kpi.chars().take(20).collect::<String>()),
+        )
+        .await;
+    };
+    let change = if form.action == "bo" {
+        Change::Clear
+    } else {
+        Change::Set {
+            percent: &form.percent,
+            deadline: &form.deadline,
+        }
+    };
+    match binhdan_app::targets::set(
+        state.store.as_ref(),
+        &unit.code,
+        kpi,
+        change,
+        &s.actor(),
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/quan-ly/chi-tieu/{}", unit.code)).into_response()),
+        Err(TargetError::Invalid(msg)) => refused(msg).await,
+        Err(TargetError::UnknownUnit) => Err(Problem::not_found(UnitError::UnknownUnit {
+            code: unit.code.to_string(),
+        })),
+        Err(TargetError::Store(e)) => Err(e.into()),
+    }
+}
