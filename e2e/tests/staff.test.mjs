@@ -65,6 +65,27 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
   assert.match(nfc(await page.textContent('[role=status]')), /Đã nhập 2 số liệu/);
 
+  // The commune's own target for adults' basic skills (K3), set on its targets page, a year
+  // from today; the public progress table then measures against it.
+  await page.goto(`${BASE}/quan-ly`);
+  await page.click('a[href^="/quan-ly/chi-tieu/"]');
+  assert.deepEqual(await axeViolations(page), []);
+  await page.goto(`${BASE}/quan-ly/chi-tieu/16591`);
+  assert.deepEqual(await axeViolations(page), []);
+  const next = new Date(Date.now() + 365 * 86400e3);
+  const iso = next.toISOString().slice(0, 10);
+  const shown = `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
+  await page.fill('#percent-K3', '150');
+  await page.fill('#deadline-K3', iso);
+  // The browser itself refuses 150 (max=100); the server refuses it too (tested over HTTP).
+  await page.fill('#percent-K3', '90');
+  await Promise.all([page.waitForNavigation(), page.click('form:has(#percent-K3) button[value=dat]')]);
+  assert.equal(new URL(page.url()).pathname, '/quan-ly/chi-tieu/16591');
+  assert.match(nfc(await page.textContent('main')), /Đặt riêng cho đơn vị này/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.goto(`${BASE}/don-vi/16591`);
+  assert.ok(nfc(await page.textContent('main')).includes(`90% · ${shown}`), 'the progress table follows the target');
+
   // A commune admin's account, appointed by the province admin.
   await page.goto(`${BASE}/quan-ly`);
   await page.click('a[href="/quan-ly/can-bo"]');

@@ -224,6 +224,8 @@ struct StaffHome {
     may_staff: bool,
     may_register: bool,
     may_audit: bool,
+    /// The province's targets page, for those who set targets.
+    targets_of: Option<String>,
 }
 
 pub(crate) async fn grant_views(
@@ -295,6 +297,7 @@ pub async fn home(
             .iter()
             .any(|g| g.role.holds(Permission::EditPeople) && matches!(g.scope, Scope::Unit { .. })),
         may_audit: may(Permission::ViewAudit),
+        targets_of: may(Permission::SetTargets).then(|| state.config.province.clone()),
     }
     .into_response())
 }

@@ -331,3 +331,5 @@ target-deadline-unreadable = Cannot read the deadline “{ $value }”. Type a d
 target-deadline-past = The deadline { $deadline } has passed (today is { $today }).
 target-kpi-unknown = There is no indicator “{ $value }”. Indicators are K1, K2, K3, K4 and K5.
 unit-targets-link = The unit's targets (for staff)
+staff-targets = Targets
+staff-targets-province = Targets of the province and its units

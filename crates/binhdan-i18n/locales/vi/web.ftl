@@ -331,3 +331,5 @@ target-deadline-unreadable = Không đọc được hạn hoàn thành “{ $val
 target-deadline-past = Hạn hoàn thành { $deadline } đã qua (hôm nay là { $today }).
 target-kpi-unknown = Không có chỉ tiêu “{ $value }”. Chỉ tiêu là K1, K2, K3, K4 hoặc K5.
 unit-targets-link = Chỉ tiêu của đơn vị (dành cho cán bộ)
+staff-targets = Chỉ tiêu
+staff-targets-province = Chỉ tiêu của tỉnh và các đơn vị
