@@ -86,6 +86,18 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   await page.goto(`${BASE}/don-vi/16591`);
   assert.ok(nfc(await page.textContent('main')).includes(`90% · ${shown}`), 'the progress table follows the target');
 
+  // The province's dashboard: the communes ranked, then a drill-down into one, no JavaScript
+  // needed (the charts are SVG drawn by the server).
+  await page.goto(`${BASE}/quan-ly`);
+  await Promise.all([page.waitForNavigation(), page.click('a[href^="/quan-ly/tien-do/"]')]);
+  assert.match(nfc(await page.textContent('h1')), /Tiến độ của/);
+  assert.ok((await page.$$('table.ranking tbody tr')).length >= 100, 'the communes are ranked');
+  assert.deepEqual(await axeViolations(page), []);
+  await Promise.all([page.waitForNavigation(), page.click('table.ranking a[href^="/quan-ly/tien-do/16591"]')]);
+  assert.equal(new URL(page.url()).pathname, '/quan-ly/tien-do/16591');
+  assert.ok(await page.$('figure.chart svg polyline'), 'the 30-day chart');
+  assert.deepEqual(await axeViolations(page), []);
+
   // A commune admin's account, appointed by the province admin.
   await page.goto(`${BASE}/quan-ly`);
   await page.click('a[href="/quan-ly/can-bo"]');

@@ -133,3 +133,90 @@ pub async fn build(
         adults,
     })
 }
+
+/// The right reply to an item, as a learner who knows it would give.
+fn right_reply(item: &binhdan_content::Item) -> binhdan_content::quiz::Reply {
+    use binhdan_content::Answer;
+    use binhdan_content::quiz::Reply;
+    match &item.answer {
+        Answer::One(i) => Reply::One(*i),
+        Answer::Many(v) => Reply::Many(v.clone()),
+        Answer::Bool(b) => Reply::Bool(*b),
+        Answer::InOrder => Reply::Order((0..item.options.len()).collect()),
+    }
+}
+
+/// A demo learner completes a course at `at`: every lesson read, every module quiz passed with
+/// the right answers, through the same store calls as the learning pages, so the counters and
+/// their daily changes move as they would for a real learner. Returns whether the course is
+/// now completed.
+///
+/// # Errors
+/// The store failed, or the course is not in it.
+pub async fn complete_course(
+    store: &dyn Store,
+    person: i64,
+    course_id: &str,
+    cutoff: binhdan_store::AdultCutoff,
+    at: Timestamp,
+) -> Result<bool, StoreError> {
+    let outline = store
+        .course_outline(course_id)
+        .await?
+        .ok_or(StoreError::Unknown("course"))?;
+    let mut completed = false;
+    for m in &outline.modules {
+        for l in &m.lessons {
+            completed |= store
+                .complete_lesson(person, &l.id, cutoff, at)
+                .await?
+                .course_completed;
+        }
+    }
+    for m in &outline.modules {
+        let Some(quiz) = store.module_quiz(&m.id).await? else {
+            continue;
+        };
+        if quiz.items.is_empty() {
+            continue;
+        }
+        let plan: Vec<binhdan_store::PlannedItem> = quiz
+            .items
+            .iter()
+            .map(|(i, rev)| binhdan_store::PlannedItem {
+                item_id: i.id.clone(),
+                revision: *rev,
+                order: (0..i.options.len()).collect(),
+            })
+            .collect();
+        let attempt = store.create_attempt(person, &m.id, &plan, at).await?;
+        for (position, (item, revision)) in quiz.items.iter().enumerate() {
+            let reply = right_reply(item);
+            let correct = binhdan_content::quiz::grade(item, &reply);
+            let outcome = store
+                .record_answer(
+                    attempt.id,
+                    person,
+                    &binhdan_store::NewAnswer {
+                        item_id: item.id.clone(),
+                        position: u32::try_from(position).unwrap_or(u32::MAX),
+                        revision: *revision,
+                        last: position + 1 == quiz.items.len(),
+                        reply,
+                        correct,
+                        elapsed_ms: 6_000,
+                    },
+                    cutoff,
+                    at,
+                )
+                .await?;
+            if let binhdan_store::AnswerOutcome::Recorded {
+                finished: Some(_), ..
+            } = outcome
+            {
+                completed |= store.course_progress(person, course_id).await?.completed;
+            }
+        }
+    }
+    Ok(completed)
+}

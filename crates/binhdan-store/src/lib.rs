@@ -1193,6 +1193,47 @@ pub trait TargetStore: Send + Sync {
     async fn targets_on(&self, units: &[UnitCode]) -> Result<Vec<UnitTarget>>;
 }
 
+/// One unit's figures for a group and metric, for a dashboard's table of units.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitFigure {
+    pub code: UnitCode,
+    pub name: String,
+    pub level: UnitLevel,
+    /// The metric's value now.
+    pub value: i64,
+    /// Its change on the days after the `since` day asked for; `None` where daily changes are
+    /// not kept (villages: they are kept per commune).
+    pub recent: Option<i64>,
+    /// The official population of the group, where a figure was given.
+    pub population: Option<u64>,
+    /// People of the group on the roster.
+    pub roster: u64,
+}
+
+/// Reads for the campaign's dashboards: counters only, never people.
+#[async_trait]
+pub trait DashboardStore: Send + Sync {
+    /// The figures of each unit directly under `parent` (a province's communes, a commune's
+    /// villages), in code order.
+    async fn children_figures(
+        &self,
+        parent: &UnitCode,
+        group: Group,
+        metric: &str,
+        since_day: i64,
+    ) -> Result<Vec<UnitFigure>>;
+    /// A unit's daily changes of a metric after `after_day` (days since 1970-01-01 in Vietnam),
+    /// with the value at the end of `after_day`. `None` for a village (changes are kept per
+    /// commune).
+    async fn daily_changes(
+        &self,
+        unit: &UnitCode,
+        group: Group,
+        metric: &str,
+        after_day: i64,
+    ) -> Result<Option<(i64, Vec<(i64, i64)>)>>;
+}
+
 /// The audit log.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
@@ -1230,6 +1271,7 @@ pub trait Store:
     + PeopleStore
     + StaffStore
     + TargetStore
+    + DashboardStore
     + AuditStore
     + OpsStore
 {
@@ -1245,6 +1287,7 @@ impl<T> Store for T where
         + PeopleStore
         + StaffStore
         + TargetStore
+        + DashboardStore
         + AuditStore
         + OpsStore
 {

@@ -109,3 +109,4 @@ include!("shared/learning.rs");
 include!("shared/assessment.rs");
 include!("shared/certificates.rs");
 include!("shared/targets.rs");
+include!("shared/dashboard.rs");

@@ -92,3 +92,4 @@ include!("shared/learning.rs");
 include!("shared/assessment.rs");
 include!("shared/certificates.rs");
 include!("shared/targets.rs");
+include!("shared/dashboard.rs");

@@ -627,6 +627,118 @@ mod people {
         }
     }
 
+    /// Dashboards read each child unit's counter, its change since a day, and its population;
+    /// a unit's daily changes add up to its counter.
+    #[tokio::test]
+    async fn dashboards_read_children_and_daily_changes_from_the_counters() {
+        const DAY: i64 = 86_400_000;
+        for db in TestDb::all().await {
+            let store = setup(&db).await;
+            let today = binhdan_core::people::Date::from_timestamp_vietnam(NOW)
+                .unwrap()
+                .days_since_epoch();
+            let import_on = |day: i64, people: Vec<PersonRecord>| async move {
+                let mut import = store
+                    .begin_people_import(CUTOFF, Timestamp(NOW.0 + day * DAY))
+                    .await
+                    .unwrap();
+                import.write(&people).await.unwrap();
+                import
+                    .commit(AuditEntry::new("cli", "person.import"))
+                    .await
+                    .unwrap();
+            };
+            import_on(
+                -10,
+                vec![person(1, "16591001", 1990), person(2, "16591", 1980)],
+            )
+            .await;
+            import_on(
+                -2,
+                vec![person(3, "16591001", 1985), person(4, "16594", 1975)],
+            )
+            .await;
+            import_on(0, vec![person(5, "16591001", 1960)]).await;
+            store
+                .set_population(
+                    &[super::PopulationFigure {
+                        unit: code("16591001"),
+                        group: Group::Adult,
+                        count: 40,
+                    }],
+                    "test",
+                    NOW,
+                )
+                .await
+                .unwrap();
+
+            let communes = store
+                .children_figures(&code("38"), Group::Adult, "roster", today - 7)
+                .await
+                .unwrap();
+            assert_eq!(communes.len(), 166, "{}", db.name);
+            let c = |k: &str| {
+                communes
+                    .iter()
+                    .find(|f| f.code.as_str() == k)
+                    .unwrap()
+                    .clone()
+            };
+            let (a, b) = (c("16591"), c("16594"));
+            assert_eq!(
+                (a.value, a.recent, a.roster),
+                (4, Some(2), 4),
+                "{}",
+                db.name
+            );
+            assert_eq!(
+                a.population,
+                Some(40),
+                "the commune's roll-up of its village"
+            );
+            assert_eq!((b.value, b.recent, b.population), (1, Some(1), None));
+            let villages = store
+                .children_figures(&code("16591"), Group::Adult, "roster", today - 7)
+                .await
+                .unwrap();
+            assert_eq!(villages.len(), 1);
+            assert_eq!(
+                (
+                    villages[0].value,
+                    villages[0].recent,
+                    villages[0].population
+                ),
+                (3, None, Some(40))
+            );
+
+            let (before, days) = store
+                .daily_changes(&code("38"), Group::Adult, "roster", today - 7)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (before, days.clone()),
+                (2, vec![(today - 2, 2), (today, 1)]),
+                "{}",
+                db.name
+            );
+            let (before, days) = store
+                .daily_changes(&code("16591"), Group::Adult, "roster", today - 30)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(before + days.iter().map(|d| d.1).sum::<i64>(), a.value);
+            assert!(
+                store
+                    .daily_changes(&code("16591001"), Group::Adult, "roster", 0)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            db.cleanup().await;
+        }
+    }
+
     #[tokio::test]
     async fn a_rolled_back_or_dropped_import_leaves_nothing() {
         for db in TestDb::all().await {

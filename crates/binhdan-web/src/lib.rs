@@ -19,6 +19,7 @@ pub mod auth;
 mod certificates;
 mod citizen;
 pub mod config;
+mod dashboard;
 mod exam;
 mod lang;
 mod learn;

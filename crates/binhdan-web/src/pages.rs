@@ -217,7 +217,7 @@ fn learning_value(learning: &[(Group, String, i64)], g: Group, m: &str) -> i64 {
 
 /// The mean gain on the learner's 0–100 scale (15 points a unit of θ), one decimal, signed,
 /// with its count: `+12,5 (n = 40)`.
-fn mean_gain(lang: Lang, assessed: u64, gain_milli: i64) -> String {
+pub(crate) fn mean_gain(lang: Lang, assessed: u64, gain_milli: i64) -> String {
     let Ok(n) = i64::try_from(assessed) else {
         return String::new();
     };

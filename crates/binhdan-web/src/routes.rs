@@ -17,8 +17,8 @@ use utoipa_axum::routes;
 
 use crate::api::{ops, units};
 use crate::{
-    AppState, account, certificates, citizen, exam, learn, middleware, observe, pages, problem,
-    quiz, registry, staff, staff_admin, targets,
+    AppState, account, certificates, citizen, dashboard, exam, learn, middleware, observe, pages,
+    problem, quiz, registry, staff, staff_admin, targets,
 };
 
 #[derive(OpenApi)]
@@ -101,6 +101,7 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(certificates::status_list))
         .routes(routes!(certificates::revoke))
         .routes(routes!(targets::show, targets::change))
+        .routes(routes!(dashboard::show))
         .routes(routes!(account::show, account::change))
         .routes(routes!(registry::form, registry::submit))
         .routes(routes!(staff_admin::disable))

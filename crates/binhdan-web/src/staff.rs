@@ -226,6 +226,8 @@ struct StaffHome {
     may_audit: bool,
     /// The province's targets page, for those who set targets.
     targets_of: Option<String>,
+    /// The province's dashboard, for those who see the whole province.
+    dashboard_of: Option<String>,
 }
 
 pub(crate) async fn grant_views(
@@ -298,6 +300,11 @@ pub async fn home(
             .any(|g| g.role.holds(Permission::EditPeople) && matches!(g.scope, Scope::Unit { .. })),
         may_audit: may(Permission::ViewAudit),
         targets_of: may(Permission::SetTargets).then(|| state.config.province.clone()),
+        dashboard_of: s
+            .grants
+            .iter()
+            .any(|g| g.role.holds(Permission::ViewDashboard) && g.scope == Scope::Everywhere)
+            .then(|| state.config.province.clone()),
     }
     .into_response())
 }

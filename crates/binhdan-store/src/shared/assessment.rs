@@ -345,7 +345,7 @@ impl AssessmentStore for Backend {
                     deltas.add_n(&facts, group, "proficient", 1);
                 }
             }
-            deltas.apply(&mut tx).await?;
+            deltas.apply(&mut tx, now).await?;
         }
         let after = exam_row(&mut tx, attempt_id).await?;
         tx.commit().await?;

@@ -93,11 +93,12 @@ async fn move_certified(
     group: Group,
     delta: i64,
     cutoff: AdultCutoff,
+    now: Timestamp,
 ) -> Result<()> {
     if let Some(facts) = learner_facts(tx, person, cutoff).await? {
         let mut deltas = LearningDeltas::default();
         deltas.add_n(&facts, group, "certified", delta);
-        deltas.apply(tx).await?;
+        deltas.apply(tx, now).await?;
     }
     Ok(())
 }
@@ -226,7 +227,7 @@ impl CertificateStore for Backend {
             .execute(&mut *tx)
             .await?;
         enqueue(&mut tx, "certificate.issued", &format!("issued:{}", signed.id), &signed.delivery, now).await?;
-        move_certified(&mut tx, pass.person_id, pass.group, 1, cutoff).await?;
+        move_certified(&mut tx, pass.person_id, pass.group, 1, cutoff, now).await?;
         let record = certificate_by(&mut tx, &signed.id)
             .await?
             .ok_or(StoreError::Database(sqlx::Error::RowNotFound))?;
@@ -284,7 +285,7 @@ impl CertificateStore for Backend {
         .await?;
         if let Some((person, grp)) = revoked {
             if let Some(group) = Group::parse(&grp) {
-                move_certified(&mut tx, person, group, -1, cutoff).await?;
+                move_certified(&mut tx, person, group, -1, cutoff, now).await?;
             }
             let payload = serde_json::json!({ "type": "certificate.revoked", "id": id, "reason": reason, "revokedAt": now.millis() });
             enqueue(&mut tx, "certificate.revoked", &format!("revoked:{id}"), &payload.to_string(), now).await?;

@@ -89,8 +89,8 @@ impl LearningDeltas {
         }
     }
 
-    async fn apply(self, tx: &mut sqlx::Transaction<'_, Db>) -> Result<()> {
-        apply_unit_deltas(tx, &self.units).await?;
+    async fn apply(self, tx: &mut sqlx::Transaction<'_, Db>, now: Timestamp) -> Result<()> {
+        apply_unit_deltas(tx, &self.units, now).await?;
         apply_org_deltas(tx, &self.orgs).await
     }
 }
@@ -347,7 +347,7 @@ impl LearningStore for Backend {
             }
         }
         let course_completed = check_course_completed(&mut tx, person, &course_id, &facts, &mut deltas, now).await?;
-        deltas.apply(&mut tx).await?;
+        deltas.apply(&mut tx, now).await?;
         tx.commit().await?;
         Ok(LessonDone { newly: true, course_completed })
     }
@@ -557,7 +557,7 @@ impl LearningStore for Backend {
                         deltas.add(&facts, group, "quizzes_passed");
                     }
                     check_course_completed(&mut tx, person, &course_id, &facts, &mut deltas, now).await?;
-                    deltas.apply(&mut tx).await?;
+                    deltas.apply(&mut tx, now).await?;
                 }
             }
         }

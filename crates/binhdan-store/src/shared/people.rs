@@ -104,10 +104,15 @@ fn is_adult_born(birth_year: i64, birth_day: Option<i64>, cutoff: AdultCutoff) -
 
 /// Adds `deltas` (unit code, group, metric → change) to the unit counters, each on the unit's
 /// own row and, for a village, on its commune's: O(units touched) rows, never a shared hot row.
+/// Moves the counters of the units named (a village's also moves its commune's), and the
+/// commune's daily change for the day of `now` in Vietnam, which trends and week-on-week
+/// rankings read.
 async fn apply_unit_deltas(
     tx: &mut sqlx::Transaction<'_, Db>,
     deltas: &std::collections::BTreeMap<(String, &'static str, &'static str), i64>,
+    now: Timestamp,
 ) -> Result<()> {
+    let day = vietnam_day(now);
     let mut by_unit: std::collections::BTreeMap<(String, &'static str, &'static str), i64> = std::collections::BTreeMap::new();
     let codes: Vec<String> = deltas.keys().map(|k| k.0.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let facts = unit_facts(tx, &codes).await?;
@@ -133,7 +138,7 @@ async fn apply_unit_deltas(
             "INSERT INTO unit_counter (unit_code, level, path, grp, metric, value) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (unit_code, grp, metric) DO UPDATE SET value = unit_counter.value + excluded.value",
         )
-        .bind(code)
+        .bind(code.clone())
         .bind(f.level.clone())
         .bind(f.path.clone())
         .bind(grp)
@@ -141,8 +146,27 @@ async fn apply_unit_deltas(
         .bind(d)
         .execute(&mut **tx)
         .await?;
+        if f.level == "commune" {
+            sqlx::query(
+                "INSERT INTO unit_day_counter (commune_code, path, grp, metric, day, value) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (commune_code, grp, metric, day) DO UPDATE SET value = unit_day_counter.value + excluded.value",
+            )
+            .bind(code)
+            .bind(f.path.clone())
+            .bind(grp)
+            .bind(metric)
+            .bind(day)
+            .bind(d)
+            .execute(&mut **tx)
+            .await?;
+        }
     }
     Ok(())
+}
+
+/// Days since 1970-01-01 of the calendar day in Vietnam (UTC+7) at `t`.
+fn vietnam_day(t: Timestamp) -> i64 {
+    binhdan_core::people::Date::from_timestamp_vietnam(t).map_or(0, binhdan_core::people::Date::days_since_epoch)
 }
 
 async fn apply_org_deltas(
@@ -451,7 +475,7 @@ impl PeopleImport for ImportTx {
         let org_deltas = std::mem::take(&mut self.org_deltas);
         let now = self.now;
         let mut tx = self.tx.take().ok_or(StoreError::Unknown("transaction"))?;
-        apply_unit_deltas(&mut tx, &unit_deltas).await?;
+        apply_unit_deltas(&mut tx, &unit_deltas, now).await?;
         apply_org_deltas(&mut tx, &org_deltas).await?;
         append_audit_in(&mut tx, &audit, now).await?;
         tx.commit().await?;

@@ -3,7 +3,7 @@ use axum::http::{Request, StatusCode, header};
 
 use crate::helpers::{NOW, TestApp};
 
-async fn with_curriculum() -> TestApp {
+pub async fn with_curriculum() -> TestApp {
     let app = TestApp::new().await;
     let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
     binhdan_app::content::load(app.db.store.as_ref(), &content, NOW)

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod certificates;
+mod dashboard;
 mod exam;
 mod helpers;
 mod learn;

@@ -907,6 +907,13 @@ fn cases(person: i64, facilitator: i64) -> Vec<Case> {
         ),
         case(
             "get",
+            "/quan-ly/tien-do/{code}",
+            "/quan-ly/tien-do/16591",
+            B::None,
+            &[ProvinceAdmin, CommuneAdmin, Auditor],
+        ),
+        case(
+            "get",
             "/quan-ly/chi-tieu/{code}",
             "/quan-ly/chi-tieu/16591",
             B::None,

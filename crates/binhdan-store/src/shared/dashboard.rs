@@ -1,0 +1,74 @@
+// Dashboard reads, written once for both backends (see the crate docs): counters and their
+// daily changes only, so a read costs O(units shown) whatever the population.
+
+#[async_trait]
+impl DashboardStore for Backend {
+    async fn children_figures(&self, parent: &UnitCode, group: Group, metric: &str, since_day: i64) -> Result<Vec<UnitFigure>> {
+        // A commune's population is its roll-up (itself and its villages); a village's, its own.
+        let rows: Vec<(String, String, String, i64, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT u.code, u.name, u.level, \
+             CAST(COALESCE((SELECT c.value FROM unit_counter c WHERE c.unit_code = u.code AND c.grp = $2 AND c.metric = $3), 0) AS BIGINT), \
+             CAST(COALESCE((SELECT c.value FROM unit_counter c WHERE c.unit_code = u.code AND c.grp = $2 AND c.metric = 'roster'), 0) AS BIGINT), \
+             CAST((SELECT SUM(d.value) FROM unit_day_counter d WHERE d.commune_code = u.code AND d.grp = $2 AND d.metric = $3 AND d.day > $4) AS BIGINT), \
+             CAST(COALESCE((SELECT r.count FROM population_rollup r WHERE r.commune_code = u.code AND r.grp = $2), \
+                           (SELECT p.count FROM population p WHERE p.unit_code = u.code AND p.grp = $2)) AS BIGINT) \
+             FROM unit u WHERE u.parent_code = $1 ORDER BY u.code",
+        )
+        .bind(parent.as_str())
+        .bind(group.as_str())
+        .bind(metric)
+        .bind(since_day)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(code, name, level, value, roster, recent, population)| {
+                let level = UnitLevel::parse(&level)?;
+                Some(UnitFigure {
+                    code: UnitCode::parse(&code).ok()?,
+                    name,
+                    recent: if level == UnitLevel::Commune { Some(recent.unwrap_or(0)) } else { None },
+                    level,
+                    value,
+                    population: population.and_then(|p| u64::try_from(p).ok()),
+                    roster: u64::try_from(roster).unwrap_or(0),
+                })
+            })
+            .collect())
+    }
+
+    async fn daily_changes(&self, unit: &UnitCode, group: Group, metric: &str, after_day: i64) -> Result<Option<(i64, Vec<(i64, i64)>)>> {
+        let row: Option<(String, String)> = sqlx::query_as("SELECT level, path FROM unit WHERE code = $1")
+            .bind(unit.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        let Some((level, path)) = row else { return Ok(None) };
+        if level == "village" {
+            return Ok(None);
+        }
+        let upper = binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound();
+        let before: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(SUM(value) AS BIGINT) FROM unit_day_counter \
+             WHERE path >= $1 AND path < $2 AND grp = $3 AND metric = $4 AND day <= $5",
+        )
+        .bind(&path)
+        .bind(&upper)
+        .bind(group.as_str())
+        .bind(metric)
+        .bind(after_day)
+        .fetch_one(&self.read)
+        .await?;
+        let days: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT day, CAST(SUM(value) AS BIGINT) FROM unit_day_counter \
+             WHERE path >= $1 AND path < $2 AND grp = $3 AND metric = $4 AND day > $5 GROUP BY day ORDER BY day",
+        )
+        .bind(&path)
+        .bind(&upper)
+        .bind(group.as_str())
+        .bind(metric)
+        .bind(after_day)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(Some((before.unwrap_or(0), days)))
+    }
+}

@@ -1,0 +1,296 @@
+//! The campaign dashboard for staff: one unit, one KPI — where it stands against the target in
+//! force, its last 30 days as a chart, and its communes or villages ranked (thi đua) with the
+//! change since last week and which will miss the target at their current pace. Server-rendered
+//! SVG, no JavaScript; every figure from the counters.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use binhdan_app::dashboard::{Dashboard, Standings};
+use binhdan_auth::access::{Permission, Target};
+use binhdan_core::Msg;
+use binhdan_core::kpi::Kpi;
+use binhdan_core::unit::{UnitCode, UnitError};
+use binhdan_i18n::Lang;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::lang::ReqLang;
+use crate::pages::{Layout, format_count, mean_gain};
+use crate::prefs::Prefs;
+use crate::problem::Problem;
+use crate::session::Staff;
+
+/// A share in tenths of a per cent as people read it: `72,5%` (vi) or `72.5%` (en).
+fn percent(lang: Lang, permille: u64) -> String {
+    let sep = if lang == Lang::Vi { ',' } else { '.' };
+    format!("{}{sep}{}%", permille / 10, permille % 10)
+}
+
+/// A change in percentage points, signed: `+3,2`.
+fn points(lang: Lang, now: u64, then: u64) -> String {
+    let d = i128::from(now) - i128::from(then);
+    let sign = if d < 0 { "−" } else { "+" };
+    let sep = if lang == Lang::Vi { ',' } else { '.' };
+    format!("{sign}{}{sep}{}", d.abs() / 10, d.abs() % 10)
+}
+
+pub struct RowView {
+    pub rank: usize,
+    /// `▲ 2`, `▼ 1`, `=` or empty (no ranking a week ago).
+    pub movement: String,
+    pub movement_label: String,
+    pub code: String,
+    pub name: String,
+    pub value: String,
+    pub denominator: String,
+    pub from_roster: bool,
+    pub percent: String,
+    pub bar: u64,
+    pub target: u8,
+    pub week: String,
+    pub gap: String,
+    pub standing: String,
+    pub standing_class: &'static str,
+}
+
+fn row(lang: Lang, s: &Standings) -> RowView {
+    let (movement, movement_label) = match s.rank_week_ago {
+        Some(then) if then > s.rank => (
+            format!("▲ {}", then - s.rank),
+            lang.tr(&Msg::new("dash-rank-up").arg("n", then - s.rank)),
+        ),
+        Some(then) if then < s.rank => (
+            format!("▼ {}", s.rank - then),
+            lang.tr(&Msg::new("dash-rank-down").arg("n", s.rank - then)),
+        ),
+        Some(_) => ("=".to_owned(), lang.text("dash-rank-same")),
+        None => (String::new(), String::new()),
+    };
+    RowView {
+        rank: s.rank,
+        movement,
+        movement_label,
+        code: s.code.to_string(),
+        name: s.name.clone(),
+        value: format_count(lang, s.value),
+        denominator: format_count(lang, s.denominator),
+        from_roster: s.from_roster,
+        percent: percent(lang, s.permille),
+        bar: (s.permille / 10).min(100),
+        target: s.target.percent,
+        week: s
+            .permille_week_ago
+            .map(|then| points(lang, s.permille, then))
+            .unwrap_or_default(),
+        gap: format_count(lang, s.gap),
+        standing: lang.text(s.standing.key()),
+        standing_class: match s.standing {
+            binhdan_app::dashboard::Standing::AtRisk | binhdan_app::dashboard::Standing::Missed => {
+                "risk"
+            }
+            binhdan_app::dashboard::Standing::Reached => "done",
+            _ => "",
+        },
+    }
+}
+
+/// The 30-day chart: the share reached each day, against the target's line.
+pub struct TrendChart {
+    pub points: String,
+    pub target_y: u64,
+    pub first: String,
+    pub last: String,
+    pub label: String,
+}
+
+const CHART_W: u64 = 600;
+const CHART_H: u64 = 160;
+
+fn chart(lang: Lang, d: &Dashboard) -> Option<TrendChart> {
+    let days = u64::try_from(d.trend.len()).ok().filter(|n| *n >= 2)?;
+    let denominator = d.unit.denominator;
+    let height_of = |permille: u64| CHART_H - permille.min(1000) * CHART_H / 1000;
+    let points: Vec<String> = d
+        .trend
+        .iter()
+        .enumerate()
+        .map(|(i, (_, v))| {
+            let x = u64::try_from(i).unwrap_or(0) * CHART_W / (days - 1);
+            let share = v.saturating_mul(1000).checked_div(denominator).unwrap_or(0);
+            format!("{x},{}", height_of(share))
+        })
+        .collect();
+    let (first_day, first_value) = d.trend.first()?;
+    let (last_day, last_value) = d.trend.last()?;
+    let share = |v: &u64| {
+        percent(
+            lang,
+            v.saturating_mul(1000).checked_div(denominator).unwrap_or(0),
+        )
+    };
+    Some(TrendChart {
+        points: points.join(" "),
+        target_y: height_of(u64::from(d.target.target.percent) * 10),
+        first: first_day.to_string(),
+        last: last_day.to_string(),
+        label: lang.tr(&Msg::new("dash-trend-label")
+            .arg("from", share(first_value))
+            .arg("to", share(last_value))
+            .arg("first", first_day)
+            .arg("last", last_day)
+            .arg("target", format!("{}%", d.target.target.percent))),
+    })
+}
+
+pub struct KpiTab {
+    pub code: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    l: Layout,
+    code: String,
+    kpi: &'static str,
+    kpi_text: String,
+    tabs: Vec<KpiTab>,
+    crumbs: Vec<(String, String)>,
+    me: RowView,
+    deadline: String,
+    pace: String,
+    projected: String,
+    gain: String,
+    proficient: String,
+    chart: Option<TrendChart>,
+    rows: Vec<RowView>,
+    children_heading: String,
+    at_risk: usize,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DashboardParams {
+    /// The indicator: `K1`…`K5` (default `K3`).
+    #[serde(rename = "chi-tieu")]
+    #[param(rename = "chi-tieu")]
+    kpi: Option<String>,
+}
+
+/// A unit's dashboard for one indicator: against the target in force, the last 30 days, and
+/// the units below ranked with their change since last week and those at risk.
+#[utoipa::path(get, path = "/quan-ly/tien-do/{code}", tag = "pages",
+    params(("code" = String, Path, description = "Unit code"), DashboardParams),
+    responses((status = 200, description = "The dashboard (HTML)", content_type = "text/html"), (status = 403, description = "Outside the caller's scope"), (status = 404, description = "No such unit or indicator")))]
+pub async fn show(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Staff(s): Staff,
+    Path(code): Path<String>,
+    Query(params): Query<DashboardParams>,
+) -> Result<Response, Problem> {
+    let code = UnitCode::parse(&code).map_err(Problem::not_found)?;
+    let lineage = state.store.lineage(&code).await?;
+    let Some(unit) = lineage.last() else {
+        return Err(Problem::not_found(UnitError::UnknownUnit {
+            code: code.to_string(),
+        }));
+    };
+    s.require(Permission::ViewDashboard, &Target::Unit(&unit.path))?;
+    let kpi = match params.kpi.as_deref() {
+        None | Some("") => Kpi::K3,
+        Some(k) => Kpi::parse(k).ok_or_else(|| {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                Msg::new("target-kpi-unknown").arg("value", k.chars().take(20).collect::<String>()),
+            )
+        })?,
+    };
+    let Some(d) =
+        binhdan_app::dashboard::dashboard(state.store.as_ref(), &lineage, kpi, state.clock.now())
+            .await?
+    else {
+        return Err(Problem::internal(&"empty lineage"));
+    };
+    let me = row(lang, &d.unit);
+    let gain = mean_gain(lang, d.assessed, d.gain_milli);
+    let page = DashboardPage {
+        l: Layout::new(
+            lang,
+            lang.tr(&Msg::new("dash-title").arg("unit", &unit.name)),
+        )
+        .with_prefs(prefs),
+        code: unit.code.to_string(),
+        kpi: kpi.as_str(),
+        kpi_text: lang.tr(&kpi.description()),
+        tabs: Kpi::ALL
+            .iter()
+            .map(|k| KpiTab {
+                code: k.as_str(),
+                label: format!(
+                    "{} · {}",
+                    lang.tr(&k.group().label()),
+                    lang.text(match k.metric() {
+                        binhdan_core::kpi::Metric::Skilled => "dash-metric-skilled",
+                        binhdan_core::kpi::Metric::Certified => "dash-metric-certified",
+                    })
+                ),
+                current: *k == kpi,
+            })
+            .collect(),
+        crumbs: lineage[..lineage.len() - 1]
+            .iter()
+            .map(|u| (u.code.to_string(), u.name.clone()))
+            .collect(),
+        deadline: d.unit.target.deadline.to_string(),
+        pace: d
+            .unit
+            .last_week
+            .map(|w| format_count(lang, w))
+            .unwrap_or_default(),
+        projected: d
+            .unit
+            .projected
+            .map(|p| format_count(lang, p))
+            .unwrap_or_default(),
+        gain,
+        proficient: if d.proficient == 0 {
+            String::new()
+        } else {
+            format!(
+                "{} ({})",
+                format_count(lang, d.proficient),
+                percent(
+                    lang,
+                    d.proficient
+                        .saturating_mul(1000)
+                        .checked_div(d.unit.denominator)
+                        .unwrap_or(0)
+                )
+            )
+        },
+        chart: chart(lang, &d),
+        at_risk: d
+            .children
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.standing,
+                    binhdan_app::dashboard::Standing::AtRisk
+                        | binhdan_app::dashboard::Standing::Missed
+                )
+            })
+            .count(),
+        rows: d.children.iter().map(|c| row(lang, c)).collect(),
+        children_heading: lang.text(match unit.level {
+            binhdan_core::unit::UnitLevel::Province => "dash-communes",
+            _ => "dash-villages",
+        }),
+        me,
+    };
+    Ok(page.into_response())
+}

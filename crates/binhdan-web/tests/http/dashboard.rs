@@ -1,0 +1,197 @@
+//! The staff dashboard: learners who really complete the adults' course on different days;
+//! the province ranks its communes with the change since last week and the standing against
+//! the target; a commune shows its 30 days as a chart; scope and bad input are refused.
+
+use axum::http::StatusCode;
+use binhdan_auth::access::{Grant, Role, Scope};
+use binhdan_core::Timestamp;
+use binhdan_core::audit::AuditEntry;
+use binhdan_core::cccd::Cccd;
+use binhdan_store::{AdultCutoff, PersonRecord, SessionOwner};
+
+use crate::helpers::{NOW, TestApp};
+
+use crate::people::{code, fixture, get_as, session, staff};
+
+const DAY: i64 = 86_400_000;
+
+/// Adults registered in `unit`, returned by id in the order given.
+async fn adults(app: &TestApp, people: &[(&str, &str)]) -> Vec<i64> {
+    let store = app.db.store.as_ref();
+    let vault = binhdan_vault::Vault::new(&app.vault).unwrap();
+    let mut import = store
+        .begin_people_import(AdultCutoff(i64::MAX), Timestamp(NOW.0 - 20 * DAY))
+        .await
+        .unwrap();
+    let mut records = Vec::new();
+    for (cccd, unit) in people {
+        let cccd = Cccd::parse(cccd).unwrap();
+        records.push(PersonRecord {
+            cccd_hash: vault.lookup_hash(&cccd),
+            cccd_sealed: vault.encrypt(&cccd, &mut rand::rng()).unwrap().into_bytes(),
+            cccd_masked: cccd.masked(),
+            name: "Học Viên".into(),
+            birth_year: 1970,
+            birth_day: None,
+            sex: cccd.sex(),
+            unit: code(unit),
+            phone: None,
+            membership: None,
+        });
+    }
+    import.write(&records).await.unwrap();
+    import
+        .commit(AuditEntry::new("test", "person.import"))
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for r in &records {
+        ids.push(
+            store
+                .person_by_cccd_hash(&r.cccd_hash)
+                .await
+                .unwrap()
+                .unwrap()
+                .summary
+                .id,
+        );
+    }
+    ids
+}
+
+#[tokio::test]
+async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
+    let app = crate::learn::with_curriculum().await;
+    fixture(&app).await;
+    let ids = adults(
+        &app,
+        &[
+            ("038090012346", "16591001"),
+            ("038090012347", "16591001"),
+            ("038090012348", "16594001"),
+        ],
+    )
+    .await;
+    // 16591: one completes ten days ago, one yesterday (the fixture's third never starts).
+    // 16594: its only adult completes two days ago.
+    let store = app.db.store.as_ref();
+    for (person, days_ago) in [(ids[0], 10), (ids[1], 1), (ids[2], 2)] {
+        let done = binhdan_app::demo::complete_course(
+            store,
+            person,
+            "cong-dan",
+            AdultCutoff(i64::MAX),
+            Timestamp(NOW.0 - days_ago * DAY),
+        )
+        .await
+        .unwrap();
+        assert!(done, "the course is completed");
+    }
+
+    let province = staff(
+        &app,
+        "tinh",
+        Grant::new(Role::ProvinceAdmin, Scope::Everywhere),
+    )
+    .await;
+    let (cookie, _) = session(&app, SessionOwner::Staff(province)).await;
+    let page = get_as(&app, "/quan-ly/tien-do/38?chi-tieu=K3", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    // The province: 3 of 4 adults on the roster.
+    assert!(
+        html.contains("<strong>3</strong> / 4") && html.contains("75,0%"),
+        "{html}"
+    );
+    // The ranking: 16594 (1 of 1) before 16591 (2 of 3); a week ago 16591 led (1 of 3).
+    let row = |code: &str| {
+        let at = html
+            .find(&format!("/quan-ly/tien-do/{code}?chi-tieu=K3"))
+            .unwrap();
+        let start = html[..at].rfind("<tr>").unwrap();
+        let end = at + html[at..].find("</tr>").unwrap();
+        html[start..end].to_owned()
+    };
+    let (a, b) = (row("16591"), row("16594"));
+    assert!(
+        html.find(&b).unwrap() < html.find(&a).unwrap(),
+        "16594 ranks first"
+    );
+    assert!(
+        b.contains(">1 <") && b.contains("▲ 1") && b.contains("100,0%"),
+        "{b}"
+    );
+    assert!(b.contains("+100,0") && b.contains("Đã đạt chỉ tiêu"), "{b}");
+    assert!(
+        a.contains(">2 <") && a.contains("▼ 1") && a.contains("66,6%"),
+        "{a}"
+    );
+    assert!(a.contains("+33,3") && a.contains("Đúng tiến độ"), "{a}");
+
+    // The commune: its 30 days as a chart, its villages ranked.
+    let commune = get_as(&app, "/quan-ly/tien-do/16591?chi-tieu=K3", &cookie)
+        .await
+        .text();
+    assert!(commune.contains("<polyline"), "{commune}");
+    assert!(
+        commune.contains("Tỷ lệ đạt từ 0,0%") && commune.contains("lên 66,6%"),
+        "{commune}"
+    );
+    assert!(commune.contains("/quan-ly/tien-do/16591001?chi-tieu=K3"));
+    // K4 (certified): nobody yet.
+    let k4 = get_as(&app, "/quan-ly/tien-do/38?chi-tieu=K4", &cookie)
+        .await
+        .text();
+    assert!(k4.contains("<strong>0</strong> / 4"), "{k4}");
+    // In English on request: the same figures.
+    let en = app
+        .send(
+            axum::http::Request::get("/quan-ly/tien-do/38?chi-tieu=K3")
+                .header("cookie", &cookie)
+                .header("accept-language", "en")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .text();
+    assert!(
+        en.contains("75.0%") && en.contains("Target reached"),
+        "{en}"
+    );
+
+    // Bad input and scope.
+    assert_eq!(
+        get_as(&app, "/quan-ly/tien-do/38?chi-tieu=K9", &cookie)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get_as(&app, "/quan-ly/tien-do/16599", &cookie).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let commune_admin = staff(
+        &app,
+        "xa",
+        Grant::new(
+            Role::CommuneAdmin,
+            Scope::Unit {
+                path: "38/16591/".into(),
+            },
+        ),
+    )
+    .await;
+    let (xa, _) = session(&app, SessionOwner::Staff(commune_admin)).await;
+    assert_eq!(
+        get_as(&app, "/quan-ly/tien-do/16591", &xa).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get_as(&app, "/quan-ly/tien-do/38", &xa).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get_as(&app, "/quan-ly/tien-do/16594", &xa).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
