@@ -12,6 +12,7 @@ pub mod irt;
 pub mod keys;
 pub mod people;
 pub mod population;
+pub mod reports;
 pub mod staff;
 pub mod targets;
 pub mod villages;

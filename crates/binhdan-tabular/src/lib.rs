@@ -1,4 +1,5 @@
-//! Reading the tables officials make — CSV and XLSX rosters and figures — row by row.
+//! Reading the tables officials make — CSV and XLSX rosters and figures — row by row; and
+//! writing reports back to them ([`write`]).
 //!
 //! [`open`] picks the format by content (an XLSX file is a zip: `PK\x03\x04`) and then by
 //! extension; [`Table::from_reader`] does the same for an upload. [`Table::rows`] yields
@@ -31,6 +32,8 @@
 //! roster that is about the size of its names and other texts (roughly 100 MB for a
 //! 1,048,576-row sheet, Excel's limit), and the zip's directory. The file itself is read, not
 //! loaded.
+
+pub mod write;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};

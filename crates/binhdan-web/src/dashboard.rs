@@ -294,3 +294,110 @@ pub async fn show(
     };
     Ok(page.into_response())
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ReportParams {
+    /// `xlsx` (default) or `csv`.
+    #[serde(rename = "dinh-dang")]
+    #[param(rename = "dinh-dang")]
+    format: Option<String>,
+}
+
+fn vietnam_day(state: &AppState) -> binhdan_core::people::Date {
+    binhdan_core::people::Date::from_timestamp_vietnam(state.clock.now())
+        .unwrap_or(binhdan_core::people::Date::EPOCH)
+}
+
+/// The progress report of a unit and everything below it, one sheet per level, as XLSX or CSV
+/// (UTF-8 with BOM). Staff who see the unit's dashboard; every export, and every refused one,
+/// is in the audit log.
+#[utoipa::path(get, path = "/quan-ly/bao-cao/{code}", tag = "pages",
+    params(("code" = String, Path, description = "Unit code"), ReportParams),
+    responses((status = 200, description = "The report (XLSX or CSV)"), (status = 403, description = "Outside the caller's scope (audited)"), (status = 404, description = "No such unit or format")))]
+pub async fn report(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Staff(s): Staff,
+    Path(code): Path<String>,
+    Query(params): Query<ReportParams>,
+) -> Result<Response, Problem> {
+    use axum::http::{HeaderValue, header};
+    use binhdan_core::audit::{AuditEntry, Detail};
+    let code = UnitCode::parse(&code).map_err(Problem::not_found)?;
+    let lineage = state.store.lineage(&code).await?;
+    let Some(unit) = lineage.last() else {
+        return Err(Problem::not_found(UnitError::UnknownUnit {
+            code: code.to_string(),
+        }));
+    };
+    let format = params.format.as_deref().unwrap_or("xlsx");
+    if !matches!(format, "xlsx" | "csv") {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            Msg::new("report-format-unknown")
+                .arg("value", format.chars().take(20).collect::<String>()),
+        ));
+    }
+    let detail = Detail::new().str("format", format);
+    if let Err(refused) = s.require(Permission::ViewDashboard, &Target::Unit(&unit.path)) {
+        state
+            .store
+            .append_audit(
+                AuditEntry::new(s.actor(), "report.export.refused")
+                    .subject(unit.code.to_string())
+                    .detail(&detail),
+                state.clock.now(),
+            )
+            .await?;
+        return Err(refused);
+    }
+    let lines =
+        binhdan_app::reports::progress_lines(state.store.as_ref(), &lineage, state.clock.now())
+            .await?;
+    let day = vietnam_day(&state);
+    let sheets = binhdan_app::reports::sheets(lang, &lines, &unit.name, &day.to_string());
+    let csv = format == "csv";
+    let bytes = tokio::task::spawn_blocking(move || {
+        if csv {
+            binhdan_tabular::write::to_csv(&sheets)
+        } else {
+            binhdan_tabular::write::to_xlsx(&sheets)
+        }
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+    .map_err(|e| Problem::internal(&e))?;
+    state
+        .store
+        .append_audit(
+            AuditEntry::new(s.actor(), "report.export")
+                .subject(unit.code.to_string())
+                .detail(&detail.num(
+                    "units",
+                    i64::try_from(lines.iter().map(Vec::len).sum::<usize>()).unwrap_or(0),
+                )),
+            state.clock.now(),
+        )
+        .await?;
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(if csv {
+            "text/csv; charset=utf-8"
+        } else {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        }),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"bao-cao-tien-do-{}-{:04}-{:02}-{:02}.{format}\"",
+        unit.code,
+        day.year(),
+        day.month(),
+        day.day()
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}

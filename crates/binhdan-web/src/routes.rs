@@ -102,6 +102,8 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(certificates::revoke))
         .routes(routes!(targets::show, targets::change))
         .routes(routes!(dashboard::show))
+        .routes(routes!(dashboard::report))
+        .routes(routes!(units::progress))
         .routes(routes!(account::show, account::change))
         .routes(routes!(registry::form, registry::submit))
         .routes(routes!(staff_admin::disable))

@@ -369,3 +369,26 @@ dash-rank-same = same rank as last week
 dash-note = Ranked by share reached. (*) denominator from the roster. The weekly change is shown for communes only (daily figures are kept per commune). “At risk” means that at the last 7 days' pace the unit will not reach its target by the deadline.
 staff-dashboard = Progress
 staff-dashboard-province = Progress of the province and the emulation ranking
+
+## Reports
+report-title = PROGRESS REPORT OF THE “BÌNH DÂN HỌC VỤ SỐ” CAMPAIGN
+report-sheet-province = Province
+report-sheet-communes = Communes and wards
+report-sheet-villages = Villages
+report-code = Unit code
+report-name = Unit
+report-parent = Part of
+report-reached = reached
+report-denominator = denominator
+report-source = denominator from
+report-source-population = population figures
+report-source-roster = roster
+report-share = share
+report-target = target
+report-deadline = deadline
+report-gap = still needed
+report-standing = standing
+report-download = Download the report
+report-xlsx = Excel (XLSX)
+report-csv = CSV
+report-format-unknown = No report format “{ $value }”. Choose xlsx or csv.

@@ -369,3 +369,26 @@ dash-rank-same = giữ hạng so với tuần trước
 dash-note = Xếp hạng theo tỷ lệ đạt. (*) mẫu số theo danh sách. Thay đổi theo tuần chỉ có ở cấp xã (số liệu theo ngày được lưu theo xã). “Có nguy cơ” nghĩa là với tốc độ 7 ngày qua, đơn vị sẽ không đạt chỉ tiêu trước hạn.
 staff-dashboard = Tiến độ
 staff-dashboard-province = Tiến độ toàn tỉnh và xếp hạng thi đua
+
+## Báo cáo
+report-title = BÁO CÁO TIẾN ĐỘ PHONG TRÀO “BÌNH DÂN HỌC VỤ SỐ”
+report-sheet-province = Tỉnh
+report-sheet-communes = Xã, phường
+report-sheet-villages = Thôn, bản, tổ dân phố
+report-code = Mã đơn vị
+report-name = Tên đơn vị
+report-parent = Thuộc
+report-reached = đã đạt
+report-denominator = mẫu số
+report-source = nguồn mẫu số
+report-source-population = số liệu dân số
+report-source-roster = danh sách
+report-share = tỷ lệ
+report-target = chỉ tiêu
+report-deadline = hạn
+report-gap = còn thiếu
+report-standing = đánh giá
+report-download = Tải báo cáo
+report-xlsx = Excel (XLSX)
+report-csv = CSV
+report-format-unknown = Không có định dạng báo cáo “{ $value }”. Hãy chọn xlsx hoặc csv.

@@ -353,3 +353,45 @@ impl<T: Serialize> IntoResponse for Json<T> {
         axum::Json(self.0).into_response()
     }
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgressReport {
+    /// The unit the report is of.
+    pub unit: String,
+    /// The day in Vietnam the figures are of, `YYYY-MM-DD`.
+    pub day: String,
+    /// The unit, then the units below it, then (for a province) every village: per unit, the
+    /// five KPIs with what was reached, the denominator and its source, the target in force,
+    /// what is still needed and the standing at the current pace.
+    #[schema(value_type = Vec<Vec<Object>>)]
+    pub levels: Vec<Vec<binhdan_app::reports::UnitLine>>,
+}
+
+/// The progress of a unit and everything below it, for the national aggregation: the same
+/// figures as the dashboards and the XLSX report. Operator only.
+#[utoipa::path(get, path = "/api/v1/units/{code}/progress", tag = "units",
+    params(("code" = String, Path, description = "Unit code")),
+    security(("operator" = [])),
+    responses((status = 200, body = ProgressReport), (status = 401, body = ProblemBody), (status = 404, body = ProblemBody)))]
+pub async fn progress(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Path(code): Path<String>,
+) -> Result<Json<ProgressReport>, Problem> {
+    let code = parse_code(&code)?;
+    let lineage = state.store.lineage(&code).await?;
+    if lineage.is_empty() {
+        return Err(Problem::not_found(UnitError::UnknownUnit {
+            code: code.to_string(),
+        }));
+    }
+    let now = state.clock.now();
+    let levels = binhdan_app::reports::progress_lines(state.store.as_ref(), &lineage, now).await?;
+    let day = binhdan_core::people::Date::from_timestamp_vietnam(now)
+        .unwrap_or(binhdan_core::people::Date::EPOCH);
+    Ok(Json(ProgressReport {
+        unit: code.to_string(),
+        day: format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day()),
+        levels,
+    }))
+}

@@ -159,6 +159,81 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
         "{en}"
     );
 
+    // The report: XLSX with a sheet per level, read back; CSV with its BOM; both audited.
+    let xlsx = get_as(&app, "/quan-ly/bao-cao/38?dinh-dang=xlsx", &cookie).await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(
+        xlsx.header("content-disposition")
+            .contains("bao-cao-tien-do-38-2025-11-24.xlsx")
+    );
+    let bytes = xlsx.body.to_vec();
+    for (sheet, want) in [
+        ("Tỉnh", "|38|Thanh Hóa|"),
+        ("Xã, phường", "16594"),
+        ("Thôn, bản, tổ dân phố", "16591001"),
+    ] {
+        let mut table = binhdan_tabular::Table::from_reader_named(
+            std::io::Cursor::new(bytes.clone()),
+            Some("xlsx"),
+            &binhdan_tabular::Options {
+                sheet: Some(sheet.to_owned()),
+            },
+        )
+        .unwrap();
+        let text: String = table
+            .rows()
+            .unwrap()
+            .filter_map(Result::ok)
+            .flat_map(|r| {
+                r.cells
+                    .iter()
+                    .map(binhdan_tabular::cell_text)
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+            .join("|");
+        assert!(
+            text.contains(want) && text.contains("K3 đã đạt"),
+            "{sheet}: {text}"
+        );
+        if sheet == "Tỉnh" {
+            assert!(text.contains("|3|4|"), "K3 reached 3 of 4: {text}");
+        }
+    }
+    let csv = get_as(&app, "/quan-ly/bao-cao/16591?dinh-dang=csv", &cookie).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let text = String::from_utf8(csv.body[3..].to_vec()).unwrap();
+    assert!(text.contains("\"66,7%\""), "{text}");
+    assert_eq!(
+        get_as(&app, "/quan-ly/bao-cao/38?dinh-dang=pdf", &cookie)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // The national aggregation's JSON, with the operator's token.
+    let api = app
+        .send(
+            axum::http::Request::get("/api/v1/units/38/progress")
+                .header("authorization", format!("Bearer {}", crate::helpers::TOKEN))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::OK);
+    let json = api.json();
+    let k3 = &json["levels"][0][0]["kpis"][2];
+    assert_eq!(
+        (
+            k3["kpi"].as_str(),
+            k3["reached"].as_u64(),
+            k3["denominator"].as_u64()
+        ),
+        (Some("K3"), Some(3), Some(4)),
+        "{json}"
+    );
+    assert_eq!(k3["denominator_source"], "roster");
+
     // Bad input and scope.
     assert_eq!(
         get_as(&app, "/quan-ly/tien-do/38?chi-tieu=K9", &cookie)
@@ -194,4 +269,26 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
         get_as(&app, "/quan-ly/tien-do/16594", &xa).await.status,
         StatusCode::FORBIDDEN
     );
+    // An export outside their scope is refused and audited; their own is audited too.
+    assert_eq!(
+        get_as(&app, "/quan-ly/bao-cao/38", &xa).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get_as(&app, "/quan-ly/bao-cao/16591?dinh-dang=csv", &xa)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let audit = app.db.store.audit_records(0, 1000).await.unwrap();
+    let by = |action: &str, actor: i64| {
+        audit
+            .iter()
+            .filter(|r| r.action == action && r.actor == format!("staff:{actor}"))
+            .map(|r| r.subject.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(by("report.export.refused", commune_admin), ["38"]);
+    assert_eq!(by("report.export", commune_admin), ["16591"]);
+    assert_eq!(by("report.export", province), ["38", "16591"]);
 }

@@ -914,6 +914,20 @@ fn cases(person: i64, facilitator: i64) -> Vec<Case> {
         ),
         case(
             "get",
+            "/quan-ly/bao-cao/{code}",
+            "/quan-ly/bao-cao/16591?dinh-dang=csv",
+            B::None,
+            &[ProvinceAdmin, CommuneAdmin, Auditor],
+        ),
+        case(
+            "get",
+            "/api/v1/units/{code}/progress",
+            "/api/v1/units/16591/progress",
+            B::None,
+            &[Operator],
+        ),
+        case(
+            "get",
             "/quan-ly/chi-tieu/{code}",
             "/quan-ly/chi-tieu/16591",
             B::None,

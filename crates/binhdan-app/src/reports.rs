@@ -1,0 +1,252 @@
+//! The periodic progress report of a scope: one sheet per level (the unit itself, its
+//! communes or villages, and for a province every village), each unit with the five KPIs —
+//! reached, denominator, share, target, still needed, standing. Read from the counters, like
+//! the dashboards. Written as XLSX or CSV by `binhdan_tabular::write`; the JSON form is the
+//! same rows, for the national aggregation.
+
+use binhdan_core::Timestamp;
+use binhdan_core::kpi::Kpi;
+use binhdan_core::unit::{Unit, UnitLevel};
+use binhdan_i18n::Lang;
+use binhdan_store::{Store, StoreError};
+use binhdan_tabular::write::{Out, Sheet};
+use serde::Serialize;
+
+use crate::dashboard::{Standings, dashboard};
+
+/// One KPI's figures for a unit, as the JSON API gives them.
+#[derive(Clone, Debug, Serialize)]
+pub struct KpiFigures {
+    pub kpi: &'static str,
+    pub reached: u64,
+    pub denominator: u64,
+    /// `population` (official figures) or `roster`.
+    pub denominator_source: &'static str,
+    pub target_percent: u8,
+    /// `YYYY-MM-DD`.
+    pub deadline: String,
+    pub gap: u64,
+    /// `reached`, `on_track`, `at_risk`, `missed` or `no_data`.
+    pub standing: &'static str,
+}
+
+/// A unit's line of the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnitLine {
+    pub code: String,
+    pub name: String,
+    pub level: &'static str,
+    /// The unit above (empty for the root).
+    pub parent: String,
+    pub kpis: Vec<KpiFigures>,
+}
+
+fn standing_code(s: crate::dashboard::Standing) -> &'static str {
+    use crate::dashboard::Standing as S;
+    match s {
+        S::Reached => "reached",
+        S::OnTrack => "on_track",
+        S::AtRisk => "at_risk",
+        S::Missed => "missed",
+        S::NoData => "no_data",
+    }
+}
+
+fn figures(kpi: Kpi, s: &Standings) -> KpiFigures {
+    let d = s.target.deadline;
+    KpiFigures {
+        kpi: kpi.as_str(),
+        reached: s.value,
+        denominator: s.denominator,
+        denominator_source: if s.from_roster {
+            "roster"
+        } else {
+            "population"
+        },
+        target_percent: s.target.percent,
+        deadline: format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+        gap: s.gap,
+        standing: standing_code(s.standing),
+    }
+}
+
+/// The report's lines, level by level: the root, the units below it, and for a province the
+/// villages of every commune.
+///
+/// # Errors
+/// The store failed.
+pub async fn progress_lines(
+    store: &dyn Store,
+    lineage: &[Unit],
+    now: Timestamp,
+) -> Result<Vec<Vec<UnitLine>>, StoreError> {
+    let Some(root) = lineage.last() else {
+        return Ok(Vec::new());
+    };
+    let parent_name = lineage
+        .len()
+        .checked_sub(2)
+        .and_then(|i| lineage.get(i))
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let mut levels = vec![vec![UnitLine {
+        code: root.code.to_string(),
+        name: root.name.clone(),
+        level: root.level.as_str(),
+        parent: parent_name,
+        kpis: Vec::new(),
+    }]];
+    let mut below: Vec<UnitLine> = Vec::new();
+    for kpi in Kpi::ALL {
+        let Some(d) = dashboard(store, lineage, kpi, now).await? else {
+            continue;
+        };
+        levels[0][0].kpis.push(figures(kpi, &d.unit));
+        let mut children = d.children;
+        children.sort_by(|a, b| a.code.cmp(&b.code));
+        for c in &children {
+            match below.iter_mut().find(|l| l.code == c.code.as_str()) {
+                Some(line) => line.kpis.push(figures(kpi, c)),
+                None => below.push(UnitLine {
+                    code: c.code.to_string(),
+                    name: c.name.clone(),
+                    level: root.level.child().map_or("", UnitLevel::as_str),
+                    parent: root.name.clone(),
+                    kpis: vec![figures(kpi, c)],
+                }),
+            }
+        }
+    }
+    let communes: Vec<Unit> = if root.level == UnitLevel::Province {
+        store.children(Some(&root.code)).await?
+    } else {
+        Vec::new()
+    };
+    levels.push(below);
+    if !communes.is_empty() {
+        let mut villages: Vec<UnitLine> = Vec::new();
+        for commune in &communes {
+            let mut along = lineage.to_vec();
+            along.push(commune.clone());
+            let mut of_commune: Vec<UnitLine> = Vec::new();
+            for kpi in Kpi::ALL {
+                let Some(d) = dashboard(store, &along, kpi, now).await? else {
+                    continue;
+                };
+                let mut children = d.children;
+                children.sort_by(|a, b| a.code.cmp(&b.code));
+                for c in &children {
+                    match of_commune.iter_mut().find(|l| l.code == c.code.as_str()) {
+                        Some(line) => line.kpis.push(figures(kpi, c)),
+                        None => of_commune.push(UnitLine {
+                            code: c.code.to_string(),
+                            name: c.name.clone(),
+                            level: UnitLevel::Village.as_str(),
+                            parent: commune.name.clone(),
+                            kpis: vec![figures(kpi, c)],
+                        }),
+                    }
+                }
+            }
+            villages.extend(of_commune);
+        }
+        levels.push(villages);
+    }
+    levels.retain(|l| !l.is_empty());
+    Ok(levels)
+}
+
+fn level_name(lang: Lang, level: &str) -> String {
+    lang.text(match level {
+        "province" => "report-sheet-province",
+        "commune" => "report-sheet-communes",
+        _ => "report-sheet-villages",
+    })
+}
+
+fn standing_text(lang: Lang, code: &str) -> String {
+    lang.text(match code {
+        "reached" => "dash-standing-reached",
+        "on_track" => "dash-standing-on-track",
+        "at_risk" => "dash-standing-at-risk",
+        "missed" => "dash-standing-missed",
+        _ => "dash-standing-no-data",
+    })
+}
+
+/// The report as sheets, headed in `lang`, titled with the scope and the day.
+#[must_use]
+pub fn sheets(lang: Lang, lines: &[Vec<UnitLine>], scope: &str, day: &str) -> Vec<Sheet> {
+    let mut headers = vec![
+        lang.text("report-code"),
+        lang.text("report-name"),
+        lang.text("report-parent"),
+    ];
+    for kpi in Kpi::ALL {
+        let k = kpi.as_str();
+        for key in [
+            "report-reached",
+            "report-denominator",
+            "report-source",
+            "report-share",
+            "report-target",
+            "report-deadline",
+            "report-gap",
+            "report-standing",
+        ] {
+            headers.push(format!("{k} {}", lang.text(key)));
+        }
+    }
+    let title = vec![lang.text("report-title"), format!("{} · {}", scope, day)];
+    lines
+        .iter()
+        .filter_map(|level| {
+            let first = level.first()?;
+            let rows = level
+                .iter()
+                .map(|l| {
+                    let mut row = vec![
+                        Out::Text(l.code.clone()),
+                        Out::Text(l.name.clone()),
+                        Out::Text(l.parent.clone()),
+                    ];
+                    for f in &l.kpis {
+                        let d = &f.deadline;
+                        row.extend([
+                            Out::Count(f.reached),
+                            Out::Count(f.denominator),
+                            Out::Text(lang.text(if f.denominator_source == "roster" {
+                                "report-source-roster"
+                            } else {
+                                "report-source-population"
+                            })),
+                            if f.denominator == 0 {
+                                Out::Empty
+                            } else {
+                                #[allow(clippy::cast_precision_loss, reason = "counts of people")]
+                                let share = f.reached as f64 / f.denominator as f64;
+                                Out::Share(share)
+                            },
+                            Out::Share(f64::from(f.target_percent) / 100.0),
+                            Out::Text(format!(
+                                "{}/{}/{}",
+                                d.get(8..10).unwrap_or_default(),
+                                d.get(5..7).unwrap_or_default(),
+                                d.get(0..4).unwrap_or_default()
+                            )),
+                            Out::Count(f.gap),
+                            Out::Text(standing_text(lang, f.standing)),
+                        ]);
+                    }
+                    row
+                })
+                .collect();
+            Some(Sheet {
+                name: level_name(lang, first.level),
+                title: title.clone(),
+                headers: headers.clone(),
+                rows,
+            })
+        })
+        .collect()
+}
