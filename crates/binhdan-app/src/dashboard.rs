@@ -67,7 +67,8 @@ pub struct Standings {
     /// At the last 7 days' pace, the value at the deadline.
     pub projected: Option<u64>,
     pub standing: Standing,
-    /// 1 = first in the ranking; 0 for the unit itself.
+    /// 1 = first in the ranking (equal shares share a rank); 0 when not ranked: the unit
+    /// itself, or a unit without a denominator.
     pub rank: usize,
     pub rank_week_ago: Option<usize>,
 }
@@ -163,25 +164,38 @@ fn nearest(set: &[UnitTarget], kpi: Kpi, lineage: &[&UnitCode]) -> Target {
         .unwrap_or_else(|| kpi.default_target())
 }
 
-/// Ranks by share reached (ties by value, then code), now and a week ago.
-fn rank(children: &mut [Standings]) {
-    let mut then: Vec<(u64, u64, UnitCode)> = children
+/// Competition ranking ("1, 2, 2, 4") by share reached, of the units with a denominator;
+/// `None` for the others.
+fn competition(shares: &[Option<u64>]) -> Vec<Option<usize>> {
+    shares
         .iter()
-        .filter_map(|c| {
-            c.permille_week_ago
-                .map(|p| (p, c.value - c.last_week.unwrap_or(0), c.code.clone()))
-        })
-        .collect();
-    then.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        .map(|s| s.map(|mine| 1 + shares.iter().flatten().filter(|o| **o > mine).count()))
+        .collect()
+}
+
+/// Ranks by share reached, now and a week ago (equal shares share a rank; units without a
+/// denominator are not ranked and come last); best first, then by value and code.
+fn rank(children: &mut [Standings]) {
     children.sort_by(|a, b| {
-        b.permille
-            .cmp(&a.permille)
+        let ranked = |s: &Standings| s.denominator > 0;
+        ranked(b)
+            .cmp(&ranked(a))
+            .then(b.permille.cmp(&a.permille))
             .then(b.value.cmp(&a.value))
             .then(a.code.cmp(&b.code))
     });
-    for (i, c) in children.iter_mut().enumerate() {
-        c.rank = i + 1;
-        c.rank_week_ago = then.iter().position(|t| t.2 == c.code).map(|p| p + 1);
+    let now: Vec<Option<u64>> = children
+        .iter()
+        .map(|c| (c.denominator > 0).then_some(c.permille))
+        .collect();
+    let then: Vec<Option<u64>> = children
+        .iter()
+        .map(|c| c.permille_week_ago.filter(|_| c.denominator > 0))
+        .collect();
+    let (now, then) = (competition(&now), competition(&then));
+    for ((c, r), t) in children.iter_mut().zip(now).zip(then) {
+        c.rank = r.unwrap_or(0);
+        c.rank_week_ago = t;
     }
 }
 

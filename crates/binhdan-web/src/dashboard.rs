@@ -37,8 +37,22 @@ fn points(lang: Lang, now: u64, then: u64) -> String {
     format!("{sign}{}{sep}{}", d.abs() / 10, d.abs() % 10)
 }
 
+/// An indicator as the tabs and tables name it: `Người trưởng thành · có kỹ năng số cơ bản`
+/// (without the plan's default percentage, which a unit's own target may replace).
+pub(crate) fn kpi_label(lang: Lang, k: Kpi) -> String {
+    format!(
+        "{} · {}",
+        lang.tr(&k.group().label()),
+        lang.text(match k.metric() {
+            binhdan_core::kpi::Metric::Skilled => "dash-metric-skilled",
+            binhdan_core::kpi::Metric::Certified => "dash-metric-certified",
+        })
+    )
+}
+
 pub struct RowView {
-    pub rank: usize,
+    /// The rank, or `–` when not ranked (no denominator).
+    pub rank: String,
     /// `▲ 2`, `▼ 1`, `=` or empty (no ranking a week ago).
     pub movement: String,
     pub movement_label: String,
@@ -66,11 +80,15 @@ fn row(lang: Lang, s: &Standings) -> RowView {
             format!("▼ {}", s.rank - then),
             lang.tr(&Msg::new("dash-rank-down").arg("n", s.rank - then)),
         ),
-        Some(_) => ("=".to_owned(), lang.text("dash-rank-same")),
+        Some(_) => (String::new(), lang.text("dash-rank-same")),
         None => (String::new(), String::new()),
     };
     RowView {
-        rank: s.rank,
+        rank: if s.rank == 0 {
+            "–".to_owned()
+        } else {
+            s.rank.to_string()
+        },
         movement,
         movement_label,
         code: s.code.to_string(),
@@ -101,6 +119,8 @@ fn row(lang: Lang, s: &Standings) -> RowView {
 pub struct TrendChart {
     pub points: String,
     pub target_y: u64,
+    /// `chỉ tiêu 90%`, written on the target's line.
+    pub target_text: String,
     pub first: String,
     pub last: String,
     pub label: String,
@@ -134,6 +154,9 @@ fn chart(lang: Lang, d: &Dashboard) -> Option<TrendChart> {
     Some(TrendChart {
         points: points.join(" "),
         target_y: height_of(u64::from(d.target.target.percent) * 10),
+        target_text: lang
+            .tr(&Msg::new("dash-chart-target")
+                .arg("target", format!("{}%", d.target.target.percent))),
         first: first_day.to_string(),
         last: last_day.to_string(),
         label: lang.tr(&Msg::new("dash-trend-label")
@@ -226,25 +249,22 @@ pub async fn show(
         .with_prefs(prefs),
         code: unit.code.to_string(),
         kpi: kpi.as_str(),
-        kpi_text: lang.tr(&kpi.description()),
+        kpi_text: format!("{} — {}", kpi.as_str(), kpi_label(lang, kpi)),
         tabs: Kpi::ALL
             .iter()
             .map(|k| KpiTab {
                 code: k.as_str(),
-                label: format!(
-                    "{} · {}",
-                    lang.tr(&k.group().label()),
-                    lang.text(match k.metric() {
-                        binhdan_core::kpi::Metric::Skilled => "dash-metric-skilled",
-                        binhdan_core::kpi::Metric::Certified => "dash-metric-certified",
-                    })
-                ),
+                label: kpi_label(lang, *k),
                 current: *k == kpi,
             })
             .collect(),
-        crumbs: lineage[..lineage.len() - 1]
-            .iter()
-            .map(|u| (u.code.to_string(), u.name.clone()))
+        crumbs: std::iter::once(("/quan-ly".to_owned(), lang.text("staff-home-crumb")))
+            .chain(lineage[..lineage.len() - 1].iter().map(|u| {
+                (
+                    format!("/quan-ly/tien-do/{}?chi-tieu={}", u.code, kpi.as_str()),
+                    u.name.clone(),
+                )
+            }))
             .collect(),
         deadline: d.unit.target.deadline.to_string(),
         pace: d

@@ -41,11 +41,12 @@ pub struct TargetRow {
 struct TargetsPage {
     l: Layout,
     code: String,
-    unit_name: String,
+    crumbs: Vec<(String, String)>,
     rows: Vec<TargetRow>,
     can_edit: bool,
     csrf: String,
     error: Option<String>,
+    notice: Option<String>,
 }
 
 async fn lineage_of(state: &AppState, code: &str) -> Result<Vec<Unit>, Problem> {
@@ -69,7 +70,7 @@ fn row(lang: Lang, unit: &Unit, t: &InForce) -> TargetRow {
     };
     TargetRow {
         code: t.kpi.as_str(),
-        description: lang.tr(&t.kpi.description()),
+        description: crate::dashboard::kpi_label(lang, t.kpi),
         percent: t.target.percent,
         deadline: d.to_string(),
         deadline_iso: format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
@@ -85,6 +86,7 @@ async fn page(
     s: &StaffCaller,
     lineage: &[Unit],
     error: Option<String>,
+    notice: Option<String>,
 ) -> Result<TargetsPage, Problem> {
     let Some(unit) = lineage.last() else {
         return Err(Problem::internal(&"empty lineage"));
@@ -97,17 +99,24 @@ async fn page(
         )
         .with_prefs(prefs),
         code: unit.code.to_string(),
-        unit_name: unit.name.clone(),
+        crumbs: std::iter::once(("/quan-ly".to_owned(), lang.text("staff-home-crumb")))
+            .chain(
+                lineage
+                    .iter()
+                    .map(|u| (format!("/quan-ly/tien-do/{}", u.code), u.name.clone())),
+            )
+            .collect(),
         rows: in_force.iter().map(|t| row(lang, unit, t)).collect(),
         can_edit: s.may(Permission::SetTargets, &Target::Unit(&unit.path)),
         csrf: s.csrf().expose().clone(),
         error,
+        notice,
     })
 }
 
 /// A unit's five targets, where each comes from, and (for the province) the form to set them.
 #[utoipa::path(get, path = "/quan-ly/chi-tieu/{code}", tag = "pages",
-    params(("code" = String, Path, description = "Unit code")),
+    params(("code" = String, Path, description = "Unit code"), Done),
     responses((status = 200, description = "The unit's targets (HTML)", content_type = "text/html"), (status = 403, description = "Outside the caller's scope"), (status = 404, description = "No such unit")))]
 pub async fn show(
     State(state): State<AppState>,
@@ -115,13 +124,35 @@ pub async fn show(
     prefs: Prefs,
     Staff(s): Staff,
     Path(code): Path<String>,
+    axum::extract::Query(done): axum::extract::Query<Done>,
 ) -> Result<Response, Problem> {
     let lineage = lineage_of(&state, &code).await?;
     let path = lineage.last().map(|u| u.path.clone()).unwrap_or_default();
     s.require(Permission::ViewDashboard, &Target::Unit(&path))?;
-    Ok(page(&state, lang, prefs, &s, &lineage, None)
+    let notice = match (
+        done.saved.as_deref().and_then(Kpi::parse),
+        done.cleared.as_deref().and_then(Kpi::parse),
+    ) {
+        (Some(k), _) => Some(lang.tr(&Msg::new("target-saved").arg("kpi", k.as_str()))),
+        (None, Some(k)) => Some(lang.tr(&Msg::new("target-cleared").arg("kpi", k.as_str()))),
+        (None, None) => None,
+    };
+    Ok(page(&state, lang, prefs, &s, &lineage, None, notice)
         .await?
         .into_response())
+}
+
+/// What the page says after a change (the redirect carries it).
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct Done {
+    /// The KPI just saved.
+    #[serde(rename = "da-luu")]
+    #[param(rename = "da-luu")]
+    saved: Option<String>,
+    /// The KPI whose own target was just removed.
+    #[serde(rename = "da-bo")]
+    #[param(rename = "da-bo")]
+    cleared: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -165,7 +196,7 @@ pub async fn change(
         let error = lang.tr(&msg);
         let (state, s, lineage) = (&state, &s, &lineage);
         async move {
-            let mut r = page(state, lang, prefs, s, lineage, Some(error))
+            let mut r = page(state, lang, prefs, s, lineage, Some(error), None)
                 .await?
                 .into_response();
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -179,7 +210,8 @@ pub async fn change(
         )
         .await;
     };
-    let change = if form.action == "bo" {
+    let clearing = form.action == "bo";
+    let change = if clearing {
         Change::Clear
     } else {
         Change::Set {
@@ -197,7 +229,13 @@ pub async fn change(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/quan-ly/chi-tieu/{}", unit.code)).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/quan-ly/chi-tieu/{}?{}={}",
+            unit.code,
+            if clearing { "da-bo" } else { "da-luu" },
+            kpi.as_str()
+        ))
+        .into_response()),
         Err(TargetError::Invalid(msg)) => refused(msg).await,
         Err(TargetError::UnknownUnit) => Err(Problem::not_found(UnitError::UnknownUnit {
             code: unit.code.to_string(),

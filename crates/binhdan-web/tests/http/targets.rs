@@ -47,9 +47,8 @@ async fn the_province_sets_a_communes_target_which_holds_for_its_villages() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    let page = get_as(&app, "/quan-ly/chi-tieu/16591", &cookie)
-        .await
-        .text();
+    let page = get_as(&app, r.header("location"), &cookie).await.text();
+    assert!(page.contains("Đã lưu chỉ tiêu K3."), "{page}");
     assert!(
         page.contains("Đặt riêng cho đơn vị này") && page.contains("20/12/2025"),
         "{page}"
