@@ -134,16 +134,81 @@ pub async fn build(
     })
 }
 
-/// The right reply to an item, as a learner who knows it would give.
-fn right_reply(item: &binhdan_content::Item) -> binhdan_content::quiz::Reply {
+/// The right reply to an item, as a learner who knows it would give; or a wrong one.
+fn reply(item: &binhdan_content::Item, right: bool) -> binhdan_content::quiz::Reply {
     use binhdan_content::Answer;
     use binhdan_content::quiz::Reply;
-    match &item.answer {
-        Answer::One(i) => Reply::One(*i),
-        Answer::Many(v) => Reply::Many(v.clone()),
-        Answer::Bool(b) => Reply::Bool(*b),
-        Answer::InOrder => Reply::Order((0..item.options.len()).collect()),
+    let n = item.options.len();
+    match (&item.answer, right) {
+        (Answer::One(i), true) => Reply::One(*i),
+        (Answer::One(i), false) => Reply::One((*i + 1) % n.max(1)),
+        (Answer::Many(v), true) => Reply::Many(v.clone()),
+        (Answer::Many(_), false) => Reply::Many(vec![]),
+        (Answer::Bool(b), right) => Reply::Bool(*b == right),
+        (Answer::InOrder, true) => Reply::Order((0..n).collect()),
+        (Answer::InOrder, false) => Reply::Order((0..n).rev().collect()),
     }
+}
+
+/// A demo learner takes a module's quiz at `at`, answering every item rightly (`pass`) or
+/// wrongly, through the same store calls as the quiz pages. Returns whether the attempt
+/// passed; `None` when the module has no quiz.
+///
+/// # Errors
+/// The store failed.
+pub async fn take_quiz(
+    store: &dyn Store,
+    person: i64,
+    module_id: &str,
+    pass: bool,
+    cutoff: binhdan_store::AdultCutoff,
+    at: Timestamp,
+) -> Result<Option<bool>, StoreError> {
+    let Some(quiz) = store.module_quiz(module_id).await? else {
+        return Ok(None);
+    };
+    if quiz.items.is_empty() {
+        return Ok(None);
+    }
+    let plan: Vec<binhdan_store::PlannedItem> = quiz
+        .items
+        .iter()
+        .map(|(i, rev)| binhdan_store::PlannedItem {
+            item_id: i.id.clone(),
+            revision: *rev,
+            order: (0..i.options.len()).collect(),
+        })
+        .collect();
+    let attempt = store.create_attempt(person, module_id, &plan, at).await?;
+    let mut passed = None;
+    for (position, (item, revision)) in quiz.items.iter().enumerate() {
+        let reply = reply(item, pass);
+        let correct = binhdan_content::quiz::grade(item, &reply);
+        let outcome = store
+            .record_answer(
+                attempt.id,
+                person,
+                &binhdan_store::NewAnswer {
+                    item_id: item.id.clone(),
+                    position: u32::try_from(position).unwrap_or(u32::MAX),
+                    revision: *revision,
+                    last: position + 1 == quiz.items.len(),
+                    reply,
+                    correct,
+                    elapsed_ms: 6_000,
+                },
+                cutoff,
+                at,
+            )
+            .await?;
+        if let binhdan_store::AnswerOutcome::Recorded {
+            finished: Some(f), ..
+        } = outcome
+        {
+            passed = Some(f.passed);
+        }
+    }
+    Ok(passed)
 }
 
 /// A demo learner completes a course at `at`: every lesson read, every module quiz passed with
@@ -164,59 +229,13 @@ pub async fn complete_course(
         .course_outline(course_id)
         .await?
         .ok_or(StoreError::Unknown("course"))?;
-    let mut completed = false;
     for m in &outline.modules {
         for l in &m.lessons {
-            completed |= store
-                .complete_lesson(person, &l.id, cutoff, at)
-                .await?
-                .course_completed;
+            store.complete_lesson(person, &l.id, cutoff, at).await?;
         }
     }
     for m in &outline.modules {
-        let Some(quiz) = store.module_quiz(&m.id).await? else {
-            continue;
-        };
-        if quiz.items.is_empty() {
-            continue;
-        }
-        let plan: Vec<binhdan_store::PlannedItem> = quiz
-            .items
-            .iter()
-            .map(|(i, rev)| binhdan_store::PlannedItem {
-                item_id: i.id.clone(),
-                revision: *rev,
-                order: (0..i.options.len()).collect(),
-            })
-            .collect();
-        let attempt = store.create_attempt(person, &m.id, &plan, at).await?;
-        for (position, (item, revision)) in quiz.items.iter().enumerate() {
-            let reply = right_reply(item);
-            let correct = binhdan_content::quiz::grade(item, &reply);
-            let outcome = store
-                .record_answer(
-                    attempt.id,
-                    person,
-                    &binhdan_store::NewAnswer {
-                        item_id: item.id.clone(),
-                        position: u32::try_from(position).unwrap_or(u32::MAX),
-                        revision: *revision,
-                        last: position + 1 == quiz.items.len(),
-                        reply,
-                        correct,
-                        elapsed_ms: 6_000,
-                    },
-                    cutoff,
-                    at,
-                )
-                .await?;
-            if let binhdan_store::AnswerOutcome::Recorded {
-                finished: Some(_), ..
-            } = outcome
-            {
-                completed |= store.course_progress(person, course_id).await?.completed;
-            }
-        }
+        take_quiz(store, person, &m.id, true, cutoff, at).await?;
     }
-    Ok(completed)
+    Ok(store.course_progress(person, course_id).await?.completed)
 }

@@ -20,6 +20,8 @@ pub mod villages;
 pub use villages::{ImportFailure, ImportOptions, ImportReport, import_villages};
 
 #[cfg(test)]
+mod counters_tests;
+#[cfg(test)]
 mod irt_tests;
 #[cfg(test)]
 mod people_tests;

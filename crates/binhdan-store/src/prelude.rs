@@ -10,16 +10,17 @@ pub(crate) use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
 pub(crate) use crate::{
     AbilityRecord, AdultCutoff, AnswerOutcome, AnswerRecord, AssessmentStore, Attempt, AuditStore,
     CalibrationRun, CalibrationStore, CertificateRecord, CertificateSlot, CertificateStore,
-    ContentLoadReport, ContentStore, CourseOutline, CourseProgress, CourseSummary,
-    CredentialChange, DashboardStore, Dialect, ExamAnswer, ExamAnswerOutcome, ExamAttempt,
-    ExamItem, ExamKind, ExamLimits, ExamPass, ExamResult, ExamStart, Finished, ItemParameter,
-    LearningStore, LessonDone, LessonPage, LessonRef, MembershipRecord, MembershipView,
-    ModuleOutline, ModuleQuiz, NewAnswer, NewExamAttempt, NewOrganisation, NewStaff, NewVillage,
-    OpsStore, OrgKind, Organisation, OutboxMessage, PeopleImport, PeopleStore, PeopleWriteCounts,
-    PersonDetail, PersonRecord, PersonSummary, PlannedItem, PopulationStore, Result,
-    ScoredResponse, SessionOwner, SessionRecord, SignedCertificate, StaffAccount, StaffStore,
-    StaffWithin, StoreConfig, StoreError, StoredIssuerKey, SubtreeCounts, TargetStore, UnitFigure,
-    UnitQuery, UnitStore, UnitTarget, WriteMode,
+    ContentLoadReport, ContentStore, CounterDifference, CounterRebuild, CounterStore,
+    CourseOutline, CourseProgress, CourseSummary, CredentialChange, DashboardStore, Dialect,
+    ExamAnswer, ExamAnswerOutcome, ExamAttempt, ExamItem, ExamKind, ExamLimits, ExamPass,
+    ExamResult, ExamStart, Finished, ItemParameter, LearningStore, LessonDone, LessonPage,
+    LessonRef, MembershipRecord, MembershipView, ModuleOutline, ModuleQuiz, NewAnswer,
+    NewExamAttempt, NewOrganisation, NewStaff, NewVillage, OpsStore, OrgKind, Organisation,
+    OutboxMessage, PeopleImport, PeopleStore, PeopleWriteCounts, PersonDetail, PersonRecord,
+    PersonSummary, PlannedItem, PopulationStore, Result, ScoredResponse, SessionOwner,
+    SessionRecord, SignedCertificate, StaffAccount, StaffStore, StaffWithin, StoreConfig,
+    StoreError, StoredIssuerKey, SubtreeCounts, TargetStore, UnitFigure, UnitQuery, UnitStore,
+    UnitTarget, WriteMode,
 };
 pub(crate) use binhdan_auth::access::{Grant, Role, Scope};
 pub(crate) use binhdan_core::Secret;

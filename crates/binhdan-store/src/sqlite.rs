@@ -93,3 +93,4 @@ include!("shared/assessment.rs");
 include!("shared/certificates.rs");
 include!("shared/targets.rs");
 include!("shared/dashboard.rs");
+include!("shared/counters.rs");

@@ -92,8 +92,24 @@ enum Command {
         #[command(subcommand)]
         what: OutboxWhat,
     },
+    /// The campaign's counters (what dashboards read).
+    Counters {
+        #[command(subcommand)]
+        what: CountersWhat,
+    },
     /// Print the effective configuration (secrets hidden).
     Config,
+}
+
+#[derive(Subcommand)]
+enum CountersWhat {
+    /// Recompute every counter from the facts (people, lessons, quizzes, exams, certificates)
+    /// and set those that differ to the rebuilt value; with --check, only report. Exits 1 when
+    /// a difference was found.
+    Rebuild {
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -378,6 +394,37 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
             let result = crate::people_cli::audit_verify(store.as_ref(), lang).await;
             store.close().await;
             result
+        }
+        Command::Counters {
+            what: CountersWhat::Rebuild { check },
+        } => {
+            let store = open_store(config, clock.now()).await?;
+            let cutoff = binhdan_app::people::adult_cutoff(config.evaluation_date()?);
+            let report = store.rebuild_counters(cutoff, !check, clock.now()).await;
+            store.close().await;
+            let report = report?;
+            for d in &report.differences {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    d.scope, d.group, d.metric, d.stored, d.rebuilt
+                );
+            }
+            let key = match (report.differences.is_empty(), report.written) {
+                (true, _) => "cli-counters-agree",
+                (false, true) => "cli-counters-mended",
+                (false, false) => "cli-counters-differ",
+            };
+            eprintln!(
+                "{}",
+                lang.tr(&binhdan_core::Msg::new(key)
+                    .arg("compared", report.compared)
+                    .arg("differences", report.differences.len()))
+            );
+            Ok(if report.differences.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Outbox { what } => {
             let store = open_store(config, clock.now()).await?;

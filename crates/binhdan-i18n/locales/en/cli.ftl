@@ -38,3 +38,6 @@ irt-refused = Could not calibrate ({ $detail }). The previous parameters stay.
 cli-outbox-state = --state must be pending, delivered or dead (not “{ $state }”).
 cli-outbox-retried = Put { $count } dead messages back to be delivered now.
 cli-outbox-round = Delivered { $delivered } messages; { $failed } failed and will be retried.
+cli-counters-agree = Compared { $compared } counters with the facts: all agree.
+cli-counters-differ = Compared { $compared } counters: { $differences } disagree with the facts (listed above: scope, group, metric, stored, rebuilt). Nothing changed; run without --check to mend them.
+cli-counters-mended = Compared { $compared } counters: mended { $differences } that disagreed with the facts (listed above).

@@ -38,3 +38,6 @@ irt-refused = Không hiệu chỉnh được ({ $detail }). Tham số cũ đư�
 cli-outbox-state = --state phải là pending, delivered hoặc dead (không phải “{ $state }”).
 cli-outbox-retried = Đã đưa { $count } tin chưa gửi được về hàng đợi để gửi lại ngay.
 cli-outbox-round = Đã gửi { $delivered } tin; { $failed } tin gửi chưa được, sẽ thử lại sau.
+cli-counters-agree = Đã so { $compared } bộ đếm với dữ liệu gốc: tất cả khớp.
+cli-counters-differ = Đã so { $compared } bộ đếm: { $differences } bộ đếm lệch so với dữ liệu gốc (liệt kê ở trên: phạm vi, nhóm, chỉ số, đang lưu, tính lại). Chưa sửa gì; chạy lại không có --check để sửa.
+cli-counters-mended = Đã so { $compared } bộ đếm: đã sửa { $differences } bộ đếm lệch theo dữ liệu gốc (liệt kê ở trên).

@@ -398,6 +398,17 @@ impl PeopleImport for ImportTx {
             let (old_unit, old_year, old_day) = (old.unit_code.clone(), old.birth_year, old.birth_day);
             self.count_adult(&old_unit, old_year, old_day, -1);
             self.count_adult(r.unit.as_str(), i64::from(r.birth_year), r.birth_day, 1);
+            // Someone who moves takes their learning with them: the counters follow the facts.
+            if old_unit != r.unit.as_str() {
+                let tx = self.tx()?;
+                for (grp, metric, n) in person_learning(tx, old.id).await? {
+                    let (Some(g), Some(m)) = (Group::parse(&grp), LEARNING_METRICS.iter().find(|x| **x == metric)) else {
+                        continue;
+                    };
+                    *self.unit_deltas.entry((old_unit.clone(), g.as_str(), m)).or_default() -= n;
+                    *self.unit_deltas.entry((r.unit.as_str().to_owned(), g.as_str(), m)).or_default() += n;
+                }
+            }
         }
         // Memberships.
         let members: Vec<(i64, &MembershipRecord)> = batch
@@ -463,6 +474,14 @@ impl PeopleImport for ImportTx {
                         let org_unit = self.orgs.get(&m.organisation_id).cloned().unwrap_or_default();
                         *self.unit_deltas.entry((org_unit, m.group.as_str(), ROSTER)).or_default() += 1;
                         *self.org_deltas.entry((m.organisation_id, m.group.as_str(), ROSTER)).or_default() += 1;
+                        // What they already learned in the group now counts for the organisation.
+                        let tx = self.tx()?;
+                        for (grp, metric, n) in person_learning(tx, pid).await? {
+                            let Some(metric) = LEARNING_METRICS.iter().find(|x| **x == metric) else { continue };
+                            if grp == m.group.as_str() {
+                                *self.org_deltas.entry((m.organisation_id, m.group.as_str(), metric)).or_default() += n;
+                            }
+                        }
                     }
                 }
             }
