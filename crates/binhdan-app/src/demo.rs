@@ -239,3 +239,127 @@ pub async fn complete_course(
     }
     Ok(store.course_progress(person, course_id).await?.completed)
 }
+
+/// What `learners` made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LearnersSummary {
+    pub registered: u64,
+    pub started: u64,
+    pub completed: u64,
+}
+
+/// Demo learners: `n` adults registered in villages across the province 35 days ago, who then
+/// learn through the same store calls as the learning pages on days spread over the last 30
+/// days, more of them as the campaign gathers pace — about two in three complete the adults'
+/// course, the others read some lessons. The counters, their daily changes, the rankings and
+/// the trends all move as they would for real learners. Needs the curriculum loaded.
+///
+/// # Errors
+/// The store failed or the adults' course is not loaded.
+pub async fn learners(
+    store: &dyn Store,
+    vault: &binhdan_vault::Vault,
+    province: &UnitCode,
+    n: u64,
+    seed: u64,
+    cutoff: binhdan_store::AdultCutoff,
+    now: Timestamp,
+) -> Result<LearnersSummary, StoreError> {
+    use rand::Rng;
+    const DAY: i64 = 86_400_000;
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x6c65_6172_6e65_7273);
+    let outline = store
+        .course_outline("cong-dan")
+        .await?
+        .ok_or(StoreError::Unknown("course"))?;
+    let lessons: Vec<String> = outline
+        .modules
+        .iter()
+        .flat_map(|m| m.lessons.iter().map(|l| l.id.clone()))
+        .collect();
+    // Some communes campaign harder than others: a third of them hold most learners.
+    let communes = store.children(Some(province)).await?;
+    let mut villages = Vec::new();
+    for c in communes.iter().step_by(3) {
+        villages.extend(store.children(Some(&c.code)).await?);
+    }
+    for c in communes.iter().skip(1).step_by(9) {
+        villages.extend(store.children(Some(&c.code)).await?);
+    }
+    if villages.is_empty() || n == 0 {
+        return Ok(LearnersSummary::default());
+    }
+    let mut records = Vec::new();
+    for i in 0..n {
+        let year: i32 = rng.random_range(1950..=2000);
+        let female = rng.random_bool(0.5);
+        let digits = format!(
+            "038{}{:02}{:06}",
+            u8::from(female),
+            year % 100,
+            (i * 7919 + rng.random_range(0..7919)) % 1_000_000
+        );
+        let Ok(cccd) = binhdan_core::cccd::Cccd::parse(&digits) else {
+            continue;
+        };
+        let village = &villages[rng.random_range(0..villages.len())];
+        let sealed = vault
+            .encrypt(&cccd, &mut rng)
+            .map_err(|_| StoreError::Unknown("vault"))?;
+        records.push(binhdan_store::PersonRecord {
+            cccd_hash: vault.lookup_hash(&cccd),
+            cccd_sealed: sealed.into_bytes(),
+            cccd_masked: cccd.masked(),
+            name: format!("Học viên {}", i + 1),
+            birth_year: year,
+            birth_day: None,
+            sex: cccd.sex(),
+            unit: village.code.clone(),
+            phone: None,
+            membership: None,
+        });
+    }
+    let mut import = store
+        .begin_people_import(cutoff, Timestamp(now.0 - 35 * DAY))
+        .await?;
+    import.write(&records).await?;
+    import
+        .commit(binhdan_core::audit::AuditEntry::new(
+            "demo",
+            "person.import",
+        ))
+        .await?;
+    let mut summary = LearnersSummary {
+        registered: u64::try_from(records.len()).unwrap_or(0),
+        ..LearnersSummary::default()
+    };
+    for r in &records {
+        let Some(person) = store.person_by_cccd_hash(&r.cccd_hash).await? else {
+            continue;
+        };
+        let id = person.summary.id;
+        // Three in four start; later days more likely (the square root leans towards today).
+        if !rng.random_bool(0.75) {
+            continue;
+        }
+        let lean: f64 = rng.random::<f64>().sqrt();
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "a day in 0..30, from a fraction"
+        )]
+        let days_ago = 30 - (lean * 30.0) as i64;
+        let at = Timestamp(now.0 - days_ago * DAY + rng.random_range(0..DAY / 2));
+        summary.started += 1;
+        if rng.random_bool(0.66) {
+            if complete_course(store, id, "cong-dan", cutoff, at).await? {
+                summary.completed += 1;
+            }
+        } else {
+            let read = rng.random_range(1..=lessons.len().max(1));
+            for l in lessons.iter().take(read) {
+                store.complete_lesson(id, l, cutoff, at).await?;
+            }
+        }
+    }
+    Ok(summary)
+}

@@ -56,6 +56,10 @@ enum Command {
         /// Seed of the random generator (the same seed gives the same province).
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Demo learners registered 35 days ago who learn over the last 30 days (needs the
+        /// curriculum: loaded from ./content when none is), so dashboards show progress.
+        #[arg(long, default_value_t = 1000)]
+        learners: u64,
     },
     /// Import data from a file.
     Import {
@@ -274,6 +278,7 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
             province,
             people,
             seed,
+            learners,
         } => {
             let store = binhdan_store::connect(&config.store())
                 .await
@@ -281,12 +286,27 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
             let province = UnitCode::parse(&province)
                 .map_err(|e| anyhow::anyhow!(lang.tr(&binhdan_core::Localized::msg(&e))))?;
             let options = DemoOptions {
-                province,
+                province: province.clone(),
                 people,
                 seed,
             };
             let result = demo::build(store.as_ref(), &options, clock.now()).await;
+            let learned = match &result {
+                Ok(_) if learners > 0 => Some(
+                    demo_learners(
+                        store.as_ref(),
+                        config,
+                        &province,
+                        learners,
+                        seed,
+                        clock.now(),
+                    )
+                    .await,
+                ),
+                _ => None,
+            };
             store.close().await;
+            let l = learned.transpose()?.unwrap_or_default();
             match result {
                 Ok(s) => {
                     println!(
@@ -296,6 +316,15 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
                             .arg("villages", s.villages)
                             .arg("adults", s.adults))
                     );
+                    if l.registered > 0 {
+                        println!(
+                            "{}",
+                            lang.tr(&binhdan_core::Msg::new("cli-demo-learners")
+                                .arg("registered", l.registered)
+                                .arg("started", l.started)
+                                .arg("completed", l.completed))
+                        );
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(DemoError::Refused(msg)) => {
@@ -571,6 +600,52 @@ async fn content(what: ContentWhat, config: &Config, lang: Lang) -> anyhow::Resu
     }
 }
 
+/// Learners for `serve --demo`: enough for the dashboards' rankings and trends to move.
+const SERVE_DEMO_LEARNERS: u64 = 240;
+
+/// The shipped curriculum, when it is at hand (./content) and none is loaded.
+async fn load_demo_content(
+    store: &dyn binhdan_store::Store,
+    now: binhdan_core::Timestamp,
+) -> anyhow::Result<bool> {
+    let content_dir = std::path::Path::new("content");
+    if !store.courses().await?.is_empty() {
+        return Ok(true);
+    }
+    if !content_dir.is_dir() {
+        return Ok(false);
+    }
+    match binhdan_app::content::load(store, content_dir, now).await {
+        Ok(_) => Ok(true),
+        Err(binhdan_app::content::ContentLoadError::Invalid(errors)) => {
+            tracing::warn!(
+                content.errors = errors.len(),
+                "the curriculum in ./content is invalid; see `binhdan content check`"
+            );
+            Ok(false)
+        }
+        Err(binhdan_app::content::ContentLoadError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Demo learners, when the curriculum is there to learn from.
+async fn demo_learners(
+    store: &dyn binhdan_store::Store,
+    config: &Config,
+    province: &UnitCode,
+    n: u64,
+    seed: u64,
+    now: binhdan_core::Timestamp,
+) -> anyhow::Result<demo::LearnersSummary> {
+    if !load_demo_content(store, now).await? {
+        tracing::warn!("no curriculum in ./content: the demo has no learners");
+        return Ok(demo::LearnersSummary::default());
+    }
+    let vault = config.vault()?;
+    let cutoff = binhdan_app::people::adult_cutoff(config.evaluation_date()?);
+    Ok(demo::learners(store, &vault, province, n, seed, cutoff, now).await?)
+}
+
 async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = open_store(config, clock.now()).await?;
@@ -582,7 +657,7 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             tracing::info!("the province already has villages; no demo built");
         } else {
             let options = DemoOptions {
-                province,
+                province: province.clone(),
                 people: SERVE_DEMO_PEOPLE,
                 ..DemoOptions::default()
             };
@@ -592,22 +667,22 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
                 demo.adults = s.adults,
                 "built the demo province"
             );
+            let l = demo_learners(
+                store.as_ref(),
+                config,
+                &province,
+                SERVE_DEMO_LEARNERS,
+                options.seed,
+                clock.now(),
+            )
+            .await?;
+            tracing::info!(
+                demo.learners = l.registered,
+                demo.completed = l.completed,
+                "demo learners have learned over the last 30 days"
+            );
         }
-        // The demo shows the shipped curriculum when it is at hand and none is loaded.
-        let content_dir = std::path::Path::new("content");
-        if store.courses().await?.is_empty()
-            && content_dir.is_dir()
-            && let Err(e) =
-                binhdan_app::content::load(store.as_ref(), content_dir, clock.now()).await
-        {
-            match e {
-                binhdan_app::content::ContentLoadError::Invalid(errors) => tracing::warn!(
-                    content.errors = errors.len(),
-                    "the curriculum in ./content is invalid; see `binhdan content check`"
-                ),
-                binhdan_app::content::ContentLoadError::Store(e) => return Err(e.into()),
-            }
-        }
+        load_demo_content(store.as_ref(), clock.now()).await?;
     }
     let listener = tokio::net::TcpListener::bind(&web.listen)
         .await
