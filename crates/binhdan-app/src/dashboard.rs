@@ -49,7 +49,8 @@ impl Standing {
 /// One unit's figures against its target.
 #[derive(Clone, Debug)]
 pub struct Standings {
-    pub code: UnitCode,
+    /// The unit's code, or `tc-{id}` for an organisation.
+    pub code: String,
     pub name: String,
     pub value: u64,
     pub denominator: u64,
@@ -83,6 +84,9 @@ pub struct Dashboard {
     pub trend: Vec<(Date, u64)>,
     /// The units directly below, best first.
     pub children: Vec<Standings>,
+    /// The agencies, schools or enterprises in the unit whose members the KPI counts (K1, K2,
+    /// K5), best first; empty for the adults' KPIs.
+    pub organisations: Vec<Standings>,
     /// Measured change in ability for the group: people assessed twice, their summed gain
     /// (thousandths of θ), and how many passed the certification exam.
     pub assessed: u64,
@@ -104,7 +108,7 @@ fn permille(value: u64, denominator: u64) -> u64 {
 /// The figures and standing of a unit with `value` now, `last_week` gained over the last 7
 /// days, against `target`, on `today`.
 fn standings(
-    code: UnitCode,
+    code: String,
     name: String,
     value: u64,
     last_week: Option<u64>,
@@ -281,7 +285,7 @@ pub async fn dashboard(
         );
     }
     let me = standings(
-        unit.code.clone(),
+        unit.code.to_string(),
         unit.name.clone(),
         value,
         last_week,
@@ -297,7 +301,7 @@ pub async fn dashboard(
             let t = nearest(&set, kpi, &along);
             let denominator = c.population.map_or((c.roster, true), |n| (n, false));
             standings(
-                c.code.clone(),
+                c.code.to_string(),
                 c.name,
                 u64::try_from(c.value).unwrap_or(0),
                 c.recent.map(|r| u64::try_from(r.max(0)).unwrap_or(0)),
@@ -308,12 +312,34 @@ pub async fn dashboard(
         })
         .collect();
     rank(&mut rows);
+    let mut organisations: Vec<Standings> = if group == Group::Adult {
+        Vec::new()
+    } else {
+        store
+            .organisation_figures(&unit.code, group, m)
+            .await?
+            .into_iter()
+            .map(|o| {
+                standings(
+                    format!("tc-{}", o.id),
+                    format!("{} ({})", o.name, o.unit_name),
+                    u64::try_from(o.value).unwrap_or(0),
+                    None,
+                    (o.roster, true),
+                    target.target,
+                    today,
+                )
+            })
+            .collect()
+    };
+    rank(&mut organisations);
     Ok(Some(Dashboard {
         kpi,
         target,
         unit: me,
         trend,
         children: rows,
+        organisations,
         assessed: u64::try_from(value_of("assessed")).unwrap_or(0),
         gain_milli: value_of("gain_milli"),
         proficient: u64::try_from(value_of("proficient")).unwrap_or(0),
@@ -326,8 +352,8 @@ mod tests {
 
     use super::*;
 
-    fn code(s: &str) -> UnitCode {
-        UnitCode::parse(s).unwrap()
+    fn code(s: &str) -> String {
+        UnitCode::parse(s).unwrap().to_string()
     }
 
     fn target(percent: u8) -> Target {

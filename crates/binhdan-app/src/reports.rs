@@ -105,10 +105,10 @@ pub async fn progress_lines(
         let mut children = d.children;
         children.sort_by(|a, b| a.code.cmp(&b.code));
         for c in &children {
-            match below.iter_mut().find(|l| l.code == c.code.as_str()) {
+            match below.iter_mut().find(|l| l.code == c.code) {
                 Some(line) => line.kpis.push(figures(kpi, c)),
                 None => below.push(UnitLine {
-                    code: c.code.to_string(),
+                    code: c.code.clone(),
                     name: c.name.clone(),
                     level: root.level.child().map_or("", UnitLevel::as_str),
                     parent: root.name.clone(),
@@ -136,10 +136,10 @@ pub async fn progress_lines(
                 let mut children = d.children;
                 children.sort_by(|a, b| a.code.cmp(&b.code));
                 for c in &children {
-                    match of_commune.iter_mut().find(|l| l.code == c.code.as_str()) {
+                    match of_commune.iter_mut().find(|l| l.code == c.code) {
                         Some(line) => line.kpis.push(figures(kpi, c)),
                         None => of_commune.push(UnitLine {
-                            code: c.code.to_string(),
+                            code: c.code.clone(),
                             name: c.name.clone(),
                             level: UnitLevel::Village.as_str(),
                             parent: commune.name.clone(),

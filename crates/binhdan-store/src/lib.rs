@@ -1210,6 +1210,21 @@ pub struct UnitFigure {
     pub roster: u64,
 }
 
+/// One organisation's figures for a group and metric, for the emulation ranking of agencies,
+/// schools and enterprises.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganisationFigure {
+    pub id: i64,
+    pub name: String,
+    /// `school`, `agency`, `enterprise` or `cooperative`.
+    pub kind: String,
+    /// The commune it sits in.
+    pub unit_name: String,
+    pub value: i64,
+    /// Members of the group.
+    pub roster: u64,
+}
+
 /// Reads for the campaign's dashboards: counters only, never people.
 #[async_trait]
 pub trait DashboardStore: Send + Sync {
@@ -1232,6 +1247,13 @@ pub trait DashboardStore: Send + Sync {
         metric: &str,
         after_day: i64,
     ) -> Result<Option<(i64, Vec<(i64, i64)>)>>;
+    /// The organisations in a unit's subtree with members of the group, and their figures.
+    async fn organisation_figures(
+        &self,
+        root: &UnitCode,
+        group: Group,
+        metric: &str,
+    ) -> Result<Vec<OrganisationFigure>>;
 }
 
 /// A counter whose stored value is not what the facts give.

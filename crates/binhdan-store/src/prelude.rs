@@ -16,11 +16,11 @@ pub(crate) use crate::{
     ExamResult, ExamStart, Finished, ItemParameter, LearningStore, LessonDone, LessonPage,
     LessonRef, MembershipRecord, MembershipView, ModuleOutline, ModuleQuiz, NewAnswer,
     NewExamAttempt, NewOrganisation, NewStaff, NewVillage, OpsStore, OrgKind, Organisation,
-    OutboxMessage, PeopleImport, PeopleStore, PeopleWriteCounts, PersonDetail, PersonRecord,
-    PersonSummary, PlannedItem, PopulationStore, Result, ScoredResponse, SessionOwner,
-    SessionRecord, SignedCertificate, StaffAccount, StaffStore, StaffWithin, StoreConfig,
-    StoreError, StoredIssuerKey, SubtreeCounts, TargetStore, UnitFigure, UnitQuery, UnitStore,
-    UnitTarget, WriteMode,
+    OrganisationFigure, OutboxMessage, PeopleImport, PeopleStore, PeopleWriteCounts, PersonDetail,
+    PersonRecord, PersonSummary, PlannedItem, PopulationStore, Result, ScoredResponse,
+    SessionOwner, SessionRecord, SignedCertificate, StaffAccount, StaffStore, StaffWithin,
+    StoreConfig, StoreError, StoredIssuerKey, SubtreeCounts, TargetStore, UnitFigure, UnitQuery,
+    UnitStore, UnitTarget, WriteMode,
 };
 pub(crate) use binhdan_auth::access::{Grant, Role, Scope};
 pub(crate) use binhdan_core::Secret;

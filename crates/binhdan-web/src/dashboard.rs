@@ -91,7 +91,7 @@ fn row(lang: Lang, s: &Standings) -> RowView {
         },
         movement,
         movement_label,
-        code: s.code.to_string(),
+        code: s.code.clone(),
         name: s.name.clone(),
         value: format_count(lang, s.value),
         denominator: format_count(lang, s.denominator),
@@ -193,6 +193,8 @@ struct DashboardPage {
     rows: Vec<RowView>,
     children_heading: String,
     at_risk: usize,
+    organisations: Vec<RowView>,
+    organisations_heading: String,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -306,6 +308,12 @@ pub async fn show(
             })
             .count(),
         rows: d.children.iter().map(|c| row(lang, c)).collect(),
+        organisations: d.organisations.iter().map(|c| row(lang, c)).collect(),
+        organisations_heading: lang.text(match kpi.group() {
+            binhdan_core::kpi::Group::PublicServant => "dash-orgs-agencies",
+            binhdan_core::kpi::Group::Student => "dash-orgs-schools",
+            _ => "dash-orgs-enterprises",
+        }),
         children_heading: lang.text(match unit.level {
             binhdan_core::unit::UnitLevel::Province => "dash-communes",
             _ => "dash-villages",

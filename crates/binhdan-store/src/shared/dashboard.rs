@@ -71,4 +71,38 @@ impl DashboardStore for Backend {
         .await?;
         Ok(Some((before.unwrap_or(0), days)))
     }
+
+    async fn organisation_figures(&self, root: &UnitCode, group: Group, metric: &str) -> Result<Vec<OrganisationFigure>> {
+        let path: Option<String> = sqlx::query_scalar("SELECT path FROM unit WHERE code = $1")
+            .bind(root.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        let Some(path) = path else { return Ok(Vec::new()) };
+        let upper = binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound();
+        let rows: Vec<(i64, String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT o.id, o.name, o.kind, u.name, \
+             CAST(COALESCE((SELECT c.value FROM organisation_counter c WHERE c.organisation_id = o.id AND c.grp = $3 AND c.metric = $4), 0) AS BIGINT), \
+             CAST(r.value AS BIGINT) \
+             FROM organisation o JOIN unit u ON u.code = o.unit_code \
+             JOIN organisation_counter r ON r.organisation_id = o.id AND r.grp = $3 AND r.metric = 'roster' \
+             WHERE o.unit_path >= $1 AND o.unit_path < $2 AND r.value > 0 ORDER BY o.id",
+        )
+        .bind(&path)
+        .bind(&upper)
+        .bind(group.as_str())
+        .bind(metric)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, kind, unit_name, value, roster)| OrganisationFigure {
+                id,
+                name,
+                kind,
+                unit_name,
+                value,
+                roster: u64::try_from(roster).unwrap_or(0),
+            })
+            .collect())
+    }
 }

@@ -62,7 +62,7 @@ async fn adults(app: &TestApp, people: &[(&str, &str)]) -> Vec<i64> {
 #[tokio::test]
 async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
     let app = crate::learn::with_curriculum().await;
-    fixture(&app).await;
+    let (_, school) = fixture(&app).await;
     let ids = adults(
         &app,
         &[
@@ -87,6 +87,52 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
         .unwrap();
         assert!(done, "the course is completed");
     }
+
+    // A pupil of the commune's school (not an adult: born 2012, the cutoff 2008-12-31)
+    // completes the pupils' course: the school ranks on K2.
+    let pupil = {
+        let vault = binhdan_vault::Vault::new(&app.vault).unwrap();
+        let cccd = Cccd::parse("038212012349").unwrap();
+        let record = PersonRecord {
+            cccd_hash: vault.lookup_hash(&cccd),
+            cccd_sealed: vault.encrypt(&cccd, &mut rand::rng()).unwrap().into_bytes(),
+            cccd_masked: cccd.masked(),
+            name: "Học Sinh".into(),
+            birth_year: 2012,
+            birth_day: None,
+            sex: cccd.sex(),
+            unit: code("16591001"),
+            phone: None,
+            membership: Some(binhdan_store::MembershipRecord {
+                organisation_id: school,
+                group: binhdan_core::kpi::Group::Student,
+                grade: Some(8),
+                class: None,
+                position: None,
+            }),
+        };
+        let mut import = store
+            .begin_people_import(AdultCutoff(14_244), NOW)
+            .await
+            .unwrap();
+        import.write(std::slice::from_ref(&record)).await.unwrap();
+        import
+            .commit(AuditEntry::new("test", "person.import"))
+            .await
+            .unwrap();
+        store
+            .person_by_cccd_hash(&record.cccd_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .summary
+            .id
+    };
+    assert!(
+        binhdan_app::demo::complete_course(store, pupil, "hoc-sinh", AdultCutoff(14_244), NOW)
+            .await
+            .unwrap()
+    );
 
     let province = staff(
         &app,
@@ -138,6 +184,17 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
         "{commune}"
     );
     assert!(commune.contains("/quan-ly/tien-do/16591001?chi-tieu=K3"));
+    // K2 (pupils): the school's ranking, 1 of its 1 pupil.
+    let k2 = get_as(&app, "/quan-ly/tien-do/16591?chi-tieu=K2", &cookie)
+        .await
+        .text();
+    let at = k2.find("Trường Một").expect("the school is ranked");
+    let school_row = &k2[at..at + k2[at..].find("</tr>").unwrap()];
+    assert!(
+        school_row.contains("1 / 1") && school_row.contains("100,0%"),
+        "{school_row}"
+    );
+    assert!(k2.contains("Xếp hạng thi đua các trường học"));
     // K4 (certified): nobody yet.
     let k4 = get_as(&app, "/quan-ly/tien-do/38?chi-tieu=K4", &cookie)
         .await
