@@ -16,6 +16,7 @@
 
 mod answers;
 mod credentials;
+mod dashboard;
 mod people_import;
 
 use std::convert::Infallible;
@@ -95,6 +96,13 @@ fn main() -> anyhow::Result<()> {
     }
     if wanted(people_import::NAME) {
         people_import::run(&server_rt, args.rows, args.parts)?;
+    }
+    if args
+        .only
+        .as_deref()
+        .is_some_and(|o| dashboard::NAME.contains(o))
+    {
+        dashboard::run(&server_rt, args.people, 200)?;
     }
     if args
         .only
