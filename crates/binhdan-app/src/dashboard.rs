@@ -98,9 +98,20 @@ fn metric(kpi: Kpi) -> &'static str {
     kpi.metric().as_str()
 }
 
+/// Tenths of a per cent, rounded half up (as the XLSX and CSV reports show them).
 fn permille(value: u64, denominator: u64) -> u64 {
     value
         .saturating_mul(1000)
+        .saturating_add(denominator / 2)
+        .checked_div(denominator)
+        .unwrap_or(0)
+}
+
+/// Millionths of the share, rounded: what the ranking compares (finer than what is shown).
+fn ppm(value: u64, denominator: u64) -> u64 {
+    value
+        .saturating_mul(1_000_000)
+        .saturating_add(denominator / 2)
         .checked_div(denominator)
         .unwrap_or(0)
 }
@@ -177,29 +188,32 @@ fn competition(shares: &[Option<u64>]) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// Ranks by share reached, now and a week ago (equal shares share a rank; units without a
-/// denominator are not ranked and come last); best first, then by value and code.
+/// Ranks by share reached, now and a week ago: equal shares share a rank; units without a
+/// denominator, or that have reached nobody yet, are not ranked and come last. Best first,
+/// then by value and code.
 fn rank(children: &mut [Standings]) {
+    let key =
+        |c: &Standings| (c.denominator > 0 && c.value > 0).then(|| ppm(c.value, c.denominator));
     children.sort_by(|a, b| {
-        let ranked = |s: &Standings| s.denominator > 0;
-        ranked(b)
-            .cmp(&ranked(a))
-            .then(b.permille.cmp(&a.permille))
+        key(b)
+            .is_some()
+            .cmp(&key(a).is_some())
+            .then(key(b).cmp(&key(a)))
             .then(b.value.cmp(&a.value))
             .then(a.code.cmp(&b.code))
     });
-    let now: Vec<Option<u64>> = children
-        .iter()
-        .map(|c| (c.denominator > 0).then_some(c.permille))
-        .collect();
+    let now: Vec<Option<u64>> = children.iter().map(key).collect();
     let then: Vec<Option<u64>> = children
         .iter()
-        .map(|c| c.permille_week_ago.filter(|_| c.denominator > 0))
+        .map(|c| {
+            let before = c.value.saturating_sub(c.last_week?);
+            (c.denominator > 0 && before > 0).then(|| ppm(before, c.denominator))
+        })
         .collect();
     let (now, then) = (competition(&now), competition(&then));
     for ((c, r), t) in children.iter_mut().zip(now).zip(then) {
         c.rank = r.unwrap_or(0);
-        c.rank_week_ago = t;
+        c.rank_week_ago = t.filter(|_| c.rank > 0);
     }
 }
 
@@ -442,5 +456,35 @@ mod tests {
                 ("16597", 3, Some(3))
             ]
         );
+        // Equal shares share a rank; nobody reached yet, or no denominator: not ranked.
+        let mut rows = vec![
+            row("16594", 5, 0),
+            row("16591", 5, 0),
+            row("16597", 40, 0),
+            row("16598", 0, 0),
+            standings(
+                code("16600"),
+                "Y".into(),
+                0,
+                Some(0),
+                (0, true),
+                target(100),
+                today,
+            ),
+        ];
+        rank(&mut rows);
+        let order: Vec<(&str, usize)> = rows.iter().map(|r| (r.code.as_str(), r.rank)).collect();
+        assert_eq!(
+            order,
+            [
+                ("16597", 1),
+                ("16591", 2),
+                ("16594", 2),
+                ("16598", 0),
+                ("16600", 0)
+            ]
+        );
+        // Shares are rounded half up for display: 6 of 603 is 1,0%, not 0,9%.
+        assert_eq!(permille(6, 603), 10);
     }
 }

@@ -250,3 +250,29 @@ pub fn sheets(lang: Lang, lines: &[Vec<UnitLine>], scope: &str, day: &str) -> Ve
         })
         .collect()
 }
+
+/// The report as one table (for CSV, which has no sheets): one header row, and a first column
+/// naming each line's level, so it sorts and filters as one list in Excel.
+#[must_use]
+pub fn one_sheet(lang: Lang, lines: &[Vec<UnitLine>], scope: &str, day: &str) -> Sheet {
+    let mut all = sheets(lang, lines, scope, day).into_iter();
+    let Some(first) = all.next() else {
+        return Sheet::default();
+    };
+    let mut headers = vec![lang.text("report-level")];
+    headers.extend(first.headers.iter().cloned());
+    let mut rows: Vec<Vec<Out>> = Vec::new();
+    for sheet in std::iter::once(first.clone()).chain(all) {
+        for row in sheet.rows {
+            let mut r = vec![Out::Text(sheet.name.clone())];
+            r.extend(row);
+            rows.push(r);
+        }
+    }
+    Sheet {
+        name: first.name,
+        title: first.title,
+        headers,
+        rows,
+    }
+}

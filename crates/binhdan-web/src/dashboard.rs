@@ -118,7 +118,12 @@ fn row(lang: Lang, s: &Standings) -> RowView {
 /// The 30-day chart: the share reached each day, against the target's line.
 pub struct TrendChart {
     pub points: String,
-    pub target_y: u64,
+    /// Where the target's line is drawn; `None` when the target is above the chart's top.
+    pub target_y: Option<u64>,
+    /// Where the target's label is written (above its line, or below it near the top).
+    pub target_label_y: u64,
+    /// The chart's top (`5,0%`).
+    pub top: String,
     /// `chỉ tiêu 90%`, written on the target's line.
     pub target_text: String,
     pub first: String,
@@ -129,39 +134,64 @@ pub struct TrendChart {
 const CHART_W: u64 = 600;
 const CHART_H: u64 = 160;
 
+/// The chart's top, in tenths of a per cent: the smallest of 1, 2, 5, 10, 20, 50 and 100 %
+/// above the highest share shown, so a campaign at 0.4 % is not a flat line on a 100 % axis.
+fn scale_top(highest: u64) -> u64 {
+    [10, 20, 50, 100, 200, 500, 1000]
+        .into_iter()
+        .find(|t| *t >= highest)
+        .unwrap_or(1000)
+}
+
 fn chart(lang: Lang, d: &Dashboard) -> Option<TrendChart> {
     let days = u64::try_from(d.trend.len()).ok().filter(|n| *n >= 2)?;
     let denominator = d.unit.denominator;
-    let height_of = |permille: u64| CHART_H - permille.min(1000) * CHART_H / 1000;
+    // Shares in hundredths of a per mille (tenths of a per cent × 100), rounded.
+    let share_of = |v: u64| {
+        v.saturating_mul(100_000)
+            .saturating_add(denominator / 2)
+            .checked_div(denominator)
+            .unwrap_or(0)
+    };
+    let highest = d.trend.iter().map(|(_, v)| share_of(*v)).max().unwrap_or(0);
+    let top = scale_top(highest.div_ceil(100)) * 100;
+    let height_of = |share: u64| CHART_H - share.min(top) * CHART_H / top;
     let points: Vec<String> = d
         .trend
         .iter()
         .enumerate()
         .map(|(i, (_, v))| {
             let x = u64::try_from(i).unwrap_or(0) * CHART_W / (days - 1);
-            let share = v.saturating_mul(1000).checked_div(denominator).unwrap_or(0);
-            format!("{x},{}", height_of(share))
+            format!("{x},{}", height_of(share_of(*v)))
         })
         .collect();
     let (first_day, first_value) = d.trend.first()?;
     let (last_day, last_value) = d.trend.last()?;
-    let share = |v: &u64| {
-        percent(
-            lang,
-            v.saturating_mul(1000).checked_div(denominator).unwrap_or(0),
-        )
-    };
+    let target = u64::from(d.target.target.percent) * 1000;
+    let share = |v: &u64| percent(lang, share_of(*v).saturating_add(50) / 100);
     Some(TrendChart {
         points: points.join(" "),
-        target_y: height_of(u64::from(d.target.target.percent) * 10),
-        target_text: lang
-            .tr(&Msg::new("dash-chart-target")
-                .arg("target", format!("{}%", d.target.target.percent))),
+        target_y: (target <= top).then(|| height_of(target)),
+        target_label_y: if target <= top {
+            let y = height_of(target);
+            if y > 30 { y - 8 } else { y + 26 }
+        } else {
+            24
+        },
+        target_text: lang.tr(&Msg::new(if target <= top {
+            "dash-chart-target"
+        } else {
+            "dash-chart-target-above"
+        })
+        .arg("target", format!("{}%", d.target.target.percent))),
+        top: percent(lang, top / 100),
         first: first_day.to_string(),
         last: last_day.to_string(),
         label: lang.tr(&Msg::new("dash-trend-label")
             .arg("from", share(first_value))
             .arg("to", share(last_value))
+            .arg("from_n", format_count(lang, *first_value))
+            .arg("to_n", format_count(lang, *last_value))
             .arg("first", first_day)
             .arg("last", last_day)
             .arg("target", format!("{}%", d.target.target.percent))),
@@ -195,6 +225,10 @@ struct DashboardPage {
     at_risk: usize,
     organisations: Vec<RowView>,
     organisations_heading: String,
+    /// Daily figures exist for the units listed (communes), so the weekly change is shown.
+    weekly: bool,
+    /// The unit has units below it (a village has none).
+    has_children_level: bool,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -307,6 +341,8 @@ pub async fn show(
                 )
             })
             .count(),
+        weekly: d.children.iter().any(|c| c.permille_week_ago.is_some()),
+        has_children_level: unit.level.child().is_some(),
         rows: d.children.iter().map(|c| row(lang, c)).collect(),
         organisations: d.organisations.iter().map(|c| row(lang, c)).collect(),
         organisations_heading: lang.text(match kpi.group() {
@@ -383,8 +419,17 @@ pub async fn report(
         binhdan_app::reports::progress_lines(state.store.as_ref(), &lineage, state.clock.now())
             .await?;
     let day = vietnam_day(&state);
-    let sheets = binhdan_app::reports::sheets(lang, &lines, &unit.name, &day.to_string());
     let csv = format == "csv";
+    let sheets = if csv {
+        vec![binhdan_app::reports::one_sheet(
+            lang,
+            &lines,
+            &unit.name,
+            &day.to_string(),
+        )]
+    } else {
+        binhdan_app::reports::sheets(lang, &lines, &unit.name, &day.to_string())
+    };
     let bytes = tokio::task::spawn_blocking(move || {
         if csv {
             binhdan_tabular::write::to_csv(&sheets)
