@@ -488,3 +488,71 @@ mod tests {
         assert_eq!(permille(6, 603), 10);
     }
 }
+
+/// An organisation's own figures, for its admins: its members of the group its kind serves
+/// (a school's pupils, K2; an agency's servants, K1; an enterprise's or cooperative's workers,
+/// K5) against the target in force where it sits.
+#[derive(Clone, Debug)]
+pub struct OrganisationDashboard {
+    pub kpi: Kpi,
+    pub standing: Standings,
+    /// Members who started learning.
+    pub learning: u64,
+    pub assessed: u64,
+    pub gain_milli: i64,
+    pub proficient: u64,
+}
+
+/// The KPI an organisation's members count toward.
+#[must_use]
+pub fn organisation_kpi(kind: binhdan_store::OrgKind) -> Kpi {
+    match kind {
+        binhdan_store::OrgKind::School => Kpi::K2,
+        binhdan_store::OrgKind::Agency => Kpi::K1,
+        binhdan_store::OrgKind::Enterprise | binhdan_store::OrgKind::Cooperative => Kpi::K5,
+    }
+}
+
+/// The dashboard of an organisation sitting at the last unit of `lineage`.
+///
+/// # Errors
+/// The store failed.
+pub async fn organisation(
+    store: &dyn Store,
+    org: &binhdan_store::Organisation,
+    lineage: &[Unit],
+    now: Timestamp,
+) -> Result<OrganisationDashboard, StoreError> {
+    let kpi = organisation_kpi(org.kind);
+    let group = kpi.group();
+    let today = Date::from_timestamp_vietnam(now).unwrap_or(Date::EPOCH);
+    let target = crate::targets::in_force(store, lineage)
+        .await?
+        .into_iter()
+        .find(|t| t.kpi == kpi)
+        .map_or_else(|| kpi.default_target(), |t| t.target);
+    let counters = store.organisation_counters(org.id).await?;
+    let value_of = |metric: &str| {
+        counters
+            .iter()
+            .find(|(g, m, _)| *g == group && m == metric)
+            .map_or(0, |x| x.2)
+    };
+    let count = |metric: &str| u64::try_from(value_of(metric)).unwrap_or(0);
+    Ok(OrganisationDashboard {
+        kpi,
+        standing: standings(
+            format!("tc-{}", org.id),
+            org.name.clone(),
+            count(metric(kpi)),
+            None,
+            (count("roster"), true),
+            target,
+            today,
+        ),
+        learning: count("learning"),
+        assessed: count("assessed"),
+        gain_milli: value_of("gain_milli"),
+        proficient: count("proficient"),
+    })
+}

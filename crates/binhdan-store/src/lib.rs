@@ -1247,6 +1247,8 @@ pub trait DashboardStore: Send + Sync {
         metric: &str,
         after_day: i64,
     ) -> Result<Option<(i64, Vec<(i64, i64)>)>>;
+    /// An organisation's counters: (group, metric, value).
+    async fn organisation_counters(&self, organisation: i64) -> Result<Vec<(Group, String, i64)>>;
     /// The organisations in a unit's subtree with members of the group, and their figures.
     async fn organisation_figures(
         &self,

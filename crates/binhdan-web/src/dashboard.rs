@@ -474,3 +474,65 @@ pub async fn report(
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "org_dashboard.html")]
+struct OrganisationPage {
+    l: Layout,
+    kpi_text: String,
+    me: RowView,
+    learning: String,
+    deadline: String,
+    gain: String,
+    proficient: String,
+}
+
+/// An organisation's own progress, for its admins (and for staff over the commune it sits in):
+/// its members of the group it serves against the target in force there.
+#[utoipa::path(get, path = "/quan-ly/to-chuc/{id}/tien-do", tag = "pages",
+    params(("id" = i64, Path, description = "Organisation id")),
+    responses((status = 200, description = "The organisation's progress (HTML)", content_type = "text/html"), (status = 403, description = "Outside the caller's scope"), (status = 404, description = "No such organisation")))]
+pub async fn organisation(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Staff(s): Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, Problem> {
+    let Some(org) = state.store.organisation(id).await? else {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            Msg::new("org-not-found"),
+        ));
+    };
+    s.require(
+        Permission::ViewDashboard,
+        &Target::Organisation {
+            id: org.id,
+            unit_path: &org.unit_path,
+        },
+    )?;
+    let code = UnitCode::parse(&org.unit_code).map_err(|e| Problem::internal(&e))?;
+    let lineage = state.store.lineage(&code).await?;
+    let d = binhdan_app::dashboard::organisation(
+        state.store.as_ref(),
+        &org,
+        &lineage,
+        state.clock.now(),
+    )
+    .await?;
+    let page = OrganisationPage {
+        l: Layout::new(
+            lang,
+            lang.tr(&Msg::new("dash-title").arg("unit", &org.name)),
+        )
+        .with_prefs(prefs),
+        kpi_text: format!("{} — {}", d.kpi.as_str(), kpi_label(lang, d.kpi)),
+        me: row(lang, &d.standing),
+        learning: format_count(lang, d.learning),
+        deadline: d.standing.target.deadline.to_string(),
+        gain: mean_gain(lang, d.assessed, d.gain_milli),
+        proficient: format_count(lang, d.proficient),
+    };
+    Ok(page.into_response())
+}

@@ -103,6 +103,7 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(targets::show, targets::change))
         .routes(routes!(dashboard::show))
         .routes(routes!(dashboard::report))
+        .routes(routes!(dashboard::organisation))
         .routes(routes!(units::progress))
         .routes(routes!(account::show, account::change))
         .routes(routes!(registry::form, registry::submit))

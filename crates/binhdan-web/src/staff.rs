@@ -206,6 +206,8 @@ pub struct GrantView {
     pub role: String,
     pub scope: String,
     pub unit_code: Option<String>,
+    /// The organisation of an organisation grant (its dashboard).
+    pub org_id: Option<i64>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -271,6 +273,10 @@ pub(crate) async fn grant_views(
             role: lang.text(g.role.msg_key()),
             scope,
             unit_code,
+            org_id: match &g.scope {
+                Scope::Organisation { id } if g.role.holds(Permission::ViewDashboard) => Some(*id),
+                _ => None,
+            },
         });
     }
     Ok(out)

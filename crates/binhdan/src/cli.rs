@@ -101,6 +101,19 @@ enum Command {
         #[command(subcommand)]
         what: CountersWhat,
     },
+    /// The progress report of a unit and everything below it (one sheet per level), as XLSX
+    /// or CSV (UTF-8 with BOM), headed in the chosen language.
+    Report {
+        /// The unit (province, commune or village code).
+        #[arg(long)]
+        unit: String,
+        /// `xlsx` or `csv`.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the effective configuration (secrets hidden).
     Config,
 }
@@ -256,6 +269,55 @@ fn init_logging(config: &Config) {
 async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<ExitCode> {
     let clock = SystemClock;
     match command {
+        Command::Report { unit, format, out } => {
+            if !matches!(format.as_str(), "xlsx" | "csv") {
+                eprintln!(
+                    "{}",
+                    lang.tr(&binhdan_core::Msg::new("report-format-unknown").arg("value", &format))
+                );
+                return Ok(ExitCode::from(2));
+            }
+            let code = UnitCode::parse(&unit)
+                .map_err(|e| anyhow::anyhow!(lang.tr(&binhdan_core::Localized::msg(&e))))?;
+            let store = open_store(config, clock.now()).await?;
+            let lineage = store.lineage(&code).await;
+            let result = match lineage {
+                Ok(l) if l.is_empty() => Ok(None),
+                Ok(l) => binhdan_app::reports::progress_lines(store.as_ref(), &l, clock.now())
+                    .await
+                    .map(|lines| Some((l, lines))),
+                Err(e) => Err(e),
+            };
+            store.close().await;
+            let Some((lineage, lines)) = result? else {
+                eprintln!(
+                    "{}",
+                    lang.tr(&binhdan_core::Msg::new("unit-unknown").arg("code", &unit))
+                );
+                return Ok(ExitCode::from(2));
+            };
+            let name = lineage.last().map(|u| u.name.clone()).unwrap_or_default();
+            let day = binhdan_core::people::Date::from_timestamp_vietnam(clock.now())
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            let bytes = if format == "csv" {
+                binhdan_tabular::write::to_csv(&[binhdan_app::reports::one_sheet(
+                    lang, &lines, &name, &day,
+                )])?
+            } else {
+                binhdan_tabular::write::to_xlsx(&binhdan_app::reports::sheets(
+                    lang, &lines, &name, &day,
+                ))?
+            };
+            std::fs::write(&out, bytes).with_context(|| format!("{}", out.display()))?;
+            println!(
+                "{}",
+                lang.tr(&binhdan_core::Msg::new("cli-report-written")
+                    .arg("units", lines.iter().map(Vec::len).sum::<usize>())
+                    .arg("file", out.display()))
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Config => {
             println!("{config:#?}");
             Ok(ExitCode::SUCCESS)

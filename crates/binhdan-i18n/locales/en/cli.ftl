@@ -42,3 +42,4 @@ cli-counters-agree = Compared { $compared } counters with the facts: all agree.
 cli-counters-differ = Compared { $compared } counters: { $differences } disagree with the facts (listed above: scope, group, metric, stored, rebuilt). Nothing changed; run without --check to mend them.
 cli-counters-mended = Compared { $compared } counters: mended { $differences } that disagreed with the facts (listed above).
 cli-demo-learners = Registered { $registered } demo learners; { $started } learned over the last 30 days and { $completed } completed the course.
+cli-report-written = Wrote the report of { $units } units to { $file }.

@@ -403,3 +403,5 @@ dash-organisation = Organisation (commune)
 dash-orgs-note = The denominator is the organisation's roster of members. An organisation's standing is judged by its gap to the target (daily figures are not kept per organisation).
 dash-chart-target-above = target { $target } (above the scale)
 report-level = Level
+dash-org-members = members on the roster
+org-not-found = No such organisation.

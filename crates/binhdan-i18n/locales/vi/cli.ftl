@@ -42,3 +42,4 @@ cli-counters-agree = Đã so { $compared } bộ đếm với dữ liệu gốc: 
 cli-counters-differ = Đã so { $compared } bộ đếm: { $differences } bộ đếm lệch so với dữ liệu gốc (liệt kê ở trên: phạm vi, nhóm, chỉ số, đang lưu, tính lại). Chưa sửa gì; chạy lại không có --check để sửa.
 cli-counters-mended = Đã so { $compared } bộ đếm: đã sửa { $differences } bộ đếm lệch theo dữ liệu gốc (liệt kê ở trên).
 cli-demo-learners = Đã đăng ký { $registered } học viên mẫu; { $started } người đã học trong 30 ngày qua, { $completed } người đã hoàn thành khóa học.
+cli-report-written = Đã ghi báo cáo { $units } đơn vị vào { $file }.

@@ -403,3 +403,5 @@ dash-organisation = Tổ chức (xã, phường)
 dash-orgs-note = Mẫu số là số thành viên trong danh sách của tổ chức. Đánh giá “có nguy cơ” của tổ chức dựa trên khoảng cách tới chỉ tiêu (chưa có số liệu theo ngày cho tổ chức).
 dash-chart-target-above = chỉ tiêu { $target } (cao hơn thang đo)
 report-level = Cấp
+dash-org-members = số thành viên trong danh sách
+org-not-found = Không có tổ chức này.

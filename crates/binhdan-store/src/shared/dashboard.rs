@@ -105,4 +105,14 @@ impl DashboardStore for Backend {
             })
             .collect())
     }
+
+    async fn organisation_counters(&self, organisation: i64) -> Result<Vec<(Group, String, i64)>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT grp, metric, value FROM organisation_counter WHERE organisation_id = $1 ORDER BY grp, metric",
+        )
+        .bind(organisation)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v))).collect())
+    }
 }

@@ -196,6 +196,38 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
         "{school_row}"
     );
     assert!(k2.contains("Xếp hạng thi đua các trường học"));
+    // The school's own page, for its admin: its one pupil has completed the course.
+    let school_admin = staff(
+        &app,
+        "truong",
+        Grant::new(Role::OrgAdmin, Scope::Organisation { id: school }),
+    )
+    .await;
+    let (truong, _) = session(&app, SessionOwner::Staff(school_admin)).await;
+    let own = get_as(&app, &format!("/quan-ly/to-chuc/{school}/tien-do"), &truong).await;
+    assert_eq!(own.status, StatusCode::OK);
+    let own = own.text();
+    assert!(
+        own.contains("<strong>1</strong> / 1") && own.contains("100,0%") && own.contains("K2"),
+        "{own}"
+    );
+    assert!(
+        get_as(&app, "/quan-ly", &truong)
+            .await
+            .text()
+            .contains(&format!("/quan-ly/to-chuc/{school}/tien-do"))
+    );
+    assert_eq!(
+        get_as(&app, "/quan-ly/tien-do/16591", &truong).await.status,
+        StatusCode::FORBIDDEN,
+        "an organisation's admin sees their organisation, not the commune"
+    );
+    assert_eq!(
+        get_as(&app, "/quan-ly/to-chuc/999/tien-do", &cookie)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     // K4 (certified): nobody yet.
     let k4 = get_as(&app, "/quan-ly/tien-do/38?chi-tieu=K4", &cookie)
         .await

@@ -914,6 +914,13 @@ fn cases(person: i64, facilitator: i64) -> Vec<Case> {
         ),
         case(
             "get",
+            "/quan-ly/to-chuc/{id}/tien-do",
+            "/quan-ly/to-chuc/1/tien-do",
+            B::None,
+            &[ProvinceAdmin, CommuneAdmin, OrgAdmin, Auditor],
+        ),
+        case(
+            "get",
             "/quan-ly/bao-cao/{code}",
             "/quan-ly/bao-cao/16591?dinh-dang=csv",
             B::None,
