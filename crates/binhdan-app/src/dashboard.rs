@@ -330,7 +330,7 @@ pub async fn dashboard(
         Vec::new()
     } else {
         store
-            .organisation_figures(&unit.code, group, m)
+            .organisation_figures(&unit.code, group, m, day - PACE_DAYS)
             .await?
             .into_iter()
             .map(|o| {
@@ -338,7 +338,7 @@ pub async fn dashboard(
                     format!("tc-{}", o.id),
                     format!("{} ({})", o.name, o.unit_name),
                     u64::try_from(o.value).unwrap_or(0),
-                    None,
+                    Some(u64::try_from(o.recent.max(0)).unwrap_or(0)),
                     (o.roster, true),
                     target.target,
                     today,

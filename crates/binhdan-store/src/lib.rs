@@ -1221,6 +1221,8 @@ pub struct OrganisationFigure {
     /// The commune it sits in.
     pub unit_name: String,
     pub value: i64,
+    /// Its change on the days after the `since` day asked for.
+    pub recent: i64,
     /// Members of the group.
     pub roster: u64,
 }
@@ -1255,6 +1257,7 @@ pub trait DashboardStore: Send + Sync {
         root: &UnitCode,
         group: Group,
         metric: &str,
+        since_day: i64,
     ) -> Result<Vec<OrganisationFigure>>;
 }
 

@@ -211,7 +211,7 @@ impl CounterStore for Backend {
         }
         let stored_orgs: std::collections::BTreeMap<OrgKey, i64> =
             stored_orgs.into_iter().map(|(o, g, m, v)| ((o, g, m), v)).collect();
-        let mut org_fixes: Vec<(OrgKey, i64)> = Vec::new();
+        let mut org_fixes: Vec<(OrgKey, i64, i64)> = Vec::new();
         for key in stored_orgs.keys().chain(orgs.keys()).collect::<std::collections::BTreeSet<_>>() {
             let (s, r) = (stored_orgs.get(key).copied().unwrap_or(0), orgs.get(key).copied().unwrap_or(0));
             report.compared += 1;
@@ -223,7 +223,7 @@ impl CounterStore for Backend {
                     stored: s,
                     rebuilt: r,
                 });
-                org_fixes.push((key.clone(), r));
+                org_fixes.push((key.clone(), r, r - s));
             }
         }
         if !write || report.differences.is_empty() {
@@ -265,15 +265,26 @@ impl CounterStore for Backend {
                 .await?;
             }
         }
-        for ((org, grp, metric), value) in org_fixes {
+        for ((org, grp, metric), value, delta) in org_fixes {
             sqlx::query(
                 "INSERT INTO organisation_counter (organisation_id, grp, metric, value) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (organisation_id, grp, metric) DO UPDATE SET value = excluded.value",
             )
             .bind(org)
-            .bind(grp)
-            .bind(metric)
+            .bind(&grp)
+            .bind(&metric)
             .bind(value)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO organisation_day_counter (organisation_id, grp, metric, day, value) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (organisation_id, grp, metric, day) DO UPDATE SET value = organisation_day_counter.value + excluded.value",
+            )
+            .bind(org)
+            .bind(&grp)
+            .bind(&metric)
+            .bind(day)
+            .bind(delta)
             .execute(&mut *tx)
             .await?;
         }

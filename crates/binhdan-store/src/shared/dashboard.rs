@@ -72,16 +72,17 @@ impl DashboardStore for Backend {
         Ok(Some((before.unwrap_or(0), days)))
     }
 
-    async fn organisation_figures(&self, root: &UnitCode, group: Group, metric: &str) -> Result<Vec<OrganisationFigure>> {
+    async fn organisation_figures(&self, root: &UnitCode, group: Group, metric: &str, since_day: i64) -> Result<Vec<OrganisationFigure>> {
         let path: Option<String> = sqlx::query_scalar("SELECT path FROM unit WHERE code = $1")
             .bind(root.as_str())
             .fetch_optional(&self.read)
             .await?;
         let Some(path) = path else { return Ok(Vec::new()) };
         let upper = binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound();
-        let rows: Vec<(i64, String, String, String, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(i64, String, String, String, i64, i64, i64)> = sqlx::query_as(
             "SELECT o.id, o.name, o.kind, u.name, \
              CAST(COALESCE((SELECT c.value FROM organisation_counter c WHERE c.organisation_id = o.id AND c.grp = $3 AND c.metric = $4), 0) AS BIGINT), \
+             CAST(COALESCE((SELECT SUM(d.value) FROM organisation_day_counter d WHERE d.organisation_id = o.id AND d.grp = $3 AND d.metric = $4 AND d.day > $5), 0) AS BIGINT), \
              CAST(r.value AS BIGINT) \
              FROM organisation o JOIN unit u ON u.code = o.unit_code \
              JOIN organisation_counter r ON r.organisation_id = o.id AND r.grp = $3 AND r.metric = 'roster' \
@@ -91,16 +92,18 @@ impl DashboardStore for Backend {
         .bind(&upper)
         .bind(group.as_str())
         .bind(metric)
+        .bind(since_day)
         .fetch_all(&self.read)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, kind, unit_name, value, roster)| OrganisationFigure {
+            .map(|(id, name, kind, unit_name, value, recent, roster)| OrganisationFigure {
                 id,
                 name,
                 kind,
                 unit_name,
                 value,
+                recent,
                 roster: u64::try_from(roster).unwrap_or(0),
             })
             .collect())

@@ -91,7 +91,7 @@ impl LearningDeltas {
 
     async fn apply(self, tx: &mut sqlx::Transaction<'_, Db>, now: Timestamp) -> Result<()> {
         apply_unit_deltas(tx, &self.units, now).await?;
-        apply_org_deltas(tx, &self.orgs).await
+        apply_org_deltas(tx, &self.orgs, now).await
     }
 }
 

@@ -169,10 +169,14 @@ fn vietnam_day(t: Timestamp) -> i64 {
     binhdan_core::people::Date::from_timestamp_vietnam(t).map_or(0, binhdan_core::people::Date::days_since_epoch)
 }
 
+/// Moves organisations' counters, and their daily changes for the day of `now` in Vietnam
+/// (the week-on-week change of the organisations' ranking reads these).
 async fn apply_org_deltas(
     tx: &mut sqlx::Transaction<'_, Db>,
     deltas: &std::collections::BTreeMap<(i64, &'static str, &'static str), i64>,
+    now: Timestamp,
 ) -> Result<()> {
+    let day = vietnam_day(now);
     for ((org, grp, metric), d) in deltas {
         if *d == 0 {
             continue;
@@ -184,6 +188,17 @@ async fn apply_org_deltas(
         .bind(*org)
         .bind(*grp)
         .bind(*metric)
+        .bind(*d)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO organisation_day_counter (organisation_id, grp, metric, day, value) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (organisation_id, grp, metric, day) DO UPDATE SET value = organisation_day_counter.value + excluded.value",
+        )
+        .bind(*org)
+        .bind(*grp)
+        .bind(*metric)
+        .bind(day)
         .bind(*d)
         .execute(&mut **tx)
         .await?;
@@ -495,7 +510,7 @@ impl PeopleImport for ImportTx {
         let now = self.now;
         let mut tx = self.tx.take().ok_or(StoreError::Unknown("transaction"))?;
         apply_unit_deltas(&mut tx, &unit_deltas, now).await?;
-        apply_org_deltas(&mut tx, &org_deltas).await?;
+        apply_org_deltas(&mut tx, &org_deltas, now).await?;
         append_audit_in(&mut tx, &audit, now).await?;
         tx.commit().await?;
         Ok(())

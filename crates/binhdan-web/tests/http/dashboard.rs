@@ -192,7 +192,9 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
     let at = k2.find("Trường Một").expect("the school is ranked");
     let school_row = &k2[at..at + k2[at..].find("</tr>").unwrap()];
     assert!(
-        school_row.contains("1 / 1") && school_row.contains("100,0%"),
+        school_row.contains("1 / 1")
+            && school_row.contains("100,0%")
+            && school_row.contains("+100,0"),
         "{school_row}"
     );
     assert!(k2.contains("Xếp hạng thi đua các trường học"));
