@@ -200,25 +200,41 @@ pub async fn download(
     Citizen(c): Citizen,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let record = state
-        .store
-        .certificate(&urn(&id))
-        .await?
-        .filter(|r| r.person_id == c.person_id)
-        .ok_or_else(not_found)?;
-    let mut r = record.jwt.into_response();
+    let record = holders_certificate(&state, c.person_id, &id).await?;
+    Ok(attachment(
+        record.jwt,
+        "application/vc+jwt",
+        &format!("chung-chi-{}.jwt", id.trim_start_matches("urn:uuid:")),
+    ))
+}
+
+/// A download: its content type, `attachment` with its file name, never stored by caches.
+pub(crate) fn attachment(
+    body: impl IntoResponse,
+    content_type: &'static str,
+    file_name: &str,
+) -> Response {
+    let mut r = body.into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/vc+jwt"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"chung-chi-{}.jwt\"",
-        id.trim_start_matches("urn:uuid:")
-    )) {
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(no_store(r))
+    no_store(r)
+}
+
+/// The caller's own certificate, or 404.
+async fn holders_certificate(
+    state: &AppState,
+    person: i64,
+    id: &str,
+) -> Result<CertificateRecord, Problem> {
+    state
+        .store
+        .certificate(&urn(id))
+        .await?
+        .filter(|r| r.person_id == person)
+        .ok_or_else(not_found)
 }
 
 /// The place named in the date line: the province's name without "Ủy ban nhân dân" and its
@@ -252,12 +268,7 @@ pub async fn pdf(
             ));
         }
     };
-    let record = state
-        .store
-        .certificate(&urn(&id))
-        .await?
-        .filter(|r| r.person_id == c.person_id)
-        .ok_or_else(not_found)?;
+    let record = holders_certificate(&state, c.person_id, &id).await?;
     let view = describe(&state, lang, &record, false).await?;
     if view.status != "valid" {
         return Err(Problem::new(
@@ -289,19 +300,11 @@ pub async fn pdf(
         .await
         .map_err(|e| Problem::internal(&e))?
         .map_err(|e| Problem::internal(&e))?;
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"chung-chi-{}-{kho}.pdf\"",
-        id.trim_start_matches("urn:uuid:")
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(no_store(r))
+    Ok(attachment(
+        bytes,
+        "application/pdf",
+        &format!("chung-chi-{}-{kho}.pdf", id.trim_start_matches("urn:uuid:")),
+    ))
 }
 
 #[derive(Template, WebTemplate)]

@@ -385,7 +385,6 @@ pub async fn report(
     Path(code): Path<String>,
     Query(params): Query<ReportParams>,
 ) -> Result<Response, Problem> {
-    use axum::http::{HeaderValue, header};
     use binhdan_core::audit::{AuditEntry, Detail};
     let code = UnitCode::parse(&code).map_err(Problem::not_found)?;
     let lineage = state.store.lineage(&code).await?;
@@ -452,27 +451,21 @@ pub async fn report(
             state.clock.now(),
         )
         .await?;
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(if csv {
+    Ok(crate::certificates::attachment(
+        bytes,
+        if csv {
             "text/csv; charset=utf-8"
         } else {
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        }),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"bao-cao-tien-do-{}-{:04}-{:02}-{:02}.{format}\"",
-        unit.code,
-        day.year(),
-        day.month(),
-        day.day()
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(r)
+        },
+        &format!(
+            "bao-cao-tien-do-{}-{:04}-{:02}-{:02}.{format}",
+            unit.code,
+            day.year(),
+            day.month(),
+            day.day()
+        ),
+    ))
 }
 
 #[derive(Template, WebTemplate)]
