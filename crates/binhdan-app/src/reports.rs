@@ -102,50 +102,20 @@ pub async fn progress_lines(
             continue;
         };
         levels[0][0].kpis.push(figures(kpi, &d.unit));
-        let mut children = d.children;
-        children.sort_by(|a, b| a.code.cmp(&b.code));
-        for c in &children {
-            match below.iter_mut().find(|l| l.code == c.code) {
-                Some(line) => line.kpis.push(figures(kpi, c)),
-                None => below.push(UnitLine {
-                    code: c.code.clone(),
-                    name: c.name.clone(),
-                    level: root.level.child().map_or("", UnitLevel::as_str),
-                    parent: root.name.clone(),
-                    kpis: vec![figures(kpi, c)],
-                }),
-            }
-        }
+        let level = root.level.child().map_or("", UnitLevel::as_str);
+        merge(&mut below, kpi, d.children, level, &root.name);
     }
-    let communes: Vec<Unit> = if root.level == UnitLevel::Province {
-        store.children(Some(&root.code)).await?
-    } else {
-        Vec::new()
-    };
     levels.push(below);
-    if !communes.is_empty() {
+    if root.level == UnitLevel::Province {
         let mut villages: Vec<UnitLine> = Vec::new();
-        for commune in &communes {
+        for commune in store.children(Some(&root.code)).await? {
             let mut along = lineage.to_vec();
             along.push(commune.clone());
             let mut of_commune: Vec<UnitLine> = Vec::new();
             for kpi in Kpi::ALL {
-                let Some(d) = dashboard(store, &along, kpi, now).await? else {
-                    continue;
-                };
-                let mut children = d.children;
-                children.sort_by(|a, b| a.code.cmp(&b.code));
-                for c in &children {
-                    match of_commune.iter_mut().find(|l| l.code == c.code) {
-                        Some(line) => line.kpis.push(figures(kpi, c)),
-                        None => of_commune.push(UnitLine {
-                            code: c.code.clone(),
-                            name: c.name.clone(),
-                            level: UnitLevel::Village.as_str(),
-                            parent: commune.name.clone(),
-                            kpis: vec![figures(kpi, c)],
-                        }),
-                    }
+                if let Some(d) = dashboard(store, &along, kpi, now).await? {
+                    let level = UnitLevel::Village.as_str();
+                    merge(&mut of_commune, kpi, d.children, level, &commune.name);
                 }
             }
             villages.extend(of_commune);
@@ -154,6 +124,30 @@ pub async fn progress_lines(
     }
     levels.retain(|l| !l.is_empty());
     Ok(levels)
+}
+
+/// Adds one KPI's figures of the units below to their lines (in code order), making the
+/// lines on the first KPI.
+fn merge(
+    lines: &mut Vec<UnitLine>,
+    kpi: Kpi,
+    mut children: Vec<Standings>,
+    level: &'static str,
+    parent: &str,
+) {
+    children.sort_by(|a, b| a.code.cmp(&b.code));
+    for c in &children {
+        match lines.iter_mut().find(|l| l.code == c.code) {
+            Some(line) => line.kpis.push(figures(kpi, c)),
+            None => lines.push(UnitLine {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                level,
+                parent: parent.to_owned(),
+                kpis: vec![figures(kpi, c)],
+            }),
+        }
+    }
 }
 
 fn level_name(lang: Lang, level: &str) -> String {

@@ -12,7 +12,7 @@ use binhdan_app::dashboard::{Dashboard, Standings};
 use binhdan_auth::access::{Permission, Target};
 use binhdan_core::Msg;
 use binhdan_core::kpi::Kpi;
-use binhdan_core::unit::{UnitCode, UnitError};
+use binhdan_core::unit::UnitCode;
 use binhdan_i18n::Lang;
 use serde::Deserialize;
 
@@ -24,7 +24,7 @@ use crate::problem::Problem;
 use crate::session::Staff;
 
 /// A share in tenths of a per cent as people read it: `72,5%` (vi) or `72.5%` (en).
-fn percent(lang: Lang, permille: u64) -> String {
+pub(crate) fn percent(lang: Lang, permille: u64) -> String {
     let sep = if lang == Lang::Vi { ',' } else { '.' };
     format!("{}{sep}{}%", permille / 10, permille % 10)
 }
@@ -252,12 +252,9 @@ pub async fn show(
     Path(code): Path<String>,
     Query(params): Query<DashboardParams>,
 ) -> Result<Response, Problem> {
-    let code = UnitCode::parse(&code).map_err(Problem::not_found)?;
-    let lineage = state.store.lineage(&code).await?;
+    let lineage = crate::targets::lineage_of(&state, &code).await?;
     let Some(unit) = lineage.last() else {
-        return Err(Problem::not_found(UnitError::UnknownUnit {
-            code: code.to_string(),
-        }));
+        return Err(Problem::internal(&"empty lineage"));
     };
     s.require(Permission::ViewDashboard, &Target::Unit(&unit.path))?;
     let kpi = match params.kpi.as_deref() {
@@ -386,12 +383,9 @@ pub async fn report(
     Query(params): Query<ReportParams>,
 ) -> Result<Response, Problem> {
     use binhdan_core::audit::{AuditEntry, Detail};
-    let code = UnitCode::parse(&code).map_err(Problem::not_found)?;
-    let lineage = state.store.lineage(&code).await?;
+    let lineage = crate::targets::lineage_of(&state, &code).await?;
     let Some(unit) = lineage.last() else {
-        return Err(Problem::not_found(UnitError::UnknownUnit {
-            code: code.to_string(),
-        }));
+        return Err(Problem::internal(&"empty lineage"));
     };
     let format = params.format.as_deref().unwrap_or("xlsx");
     if !matches!(format, "xlsx" | "csv") {

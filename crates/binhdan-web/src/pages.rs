@@ -188,10 +188,7 @@ async fn progress_view(
             from_roster,
             learning: format_count(lang, metric(g, "learning")),
             skilled: format_count(lang, skilled),
-            percent: match lang {
-                Lang::Vi => format!("{},{}%", percent_tenths / 10, percent_tenths % 10),
-                Lang::En => format!("{}.{}%", percent_tenths / 10, percent_tenths % 10),
-            },
+            percent: crate::dashboard::percent(lang, percent_tenths),
             bar: (percent_tenths / 10).min(100),
             target: target.percent,
             target_text: format!("{}% · {}", target.percent, target.deadline),

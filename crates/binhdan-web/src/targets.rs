@@ -49,7 +49,8 @@ struct TargetsPage {
     notice: Option<String>,
 }
 
-async fn lineage_of(state: &AppState, code: &str) -> Result<Vec<Unit>, Problem> {
+/// A unit's lineage (the province first), or 404 for a malformed or unknown code.
+pub(crate) async fn lineage_of(state: &AppState, code: &str) -> Result<Vec<Unit>, Problem> {
     let code = UnitCode::parse(code).map_err(Problem::not_found)?;
     let lineage = state.store.lineage(&code).await?;
     if lineage.is_empty() {

@@ -145,9 +145,8 @@ async fn facts_counts(
 }
 
 /// The metrics a person's learning moves, as the static names the deltas take.
-const LEARNING_METRICS: [&str; 10] = [
+const LEARNING_METRICS: [&str; 9] = [
     "lessons", "quizzes_passed", "learning", "skilled", "placed", "assessed", "gain_milli", "proficient", "certified",
-    "roster",
 ];
 
 /// A person's learning figures (no roster), per (group, metric): what moves with them.
