@@ -111,3 +111,4 @@ include!("shared/certificates.rs");
 include!("shared/targets.rs");
 include!("shared/dashboard.rs");
 include!("shared/counters.rs");
+include!("shared/events.rs");

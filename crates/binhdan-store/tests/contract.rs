@@ -1415,3 +1415,297 @@ mod learning {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Live events
+
+mod events {
+    use binhdan_auth::access::{Grant, Role, Scope};
+    use binhdan_core::Secret;
+    use binhdan_core::Timestamp;
+    use binhdan_core::audit::AuditEntry;
+    use binhdan_core::cccd::Sex;
+    use binhdan_core::kpi::Group;
+    use binhdan_store::testing::TestDb;
+    use binhdan_store::{
+        AdultCutoff, CheckInOutcome, CheckInVia, EventKind, NewCheckIn, NewEvent, NewPoint,
+        NewStaff, PersonRecord, Store, StoreError, WriteMode,
+    };
+
+    use super::{NOW, code, village, with_map};
+
+    const CUTOFF: AdultCutoff = AdultCutoff(14_244);
+
+    fn person(n: u8, unit: &str, birth_year: i32) -> PersonRecord {
+        PersonRecord {
+            cccd_hash: [n; 32],
+            cccd_sealed: vec![1, n],
+            cccd_masked: format!("038*******{n:02}"),
+            name: format!("Người {n}"),
+            birth_year,
+            birth_day: None,
+            sex: Sex::Male,
+            unit: code(unit),
+            phone: Some(format!("09123456{n:02}")),
+            membership: None,
+        }
+    }
+
+    fn check_in(event: i64, point: i64, participant: &str, person: Option<i64>) -> NewCheckIn {
+        NewCheckIn {
+            event_id: event,
+            point_id: point,
+            participant: participant.to_owned(),
+            person_id: person,
+            via: CheckInVia::Cccd,
+            label: participant.to_owned(),
+            by: "staff:1".to_owned(),
+            at: NOW,
+        }
+    }
+
+    async fn host(store: &dyn Store, name: &str) -> i64 {
+        store
+            .create_staff(
+                &NewStaff {
+                    username: name.to_owned(),
+                    display_name: name.to_owned(),
+                    password_hash: Secret::new("x".to_owned()),
+                    totp_secret: None,
+                    grants: vec![Grant::new(
+                        Role::VillageFacilitator,
+                        Scope::Unit {
+                            path: "38/16591/".to_owned(),
+                        },
+                    )],
+                },
+                AuditEntry::new("cli", "staff.create"),
+                NOW,
+            )
+            .await
+            .unwrap()
+    }
+
+    /// Check-ins count once per participant and event (across points, retries and twins in
+    /// one batch); they move the points' figures and, once per person and group, the
+    /// `participated` counters, which a rebuild from the facts agrees with; the newest
+    /// headcount wins.
+    #[tokio::test]
+    async fn check_ins_count_once_and_move_points_and_participation() {
+        for db in TestDb::all().await {
+            let store = with_map(&db).await;
+            store
+                .create_villages(&[village("16591", "Thôn Một")], WriteMode::Commit, NOW)
+                .await
+                .unwrap();
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            import
+                .write(&[person(1, "16591001", 1990), person(2, "16591001", 2015)])
+                .await
+                .unwrap();
+            import
+                .commit(AuditEntry::new("cli", "person.import"))
+                .await
+                .unwrap();
+            let p1 = store
+                .person_by_cccd_hash(&[1; 32])
+                .await
+                .unwrap()
+                .unwrap()
+                .summary
+                .id;
+            let p2 = store
+                .person_by_cccd_hash(&[2; 32])
+                .await
+                .unwrap()
+                .unwrap()
+                .summary
+                .id;
+            assert_eq!(
+                store.people_with_phone("0912345601", 5).await.unwrap(),
+                vec![(p1, "Người 1".to_owned())]
+            );
+
+            let new = NewEvent {
+                title: "Lễ ra quân".to_owned(),
+                kind: EventKind::Ceremony,
+                unit: code("38"),
+                starts_at: NOW,
+                ends_at: Timestamp(NOW.millis() + 3_600_000),
+                broadcast_url: None,
+            };
+            assert!(matches!(
+                store
+                    .create_event(
+                        &NewEvent {
+                            unit: code("99"),
+                            ..new.clone()
+                        },
+                        "staff:1",
+                        NOW
+                    )
+                    .await,
+                Err(StoreError::Unknown("unit"))
+            ));
+            let event = store.create_event(&new, "staff:1", NOW).await.unwrap();
+            let h = host(store, "chu.tri").await;
+            let point = |name: &str, unit: &str, token: &str| NewPoint {
+                name: name.to_owned(),
+                unit: code(unit),
+                host_id: h,
+                expected: 40,
+                token: token.to_owned(),
+            };
+            let ids = store
+                .add_points(
+                    event,
+                    &[
+                        point("Điểm thôn Một", "16591001", "t1"),
+                        point("Điểm xã", "16591", "t2"),
+                    ],
+                )
+                .await
+                .unwrap();
+            let (a, b) = (ids[0], ids[1]);
+            // A taken name refuses the whole batch.
+            assert!(matches!(
+                store
+                    .add_points(
+                        event,
+                        &[
+                            point("Điểm mới", "16591", "t3"),
+                            point("Điểm xã", "16591", "t4")
+                        ]
+                    )
+                    .await,
+                Err(StoreError::Conflict("point"))
+            ));
+            assert!(matches!(
+                store
+                    .add_points(
+                        event,
+                        &[NewPoint {
+                            host_id: 999,
+                            ..point("Điểm khác", "16591", "t5")
+                        }]
+                    )
+                    .await,
+                Err(StoreError::Unknown("host"))
+            ));
+            assert_eq!(store.points(event).await.unwrap().len(), 2, "{}", db.name);
+            let pa = store.point_by_token("t1").await.unwrap().unwrap();
+            assert_eq!(
+                (pa.id, pa.commune.as_ref().map(|c| c.0.as_str())),
+                (a, Some("16591"))
+            );
+            assert_eq!(store.event(event).await.unwrap().unwrap().points, 2);
+            assert_eq!(
+                store
+                    .events_for(Some("38/16591/"), h, 10)
+                    .await
+                    .unwrap()
+                    .len(),
+                1
+            );
+            assert_eq!(store.events_for(None, h + 1, 10).await.unwrap().len(), 0);
+
+            let pk1 = format!("p:{p1}");
+            let pk2 = format!("p:{p2}");
+            let out = store
+                .record_check_ins(
+                    &[
+                        check_in(event, a, &pk1, Some(p1)),
+                        check_in(event, a, &pk1, Some(p1)),
+                        check_in(event, a, &pk2, Some(p2)),
+                        check_in(event, a, "c:guest", None),
+                    ],
+                    CUTOFF,
+                    NOW,
+                )
+                .await
+                .unwrap();
+            assert_eq!(out[0], CheckInOutcome::New, "{}", db.name);
+            assert!(matches!(out[1], CheckInOutcome::Already { point_id, .. } if point_id == a));
+            assert_eq!(
+                (&out[2], &out[3]),
+                (&CheckInOutcome::New, &CheckInOutcome::New)
+            );
+            // The same person at another point, later: already counted, at the first point.
+            let out = store
+                .record_check_ins(&[check_in(event, b, &pk1, Some(p1))], CUTOFF, NOW)
+                .await
+                .unwrap();
+            assert!(matches!(out[0], CheckInOutcome::Already { point_id, .. } if point_id == a));
+
+            assert!(
+                store
+                    .set_headcount(b, 12, Timestamp(NOW.millis() + 10), NOW)
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                !store
+                    .set_headcount(b, 5, Timestamp(NOW.millis() + 5), NOW)
+                    .await
+                    .unwrap()
+            );
+            let points = store.points(event).await.unwrap();
+            let by_id = |id: i64| points.iter().find(|p| p.id == id).unwrap();
+            assert_eq!((by_id(a).checked_in, by_id(a).headcount), (3, 0));
+            assert_eq!(
+                (
+                    by_id(b).checked_in,
+                    by_id(b).headcount,
+                    by_id(b).participants()
+                ),
+                (0, 12, 12)
+            );
+            assert!(by_id(a).connected_at.is_some() && by_id(b).connected_at.is_some());
+            assert_eq!(
+                store.event_groups(event).await.unwrap(),
+                vec![
+                    ("adult".to_owned(), 1),
+                    ("guest".to_owned(), 1),
+                    ("other".to_owned(), 1)
+                ]
+            );
+            assert_eq!(store.point_check_ins(a, 10).await.unwrap().len(), 3);
+
+            // Participation: the adult counts in their village (and commune), once.
+            let village = store.unit_counters(&code("16591001")).await.unwrap();
+            assert!(
+                village.contains(&(Group::Adult, "participated".to_owned(), 1)),
+                "{village:?}"
+            );
+            let second = store
+                .create_event(
+                    &NewEvent {
+                        title: "Lớp học".to_owned(),
+                        kind: EventKind::Class,
+                        ..new.clone()
+                    },
+                    "staff:1",
+                    NOW,
+                )
+                .await
+                .unwrap();
+            let c = store
+                .add_points(second, &[point("Điểm thôn Một", "16591001", "t9")])
+                .await
+                .unwrap()[0];
+            let out = store
+                .record_check_ins(&[check_in(second, c, &pk1, Some(p1))], CUTOFF, NOW)
+                .await
+                .unwrap();
+            assert_eq!(out[0], CheckInOutcome::New);
+            let commune = store.unit_counters(&code("16591")).await.unwrap();
+            assert!(
+                commune.contains(&(Group::Adult, "participated".to_owned(), 1)),
+                "{commune:?}"
+            );
+            let rebuilt = store.rebuild_counters(CUTOFF, false, NOW).await.unwrap();
+            assert!(rebuilt.differences.is_empty(), "{:?}", rebuilt.differences);
+            db.cleanup().await;
+        }
+    }
+}

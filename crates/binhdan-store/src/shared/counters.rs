@@ -5,7 +5,8 @@
 // * at the person's unit, under the fact's group: `lessons` (lessons done, under the course's
 //   group), `quizzes_passed` (modules passed at least once), `learning` and `skilled`
 //   (`learner_mark`), `placed`, `assessed`, `gain_milli` (`ability`), `proficient`
-//   (`exam_pass`), `certified` (certificates not revoked);
+//   (`exam_pass`), `certified` (certificates not revoked), `participated` (`learner_mark`: came
+//   to a live event);
 // * `roster`: adults at the person's unit, members at their organisation's unit;
 // * per organisation: the same learning figures for members whose membership gives the fact's
 //   group, and `roster` per membership.
@@ -145,8 +146,9 @@ async fn facts_counts(
 }
 
 /// The metrics a person's learning moves, as the static names the deltas take.
-const LEARNING_METRICS: [&str; 9] = [
+const LEARNING_METRICS: [&str; 10] = [
     "lessons", "quizzes_passed", "learning", "skilled", "placed", "assessed", "gain_milli", "proficient", "certified",
+    "participated",
 ];
 
 /// A person's learning figures (no roster), per (group, metric): what moves with them.
