@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod certificates;
 pub mod content;
 pub mod dashboard;
+pub mod events;
 pub mod delivery;
 pub mod demo;
 pub mod exam;

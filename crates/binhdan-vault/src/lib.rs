@@ -52,6 +52,7 @@ const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 const PURPOSE: &[u8] = b"binhdan/cccd";
 const LOOKUP_CONTEXT: &[u8] = b"binhdan/cccd/lookup/v1\0";
+const PHONE_LOOKUP_CONTEXT: &[u8] = b"binhdan/phone/lookup/v1\0";
 const KEY_CHECK_CONTEXT: &[u8] = b"binhdan/vault/key-check/v1";
 
 type HmacSha256 = Hmac<Sha256>;
@@ -395,6 +396,20 @@ impl Vault {
             .clone()
             .chain_update(LOOKUP_CONTEXT)
             .chain_update(cccd.expose().as_bytes())
+            .finalize()
+            .into_bytes()
+            .into()
+    }
+
+    /// The keyed look-up hash of a phone number (`0912345678`), under the same key as
+    /// [`Vault::lookup_hash`] with its own context (`"binhdan/phone/lookup/v1\0"`): it lets a
+    /// check-in of someone not on the registry count once without storing their number.
+    #[must_use]
+    pub fn phone_lookup_hash(&self, phone: &str) -> [u8; 32] {
+        self.hmac
+            .clone()
+            .chain_update(PHONE_LOOKUP_CONTEXT)
+            .chain_update(phone.as_bytes())
             .finalize()
             .into_bytes()
             .into()
