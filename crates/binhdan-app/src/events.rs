@@ -165,7 +165,9 @@ pub async fn create_event(
     } else if (link.starts_with("https://") || link.starts_with("http://"))
         && link.len() <= 500
         && !link.contains(char::is_whitespace)
-        && link.split_once("://").is_some_and(|(_, rest)| !rest.is_empty())
+        && link
+            .split_once("://")
+            .is_some_and(|(_, rest)| !rest.is_empty())
     {
         Some(link.to_owned())
     } else {
@@ -205,12 +207,25 @@ pub const POINT_FIELDS: [Field; 4] = [
     },
     Field {
         name: "unit",
-        aliases: &["ma don vi", "ma xa", "ma thon", "ma dvhc", "unit code", "unit"],
+        aliases: &[
+            "ma don vi",
+            "ma xa",
+            "ma thon",
+            "ma dvhc",
+            "unit code",
+            "unit",
+        ],
         required: true,
     },
     Field {
         name: "host",
-        aliases: &["tai khoan chu tri", "chu tri", "tai khoan", "host", "host account"],
+        aliases: &[
+            "tai khoan chu tri",
+            "chu tri",
+            "tai khoan",
+            "host",
+            "host account",
+        ],
         required: true,
     },
     Field {
@@ -230,10 +245,13 @@ pub async fn add_points(
     store: &dyn Store,
     event: &EventRecord,
     drafts: &[(usize, PointDraft)],
-    token: &mut dyn FnMut() -> String,
+    token: &mut (dyn FnMut() -> String + Send),
 ) -> Result<usize, PointsError> {
-    let columns = Columns::resolve(&POINT_FIELDS, &["name", "unit", "host", "expected"].map(String::from))
-        .map_err(PointsError::Rows)?;
+    let columns = Columns::resolve(
+        &POINT_FIELDS,
+        &["name", "unit", "host", "expected"].map(String::from),
+    )
+    .map_err(PointsError::Rows)?;
     let err = |row: usize, field: usize, msg: Msg| columns.error(&POINT_FIELDS, row, field, msg);
     let mut errors: Vec<RowError> = Vec::new();
     let existing: HashSet<String> = store
@@ -249,7 +267,11 @@ pub async fn add_points(
         let name = clean(&d.name);
         let mut ok = true;
         if name.is_empty() || name.chars().count() > MAX_POINT_NAME {
-            errors.push(err(row, 0, Msg::new("point-name-invalid").arg("max", MAX_POINT_NAME)));
+            errors.push(err(
+                row,
+                0,
+                Msg::new("point-name-invalid").arg("max", MAX_POINT_NAME),
+            ));
             ok = false;
         } else if existing.contains(&search_key(&name)) {
             errors.push(err(row, 0, Msg::new("point-name-taken").arg("name", &name)));
@@ -258,7 +280,9 @@ pub async fn add_points(
             errors.push(err(
                 row,
                 0,
-                Msg::new("point-name-repeated").arg("name", &name).arg("first_row", first),
+                Msg::new("point-name-repeated")
+                    .arg("name", &name)
+                    .arg("first_row", first),
             ));
             ok = false;
         }
@@ -287,10 +311,19 @@ pub async fn add_points(
         if let (true, Some(unit)) = (ok, unit) {
             good.push((row, name, unit, d.host.trim().to_owned(), expected));
         } else if d.host.trim().is_empty() {
-            errors.push(err(row, 2, Msg::new("point-host-unknown").arg("username", "")));
+            errors.push(err(
+                row,
+                2,
+                Msg::new("point-host-unknown").arg("username", ""),
+            ));
         }
     }
-    let codes: Vec<UnitCode> = good.iter().map(|g| g.2.clone()).collect::<HashSet<_>>().into_iter().collect();
+    let codes: Vec<UnitCode> = good
+        .iter()
+        .map(|g| g.2.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let units: HashMap<UnitCode, Unit> = store
         .units_by_codes(&codes)
         .await?
@@ -301,11 +334,17 @@ pub async fn add_points(
     let mut points = Vec::with_capacity(good.len());
     for (row, name, code, host, expected) in good {
         let Some(unit) = units.get(&code) else {
-            errors.push(err(row, 1, Msg::new("point-unit-unknown").arg("code", code.to_string())));
+            errors.push(err(
+                row,
+                1,
+                Msg::new("point-unit-unknown").arg("code", code.to_string()),
+            ));
             continue;
         };
-        if !(binhdan_auth::access::Scope::Unit { path: event.unit_path.clone() })
-            .covers(&Target::Unit(&unit.path))
+        if !(binhdan_auth::access::Scope::Unit {
+            path: event.unit_path.clone(),
+        })
+        .covers(&Target::Unit(&unit.path))
         {
             errors.push(err(
                 row,
@@ -325,7 +364,11 @@ pub async fn add_points(
             hosts.insert(host.clone(), account);
         }
         let Some(Some((host_id, grants))) = hosts.get(&host) else {
-            errors.push(err(row, 2, Msg::new("point-host-unknown").arg("username", &host)));
+            errors.push(err(
+                row,
+                2,
+                Msg::new("point-host-unknown").arg("username", &host),
+            ));
             continue;
         };
         if !allows(grants, Permission::CheckIn, &Target::Unit(&unit.path)) {
@@ -407,7 +450,11 @@ pub fn read_points(path: &std::path::Path) -> Result<Vec<(usize, PointDraft)>, V
             },
         ));
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Who the host typed in: a CCCD, a phone number, or a name.
@@ -432,7 +479,10 @@ impl Identity {
         let digits = s.chars().filter(char::is_ascii_digit).count();
         let letters = s.chars().filter(|c| c.is_alphabetic()).count();
         if letters == 0 {
-            let compact: String = s.chars().filter(|c| !c.is_whitespace() && !matches!(c, '.' | '-')).collect();
+            let compact: String = s
+                .chars()
+                .filter(|c| !c.is_whitespace() && !matches!(c, '.' | '-'))
+                .collect();
             if compact.len() == 12 && compact.chars().all(|c| c.is_ascii_digit()) {
                 return Cccd::parse(&compact).map(Self::Cccd).map_err(|e| e.msg());
             }
@@ -470,28 +520,44 @@ pub async fn resolve(
     by: &str,
     at: Timestamp,
 ) -> Result<Result<NewCheckIn, Msg>, StoreError> {
-    let make = |participant: String, person_id: Option<i64>, via: CheckInVia, label: String| NewCheckIn {
-        event_id: point.event_id,
-        point_id: point.id,
-        participant,
-        person_id,
-        via,
-        label,
-        by: by.to_owned(),
-        at,
-    };
+    let make =
+        |participant: String, person_id: Option<i64>, via: CheckInVia, label: String| NewCheckIn {
+            event_id: point.event_id,
+            point_id: point.id,
+            participant,
+            person_id,
+            via,
+            label,
+            by: by.to_owned(),
+            at,
+        };
     Ok(Ok(match identity {
         Identity::Cccd(cccd) => {
             let hash = vault.lookup_hash(cccd);
             match store.person_by_cccd_hash(&hash).await? {
-                Some(p) => make(format!("p:{}", p.summary.id), Some(p.summary.id), CheckInVia::Cccd, p.summary.name),
-                None => make(format!("c:{}", hex::encode(hash)), None, CheckInVia::Cccd, cccd.masked()),
+                Some(p) => make(
+                    format!("p:{}", p.summary.id),
+                    Some(p.summary.id),
+                    CheckInVia::Cccd,
+                    p.summary.name,
+                ),
+                None => make(
+                    format!("c:{}", hex::encode(hash)),
+                    None,
+                    CheckInVia::Cccd,
+                    cccd.masked(),
+                ),
             }
         }
         Identity::Phone(phone) => {
             let people = store.people_with_phone(phone.as_str(), 2).await?;
             match people.as_slice() {
-                [(id, name)] => make(format!("p:{id}"), Some(*id), CheckInVia::Phone, name.clone()),
+                [(id, name)] => make(
+                    format!("p:{id}"),
+                    Some(*id),
+                    CheckInVia::Phone,
+                    name.clone(),
+                ),
                 [] => make(
                     format!("t:{}", hex::encode(vault.phone_lookup_hash(phone.as_str()))),
                     None,
@@ -510,8 +576,18 @@ pub async fn resolve(
                 .filter(|p| search_key(&p.name) == key)
                 .collect();
             match found.as_slice() {
-                [p] => make(format!("p:{}", p.id), Some(p.id), CheckInVia::Name, p.name.clone()),
-                [] => make(format!("n:{}:{key}", point.id), None, CheckInVia::Name, name.clone()),
+                [p] => make(
+                    format!("p:{}", p.id),
+                    Some(p.id),
+                    CheckInVia::Name,
+                    p.name.clone(),
+                ),
+                [] => make(
+                    format!("n:{}:{key}", point.id),
+                    None,
+                    CheckInVia::Name,
+                    name.clone(),
+                ),
                 _ => {
                     return Ok(Err(Msg::new("checkin-name-ambiguous")
                         .arg("name", name)
@@ -527,7 +603,11 @@ pub async fn resolve(
 ///
 /// # Errors
 /// Before the window, after it, or sent too late.
-pub fn check_window(event: &EventRecord, taken: Option<Timestamp>, now: Timestamp) -> Result<Timestamp, Msg> {
+pub fn check_window(
+    event: &EventRecord,
+    taken: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<Timestamp, Msg> {
     let at = taken.map_or(now, |t| t.min(now));
     let opens = || format_local_time(event.starts_at);
     let closed = || format_local_time(event.ends_at);
@@ -543,8 +623,18 @@ pub fn check_window(event: &EventRecord, taken: Option<Timestamp>, now: Timestam
 /// Whether the caller may check people in at the point: its host, or whoever manages events
 /// where the event is organised. (A facilitator who hosts one point cannot act on another.)
 #[must_use]
-pub fn may_check_in(grants: &[Grant], staff_id: i64, event: &EventRecord, point: &PointRecord) -> bool {
-    point.host_id == staff_id || allows(grants, Permission::ManageEvents, &Target::Unit(&event.unit_path))
+pub fn may_check_in(
+    grants: &[Grant],
+    staff_id: i64,
+    event: &EventRecord,
+    point: &PointRecord,
+) -> bool {
+    point.host_id == staff_id
+        || allows(
+            grants,
+            Permission::ManageEvents,
+            &Target::Unit(&event.unit_path),
+        )
 }
 
 struct Job {
@@ -583,13 +673,18 @@ impl CheckInDesk {
                         Err(_) => break,
                     }
                 }
-                let (cutoff, now) = (jobs[0].cutoff, jobs.iter().map(|j| j.now).max().unwrap_or(jobs[0].now));
-                let all: Vec<NewCheckIn> = jobs.iter().flat_map(|j| j.items.iter().cloned()).collect();
+                let (cutoff, now) = (
+                    jobs[0].cutoff,
+                    jobs.iter().map(|j| j.now).max().unwrap_or(jobs[0].now),
+                );
+                let all: Vec<NewCheckIn> =
+                    jobs.iter().flat_map(|j| j.items.iter().cloned()).collect();
                 match store.record_check_ins(&all, cutoff, now).await {
                     Ok(outcomes) => {
                         let mut it = outcomes.into_iter();
                         for j in jobs {
-                            let mine: Vec<CheckInOutcome> = it.by_ref().take(j.items.len()).collect();
+                            let mine: Vec<CheckInOutcome> =
+                                it.by_ref().take(j.items.len()).collect();
                             let _ = j.done.send(Ok(mine));
                         }
                     }
@@ -622,7 +717,12 @@ impl CheckInDesk {
         let (done, rx) = tokio::sync::oneshot::channel();
         let gone = || StoreError::Unknown("check-in writer");
         self.queue
-            .send(Job { items, cutoff, now, done })
+            .send(Job {
+                items,
+                cutoff,
+                now,
+                done,
+            })
             .await
             .map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
@@ -674,10 +774,10 @@ pub async fn live(store: &dyn Store, event: i64) -> Result<Live, StoreError> {
     };
     let mut headcount = 0;
     for p in &points {
-        let (code, name) = p
-            .commune
-            .as_ref()
-            .map_or_else(|| (p.unit_code.to_string(), p.unit_name.clone()), |(c, n)| (c.to_string(), n.clone()));
+        let (code, name) = p.commune.as_ref().map_or_else(
+            || (p.unit_code.to_string(), p.unit_name.clone()),
+            |(c, n)| (c.to_string(), n.clone()),
+        );
         let c = communes.entry(code.clone()).or_insert_with(|| CommuneLive {
             code,
             name,
@@ -730,7 +830,13 @@ fn share(n: u64, of: u64) -> Out {
 
 /// The report after the event: one sheet by point, one by commune.
 #[must_use]
-pub fn report_sheets(lang: Lang, event: &EventRecord, points: &[PointRecord], live: &Live, now: Timestamp) -> Vec<Sheet> {
+pub fn report_sheets(
+    lang: Lang,
+    event: &EventRecord,
+    points: &[PointRecord],
+    live: &Live,
+    now: Timestamp,
+) -> Vec<Sheet> {
     let title = vec![
         lang.tr(&Msg::new("event-report-title").arg("title", &event.title)),
         lang.tr(&Msg::new("event-report-window")
@@ -840,16 +946,30 @@ mod tests {
         assert_eq!(t.millis() % 86_400_000, 65 * 60_000);
         assert_eq!(format_local_time(t), "08:05 27/11/2026");
         assert_eq!(format_local_input(t), "2026-11-27T08:05");
-        for bad in ["", "2026-11-27", "2026-13-01T08:00", "2026-11-27T24:00", "hôm nay 8 giờ"] {
+        for bad in [
+            "",
+            "2026-11-27",
+            "2026-13-01T08:00",
+            "2026-11-27T24:00",
+            "hôm nay 8 giờ",
+        ] {
             assert_eq!(parse_local_time(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn identities_are_told_apart_and_malformed_numbers_are_not_repeated() {
-        assert!(matches!(Identity::parse(" 038 090 123 456 "), Ok(Identity::Cccd(_))));
-        assert!(matches!(Identity::parse("0912.345.678"), Ok(Identity::Phone(p)) if p.as_str() == "0912345678"));
-        assert!(matches!(Identity::parse("+84 912 345 678"), Ok(Identity::Phone(_))));
+        assert!(matches!(
+            Identity::parse(" 038 090 123 456 "),
+            Ok(Identity::Cccd(_))
+        ));
+        assert!(
+            matches!(Identity::parse("0912.345.678"), Ok(Identity::Phone(p)) if p.as_str() == "0912345678")
+        );
+        assert!(matches!(
+            Identity::parse("+84 912 345 678"),
+            Ok(Identity::Phone(_))
+        ));
         assert_eq!(
             Identity::parse("  Nguyễn   Văn An ").unwrap(),
             Identity::Name("Nguyễn Văn An".to_owned())
@@ -862,10 +982,22 @@ mod tests {
         let e = Identity::parse("03809012345").unwrap_err();
         assert_eq!(e.key, "checkin-identity-malformed");
         assert!(!format!("{e:?}").contains("03809012345"));
-        assert_eq!(Identity::parse("999090123456").unwrap_err().key, "cccd-province-unknown");
-        assert_eq!(Identity::parse("An 12").unwrap_err().key, "checkin-identity-mixed");
-        assert_eq!(Identity::parse("  ").unwrap_err().key, "checkin-identity-empty");
-        assert_eq!(Identity::parse("A").unwrap_err().key, "checkin-name-invalid");
+        assert_eq!(
+            Identity::parse("999090123456").unwrap_err().key,
+            "cccd-province-unknown"
+        );
+        assert_eq!(
+            Identity::parse("An 12").unwrap_err().key,
+            "checkin-identity-mixed"
+        );
+        assert_eq!(
+            Identity::parse("  ").unwrap_err().key,
+            "checkin-identity-empty"
+        );
+        assert_eq!(
+            Identity::parse("A").unwrap_err().key,
+            "checkin-name-invalid"
+        );
     }
 
     fn event() -> EventRecord {
@@ -889,17 +1021,48 @@ mod tests {
     fn check_ins_count_within_the_window_and_late_sync_keeps_the_time_taken() {
         let e = event();
         let start = e.starts_at.millis();
-        assert_eq!(check_window(&e, None, Timestamp(start - 1)).unwrap_err().key, "checkin-not-open");
-        assert_eq!(check_window(&e, None, Timestamp(start + 10)), Ok(Timestamp(start + 10)));
+        assert_eq!(
+            check_window(&e, None, Timestamp(start - 1))
+                .unwrap_err()
+                .key,
+            "checkin-not-open"
+        );
+        assert_eq!(
+            check_window(&e, None, Timestamp(start + 10)),
+            Ok(Timestamp(start + 10))
+        );
         // Taken offline during the event, sent two hours after its end.
         let late = Timestamp(e.ends_at.millis() + 2 * 3_600_000);
-        assert_eq!(check_window(&e, Some(Timestamp(start + 60)), late), Ok(Timestamp(start + 60)));
+        assert_eq!(
+            check_window(&e, Some(Timestamp(start + 60)), late),
+            Ok(Timestamp(start + 60))
+        );
         // Taken after the end, or sent too late.
-        assert_eq!(check_window(&e, None, late).unwrap_err().key, "checkin-closed");
+        assert_eq!(
+            check_window(&e, None, late).unwrap_err().key,
+            "checkin-closed"
+        );
         let too_late = Timestamp(e.ends_at.millis() + LATE_SYNC_MS + 1);
-        assert_eq!(check_window(&e, Some(Timestamp(start + 60)), too_late).unwrap_err().key, "checkin-closed");
+        assert_eq!(
+            check_window(&e, Some(Timestamp(start + 60)), too_late)
+                .unwrap_err()
+                .key,
+            "checkin-closed"
+        );
         // A device clock ahead of ours counts at our time; behind the start, refused.
-        assert_eq!(check_window(&e, Some(Timestamp(start + 999_999_999)), Timestamp(start + 5)), Ok(Timestamp(start + 5)));
-        assert_eq!(check_window(&e, Some(Timestamp(start - 5)), Timestamp(start + 5)).unwrap_err().key, "checkin-not-open");
+        assert_eq!(
+            check_window(
+                &e,
+                Some(Timestamp(start + 999_999_999)),
+                Timestamp(start + 5)
+            ),
+            Ok(Timestamp(start + 5))
+        );
+        assert_eq!(
+            check_window(&e, Some(Timestamp(start - 5)), Timestamp(start + 5))
+                .unwrap_err()
+                .key,
+            "checkin-not-open"
+        );
     }
 }

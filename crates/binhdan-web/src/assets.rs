@@ -20,8 +20,16 @@ const fn fnv(bytes: &[u8]) -> u64 {
     h
 }
 
+/// The bridge-point host's script: check-ins queue in the browser and go out when the
+/// network allows (progressive enhancement of the host page's forms).
+pub const HOST_JS: &str = include_str!("../static/diem-cau.js");
+/// The live screen's script: the figures follow the server's events.
+pub const LIVE_JS: &str = include_str!("../static/truc-tiep.js");
+
 pub const CSS_HASH: u64 = fnv(CSS.as_bytes());
 pub const JS_HASH: u64 = fnv(JS.as_bytes());
+const HOST_JS_HASH: u64 = fnv(HOST_JS.as_bytes());
+const LIVE_JS_HASH: u64 = fnv(LIVE_JS.as_bytes());
 
 /// The stylesheet's URL, with its hash.
 #[must_use]
@@ -35,12 +43,28 @@ pub fn js_url() -> String {
     format!("/static/nghe.{JS_HASH:016x}.js")
 }
 
+/// The host page's script's URL, with its hash.
+#[must_use]
+pub fn host_js_url() -> String {
+    format!("/static/diem-cau.{HOST_JS_HASH:016x}.js")
+}
+
+/// The live screen's script's URL, with its hash.
+#[must_use]
+pub fn live_js_url() -> String {
+    format!("/static/truc-tiep.{LIVE_JS_HASH:016x}.js")
+}
+
 /// The stylesheet or the script, if `requested` is its current URL.
 pub fn static_response(requested: &str) -> Response {
     let (body, content_type) = if requested == css_url() {
         (CSS, "text/css; charset=utf-8")
     } else if requested == js_url() {
         (JS, "text/javascript; charset=utf-8")
+    } else if requested == host_js_url() {
+        (HOST_JS, "text/javascript; charset=utf-8")
+    } else if requested == live_js_url() {
+        (LIVE_JS, "text/javascript; charset=utf-8")
     } else {
         return StatusCode::NOT_FOUND.into_response();
     };

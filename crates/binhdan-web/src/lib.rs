@@ -20,6 +20,7 @@ mod certificates;
 mod citizen;
 pub mod config;
 mod dashboard;
+mod events;
 mod exam;
 mod lang;
 mod learn;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub exams: Arc<binhdan_app::exam::Exams>,
     /// Issues and verifies certificates (with the vault, see `with_auth`).
     pub issuer: Option<Arc<binhdan_app::certificates::Issuer>>,
+    /// Live events: the check-in writer and the live screens' feeds.
+    pub events: Arc<events::EventsState>,
 }
 
 impl AppState {
@@ -90,6 +93,7 @@ impl AppState {
             quizzes: Arc::new(quiz::QuizCache::default()),
             exams: Arc::new(exams),
             issuer: None,
+            events: Arc::new(events::EventsState::default()),
         }
     }
 

@@ -17,8 +17,8 @@ use utoipa_axum::routes;
 
 use crate::api::{ops, units};
 use crate::{
-    AppState, account, certificates, citizen, dashboard, exam, learn, middleware, observe, pages,
-    problem, quiz, registry, staff, staff_admin, targets,
+    AppState, account, certificates, citizen, dashboard, events, exam, learn, middleware, observe,
+    pages, problem, quiz, registry, staff, staff_admin, targets,
 };
 
 #[derive(OpenApi)]
@@ -108,9 +108,21 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(account::show, account::change))
         .routes(routes!(registry::form, registry::submit))
         .routes(routes!(staff_admin::disable))
+        .routes(routes!(events::list, events::create))
+        .routes(routes!(events::show))
+        .routes(routes!(events::add_point))
+        .routes(routes!(events::host))
+        .routes(routes!(events::check_in_form))
+        .routes(routes!(events::headcount_form))
+        .routes(routes!(events::api_check_in))
+        .routes(routes!(events::qr_page, events::qr_check_in))
+        .routes(routes!(events::live_page))
+        .routes(routes!(events::live_feed))
+        .routes(routes!(events::report))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(units::import))
+                .routes(routes!(events::import_points))
                 .routes(routes!(staff::import_form, staff::import_submit))
                 .routes(routes!(staff::population_form, staff::population_submit))
                 .layer(DefaultBodyLimit::max(import_limit)),

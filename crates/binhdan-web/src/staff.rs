@@ -226,6 +226,7 @@ struct StaffHome {
     may_staff: bool,
     may_register: bool,
     may_audit: bool,
+    may_events: bool,
     /// The province's targets page, for those who set targets.
     targets_of: Option<String>,
     /// The province's dashboard, for those who see the whole province.
@@ -305,6 +306,7 @@ pub async fn home(
             .iter()
             .any(|g| g.role.holds(Permission::EditPeople) && matches!(g.scope, Scope::Unit { .. })),
         may_audit: may(Permission::ViewAudit),
+        may_events: may(Permission::CheckIn),
         targets_of: may(Permission::SetTargets).then(|| state.config.province.clone()),
         dashboard_of: s
             .grants
@@ -782,7 +784,7 @@ pub async fn import_submit(
 }
 
 /// Each refused row as a line of the page: `Dòng 3 [Số CCCD]: …`.
-fn row_errors(lang: Lang, rows: &[binhdan_core::import::RowError]) -> Vec<String> {
+pub(crate) fn row_errors(lang: Lang, rows: &[binhdan_core::import::RowError]) -> Vec<String> {
     rows.iter()
         .map(|r| {
             let col = if r.column.is_empty() {
@@ -906,14 +908,14 @@ pub async fn population_submit(
 /// A form posted as `multipart/form-data`: its text fields, and its file saved (with only the
 /// extension of its name kept, which tells CSV from XLSX) in a private temporary directory
 /// removed when the upload is dropped.
-struct Upload {
+pub(crate) struct Upload {
     fields: Vec<(String, String)>,
     file: Option<std::path::PathBuf>,
     dir: TempDir,
 }
 
 impl Upload {
-    async fn read(multipart: &mut Multipart) -> Result<Self, Problem> {
+    pub(crate) async fn read(multipart: &mut Multipart) -> Result<Self, Problem> {
         let bad = |m: &str| {
             Problem::bad_request(Msg::new("import-upload-malformed").arg("detail", m.to_owned()))
         };
@@ -944,7 +946,7 @@ impl Upload {
         Ok(Self { fields, file, dir })
     }
 
-    fn field(&self, name: &str) -> &str {
+    pub(crate) fn field(&self, name: &str) -> &str {
         self.fields
             .iter()
             .find(|(n, _)| n == name)
@@ -955,7 +957,7 @@ impl Upload {
         self.fields.iter().any(|(n, _)| n == name)
     }
 
-    fn file(&self) -> Result<std::path::PathBuf, Problem> {
+    pub(crate) fn file(&self) -> Result<std::path::PathBuf, Problem> {
         self.file.clone().ok_or_else(|| {
             Problem::bad_request(Msg::new("import-upload-malformed").arg("detail", "file"))
         })
