@@ -244,14 +244,13 @@ pub const POINT_FIELDS: [Field; 4] = [
 pub async fn add_points(
     store: &dyn Store,
     event: &EventRecord,
-    drafts: &[(usize, PointDraft)],
+    drafts: &PointDrafts,
     token: &mut (dyn FnMut() -> String + Send),
 ) -> Result<usize, PointsError> {
-    let columns = Columns::resolve(
-        &POINT_FIELDS,
-        &["name", "unit", "host", "expected"].map(String::from),
-    )
-    .map_err(PointsError::Rows)?;
+    let PointDrafts {
+        rows: drafts,
+        columns,
+    } = drafts;
     let err = |row: usize, field: usize, msg: Msg| columns.error(&POINT_FIELDS, row, field, msg);
     let mut errors: Vec<RowError> = Vec::new();
     let existing: HashSet<String> = store
@@ -405,6 +404,37 @@ pub async fn add_points(
     }
 }
 
+/// Points to add, with the columns of the file they came from (their headers name the fields
+/// in refusals).
+#[derive(Clone, Debug)]
+pub struct PointDrafts {
+    pub rows: Vec<(usize, PointDraft)>,
+    pub columns: Columns,
+}
+
+impl PointDrafts {
+    /// One point from the form (row 0), its fields named by the official headers.
+    ///
+    /// # Panics
+    /// Never: the headers are the fields' own.
+    #[must_use]
+    pub fn one(draft: PointDraft) -> Self {
+        let headers = [
+            "Tên điểm cầu",
+            "Mã đơn vị",
+            "Tài khoản chủ trì",
+            "Số người dự kiến",
+        ]
+        .map(String::from);
+        #[allow(clippy::expect_used, reason = "the headers are aliases of the fields")]
+        let columns = Columns::resolve(&POINT_FIELDS, &headers).expect("the fields' own headers");
+        Self {
+            rows: vec![(0, draft)],
+            columns,
+        }
+    }
+}
+
 /// Why points were not added.
 #[derive(Debug, thiserror::Error)]
 pub enum PointsError {
@@ -419,7 +449,7 @@ pub enum PointsError {
 ///
 /// # Errors
 /// The file is unreadable or lacks a column.
-pub fn read_points(path: &std::path::Path) -> Result<Vec<(usize, PointDraft)>, Vec<RowError>> {
+pub fn read_points(path: &std::path::Path) -> Result<PointDrafts, Vec<RowError>> {
     let file_error = |e: &binhdan_tabular::TabularError| vec![e.to_row_error()];
     let mut table = binhdan_tabular::open(path).map_err(|e| file_error(&e))?;
     let mut rows = table.rows().map_err(|e| file_error(&e))?;
@@ -451,7 +481,7 @@ pub fn read_points(path: &std::path::Path) -> Result<Vec<(usize, PointDraft)>, V
         ));
     }
     if errors.is_empty() {
-        Ok(out)
+        Ok(PointDrafts { rows: out, columns })
     } else {
         Err(errors)
     }

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use binhdan_app::events::{
-    CheckInDesk, EventDraft, EventError, Identity, Live, PointDraft, PointsError,
+    CheckInDesk, EventDraft, EventError, Identity, Live, PointDraft, PointDrafts, PointsError,
     format_local_input, format_local_time,
 };
 use binhdan_auth::access::{Permission, Scope, Target};
@@ -437,8 +437,9 @@ async fn points_added(
     prefs: Prefs,
     s: &StaffCaller,
     event: EventRecord,
-    drafts: Vec<(usize, PointDraft)>,
+    drafts: PointDrafts,
 ) -> Result<Response, Problem> {
+    let from_form = drafts.rows.first().is_some_and(|(row, _)| *row == 0);
     let result =
         binhdan_app::events::add_points(state.store.as_ref(), &event, &drafts, &mut new_token)
             .await;
@@ -448,6 +449,18 @@ async fn points_added(
             None,
             Vec::new(),
             Some(lang.tr(&Msg::new("point-added").arg("count", n))),
+        ),
+        // The form's refusals are its fields' own, without a row.
+        Err(PointsError::Rows(rows)) if from_form => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(
+                rows.iter()
+                    .map(|r| lang.tr(&r.msg))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            Vec::new(),
+            None,
         ),
         Err(PointsError::Rows(rows)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -497,7 +510,7 @@ pub async fn add_point(
         host: form.host,
         expected: form.expected,
     };
-    points_added(&state, lang, prefs, &s, event, vec![(0, draft)]).await
+    points_added(&state, lang, prefs, &s, event, PointDrafts::one(draft)).await
 }
 
 /// Adds bridge points from a file (CSV or XLSX: point name, unit code, host account, expected
@@ -1294,7 +1307,8 @@ fn feed(state: &AppState, event: i64) -> tokio::sync::watch::Receiver<Arc<String
 }
 
 /// The live figures as Server-Sent Events (`event: live`, the figures as JSON), sent when
-/// they change.
+/// they change. Once the event is over (and its late check-ins too) the stream sends the final
+/// figures and ends.
 #[utoipa::path(get, path = "/quan-ly/su-kien/{id}/truc-tiep/luong", tag = "pages",
     params(("id" = i64, Path, description = "Event id")),
     responses((status = 200, description = "The figures as they change", content_type = "text/event-stream"), (status = 403, description = "Outside the caller's scope"), (status = 404, description = "No such event")))]
@@ -1305,6 +1319,15 @@ pub async fn live_feed(
 ) -> Result<Response, Problem> {
     let event = event_of(&state, id).await?;
     may_view(&s, &event)?;
+    let keep_alive = KeepAlive::new().interval(Duration::from_secs(15));
+    if state.clock.now().millis() > event.ends_at.millis() + binhdan_app::events::LATE_SYNC_MS {
+        // Over, and no late check-in can come: the final figures, and the stream ends.
+        let live = binhdan_app::events::live(state.store.as_ref(), event.id).await?;
+        let data = serde_json::to_string(&live).map_err(|e| Problem::internal(&e))?;
+        let last = Event::default().event("live").data(data);
+        let stream = futures_util::stream::iter([Ok::<Event, Infallible>(last)]);
+        return Ok(Sse::new(stream).keep_alive(keep_alive).into_response());
+    }
     let rx = feed(&state, event.id);
     let stream = futures_util::stream::unfold((rx, true), |(mut rx, first)| async move {
         if !first {
@@ -1319,9 +1342,7 @@ pub async fn live_feed(
             rx.changed().await.ok()?;
         }
     });
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response())
+    Ok(Sse::new(stream).keep_alive(keep_alive).into_response())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

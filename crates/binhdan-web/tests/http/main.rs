@@ -6,6 +6,7 @@
 
 mod certificates;
 mod dashboard;
+mod events;
 mod exam;
 mod helpers;
 mod learn;
