@@ -24,8 +24,8 @@ use binhdan_core::unit::{Unit, UnitCode};
 use binhdan_core::{Localized, Msg, Timestamp};
 use binhdan_i18n::Lang;
 use binhdan_store::{
-    AdultCutoff, CheckInOutcome, CheckInVia, EventKind, EventRecord, NewCheckIn, NewEvent,
-    NewPoint, PointRecord, Store, StoreError,
+    AdultCutoff, CheckInOutcome, CheckInVia, CheckInsDone, EventKind, EventRecord, NewCheckIn,
+    NewEvent, NewPoint, PointRecord, Store, StoreError,
 };
 use binhdan_tabular::write::{Out, Sheet};
 use binhdan_vault::Vault;
@@ -537,8 +537,9 @@ fn masked_phone(p: &Phone) -> String {
     format!("{}****{}", &s[..3], &s[s.len() - 3..])
 }
 
-/// Finds who the host means at their point and makes the check-in; a refusal says why
-/// (several people of that name, or sharing that phone).
+/// Finds who the host means at their point and makes the check-in (a CCCD is matched to the
+/// registry when the check-in is written); a refusal says why (several people of that name,
+/// or sharing that phone).
 ///
 /// # Errors
 /// A message for the host, or the store failed.
@@ -556,27 +557,24 @@ pub async fn resolve(
             point_id: point.id,
             participant,
             person_id,
+            cccd_hash: None,
             via,
             label,
             by: by.to_owned(),
             at,
         };
     Ok(Ok(match identity {
+        // The store finds who has the number, with the rest of the batch.
         Identity::Cccd(cccd) => {
             let hash = vault.lookup_hash(cccd);
-            match store.person_by_cccd_hash(&hash).await? {
-                Some(p) => make(
-                    format!("p:{}", p.summary.id),
-                    Some(p.summary.id),
-                    CheckInVia::Cccd,
-                    p.summary.name,
-                ),
-                None => make(
+            NewCheckIn {
+                cccd_hash: Some(hash),
+                ..make(
                     format!("c:{}", hex::encode(hash)),
                     None,
                     CheckInVia::Cccd,
                     cccd.masked(),
-                ),
+                )
             }
         }
         Identity::Phone(phone) => {
@@ -671,7 +669,7 @@ struct Job {
     items: Vec<NewCheckIn>,
     cutoff: AdultCutoff,
     now: Timestamp,
-    done: tokio::sync::oneshot::Sender<Result<Vec<CheckInOutcome>, StoreError>>,
+    done: tokio::sync::oneshot::Sender<Result<CheckInsDone, StoreError>>,
 }
 
 /// At most this many check-ins per transaction.
@@ -710,12 +708,15 @@ impl CheckInDesk {
                 let all: Vec<NewCheckIn> =
                     jobs.iter().flat_map(|j| j.items.iter().cloned()).collect();
                 match store.record_check_ins(&all, cutoff, now).await {
-                    Ok(outcomes) => {
-                        let mut it = outcomes.into_iter();
+                    Ok(done) => {
+                        let mut it = done.outcomes.into_iter();
                         for j in jobs {
-                            let mine: Vec<CheckInOutcome> =
+                            let outcomes: Vec<(CheckInOutcome, String)> =
                                 it.by_ref().take(j.items.len()).collect();
-                            let _ = j.done.send(Ok(mine));
+                            let _ = j.done.send(Ok(CheckInsDone {
+                                outcomes,
+                                points: done.points.clone(),
+                            }));
                         }
                     }
                     Err(e) => {
@@ -740,9 +741,12 @@ impl CheckInDesk {
         items: Vec<NewCheckIn>,
         cutoff: AdultCutoff,
         now: Timestamp,
-    ) -> Result<Vec<CheckInOutcome>, StoreError> {
+    ) -> Result<CheckInsDone, StoreError> {
         if items.is_empty() {
-            return Ok(Vec::new());
+            return Ok(CheckInsDone {
+                outcomes: Vec::new(),
+                points: Vec::new(),
+            });
         }
         let (done, rx) = tokio::sync::oneshot::channel();
         let gone = || StoreError::Unknown("check-in writer");

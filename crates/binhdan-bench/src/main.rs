@@ -8,6 +8,9 @@
 //! `--only credentials` measures certificate verifications per second per core (beside a bare
 //! Ed25519 check) and issuances per second (see `credentials.rs`).
 //!
+//! `--only events` checks in 52,000 participants at 1,018 bridge points over HTTP while 1,000
+//! live screens watch, and checks that none is lost or counted twice (see `events.rs`).
+//!
 //! `--only people-import` times `binhdan import people` of a generated roster (`--rows`, a
 //! million by default) on SQLite, beside reading and checking the same file alone (see
 //! `people_import.rs`).
@@ -17,6 +20,7 @@
 mod answers;
 mod credentials;
 mod dashboard;
+mod events;
 mod people_import;
 
 use std::convert::Infallible;
@@ -103,6 +107,13 @@ fn main() -> anyhow::Result<()> {
         .is_some_and(|o| dashboard::NAME.contains(o))
     {
         dashboard::run(&server_rt, args.people, 200)?;
+    }
+    if args
+        .only
+        .as_deref()
+        .is_some_and(|o| events::NAME.contains(o))
+    {
+        events::run(&server_rt, &client_rt)?;
     }
     if args
         .only

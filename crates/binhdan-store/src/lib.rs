@@ -1335,6 +1335,10 @@ pub struct NewCheckIn {
     /// their number or name (never the number itself).
     pub participant: String,
     pub person_id: Option<i64>,
+    /// For a CCCD typed by the host, its look-up hash: if someone on the registry has it, they
+    /// become the participant (`p:<id>`, under their name); otherwise the check-in stays as
+    /// given. (Looked up in the batch's transaction, one query for the whole batch.)
+    pub cccd_hash: Option<[u8; 32]>,
     pub via: CheckInVia,
     /// What the host sees: a name or a masked number.
     pub label: String,
@@ -1350,6 +1354,16 @@ pub enum CheckInOutcome {
     New,
     /// Already counted at this event (retries and second scans land here): where and when.
     Already { point_id: i64, at: Timestamp },
+}
+
+/// What a batch of check-ins did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckInsDone {
+    /// Each check-in's outcome, in order, with the label the host sees (the person's name when
+    /// their number is on the registry).
+    pub outcomes: Vec<(CheckInOutcome, String)>,
+    /// The points whose figures moved, as they are now: (point, checked in, headcount).
+    pub points: Vec<(i64, u64, u64)>,
 }
 
 /// A check-in as the host's list and the report show it.
@@ -1391,7 +1405,7 @@ pub trait EventStore: Send + Sync {
         items: &[NewCheckIn],
         cutoff: AdultCutoff,
         now: Timestamp,
-    ) -> Result<Vec<CheckInOutcome>>;
+    ) -> Result<CheckInsDone>;
     /// Sets a point's headcount of people without ID, unless a newer count is already in;
     /// true when it was set.
     async fn set_headcount(

@@ -1457,6 +1457,7 @@ mod events {
             point_id: point,
             participant: participant.to_owned(),
             person_id: person,
+            cccd_hash: None,
             via: CheckInVia::Cccd,
             label: participant.to_owned(),
             by: "staff:1".to_owned(),
@@ -1623,7 +1624,9 @@ mod events {
                     NOW,
                 )
                 .await
-                .unwrap();
+                .unwrap()
+                .outcomes;
+            let out: Vec<CheckInOutcome> = out.into_iter().map(|o| o.0).collect();
             assert_eq!(out[0], CheckInOutcome::New, "{}", db.name);
             assert!(matches!(out[1], CheckInOutcome::Already { point_id, .. } if point_id == a));
             assert_eq!(
@@ -1634,8 +1637,26 @@ mod events {
             let out = store
                 .record_check_ins(&[check_in(event, b, &pk1, Some(p1))], CUTOFF, NOW)
                 .await
+                .unwrap()
+                .outcomes;
+            assert!(matches!(out[0].0, CheckInOutcome::Already { point_id, .. } if point_id == a));
+            // A number typed at a point: its person on the registry, counted once (at the first
+            // point); a number nobody has stays a guest.
+            let typed = |hash: u8| NewCheckIn {
+                cccd_hash: Some([hash; 32]),
+                ..check_in(event, b, &format!("c:{hash}"), None)
+            };
+            let done = store
+                .record_check_ins(&[typed(2), typed(9)], CUTOFF, NOW)
+                .await
                 .unwrap();
-            assert!(matches!(out[0], CheckInOutcome::Already { point_id, .. } if point_id == a));
+            assert!(
+                matches!(&done.outcomes[0], (CheckInOutcome::Already { point_id, .. }, label) if *point_id == a && label == "Người 2"),
+                "{:?}",
+                done.outcomes
+            );
+            assert_eq!(done.outcomes[1], (CheckInOutcome::New, "c:9".to_owned()));
+            assert_eq!(done.points, vec![(b, 1, 0)]);
 
             assert!(
                 store
@@ -1658,14 +1679,14 @@ mod events {
                     by_id(b).headcount,
                     by_id(b).participants()
                 ),
-                (0, 12, 12)
+                (1, 12, 13)
             );
             assert!(by_id(a).connected_at.is_some() && by_id(b).connected_at.is_some());
             assert_eq!(
                 store.event_groups(event).await.unwrap(),
                 vec![
                     ("adult".to_owned(), 1),
-                    ("guest".to_owned(), 1),
+                    ("guest".to_owned(), 2),
                     ("other".to_owned(), 1)
                 ]
             );
@@ -1696,8 +1717,9 @@ mod events {
             let out = store
                 .record_check_ins(&[check_in(second, c, &pk1, Some(p1))], CUTOFF, NOW)
                 .await
-                .unwrap();
-            assert_eq!(out[0], CheckInOutcome::New);
+                .unwrap()
+                .outcomes;
+            assert_eq!(out[0].0, CheckInOutcome::New);
             let commune = store.unit_counters(&code("16591")).await.unwrap();
             assert!(
                 commune.contains(&(Group::Adult, "participated".to_owned(), 1)),

@@ -41,6 +41,9 @@ const MAX_BATCH: usize = 500;
 #[derive(Default)]
 pub struct EventsState {
     desk: OnceLock<CheckInDesk>,
+    /// Points (with their event) read in the last few seconds, for the checks of the hosts'
+    /// many requests; their figures are never taken from here.
+    points: Mutex<HashMap<i64, (EventRecord, PointRecord, std::time::Instant)>>,
     feeds: Mutex<HashMap<i64, tokio::sync::watch::Sender<Arc<String>>>>,
 }
 
@@ -73,6 +76,43 @@ async fn point_of(
         .filter(|p| p.event_id == event.id)
         .ok_or_else(|| Problem::not_found(Msg::new("point-not-found")))?;
     Ok((event, point))
+}
+
+/// How long a point read for checking a host's request is trusted: a changed host or window
+/// takes effect within this.
+const POINT_TTL: Duration = Duration::from_secs(5);
+
+/// The event and one of its points as read in the last few seconds (see [`POINT_TTL`]): for
+/// checks only, not figures.
+async fn point_checked(
+    state: &AppState,
+    id: i64,
+    point: i64,
+) -> Result<(EventRecord, PointRecord), Problem> {
+    {
+        let cache = state
+            .events
+            .points
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((e, p, at)) = cache.get(&point)
+            && at.elapsed() < POINT_TTL
+            && e.id == id
+        {
+            return Ok((e.clone(), p.clone()));
+        }
+    }
+    let (event, p) = point_of(state, id, point).await?;
+    let mut cache = state
+        .events
+        .points
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if cache.len() > 100_000 {
+        cache.clear();
+    }
+    cache.insert(point, (event.clone(), p.clone(), std::time::Instant::now()));
+    Ok((event, p))
 }
 
 fn kind_label(lang: Lang, kind: EventKind) -> String {
@@ -746,7 +786,6 @@ pub struct CheckInReply {
 
 struct Taken {
     index: usize,
-    label: String,
 }
 
 /// Checks in a batch at a point: each item resolved and checked against the window, the good
@@ -758,7 +797,7 @@ async fn check_in_batch(
     event: &EventRecord,
     point: &PointRecord,
     items: &[CheckInItem],
-) -> Result<Vec<CheckInResult>, Problem> {
+) -> Result<(Vec<CheckInResult>, Vec<(i64, u64, u64)>), Problem> {
     let vault = state
         .auth
         .vault
@@ -794,33 +833,30 @@ async fn check_in_batch(
             .await?
         {
             Ok(c) => {
-                taken.push(Taken {
-                    index,
-                    label: c.label.clone(),
-                });
+                taken.push(Taken { index });
                 good.push(c);
                 results.push(None);
             }
             Err(msg) => results.push(Some(refused(msg))),
         }
     }
-    let outcomes = state
+    let done = state
         .events
         .desk(state)
         .submit(good, crate::quiz::cutoff(state), now)
         .await?;
-    let names = point_names(state, event, &outcomes).await?;
-    for (t, outcome) in taken.into_iter().zip(outcomes) {
+    let names = point_names(state, event, &done.outcomes).await?;
+    for (t, (outcome, label)) in taken.into_iter().zip(done.outcomes) {
         let item = &items[t.index];
         let (status, message) = match outcome {
             CheckInOutcome::New => (
                 "new",
-                lang.tr(&Msg::new("checkin-done").arg("name", &t.label)),
+                lang.tr(&Msg::new("checkin-done").arg("name", &label)),
             ),
             CheckInOutcome::Already { point_id, at } => (
                 "already",
                 lang.tr(&Msg::new("checkin-already")
-                    .arg("name", &t.label)
+                    .arg("name", &label)
                     .arg("point", names.get(&point_id).cloned().unwrap_or_default())
                     .arg("at", format_local_time(at))),
             ),
@@ -828,32 +864,29 @@ async fn check_in_batch(
         results[t.index] = Some(CheckInResult {
             id: item.id.chars().take(64).collect(),
             status,
-            label: Some(t.label),
+            label: Some(label),
             message,
         });
     }
-    Ok(results.into_iter().flatten().collect())
+    Ok((results.into_iter().flatten().collect(), done.points))
 }
 
 /// The names of the points that already-counted check-ins point at.
 async fn point_names(
     state: &AppState,
     event: &EventRecord,
-    outcomes: &[CheckInOutcome],
+    outcomes: &[(CheckInOutcome, String)],
 ) -> Result<HashMap<i64, String>, Problem> {
-    if !outcomes
-        .iter()
-        .any(|o| matches!(o, CheckInOutcome::Already { .. }))
-    {
-        return Ok(HashMap::new());
+    let mut names = HashMap::new();
+    for (o, _) in outcomes {
+        if let CheckInOutcome::Already { point_id, .. } = o
+            && !names.contains_key(point_id)
+        {
+            let (_, p) = point_checked(state, event.id, *point_id).await?;
+            names.insert(*point_id, p.name);
+        }
     }
-    Ok(state
-        .store
-        .points(event.id)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect())
+    Ok(names)
 }
 
 /// Sets the headcount unless it is older than the one in: `set`, `older` or a refusal.
@@ -900,14 +933,14 @@ pub async fn api_check_in(
     Json(batch): Json<CheckInBatch>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&batch.csrf)?;
-    let (event, point) = point_of(&state, id, point).await?;
+    let (event, point) = point_checked(&state, id, point).await?;
     require_host(&s, &event, &point)?;
     if batch.items.len() > MAX_BATCH {
         return Err(Problem::bad_request(
             Msg::new("checkin-batch-too-large").arg("max", MAX_BATCH),
         ));
     }
-    let results = check_in_batch(&state, lang, &s, &event, &point, &batch.items).await?;
+    let (results, moved) = check_in_batch(&state, lang, &s, &event, &point, &batch.items).await?;
     let (hc, hc_message) = match batch.headcount {
         None => (None, None),
         Some(h) => match headcount(&state, &event, &point, h).await? {
@@ -921,7 +954,15 @@ pub async fn api_check_in(
     if batch.items.is_empty() && batch.headcount.is_none() {
         state.store.point_seen(point.id, state.clock.now()).await?;
     }
-    let point = state.store.point(point.id).await?.unwrap_or(point);
+    // The point's figures: as the check-ins just left them, else read afresh.
+    let point = match moved.iter().find(|m| m.0 == point.id) {
+        Some(&(_, checked_in, headcount)) if batch.headcount.is_none() => PointRecord {
+            checked_in,
+            headcount,
+            ..point
+        },
+        _ => state.store.point(point.id).await?.unwrap_or(point),
+    };
     Ok(crate::quiz::no_store(
         Json(CheckInReply {
             results,
@@ -966,6 +1007,7 @@ pub async fn check_in_form(
     };
     let result = check_in_batch(&state, lang, &s, &event, &point, &[item])
         .await?
+        .0
         .pop();
     let (status, error, notice) = match result {
         Some(r) if r.status == "refused" => {
@@ -1135,6 +1177,7 @@ pub async fn qr_check_in(
                 point_id: point.id,
                 participant: format!("p:{}", c.person_id),
                 person_id: Some(c.person_id),
+                cccd_hash: None,
                 via: CheckInVia::Qr,
                 label: person.summary.name.clone(),
                 by: format!("person:{}", c.person_id),
@@ -1145,15 +1188,13 @@ pub async fn qr_check_in(
                 .desk(&state)
                 .submit(vec![item], crate::quiz::cutoff(&state), now)
                 .await?
-                .pop();
-            let msg = match outcome {
-                Some(CheckInOutcome::Already { point_id, at }) => {
-                    let names =
-                        point_names(&state, &event, &[CheckInOutcome::Already { point_id, at }])
-                            .await?;
+                .outcomes;
+            let names = point_names(&state, &event, &outcome).await?;
+            let msg = match outcome.first() {
+                Some((CheckInOutcome::Already { point_id, at }, _)) => {
                     Msg::new("checkin-self-already")
-                        .arg("point", names.get(&point_id).cloned().unwrap_or_default())
-                        .arg("at", format_local_time(at))
+                        .arg("point", names.get(point_id).cloned().unwrap_or_default())
+                        .arg("at", format_local_time(*at))
                 }
                 _ => Msg::new("checkin-self-done").arg("point", &point.name),
             };

@@ -28,31 +28,43 @@ pub struct AuthState {
     /// Failed sign-ins per account and per address (in memory: a restart forgets them).
     pub throttles: Mutex<HashMap<String, Throttle>>,
     pub evaluation_date: Date,
-    /// Citizen sessions seen in the last few seconds: a learner answering a quiz makes many
-    /// requests a minute, and each would otherwise start with a database read. Staff sessions
-    /// are always read from the database.
-    pub citizen_sessions: CitizenSessions,
+    /// Sessions seen in the last few seconds: a learner answering a quiz or a host checking
+    /// people in makes many requests a minute, and each would otherwise start with database
+    /// reads.
+    pub sessions: SessionCache,
 }
 
-/// Recently read citizen sessions: storage key → person, session expiry, when it was read.
-/// An entry is trusted for [`CitizenSessions::TTL`]; signing out here removes it at once, and
-/// on another server (PostgreSQL deployments) it lapses within the TTL.
+/// Who a cached session belongs to.
+#[derive(Clone, Debug)]
+enum Cached {
+    Citizen(i64),
+    Staff {
+        id: i64,
+        username: String,
+        display_name: String,
+        grants: Vec<Grant>,
+    },
+}
+
+/// Recently read sessions: storage key → owner, session expiry, when it was read. An entry is
+/// trusted for [`SessionCache::TTL`]; signing out or disabling an account here removes it at
+/// once, and on another server (PostgreSQL deployments) it lapses within the TTL.
 #[derive(Default)]
-pub struct CitizenSessions {
-    entries: Mutex<HashMap<String, (i64, Timestamp, std::time::Instant)>>,
+pub struct SessionCache {
+    entries: Mutex<HashMap<String, (Cached, Timestamp, std::time::Instant)>>,
 }
 
-impl CitizenSessions {
+impl SessionCache {
     pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
     const MAX: usize = 200_000;
 
-    fn get(&self, key: &str, now: Timestamp) -> Option<i64> {
+    fn get(&self, key: &str, now: Timestamp) -> Option<Cached> {
         let entries = self.entries.lock().ok()?;
-        let (person, expires_at, read_at) = entries.get(key)?;
-        (now < *expires_at && read_at.elapsed() < Self::TTL).then_some(*person)
+        let (owner, expires_at, read_at) = entries.get(key)?;
+        (now < *expires_at && read_at.elapsed() < Self::TTL).then(|| owner.clone())
     }
 
-    fn put(&self, key: String, person: i64, expires_at: Timestamp) {
+    fn put(&self, key: String, owner: Cached, expires_at: Timestamp) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= Self::MAX {
                 entries.retain(|_, (_, _, read_at)| read_at.elapsed() < Self::TTL);
@@ -60,13 +72,22 @@ impl CitizenSessions {
                     entries.clear();
                 }
             }
-            entries.insert(key, (person, expires_at, std::time::Instant::now()));
+            entries.insert(key, (owner, expires_at, std::time::Instant::now()));
         }
     }
 
     fn forget(&self, key: &str) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.remove(key);
+        }
+    }
+
+    /// Forgets every session of a staff account (disabled: it must stop at once here).
+    pub fn forget_staff(&self, staff: i64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(
+                |_, (owner, _, _)| !matches!(owner, Cached::Staff { id, .. } if *id == staff),
+            );
         }
     }
 }
@@ -80,7 +101,7 @@ impl AuthState {
             cookie: CookieOptions::new("binhdan", secure),
             throttles: Mutex::new(HashMap::new()),
             evaluation_date: binhdan_core::people::DEFAULT_EVALUATION_DATE,
-            citizen_sessions: CitizenSessions::default(),
+            sessions: SessionCache::default(),
         }
     }
 }
@@ -214,8 +235,25 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
     };
     let key = token.storage_key();
     let now = state.clock.now();
-    if let Some(person_id) = state.auth.citizen_sessions.get(&key, now) {
-        return Ok(Caller::Citizen(CitizenCaller { person_id, token }));
+    match state.auth.sessions.get(&key, now) {
+        Some(Cached::Citizen(person_id)) => {
+            return Ok(Caller::Citizen(CitizenCaller { person_id, token }));
+        }
+        Some(Cached::Staff {
+            id,
+            username,
+            display_name,
+            grants,
+        }) => {
+            return Ok(Caller::Staff(StaffCaller {
+                id,
+                username,
+                display_name,
+                grants,
+                token,
+            }));
+        }
+        None => {}
     }
     let Some(session) = state.store.session(&key).await? else {
         return Ok(Caller::Anonymous);
@@ -234,20 +272,32 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
     }
     Ok(match session.owner {
         SessionOwner::Staff(id) => match state.store.staff(id).await? {
-            Some(a) if !a.disabled => Caller::Staff(StaffCaller {
-                id: a.id,
-                username: a.username,
-                display_name: a.display_name,
-                grants: a.grants,
-                token,
-            }),
+            Some(a) if !a.disabled => {
+                state.auth.sessions.put(
+                    key,
+                    Cached::Staff {
+                        id: a.id,
+                        username: a.username.clone(),
+                        display_name: a.display_name.clone(),
+                        grants: a.grants.clone(),
+                    },
+                    session.expires_at,
+                );
+                Caller::Staff(StaffCaller {
+                    id: a.id,
+                    username: a.username,
+                    display_name: a.display_name,
+                    grants: a.grants,
+                    token,
+                })
+            }
             _ => Caller::Anonymous,
         },
         SessionOwner::Citizen(person_id) => {
             state
                 .auth
-                .citizen_sessions
-                .put(key, person_id, session.expires_at);
+                .sessions
+                .put(key, Cached::Citizen(person_id), session.expires_at);
             Caller::Citizen(CitizenCaller { person_id, token })
         }
     })
@@ -277,7 +327,7 @@ pub async fn start(state: &AppState, owner: SessionOwner) -> Result<Secret<Strin
 /// Ends the caller's session; returns the `Set-Cookie` value that clears the cookie.
 pub async fn end(state: &AppState, token: &SessionToken) -> Result<String, Problem> {
     let key = token.storage_key();
-    state.auth.citizen_sessions.forget(&key);
+    state.auth.sessions.forget(&key);
     state.store.delete_session(&key).await?;
     Ok(state.auth.cookie.clear_cookie())
 }

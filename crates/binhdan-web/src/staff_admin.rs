@@ -394,6 +394,8 @@ pub async fn disable(
             state.clock.now(),
         )
         .await?;
+    // Its sessions stop at once on this server (elsewhere within the cache's few seconds).
+    state.auth.sessions.forget_staff(id);
     tracing::info!(
         staff = s.id,
         account = id,

@@ -247,10 +247,37 @@ impl EventStore for Backend {
         Ok(row.and_then(PointRow::into_record))
     }
 
-    async fn record_check_ins(&self, items: &[NewCheckIn], cutoff: AdultCutoff, now: Timestamp) -> Result<Vec<CheckInOutcome>> {
-        if items.is_empty() {
-            return Ok(Vec::new());
+    async fn record_check_ins(&self, given: &[NewCheckIn], cutoff: AdultCutoff, now: Timestamp) -> Result<CheckInsDone> {
+        if given.is_empty() {
+            return Ok(CheckInsDone { outcomes: Vec::new(), points: Vec::new() });
         }
+        let mut tx = self.write.begin().await?;
+        // Numbers on the registry name their person.
+        let mut items: Vec<NewCheckIn> = given.to_vec();
+        let hashes: Vec<[u8; 32]> = items.iter().filter(|c| c.person_id.is_none()).filter_map(|c| c.cccd_hash).collect();
+        if !hashes.is_empty() {
+            let mut found: std::collections::HashMap<Vec<u8>, (i64, String)> = std::collections::HashMap::new();
+            for chunk in hashes.chunks(CHECK_IN_CHUNK) {
+                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT cccd_hash, id, name FROM person WHERE cccd_hash IN (");
+                let mut list = q.separated(", ");
+                for h in chunk {
+                    list.push_bind(h.to_vec());
+                }
+                q.push(")");
+                let rows: Vec<(Vec<u8>, i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                found.extend(rows.into_iter().map(|(h, id, name)| (h, (id, name))));
+            }
+            for c in &mut items {
+                if c.person_id.is_none()
+                    && let Some((id, name)) = c.cccd_hash.and_then(|h| found.get(&h[..]))
+                {
+                    c.participant = format!("p:{id}");
+                    c.person_id = Some(*id);
+                    c.label.clone_from(name);
+                }
+            }
+        }
+        let items = &items;
         // The first of a batch's items for a participant is the one that may go in; the others
         // are answered with where it went.
         let mut first: std::collections::HashMap<(i64, &str), usize> = std::collections::HashMap::new();
@@ -261,7 +288,6 @@ impl EventStore for Backend {
                 candidates.push(c);
             }
         }
-        let mut tx = self.write.begin().await?;
         let mut inserted: std::collections::HashSet<(i64, String)> = std::collections::HashSet::new();
         for chunk in candidates.chunks(CHECK_IN_CHUNK) {
             let mut q = sqlx::QueryBuilder::<Db>::new(
@@ -295,6 +321,7 @@ impl EventStore for Backend {
             let rows: Vec<(i64, String, i64, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
             already.extend(rows.into_iter().map(|(e, p, point, at)| ((e, p), (point, at))));
         }
+        let mut moved: Vec<(i64, u64, u64)> = Vec::new();
         let new: Vec<&NewCheckIn> = candidates.iter().copied().filter(|c| inserted.contains(&(c.event_id, c.participant.clone()))).collect();
         if !new.is_empty() {
             // The participants' groups, for the points' figures and their participation.
@@ -345,17 +372,22 @@ impl EventStore for Backend {
                 }
             }
             add_point_groups(&mut tx, &groups).await?;
-            for (point, n) in points {
-                sqlx::query(
-                    "UPDATE bridge_point SET checked_in = checked_in + $1, connected_at = COALESCE(connected_at, $2), \
-                     last_seen_at = $2 WHERE id = $3",
-                )
-                .bind(n)
-                .bind(now.millis())
-                .bind(point)
-                .execute(&mut *tx)
-                .await?;
+            // The points' figures, one statement for the batch.
+            let points: Vec<(i64, i64)> = points.into_iter().collect();
+            for chunk in points.chunks(CHECK_IN_CHUNK) {
+                let mut q = sqlx::QueryBuilder::<Db>::new("WITH v (id, n) AS (");
+                q.push_values(chunk, |mut b, (point, n)| {
+                    b.push_bind(*point).push_bind(*n);
+                });
+                q.push(") UPDATE bridge_point SET checked_in = bridge_point.checked_in + v.n, connected_at = COALESCE(bridge_point.connected_at, ");
+                q.push_bind(now.millis());
+                q.push("), last_seen_at = ");
+                q.push_bind(now.millis());
+                q.push(" FROM v WHERE bridge_point.id = v.id RETURNING bridge_point.id, bridge_point.checked_in, bridge_point.headcount");
+                let rows: Vec<(i64, i64, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                moved.extend(rows.into_iter().map(|(id, c, h)| (id, u64::try_from(c).unwrap_or(0), u64::try_from(h).unwrap_or(0))));
             }
+            moved.sort_unstable();
             // Participation: once per person and group, ever.
             let mut deltas = LearningDeltas::default();
             marks.sort_unstable();
@@ -376,21 +408,23 @@ impl EventStore for Backend {
             deltas.apply(&mut tx, now).await?;
         }
         tx.commit().await?;
-        Ok(items
+        let outcomes = items
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let key = (c.event_id, c.participant.clone());
-                if first.get(&(c.event_id, c.participant.as_str())) == Some(&i) && inserted.contains(&key) {
+                let outcome = if first.get(&(c.event_id, c.participant.as_str())) == Some(&i) && inserted.contains(&key) {
                     CheckInOutcome::New
                 } else if let Some((point_id, at)) = already.get(&key) {
                     CheckInOutcome::Already { point_id: *point_id, at: Timestamp(*at) }
                 } else {
                     // A twin earlier in this batch went in.
                     CheckInOutcome::Already { point_id: items[first[&(c.event_id, c.participant.as_str())]].point_id, at: now }
-                }
+                };
+                (outcome, c.label.clone())
             })
-            .collect())
+            .collect();
+        Ok(CheckInsDone { outcomes, points: moved })
     }
 
     async fn set_headcount(&self, point: i64, headcount: u32, taken_at: Timestamp, now: Timestamp) -> Result<bool> {

@@ -129,40 +129,34 @@ async fn apply_unit_deltas(
     let parents: Vec<String> = by_unit.keys().map(|k| k.0.clone()).filter(|c| !facts.contains_key(c)).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let mut facts = facts;
     facts.extend(unit_facts(tx, &parents).await?);
-    for ((code, grp, metric), d) in by_unit {
-        if d == 0 {
-            continue;
-        }
-        let Some(f) = facts.get(&code) else { continue };
-        sqlx::query(
-            "INSERT INTO unit_counter (unit_code, level, path, grp, metric, value) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (unit_code, grp, metric) DO UPDATE SET value = unit_counter.value + excluded.value",
-        )
-        .bind(code.clone())
-        .bind(f.level.clone())
-        .bind(f.path.clone())
-        .bind(grp)
-        .bind(metric)
-        .bind(d)
-        .execute(&mut **tx)
-        .await?;
-        if f.level == "commune" {
-            sqlx::query(
-                "INSERT INTO unit_day_counter (commune_code, path, grp, metric, day, value) VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (commune_code, grp, metric, day) DO UPDATE SET value = unit_day_counter.value + excluded.value",
-            )
-            .bind(code)
-            .bind(f.path.clone())
-            .bind(grp)
-            .bind(metric)
-            .bind(day)
-            .bind(d)
-            .execute(&mut **tx)
-            .await?;
-        }
+    // One multi-row statement per table and chunk, whatever the number of units.
+    let rows: Vec<(&String, &UnitFacts, &str, &str, i64)> = by_unit
+        .iter()
+        .filter(|(_, d)| **d != 0)
+        .filter_map(|((code, grp, metric), d)| Some((code, facts.get(code)?, *grp, *metric, *d)))
+        .collect();
+    for chunk in rows.chunks(DELTA_CHUNK) {
+        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO unit_counter (unit_code, level, path, grp, metric, value) ");
+        q.push_values(chunk, |mut b, (code, f, grp, metric, d)| {
+            b.push_bind((*code).clone()).push_bind(f.level.clone()).push_bind(f.path.clone()).push_bind(*grp).push_bind(*metric).push_bind(*d);
+        });
+        q.push(" ON CONFLICT (unit_code, grp, metric) DO UPDATE SET value = unit_counter.value + excluded.value");
+        q.build().execute(&mut **tx).await?;
+    }
+    let communes: Vec<&(&String, &UnitFacts, &str, &str, i64)> = rows.iter().filter(|r| r.1.level == "commune").collect();
+    for chunk in communes.chunks(DELTA_CHUNK) {
+        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO unit_day_counter (commune_code, path, grp, metric, day, value) ");
+        q.push_values(chunk, |mut b, (code, f, grp, metric, d)| {
+            b.push_bind((*code).clone()).push_bind(f.path.clone()).push_bind(*grp).push_bind(*metric).push_bind(day).push_bind(*d);
+        });
+        q.push(" ON CONFLICT (commune_code, grp, metric, day) DO UPDATE SET value = unit_day_counter.value + excluded.value");
+        q.build().execute(&mut **tx).await?;
     }
     Ok(())
 }
+
+/// Counter rows per multi-row statement (six bound values each).
+const DELTA_CHUNK: usize = 1_000;
 
 /// Days since 1970-01-01 of the calendar day in Vietnam (UTC+7) at `t`.
 fn vietnam_day(t: Timestamp) -> i64 {
@@ -177,31 +171,20 @@ async fn apply_org_deltas(
     now: Timestamp,
 ) -> Result<()> {
     let day = vietnam_day(now);
-    for ((org, grp, metric), d) in deltas {
-        if *d == 0 {
-            continue;
-        }
-        sqlx::query(
-            "INSERT INTO organisation_counter (organisation_id, grp, metric, value) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (organisation_id, grp, metric) DO UPDATE SET value = organisation_counter.value + excluded.value",
-        )
-        .bind(*org)
-        .bind(*grp)
-        .bind(*metric)
-        .bind(*d)
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO organisation_day_counter (organisation_id, grp, metric, day, value) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (organisation_id, grp, metric, day) DO UPDATE SET value = organisation_day_counter.value + excluded.value",
-        )
-        .bind(*org)
-        .bind(*grp)
-        .bind(*metric)
-        .bind(day)
-        .bind(*d)
-        .execute(&mut **tx)
-        .await?;
+    let rows: Vec<(&(i64, &'static str, &'static str), &i64)> = deltas.iter().filter(|(_, d)| **d != 0).collect();
+    for chunk in rows.chunks(DELTA_CHUNK) {
+        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO organisation_counter (organisation_id, grp, metric, value) ");
+        q.push_values(chunk, |mut b, ((org, grp, metric), d)| {
+            b.push_bind(*org).push_bind(*grp).push_bind(*metric).push_bind(**d);
+        });
+        q.push(" ON CONFLICT (organisation_id, grp, metric) DO UPDATE SET value = organisation_counter.value + excluded.value");
+        q.build().execute(&mut **tx).await?;
+        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO organisation_day_counter (organisation_id, grp, metric, day, value) ");
+        q.push_values(chunk, |mut b, ((org, grp, metric), d)| {
+            b.push_bind(*org).push_bind(*grp).push_bind(*metric).push_bind(day).push_bind(**d);
+        });
+        q.push(" ON CONFLICT (organisation_id, grp, metric, day) DO UPDATE SET value = organisation_day_counter.value + excluded.value");
+        q.build().execute(&mut **tx).await?;
     }
     Ok(())
 }
