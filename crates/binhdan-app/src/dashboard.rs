@@ -92,6 +92,8 @@ pub struct Dashboard {
     pub assessed: u64,
     pub gain_milli: i64,
     pub proficient: u64,
+    /// People of the group who came to a live event (checked in at a bridge point).
+    pub participated: u64,
 }
 
 fn metric(kpi: Kpi) -> &'static str {
@@ -357,6 +359,7 @@ pub async fn dashboard(
         assessed: u64::try_from(value_of("assessed")).unwrap_or(0),
         gain_milli: value_of("gain_milli"),
         proficient: u64::try_from(value_of("proficient")).unwrap_or(0),
+        participated: u64::try_from(value_of("participated")).unwrap_or(0),
     }))
 }
 
@@ -501,6 +504,8 @@ pub struct OrganisationDashboard {
     pub assessed: u64,
     pub gain_milli: i64,
     pub proficient: u64,
+    /// Members who came to a live event.
+    pub participated: u64,
 }
 
 /// The KPI an organisation's members count toward.
@@ -554,5 +559,6 @@ pub async fn organisation(
         assessed: count("assessed"),
         gain_milli: value_of("gain_milli"),
         proficient: count("proficient"),
+        participated: count("participated"),
     })
 }

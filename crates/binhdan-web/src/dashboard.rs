@@ -219,6 +219,8 @@ struct DashboardPage {
     projected: String,
     gain: String,
     proficient: String,
+    /// People of the group who came to a live event; empty when none.
+    participated: String,
     chart: Option<TrendChart>,
     rows: Vec<RowView>,
     children_heading: String,
@@ -311,6 +313,11 @@ pub async fn show(
             .map(|p| format_count(lang, p))
             .unwrap_or_default(),
         gain,
+        participated: if d.participated == 0 {
+            String::new()
+        } else {
+            format_count(lang, d.participated)
+        },
         proficient: if d.proficient == 0 {
             String::new()
         } else {
@@ -472,6 +479,7 @@ struct OrganisationPage {
     deadline: String,
     gain: String,
     proficient: String,
+    participated: String,
 }
 
 /// An organisation's own progress, for its admins (and for staff over the commune it sits in):
@@ -520,6 +528,7 @@ pub async fn organisation(
         deadline: d.standing.target.deadline.to_string(),
         gain: mean_gain(lang, d.assessed, d.gain_milli),
         proficient: format_count(lang, d.proficient),
+        participated: format_count(lang, d.participated),
     };
     Ok(page.into_response())
 }

@@ -624,6 +624,32 @@ struct HostPage {
     notice: Option<String>,
 }
 
+impl HostPage {
+    /// The QR code participants scan: the point's page at the address people reach this
+    /// server by (the configured public URL, else the request's host).
+    fn with_qr(mut self, state: &AppState, headers: &axum::http::HeaderMap) -> Self {
+        let origin = state.config.public_url.clone().unwrap_or_else(|| {
+            let host = headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .filter(|h| {
+                    h.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']')
+                    })
+                })
+                .map_or_else(|| state.config.listen.clone(), str::to_owned);
+            format!("http://{host}")
+        });
+        self.qr_url = format!(
+            "{}/su-kien/diem/{}",
+            origin.trim_end_matches('/'),
+            self.point.token
+        );
+        self.qr_svg = crate::account::qr_svg(&self.qr_url);
+        self
+    }
+}
+
 fn via_label(lang: Lang, via: CheckInVia) -> String {
     lang.text(match via {
         CheckInVia::Qr => "checkin-via-qr",
@@ -661,19 +687,14 @@ async fn host_page(
             at: format_local_time(c.at),
         })
         .collect();
-    let base = state.config.public_url.clone().unwrap_or_default();
-    let qr_url = format!(
-        "{}/su-kien/diem/{}",
-        base.trim_end_matches('/'),
-        point.token
-    );
+
     Ok(HostPage {
         l: Layout::new(lang, point.name.clone())
             .with_prefs(prefs)
             .with_script(crate::assets::host_js_url()),
         window: window(&event),
-        qr_svg: crate::account::qr_svg(&qr_url),
-        qr_url,
+        qr_svg: String::new(),
+        qr_url: String::new(),
         api: format!("/api/v1/events/{}/points/{}/check-ins", event.id, point.id),
         figures: point_figures(lang, &point),
         headcount: point.headcount,
@@ -695,6 +716,7 @@ pub async fn host(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     prefs: Prefs,
+    headers: axum::http::HeaderMap,
     Staff(s): Staff,
     Path((id, point)): Path<(i64, i64)>,
 ) -> Result<Response, Problem> {
@@ -709,6 +731,7 @@ pub async fn host(
     Ok(
         host_page(&state, lang, prefs, &s, event, point, Said::default())
             .await?
+            .with_qr(&state, &headers)
             .into_response(),
     )
 }
@@ -993,6 +1016,7 @@ pub async fn check_in_form(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     prefs: Prefs,
+    headers: axum::http::HeaderMap,
     Staff(s): Staff,
     Path((id, point)): Path<(i64, i64)>,
     axum::Form(form): axum::Form<CheckInForm>,
@@ -1031,6 +1055,7 @@ pub async fn check_in_form(
         },
     )
     .await?
+    .with_qr(&state, &headers)
     .into_response();
     *r.status_mut() = status;
     Ok(r)
@@ -1053,6 +1078,7 @@ pub async fn headcount_form(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     prefs: Prefs,
+    headers: axum::http::HeaderMap,
     Staff(s): Staff,
     Path((id, point)): Path<(i64, i64)>,
     axum::Form(form): axum::Form<HeadcountForm>,
@@ -1087,6 +1113,7 @@ pub async fn headcount_form(
         },
     )
     .await?
+    .with_qr(&state, &headers)
     .into_response();
     *r.status_mut() = status;
     Ok(r)

@@ -130,6 +130,10 @@ event-group-guest = Not on the registry
 event-group-headcount = Without ID (headcount)
 event-group-other = On the registry, in no group
 
+## The dashboards
+
+dash-participated = Came to a live event (checked in at a bridge point)
+
 ## The report
 
 event-report-title = Event report: { $title }

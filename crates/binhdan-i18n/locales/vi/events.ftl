@@ -130,6 +130,10 @@ event-group-guest = Chưa có trong danh sách
 event-group-headcount = Không có giấy tờ (đếm số)
 event-group-other = Trong danh sách, ngoài các nhóm
 
+## The dashboards
+
+dash-participated = Đã tham dự sự kiện trực tuyến (điểm danh tại điểm cầu)
+
 ## The report
 
 event-report-title = Báo cáo sự kiện: { $title }

@@ -494,6 +494,15 @@ async fn hosts_check_people_in_once_within_the_window_at_their_own_point_only() 
         counters.contains(&(Group::Adult, "participated".to_owned(), 1)),
         "{counters:?}"
     );
+    let admin = signed_in(app, SessionOwner::Staff(w.ids[0])).await;
+    let dash = get_as(app, "/quan-ly/tien-do/16591?chi-tieu=K3", &admin.0).await;
+    assert_eq!(dash.status, StatusCode::OK);
+    assert!(
+        dash.text()
+            .contains("Đã tham dự sự kiện trực tuyến (điểm danh tại điểm cầu)</dt><dd>1</dd>"),
+        "{}",
+        dash.text()
+    );
     assert!(w.person > 0);
 }
 
