@@ -34,6 +34,16 @@ struct PendingSignIn {
     login: binhdan_oidc::PendingLogin,
     /// The hash of the browser cookie set when the sign-in started.
     browser: String,
+    /// Where to go once signed in (a page of this site; `/toi` when absent).
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Where a sign-in started from (`?tiep=/su-kien/diem/…` after scanning a point's QR code).
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct Next {
+    /// A page of this site to return to.
+    tiep: Option<String>,
 }
 
 fn sha256_hex(s: &str) -> String {
@@ -61,8 +71,11 @@ fn not_configured() -> Problem {
 }
 
 /// Starts a sign-in with VNeID: to the provider.
-#[utoipa::path(get, path = "/dang-nhap/vneid", tag = "pages", responses((status = 303, description = "To VNeID"), (status = 503, description = "VNeID sign-in is not configured")))]
-pub async fn vneid_begin(State(state): State<AppState>) -> Result<Response, Problem> {
+#[utoipa::path(get, path = "/dang-nhap/vneid", tag = "pages", params(Next), responses((status = 303, description = "To VNeID"), (status = 503, description = "VNeID sign-in is not configured")))]
+pub async fn vneid_begin(
+    State(state): State<AppState>,
+    Query(next): Query<Next>,
+) -> Result<Response, Problem> {
     let client = state.auth.oidc.as_ref().ok_or_else(not_configured)?;
     let (url, login) = client.begin();
     let browser = SessionToken::generate(&mut rand::rng());
@@ -70,6 +83,10 @@ pub async fn vneid_begin(State(state): State<AppState>) -> Result<Response, Prob
     let pending = PendingSignIn {
         login,
         browser: browser.storage_key(),
+        next: next
+            .tiep
+            .as_deref()
+            .map(|n| crate::session::safe_next(Some(n), "/toi")),
     };
     let payload = serde_json::to_string(&pending).map_err(|e| Problem::internal(&e))?;
     let now = state.clock.now();
@@ -106,6 +123,9 @@ struct Registration {
     name: String,
     birthdate: Option<String>,
     cccd_sealed: String,
+    /// Where to go once registered.
+    #[serde(default)]
+    next: Option<String>,
 }
 
 /// VNeID sends the browser back here.
@@ -184,7 +204,7 @@ pub async fn vneid_callback(
                 .link_oidc_subject(person.summary.id, &identity.subject, now)
                 .await?;
         }
-        let mut r = signed_in(&state, person.summary.id).await?;
+        let mut r = signed_in(&state, person.summary.id, pending.next.as_deref()).await?;
         r.headers_mut()
             .append(header::SET_COOKIE, clear_browser_cookie());
         return Ok(r);
@@ -198,6 +218,7 @@ pub async fn vneid_callback(
         name: identity.name.clone().unwrap_or_default(),
         birthdate: identity.birthdate.clone(),
         cccd_sealed: base64::engine::general_purpose::STANDARD.encode(sealed.as_bytes()),
+        next: pending.next.clone(),
     };
     let token = SessionToken::generate(&mut rand::rng());
     state
@@ -233,9 +254,9 @@ fn clear_browser_cookie() -> HeaderValue {
     )
 }
 
-async fn signed_in(state: &AppState, person: i64) -> Result<Response, Problem> {
+async fn signed_in(state: &AppState, person: i64, next: Option<&str>) -> Result<Response, Problem> {
     let cookie = crate::session::start(state, SessionOwner::Citizen(person)).await?;
-    let mut r = Redirect::to("/toi").into_response();
+    let mut r = Redirect::to(&crate::session::safe_next(next, "/toi")).into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_str(cookie.expose()).map_err(|e| Problem::internal(&e))?,
@@ -452,7 +473,7 @@ pub async fn register_submit(
         .store
         .link_oidc_subject(person.summary.id, &reg.subject, now)
         .await?;
-    let mut r = signed_in(&state, person.summary.id).await?;
+    let mut r = signed_in(&state, person.summary.id, reg.next.as_deref()).await?;
     r.headers_mut().append(
         header::SET_COOKIE,
         HeaderValue::from_static(

@@ -38,8 +38,9 @@ const LIVE_EVERY: Duration = Duration::from_secs(1);
 const MAX_BATCH: usize = 500;
 
 /// The check-in writer and the live feeds, one per server.
-#[derive(Default)]
 pub struct EventsState {
+    /// Set when the server shuts down: the live streams end, so that it need not wait for them.
+    closing: tokio::sync::watch::Sender<bool>,
     desk: OnceLock<CheckInDesk>,
     /// Points (with their event) read in the last few seconds, for the checks of the hosts'
     /// many requests; their figures are never taken from here.
@@ -47,7 +48,23 @@ pub struct EventsState {
     feeds: Mutex<HashMap<i64, tokio::sync::watch::Sender<Arc<String>>>>,
 }
 
+impl Default for EventsState {
+    fn default() -> Self {
+        Self {
+            closing: tokio::sync::watch::Sender::new(false),
+            desk: OnceLock::new(),
+            points: Mutex::default(),
+            feeds: Mutex::default(),
+        }
+    }
+}
+
 impl EventsState {
+    /// Ends every live stream (the server is shutting down).
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
     fn desk(&self, state: &AppState) -> &CheckInDesk {
         self.desk
             .get_or_init(|| CheckInDesk::start(state.store.clone()))
@@ -969,7 +986,14 @@ pub async fn api_check_in(
         Some(h) => match headcount(&state, &event, &point, h).await? {
             Ok(status) => (
                 Some(status),
-                Some(lang.tr(&Msg::new("headcount-done").arg("count", h.value))),
+                Some(
+                    lang.tr(&Msg::new(if status == "set" {
+                        "headcount-done"
+                    } else {
+                        "headcount-kept"
+                    })
+                    .arg("count", h.value)),
+                ),
             ),
             Err(msg) => (Some("refused"), Some(lang.tr(&msg))),
         },
@@ -1397,19 +1421,31 @@ pub async fn live_feed(
         return Ok(Sse::new(stream).keep_alive(keep_alive).into_response());
     }
     let rx = feed(&state, event.id);
-    let stream = futures_util::stream::unfold((rx, true), |(mut rx, first)| async move {
-        if !first {
-            rx.changed().await.ok()?;
-        }
-        loop {
-            let data = rx.borrow_and_update().clone();
-            if !data.is_empty() {
-                let e = Event::default().event("live").data(data.as_str());
-                return Some((Ok::<Event, Infallible>(e), (rx, false)));
+    let closing = state.events.closing.subscribe();
+    let stream = futures_util::stream::unfold(
+        (rx, closing, true),
+        |(mut rx, mut closing, first)| async move {
+            // The next change of the figures, unless the server is closing.
+            let mut next = async |rx: &mut tokio::sync::watch::Receiver<Arc<String>>| {
+                tokio::select! {
+                    changed = rx.changed() => changed.ok(),
+                    _ = closing.wait_for(|c| *c) => None,
+                }
+            };
+            if !first {
+                next(&mut rx).await?;
             }
-            rx.changed().await.ok()?;
-        }
-    });
+            loop {
+                let data = rx.borrow_and_update().clone();
+                if !data.is_empty() {
+                    let e = Event::default().event("live").data(data.as_str());
+                    drop(next);
+                    return Some((Ok::<Event, Infallible>(e), (rx, closing, false)));
+                }
+                next(&mut rx).await?;
+            }
+        },
+    );
     Ok(Sse::new(stream).keep_alive(keep_alive).into_response())
 }
 

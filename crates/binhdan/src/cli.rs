@@ -811,8 +811,13 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
+    let events = state.events.clone();
     axum::serve(listener, binhdan_web::router(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live screens' streams never end by themselves.
+            events.close_streams();
+        })
         .await?;
     janitor.abort();
     if let Some(c) = courier {

@@ -93,6 +93,7 @@ point-figures = { $checked_in } checked in, plus { $headcount } without ID; { $e
 checkin-done = Checked in: { $name }.
 checkin-already = { $name } is already checked in (at { $point }, at { $at }); not counted again.
 headcount-done = Recorded { $count } participants without ID.
+headcount-kept = The count of { $count } without ID was already recorded (or a newer count is in); the newest is kept.
 headcount-invalid = The headcount must be a whole number from 0 to { $max }.
 checkin-batch-too-large = At most { $max } check-ins per request.
 checkin-via-qr = scanned the QR code

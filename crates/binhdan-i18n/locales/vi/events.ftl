@@ -93,6 +93,7 @@ point-figures = Đã điểm danh { $checked_in } người, cộng { $headcount 
 checkin-done = Đã điểm danh: { $name }.
 checkin-already = { $name } đã điểm danh rồi (tại { $point }, lúc { $at }); không tính thêm lần nữa.
 headcount-done = Đã ghi nhận { $count } người không có giấy tờ.
+headcount-kept = Số { $count } người không có giấy tờ đã được ghi nhận (hoặc đã có số đếm mới hơn); giữ số mới nhất.
 headcount-invalid = Số người phải là số nguyên từ 0 đến { $max }.
 checkin-batch-too-large = Mỗi lần gửi tối đa { $max } lượt điểm danh.
 checkin-via-qr = tự quét mã QR
