@@ -1439,7 +1439,6 @@ pub async fn live_feed(
                 let data = rx.borrow_and_update().clone();
                 if !data.is_empty() {
                     let e = Event::default().event("live").data(data.as_str());
-                    drop(next);
                     return Some((Ok::<Event, Infallible>(e), (rx, closing, false)));
                 }
                 next(&mut rx).await?;
