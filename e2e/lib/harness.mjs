@@ -85,9 +85,10 @@ export async function axeViolations(page) {
 }
 
 /** From the sign-in page, VNeID (the test provider) signs in `login`, who is on no roster
- * yet: ends on the registration page. */
+ * yet: ends on the registration page (which returns, once registered, to the page the sign-in
+ * started from, if any). */
 export async function signInWithVneid(page, login) {
-  await Promise.all([page.waitForNavigation(), page.click('a[href="/dang-nhap/vneid"]')]);
+  await Promise.all([page.waitForNavigation(), page.click('a[href^="/dang-nhap/vneid"]')]);
   await Promise.all([page.waitForNavigation(), page.click(`a[href*="login=${login}"]`)]);
   await page.waitForURL((u) => new URL(u).pathname === '/dang-ky', { timeout: 30_000 });
 }

@@ -133,7 +133,7 @@ test('an organiser, a host on a flaky network, a participant and the live screen
   await phone.goto(qrUrl);
   assert.match(phone.url(), /\/dang-nhap\?tiep=/, 'signing in first');
   await Promise.all([phone.waitForNavigation(), phone.click('a[href^="/dang-nhap/vneid?tiep="]')]);
-  await Promise.all([phone.waitForNavigation(), phone.click('a[href*="login=nguyenvana"]')]);
+  await Promise.all([phone.waitForNavigation(), phone.click('a[href*="login=lethihoa"]')]);
   await phone.waitForURL((u) => ['/dang-ky', '/su-kien'].some((p) => new URL(u).pathname.startsWith(p)), { timeout: 30_000 });
   // Someone not yet on a roster registers first; either way they come back to the point.
   if (new URL(phone.url()).pathname === '/dang-ky') await registerInCommune(phone, 'cac son');

@@ -42,6 +42,15 @@ export const USERS = {
     birthdate: '2001-11-03',
     gender: 'female',
   },
+  // 038 Thanh Hóa; 1 = female, born 19xx; 78 = 1978. Checks in at a live event by QR code.
+  lethihoa: {
+    cccd: '038178004321',
+    name: 'Lê Thị Hoa',
+    family_name: 'Lê',
+    given_name: 'Thị Hoa',
+    birthdate: '1978-02-14',
+    gender: 'female',
+  },
   // No CCCD claim: for the relying party's "VNeID sent no CCCD" path.
   khongcccd: {
     name: 'Lê Văn Không',

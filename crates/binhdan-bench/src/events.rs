@@ -410,24 +410,58 @@ fn ms(h: &Histogram<u64>, q: f64) -> f64 {
     h.value_at_quantile(q) as f64 / 1000.0
 }
 
+/// The scenario on SQLite, and on PostgreSQL when a URL is given.
 pub fn run(
     server_rt: &tokio::runtime::Runtime,
     client_rt: &tokio::runtime::Runtime,
+    postgres: Option<&str>,
 ) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let config = StoreConfig {
-        url: Secret::new(format!(
-            "sqlite://{}",
-            dir.path().join("events.db").display()
-        )),
-        ..StoreConfig::default()
-    };
+    let mut backends = vec![(
+        "SQLite",
+        StoreConfig {
+            url: Secret::new(format!(
+                "sqlite://{}",
+                dir.path().join("events.db").display()
+            )),
+            ..StoreConfig::default()
+        },
+    )];
+    if let Some(url) = postgres {
+        backends.push((
+            "PostgreSQL",
+            StoreConfig {
+                url: Secret::new(url.to_owned()),
+                schema: Some("binhdan_bench_events".to_owned()),
+                max_connections: 16,
+                ..StoreConfig::default()
+            },
+        ));
+    }
+    for (name, config) in backends {
+        if let Some(pg) = server_rt.block_on(crate::postgres_cleanup(&config)) {
+            server_rt.block_on(pg.close());
+        }
+        one(server_rt, client_rt, name, &config)?;
+        if let Some(pg) = server_rt.block_on(crate::postgres_cleanup(&config)) {
+            server_rt.block_on(pg.close());
+        }
+    }
+    Ok(())
+}
+
+fn one(
+    server_rt: &tokio::runtime::Runtime,
+    client_rt: &tokio::runtime::Runtime,
+    backend: &str,
+    config: &StoreConfig,
+) -> anyhow::Result<()> {
     let vault_config = binhdan_vault::VaultConfig::generate(&mut rand::rng());
     let vault = binhdan_vault::Vault::new(&vault_config)?;
     let setup = Instant::now();
-    let world = server_rt.block_on(prepare(&config, &vault))?;
+    let world = server_rt.block_on(prepare(config, &vault))?;
     println!(
-        "# events: {POINTS} points, {PARTICIPANTS} participants ({} by CCCD on the registry, {} guests by name), {WATCHERS} live screens; SQLite; set up in {:.1} s",
+        "# events: {POINTS} points, {PARTICIPANTS} participants ({} by CCCD on the registry, {} guests by name), {WATCHERS} live screens; {backend}; set up in {:.1} s",
         PARTICIPANTS - PARTICIPANTS / GUEST_EVERY,
         PARTICIPANTS / GUEST_EVERY,
         setup.elapsed().as_secs_f64()

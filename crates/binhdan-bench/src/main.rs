@@ -113,7 +113,7 @@ fn main() -> anyhow::Result<()> {
         .as_deref()
         .is_some_and(|o| events::NAME.contains(o))
     {
-        events::run(&server_rt, &client_rt)?;
+        events::run(&server_rt, &client_rt, args.postgres.as_deref())?;
     }
     if args
         .only
