@@ -20,8 +20,8 @@ use binhdan_core::cccd::Cccd;
 use binhdan_core::unit::UnitCode;
 use binhdan_core::{Secret, Timestamp};
 use binhdan_store::{
-    AdultCutoff, CheckInVia, EventKind, NewCheckIn, NewEvent, NewPoint, NewStaff, PersonRecord,
-    SessionOwner, SessionRecord, Store, StoreConfig,
+    AdultCutoff, CheckInVia, EventKind, NewCheckIn, NewEvent, NewPoint, NewStaff, OpsStore,
+    PersonRecord, SessionOwner, SessionRecord, Store, StoreConfig,
 };
 use binhdan_web::{AppState, Clock, SystemClock, WebConfig};
 use hdrhistogram::Histogram;
