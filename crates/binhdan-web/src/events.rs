@@ -4,15 +4,15 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use binhdan_app::events::{
     CheckInDesk, EventDraft, EventError, Identity, Live, PointDraft, PointDrafts, PointsError,
@@ -45,7 +45,7 @@ pub struct EventsState {
     /// Points (with their event) read in the last few seconds, for the checks of the hosts'
     /// many requests; their figures are never taken from here.
     points: Mutex<HashMap<i64, (EventRecord, PointRecord, std::time::Instant)>>,
-    feeds: Mutex<HashMap<i64, tokio::sync::watch::Sender<Arc<String>>>>,
+    feeds: Mutex<HashMap<i64, tokio::sync::watch::Sender<Bytes>>>,
 }
 
 impl Default for EventsState {
@@ -1342,9 +1342,16 @@ pub async fn live_page(
     .into_response())
 }
 
+/// One Server-Sent Event carrying the figures, framed once for every screen (`Bytes` clones
+/// share the buffer).
+fn live_frame(live: &Live) -> Bytes {
+    let json = serde_json::to_string(live).unwrap_or_default();
+    Bytes::from(format!("event: live\ndata: {json}\n\n"))
+}
+
 /// The live figures' feed for an event: one reader per event and server polls the figures
-/// (O(points) rows) and every watcher gets each change.
-fn feed(state: &AppState, event: i64) -> tokio::sync::watch::Receiver<Arc<String>> {
+/// (O(points) rows) and every watcher gets each change, framed once.
+fn feed(state: &AppState, event: i64) -> tokio::sync::watch::Receiver<Bytes> {
     let mut feeds = state
         .events
         .feeds
@@ -1353,7 +1360,7 @@ fn feed(state: &AppState, event: i64) -> tokio::sync::watch::Receiver<Arc<String
     if let Some(tx) = feeds.get(&event) {
         return tx.subscribe();
     }
-    let (tx, rx) = tokio::sync::watch::channel(Arc::new(String::new()));
+    let (tx, rx) = tokio::sync::watch::channel(Bytes::new());
     feeds.insert(event, tx.clone());
     let store = state.store.clone();
     let events = state.events.clone();
@@ -1381,12 +1388,12 @@ fn feed(state: &AppState, event: i64) -> tokio::sync::watch::Receiver<Arc<String
             idle = 0;
             match binhdan_app::events::live(store.as_ref(), event).await {
                 Ok(live) => {
-                    let json = serde_json::to_string(&live).unwrap_or_default();
+                    let frame = live_frame(&live);
                     tx.send_if_modified(|old| {
-                        if **old == json {
+                        if *old == frame {
                             false
                         } else {
-                            *old = Arc::new(json);
+                            *old = frame;
                             true
                         }
                     });
@@ -1398,9 +1405,31 @@ fn feed(state: &AppState, event: i64) -> tokio::sync::watch::Receiver<Arc<String
     rx
 }
 
+/// A comment line every this often keeps proxies from closing a quiet stream.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+fn event_stream(body: axum::body::Body) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    // Reverse proxies (nginx) must pass each event on at once.
+    h.insert(
+        "x-accel-buffering",
+        axum::http::HeaderValue::from_static("no"),
+    );
+    r
+}
+
 /// The live figures as Server-Sent Events (`event: live`, the figures as JSON), sent when
 /// they change. Once the event is over (and its late check-ins too) the stream sends the final
-/// figures and ends.
+/// figures and ends; it ends too when the server shuts down.
 #[utoipa::path(get, path = "/quan-ly/su-kien/{id}/truc-tiep/luong", tag = "pages",
     params(("id" = i64, Path, description = "Event id")),
     responses((status = 200, description = "The figures as they change", content_type = "text/event-stream"), (status = 403, description = "Outside the caller's scope"), (status = 404, description = "No such event")))]
@@ -1411,41 +1440,51 @@ pub async fn live_feed(
 ) -> Result<Response, Problem> {
     let event = event_of(&state, id).await?;
     may_view(&s, &event)?;
-    let keep_alive = KeepAlive::new().interval(Duration::from_secs(15));
     if state.clock.now().millis() > event.ends_at.millis() + binhdan_app::events::LATE_SYNC_MS {
         // Over, and no late check-in can come: the final figures, and the stream ends.
         let live = binhdan_app::events::live(state.store.as_ref(), event.id).await?;
-        let data = serde_json::to_string(&live).map_err(|e| Problem::internal(&e))?;
-        let last = Event::default().event("live").data(data);
-        let stream = futures_util::stream::iter([Ok::<Event, Infallible>(last)]);
-        return Ok(Sse::new(stream).keep_alive(keep_alive).into_response());
+        return Ok(event_stream(axum::body::Body::from(live_frame(&live))));
     }
     let rx = feed(&state, event.id);
     let closing = state.events.closing.subscribe();
     let stream = futures_util::stream::unfold(
         (rx, closing, true),
         |(mut rx, mut closing, first)| async move {
-            // The next change of the figures, unless the server is closing.
-            let mut next = async |rx: &mut tokio::sync::watch::Receiver<Arc<String>>| {
-                tokio::select! {
-                    changed = rx.changed() => changed.ok(),
-                    _ = closing.wait_for(|c| *c) => None,
+            // What woke a waiting stream.
+            enum Woke {
+                Changed,
+                Closed,
+                Quiet,
+            }
+            if first {
+                // The figures as they are now, if the feed has read them yet.
+                let frame = rx.borrow_and_update().clone();
+                if !frame.is_empty() {
+                    return Some((Ok::<Bytes, Infallible>(frame), (rx, closing, false)));
                 }
-            };
-            if !first {
-                next(&mut rx).await?;
             }
             loop {
-                let data = rx.borrow_and_update().clone();
-                if !data.is_empty() {
-                    let e = Event::default().event("live").data(data.as_str());
-                    return Some((Ok::<Event, Infallible>(e), (rx, closing, false)));
+                let woke = tokio::select! {
+                    changed = rx.changed() => if changed.is_ok() { Woke::Changed } else { Woke::Closed },
+                    _ = closing.wait_for(|c| *c) => Woke::Closed,
+                    () = tokio::time::sleep(KEEP_ALIVE) => Woke::Quiet,
+                };
+                match woke {
+                    Woke::Changed => {
+                        let frame = rx.borrow_and_update().clone();
+                        if !frame.is_empty() {
+                            return Some((Ok(frame), (rx, closing, false)));
+                        }
+                    }
+                    Woke::Closed => return None,
+                    Woke::Quiet => {
+                        return Some((Ok(Bytes::from_static(b":\n\n")), (rx, closing, false)));
+                    }
                 }
-                next(&mut rx).await?;
             }
         },
     );
-    Ok(Sse::new(stream).keep_alive(keep_alive).into_response())
+    Ok(event_stream(axum::body::Body::from_stream(stream)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
