@@ -129,6 +129,35 @@ pub async fn create_event(
     by: &str,
     now: Timestamp,
 ) -> Result<i64, EventError> {
+    let event = check_event(unit, draft, now)?;
+    Ok(store.create_event(&event, by, now).await?)
+}
+
+/// Changes an event's title, kind, window and link (its unit stays); the same checks as
+/// creating it.
+///
+/// # Errors
+/// A refused field, or the store failed.
+pub async fn change_event(
+    store: &dyn Store,
+    event: &EventRecord,
+    draft: &EventDraft<'_>,
+    now: Timestamp,
+) -> Result<(), EventError> {
+    let unit = store
+        .unit(&event.unit_code)
+        .await?
+        .ok_or(StoreError::Unknown("unit"))?;
+    let changed = check_event(&unit, draft, now)?;
+    Ok(store.update_event(event.id, &changed).await?)
+}
+
+/// A draft checked: the event to store.
+fn check_event(
+    unit: &Unit,
+    draft: &EventDraft<'_>,
+    now: Timestamp,
+) -> Result<NewEvent, EventError> {
     let title = clean(draft.title);
     if title.is_empty() {
         return Err(refuse("event-title-empty"));
@@ -173,20 +202,14 @@ pub async fn create_event(
     } else {
         return Err(refuse("event-link-invalid"));
     };
-    Ok(store
-        .create_event(
-            &NewEvent {
-                title,
-                kind,
-                unit: unit.code.clone(),
-                starts_at,
-                ends_at,
-                broadcast_url,
-            },
-            by,
-            now,
-        )
-        .await?)
+    Ok(NewEvent {
+        title,
+        kind,
+        unit: unit.code.clone(),
+        starts_at,
+        ends_at,
+        broadcast_url,
+    })
 }
 
 /// A new point's fields as typed or read from a file.
@@ -235,9 +258,7 @@ pub const POINT_FIELDS: [Field; 4] = [
     },
 ];
 
-/// Checks points against the event (the unit in its subtree, a host who may check people in
-/// there, a name not taken twice) and adds them, all or none. The errors name the row (the
-/// form's row is 0) and the field.
+/// Checks points against the event and adds them, all or none (see [`check_points`]).
 ///
 /// # Errors
 /// The refused rows, or the store failed.
@@ -247,6 +268,59 @@ pub async fn add_points(
     drafts: &PointDrafts,
     token: &mut (dyn FnMut() -> String + Send),
 ) -> Result<usize, PointsError> {
+    let points = check_points(store, event, drafts, None, token).await?;
+    match store.add_points(event.id, &points).await {
+        Ok(ids) => Ok(ids.len()),
+        // Someone added a point of the same name meanwhile.
+        Err(StoreError::Conflict(_)) => Err(PointsError::Rows(vec![drafts.columns.error(
+            &POINT_FIELDS,
+            0,
+            0,
+            Msg::new("point-name-taken").arg("name", ""),
+        )])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Changes a point's name, unit, host and expected headcount (its QR code and figures stay),
+/// with the checks of adding one.
+///
+/// # Errors
+/// The refused fields, or the store failed.
+pub async fn change_point(
+    store: &dyn Store,
+    event: &EventRecord,
+    point: &PointRecord,
+    draft: PointDraft,
+) -> Result<(), PointsError> {
+    let drafts = PointDrafts::one(draft);
+    let mut keep = || point.token.clone();
+    let mut checked = check_points(store, event, &drafts, Some(point), &mut keep).await?;
+    let Some(changed) = checked.pop() else {
+        return Ok(());
+    };
+    match store.update_point(point.id, &changed).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::Conflict(_)) => Err(PointsError::Rows(vec![drafts.columns.error(
+            &POINT_FIELDS,
+            0,
+            0,
+            Msg::new("point-name-taken").arg("name", &changed.name),
+        )])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Checks points against the event: the unit in its subtree, a host who may check people in
+/// there, a name not taken (by another point than `except`) nor given twice. The errors name
+/// the row (the form's row is 0) and the field.
+async fn check_points(
+    store: &dyn Store,
+    event: &EventRecord,
+    drafts: &PointDrafts,
+    except: Option<&PointRecord>,
+    token: &mut (dyn FnMut() -> String + Send),
+) -> Result<Vec<NewPoint>, PointsError> {
     let PointDrafts {
         rows: drafts,
         columns,
@@ -257,6 +331,7 @@ pub async fn add_points(
         .points(event.id)
         .await?
         .into_iter()
+        .filter(|p| except.is_none_or(|e| e.id != p.id))
         .map(|p| search_key(&p.name))
         .collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -392,16 +467,7 @@ pub async fn add_points(
         errors.sort_by_key(|e| e.row);
         return Err(PointsError::Rows(errors));
     }
-    match store.add_points(event.id, &points).await {
-        Ok(ids) => Ok(ids.len()),
-        // Someone added a point of the same name meanwhile.
-        Err(StoreError::Conflict(_)) => Err(PointsError::Rows(vec![err(
-            0,
-            0,
-            Msg::new("point-name-taken").arg("name", ""),
-        )])),
-        Err(e) => Err(e.into()),
-    }
+    Ok(points)
 }
 
 /// Points to add, with the columns of the file they came from (their headers name the fields

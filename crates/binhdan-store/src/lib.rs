@@ -1394,6 +1394,12 @@ pub trait EventStore: Send + Sync {
     /// Adds points to an event, all or none: `StoreError::Conflict("point")` when a name is
     /// taken, `Unknown("unit")` / `Unknown("host")` for a reference to nothing.
     async fn add_points(&self, event: i64, points: &[NewPoint]) -> Result<Vec<i64>>;
+    /// Changes an event's title, kind, window and link (not its unit).
+    /// `StoreError::Unknown("event")` when there is none.
+    async fn update_event(&self, id: i64, event: &NewEvent) -> Result<()>;
+    /// Changes a point's name, unit, host and expected headcount (not its token or figures):
+    /// `Conflict("point")` when the name is another point's, `Unknown("unit" | "host" | "point")`.
+    async fn update_point(&self, id: i64, point: &NewPoint) -> Result<()>;
     /// An event's points, by name.
     async fn points(&self, event: i64) -> Result<Vec<PointRecord>>;
     async fn point(&self, id: i64) -> Result<Option<PointRecord>>;

@@ -387,6 +387,8 @@ struct EventPage {
     points: Vec<PointRow>,
     totals: String,
     may_manage: bool,
+    /// The form to change the event, filled with what it is.
+    form: EventFormView,
     csrf: String,
     error: Option<String>,
     errors: Vec<String>,
@@ -410,6 +412,13 @@ async fn event_page(
     let live = binhdan_app::events::live(state.store.as_ref(), event.id).await?;
     Ok(EventPage {
         l: Layout::new(lang, event.title.clone()).with_prefs(prefs),
+        form: EventFormView {
+            title: event.title.clone(),
+            kind: event.kind.as_str().to_owned(),
+            starts: format_local_input(event.starts_at),
+            ends: format_local_input(event.ends_at),
+            link: event.broadcast_url.clone().unwrap_or_default(),
+        },
         kind: kind_label(lang, event.kind),
         window: window(&event),
         points: points
@@ -617,6 +626,145 @@ pub async fn import_points(
     }
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct EventChangeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    starts: String,
+    #[serde(default)]
+    ends: String,
+    #[serde(default)]
+    link: String,
+}
+
+/// Changes an event's name, kind, window or link (its organisers).
+#[utoipa::path(post, path = "/quan-ly/su-kien/{id}/sua", tag = "pages",
+    params(("id" = i64, Path, description = "Event id")),
+    request_body(content = EventChangeForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "Changed: the event's page"), (status = 403, description = "Not an organiser"), (status = 404, description = "No such event"), (status = 422, description = "A refused field (the page says which)")))]
+pub async fn change(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Staff(s): Staff,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<EventChangeForm>,
+) -> Result<Response, Problem> {
+    s.check_csrf(&form.csrf)?;
+    let event = event_of(&state, id).await?;
+    s.require(Permission::ManageEvents, &Target::Unit(&event.unit_path))?;
+    let draft = EventDraft {
+        title: &form.title,
+        kind: &form.kind,
+        starts: &form.starts,
+        ends: &form.ends,
+        broadcast_url: &form.link,
+    };
+    let (status, said) = match binhdan_app::events::change_event(
+        state.store.as_ref(),
+        &event,
+        &draft,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => (
+            StatusCode::OK,
+            Said {
+                notice: Some(lang.text("event-changed")),
+                ..Said::default()
+            },
+        ),
+        Err(EventError::Invalid(msg)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Said {
+                error: Some(lang.tr(&msg)),
+                ..Said::default()
+            },
+        ),
+        Err(EventError::Store(e)) => return Err(e.into()),
+    };
+    let event = event_of(&state, id).await?;
+    let mut r = event_page(&state, lang, prefs, &s, event, said)
+        .await?
+        .into_response();
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// Changes a bridge point's name, unit, host or expected headcount (the event's organisers);
+/// its QR code and figures stay.
+#[utoipa::path(post, path = "/quan-ly/su-kien/{id}/diem/{point}/sua", tag = "pages",
+    params(("id" = i64, Path, description = "Event id"), ("point" = i64, Path, description = "Point id")),
+    request_body(content = PointForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "Changed: the point's page"), (status = 403, description = "Not an organiser"), (status = 404, description = "No such event or point"), (status = 422, description = "A refused field (the page says which)")))]
+pub async fn change_point(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    headers: axum::http::HeaderMap,
+    Staff(s): Staff,
+    Path((id, point)): Path<(i64, i64)>,
+    axum::Form(form): axum::Form<PointForm>,
+) -> Result<Response, Problem> {
+    s.check_csrf(&form.csrf)?;
+    let (event, point) = point_of(&state, id, point).await?;
+    s.require(Permission::ManageEvents, &Target::Unit(&event.unit_path))?;
+    let draft = PointDraft {
+        name: form.name,
+        unit: form.unit,
+        host: form.host,
+        expected: form.expected,
+    };
+    let (status, said) = match binhdan_app::events::change_point(
+        state.store.as_ref(),
+        &event,
+        &point,
+        draft,
+    )
+    .await
+    {
+        Ok(()) => (
+            StatusCode::OK,
+            Said {
+                notice: Some(lang.text("point-changed")),
+                ..Said::default()
+            },
+        ),
+        Err(PointsError::Rows(rows)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Said {
+                error: Some(
+                    rows.iter()
+                        .map(|r| lang.tr(&r.msg))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                ..Said::default()
+            },
+        ),
+        Err(PointsError::Store(e)) => return Err(e.into()),
+    };
+    state
+        .events
+        .points
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .remove(&point.id);
+    let (event, point) = point_of(&state, id, point.id).await?;
+    let mut r = host_page(&state, lang, prefs, &s, event, point, said)
+        .await?
+        .with_qr(&state, &headers)
+        .into_response();
+    *r.status_mut() = status;
+    Ok(r)
+}
+
 pub struct CheckInRow {
     pub label: String,
     pub via: String,
@@ -636,6 +784,8 @@ struct HostPage {
     figures: String,
     headcount: u64,
     recent: Vec<CheckInRow>,
+    /// The caller organises the event (and may change the point).
+    may_manage: bool,
     csrf: String,
     error: Option<String>,
     notice: Option<String>,
@@ -706,6 +856,7 @@ async fn host_page(
         .collect();
 
     Ok(HostPage {
+        may_manage: s.may(Permission::ManageEvents, &Target::Unit(&event.unit_path)),
         l: Layout::new(lang, point.name.clone())
             .with_prefs(prefs)
             .with_script(crate::assets::host_js_url()),

@@ -110,6 +110,8 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(staff_admin::disable))
         .routes(routes!(events::list, events::create))
         .routes(routes!(events::show))
+        .routes(routes!(events::change))
+        .routes(routes!(events::change_point))
         .routes(routes!(events::add_point))
         .routes(routes!(events::host))
         .routes(routes!(events::check_in_form))

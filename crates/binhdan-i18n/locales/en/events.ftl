@@ -74,6 +74,13 @@ event-too-long = An event lasts at most 7 days.
 event-in-the-past = This event would already be over. Check the dates and times.
 event-link-invalid = The broadcast link must start with https:// (or http://) and contain no spaces.
 
+event-change-title = Change the event
+event-change = Save the changes
+event-changed = The event is saved.
+point-change-title = Change the bridge point (name, unit, host, expected headcount)
+point-change = Save the bridge point
+point-changed = The bridge point is saved; its QR code and figures stay.
+
 ## The host's page
 
 host-qr-title = QR code for participants to check themselves in

@@ -74,6 +74,13 @@ event-too-long = Một sự kiện kéo dài tối đa 7 ngày.
 event-in-the-past = Sự kiện này đã kết thúc trong quá khứ. Hãy kiểm tra lại ngày giờ.
 event-link-invalid = Đường dẫn xem trực tuyến phải bắt đầu bằng https:// (hoặc http://) và không có khoảng trắng.
 
+event-change-title = Sửa thông tin sự kiện
+event-change = Lưu thay đổi
+event-changed = Đã lưu thông tin sự kiện.
+point-change-title = Sửa điểm cầu (tên, đơn vị, người chủ trì, số dự kiến)
+point-change = Lưu điểm cầu
+point-changed = Đã lưu điểm cầu; mã QR và số liệu giữ nguyên.
+
 ## The host's page
 
 host-qr-title = Mã QR để người dân tự điểm danh

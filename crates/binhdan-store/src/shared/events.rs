@@ -222,6 +222,69 @@ impl EventStore for Backend {
         Ok(ids)
     }
 
+    async fn update_event(&self, id: i64, event: &NewEvent) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE event SET title = $1, kind = $2, starts_at = $3, ends_at = $4, broadcast_url = $5 WHERE id = $6",
+        )
+        .bind(&event.title)
+        .bind(event.kind.as_str())
+        .bind(event.starts_at.millis())
+        .bind(event.ends_at.millis())
+        .bind(event.broadcast_url.as_deref())
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Unknown("event"));
+        }
+        Ok(())
+    }
+
+    async fn update_point(&self, id: i64, point: &NewPoint) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let facts = unit_facts(&mut tx, &[point.unit.as_str().to_owned()]).await?;
+        let Some(f) = facts.get(point.unit.as_str()) else { return Err(StoreError::Unknown("unit")) };
+        let commune = match f.level.as_str() {
+            "commune" => Some(f.code.clone()),
+            "village" => f.parent_code.clone(),
+            _ => None,
+        };
+        let host: Option<i64> = sqlx::query_scalar("SELECT id FROM staff_account WHERE id = $1 AND disabled_at IS NULL")
+            .bind(point.host_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if host.is_none() {
+            return Err(StoreError::Unknown("host"));
+        }
+        let taken: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM bridge_point WHERE event_id = (SELECT event_id FROM bridge_point WHERE id = $1) AND name = $2 AND id <> $1",
+        )
+        .bind(id)
+        .bind(&point.name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict("point"));
+        }
+        let done = sqlx::query(
+            "UPDATE bridge_point SET name = $1, unit_code = $2, unit_path = $3, commune_code = $4, host_id = $5, expected = $6 WHERE id = $7",
+        )
+        .bind(&point.name)
+        .bind(point.unit.as_str())
+        .bind(&f.path)
+        .bind(commune)
+        .bind(point.host_id)
+        .bind(i64::from(point.expected))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Unknown("point"));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn points(&self, event: i64) -> Result<Vec<PointRecord>> {
         let rows: Vec<PointRow> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!("{POINT_SELECT} WHERE b.event_id = $1 ORDER BY b.name, b.id")))

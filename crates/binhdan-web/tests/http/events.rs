@@ -721,3 +721,86 @@ async fn events_are_refused_with_clear_reasons() {
     let page = get_as(app, &format!("/quan-ly/su-kien/{}", w.event), &w.host_a.0).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn organisers_change_an_event_and_a_point_and_the_host_changes_with_it() {
+    let w = world().await;
+    let app = &w.app;
+    let (cookie, csrf) = &w.organiser;
+    // The event: a new title and end; an end before the start is refused, nothing changed.
+    let uri = format!("/quan-ly/su-kien/{}/sua", w.event);
+    let r = form(app, &uri, Some(cookie), &format!("csrf={csrf}&title=L%E1%BB%85+ph%C3%A1t+%C4%91%E1%BB%99ng&kind=class&starts={STARTS}&ends=2025-11-25T12:00")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("Đã lưu thông tin sự kiện"));
+    let e = app.db.store.event(w.event).await.unwrap().unwrap();
+    assert_eq!(
+        (e.title.as_str(), e.kind, e.ends_at),
+        (
+            "Lễ phát động",
+            binhdan_store::EventKind::Class,
+            local("2025-11-25T12:00")
+        )
+    );
+    let r = form(
+        app,
+        &uri,
+        Some(cookie),
+        &format!("csrf={csrf}&title=X&kind=class&starts={ENDS}&ends={STARTS}"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.db.store.event(w.event).await.unwrap().unwrap().title,
+        "Lễ phát động"
+    );
+    // A facilitator of the village does not organise it.
+    let r = form(
+        app,
+        &uri,
+        Some(&w.host_a.0),
+        &format!(
+            "csrf={}&title=X&kind=class&starts={STARTS}&ends={ENDS}",
+            w.host_a.1
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // The village's point gets another host: the old one may no longer check in there.
+    let before = app.db.store.point(w.point_a).await.unwrap().unwrap();
+    let puri = format!("/quan-ly/su-kien/{}/diem/{}/sua", w.event, w.point_a);
+    let r = form(
+        app,
+        &puri,
+        Some(cookie),
+        &format!(
+            "csrf={csrf}&name=%C4%90i%E1%BB%83m+x%C3%A3&unit=16591001&host=xa.hai&expected=60"
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the other point's name"
+    );
+    assert!(r.text().contains("đã có điểm cầu tên"), "{}", r.text());
+    let r = form(app, &puri, Some(cookie), &format!("csrf={csrf}&name=%C4%90i%E1%BB%83m+th%C3%B4n+M%E1%BB%99t&unit=16591001&host=xa.hai&expected=60")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("Đã lưu điểm cầu"));
+    let after = app.db.store.point(w.point_a).await.unwrap().unwrap();
+    assert_eq!(
+        (after.host_username.as_str(), after.expected, &after.token),
+        ("xa.hai", 60, &before.token)
+    );
+    app.clock.set(local("2025-11-25T08:30"));
+    let old_host = signed_in(app, SessionOwner::Staff(w.ids[1])).await;
+    let r = api(
+        app,
+        &format!("/api/v1/events/{}/points/{}/check-ins", w.event, w.point_a),
+        &old_host.0,
+        &serde_json::json!({ "csrf": old_host.1, "items": [] }),
+        false,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

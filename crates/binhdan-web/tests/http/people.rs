@@ -843,6 +843,25 @@ fn cases(person: i64, facilitator: i64, (event, point): (i64, i64)) -> Vec<Case>
         ),
         case(
             "post",
+            "/quan-ly/su-kien/{id}/sua",
+            format!("/quan-ly/su-kien/{event}/sua"),
+            // Still over (refused as in the past): its live feed must stay closed.
+            B::Form(
+                "csrf={csrf}&title=L%E1%BB%85&kind=ceremony&starts=2025-11-24T00:00&ends=2025-11-24T01:00",
+            ),
+            organisers,
+        ),
+        case(
+            "post",
+            "/quan-ly/su-kien/{id}/diem/{point}/sua",
+            format!("/quan-ly/su-kien/{event}/diem/{point}/sua"),
+            B::Form(
+                "csrf={csrf}&name=%C4%90i%E1%BB%83m+th%C3%B4n+M%E1%BB%99t&unit=16591001&host=Facilitator&expected=30",
+            ),
+            organisers,
+        ),
+        case(
+            "post",
             "/quan-ly/su-kien/{id}/diem",
             format!("/quan-ly/su-kien/{event}/diem"),
             B::Form("csrf={csrf}&name=&unit=16591&host=x&expected=1"),
