@@ -605,7 +605,8 @@ fn masked_phone(p: &Phone) -> String {
 
 /// Finds who the host means at their point and makes the check-in (a CCCD is matched to the
 /// registry when the check-in is written); a refusal says why (several people of that name,
-/// or sharing that phone).
+/// or sharing that phone). The host sees the name of someone found by number only where they
+/// may see people (`reveal`: unit paths, `""` everywhere); elsewhere the masked number.
 ///
 /// # Errors
 /// A message for the host, or the store failed.
@@ -615,6 +616,7 @@ pub async fn resolve(
     point: &PointRecord,
     identity: &Identity,
     by: &str,
+    reveal: &[String],
     at: Timestamp,
 ) -> Result<Result<NewCheckIn, Msg>, StoreError> {
     let make =
@@ -624,6 +626,7 @@ pub async fn resolve(
             participant,
             person_id,
             cccd_hash: None,
+            reveal_within: reveal.to_vec(),
             via,
             label,
             by: by.to_owned(),
@@ -646,11 +649,18 @@ pub async fn resolve(
         Identity::Phone(phone) => {
             let people = store.people_with_phone(phone.as_str(), 2).await?;
             match people.as_slice() {
-                [(id, name)] => make(
+                [(id, name, path)] => make(
                     format!("p:{id}"),
                     Some(*id),
                     CheckInVia::Phone,
-                    name.clone(),
+                    if reveal
+                        .iter()
+                        .any(|within| path.starts_with(within.as_str()))
+                    {
+                        name.clone()
+                    } else {
+                        masked_phone(phone)
+                    },
                 ),
                 [] => make(
                     format!("t:{}", hex::encode(vault.phone_lookup_hash(phone.as_str()))),

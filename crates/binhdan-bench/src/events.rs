@@ -633,6 +633,7 @@ fn one(
                         participant: format!("x:{p}:{n}:{identity}"),
                         person_id: None,
                         cccd_hash: None,
+                        reveal_within: Vec::new(),
                         via: CheckInVia::Name,
                         label: identity.clone(),
                         by: "bench".to_owned(),

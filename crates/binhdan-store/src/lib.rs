@@ -1339,6 +1339,10 @@ pub struct NewCheckIn {
     /// become the participant (`p:<id>`, under their name); otherwise the check-in stays as
     /// given. (Looked up in the batch's transaction, one query for the whole batch.)
     pub cccd_hash: Option<[u8; 32]>,
+    /// Where whoever checks them in may see people's names (unit paths, `38/16591/`; `""`
+    /// everywhere): a number matched to someone elsewhere keeps its masked label, so a host
+    /// cannot learn names by typing numbers.
+    pub reveal_within: Vec<String>,
     pub via: CheckInVia,
     /// What the host sees: a name or a masked number.
     pub label: String,
@@ -1360,7 +1364,7 @@ pub enum CheckInOutcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckInsDone {
     /// Each check-in's outcome, in order, with the label the host sees (the person's name when
-    /// their number is on the registry).
+    /// their number is on the registry and they live where the host may see names).
     pub outcomes: Vec<(CheckInOutcome, String)>,
     /// The points whose figures moved, as they are now: (point, checked in, headcount).
     pub points: Vec<(i64, u64, u64)>,
@@ -1425,8 +1429,12 @@ pub trait EventStore: Send + Sync {
     async fn point_seen(&self, point: i64, now: Timestamp) -> Result<()>;
     /// Participants per group over an event's points (`guest` for people not on the registry).
     async fn event_groups(&self, event: i64) -> Result<Vec<(String, u64)>>;
-    /// People with this phone number (normalised, `0912345678`): (id, name).
-    async fn people_with_phone(&self, phone: &str, limit: u32) -> Result<Vec<(i64, String)>>;
+    /// People with this phone number (normalised, `0912345678`): (id, name, unit path).
+    async fn people_with_phone(
+        &self,
+        phone: &str,
+        limit: u32,
+    ) -> Result<Vec<(i64, String, String)>>;
     /// A point's check-ins, newest first.
     async fn point_check_ins(&self, point: i64, limit: u32) -> Result<Vec<CheckInView>>;
 }

@@ -1458,6 +1458,7 @@ mod events {
             participant: participant.to_owned(),
             person_id: person,
             cccd_hash: None,
+            reveal_within: vec!["38/16591/".to_owned()],
             via: CheckInVia::Cccd,
             label: participant.to_owned(),
             by: "staff:1".to_owned(),
@@ -1524,7 +1525,7 @@ mod events {
                 .id;
             assert_eq!(
                 store.people_with_phone("0912345601", 5).await.unwrap(),
-                vec![(p1, "Người 1".to_owned())]
+                vec![(p1, "Người 1".to_owned(), "38/16591/16591001/".to_owned())]
             );
 
             let new = NewEvent {
@@ -1609,6 +1610,19 @@ mod events {
                 1
             );
             assert_eq!(store.events_for(None, h + 1, 10).await.unwrap().len(), 0);
+            assert_eq!(
+                store.events_for(Some(""), h + 1, 10).await.unwrap().len(),
+                1,
+                "everywhere"
+            );
+            assert_eq!(
+                store
+                    .events_for(Some("38/16594/"), h + 1, 10)
+                    .await
+                    .unwrap()
+                    .len(),
+                0
+            );
 
             let pk1 = format!("p:{p1}");
             let pk2 = format!("p:{p2}");
@@ -1646,6 +1660,20 @@ mod events {
                 cccd_hash: Some([hash; 32]),
                 ..check_in(event, b, &format!("c:{hash}"), None)
             };
+            // Typed by someone who may not see names there: the label stays as given.
+            let elsewhere = NewCheckIn {
+                reveal_within: vec!["38/16594/".to_owned()],
+                ..typed(1)
+            };
+            let done = store
+                .record_check_ins(&[elsewhere], CUTOFF, NOW)
+                .await
+                .unwrap();
+            assert!(
+                matches!(&done.outcomes[0], (CheckInOutcome::Already { .. }, label) if label == "c:1"),
+                "{:?}",
+                done.outcomes
+            );
             let done = store
                 .record_check_ins(&[typed(2), typed(9)], CUTOFF, NOW)
                 .await

@@ -786,6 +786,8 @@ struct HostPage {
     recent: Vec<CheckInRow>,
     /// The caller organises the event (and may change the point).
     may_manage: bool,
+    /// The caller's account, so that each keeps their own queue on a shared device.
+    user: i64,
     csrf: String,
     error: Option<String>,
     notice: Option<String>,
@@ -857,6 +859,7 @@ async fn host_page(
 
     Ok(HostPage {
         may_manage: s.may(Permission::ManageEvents, &Target::Unit(&event.unit_path)),
+        user: s.id,
         l: Layout::new(lang, point.name.clone())
             .with_prefs(prefs)
             .with_script(crate::assets::host_js_url()),
@@ -936,7 +939,8 @@ pub struct CheckInItem {
 /// A headcount as the host's page sends it.
 #[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
 pub struct HeadcountItem {
-    value: u32,
+    /// 0 to 100,000 (anything else is refused on its own, the check-ins still go in).
+    value: i64,
     /// When it was counted (ms since 1970): the newest count wins.
     at: Option<i64>,
 }
@@ -999,6 +1003,17 @@ async fn check_in_batch(
     let mut good: Vec<NewCheckIn> = Vec::new();
     let mut taken: Vec<Taken> = Vec::new();
     let by = s.actor();
+    // Where the host may see people's names.
+    let reveal: Vec<String> = s
+        .grants
+        .iter()
+        .filter(|g| g.role.holds(Permission::ViewPeople))
+        .filter_map(|g| match &g.scope {
+            Scope::Unit { path } => Some(path.clone()),
+            Scope::Everywhere => Some(String::new()),
+            Scope::Organisation { .. } => None,
+        })
+        .collect();
     for (index, item) in items.iter().enumerate() {
         let refused = |msg: Msg| CheckInResult {
             id: item.id.chars().take(64).collect(),
@@ -1020,8 +1035,16 @@ async fn check_in_batch(
                 continue;
             }
         };
-        match binhdan_app::events::resolve(state.store.as_ref(), &vault, point, &identity, &by, at)
-            .await?
+        match binhdan_app::events::resolve(
+            state.store.as_ref(),
+            &vault,
+            point,
+            &identity,
+            &by,
+            &reveal,
+            at,
+        )
+        .await?
         {
             Ok(c) => {
                 taken.push(Taken { index });
@@ -1088,21 +1111,20 @@ async fn headcount(
     h: HeadcountItem,
 ) -> Result<Result<&'static str, Msg>, Problem> {
     let now = state.clock.now();
-    if h.value > binhdan_app::events::MAX_HEADCOUNT {
+    let Some(value) = u32::try_from(h.value)
+        .ok()
+        .filter(|v| *v <= binhdan_app::events::MAX_HEADCOUNT)
+    else {
         return Ok(Err(
             Msg::new("headcount-invalid").arg("max", binhdan_app::events::MAX_HEADCOUNT)
         ));
-    }
+    };
     let at = match binhdan_app::events::check_window(event, h.at.map(Timestamp), now) {
         Ok(at) => at,
         Err(msg) => return Ok(Err(msg)),
     };
     Ok(Ok(
-        if state
-            .store
-            .set_headcount(point.id, h.value, at, now)
-            .await?
-        {
+        if state.store.set_headcount(point.id, value, at, now).await? {
             "set"
         } else {
             "older"
@@ -1261,15 +1283,22 @@ pub async fn headcount_form(
     s.check_csrf(&form.csrf)?;
     let (event, point) = point_of(&state, id, point).await?;
     require_host(&s, &event, &point)?;
-    let result = match form.headcount.trim().parse::<u32>() {
+    let result = match form.headcount.trim().parse::<i64>() {
         Ok(value) => headcount(&state, &event, &point, HeadcountItem { value, at: None }).await?,
         Err(_) => Err(Msg::new("headcount-invalid").arg("max", binhdan_app::events::MAX_HEADCOUNT)),
     };
     let (status, error, notice) = match result {
-        Ok(_) => (
+        Ok(status) => (
             StatusCode::OK,
             None,
-            Some(lang.tr(&Msg::new("headcount-done").arg("count", form.headcount.trim()))),
+            Some(
+                lang.tr(&Msg::new(if status == "set" {
+                    "headcount-done"
+                } else {
+                    "headcount-kept"
+                })
+                .arg("count", form.headcount.trim())),
+            ),
         ),
         Err(msg) => (StatusCode::UNPROCESSABLE_ENTITY, Some(lang.tr(&msg)), None),
     };
@@ -1380,6 +1409,7 @@ pub async fn qr_check_in(
                 participant: format!("p:{}", c.person_id),
                 person_id: Some(c.person_id),
                 cccd_hash: None,
+                reveal_within: Vec::new(),
                 via: CheckInVia::Qr,
                 label: person.summary.name.clone(),
                 by: format!("person:{}", c.person_id),

@@ -394,7 +394,15 @@ pub fn percent_encode(s: &str) -> String {
 #[must_use]
 pub fn safe_next(next: Option<&str>, default: &str) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        // A path of this site: visible ASCII only (browsers drop tabs and line breaks, so
+        // `/\t/evil.example` would become `//evil.example`), not `//` nor a backslash.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_owned()
+        }
         _ => default.to_owned(),
     }
 }
@@ -403,4 +411,32 @@ pub fn safe_next(next: Option<&str>, default: &str) -> String {
 #[must_use]
 pub fn now(state: &AppState) -> Timestamp {
     state.clock.now()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_returned_to() {
+        for good in ["/toi", "/su-kien/diem/abc_-9", "/bai/x?y=1&z=%2F"] {
+            assert_eq!(safe_next(Some(good), "/d"), good);
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /x",
+            "https://evil.example",
+            "evil",
+            "",
+            "/bài",
+        ] {
+            assert_eq!(safe_next(Some(bad), "/d"), "/d", "{bad:?}");
+        }
+        assert_eq!(safe_next(None, "/d"), "/d");
+    }
 }

@@ -9,7 +9,10 @@
   if (!root || !window.fetch || !window.localStorage || !window.JSON) return;
   var api = root.getAttribute('data-api');
   var csrf = root.getAttribute('data-csrf');
-  var key = 'binhdan-queue-' + root.getAttribute('data-point');
+  var key = 'binhdan-queue-' + root.getAttribute('data-user') + '-' + root.getAttribute('data-point');
+  // What waited longer than this is dropped: the server refuses check-ins sent more than six
+  // hours after an event, and numbers typed by a host should not linger on the device.
+  var KEEP_MS = 30 * 3600 * 1000;
   var status = document.getElementById('queue-status');
   var results = document.getElementById('results');
   var figures = document.getElementById('figures');
@@ -18,7 +21,12 @@
   function load() {
     try {
       var q = JSON.parse(localStorage.getItem(key));
-      if (q && q.items) return q;
+      if (q && q.items) {
+        var oldest = Date.now() - KEEP_MS;
+        q.items = q.items.filter(function (x) { return x.at > oldest; });
+        if (q.headcount && !(q.headcount.at > oldest)) q.headcount = null;
+        return q;
+      }
     } catch (e) { /* a damaged queue starts afresh */ }
     return { items: [], headcount: null };
   }
@@ -61,6 +69,15 @@
         stopped = true;
         status.textContent = root.getAttribute('data-signin');
         throw new Error('signed out');
+      }
+      if (r.status === 400 || r.status === 413 || r.status === 422) {
+        // Refused as a whole (it will never pass): set it aside rather than block the queue.
+        var bad = load();
+        bad.items = bad.items.slice(200);
+        bad.headcount = null;
+        save(bad);
+        note(root.getAttribute('data-refused'), 'refused');
+        throw new Error('refused');
       }
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.json();
@@ -108,7 +125,7 @@
   document.getElementById('headcount').addEventListener('submit', function (e) {
     e.preventDefault();
     var v = parseInt(document.getElementById('headcount-value').value, 10);
-    if (!(v >= 0)) return;
+    if (!(v >= 0 && v <= 100000)) return;
     var q = load();
     q.headcount = { value: v, at: Date.now() };
     save(q);

@@ -89,6 +89,7 @@ host-recent-title = Recent check-ins
 host-recent-none = Nobody has checked in at this point yet.
 host-offline = Offline: they will be sent when the network returns.
 host-queued = %n check-in(s) waiting to be sent.
+host-batch-refused = The server refused one send as invalid; its entries were set aside so the others are not blocked. Enter them again if needed.
 host-sent = All sent; nothing is waiting.
 host-signin-again = Your session has expired. Unsent check-ins stay on this device: sign in again and reopen this page to send them.
 checkin-field = CCCD number, phone number or full name

@@ -89,6 +89,7 @@ host-recent-title = Điểm danh gần đây
 host-recent-none = Chưa có ai điểm danh tại điểm cầu này.
 host-offline = Đang mất mạng: sẽ tự gửi khi có mạng trở lại.
 host-queued = Còn %n lượt đang chờ gửi.
+host-batch-refused = Máy chủ từ chối một lần gửi (dữ liệu không hợp lệ); các lượt trong lần gửi đó đã được bỏ ra để những lượt khác không bị chặn. Hãy nhập lại nếu cần.
 host-sent = Đã gửi hết, không còn lượt nào chờ.
 host-signin-again = Phiên đăng nhập đã hết hạn. Các lượt chưa gửi vẫn được giữ trên máy này: hãy đăng nhập lại rồi mở lại trang này để gửi tiếp.
 checkin-field = Số CCCD, số điện thoại hoặc họ tên

@@ -157,9 +157,10 @@ impl EventStore for Backend {
 
     async fn events_for(&self, path: Option<&str>, host: i64, limit: u32) -> Result<Vec<EventRecord>> {
         // `path` ends with `/`; the range `[path, path + '0')` is its subtree ('/' + 1 = '0').
+        // An empty path is everywhere (paths are digits and '/', all below '~').
         let (from, to) = path.map_or((String::new(), String::new()), |p| {
             let stem = p.trim_end_matches('/');
-            (format!("{stem}/"), format!("{stem}0"))
+            if stem.is_empty() { (String::new(), "~".to_owned()) } else { (format!("{stem}/"), format!("{stem}0")) }
         });
         let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{EVENT_SELECT} WHERE (e.unit_path >= $1 AND e.unit_path < $2) \
@@ -319,24 +320,26 @@ impl EventStore for Backend {
         let mut items: Vec<NewCheckIn> = given.to_vec();
         let hashes: Vec<[u8; 32]> = items.iter().filter(|c| c.person_id.is_none()).filter_map(|c| c.cccd_hash).collect();
         if !hashes.is_empty() {
-            let mut found: std::collections::HashMap<Vec<u8>, (i64, String)> = std::collections::HashMap::new();
+            let mut found: std::collections::HashMap<Vec<u8>, (i64, String, String)> = std::collections::HashMap::new();
             for chunk in hashes.chunks(CHECK_IN_CHUNK) {
-                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT cccd_hash, id, name FROM person WHERE cccd_hash IN (");
+                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT cccd_hash, id, name, unit_path FROM person WHERE cccd_hash IN (");
                 let mut list = q.separated(", ");
                 for h in chunk {
                     list.push_bind(h.to_vec());
                 }
                 q.push(")");
-                let rows: Vec<(Vec<u8>, i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                found.extend(rows.into_iter().map(|(h, id, name)| (h, (id, name))));
+                let rows: Vec<(Vec<u8>, i64, String, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                found.extend(rows.into_iter().map(|(h, id, name, path)| (h, (id, name, path))));
             }
             for c in &mut items {
                 if c.person_id.is_none()
-                    && let Some((id, name)) = c.cccd_hash.and_then(|h| found.get(&h[..]))
+                    && let Some((id, name, path)) = c.cccd_hash.and_then(|h| found.get(&h[..]))
                 {
                     c.participant = format!("p:{id}");
                     c.person_id = Some(*id);
-                    c.label.clone_from(name);
+                    if c.reveal_within.iter().any(|within| path.starts_with(within.as_str())) {
+                        c.label.clone_from(name);
+                    }
                 }
             }
         }
@@ -482,7 +485,8 @@ impl EventStore for Backend {
                     CheckInOutcome::Already { point_id: *point_id, at: Timestamp(*at) }
                 } else {
                     // A twin earlier in this batch went in.
-                    CheckInOutcome::Already { point_id: items[first[&(c.event_id, c.participant.as_str())]].point_id, at: now }
+                    let twin = &items[first[&(c.event_id, c.participant.as_str())]];
+                    CheckInOutcome::Already { point_id: twin.point_id, at: twin.at }
                 };
                 (outcome, c.label.clone())
             })
@@ -522,8 +526,8 @@ impl EventStore for Backend {
         Ok(rows.into_iter().map(|(g, n)| (g, u64::try_from(n).unwrap_or(0))).collect())
     }
 
-    async fn people_with_phone(&self, phone: &str, limit: u32) -> Result<Vec<(i64, String)>> {
-        Ok(sqlx::query_as("SELECT id, name FROM person WHERE phone = $1 ORDER BY id LIMIT $2")
+    async fn people_with_phone(&self, phone: &str, limit: u32) -> Result<Vec<(i64, String, String)>> {
+        Ok(sqlx::query_as("SELECT id, name, unit_path FROM person WHERE phone = $1 ORDER BY id LIMIT $2")
             .bind(phone)
             .bind(i64::from(limit))
             .fetch_all(&self.read)
