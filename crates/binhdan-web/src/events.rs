@@ -756,10 +756,33 @@ pub async fn change_point(
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .remove(&point.id);
-    let (event, point) = point_of(&state, id, point.id).await?;
-    let mut r = host_page(&state, lang, prefs, &s, event, point, said)
+    host_page_after(
+        &state,
+        (lang, prefs),
+        &s,
+        &headers,
+        event,
+        point,
+        (status, said),
+    )
+    .await
+}
+
+/// The host's page again after one of its forms, with what the form did and the point's
+/// figures as they are now.
+async fn host_page_after(
+    state: &AppState,
+    (lang, prefs): (Lang, Prefs),
+    s: &StaffCaller,
+    headers: &axum::http::HeaderMap,
+    event: EventRecord,
+    point: PointRecord,
+    (status, said): (StatusCode, Said),
+) -> Result<Response, Problem> {
+    let point = state.store.point(point.id).await?.unwrap_or(point);
+    let mut r = host_page(state, lang, prefs, s, event, point, said)
         .await?
-        .with_qr(&state, &headers)
+        .with_qr(state, headers)
         .into_response();
     *r.status_mut() = status;
     Ok(r)
@@ -1237,25 +1260,21 @@ pub async fn check_in_form(
         Some(r) => (StatusCode::OK, None, Some(r.message)),
         None => (StatusCode::OK, None, None),
     };
-    let point = state.store.point(point.id).await?.unwrap_or(point);
-    let mut r = host_page(
+    let said = Said {
+        error,
+        errors: Vec::new(),
+        notice,
+    };
+    host_page_after(
         &state,
-        lang,
-        prefs,
+        (lang, prefs),
         &s,
+        &headers,
         event,
         point,
-        Said {
-            error,
-            errors: Vec::new(),
-            notice,
-        },
+        (status, said),
     )
-    .await?
-    .with_qr(&state, &headers)
-    .into_response();
-    *r.status_mut() = status;
-    Ok(r)
+    .await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -1302,25 +1321,21 @@ pub async fn headcount_form(
         ),
         Err(msg) => (StatusCode::UNPROCESSABLE_ENTITY, Some(lang.tr(&msg)), None),
     };
-    let point = state.store.point(point.id).await?.unwrap_or(point);
-    let mut r = host_page(
+    let said = Said {
+        error,
+        errors: Vec::new(),
+        notice,
+    };
+    host_page_after(
         &state,
-        lang,
-        prefs,
+        (lang, prefs),
         &s,
+        &headers,
         event,
         point,
-        Said {
-            error,
-            errors: Vec::new(),
-            notice,
-        },
+        (status, said),
     )
-    .await?
-    .with_qr(&state, &headers)
-    .into_response();
-    *r.status_mut() = status;
-    Ok(r)
+    .await
 }
 
 #[derive(Template, WebTemplate)]
