@@ -430,16 +430,14 @@ pub async fn report(
     } else {
         binhdan_app::reports::sheets(lang, &lines, &unit.name, &day.to_string())
     };
-    let bytes = tokio::task::spawn_blocking(move || {
-        if csv {
-            binhdan_tabular::write::to_csv(&sheets)
-        } else {
-            binhdan_tabular::write::to_xlsx(&sheets)
-        }
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))?
-    .map_err(|e| Problem::internal(&e))?;
+    let file = format!(
+        "bao-cao-tien-do-{}-{:04}-{:02}-{:02}.{format}",
+        unit.code,
+        day.year(),
+        day.month(),
+        day.day()
+    );
+    let download = spreadsheet(sheets, csv, &file).await?;
     state
         .store
         .append_audit(
@@ -452,6 +450,25 @@ pub async fn report(
             state.clock.now(),
         )
         .await?;
+    Ok(download)
+}
+
+/// Sheets as a download: CSV (UTF-8 with BOM) or XLSX, written off the async threads.
+pub(crate) async fn spreadsheet(
+    sheets: Vec<binhdan_tabular::write::Sheet>,
+    csv: bool,
+    file_name: &str,
+) -> Result<Response, Problem> {
+    let bytes = tokio::task::spawn_blocking(move || {
+        if csv {
+            binhdan_tabular::write::to_csv(&sheets)
+        } else {
+            binhdan_tabular::write::to_xlsx(&sheets)
+        }
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+    .map_err(|e| Problem::internal(&e))?;
     Ok(crate::certificates::attachment(
         bytes,
         if csv {
@@ -459,13 +476,7 @@ pub async fn report(
         } else {
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         },
-        &format!(
-            "bao-cao-tien-do-{}-{:04}-{:02}-{:02}.{format}",
-            unit.code,
-            day.year(),
-            day.month(),
-            day.day()
-        ),
+        file_name,
     ))
 }
 

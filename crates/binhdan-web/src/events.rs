@@ -1721,23 +1721,5 @@ pub async fn report(
         // One table per file: the points (the communes and groups are sums of it).
         sheets.truncate(1);
     }
-    let bytes = tokio::task::spawn_blocking(move || {
-        if csv {
-            binhdan_tabular::write::to_csv(&sheets)
-        } else {
-            binhdan_tabular::write::to_xlsx(&sheets)
-        }
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))?
-    .map_err(|e| Problem::internal(&e))?;
-    Ok(crate::certificates::attachment(
-        bytes,
-        if csv {
-            "text/csv; charset=utf-8"
-        } else {
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        },
-        &format!("su-kien-{}.{format}", event.id),
-    ))
+    crate::dashboard::spreadsheet(sheets, csv, &format!("su-kien-{}.{format}", event.id)).await
 }
