@@ -872,6 +872,13 @@ pub struct Live {
 /// The store failed.
 pub async fn live(store: &dyn Store, event: i64) -> Result<Live, StoreError> {
     let points = store.points(event).await?;
+    Ok(summarise(&points, store.event_groups(event).await?))
+}
+
+/// The live figures from an event's points (as `EventStore::points` gives them) and its
+/// participants per group (`EventStore::event_groups`), for callers that hold the points.
+#[must_use]
+pub fn summarise(points: &[PointRecord], groups: Vec<(String, u64)>) -> Live {
     let mut communes: BTreeMap<String, CommuneLive> = BTreeMap::new();
     let mut live = Live {
         points: points.len() as u64,
@@ -883,7 +890,7 @@ pub async fn live(store: &dyn Store, event: i64) -> Result<Live, StoreError> {
         groups: Vec::new(),
     };
     let mut headcount = 0;
-    for p in &points {
+    for p in points {
         let (code, name) = p.commune.as_ref().map_or_else(
             || (p.unit_code.to_string(), p.unit_name.clone()),
             |(c, n)| (c.to_string(), n.clone()),
@@ -908,11 +915,11 @@ pub async fn live(store: &dyn Store, event: i64) -> Result<Live, StoreError> {
         headcount += p.headcount;
     }
     live.communes = communes.into_values().collect();
-    live.groups = store.event_groups(event).await?;
+    live.groups = groups;
     if headcount > 0 {
         live.groups.push(("headcount".to_owned(), headcount));
     }
-    Ok(live)
+    live
 }
 
 /// The label of a live screen's group.

@@ -1407,6 +1407,8 @@ pub trait EventStore: Send + Sync {
     /// An event's points, by name.
     async fn points(&self, event: i64) -> Result<Vec<PointRecord>>;
     async fn point(&self, id: i64) -> Result<Option<PointRecord>>;
+    /// The points a staff account hosts, in every event.
+    async fn points_hosted_by(&self, host: i64) -> Result<Vec<PointRecord>>;
     async fn point_by_token(&self, token: &str) -> Result<Option<PointRecord>>;
     /// Records check-ins in one transaction, each at most once per event and participant;
     /// returns what became of each, in order.

@@ -1610,6 +1610,8 @@ mod events {
                 1
             );
             assert_eq!(store.events_for(None, h + 1, 10).await.unwrap().len(), 0);
+            assert_eq!(store.points_hosted_by(h).await.unwrap().len(), 2);
+            assert!(store.points_hosted_by(h + 1).await.unwrap().is_empty());
             assert_eq!(
                 store.events_for(Some(""), h + 1, 10).await.unwrap().len(),
                 1,

@@ -203,19 +203,17 @@ async fn events_page(
 ) -> Result<EventsPage, Problem> {
     let path = managed_path(s);
     let events = state.store.events_for(path.as_deref(), s.id, 100).await?;
+    // The caller's own points, read once for every event listed.
+    let mine = state.store.points_hosted_by(s.id).await?;
     let mut rows = Vec::with_capacity(events.len());
     for e in events {
         let manages = s.may(Permission::ManageEvents, &Target::Unit(&e.unit_path));
         let hosted = if manages {
             Vec::new()
         } else {
-            state
-                .store
-                .points(e.id)
-                .await?
-                .into_iter()
-                .filter(|p| p.host_id == s.id)
-                .map(|p| (p.id, p.name))
+            mine.iter()
+                .filter(|p| p.event_id == e.id)
+                .map(|p| (p.id, p.name.clone()))
                 .collect()
         };
         rows.push(EventRow {
@@ -281,7 +279,7 @@ pub struct EventForm {
     /// `ceremony` or `class`.
     #[serde(default)]
     kind: String,
-    /// The organising unit's code.
+    /// The organising unit's code (when creating: an event keeps its unit).
     #[serde(default)]
     unit: String,
     /// `2026-11-27T08:00`, in Vietnam.
@@ -409,7 +407,7 @@ async fn event_page(
         notice,
     } = said;
     let points = state.store.points(event.id).await?;
-    let live = binhdan_app::events::live(state.store.as_ref(), event.id).await?;
+    let live = binhdan_app::events::summarise(&points, state.store.event_groups(event.id).await?);
     Ok(EventPage {
         l: Layout::new(lang, event.title.clone()).with_prefs(prefs),
         form: EventFormView {
@@ -626,26 +624,10 @@ pub async fn import_points(
     }
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct EventChangeForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    starts: String,
-    #[serde(default)]
-    ends: String,
-    #[serde(default)]
-    link: String,
-}
-
 /// Changes an event's name, kind, window or link (its organisers).
 #[utoipa::path(post, path = "/quan-ly/su-kien/{id}/sua", tag = "pages",
     params(("id" = i64, Path, description = "Event id")),
-    request_body(content = EventChangeForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = EventForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "Changed: the event's page"), (status = 403, description = "Not an organiser"), (status = 404, description = "No such event"), (status = 422, description = "A refused field (the page says which)")))]
 pub async fn change(
     State(state): State<AppState>,
@@ -653,7 +635,7 @@ pub async fn change(
     prefs: Prefs,
     Staff(s): Staff,
     Path(id): Path<i64>,
-    axum::Form(form): axum::Form<EventChangeForm>,
+    axum::Form(form): axum::Form<EventForm>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&form.csrf)?;
     let event = event_of(&state, id).await?;
@@ -1002,10 +984,6 @@ pub struct CheckInReply {
     figures: String,
 }
 
-struct Taken {
-    index: usize,
-}
-
 /// Checks in a batch at a point: each item resolved and checked against the window, the good
 /// ones written together. Returns the results in order.
 async fn check_in_batch(
@@ -1024,7 +1002,8 @@ async fn check_in_batch(
     let now = state.clock.now();
     let mut results: Vec<Option<CheckInResult>> = Vec::with_capacity(items.len());
     let mut good: Vec<NewCheckIn> = Vec::new();
-    let mut taken: Vec<Taken> = Vec::new();
+    // The items that went to the desk, by index.
+    let mut taken: Vec<usize> = Vec::new();
     let by = s.actor();
     // Where the host may see people's names.
     let reveal: Vec<String> = s
@@ -1070,7 +1049,7 @@ async fn check_in_batch(
         .await?
         {
             Ok(c) => {
-                taken.push(Taken { index });
+                taken.push(index);
                 good.push(c);
                 results.push(None);
             }
@@ -1083,8 +1062,8 @@ async fn check_in_batch(
         .submit(good, crate::quiz::cutoff(state), now)
         .await?;
     let names = point_names(state, event, &done.outcomes).await?;
-    for (t, (outcome, label)) in taken.into_iter().zip(done.outcomes) {
-        let item = &items[t.index];
+    for (index, (outcome, label)) in taken.into_iter().zip(done.outcomes) {
+        let item = &items[index];
         let (status, message) = match outcome {
             CheckInOutcome::New => (
                 "new",
@@ -1098,7 +1077,7 @@ async fn check_in_batch(
                     .arg("at", format_local_time(at))),
             ),
         };
-        results[t.index] = Some(CheckInResult {
+        results[index] = Some(CheckInResult {
             id: item.id.chars().take(64).collect(),
             status,
             label: Some(label),
@@ -1713,7 +1692,7 @@ pub async fn report(
         ));
     }
     let points = state.store.points(event.id).await?;
-    let live = binhdan_app::events::live(state.store.as_ref(), event.id).await?;
+    let live = binhdan_app::events::summarise(&points, state.store.event_groups(event.id).await?);
     let mut sheets =
         binhdan_app::events::report_sheets(lang, &event, &points, &live, state.clock.now());
     let csv = format == "csv";

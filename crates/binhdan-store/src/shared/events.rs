@@ -303,6 +303,15 @@ impl EventStore for Backend {
         Ok(row.and_then(PointRow::into_record))
     }
 
+    async fn points_hosted_by(&self, host: i64) -> Result<Vec<PointRecord>> {
+        let rows: Vec<PointRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{POINT_SELECT} WHERE b.host_id = $1 ORDER BY b.event_id, b.name, b.id")))
+                .bind(host)
+                .fetch_all(&self.read)
+                .await?;
+        Ok(rows.into_iter().filter_map(PointRow::into_record).collect())
+    }
+
     async fn point_by_token(&self, token: &str) -> Result<Option<PointRecord>> {
         let row: Option<PointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{POINT_SELECT} WHERE b.token = $1")))
             .bind(token)
