@@ -22,8 +22,9 @@ use binhdan_core::unit::{UnitCode, UnitError, UnitLevel};
 use binhdan_core::{Localized, Msg, Timestamp};
 use binhdan_store::{
     AdultCutoff, MembershipRecord, Organisation, PeopleImport, PeopleWriteCounts, PersonRecord,
-    Store, StoreError,
+    Reach, Store, StoreError,
 };
+use binhdan_tabular::write::csv_cell;
 use binhdan_vault::Vault;
 
 use crate::villages::ImportFailure;
@@ -66,6 +67,10 @@ pub struct PeopleImportOptions {
     pub allow_year_only: bool,
     /// Who imports, for the audit log (`cli`, `staff:12`).
     pub actor: String,
+    /// Whom the importer may change: a row naming someone registered outside it is refused
+    /// by row and that person left as they are. An organisation's roster never moves anyone's
+    /// home, whatever the reach says.
+    pub reach: Reach,
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -78,6 +83,8 @@ pub struct PeopleImportReport {
     #[serde(skip)]
     pub errors: Vec<RowError>,
     pub dry_run: bool,
+    /// The file's columns that the import does not read (a row-number column aside).
+    pub unused_columns: Vec<String>,
 }
 
 /// Who counts as an adult on `evaluation_date`: born 18 years before it or earlier.
@@ -97,14 +104,92 @@ pub fn adult_cutoff(evaluation_date: Date) -> AdultCutoff {
 /// Resolves and checks the home unit of rows, caching what the store says.
 struct Units<'a> {
     store: &'a dyn Store,
-    /// The roster's unit path (rows must be inside it), its default unit, and its commune.
+    /// The path rows' homes must be inside, and the unit it names (for messages).
     scope_path: String,
-    default_unit: UnitCode,
+    scope_code: UnitCode,
+    /// The key of the message for a home outside it.
+    outside_key: &'static str,
+    /// Where rows that name no unit live (`None`: a province's roster, where rows must).
+    default_unit: Option<UnitCode>,
     default_commune: Option<UnitCode>,
+    /// The province whose communes a commune's name is looked up in.
+    province: UnitCode,
     known: HashMap<UnitCode, String>,
     unknown: HashSet<UnitCode>,
     /// Per commune: village names (identity keys) to codes.
     villages: HashMap<UnitCode, HashMap<String, UnitCode>>,
+    communes: Option<Names>,
+}
+
+/// The communes of a province by name: exactly (identity keys, tones kept) and loosely
+/// (search keys, diacritics folded), each with and without the kind (`xã`, `phường`).
+#[derive(Default)]
+struct Names {
+    exact: HashMap<String, Vec<(UnitCode, String)>>,
+    loose: HashMap<String, Vec<(UnitCode, String)>>,
+}
+
+/// What a commune's kind looks like at the start of a name, as a search key.
+const COMMUNE_KINDS: [&str; 6] = ["xa ", "phuong ", "dac khu ", "thi tran ", "x ", "p "];
+
+impl Names {
+    fn add(&mut self, code: &UnitCode, name: &str, kind: &str) {
+        let entry = (code.clone(), name.to_owned());
+        let exact = binhdan_core::text::identity_key(name);
+        let kind_key = binhdan_core::text::identity_key(kind);
+        if let Some(short) = exact.strip_prefix(&format!("{kind_key} ")) {
+            push_unique(self.exact.entry(short.to_owned()).or_default(), &entry);
+        }
+        push_unique(self.exact.entry(exact).or_default(), &entry);
+        let loose = binhdan_core::text::search_key(name);
+        push_unique(
+            self.loose.entry(strip_kind(&loose).to_owned()).or_default(),
+            &entry,
+        );
+        push_unique(self.loose.entry(loose).or_default(), &entry);
+    }
+
+    /// The commune a cell names: by its exact name first, else by its name without diacritics
+    /// when that is unique.
+    fn find(&self, cell: &str) -> Result<UnitCode, Msg> {
+        let exact = binhdan_core::text::identity_key(cell);
+        if let Some([(code, _)]) = self.exact.get(&exact).map(Vec::as_slice) {
+            return Ok(code.clone());
+        }
+        let loose = binhdan_core::text::search_key(cell);
+        let found = self
+            .loose
+            .get(&loose)
+            .or_else(|| self.loose.get(strip_kind(&loose)))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        match found {
+            [(code, _)] => Ok(code.clone()),
+            [] => Err(Msg::new("import-commune-name-unknown").arg("name", cell.to_owned())),
+            many => Err(Msg::new("import-commune-name-ambiguous")
+                .arg("name", cell.to_owned())
+                .arg(
+                    "candidates",
+                    many.iter()
+                        .map(|(c, n)| format!("{n} {c}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )),
+        }
+    }
+}
+
+fn push_unique(list: &mut Vec<(UnitCode, String)>, entry: &(UnitCode, String)) {
+    if !list.iter().any(|(c, _)| c == &entry.0) {
+        list.push(entry.clone());
+    }
+}
+
+fn strip_kind(key: &str) -> &str {
+    COMMUNE_KINDS
+        .iter()
+        .find_map(|k| key.strip_prefix(k))
+        .unwrap_or(key)
 }
 
 impl Units<'_> {
@@ -151,6 +236,20 @@ impl Units<'_> {
             .cloned())
     }
 
+    async fn commune_named(&mut self, name: &str) -> Result<Result<UnitCode, Msg>, StoreError> {
+        if self.communes.is_none() {
+            let mut names = Names::default();
+            for c in self.store.children(Some(&self.province)).await? {
+                names.add(&c.code, &c.name, &c.division_type);
+            }
+            self.communes = Some(names);
+        }
+        Ok(self.communes.as_ref().map_or_else(
+            || Err(Msg::new("import-commune-name-unknown")),
+            |n| n.find(name),
+        ))
+    }
+
     /// The row's home unit, or the error to report against it.
     async fn resolve(
         &mut self,
@@ -160,6 +259,33 @@ impl Units<'_> {
         let err =
             |field: usize, msg: Msg| Ok(Err(columns.error(&PERSON_FIELDS, row.row, field, msg)));
         let mut unit = row.unit.clone();
+        // A commune named rather than coded.
+        if let Some(name) = &row.commune_name {
+            match self.commune_named(name).await? {
+                Ok(commune) => match &unit {
+                    Some(u) if u.level() == UnitLevel::Village => {
+                        if !u.as_str().starts_with(commune.as_str()) {
+                            return err(
+                                pf::VILLAGE_CODE,
+                                Msg::new("person-unit-mismatch")
+                                    .arg("village", u.as_str().to_owned())
+                                    .arg("commune", commune.as_str().to_owned()),
+                            );
+                        }
+                    }
+                    Some(u) if u != &commune => {
+                        return err(
+                            pf::COMMUNE,
+                            Msg::new("person-commune-mismatch")
+                                .arg("named", commune.as_str().to_owned())
+                                .arg("coded", u.as_str().to_owned()),
+                        );
+                    }
+                    _ => unit = Some(commune),
+                },
+                Err(msg) => return err(pf::COMMUNE, msg),
+            }
+        }
         if let Some(name) = &row.village_name
             && unit
                 .as_ref()
@@ -181,9 +307,13 @@ impl Units<'_> {
                 }
             }
         }
-        let unit = unit.unwrap_or_else(|| self.default_unit.clone());
+        let Some(unit) = unit.or_else(|| self.default_unit.clone()) else {
+            return err(pf::COMMUNE, Msg::new("import-row-needs-commune"));
+        };
         let field = match unit.level() {
+            UnitLevel::Village if row.village_name.is_some() => pf::VILLAGE,
             UnitLevel::Village => pf::VILLAGE_CODE,
+            _ if row.commune_name.is_some() => pf::COMMUNE,
             _ => pf::COMMUNE_CODE,
         };
         let Some(path) = self.path(&unit).await? else {
@@ -198,19 +328,27 @@ impl Units<'_> {
         if !path.starts_with(&self.scope_path) {
             return err(
                 field,
-                Msg::new("import-unit-outside-roster")
+                Msg::new(self.outside_key)
                     .arg("code", unit.as_str().to_owned())
-                    .arg("scope", self.default_unit.as_str().to_owned()),
+                    .arg("scope", self.scope_code.as_str().to_owned()),
             );
         }
         Ok(Ok(unit))
     }
 }
 
-/// The rejects file: the original header and rows, with a first column of errors.
+/// The rejects file: the original header and rows, with a first column of errors. It is
+/// written beside its final name and moved there only once complete, so a failed import never
+/// leaves a cut-off file behind.
 struct Rejects {
-    writer: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    /// Taken by [`Rejects::finish`].
+    writer: Option<csv::Writer<std::io::BufWriter<std::fs::File>>>,
     lang: Render,
+    /// Cells per row: the header's; short rows (a blank last cell is often left out) are
+    /// padded to it.
+    width: usize,
+    partial: PathBuf,
+    path: PathBuf,
 }
 
 /// Renders a message in the rejects file's language (the caller's translator).
@@ -218,14 +356,24 @@ pub type Render = std::sync::Arc<dyn Fn(&Msg) -> String + Send + Sync>;
 
 impl Rejects {
     fn create(path: &Path, header: &[String], lang: Render) -> std::io::Result<Self> {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
         // A BOM, so that Excel shows the diacritics.
         file.write_all("\u{feff}".as_bytes())?;
-        let mut writer = csv::Writer::from_writer(file);
+        // Rows may be longer than the header (cells past its last column): keep them whole.
+        let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(file);
         let mut first = vec!["Lỗi (Errors)".to_owned(), "Dòng (Row)".to_owned()];
-        first.extend(header.iter().cloned());
+        first.extend(header.iter().map(|h| csv_cell(h).into_owned()));
         writer.write_record(&first)?;
-        Ok(Self { writer, lang })
+        Ok(Self {
+            writer: Some(writer),
+            lang,
+            width: header.len(),
+            partial,
+            path: path.to_owned(),
+        })
     }
 
     fn write(&mut self, row: usize, cells: &[String], errors: &[RowError]) -> std::io::Result<()> {
@@ -234,11 +382,45 @@ impl Rejects {
             .map(|e| format!("{}: {}", e.column, (self.lang)(&e.msg)))
             .collect::<Vec<_>>()
             .join("; ");
-        let mut record = vec![text, row.to_string()];
-        record.extend(cells.iter().cloned());
-        self.writer.write_record(&record)?;
+        let mut record = vec![csv_cell(&text).into_owned(), row.to_string()];
+        record.extend(cells.iter().map(|c| csv_cell(c).into_owned()));
+        if cells.len() < self.width {
+            record.resize(self.width + 2, String::new());
+        }
+        if let Some(w) = self.writer.as_mut() {
+            w.write_record(&record)?;
+        }
         Ok(())
     }
+
+    /// Flushes the file and gives it its name.
+    fn finish(mut self) -> std::io::Result<()> {
+        let Some(mut writer) = self.writer.take() else {
+            return Ok(());
+        };
+        writer.flush()?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        file.get_ref().sync_all()?;
+        drop(file);
+        std::fs::rename(&self.partial, &self.path)
+    }
+}
+
+impl Drop for Rejects {
+    fn drop(&mut self) {
+        // Not finished: take the partial file away (after `finish` it is gone already).
+        let _ = std::fs::remove_file(&self.partial);
+    }
+}
+
+fn rejects_unwritable(row: usize, e: &std::io::Error) -> ImportFailure {
+    ImportFailure::Rows(vec![RowError {
+        row,
+        column: String::new(),
+        msg: Msg::new("import-rejects-unwritable").arg("detail", e.to_string()),
+    }])
 }
 
 /// Seals and hashes good rows and writes them to the import in batches.
@@ -246,8 +428,11 @@ struct Writer<'a> {
     vault: &'a Vault,
     import: Box<dyn PeopleImport>,
     pending: Vec<PersonRecord>,
+    /// Each pending record's row number and, when bad rows go to a rejects file, its cells.
+    rows: Vec<(usize, Vec<String>)>,
     counts: PeopleWriteCounts,
     membership: Option<(i64, binhdan_core::kpi::Group)>,
+    reach: Reach,
 }
 
 /// A checked row as the store takes it: the CCCD sealed and hashed by the vault, never kept
@@ -290,23 +475,43 @@ fn person_record(
 }
 
 impl Writer<'_> {
-    fn push(&mut self, row: PersonRow, unit: UnitCode) -> Result<(), ImportFailure> {
+    fn push(
+        &mut self,
+        row: PersonRow,
+        unit: UnitCode,
+        cells: Vec<String>,
+    ) -> Result<(), ImportFailure> {
+        let number = row.row;
         self.pending
             .push(person_record(self.vault, row, unit, self.membership)?);
+        self.rows.push((number, cells));
         Ok(())
     }
 
-    async fn flush(&mut self) -> Result<(), StoreError> {
-        if !self.pending.is_empty() {
-            self.counts += self.import.write(&self.pending).await?;
-            self.pending.clear();
+    /// Writes the pending rows; returns those refused because the person they name is
+    /// registered outside the importer's reach (row number and cells).
+    async fn flush(&mut self) -> Result<Vec<(usize, Vec<String>)>, StoreError> {
+        if self.pending.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(())
+        let outcome = self.import.write_within(&self.pending, &self.reach).await?;
+        self.counts += outcome.counts;
+        self.pending.clear();
+        let mut rows = std::mem::take(&mut self.rows);
+        Ok(outcome
+            .outside
+            .into_iter()
+            .filter_map(|i| rows.get_mut(i).map(std::mem::take))
+            .collect())
     }
 }
 
 /// Imports a roster file. `progress` is called with the number of rows read so far, every
 /// [`BATCH`] rows and at the end; `render` turns messages into the rejects file's language.
+///
+/// A row naming someone registered outside `options.reach` is refused (its CCCD column) and
+/// that person is left exactly as they were; in an all-or-nothing import the rows keep being
+/// written into the transaction that will be rolled back, so every such row is reported.
 pub async fn import_people(
     store: &dyn Store,
     vault: &Vault,
@@ -318,58 +523,81 @@ pub async fn import_people(
 ) -> Result<PeopleImportReport, ImportFailure> {
     let file_error =
         |e: &binhdan_tabular::TabularError| ImportFailure::Rows(vec![e.to_row_error()]);
+    let file_level = |msg: Msg| {
+        ImportFailure::Rows(vec![RowError {
+            row: 0,
+            column: String::new(),
+            msg,
+        }])
+    };
     let mut table = binhdan_tabular::open(path).map_err(|e| file_error(&e))?;
     let mut rows = table.rows().map_err(|e| file_error(&e))?;
     let (header, columns) = rows
         .find_columns(&PERSON_FIELDS)
         .map_err(ImportFailure::Rows)?;
 
-    let (default_unit, membership) = match &options.roster {
+    let (roster_unit, membership) = match &options.roster {
         Roster::Unit(code) => (code.clone(), None),
         Roster::Organisation(org) => (
-            UnitCode::parse(&org.unit_code).map_err(|e| {
-                ImportFailure::Rows(vec![RowError {
-                    row: 0,
-                    column: String::new(),
-                    msg: e.msg(),
-                }])
-            })?,
+            UnitCode::parse(&org.unit_code).map_err(|e| file_level(e.msg()))?,
             Some((org.id, org.kind.group())),
         ),
     };
     let scope = store
-        .unit(&default_unit)
+        .unit(&roster_unit)
         .await
         .map_err(ImportFailure::Store)?
         .ok_or_else(|| {
-            ImportFailure::Rows(vec![RowError {
-                row: 0,
-                column: String::new(),
-                msg: UnitError::UnknownUnit {
-                    code: default_unit.as_str().to_owned(),
+            file_level(
+                UnitError::UnknownUnit {
+                    code: roster_unit.as_str().to_owned(),
                 }
                 .msg(),
-            }])
+            )
         })?;
+    let names_units = [
+        pf::VILLAGE_CODE,
+        pf::COMMUNE_CODE,
+        pf::UNIT_CODE,
+        pf::VILLAGE,
+        pf::COMMUNE,
+    ]
+    .iter()
+    .any(|f| columns.has(*f));
+    // A province's roster: every row must say its commune, so a file that cannot is refused
+    // once, not row by row.
+    if scope.level == UnitLevel::Province && !names_units {
+        return Err(file_level(
+            Msg::new("import-province-needs-commune").arg("scope", scope.code.as_str().to_owned()),
+        ));
+    }
     let default_commune = match scope.level {
         UnitLevel::Commune => Some(scope.code.clone()),
         UnitLevel::Village => scope.parent_code.clone(),
         UnitLevel::Province => None,
     };
+    let province = scope
+        .path
+        .split('/')
+        .next()
+        .and_then(|p| UnitCode::parse(p).ok())
+        .unwrap_or_else(|| scope.code.clone());
     let mut units = Units {
         store,
-        // An organisation's members may live anywhere in the province.
-        scope_path: match &options.roster {
-            Roster::Unit(_) => scope.path.clone(),
-            Roster::Organisation(_) => {
-                format!("{}/", scope.path.split('/').next().unwrap_or_default())
-            }
+        // An organisation's new people live in the commune where it sits; a unit's, in it.
+        scope_path: scope.path.clone(),
+        scope_code: scope.code.clone(),
+        outside_key: match &options.roster {
+            Roster::Unit(_) => "import-unit-outside-roster",
+            Roster::Organisation(_) => "import-org-home-outside",
         },
-        default_unit,
+        default_unit: (scope.level != UnitLevel::Province).then(|| scope.code.clone()),
         default_commune,
+        province,
         known: HashMap::new(),
         unknown: HashSet::new(),
         villages: HashMap::new(),
+        communes: None,
     };
     let rules = PersonRules {
         evaluation_date: options.evaluation_date,
@@ -377,16 +605,15 @@ pub async fn import_people(
     };
     let mut rejects = match &options.rejects {
         RejectPolicy::KeepGood(p) => Some(
-            Rejects::create(p, &header.texts(), render.clone()).map_err(|e| {
-                ImportFailure::Rows(vec![RowError {
-                    row: 0,
-                    column: String::new(),
-                    msg: Msg::new("import-rejects-unwritable").arg("detail", e.to_string()),
-                }])
-            })?,
+            Rejects::create(p, &header.texts(), render.clone())
+                .map_err(|e| rejects_unwritable(0, &e))?,
         ),
         RejectPolicy::AllOrNothing => None,
     };
+    let mut reach = options.reach.clone();
+    if matches!(options.roster, Roster::Organisation(_)) {
+        reach.moves_home = false;
+    }
     let import = store
         .begin_people_import(adult_cutoff(options.evaluation_date), now)
         .await
@@ -395,22 +622,43 @@ pub async fn import_people(
         vault,
         import,
         pending: Vec::with_capacity(BATCH),
+        rows: Vec::with_capacity(BATCH),
         counts: PeopleWriteCounts::default(),
         membership,
+        reach,
     };
     let mut report = PeopleImportReport {
         dry_run: options.dry_run,
+        unused_columns: columns
+            .unused()
+            .into_iter()
+            .filter(|h| !is_row_number_header(h))
+            .collect(),
         ..PeopleImportReport::default()
     };
     let mut repeats = CccdRepeats::new();
     let mut failed = false;
-    let note = |report: &mut PeopleImportReport, errors: Vec<RowError>| {
-        report.rejected += 1;
-        for e in errors {
-            if report.errors.len() < MAX_REPORTED_ERRORS {
-                report.errors.push(e);
+    let keep_cells = rejects.is_some();
+    let outside_msg = if membership.is_some() {
+        "person-registered-elsewhere-org"
+    } else {
+        "person-registered-elsewhere"
+    };
+    // Rows the store refused because they name someone outside the reach.
+    let refuse_outside = |report: &mut PeopleImportReport,
+                          rejects: &mut Option<Rejects>,
+                          refused: Vec<(usize, Vec<String>)>|
+     -> Result<bool, ImportFailure> {
+        let any = !refused.is_empty();
+        for (number, cells) in refused {
+            let error = columns.error(&PERSON_FIELDS, number, pf::CCCD, Msg::new(outside_msg));
+            if let Some(r) = rejects.as_mut() {
+                r.write(number, &cells, std::slice::from_ref(&error))
+                    .map_err(|e| rejects_unwritable(number, &e))?;
             }
+            note(report, vec![error]);
         }
+        Ok(any)
     };
 
     for row in rows {
@@ -444,25 +692,21 @@ pub async fn import_people(
         };
         match checked {
             Ok((person, unit)) => {
-                // Once a row is bad in an all-or-nothing import, nothing will be written:
-                // keep checking, stop writing.
-                if !(failed && rejects.is_none()) {
-                    writer.push(person, unit)?;
-                    if writer.pending.len() >= BATCH {
-                        writer.flush().await.map_err(ImportFailure::Store)?;
-                    }
+                // Good rows are written even once the import is bound to fail: the store is
+                // what tells a row naming someone outside the reach, and every one is
+                // reported. The transaction is rolled back at the end.
+                let kept = if keep_cells { cells } else { Vec::new() };
+                writer.push(person, unit, kept)?;
+                if writer.pending.len() >= BATCH {
+                    let refused = writer.flush().await.map_err(ImportFailure::Store)?;
+                    failed |= refuse_outside(&mut report, &mut rejects, refused)?;
                 }
             }
             Err(errors) => {
                 failed = true;
                 if let Some(r) = rejects.as_mut() {
-                    r.write(number, &cells, &errors).map_err(|e| {
-                        ImportFailure::Rows(vec![RowError {
-                            row: number,
-                            column: String::new(),
-                            msg: Msg::new("import-rejects-unwritable").arg("detail", e.to_string()),
-                        }])
-                    })?;
+                    r.write(number, &cells, &errors)
+                        .map_err(|e| rejects_unwritable(number, &e))?;
                 }
                 note(&mut report, errors);
             }
@@ -471,25 +715,18 @@ pub async fn import_people(
             progress(report.rows);
         }
     }
+    let refused = writer.flush().await.map_err(ImportFailure::Store)?;
+    failed |= refuse_outside(&mut report, &mut rejects, refused)?;
     progress(report.rows);
-    if let Some(r) = rejects.as_mut() {
-        r.writer.flush().map_err(|e| {
-            ImportFailure::Rows(vec![RowError {
-                row: 0,
-                column: String::new(),
-                msg: Msg::new("import-rejects-unwritable").arg("detail", e.to_string()),
-            }])
-        })?;
-    }
     if failed && rejects.is_none() {
         writer
             .import
             .rollback()
             .await
             .map_err(ImportFailure::Store)?;
+        report.errors.sort_by_key(|e| e.row);
         return Err(ImportFailure::Rows(report.errors));
     }
-    writer.flush().await.map_err(ImportFailure::Store)?;
     report.written = writer.counts;
     if options.dry_run {
         writer
@@ -497,6 +734,9 @@ pub async fn import_people(
             .rollback()
             .await
             .map_err(ImportFailure::Store)?;
+        if let Some(r) = rejects {
+            r.finish().map_err(|e| rejects_unwritable(0, &e))?;
+        }
         return Ok(report);
     }
     let file_name = path
@@ -507,31 +747,54 @@ pub async fn import_people(
         Roster::Unit(c) => format!("unit:{c}"),
         Roster::Organisation(o) => format!("organisation:{}", o.id),
     };
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let audit = AuditEntry::new(options.actor.clone(), "person.import")
         .subject(subject)
         .detail(
             &Detail::new()
                 .str("file", file_name)
-                .num("rows", i64::try_from(report.rows).unwrap_or(i64::MAX))
-                .num(
-                    "added",
-                    i64::try_from(report.written.added).unwrap_or(i64::MAX),
-                )
-                .num(
-                    "updated",
-                    i64::try_from(report.written.updated).unwrap_or(i64::MAX),
-                )
-                .num(
-                    "rejected",
-                    i64::try_from(report.rejected).unwrap_or(i64::MAX),
-                ),
+                .num("rows", count(report.rows))
+                .num("added", count(report.written.added))
+                .num("updated", count(report.written.updated))
+                .num("rejected", count(report.rejected)),
         );
+    // The rejects file is complete before the import commits: a crash leaves neither.
+    let rejects = match rejects {
+        Some(mut r) => {
+            if let Some(w) = r.writer.as_mut() {
+                w.flush().map_err(|e| rejects_unwritable(0, &e))?;
+            }
+            Some(r)
+        }
+        None => None,
+    };
     writer
         .import
         .commit(audit)
         .await
         .map_err(ImportFailure::Store)?;
+    if let Some(r) = rejects {
+        r.finish().map_err(|e| rejects_unwritable(0, &e))?;
+    }
     Ok(report)
+}
+
+/// Counts a refused row and keeps its errors, up to [`MAX_REPORTED_ERRORS`].
+fn note(report: &mut PeopleImportReport, errors: Vec<RowError>) {
+    report.rejected += 1;
+    for e in errors {
+        if report.errors.len() < MAX_REPORTED_ERRORS {
+            report.errors.push(e);
+        }
+    }
+}
+
+/// A column that only numbers the rows (`STT`): not worth a warning when it goes unused.
+fn is_row_number_header(header: &str) -> bool {
+    matches!(
+        binhdan_core::text::search_key(header).as_str(),
+        "stt" | "tt" | "so tt" | "so thu tu" | "no" | "#" | ""
+    )
 }
 
 /// One person as a facilitator or a commune officer types them into the registration form.
@@ -547,9 +810,10 @@ pub struct PersonEntry {
 }
 
 /// Registers (or updates, by CCCD) one person living in `unit`, with the same checks as a
-/// roster row; errors name the form's fields (row 1). A person already registered in a unit
-/// the caller may not edit (`may_edit`, given its path) is refused rather than moved. Returns
-/// the person's id and whether the record was new, changed or unchanged.
+/// roster row; errors name the form's fields (row 1). A person already registered outside
+/// the caller's `reach` is refused rather than changed or moved (checked inside the write's
+/// transaction). Returns the person's id and whether the record was new, changed or
+/// unchanged.
 #[allow(
     clippy::too_many_arguments,
     reason = "one use case, each argument a different thing"
@@ -559,7 +823,7 @@ pub async fn register_person(
     vault: &Vault,
     entry: &PersonEntry,
     unit: UnitCode,
-    may_edit: &(dyn Fn(&str) -> bool + Sync),
+    reach: &Reach,
     evaluation_date: Date,
     actor: String,
     now: Timestamp,
@@ -584,12 +848,22 @@ pub async fn register_person(
     let row = parse_person_row(&columns, 1, &cells, &rules).map_err(ImportFailure::Rows)?;
     let record = person_record(vault, row, unit.clone(), None)?;
     let hash = record.cccd_hash;
-    if let Some(existing) = store
-        .person_by_cccd_hash(&hash)
+    let mut import = store
+        .begin_people_import(adult_cutoff(evaluation_date), now)
         .await
-        .map_err(ImportFailure::Store)?
-        && !may_edit(&existing.summary.unit_path)
+        .map_err(ImportFailure::Store)?;
+    let outcome = match import
+        .write_within(std::slice::from_ref(&record), reach)
+        .await
     {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = import.rollback().await;
+            return Err(ImportFailure::Store(e));
+        }
+    };
+    if !outcome.outside.is_empty() {
+        import.rollback().await.map_err(ImportFailure::Store)?;
         return Err(ImportFailure::Rows(vec![columns.error(
             &PERSON_FIELDS,
             1,
@@ -597,17 +871,7 @@ pub async fn register_person(
             Msg::new("person-registered-elsewhere"),
         )]));
     }
-    let mut import = store
-        .begin_people_import(adult_cutoff(evaluation_date), now)
-        .await
-        .map_err(ImportFailure::Store)?;
-    let counts = match import.write(std::slice::from_ref(&record)).await {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = import.rollback().await;
-            return Err(ImportFailure::Store(e));
-        }
-    };
+    let counts = outcome.counts;
     import
         .commit(AuditEntry::new(actor, "person.register").subject(format!("unit:{unit}")))
         .await

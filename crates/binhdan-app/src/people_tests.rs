@@ -61,6 +61,7 @@ fn options(roster: Roster) -> PeopleImportOptions {
         evaluation_date: Date::new(2026, 12, 31).unwrap(),
         allow_year_only: false,
         actor: "test".into(),
+        reach: binhdan_store::Reach::everyone(),
     }
 }
 

@@ -106,6 +106,27 @@ impl Columns {
         }
     }
 
+    /// Whether the file has a column for field number `field`.
+    #[must_use]
+    pub fn has(&self, field: usize) -> bool {
+        self.positions.get(field).copied().flatten().is_some()
+    }
+
+    /// The headers of the file's columns that no field claims (blank headers left out): the
+    /// importer ignores them, and says so.
+    #[must_use]
+    pub fn unused(&self) -> Vec<String> {
+        self.headers
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| {
+                !h.trim().trim_start_matches('\u{feff}').is_empty()
+                    && !self.positions.contains(&Some(*i))
+            })
+            .map(|(_, h)| h.trim().trim_start_matches('\u{feff}').to_owned())
+            .collect()
+    }
+
     /// The header as written in the file for field number `field`.
     #[must_use]
     pub fn header(&self, field: usize, fields: &[Field]) -> String {

@@ -91,6 +91,8 @@ pub enum PersonError {
     TextTooLong { max: usize },
     #[error("village {village} is not in commune {commune}")]
     UnitMismatch { village: String, commune: String },
+    #[error("the commune column says {named}, the commune code column {coded}")]
+    CommuneMismatch { named: String, coded: String },
     #[error("CCCD {cccd} repeats row {first_row}")]
     CccdRepeated { cccd: String, first_row: usize },
     #[error("{value:?} is not a target group")]
@@ -139,6 +141,9 @@ impl Localized for PersonError {
             Self::SexUnknown { value } => Msg::new("person-sex-unknown").arg("value", value),
             Self::GradeInvalid { value } => Msg::new("person-grade-invalid").arg("value", value),
             Self::TextTooLong { max } => Msg::new("person-text-too-long").arg("max", max),
+            Self::CommuneMismatch { named, coded } => Msg::new("person-commune-mismatch")
+                .arg("named", named)
+                .arg("coded", coded),
             Self::UnitMismatch { village, commune } => Msg::new("person-unit-mismatch")
                 .arg("village", village)
                 .arg("commune", commune),
@@ -730,11 +735,12 @@ pub mod pf {
     pub const GRADE: usize = 9;
     pub const CLASS: usize = 10;
     pub const POSITION: usize = 11;
+    pub const COMMUNE: usize = 12;
 }
 
 /// The columns of a roster of people. Name, CCCD and date of birth are required; the sex, when
 /// absent, is taken from the CCCD.
-pub const PERSON_FIELDS: [Field; 12] = [
+pub const PERSON_FIELDS: [Field; 13] = [
     Field {
         name: "name",
         aliases: &["Họ và tên", "Họ tên", "ho_ten", "ho_va_ten", "full_name"],
@@ -817,6 +823,24 @@ pub const PERSON_FIELDS: [Field; 12] = [
         aliases: &["Chức vụ", "chuc_vu", "Chức danh", "job_title"],
         required: false,
     },
+    // The commune by name (`Xã Hoằng Hóa`, `hoang hoa`, `PHƯỜNG HẠC THÀNH`) or by code.
+    Field {
+        name: "commune",
+        aliases: &[
+            "Xã/Phường",
+            "Xã, phường",
+            "Xã, phường, đặc khu",
+            "Xã/Phường/Đặc khu",
+            "Xã",
+            "Phường",
+            "Tên xã",
+            "Tên xã, phường",
+            "Đơn vị hành chính cấp xã",
+            "xa_phuong",
+            "commune_name",
+        ],
+        required: false,
+    },
 ];
 
 /// What the checks of a person row depend on besides the row.
@@ -842,6 +866,8 @@ pub struct PersonRow {
     pub unit: Option<UnitCode>,
     /// A village named rather than coded, as written (the store resolves it in the commune).
     pub village_name: Option<String>,
+    /// A commune named rather than coded, as written (resolved in the province).
+    pub commune_name: Option<String>,
     pub phone: Option<Phone>,
     /// 1–12, from `Khối` or the grade part of `Lớp`.
     pub grade: Option<u8>,
@@ -945,6 +971,42 @@ pub fn parse_person_row(
     let village_code = code(pf::VILLAGE_CODE, Some(UnitLevel::Village));
     let commune_code = code(pf::COMMUNE_CODE, Some(UnitLevel::Commune));
     let unit_code = code(pf::UNIT_CODE, None);
+    // The commune column holds a name, or a code (digits, as Excel may have mangled them).
+    let (commune_code, commune_name) = match cell(pf::COMMUNE) {
+        Some(c)
+            if c.chars()
+                .all(|ch| ch.is_ascii_digit() || ch == '.' || ch == '\'') =>
+        {
+            match UnitCode::parse_cell(c, UnitLevel::Commune) {
+                Ok(named) => match &commune_code {
+                    Some(coded) if coded != &named => {
+                        fail(
+                            pf::COMMUNE,
+                            PersonError::CommuneMismatch {
+                                named: named.as_str().to_owned(),
+                                coded: coded.as_str().to_owned(),
+                            }
+                            .msg(),
+                        );
+                        (commune_code, None)
+                    }
+                    _ => (Some(named), None),
+                },
+                Err(e) => {
+                    fail(pf::COMMUNE, e.msg());
+                    (commune_code, None)
+                }
+            }
+        }
+        Some(c) => match parse_text(c) {
+            Ok(t) => (commune_code, Some(t)),
+            Err(e) => {
+                fail(pf::COMMUNE, e.msg());
+                (commune_code, None)
+            }
+        },
+        None => (commune_code, None),
+    };
     if let (Some(v), Some(c)) = (&village_code, &commune_code)
         && !v.as_str().starts_with(c.as_str())
     {
@@ -966,6 +1028,7 @@ pub fn parse_person_row(
         }
     };
     let village_name = optional_text(pf::VILLAGE);
+
     let class = optional_text(pf::CLASS);
     let position = optional_text(pf::POSITION);
     let phone = match cell(pf::PHONE).map(Phone::parse) {
@@ -1013,6 +1076,7 @@ pub fn parse_person_row(
                 sex,
                 unit: village_code.or(commune_code).or(unit_code),
                 village_name,
+                commune_name,
                 phone,
                 grade,
                 class,

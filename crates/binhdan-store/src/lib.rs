@@ -55,7 +55,15 @@ impl Dialect {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// The disk (or the database's quota) is full: nothing of the write was kept. Answered
+    /// 507 with `Retry-After`; the writer recovers by itself once space returns.
+    #[error("storage full: {0}")]
+    Full(sqlx::Error),
+    /// The database is busy (a lock held by a long import, a pool at capacity) or unreachable
+    /// for now: nothing of the write was kept, the same request may succeed later (503).
+    #[error("busy: {0}")]
+    Busy(sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL scheme (expected sqlite: or postgres:)")]
@@ -86,6 +94,58 @@ pub struct RowRefusal {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl From<sqlx::Error> for StoreError {
+    /// Sorts database errors by what the caller can do about them: a full disk and a busy or
+    /// absent database are told apart from faults, so that they are answered 507 and 503 with
+    /// `Retry-After` rather than a bare 500.
+    fn from(e: sqlx::Error) -> Self {
+        match classify(&e) {
+            Fault::Full => Self::Full(e),
+            Fault::Busy => Self::Busy(e),
+            Fault::Other => Self::Database(e),
+        }
+    }
+}
+
+/// What kind of failure a database error is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    Full,
+    Busy,
+    Other,
+}
+
+fn classify(e: &sqlx::Error) -> Fault {
+    match e {
+        sqlx::Error::Database(d) => {
+            let code = d.code();
+            let code = code.as_deref().unwrap_or_default();
+            // SQLite reports (extended) result codes as numbers: the primary code is the low
+            // byte. PostgreSQL reports SQLSTATEs.
+            if let Ok(n) = code.parse::<i64>() {
+                match n & 0xff {
+                    // SQLITE_FULL
+                    13 => Fault::Full,
+                    // SQLITE_BUSY, SQLITE_LOCKED
+                    5 | 6 => Fault::Busy,
+                    _ => Fault::Other,
+                }
+            } else {
+                match code {
+                    // disk_full, insufficient_resources, out_of_memory
+                    "53100" | "53000" | "53200" => Fault::Full,
+                    // lock_not_available, admin_shutdown, crash_shutdown, cannot_connect_now,
+                    // too_many_connections
+                    "55P03" | "57P01" | "57P02" | "57P03" | "53300" => Fault::Busy,
+                    _ => Fault::Other,
+                }
+            }
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => Fault::Busy,
+        _ => Fault::Other,
+    }
+}
 
 /// A search over units.
 #[derive(Clone, Debug, Default)]
@@ -890,12 +950,86 @@ impl AdultCutoff {
     }
 }
 
+/// Which registered people a write may change: the writer's scope. A record whose CCCD belongs
+/// to someone outside it is refused (by its index in the batch) and that person is left exactly
+/// as they were; a new person is always written (where they live was checked by the caller).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// Anyone (the demo, a citizen's own record by VNeID, the benches).
+    pub everyone: bool,
+    /// People living in these units' subtrees (paths such as `38/16591/`): their record may be
+    /// changed, and their home moved, but only to a unit inside these subtrees.
+    pub units: Vec<String>,
+    /// Members of these organisations: their record may be changed, their home never moved.
+    /// Someone registered elsewhere who is not yet a member joins one of these organisations
+    /// only when the record gives their registered name and date of birth too; nothing else
+    /// of theirs changes.
+    pub organisations: Vec<i64>,
+    /// Whether a registered person's home may move (a unit's roster). An organisation's
+    /// roster never moves anyone: where a student lives is their commune's business.
+    pub moves_home: bool,
+}
+
+impl Reach {
+    /// Reaches everyone.
+    #[must_use]
+    pub const fn everyone() -> Self {
+        Self {
+            everyone: true,
+            units: Vec::new(),
+            organisations: Vec::new(),
+            moves_home: true,
+        }
+    }
+
+    /// Reaches the people living in one unit's subtree.
+    #[must_use]
+    pub fn unit(path: impl Into<String>) -> Self {
+        Self {
+            everyone: false,
+            units: vec![path.into()],
+            organisations: Vec::new(),
+            moves_home: true,
+        }
+    }
+
+    /// Whether a home at `path` lies in one of the reach's unit subtrees (whole segments).
+    #[must_use]
+    pub fn covers_home(&self, path: &str) -> bool {
+        self.everyone || self.units.iter().any(|outer| path_within(path, outer))
+    }
+}
+
+/// Whether the unit path `inner` is `outer` or below it, comparing whole segments.
+fn path_within(inner: &str, outer: &str) -> bool {
+    let outer = outer.trim_end_matches('/');
+    let inner = inner.trim_end_matches('/');
+    !outer.is_empty()
+        && inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// What a write within a [`Reach`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteOutcome {
+    pub counts: PeopleWriteCounts,
+    /// The indexes in the batch of records refused because the person they name is registered
+    /// outside the reach; nothing of theirs was changed.
+    pub outside: Vec<usize>,
+}
+
 /// An import of people under way: one transaction, written batch by batch, committed or rolled
 /// back as a whole (dropping it rolls back).
 #[async_trait]
 pub trait PeopleImport: Send {
-    /// Upserts a batch by CCCD hash and moves the roster counters.
+    /// Upserts a batch by CCCD hash and moves the roster counters, reaching everyone (the
+    /// demo, tests and a citizen's own record; staff and rosters use [`Self::write_within`]).
     async fn write(&mut self, batch: &[PersonRecord]) -> Result<PeopleWriteCounts>;
+    /// Upserts the records that the reach allows: new people, and registered people inside
+    /// the reach (whose home moves only within its units); the others are refused by index.
+    async fn write_within(&mut self, batch: &[PersonRecord], reach: &Reach)
+    -> Result<WriteOutcome>;
     /// Records the import in the audit log and commits.
     async fn commit(self: Box<Self>, audit: AuditEntry) -> Result<()>;
     async fn rollback(self: Box<Self>) -> Result<()>;
@@ -1564,6 +1698,9 @@ pub trait OpsStore: Send + Sync {
     fn dialect(&self) -> Dialect;
     /// A round trip to the database, for `/readyz`.
     async fn ping(&self) -> Result<()>;
+    /// A small write committed to disk, for `/readyz`: fails while the writer cannot write
+    /// (a full disk, a read-only file, a database that refuses writes).
+    async fn probe_write(&self, now: Timestamp) -> Result<()>;
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;
     /// Closes the pools, waiting for connections in use.

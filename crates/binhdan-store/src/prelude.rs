@@ -18,10 +18,10 @@ pub(crate) use crate::{
     MembershipRecord, MembershipView, ModuleOutline, ModuleQuiz, NewAnswer, NewCheckIn, NewEvent,
     NewExamAttempt, NewOrganisation, NewPoint, NewStaff, NewVillage, OpsStore, OrgKind,
     Organisation, OrganisationFigure, OutboxMessage, PeopleImport, PeopleStore, PeopleWriteCounts,
-    PersonDetail, PersonRecord, PersonSummary, PlannedItem, PointRecord, PopulationStore, Result,
-    ScoredResponse, SessionOwner, SessionRecord, SignedCertificate, StaffAccount, StaffStore,
-    StaffWithin, StoreConfig, StoreError, StoredIssuerKey, SubtreeCounts, TargetStore, UnitFigure,
-    UnitQuery, UnitStore, UnitTarget, WriteMode,
+    PersonDetail, PersonRecord, PersonSummary, PlannedItem, PointRecord, PopulationStore, Reach,
+    Result, ScoredResponse, SessionOwner, SessionRecord, SignedCertificate, StaffAccount,
+    StaffStore, StaffWithin, StoreConfig, StoreError, StoredIssuerKey, SubtreeCounts, TargetStore,
+    UnitFigure, UnitQuery, UnitStore, UnitTarget, WriteMode, WriteOutcome,
 };
 pub(crate) use binhdan_auth::access::{Grant, Role, Scope};
 pub(crate) use binhdan_core::Secret;

@@ -54,9 +54,37 @@ impl SqliteStore {
         }
         // The one writer gets a larger page cache (256 MiB, used only as it fills): a large
         // import inserts into random-order indexes (the CCCD hash) that outgrow 32 MiB.
+        //
+        // A writer whose transaction did not end cleanly is never reused: after a failed
+        // COMMIT (a full disk: SQLite may roll back by itself) the ROLLBACK that follows can
+        // fail too, and the connection would go on believing it is inside a transaction, so
+        // every later "transaction" would be a savepoint of one that never commits, and
+        // acknowledged writes would be lost. So on its way back to the pool the writer waits
+        // for any queued rollback (`ping` goes through the same queue), then is closed and
+        // replaced unless both sqlx and SQLite agree it is outside any transaction.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Connection as _;
+                    conn.ping().await?;
+                    if conn.is_in_transaction() {
+                        tracing::warn!("the SQLite writer left a transaction open: replacing it");
+                        return Ok(false);
+                    }
+                    // SQLite's own view: BEGIN fails inside a transaction.
+                    if sqlx::raw_sql("BEGIN; ROLLBACK")
+                        .execute(&mut *conn)
+                        .await
+                        .is_err()
+                    {
+                        tracing::warn!("the SQLite writer is inside a transaction: replacing it");
+                        return Ok(false);
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options.clone().pragma("cache_size", "-262144"))
             .await?;
         let read = SqlitePoolOptions::new()

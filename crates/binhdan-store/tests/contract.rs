@@ -627,6 +627,132 @@ mod people {
         }
     }
 
+    /// A write within a reach changes only the people inside it: someone registered outside
+    /// is refused by index and left exactly as they were (name, phone, home, counters); an
+    /// organisation's roster never moves a home, and joins someone from outside only when the
+    /// record gives their registered name and date of birth.
+    #[tokio::test]
+    async fn writes_within_a_reach_leave_everyone_else_alone() {
+        for db in TestDb::all().await {
+            let store = setup(&db).await;
+            let org = store
+                .create_organisation(
+                    &NewOrganisation {
+                        kind: OrgKind::School,
+                        code: "T1".into(),
+                        name: "Trường Một".into(),
+                        commune: code("16591"),
+                        grades: None,
+                    },
+                    AuditEntry::new("test", "organisation.create"),
+                    NOW,
+                )
+                .await
+                .unwrap();
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            let mut outsider = person(1, "16594", 1990);
+            outsider.birth_day = Some(7_441);
+            outsider.phone = Some("0912345678".into());
+            import
+                .write(&[outsider.clone(), person(2, "16591001", 1990)])
+                .await
+                .unwrap();
+            import
+                .commit(AuditEntry::new("cli", "person.import"))
+                .await
+                .unwrap();
+            let before = store.person_by_cccd_hash(&[1; 32]).await.unwrap().unwrap();
+            let counters = roster(store, "16594").await;
+
+            // A commune's roster: renaming and moving the outsider is refused; its own person
+            // moves within the commune; a new person is written.
+            let reach = binhdan_store::Reach::unit("38/16591/");
+            let mut taken = person(1, "16591", 1990);
+            taken.name = "Kẻ Mạo Danh".into();
+            taken.phone = Some("0987654321".into());
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            let out = import
+                .write_within(
+                    &[taken, person(2, "16591", 1990), person(3, "16591", 1990)],
+                    &reach,
+                )
+                .await
+                .unwrap();
+            assert_eq!(out.outside, vec![0], "{}", db.name);
+            assert_eq!(
+                (out.counts.added, out.counts.updated),
+                (1, 1),
+                "{}",
+                db.name
+            );
+            import
+                .commit(AuditEntry::new("cli", "person.import"))
+                .await
+                .unwrap();
+            assert_eq!(
+                store.person_by_cccd_hash(&[1; 32]).await.unwrap().unwrap(),
+                before
+            );
+            assert_eq!(roster(store, "16594").await, counters, "{}", db.name);
+            let own = store.person_by_cccd_hash(&[2; 32]).await.unwrap().unwrap();
+            assert_eq!(own.summary.unit_code, "16591");
+
+            // The school's roster: the outsider under another name is refused; under their
+            // registered name and date of birth they join, and keep home, name and phone.
+            let reach = binhdan_store::Reach {
+                organisations: vec![org.id],
+                ..binhdan_store::Reach::default()
+            };
+            let member = |name: &str| {
+                let mut r = person(1, "16591", 1990);
+                r.name = name.into();
+                r.birth_day = Some(7_441);
+                r.membership = Some(MembershipRecord {
+                    organisation_id: org.id,
+                    group: Group::Student,
+                    grade: Some(8),
+                    class: Some("8A".into()),
+                    position: None,
+                });
+                r
+            };
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            let out = import
+                .write_within(&[member("Tên Khác")], &reach)
+                .await
+                .unwrap();
+            assert_eq!(out.outside, vec![0]);
+            let out = import
+                .write_within(&[member("NGƯỜI 1")], &reach)
+                .await
+                .unwrap();
+            assert!(out.outside.is_empty(), "{}", db.name);
+            assert_eq!(out.counts.memberships_added, 1);
+            import
+                .commit(AuditEntry::new("cli", "person.import"))
+                .await
+                .unwrap();
+            let after = store.person_by_cccd_hash(&[1; 32]).await.unwrap().unwrap();
+            assert_eq!(after.summary, before.summary, "{}", db.name);
+            assert_eq!(after.phone, before.phone);
+            assert_eq!(after.memberships.len(), 1);
+            // Now a member: the school may correct their phone, but not move them.
+            let mut corrected = member("Người 1");
+            corrected.phone = Some("0911111111".into());
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            let out = import.write_within(&[corrected], &reach).await.unwrap();
+            assert!(out.outside.is_empty());
+            import
+                .commit(AuditEntry::new("cli", "person.import"))
+                .await
+                .unwrap();
+            let after = store.person_by_cccd_hash(&[1; 32]).await.unwrap().unwrap();
+            assert_eq!(after.summary.unit_code, "16594", "{}", db.name);
+            assert_eq!(after.phone.as_deref(), Some("0911111111"));
+            db.cleanup().await;
+        }
+    }
+
     /// A rebuild from the facts agrees with the counters moved fact by fact; a counter gone
     /// wrong is found, named and mended (and the commune's daily changes still add up).
     #[tokio::test]

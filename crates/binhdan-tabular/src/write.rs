@@ -126,6 +126,18 @@ pub fn to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
     book.save_to_buffer().map_err(err)
 }
 
+/// A cell as a CSV may hold it safely: a spreadsheet would run text starting with `=`, `+`,
+/// `-` or `@` (or a tab or carriage return before one) as a formula, so such text is written
+/// with a leading apostrophe, which Excel and `LibreOffice` show as text and our importers drop
+/// again. Every CSV the server writes goes through this.
+#[must_use]
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{text}")),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 /// The sheets as one CSV: UTF-8 with a byte-order mark, comma separated, each sheet's rows
 /// after its header, a blank line between sheets. Shares are written as Excel shows them in
 /// Vietnamese (`72,5%`); counts as plain digits.
@@ -143,16 +155,16 @@ pub fn to_csv(sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
             .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::new());
         for line in &sheet.title {
-            w.write_record([line.as_str()])
+            w.write_record([csv_cell(line).as_ref()])
                 .map_err(|e| WriteError(e.to_string()))?;
         }
-        w.write_record(&sheet.headers)
+        w.write_record(sheet.headers.iter().map(|h| csv_cell(h).into_owned()))
             .map_err(|e| WriteError(e.to_string()))?;
         for row in &sheet.rows {
             let cells: Vec<String> = row
                 .iter()
                 .map(|c| match c {
-                    Out::Text(t) => t.clone(),
+                    Out::Text(t) => csv_cell(t).into_owned(),
                     Out::Count(n) => n.to_string(),
                     Out::Share(s) => {
                         // Tenths of a per cent, rounded.
@@ -239,5 +251,38 @@ mod tests {
         assert_eq!(range.get_value((2, 1)).unwrap().to_string(), "Tên đơn vị");
         assert_eq!(range.get_value((3, 2)).unwrap().as_f64(), Some(1234.0));
         assert_eq!(range.get_value((3, 3)).unwrap().as_f64(), Some(0.725));
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_written_as_text() {
+        let evil = ["=1+1", "+SUM(A1)", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1"];
+        let sheet = Sheet {
+            name: "x".into(),
+            title: vec!["=HYPERLINK(\"http://evil\")".into()],
+            headers: vec!["@head".into(), "Tên".into()],
+            rows: evil
+                .iter()
+                .map(|e| vec![Out::Text((*e).into()), Out::Text("Thôn Một".into())])
+                .collect(),
+        };
+        let bytes = to_csv(&[sheet]).unwrap();
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let cells: Vec<String> = reader
+            .records()
+            .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        for c in &cells {
+            assert!(
+                !c.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{c:?} would run as a formula"
+            );
+        }
+        assert!(cells.contains(&"'=1+1".to_owned()));
+        assert!(cells.contains(&"Thôn Một".to_owned()));
+        assert_eq!(csv_cell("Nguyễn Văn A"), "Nguyễn Văn A");
     }
 }

@@ -22,6 +22,9 @@ pub struct Problem {
     pub status: StatusCode,
     pub msg: Msg,
     pub rows: Vec<RowError>,
+    /// Seconds after which the same request may succeed (`Retry-After`): the database busy,
+    /// the disk full, too many attempts.
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -31,6 +34,7 @@ impl Problem {
             status,
             msg,
             rows: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -51,6 +55,7 @@ impl Problem {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             msg,
             rows,
+            retry_after: None,
         }
     }
 
@@ -62,6 +67,13 @@ impl Problem {
             StatusCode::INTERNAL_SERVER_ERROR,
             Msg::new("error-internal"),
         )
+    }
+
+    /// Says when to try again.
+    #[must_use]
+    pub const fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     fn body(&self, lang: Lang) -> ProblemBody {
@@ -85,7 +97,23 @@ impl Problem {
 
 impl From<binhdan_store::StoreError> for Problem {
     fn from(e: binhdan_store::StoreError) -> Self {
-        Self::internal(&e)
+        use binhdan_store::StoreError;
+        match e {
+            // Nothing was kept: say so, and when to try again, rather than a generic 500.
+            StoreError::Full(cause) => {
+                tracing::error!(error = %cause, "write refused: storage full");
+                Self::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    Msg::new("error-storage-full"),
+                )
+                .retry_after(60)
+            }
+            StoreError::Busy(cause) => {
+                tracing::warn!(error = %cause, "database busy");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, Msg::new("error-busy")).retry_after(5)
+            }
+            e => Self::internal(&e),
+        }
     }
 }
 
@@ -168,6 +196,10 @@ pub async fn localize(request: Request, next: Next) -> Response {
     };
     if let Ok(v) = lang.tag().parse() {
         out.headers_mut().insert(header::CONTENT_LANGUAGE, v);
+    }
+    if let Some(seconds) = problem.retry_after {
+        out.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
     }
     out
 }

@@ -183,13 +183,12 @@ pub async fn submit(
         sex: form.sex.clone(),
         phone: form.phone.clone(),
     };
-    let may_edit = |path: &str| s.may(Permission::EditPeople, &Target::Unit(path));
     let result = binhdan_app::people::register_person(
         state.store.as_ref(),
         &vault,
         &entry,
         code.clone(),
-        &may_edit,
+        &s.reach(Permission::EditPeople),
         state.auth.evaluation_date,
         s.actor(),
         state.clock.now(),

@@ -123,6 +123,24 @@ impl StaffCaller {
         format!("staff:{}", self.id)
     }
 
+    /// Whom the caller's grants holding `permission` reach: the people a write of theirs may
+    /// change (see [`binhdan_store::Reach`]).
+    #[must_use]
+    pub fn reach(&self, permission: Permission) -> binhdan_store::Reach {
+        let mut reach = binhdan_store::Reach {
+            moves_home: true,
+            ..binhdan_store::Reach::default()
+        };
+        for g in self.grants.iter().filter(|g| g.role.holds(permission)) {
+            match &g.scope {
+                binhdan_auth::access::Scope::Everywhere => reach.everyone = true,
+                binhdan_auth::access::Scope::Unit { path } => reach.units.push(path.clone()),
+                binhdan_auth::access::Scope::Organisation { id } => reach.organisations.push(*id),
+            }
+        }
+        reach
+    }
+
     #[must_use]
     pub fn may(&self, permission: Permission, target: &Target<'_>) -> bool {
         allows(&self.grants, permission, target)

@@ -710,6 +710,7 @@ pub async fn import_submit(
         evaluation_date: state.auth.evaluation_date,
         allow_year_only: false,
         actor: s.actor(),
+        reach: s.reach(Permission::ImportPeople),
     };
     let render: binhdan_app::people::Render = std::sync::Arc::new(move |m: &Msg| lang.tr(m));
     let result = binhdan_app::people::import_people(
@@ -767,6 +768,15 @@ pub async fn import_submit(
                 .arg("updated", report.written.updated)
                 .arg("unchanged", report.written.unchanged)
                 .arg("rejected", report.rejected));
+            let text = if report.unused_columns.is_empty() {
+                text
+            } else {
+                format!(
+                    "{text} {}",
+                    lang.tr(&Msg::new("import-unused-columns")
+                        .arg("columns", report.unused_columns.join(", ")))
+                )
+            };
             Ok(page(StatusCode::OK, Some(text), Vec::new(), units))
         }
         Err(binhdan_app::ImportFailure::Rows(rows)) => {

@@ -84,11 +84,20 @@ pub async fn import_people(
     now: Timestamp,
 ) -> anyhow::Result<ExitCode> {
     let vault = config.vault()?;
-    let roster = if let Some(unit) = &args.roster.unit {
-        Roster::Unit(UnitCode::parse(unit).map_err(|e| anyhow::anyhow!(lang.tr(&e.msg())))?)
+    // The roster's own unit or organisation bounds whom it may change: a commune's roster
+    // never takes over someone registered in another commune, even from the command line.
+    let (roster, reach) = if let Some(unit) = &args.roster.unit {
+        let code = UnitCode::parse(unit).map_err(|e| anyhow::anyhow!(lang.tr(&e.msg())))?;
+        let path = store.unit(&code).await?.map(|u| u.path).unwrap_or_default();
+        (Roster::Unit(code), binhdan_store::Reach::unit(path))
     } else {
         let spec = args.roster.org.clone().unwrap_or_default();
-        Roster::Organisation(find_org(store.as_ref(), &spec, lang).await?)
+        let org = find_org(store.as_ref(), &spec, lang).await?;
+        let reach = binhdan_store::Reach {
+            organisations: vec![org.id],
+            ..binhdan_store::Reach::default()
+        };
+        (Roster::Organisation(org), reach)
     };
     let options = PeopleImportOptions {
         roster,
@@ -100,6 +109,7 @@ pub async fn import_people(
         evaluation_date: config.evaluation_date()?,
         allow_year_only: args.allow_year_only,
         actor: "cli".to_owned(),
+        reach,
     };
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
@@ -126,6 +136,13 @@ pub async fn import_people(
     bar.finish_and_clear();
     match result {
         Ok(report) => {
+            if !report.unused_columns.is_empty() {
+                eprintln!(
+                    "{}",
+                    lang.tr(&Msg::new("import-unused-columns")
+                        .arg("columns", report.unused_columns.join(", ")))
+                );
+            }
             let key = if report.dry_run {
                 "cli-people-checked"
             } else {

@@ -1,6 +1,8 @@
 ## Pages and errors of the web server
 
 error-internal = Something went wrong on our side. Please try again in a few minutes; if it persists, tell the administrator.
+error-storage-full = The server has run out of storage, so nothing was saved. Please try again in a few minutes and tell the administrator.
+error-busy = The system is busy, so nothing was saved. Please try again in a few seconds.
 error-not-found = The page or data you asked for was not found.
 error-method = This address does not accept that kind of request.
 error-timeout = The request took too long. Please try again.

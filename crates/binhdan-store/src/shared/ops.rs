@@ -12,6 +12,16 @@ impl OpsStore for Backend {
         Ok(())
     }
 
+    async fn probe_write(&self, now: Timestamp) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("INSERT INTO write_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at")
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn migrate(&self) -> Result<()> {
         migrator().run(&self.write).await?;
         Ok(())

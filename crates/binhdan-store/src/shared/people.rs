@@ -303,6 +303,93 @@ impl ImportTx {
 
 #[async_trait]
 impl PeopleImport for ImportTx {
+    async fn write_within(&mut self, batch: &[PersonRecord], reach: &Reach) -> Result<WriteOutcome> {
+        if reach.everyone && reach.moves_home {
+            return Ok(WriteOutcome { counts: self.write(batch).await?, outside: Vec::new() });
+        }
+        self.load_units(batch).await?;
+        // Who is registered already, and where.
+        let mut found: std::collections::HashMap<Vec<u8>, ExistingPerson> = std::collections::HashMap::new();
+        let mut paths: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+        for chunk in batch.chunks(1000) {
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "SELECT id, cccd_hash, name, birth_year, birth_day, sex, unit_code, phone, unit_path FROM person WHERE cccd_hash IN (",
+            );
+            let mut list = q.separated(", ");
+            for r in chunk {
+                list.push_bind(r.cccd_hash.to_vec());
+            }
+            q.push(")");
+            let tx = self.tx()?;
+            let rows: Vec<(i64, Vec<u8>, String, i64, Option<i64>, String, String, Option<String>, String)> =
+                q.build_query_as().fetch_all(&mut **tx).await?;
+            for (id, cccd_hash, name, birth_year, birth_day, sex, unit_code, phone, path) in rows {
+                paths.insert(id, path);
+                found.insert(cccd_hash.clone(), ExistingPerson { id, cccd_hash, name, birth_year, birth_day, sex, unit_code, phone });
+            }
+        }
+        // Which of them are members of the reach's organisations.
+        let mut members: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        if !reach.organisations.is_empty() {
+            let ids: Vec<i64> = found.values().map(|p| p.id).collect();
+            for chunk in ids.chunks(500) {
+                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT person_id FROM membership WHERE person_id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(") AND organisation_id IN (");
+                let mut list = q.separated(", ");
+                for org in &reach.organisations {
+                    list.push_bind(*org);
+                }
+                q.push(")");
+                let tx = self.tx()?;
+                let rows: Vec<i64> = q.build_query_scalar().fetch_all(&mut **tx).await?;
+                members.extend(rows);
+            }
+        }
+        let mut kept = Vec::with_capacity(batch.len());
+        let mut outside = Vec::new();
+        for (i, r) in batch.iter().enumerate() {
+            let Some(old) = found.get(r.cccd_hash.as_slice()) else {
+                kept.push(r.clone());
+                continue;
+            };
+            let Ok(home) = UnitCode::parse(&old.unit_code) else {
+                outside.push(i);
+                continue;
+            };
+            let path = paths.get(&old.id).map(String::as_str).unwrap_or_default();
+            let new_home = self.units.get(r.unit.as_str()).map(|u| u.path.as_str()).unwrap_or_default();
+            if reach.covers_home(path) || members.contains(&old.id) {
+                if reach.moves_home && reach.covers_home(path) && reach.covers_home(new_home) {
+                    kept.push(r.clone());
+                } else {
+                    kept.push(PersonRecord { unit: home, ..r.clone() });
+                }
+            } else if r.membership.as_ref().is_some_and(|m| reach.organisations.contains(&m.organisation_id))
+                && binhdan_core::text::identity_key(&old.name) == binhdan_core::text::identity_key(&r.name)
+                && old.birth_year == i64::from(r.birth_year)
+                && old.birth_day == r.birth_day
+            {
+                // Someone registered elsewhere joins the organisation: the roster proved it
+                // knows who they are, and changes nothing of theirs.
+                kept.push(PersonRecord {
+                    name: old.name.clone(),
+                    sex: parse_sex(&old.sex),
+                    unit: home,
+                    phone: None,
+                    ..r.clone()
+                });
+            } else {
+                outside.push(i);
+            }
+        }
+        let counts = self.write(&kept).await?;
+        Ok(WriteOutcome { counts, outside })
+    }
+
     async fn write(&mut self, batch: &[PersonRecord]) -> Result<PeopleWriteCounts> {
         let mut counts = PeopleWriteCounts::default();
         if batch.is_empty() {

@@ -12,15 +12,46 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Readiness: the database answers.
+/// How long readiness waits for the database before saying no: a probe must answer promptly
+/// even while the database hangs.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Readiness: the database answers a read and commits a small write.
+///
+/// A full disk still answers reads, and a server that cannot write must leave the load
+/// balancer.
 #[utoipa::path(get, path = "/readyz", tag = "ops",
-    responses((status = 200, description = "Ready", content_type = "text/plain"), (status = 503, description = "The database does not answer", content_type = "text/plain")))]
+    responses((status = 200, description = "Ready", content_type = "text/plain"), (status = 503, description = "The database does not answer or cannot write", content_type = "text/plain")))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => "ready".into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "not ready: the database does not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+    let now = state.clock.now();
+    let probe = async {
+        state.store.ping().await.map_err(|e| ("read", e))?;
+        state.store.probe_write(now).await.map_err(|e| ("write", e))
+    };
+    match tokio::time::timeout(READY_TIMEOUT, probe).await {
+        Ok(Ok(())) => "ready".into_response(),
+        Ok(Err((what, e))) => {
+            tracing::warn!(error = %e, probe = what, "not ready");
+            let body = if what == "read" {
+                "database unavailable"
+            } else {
+                "database cannot write"
+            };
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5")],
+                body,
+            )
+                .into_response()
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the database did not answer in time");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5")],
+                "database unavailable",
+            )
+                .into_response()
         }
     }
 }

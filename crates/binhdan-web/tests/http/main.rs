@@ -13,6 +13,7 @@ mod learn;
 mod ops;
 mod pages;
 mod people;
+mod rosters;
 mod staff_admin;
 mod targets;
 mod units;
