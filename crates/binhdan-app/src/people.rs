@@ -71,6 +71,24 @@ pub struct PeopleImportOptions {
     /// by row and that person left as they are. An organisation's roster never moves anyone's
     /// home, whatever the reach says.
     pub reach: Reach,
+    /// Set when the request that asked for the import has ended: opening the file stops.
+    pub cancel: binhdan_tabular::Cancel,
+}
+
+/// Opens a CSV or XLSX file off the async threads (a workbook is inflated and checked whole
+/// before its rows are read, see `binhdan_tabular::guard`), stopping if `cancel` is set.
+pub async fn open_table(
+    path: &Path,
+    cancel: &binhdan_tabular::Cancel,
+) -> Result<binhdan_tabular::Table, binhdan_tabular::TabularError> {
+    let path = path.to_owned();
+    let options = binhdan_tabular::Options {
+        cancel: cancel.clone(),
+        ..binhdan_tabular::Options::default()
+    };
+    tokio::task::spawn_blocking(move || binhdan_tabular::open_with(&path, &options))
+        .await
+        .map_err(|e| binhdan_tabular::TabularError::Io(std::io::Error::other(e.to_string())))?
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -530,7 +548,9 @@ pub async fn import_people(
             msg,
         }])
     };
-    let mut table = binhdan_tabular::open(path).map_err(|e| file_error(&e))?;
+    let mut table = open_table(path, &options.cancel)
+        .await
+        .map_err(|e| file_error(&e))?;
     let mut rows = table.rows().map_err(|e| file_error(&e))?;
     let (header, columns) = rows
         .find_columns(&PERSON_FIELDS)
@@ -713,6 +733,8 @@ pub async fn import_people(
         }
         if report.rows.is_multiple_of(BATCH as u64) {
             progress(report.rows);
+            // A point where an abandoned request's import stops, even a run of bad rows.
+            tokio::task::yield_now().await;
         }
     }
     let refused = writer.flush().await.map_err(ImportFailure::Store)?;

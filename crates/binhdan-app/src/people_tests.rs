@@ -62,6 +62,7 @@ fn options(roster: Roster) -> PeopleImportOptions {
         allow_year_only: false,
         actor: "test".into(),
         reach: binhdan_store::Reach::everyone(),
+        cancel: binhdan_tabular::Cancel::default(),
     }
 }
 

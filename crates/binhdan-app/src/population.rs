@@ -61,7 +61,9 @@ pub async fn import_population(
 ) -> Result<PopulationReport, ImportFailure> {
     let file_error =
         |e: &binhdan_tabular::TabularError| ImportFailure::Rows(vec![e.to_row_error()]);
-    let mut table = binhdan_tabular::open(path).map_err(|e| file_error(&e))?;
+    let mut table = crate::people::open_table(path, &binhdan_tabular::Cancel::default())
+        .await
+        .map_err(|e| file_error(&e))?;
     let mut rows = table.rows().map_err(|e| file_error(&e))?;
     let (_, columns) = rows
         .find_columns(&POPULATION_FIELDS)

@@ -96,6 +96,7 @@ pub fn run(rt: &tokio::runtime::Runtime, rows: u64, parts: bool) -> anyhow::Resu
         actor: "bench".to_owned(),
         // As an official of the province would import it: within the province.
         reach: binhdan_store::Reach::unit(format!("{province}/")),
+        cancel: binhdan_tabular::Cancel::default(),
     };
     let samples: Arc<Mutex<Vec<(u64, f64)>>> = Arc::default();
     let mut reports = Vec::new();

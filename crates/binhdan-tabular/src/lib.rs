@@ -33,6 +33,7 @@
 //! 1,048,576-row sheet, Excel's limit), and the zip's directory. The file itself is read, not
 //! loaded.
 
+pub mod guard;
 pub mod write;
 
 use std::fs::File;
@@ -174,6 +175,14 @@ pub enum TabularError {
     HeaderNotFound { scanned: usize },
     #[error("the file has no rows")]
     Empty,
+    #[error("part {part} of the workbook inflates past {limit_mib} MiB")]
+    PartTooLarge { part: String, limit_mib: u64 },
+    #[error("the workbook has {count} parts (at most {max})")]
+    TooManyParts { count: usize, max: usize },
+    #[error("part {part} of the workbook has a text longer than {limit_kib} KiB")]
+    TextTooLong { part: String, limit_kib: u64 },
+    #[error("the reading was abandoned")]
+    Cancelled,
 }
 
 impl TabularError {
@@ -219,6 +228,16 @@ impl Localized for TabularError {
                 Msg::new("tabular-header-not-found").arg("scanned", scanned)
             }
             Self::Empty => Msg::new("import-empty-file"),
+            Self::PartTooLarge { part, limit_mib } => Msg::new("tabular-part-too-large")
+                .arg("part", part)
+                .arg("limit", limit_mib),
+            Self::TooManyParts { count, max } => Msg::new("tabular-too-many-parts")
+                .arg("count", count)
+                .arg("max", max),
+            Self::TextTooLong { part, limit_kib } => Msg::new("tabular-text-too-long")
+                .arg("part", part)
+                .arg("limit", limit_kib),
+            Self::Cancelled => Msg::new("tabular-cancelled"),
         }
     }
 }
@@ -237,6 +256,43 @@ fn xlsx_error(e: &calamine::XlsxError) -> TabularError {
 pub struct Options {
     /// The worksheet to read; the first visible one when `None`. Ignored for CSV.
     pub sheet: Option<String>,
+    /// How far a workbook may inflate (see [`guard`]).
+    pub limits: guard::Limits,
+    /// Set when whoever asked for the file has gone (a request that ended): reading stops.
+    pub cancel: Cancel,
+}
+
+/// A flag that stops a reading in progress, shared with whoever may abandon it.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    /// Stops the readings that hold this flag.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A guard that cancels when dropped: held by a request handler, it stops the reading
+    /// when the request's future is dropped (the client went away, or the timeout struck).
+    #[must_use]
+    pub fn on_drop(&self) -> CancelOnDrop {
+        CancelOnDrop(self.clone())
+    }
+}
+
+/// Cancels its [`Cancel`] when dropped (see [`Cancel::on_drop`]).
+#[derive(Debug)]
+pub struct CancelOnDrop(Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
 }
 
 /// Anything an upload can be read from and rewound.
@@ -373,6 +429,10 @@ impl Table {
     }
 
     fn xlsx(mut reader: Source, options: &Options) -> Result<Self, TabularError> {
+        reader.seek(SeekFrom::Start(0))?;
+        guard::check_xlsx(&mut reader, &options.limits, &|| {
+            options.cancel.is_cancelled()
+        })?;
         reader.seek(SeekFrom::Start(0))?;
         let book: Xlsx<Source> = Xlsx::new(reader).map_err(|e| xlsx_error(&e))?;
         let sheets = book.sheets_metadata();

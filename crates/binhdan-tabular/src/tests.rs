@@ -305,6 +305,7 @@ fn xlsx_roster_keeps_cell_types_and_finds_the_header() {
     assert_eq!(rows_of(&mut t).len(), 4);
     let opts = Options {
         sheet: Some("Danh mục".into()),
+        ..Options::default()
     };
     let mut t = Table::from_reader_named(Cursor::new(bytes.clone()), Some("xlsx"), &opts).unwrap();
     let rows = rows_of(&mut t);
@@ -314,6 +315,7 @@ fn xlsx_roster_keeps_cell_types_and_finds_the_header() {
     );
     let opts = Options {
         sheet: Some("Sheet9".into()),
+        ..Options::default()
     };
     let e = Table::from_reader_named(Cursor::new(bytes), None, &opts).unwrap_err();
     assert_eq!(e.msg().key, "tabular-sheet-not-found");

@@ -711,7 +711,11 @@ pub async fn import_submit(
         allow_year_only: false,
         actor: s.actor(),
         reach: s.reach(Permission::ImportPeople),
+        cancel: binhdan_tabular::Cancel::default(),
     };
+    // Dropped with this request's future (the client went, the timeout struck): the reading
+    // of the file stops.
+    let _stop_when_dropped = options.cancel.on_drop();
     let render: binhdan_app::people::Render = std::sync::Arc::new(move |m: &Msg| lang.tr(m));
     let result = binhdan_app::people::import_people(
         state.store.as_ref(),

@@ -110,6 +110,7 @@ pub async fn import_people(
         allow_year_only: args.allow_year_only,
         actor: "cli".to_owned(),
         reach,
+        cancel: binhdan_tabular::Cancel::default(),
     };
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(

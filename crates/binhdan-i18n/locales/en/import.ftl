@@ -62,3 +62,7 @@ import-province-needs-commune = A roster for the whole province { $scope } needs
 import-org-home-outside = Home { $code } is outside { $scope }, the commune or ward where the organisation sits. People living elsewhere must first be registered by their own commune; the organisation's roster then adds them as members.
 person-registered-elsewhere-org = The person with this CCCD is registered elsewhere with another name or date of birth. Check the name and date of birth against their ID card.
 import-unused-columns = These columns are not used and were ignored: { $columns }.
+tabular-part-too-large = Part “{ $part }” of the Excel file is too large once unpacked (over { $limit } MB): the file may be damaged or made to do harm. Open it in Excel and save it again, or save it as CSV UTF-8, and send it again.
+tabular-too-many-parts = The Excel file has too many parts ({ $count }, at most { $max }). Save it as CSV UTF-8 and send it again.
+tabular-text-too-long = A cell of the Excel file holds a text that is too long (over { $limit } KB) in part “{ $part }”. Check the file.
+tabular-cancelled = Reading the file stopped because the request ended.

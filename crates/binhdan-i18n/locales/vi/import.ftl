@@ -62,3 +62,7 @@ import-province-needs-commune = Danh sách cho cả tỉnh { $scope } phải có
 import-org-home-outside = Nơi ở { $code } ngoài { $scope }, xã, phường nơi tổ chức đặt trụ sở. Người ở xã khác cần được xã đó đăng ký trước; sau đó danh sách của tổ chức sẽ thêm họ làm thành viên.
 person-registered-elsewhere-org = Người có số CCCD này đã được đăng ký ở đơn vị khác với họ tên hoặc ngày sinh khác. Hãy kiểm tra lại họ tên và ngày sinh cho đúng với giấy tờ.
 import-unused-columns = Các cột sau không được dùng và đã bỏ qua: { $columns }.
+tabular-part-too-large = Tệp Excel có phần “{ $part }” quá lớn khi giải nén (hơn { $limit } MB), có thể tệp bị hỏng hoặc cố ý làm hại. Hãy mở bằng Excel, lưu lại, hoặc lưu dạng CSV UTF-8 rồi gửi lại.
+tabular-too-many-parts = Tệp Excel có quá nhiều thành phần ({ $count }, tối đa { $max }). Hãy lưu lại dạng CSV UTF-8 rồi gửi lại.
+tabular-text-too-long = Tệp Excel có một ô chứa văn bản quá dài (hơn { $limit } KB) trong phần “{ $part }”. Hãy kiểm tra lại tệp.
+tabular-cancelled = Việc đọc tệp đã dừng vì yêu cầu đã kết thúc.

@@ -269,6 +269,7 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
             Some("xlsx"),
             &binhdan_tabular::Options {
                 sheet: Some(sheet.to_owned()),
+                ..binhdan_tabular::Options::default()
             },
         )
         .unwrap();
