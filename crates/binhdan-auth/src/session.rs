@@ -183,6 +183,12 @@ impl CookieOptions {
         Secret::new(self.header(token.expose(), max_age_seconds))
     }
 
+    /// The `Set-Cookie` header value carrying another value (a browser's sealed mark).
+    #[must_use]
+    pub fn set_value(&self, value: &str, max_age_seconds: u64) -> Secret<String> {
+        Secret::new(self.header(value, max_age_seconds))
+    }
+
     /// The `Set-Cookie` header value that deletes the cookie (sign-out).
     #[must_use]
     pub fn clear_cookie(&self) -> String {

@@ -18,6 +18,7 @@ mod assets;
 pub mod auth;
 mod certificates;
 mod citizen;
+pub mod client;
 pub mod config;
 mod dashboard;
 mod events;

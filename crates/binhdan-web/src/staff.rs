@@ -17,6 +17,7 @@ use binhdan_store::{PersonSummary, SessionOwner};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::client::ClientAddr;
 use crate::lang::ReqLang;
 use crate::pages::{Layout, format_count};
 use crate::prefs::Prefs;
@@ -70,9 +71,12 @@ pub struct LoginForm {
     tiep: Option<String>,
 }
 
-fn throttle_key(username: &str) -> String {
+/// The key of an account's sign-in counter: one for strangers' browsers, one for browsers
+/// that signed in to it before.
+fn throttle_key(username: &str, known_browser: bool) -> String {
     format!(
-        "account:{}",
+        "{}:{}",
+        if known_browser { "browser" } else { "account" },
         binhdan_core::text::clean(username).to_lowercase()
     )
 }
@@ -83,11 +87,14 @@ pub async fn login_submit(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     prefs: Prefs,
+    client: ClientAddr,
+    headers: HeaderMap,
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Result<Response, Problem> {
+    use binhdan_auth::throttle::{Decision, ThrottlePolicy};
     let now = state.clock.now();
-    let key = throttle_key(&form.username);
-    let policy = binhdan_auth::throttle::ThrottlePolicy::ACCOUNT;
+    let policy = ThrottlePolicy::ACCOUNT;
+    let address = client.throttle_key();
     let page = |status: StatusCode, msg: Msg| {
         let mut r = LoginPage {
             l: Layout::new(lang, lang.text("login-title")).with_prefs(prefs),
@@ -100,18 +107,37 @@ pub async fn login_submit(
         *r.status_mut() = status;
         r
     };
-    let decision = state
-        .auth
-        .throttles
-        .lock()
-        .map(|t| t.get(&key).map(|t| t.check(&policy, now)))
-        .ok()
-        .flatten();
-    if let Some(msg) = decision.and_then(binhdan_auth::throttle::Decision::msg) {
-        tracing::warn!("refused a sign-in: too many failures for the account");
-        return Ok(page(StatusCode::TOO_MANY_REQUESTS, msg));
+    let check = |key: &str, policy: &ThrottlePolicy| {
+        state
+            .auth
+            .throttles
+            .lock()
+            .ok()
+            .and_then(|t| t.get(key).map(|t| t.check(policy, now)))
+            .unwrap_or(Decision::Allowed)
+    };
+    // One address may not try many accounts (password spraying).
+    let by_address = address
+        .as_deref()
+        .map_or(Decision::Allowed, |a| check(a, &ThrottlePolicy::ADDRESS));
+    if let Decision::RetryAfter(seconds) = by_address {
+        tracing::warn!("refused a sign-in: too many failures from the address");
+        return Ok(too_many(page, seconds));
     }
     let account = state.store.staff_by_username(&form.username).await?;
+    // A browser that signed in to this account before has a counter of its own, so that a
+    // stranger's failures cannot lock the owner out of a browser they have used.
+    let known_browser = account.as_ref().is_some_and(|a| {
+        state.auth.vault.as_ref().is_some_and(|v| {
+            crate::client::device_account(&headers, &device_cookie(&state).cookie_name(), v, now)
+                == Some(a.id)
+        })
+    });
+    let key = throttle_key(&form.username, known_browser);
+    if let Decision::RetryAfter(seconds) = check(&key, &policy) {
+        tracing::warn!("refused a sign-in: too many failures for the account");
+        return Ok(too_many(page, seconds));
+    }
     let phc = account.as_ref().map_or_else(
         || DUMMY_PHC.to_owned(),
         |a| a.password_hash.expose().clone(),
@@ -142,9 +168,14 @@ pub async fn login_submit(
     let Some(account) = account.filter(|_| totp_ok) else {
         if let Ok(mut t) = state.auth.throttles.lock() {
             t.entry(key).or_default().record_failure(&policy, now);
+            if let Some(a) = address {
+                t.entry(a)
+                    .or_default()
+                    .record_failure(&ThrottlePolicy::ADDRESS, now);
+            }
             // Forget old streaks so the map does not grow without bound.
             if t.len() > 10_000 {
-                t.retain(|_, v| !v.is_forgotten(&policy, now));
+                t.retain(|_, v| !v.is_forgotten(&ThrottlePolicy::ADDRESS, now));
             }
         }
         tracing::warn!("refused a sign-in: wrong username, password or code");
@@ -155,8 +186,11 @@ pub async fn login_submit(
         };
         return Ok(page(StatusCode::UNAUTHORIZED, msg));
     };
+    // The account's counters start again; the address's never do (an attacker would sign in
+    // to an account of their own between guesses).
     if let Ok(mut t) = state.auth.throttles.lock() {
-        t.remove(&key);
+        t.remove(&throttle_key(&form.username, false));
+        t.remove(&throttle_key(&form.username, true));
     }
     state.store.record_login(account.id, None, now).await?;
     let cookie = crate::session::start(&state, SessionOwner::Staff(account.id)).await?;
@@ -166,7 +200,38 @@ pub async fn login_submit(
         header::SET_COOKIE,
         HeaderValue::from_str(cookie.expose()).map_err(|e| Problem::internal(&e))?,
     );
+    // Mark the browser as one this account signs in from.
+    if let Some(mark) = state
+        .auth
+        .vault
+        .as_ref()
+        .and_then(|v| crate::client::device_mark(v, account.id, now))
+    {
+        let device = device_cookie(&state).set_value(&mark, crate::client::DEVICE_DAYS * 86_400);
+        if let Ok(v) = HeaderValue::from_str(device.expose()) {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
     Ok(r)
+}
+
+/// The cookie marking a browser that signed in before.
+fn device_cookie(state: &AppState) -> binhdan_auth::session::CookieOptions {
+    binhdan_auth::session::CookieOptions::new(
+        crate::client::DEVICE_COOKIE,
+        state.auth.cookie.secure,
+    )
+}
+
+/// 429 with `Retry-After`.
+fn too_many(page: impl Fn(StatusCode, Msg) -> Response, seconds: u64) -> Response {
+    let msg = binhdan_auth::throttle::Decision::RetryAfter(seconds)
+        .msg()
+        .unwrap_or_else(|| Msg::new("error-busy"));
+    let mut r = page(StatusCode::TOO_MANY_REQUESTS, msg);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    r
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

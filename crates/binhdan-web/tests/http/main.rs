@@ -16,5 +16,6 @@ mod people;
 mod rosters;
 mod staff_admin;
 mod targets;
+mod throttle;
 mod units;
 mod vneid;
