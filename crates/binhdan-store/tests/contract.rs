@@ -1887,3 +1887,34 @@ mod events {
         }
     }
 }
+
+/// Tidy: on PostgreSQL every code and path column (`code`, `path`, `…_code`, `…_path`) is in
+/// the "C" collation, so that subtree ranges and prefixes compare byte by byte whatever the
+/// database's default collation. A new migration that forgets `COLLATE "C"` fails here.
+#[tokio::test]
+async fn every_code_and_path_column_compares_byte_by_byte() {
+    let Ok(url) = std::env::var(binhdan_store::testing::POSTGRES_URL_VAR) else {
+        return;
+    };
+    if url.is_empty() {
+        return;
+    }
+    let db = TestDb::postgres(&url).await;
+    let schema = db.config.schema.clone().unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let wrong: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, collation_name::text \
+         FROM information_schema.columns \
+         WHERE table_schema = $1 AND data_type = 'text' \
+           AND (column_name IN ('code', 'path') OR column_name LIKE '%\\_code' OR column_name LIKE '%\\_path') \
+           AND collation_name IS DISTINCT FROM 'C' \
+         ORDER BY 1, 2",
+    )
+    .bind(&schema)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    db.cleanup().await;
+    assert!(wrong.is_empty(), "columns without COLLATE \"C\": {wrong:?}");
+}
