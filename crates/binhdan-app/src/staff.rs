@@ -63,11 +63,9 @@ pub async fn create_staff(
     now: Timestamp,
 ) -> Result<(i64, Option<TotpSecret>), StaffCreateError> {
     let username = binhdan_core::text::clean(&request.username);
-    if username.is_empty()
-        || username.chars().count() > 64
-        || username
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
+    // Visible ASCII only: a zero-width space or a Cyrillic `а` would make a lookalike of
+    // another account's name.
+    if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_graphic())
     {
         return Err(StaffCreateError::BadUsername);
     }

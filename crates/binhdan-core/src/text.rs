@@ -30,6 +30,10 @@ pub fn clean(input: &str) -> String {
     out
 }
 
+/// The longest text a search looks for, in characters: longer queries are refused by the
+/// pages and the API, and cut here by the store (a database refuses patterns past its limits).
+pub const MAX_SEARCH_CHARS: usize = 100;
+
 /// Lower-case, diacritic-free key for searching (Vietnamese folds to ASCII): letters and digits kept,
 /// everything else becomes a single space.
 #[must_use]

@@ -18,6 +18,14 @@ pub async fn security_headers(
     next: Next,
 ) -> Response {
     let chosen = crate::lang::ReqLang::chosen(request.uri().query());
+    // Staff pages list people, and a signed-in reader's pages are theirs: no cache (a shared
+    // computer's browser, a proxy) keeps them.
+    let path = request.uri().path();
+    let private = path.starts_with("/quan-ly")
+        || path.starts_with("/toi")
+        || path.starts_with("/api/v1/")
+        || crate::prefs::cookie_value(request.headers(), &state.auth.cookie.cookie_name())
+            .is_some();
     let prefs: Vec<(&str, String)> =
         crate::prefs::Prefs::chosen_cookies(request.uri().query()).collect();
     let mut response = next.run(request).await;
@@ -57,6 +65,9 @@ pub async fn security_headers(
     let mut set = |name: HeaderName, value: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(value));
     };
+    if private {
+        set(header::CACHE_CONTROL, "no-store, private");
+    }
     set(header::CONTENT_SECURITY_POLICY, CSP);
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "strict-origin-when-cross-origin");

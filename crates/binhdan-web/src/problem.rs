@@ -151,6 +151,19 @@ pub struct RowProblem {
     pub message: String,
 }
 
+/// Refuses a search text longer than [`binhdan_core::text::MAX_SEARCH_CHARS`] (twice that,
+/// counting the spaces and marks a search ignores): 400, saying how long it may be.
+pub fn check_search(text: &str) -> Result<(), Problem> {
+    let max = 2 * binhdan_core::text::MAX_SEARCH_CHARS;
+    if text.chars().count() > max {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            Msg::new("error-search-too-long").arg("max", max),
+        ));
+    }
+    Ok(())
+}
+
 /// The message for a bare error status from the framework.
 fn bare_status_msg(response: &Response) -> Option<Msg> {
     if response

@@ -432,6 +432,7 @@ pub async fn people(
     Staff(s): Staff,
     Query(q): Query<PeopleQuery>,
 ) -> Result<Response, Problem> {
+    crate::problem::check_search(&q.q)?;
     let code = UnitCode::parse(&q.unit).map_err(Problem::bad_request)?;
     let unit = state.store.unit(&code).await?.ok_or_else(|| {
         Problem::not_found(binhdan_core::unit::UnitError::UnknownUnit {
@@ -995,17 +996,20 @@ pub(crate) struct Upload {
 
 impl Upload {
     pub(crate) async fn read(multipart: &mut Multipart) -> Result<Self, Problem> {
-        let bad = |m: &str| {
-            Problem::bad_request(Msg::new("import-upload-malformed").arg("detail", m.to_owned()))
+        // Over the import limit: 413, said as such; anything else is a malformed upload.
+        let bad = |e: &axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, Msg::new("error-too-large"))
+            } else {
+                Problem::bad_request(
+                    Msg::new("import-upload-malformed").arg("detail", e.body_text()),
+                )
+            }
         };
         let dir = tempfile_dir()?;
         let mut fields = Vec::new();
         let mut file = None;
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|e| bad(&e.body_text()))?
-        {
+        while let Some(field) = multipart.next_field().await.map_err(|e| bad(&e))? {
             let name = field.name().unwrap_or_default().to_owned();
             if name == "file" {
                 let ext = field
@@ -1013,12 +1017,12 @@ impl Upload {
                     .and_then(|n| n.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()))
                     .filter(|e| matches!(e.as_str(), "csv" | "xlsx" | "txt"))
                     .unwrap_or_else(|| "csv".to_owned());
-                let bytes = field.bytes().await.map_err(|e| bad(&e.body_text()))?;
+                let bytes = field.bytes().await.map_err(|e| bad(&e))?;
                 let path = dir.path.join(format!("upload.{ext}"));
                 std::fs::write(&path, &bytes).map_err(|e| Problem::internal(&e))?;
                 file = Some(path);
             } else {
-                let text = field.text().await.map_err(|e| bad(&e.body_text()))?;
+                let text = field.text().await.map_err(|e| bad(&e))?;
                 fields.push((name, text));
             }
         }

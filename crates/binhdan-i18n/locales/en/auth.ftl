@@ -33,5 +33,5 @@ role-org-admin = Organisation administrator
 role-content-author = Content author
 role-auditor = Auditor
 staff-grant-ill-formed = This role cannot have the scope chosen: an organisation admin needs an organisation; the other roles need a unit.
-staff-username-invalid = The username must not be empty, must have no spaces and at most 64 characters.
+staff-username-invalid = The username must not be empty and may hold only unaccented letters, digits and signs such as . _ - (no spaces), at most 64 of them.
 staff-name-missing = The staff member's name is missing.

@@ -33,5 +33,5 @@ role-org-admin = Quản trị tổ chức
 role-content-author = Biên soạn nội dung
 role-auditor = Kiểm tra, giám sát
 staff-grant-ill-formed = Vai trò này không dùng được với phạm vi đã chọn: quản trị tổ chức cần một tổ chức; các vai trò khác cần một đơn vị.
-staff-username-invalid = Tên đăng nhập không được để trống, không có dấu cách và dài tối đa 64 ký tự.
+staff-username-invalid = Tên đăng nhập không được để trống, chỉ gồm chữ cái không dấu, chữ số và các dấu như . _ - (không có dấu cách), tối đa 64 ký tự.
 staff-name-missing = Chưa nhập họ và tên của cán bộ.

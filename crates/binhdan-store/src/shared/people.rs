@@ -692,7 +692,10 @@ impl PeopleStore for Backend {
 
     async fn people_under(&self, path: &str, text: &str, after: Option<(&str, i64)>, limit: u32) -> Result<Vec<PersonSummary>> {
         let upper = binhdan_core::unit::UnitPath::from_stored(path.to_owned()).subtree_upper_bound();
-        let key = binhdan_core::text::search_key(text);
+        let key: String = binhdan_core::text::search_key(text)
+            .chars()
+            .take(binhdan_core::text::MAX_SEARCH_CHARS)
+            .collect();
         // The key holds only letters, digits and single spaces, so it needs no LIKE escaping.
         let pattern = format!("%{key}%");
         let (after_key, after_id) = after.map_or((None, None), |(k, i)| (Some(k.to_owned()), Some(i)));

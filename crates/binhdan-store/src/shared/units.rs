@@ -278,7 +278,10 @@ impl UnitStore for Backend {
     }
 
     async fn search_units(&self, query: &UnitQuery) -> Result<Vec<Unit>> {
-        let key = binhdan_core::text::search_key(&query.text);
+        let key: String = binhdan_core::text::search_key(&query.text)
+            .chars()
+            .take(binhdan_core::text::MAX_SEARCH_CHARS)
+            .collect();
         if key.is_empty() {
             return Ok(Vec::new());
         }

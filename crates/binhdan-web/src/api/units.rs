@@ -59,6 +59,7 @@ pub async fn search(
     State(state): State<AppState>,
     Query(p): Query<SearchParams>,
 ) -> Result<Json<UnitList>, Problem> {
+    crate::problem::check_search(&p.q)?;
     let within = p.within.as_deref().map(parse_code).transpose()?;
     let query = UnitQuery {
         text: p.q,

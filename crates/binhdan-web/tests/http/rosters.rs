@@ -308,3 +308,58 @@ async fn keeping_the_good_rows_takes_ragged_rows() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_upload_over_the_limit_is_413_and_people_pages_are_not_cached() {
+    let app = TestApp::new().await;
+    let (person, _) = fixture(&app).await;
+    let commune = staff(&app, "xa", commune_admin("38/16591/")).await;
+    // 17 MiB, over the 16 MiB import limit.
+    let big = format!(
+        "Họ và tên,Số CCCD,Ngày sinh\n{}",
+        "Nguyễn Văn A,038090012345,17/05/1990\n".repeat(17 * 1024 * 1024 / 38)
+    );
+    let r = upload(&app, commune, "16591", &big, &[], "vi").await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
+    assert!(r.text().contains("quá lớn"), "{}", r.text());
+    let (cookie, _) = session(&app, SessionOwner::Staff(commune)).await;
+    for uri in [
+        "/quan-ly/nguoi?don-vi=16591".to_owned(),
+        format!("/quan-ly/nguoi/{person}"),
+        "/quan-ly".to_owned(),
+    ] {
+        let r = crate::people::get_as(&app, &uri, &cookie).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        assert!(r.header("cache-control").contains("no-store"), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn very_long_searches_are_refused_not_failed() {
+    let app = TestApp::new().await;
+    fixture(&app).await;
+    let long = "a".repeat(60_000);
+    let r = app.get_en(&format!("/api/v1/units?q={long}")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "error-search-too-long");
+    // The page cuts the text and still answers.
+    let r = app.get(&format!("/tim-kiem?q={long}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let commune = staff(&app, "xa", commune_admin("38/16591/")).await;
+    let (cookie, _) = session(&app, SessionOwner::Staff(commune)).await;
+    let r = crate::people::get_as(
+        &app,
+        &format!("/quan-ly/nguoi?don-vi=16591&q={long}"),
+        &cookie,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    // The store cuts what it is given, whoever calls it.
+    let found = app
+        .db
+        .store
+        .people_under("38/", &long, None, 5)
+        .await
+        .unwrap();
+    assert!(found.is_empty());
+}

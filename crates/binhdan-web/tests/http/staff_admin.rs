@@ -57,6 +57,39 @@ async fn a_commune_admin_appoints_facilitators_in_the_commune_only() {
     assert!(page.text().contains("value=\"village_facilitator\""));
     assert!(!page.text().contains("value=\"province_admin\""));
 
+    // A lookalike of another account's name (a zero-width space, a Cyrillic letter, an
+    // accented one): refused, nothing created.
+    for lookalike in ["xa.mot\u{200b}", "xа.mot", "xã.mot"] {
+        let r = form(
+            &app,
+            "/quan-ly/can-bo",
+            Some(&cookie),
+            &create_body(
+                &csrf,
+                lookalike,
+                PASSWORD,
+                "village_facilitator",
+                "16591001",
+            ),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{lookalike:?}: {}",
+            r.text()
+        );
+        assert!(r.text().contains("không dấu"), "{}", r.text());
+        assert!(
+            app.db
+                .store
+                .staff_by_username(lookalike)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
     // Beyond the ladder or outside the commune: refused, nothing created.
     for (role, unit) in [
         ("province_admin", "16591"),

@@ -49,7 +49,11 @@ async fn one_address_cannot_spray_passwords_over_many_accounts() {
     let r = sign_in(&app, sprayer, None, "can.bo31", "doan-bua-2026").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
     assert!(r.header("retry-after").parse::<u64>().unwrap() >= 1);
-    assert!(r.text().contains("Đăng nhập sai quá nhiều lần"), "{}", r.text());
+    assert!(
+        r.text().contains("Đăng nhập sai quá nhiều lần"),
+        "{}",
+        r.text()
+    );
     // Another port of the same address is the same address; an IPv6 network is one /64.
     let r = sign_in(&app, "203.0.113.7:40001", None, "can.bo32", "x-y-z-2026").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
