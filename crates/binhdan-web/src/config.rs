@@ -19,6 +19,11 @@ pub struct WebConfig {
     pub body_limit_bytes: usize,
     /// Largest import file, in bytes.
     pub import_limit_bytes: usize,
+    /// Connections served at once; more wait in the kernel's backlog (keep it below the
+    /// process's limit of open files).
+    pub max_connections: usize,
+    /// Seconds a connection may take to send a request's head before it is closed.
+    pub header_read_timeout_secs: u64,
     /// Bearer token of the operator API (imports and edits by programs). The write API is
     /// closed when it is not set. Staff accounts with scoped roles come with sign-in.
     pub operator_token: Option<Secret<String>>,
@@ -35,6 +40,8 @@ impl Default for WebConfig {
             request_timeout_secs: 30,
             body_limit_bytes: 256 * 1024,
             import_limit_bytes: 16 * 1024 * 1024,
+            max_connections: 10_000,
+            header_read_timeout_secs: 10,
             operator_token: None,
             exam: binhdan_app::exam::ExamConfig::default(),
         }
@@ -42,6 +49,17 @@ impl Default for WebConfig {
 }
 
 impl WebConfig {
+    /// The server loop's limits.
+    #[must_use]
+    pub fn serve_limits(&self) -> crate::server::ServeLimits {
+        crate::server::ServeLimits {
+            max_connections: self.max_connections,
+            header_read_timeout: std::time::Duration::from_secs(
+                self.header_read_timeout_secs.max(1),
+            ),
+        }
+    }
+
     /// Whether people reach the server over TLS.
     #[must_use]
     pub fn behind_tls(&self) -> bool {

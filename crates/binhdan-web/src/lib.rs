@@ -33,6 +33,7 @@ pub mod problem;
 pub mod quiz;
 mod registry;
 mod routes;
+pub mod server;
 pub mod session;
 mod staff;
 mod staff_admin;

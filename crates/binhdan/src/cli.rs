@@ -812,16 +812,13 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         None
     };
     let events = state.events.clone();
-    axum::serve(
-        listener,
-        binhdan_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let limits = state.config.serve_limits();
+    binhdan_web::server::serve(listener, binhdan_web::router(state), limits, async move {
         shutdown_signal().await;
         // Live screens' streams never end by themselves.
         events.close_streams();
     })
-    .await?;
+    .await;
     janitor.abort();
     if let Some(c) = courier {
         c.abort();

@@ -87,6 +87,10 @@ pub struct HttpConfig {
     pub request_timeout_secs: Option<u64>,
     pub body_limit_bytes: Option<usize>,
     pub import_limit_bytes: Option<usize>,
+    /// Connections served at once (`BINHDAN_HTTP__MAX_CONNECTIONS`, default 10,000).
+    pub max_connections: Option<usize>,
+    /// Seconds a client may take to send a request's head (default 10).
+    pub header_read_timeout_secs: Option<u64>,
     /// Bearer token for the operator API (`BINHDAN_HTTP__OPERATOR_TOKEN`).
     pub operator_token: Option<Secret<String>>,
 }
@@ -236,6 +240,11 @@ impl Config {
                 .unwrap_or(d.request_timeout_secs),
             body_limit_bytes: self.http.body_limit_bytes.unwrap_or(d.body_limit_bytes),
             import_limit_bytes: self.http.import_limit_bytes.unwrap_or(d.import_limit_bytes),
+            max_connections: self.http.max_connections.unwrap_or(d.max_connections),
+            header_read_timeout_secs: self
+                .http
+                .header_read_timeout_secs
+                .unwrap_or(d.header_read_timeout_secs),
             operator_token: self.http.operator_token.clone(),
             exam: self.exam.clone(),
         }
