@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Server, TOKEN, binhdan, free_port, http, wait_ready};
+use support::{Server, binhdan, free_port, http, wait_ready};
 
 use sqlx::Connection as _;
 
