@@ -295,6 +295,7 @@ impl Units<'_> {
                         return err(
                             pf::COMMUNE,
                             Msg::new("person-commune-mismatch")
+                                .arg("name", name.clone())
                                 .arg("named", commune.as_str().to_owned())
                                 .arg("coded", u.as_str().to_owned()),
                         );
@@ -411,17 +412,21 @@ impl Rejects {
         Ok(())
     }
 
-    /// Flushes the file and gives it its name.
-    fn finish(mut self) -> std::io::Result<()> {
-        let Some(mut writer) = self.writer.take() else {
+    /// Writes the file through to the disk (before the import commits: a full disk fails the
+    /// import, not the file after it).
+    fn sync(&mut self) -> std::io::Result<()> {
+        let Some(writer) = self.writer.take() else {
             return Ok(());
         };
-        writer.flush()?;
         let file = writer
             .into_inner()
             .map_err(|e| std::io::Error::other(e.to_string()))?;
-        file.get_ref().sync_all()?;
-        drop(file);
+        file.get_ref().sync_all()
+    }
+
+    /// Gives the written file its name.
+    fn finish(mut self) -> std::io::Result<()> {
+        self.sync()?;
         std::fs::rename(&self.partial, &self.path)
     }
 }
@@ -780,23 +785,20 @@ pub async fn import_people(
                 .num("updated", count(report.written.updated))
                 .num("rejected", count(report.rejected)),
         );
-    // The rejects file is complete before the import commits: a crash leaves neither.
-    let rejects = match rejects {
-        Some(mut r) => {
-            if let Some(w) = r.writer.as_mut() {
-                w.flush().map_err(|e| rejects_unwritable(0, &e))?;
-            }
-            Some(r)
-        }
-        None => None,
-    };
+    // The rejects file is on disk before the import commits; after it, only its name is given.
+    if let Some(r) = rejects.as_mut() {
+        r.sync().map_err(|e| rejects_unwritable(0, &e))?;
+    }
     writer
         .import
         .commit(audit)
         .await
         .map_err(ImportFailure::Store)?;
-    if let Some(r) = rejects {
-        r.finish().map_err(|e| rejects_unwritable(0, &e))?;
+    if let Some(r) = rejects
+        && let Err(e) = r.finish()
+    {
+        // The rows are stored: say so, and that the file of rejected rows is missing.
+        tracing::warn!(error = %e, "the rejects file could not be named after the import committed");
     }
     Ok(report)
 }

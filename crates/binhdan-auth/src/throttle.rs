@@ -56,6 +56,15 @@ impl ThrottlePolicy {
         forget_after: Duration::from_mins(15),
     };
 
+    /// Per client address, for starting a VNeID sign-in (each start stores a pending sign-in):
+    /// 30 in a burst, then one per 10 s and slower.
+    pub const SIGN_IN_STARTS: Self = Self {
+        free_failures: 30,
+        base_delay: Duration::from_secs(10),
+        max_delay: Duration::from_mins(5),
+        forget_after: Duration::from_mins(1),
+    };
+
     /// The wait imposed after the `failures`-th failure, in milliseconds.
     fn delay_millis(&self, failures: u32) -> i64 {
         if failures < self.free_failures {

@@ -142,6 +142,7 @@ impl Localized for PersonError {
             Self::GradeInvalid { value } => Msg::new("person-grade-invalid").arg("value", value),
             Self::TextTooLong { max } => Msg::new("person-text-too-long").arg("max", max),
             Self::CommuneMismatch { named, coded } => Msg::new("person-commune-mismatch")
+                .arg("name", named)
                 .arg("named", named)
                 .arg("coded", coded),
             Self::UnitMismatch { village, commune } => Msg::new("person-unit-mismatch")

@@ -133,11 +133,13 @@ fn classify(e: &sqlx::Error) -> Fault {
                 }
             } else {
                 match code {
-                    // disk_full, insufficient_resources, out_of_memory
-                    "53100" | "53000" | "53200" => Fault::Full,
-                    // lock_not_available, admin_shutdown, crash_shutdown, cannot_connect_now,
-                    // too_many_connections
-                    "55P03" | "57P01" | "57P02" | "57P03" | "53300" => Fault::Busy,
+                    // disk_full
+                    "53100" => Fault::Full,
+                    // insufficient_resources, out_of_memory, too_many_connections,
+                    // lock_not_available, serialization_failure, deadlock_detected,
+                    // admin_shutdown, crash_shutdown, cannot_connect_now
+                    "53000" | "53200" | "53300" | "55P03" | "40001" | "40P01" | "57P01"
+                    | "57P02" | "57P03" => Fault::Busy,
                     _ => Fault::Other,
                 }
             }

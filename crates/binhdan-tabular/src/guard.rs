@@ -26,6 +26,8 @@ pub struct Limits {
     pub max_text_run: u64,
     /// Entries in the zip's directory.
     pub max_entries: usize,
+    /// All parts together.
+    pub total: u64,
 }
 
 impl Default for Limits {
@@ -39,6 +41,7 @@ impl Default for Limits {
             other_part: 16 * MIB,
             max_text_run: MIB,
             max_entries: 10_000,
+            total: 2048 * MIB,
         }
     }
 }
@@ -61,7 +64,19 @@ pub fn check_xlsx(
             max: limits.max_entries,
         });
     }
+    // Entries that share their compressed bytes inflate many times over: no workbook does it.
+    if zip
+        .has_overlapping_entries()
+        .map_err(|e| TabularError::Xlsx {
+            detail: e.to_string(),
+        })?
+    {
+        return Err(TabularError::Xlsx {
+            detail: "overlapping entries".to_owned(),
+        });
+    }
     let mut buf = vec![0_u8; 64 * 1024];
+    let mut all: u64 = 0;
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|e| TabularError::Xlsx {
             detail: e.to_string(),
@@ -72,10 +87,17 @@ pub fn check_xlsx(
                 detail: e.to_string(),
             })?
             .into_owned();
-        // Every part is counted; text runs only in XML (a picture has long ones).
-        let xml = std::path::Path::new(&name)
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("rels"));
+        // Every part is counted. Text runs are checked everywhere but in pictures and the
+        // other binary parts a workbook carries: calamine reads a worksheet from whatever
+        // name the workbook's relationships give, so a part's name does not say it is not XML.
+        let xml = ![
+            "xl/media/",
+            "xl/printerSettings/",
+            "xl/embeddings/",
+            "docProps/thumbnail",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p));
         let limit = if name == "xl/sharedStrings.xml" {
             limits.shared_strings
         } else if name.starts_with("xl/worksheets/") {
@@ -103,7 +125,8 @@ pub fn check_xlsx(
                 break;
             }
             total += n as u64;
-            if total > limit {
+            all += n as u64;
+            if total > limit || all > limits.total {
                 return Err(too_large());
             }
             if !xml {

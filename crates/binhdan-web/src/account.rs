@@ -228,6 +228,9 @@ pub async fn change(
             now,
         )
         .await?;
+    // The account's other sessions were ended in the store; none may live on in this server's
+    // cache either.
+    state.auth.sessions.forget_staff(s.id);
     tracing::info!(staff = s.id, action, "changed own credentials");
     let mut p = page(&state, lang, prefs, &s).await?;
     p.result = Some(lang.text(done));

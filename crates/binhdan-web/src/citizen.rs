@@ -51,6 +51,11 @@ fn sha256_hex(s: &str) -> String {
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }
 
+/// Where a pending sign-in is kept: the hash of its state and of the browser's cookie.
+fn pending_key(state: &str, browser_key: &str) -> String {
+    sha256_hex(&format!("{state}\n{browser_key}"))
+}
+
 fn oidc_problem(e: &binhdan_oidc::OidcError) -> Problem {
     tracing::warn!(error = %e, "VNeID sign-in failed");
     let status = match e {
@@ -71,15 +76,45 @@ fn not_configured() -> Problem {
 }
 
 /// Starts a sign-in with VNeID: to the provider.
-#[utoipa::path(get, path = "/dang-nhap/vneid", tag = "pages", params(Next), responses((status = 303, description = "To VNeID"), (status = 503, description = "VNeID sign-in is not configured")))]
+#[utoipa::path(get, path = "/dang-nhap/vneid", tag = "pages", params(Next), responses((status = 303, description = "To VNeID"), (status = 429, description = "Too many sign-ins started from the address"), (status = 503, description = "VNeID sign-in is not configured")))]
 pub async fn vneid_begin(
     State(state): State<AppState>,
+    client_addr: crate::client::ClientAddr,
     Query(next): Query<Next>,
 ) -> Result<Response, Problem> {
     let client = state.auth.oidc.as_ref().ok_or_else(not_configured)?;
+    let now = state.clock.now();
+    // Each start stores a pending sign-in: one address may not fill the table.
+    if let Some(addr) = client_addr.throttle_key() {
+        use binhdan_auth::throttle::{Decision, ThrottlePolicy};
+        let key = format!("vneid-{addr}");
+        let policy = ThrottlePolicy::SIGN_IN_STARTS;
+        let decision = state
+            .auth
+            .throttles
+            .lock()
+            .map_or(Decision::Allowed, |mut t| {
+                let entry = t.entry(key).or_default();
+                let d = entry.check(&policy, now);
+                if d == Decision::Allowed {
+                    entry.record_failure(&policy, now);
+                }
+                d
+            });
+        if let Decision::RetryAfter(seconds) = decision {
+            tracing::warn!("refused a VNeID sign-in start: too many from the address");
+            return Err(Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                decision.msg().unwrap_or_else(|| Msg::new("error-busy")),
+            )
+            .retry_after(seconds));
+        }
+    }
     let (url, login) = client.begin();
     let browser = SessionToken::generate(&mut rand::rng());
-    let key = sha256_hex(login.state());
+    // The pending sign-in is found by the state *and* the browser that started it, so a
+    // callback from another browser finds nothing and consumes nothing.
+    let key = pending_key(login.state(), &browser.storage_key());
     let pending = PendingSignIn {
         login,
         browser: browser.storage_key(),
@@ -89,7 +124,6 @@ pub async fn vneid_begin(
             .map(|n| crate::session::safe_next(Some(n), "/toi")),
     };
     let payload = serde_json::to_string(&pending).map_err(|e| Problem::internal(&e))?;
-    let now = state.clock.now();
     state.store.put_oidc_pending(&key, &payload, now).await?;
     let secure = if state.config.behind_tls() {
         "; Secure"
@@ -113,6 +147,8 @@ pub struct Callback {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
+    /// The issuer of the response (RFC 9207), when the provider says it.
+    iss: Option<String>,
 }
 
 /// A registration waiting for the citizen to pick their village: what VNeID vouched for, the
@@ -130,7 +166,7 @@ struct Registration {
 
 /// VNeID sends the browser back here.
 #[utoipa::path(get, path = "/dang-nhap/vneid/goi-lai", tag = "pages",
-    params(("code" = Option<String>, Query, description = "Authorization code"), ("state" = Option<String>, Query, description = "The state sent"), ("error" = Option<String>, Query, description = "An error from the provider")),
+    params(("code" = Option<String>, Query, description = "Authorization code"), ("state" = Option<String>, Query, description = "The state sent"), ("error" = Option<String>, Query, description = "An error from the provider"), ("iss" = Option<String>, Query, description = "The issuer of the response (RFC 9207)")),
     responses((status = 303, description = "Signed in, or on to registration"), (status = 400, description = "A sign-in that does not match, expired, or was refused")))]
 pub async fn vneid_callback(
     State(state): State<AppState>,
@@ -148,24 +184,31 @@ pub async fn vneid_callback(
     let (Some(code), Some(returned)) = (q.code, q.state) else {
         return Err(refused());
     };
+    // A response from another issuer (a mix-up attack, RFC 9207) is refused before anything.
+    if q.iss.as_deref().is_some_and(|iss| iss != client.issuer()) {
+        tracing::warn!("VNeID callback from another issuer");
+        return Err(refused());
+    }
+    // Only the browser that started this sign-in may finish it: without its cookie nothing is
+    // looked up, and with another browser's the key differs, so nothing is consumed.
+    let Some(browser) = crate::session::token_cookie(&headers, BROWSER_COOKIE) else {
+        tracing::warn!("VNeID callback from a browser that did not start the sign-in");
+        return Err(refused());
+    };
     let now = state.clock.now();
     let Some((payload, created)) = state
         .store
-        .take_oidc_pending(&sha256_hex(&returned))
+        .take_oidc_pending(&pending_key(&returned, &browser.storage_key()))
         .await?
     else {
-        tracing::warn!("VNeID callback with an unknown or used state");
+        tracing::warn!("VNeID callback with an unknown or used state, or from another browser");
         return Err(refused());
     };
     if now.millis() - created.millis() > PENDING_MS {
         return Err(refused());
     }
     let pending: PendingSignIn = serde_json::from_str(&payload).map_err(|_| refused())?;
-    // Only the browser that started this sign-in may finish it.
-    let same_browser = crate::session::token_cookie(&headers, BROWSER_COOKIE)
-        .is_some_and(|t| t.storage_key() == pending.browser);
-    if !same_browser {
-        tracing::warn!("VNeID callback from a browser that did not start the sign-in");
+    if pending.browser != browser.storage_key() {
         return Err(refused());
     }
     let identity = client

@@ -11,24 +11,50 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use binhdan_core::Timestamp;
 
+use crate::AppState;
 use crate::problem::Problem;
 
-/// The client's address as the connection gives it (`None` when the server was not started
-/// with connection information, as in-process tests are not).
+/// The client's address: the connection's peer, or, when the peer is one of the configured
+/// trusted proxies (`[http] trusted_proxies`), the nearest address in `X-Forwarded-For` that is
+/// not one of them. `None` when the server was not started with connection information, as
+/// in-process tests are not.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(a)| a.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(a)| a.ip());
+        Ok(Self(peer.map(|p| {
+            client_behind(p, &parts.headers, &state.config.trusted_proxies)
+        })))
     }
+}
+
+/// The client of a request that reached us from `peer`: past the trusted proxies, the
+/// right-most forwarded address that is not one of them.
+fn client_behind(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
 }
 
 impl ClientAddr {

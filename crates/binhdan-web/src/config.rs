@@ -24,6 +24,9 @@ pub struct WebConfig {
     pub max_connections: usize,
     /// Seconds a connection may take to send a request's head before it is closed.
     pub header_read_timeout_secs: u64,
+    /// Load balancers and proxies in front of the server: from them, the client's address is
+    /// read from `X-Forwarded-For` (for throttling sign-ins per address).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Bearer token of the operator API (imports and edits by programs). The write API is
     /// closed when it is not set. Staff accounts with scoped roles come with sign-in.
     pub operator_token: Option<Secret<String>>,
@@ -42,6 +45,7 @@ impl Default for WebConfig {
             import_limit_bytes: 16 * 1024 * 1024,
             max_connections: 10_000,
             header_read_timeout_secs: 10,
+            trusted_proxies: Vec::new(),
             operator_token: None,
             exam: binhdan_app::exam::ExamConfig::default(),
         }

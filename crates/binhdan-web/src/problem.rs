@@ -76,6 +76,21 @@ impl Problem {
         self
     }
 
+    /// A failed write of a file of ours: a full disk is said as such (507), anything else is
+    /// unexpected.
+    pub fn io(e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            tracing::error!(error = %e, "write refused: storage full");
+            Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                Msg::new("error-storage-full"),
+            )
+            .retry_after(60)
+        } else {
+            Self::internal(e)
+        }
+    }
+
     fn body(&self, lang: Lang) -> ProblemBody {
         ProblemBody {
             error: ProblemDetail {

@@ -47,8 +47,10 @@ enum Cached {
 }
 
 /// Recently read sessions: storage key → owner, session expiry, when it was read. An entry is
-/// trusted for [`SessionCache::TTL`]; signing out or disabling an account here removes it at
-/// once, and on another server (PostgreSQL deployments) it lapses within the TTL.
+/// trusted for [`SessionCache::TTL`]; signing out, a password change or disabling an account
+/// removes it at once. Only a server on SQLite keeps one: it is the only server, so nothing is
+/// ended elsewhere; stateless servers on PostgreSQL read the session on every request, so that
+/// an ended session stops at once on all of them.
 #[derive(Default)]
 pub struct SessionCache {
     entries: Mutex<HashMap<String, (Cached, Timestamp, std::time::Instant)>>,
@@ -103,6 +105,35 @@ impl AuthState {
             evaluation_date: binhdan_core::people::DEFAULT_EVALUATION_DATE,
             sessions: SessionCache::default(),
         }
+    }
+}
+
+/// Forgets the throttles' old streaks, each by its own policy, so the map does not grow
+/// without bound; past a hard ceiling (a flood of distinct addresses and names) it starts
+/// afresh rather than grow.
+pub(crate) fn prune_throttles(map: &mut HashMap<String, Throttle>, now: binhdan_core::Timestamp) {
+    use binhdan_auth::throttle::ThrottlePolicy;
+    const SOFT: usize = 10_000;
+    const HARD: usize = 200_000;
+    if map.len() <= SOFT {
+        return;
+    }
+    map.retain(|key, t| {
+        let policy = if key.starts_with("addr:") {
+            ThrottlePolicy::ADDRESS
+        } else if key.starts_with("vneid-") {
+            ThrottlePolicy::SIGN_IN_STARTS
+        } else {
+            ThrottlePolicy::ACCOUNT
+        };
+        !t.is_forgotten(&policy, now)
+    });
+    if map.len() > HARD {
+        tracing::warn!(
+            entries = map.len(),
+            "too many sign-in throttles: starting afresh"
+        );
+        map.clear();
     }
 }
 
@@ -253,7 +284,8 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
     };
     let key = token.storage_key();
     let now = state.clock.now();
-    match state.auth.sessions.get(&key, now) {
+    let cache = state.store.dialect() == binhdan_store::Dialect::Sqlite;
+    match cache.then(|| state.auth.sessions.get(&key, now)).flatten() {
         Some(Cached::Citizen(person_id)) => {
             return Ok(Caller::Citizen(CitizenCaller { person_id, token }));
         }
@@ -291,16 +323,18 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
     Ok(match session.owner {
         SessionOwner::Staff(id) => match state.store.staff(id).await? {
             Some(a) if !a.disabled => {
-                state.auth.sessions.put(
-                    key,
-                    Cached::Staff {
-                        id: a.id,
-                        username: a.username.clone(),
-                        display_name: a.display_name.clone(),
-                        grants: a.grants.clone(),
-                    },
-                    session.expires_at,
-                );
+                if cache {
+                    state.auth.sessions.put(
+                        key,
+                        Cached::Staff {
+                            id: a.id,
+                            username: a.username.clone(),
+                            display_name: a.display_name.clone(),
+                            grants: a.grants.clone(),
+                        },
+                        session.expires_at,
+                    );
+                }
                 Caller::Staff(StaffCaller {
                     id: a.id,
                     username: a.username,
@@ -312,10 +346,12 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
             _ => Caller::Anonymous,
         },
         SessionOwner::Citizen(person_id) => {
-            state
-                .auth
-                .sessions
-                .put(key, Cached::Citizen(person_id), session.expires_at);
+            if cache {
+                state
+                    .auth
+                    .sessions
+                    .put(key, Cached::Citizen(person_id), session.expires_at);
+            }
             Caller::Citizen(CitizenCaller { person_id, token })
         }
     })

@@ -74,10 +74,16 @@ pub struct LoginForm {
 /// The key of an account's sign-in counter: one for strangers' browsers, one for browsers
 /// that signed in to it before.
 fn throttle_key(username: &str, known_browser: bool) -> String {
+    // A username is at most 64 characters: a longer one names no account, and the key stays
+    // small whatever a form carries.
+    let name: String = binhdan_core::text::clean(username)
+        .to_lowercase()
+        .chars()
+        .take(65)
+        .collect();
     format!(
-        "{}:{}",
-        if known_browser { "browser" } else { "account" },
-        binhdan_core::text::clean(username).to_lowercase()
+        "{}:{name}",
+        if known_browser { "browser" } else { "account" }
     )
 }
 
@@ -116,7 +122,18 @@ pub async fn login_submit(
             .and_then(|t| t.get(key).map(|t| t.check(policy, now)))
             .unwrap_or(Decision::Allowed)
     };
+    let account = state.store.staff_by_username(&form.username).await?;
+    // A browser that signed in to this account before has a counter of its own, so that a
+    // stranger's failures cannot lock the owner out of a browser they have used, nor can the
+    // failures of others behind the same address (an office, a carrier's NAT).
+    let known_browser = account.as_ref().is_some_and(|a| {
+        state.auth.vault.as_ref().is_some_and(|v| {
+            crate::client::device_account(&headers, &device_cookie(&state).cookie_name(), v, now)
+                == Some(a.id)
+        })
+    });
     // One address may not try many accounts (password spraying).
+    let address = address.filter(|_| !known_browser);
     let by_address = address
         .as_deref()
         .map_or(Decision::Allowed, |a| check(a, &ThrottlePolicy::ADDRESS));
@@ -124,15 +141,6 @@ pub async fn login_submit(
         tracing::warn!("refused a sign-in: too many failures from the address");
         return Ok(too_many(page, seconds));
     }
-    let account = state.store.staff_by_username(&form.username).await?;
-    // A browser that signed in to this account before has a counter of its own, so that a
-    // stranger's failures cannot lock the owner out of a browser they have used.
-    let known_browser = account.as_ref().is_some_and(|a| {
-        state.auth.vault.as_ref().is_some_and(|v| {
-            crate::client::device_account(&headers, &device_cookie(&state).cookie_name(), v, now)
-                == Some(a.id)
-        })
-    });
     let key = throttle_key(&form.username, known_browser);
     if let Decision::RetryAfter(seconds) = check(&key, &policy) {
         tracing::warn!("refused a sign-in: too many failures for the account");
@@ -173,10 +181,7 @@ pub async fn login_submit(
                     .or_default()
                     .record_failure(&ThrottlePolicy::ADDRESS, now);
             }
-            // Forget old streaks so the map does not grow without bound.
-            if t.len() > 10_000 {
-                t.retain(|_, v| !v.is_forgotten(&ThrottlePolicy::ADDRESS, now));
-            }
+            crate::session::prune_throttles(&mut t, now);
         }
         tracing::warn!("refused a sign-in: wrong username, password or code");
         let msg = if password_ok && !totp_ok {
@@ -765,6 +770,12 @@ pub async fn import_submit(
         .clone()
         .ok_or_else(|| Problem::internal(&"no vault"))?;
     let rejects = dir.path.join("rejects.csv");
+    // Whom the upload may change: the caller's reach, and the organisation whose roster it is
+    // (checked above), so that a commune officer can enrol a school's pupils from elsewhere.
+    let mut reach = s.reach(Permission::ImportPeople);
+    if let binhdan_app::people::Roster::Organisation(org) = &roster {
+        reach.organisations.push(org.id);
+    }
     let options = binhdan_app::people::PeopleImportOptions {
         roster,
         rejects: if keep_good {
@@ -776,7 +787,7 @@ pub async fn import_submit(
         evaluation_date: state.auth.evaluation_date,
         allow_year_only: false,
         actor: s.actor(),
-        reach: s.reach(Permission::ImportPeople),
+        reach,
         cancel: binhdan_tabular::Cancel::default(),
     };
     // Dropped with this request's future (the client went, the timeout struck): the reading
@@ -1019,7 +1030,7 @@ impl Upload {
                     .unwrap_or_else(|| "csv".to_owned());
                 let bytes = field.bytes().await.map_err(|e| bad(&e))?;
                 let path = dir.path.join(format!("upload.{ext}"));
-                std::fs::write(&path, &bytes).map_err(|e| Problem::internal(&e))?;
+                std::fs::write(&path, &bytes).map_err(|e| Problem::io(&e))?;
                 file = Some(path);
             } else {
                 let text = field.text().await.map_err(|e| bad(&e))?;

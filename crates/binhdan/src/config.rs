@@ -91,6 +91,8 @@ pub struct HttpConfig {
     pub max_connections: Option<usize>,
     /// Seconds a client may take to send a request's head (default 10).
     pub header_read_timeout_secs: Option<u64>,
+    /// Addresses of the load balancers in front (`X-Forwarded-For` is believed from them).
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     /// Bearer token for the operator API (`BINHDAN_HTTP__OPERATOR_TOKEN`).
     pub operator_token: Option<Secret<String>>,
 }
@@ -245,6 +247,7 @@ impl Config {
                 .http
                 .header_read_timeout_secs
                 .unwrap_or(d.header_read_timeout_secs),
+            trusted_proxies: self.http.trusted_proxies.clone().unwrap_or_default(),
             operator_token: self.http.operator_token.clone(),
             exam: self.exam.clone(),
         }

@@ -3,7 +3,7 @@
 error-internal = Something went wrong on our side. Please try again in a few minutes; if it persists, tell the administrator.
 error-storage-full = The server has run out of storage, so nothing was saved. Please try again in a few minutes and tell the administrator.
 error-search-too-long = The search text is too long: at most { $max } characters.
-error-busy = The system is busy, so nothing was saved. Please try again in a few seconds.
+error-busy = The system is busy. Please try again in a few seconds.
 error-not-found = The page or data you asked for was not found.
 error-method = This address does not accept that kind of request.
 error-timeout = The request took too long. Please try again.

@@ -3,7 +3,7 @@
 error-internal = Hệ thống gặp lỗi ngoài ý muốn. Xin thử lại sau ít phút; nếu vẫn lỗi, hãy báo cho quản trị viên.
 error-storage-full = Máy chủ đã hết chỗ lưu dữ liệu nên chưa ghi được gì. Xin thử lại sau ít phút; hãy báo cho quản trị viên.
 error-search-too-long = Nội dung tìm kiếm quá dài: tối đa { $max } ký tự.
-error-busy = Hệ thống đang bận nên chưa ghi được gì. Xin thử lại sau vài giây.
+error-busy = Hệ thống đang bận. Xin thử lại sau vài giây.
 error-not-found = Không tìm thấy trang hoặc dữ liệu bạn cần.
 error-method = Địa chỉ này không nhận loại yêu cầu đó.
 error-timeout = Yêu cầu mất quá nhiều thời gian. Xin thử lại.

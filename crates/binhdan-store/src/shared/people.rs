@@ -14,7 +14,7 @@ struct UnitFacts {
     parent_code: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 struct ExistingPerson {
     id: i64,
     cccd_hash: Vec<u8>,
@@ -24,6 +24,7 @@ struct ExistingPerson {
     sex: String,
     unit_code: String,
     phone: Option<String>,
+    unit_path: String,
 }
 
 /// Organisation id and name, group, grade, class.
@@ -294,23 +295,14 @@ impl ImportTx {
         Ok(())
     }
 
-    fn count_adult(&mut self, unit: &str, birth_year: i64, birth_day: Option<i64>, delta: i64) {
-        if is_adult_born(birth_year, birth_day, self.cutoff) {
-            *self.unit_deltas.entry((unit.to_owned(), Group::Adult.as_str(), ROSTER)).or_default() += delta;
-        }
-    }
-}
-
-#[async_trait]
-impl PeopleImport for ImportTx {
-    async fn write_within(&mut self, batch: &[PersonRecord], reach: &Reach) -> Result<WriteOutcome> {
-        if reach.everyone && reach.moves_home {
-            return Ok(WriteOutcome { counts: self.write(batch).await?, outside: Vec::new() });
-        }
-        self.load_units(batch).await?;
-        // Who is registered already, and where.
-        let mut found: std::collections::HashMap<Vec<u8>, ExistingPerson> = std::collections::HashMap::new();
-        let mut paths: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    /// Who of the batch is registered already, with where they live. On PostgreSQL the rows
+    /// are locked until the import ends, so what a write decides from them still holds when it
+    /// writes (a concurrent import waits, or fails on the CCCD's uniqueness).
+    async fn existing_people(
+        &mut self,
+        batch: &[PersonRecord],
+    ) -> Result<std::collections::HashMap<Vec<u8>, ExistingPerson>> {
+        let mut found = std::collections::HashMap::new();
         for chunk in batch.chunks(1000) {
             let mut q = sqlx::QueryBuilder::<Db>::new(
                 "SELECT id, cccd_hash, name, birth_year, birth_day, sex, unit_code, phone, unit_path FROM person WHERE cccd_hash IN (",
@@ -320,77 +312,24 @@ impl PeopleImport for ImportTx {
                 list.push_bind(r.cccd_hash.to_vec());
             }
             q.push(")");
+            if DIALECT == Dialect::Postgres {
+                q.push(" FOR UPDATE");
+            }
             let tx = self.tx()?;
-            let rows: Vec<(i64, Vec<u8>, String, i64, Option<i64>, String, String, Option<String>, String)> =
-                q.build_query_as().fetch_all(&mut **tx).await?;
-            for (id, cccd_hash, name, birth_year, birth_day, sex, unit_code, phone, path) in rows {
-                paths.insert(id, path);
-                found.insert(cccd_hash.clone(), ExistingPerson { id, cccd_hash, name, birth_year, birth_day, sex, unit_code, phone });
-            }
+            let rows: Vec<ExistingPerson> = q.build_query_as().fetch_all(&mut **tx).await?;
+            found.extend(rows.into_iter().map(|p| (p.cccd_hash.clone(), p)));
         }
-        // Which of them are members of the reach's organisations.
-        let mut members: std::collections::HashSet<i64> = std::collections::HashSet::new();
-        if !reach.organisations.is_empty() {
-            let ids: Vec<i64> = found.values().map(|p| p.id).collect();
-            for chunk in ids.chunks(500) {
-                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT person_id FROM membership WHERE person_id IN (");
-                let mut list = q.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                q.push(") AND organisation_id IN (");
-                let mut list = q.separated(", ");
-                for org in &reach.organisations {
-                    list.push_bind(*org);
-                }
-                q.push(")");
-                let tx = self.tx()?;
-                let rows: Vec<i64> = q.build_query_scalar().fetch_all(&mut **tx).await?;
-                members.extend(rows);
-            }
-        }
-        let mut kept = Vec::with_capacity(batch.len());
-        let mut outside = Vec::new();
-        for (i, r) in batch.iter().enumerate() {
-            let Some(old) = found.get(r.cccd_hash.as_slice()) else {
-                kept.push(r.clone());
-                continue;
-            };
-            let Ok(home) = UnitCode::parse(&old.unit_code) else {
-                outside.push(i);
-                continue;
-            };
-            let path = paths.get(&old.id).map(String::as_str).unwrap_or_default();
-            let new_home = self.units.get(r.unit.as_str()).map(|u| u.path.as_str()).unwrap_or_default();
-            if reach.covers_home(path) || members.contains(&old.id) {
-                if reach.moves_home && reach.covers_home(path) && reach.covers_home(new_home) {
-                    kept.push(r.clone());
-                } else {
-                    kept.push(PersonRecord { unit: home, ..r.clone() });
-                }
-            } else if r.membership.as_ref().is_some_and(|m| reach.organisations.contains(&m.organisation_id))
-                && binhdan_core::text::identity_key(&old.name) == binhdan_core::text::identity_key(&r.name)
-                && old.birth_year == i64::from(r.birth_year)
-                && old.birth_day == r.birth_day
-            {
-                // Someone registered elsewhere joins the organisation: the roster proved it
-                // knows who they are, and changes nothing of theirs.
-                kept.push(PersonRecord {
-                    name: old.name.clone(),
-                    sex: parse_sex(&old.sex),
-                    unit: home,
-                    phone: None,
-                    ..r.clone()
-                });
-            } else {
-                outside.push(i);
-            }
-        }
-        let counts = self.write(&kept).await?;
-        Ok(WriteOutcome { counts, outside })
+        Ok(found)
     }
 
-    async fn write(&mut self, batch: &[PersonRecord]) -> Result<PeopleWriteCounts> {
+    /// Inserts the batch's new people and updates the registered ones (`existing`, read by
+    /// the caller in this transaction), moving the counters.
+    #[allow(clippy::type_complexity, reason = "membership rows as the query returns them")]
+    async fn upsert(
+        &mut self,
+        batch: &[PersonRecord],
+        existing: std::collections::HashMap<Vec<u8>, ExistingPerson>,
+    ) -> Result<PeopleWriteCounts> {
         let mut counts = PeopleWriteCounts::default();
         if batch.is_empty() {
             return Ok(counts);
@@ -398,21 +337,6 @@ impl PeopleImport for ImportTx {
         self.load_units(batch).await?;
         self.load_orgs(batch).await?;
         let now = self.now.millis();
-        // Who is already registered.
-        let mut existing: std::collections::HashMap<Vec<u8>, ExistingPerson> = std::collections::HashMap::new();
-        for chunk in batch.chunks(1000) {
-            let mut q = sqlx::QueryBuilder::<Db>::new(
-                "SELECT id, cccd_hash, name, birth_year, birth_day, sex, unit_code, phone FROM person WHERE cccd_hash IN (",
-            );
-            let mut list = q.separated(", ");
-            for r in chunk {
-                list.push_bind(r.cccd_hash.to_vec());
-            }
-            q.push(")");
-            let tx = self.tx()?;
-            let rows: Vec<ExistingPerson> = q.build_query_as().fetch_all(&mut **tx).await?;
-            existing.extend(rows.into_iter().map(|p| (p.cccd_hash.clone(), p)));
-        }
         let mut ids: std::collections::HashMap<Vec<u8>, i64> = existing.iter().map(|(h, p)| (h.clone(), p.id)).collect();
         // New people, many rows per statement.
         let new: Vec<&PersonRecord> = batch.iter().filter(|r| !existing.contains_key(r.cccd_hash.as_slice())).collect();
@@ -572,6 +496,102 @@ impl PeopleImport for ImportTx {
             }
         }
         Ok(counts)
+    }
+
+    fn count_adult(&mut self, unit: &str, birth_year: i64, birth_day: Option<i64>, delta: i64) {
+        if is_adult_born(birth_year, birth_day, self.cutoff) {
+            *self.unit_deltas.entry((unit.to_owned(), Group::Adult.as_str(), ROSTER)).or_default() += delta;
+        }
+    }
+}
+
+#[async_trait]
+impl PeopleImport for ImportTx {
+    async fn write_within(&mut self, batch: &[PersonRecord], reach: &Reach) -> Result<WriteOutcome> {
+        if batch.is_empty() {
+            return Ok(WriteOutcome::default());
+        }
+        self.load_units(batch).await?;
+        // One read decides and writes: who is registered, and where (locked on PostgreSQL).
+        let found = self.existing_people(batch).await?;
+        // Which of them are members of the reach's organisations.
+        let mut members: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        if !reach.organisations.is_empty() {
+            let ids: Vec<i64> = found.values().map(|p| p.id).collect();
+            for chunk in ids.chunks(500) {
+                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT person_id FROM membership WHERE person_id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(") AND organisation_id IN (");
+                let mut list = q.separated(", ");
+                for org in &reach.organisations {
+                    list.push_bind(*org);
+                }
+                q.push(")");
+                let tx = self.tx()?;
+                let rows: Vec<i64> = q.build_query_scalar().fetch_all(&mut **tx).await?;
+                members.extend(rows);
+            }
+        }
+        let mut kept = Vec::with_capacity(batch.len());
+        let mut outside = Vec::new();
+        let mut existing = std::collections::HashMap::new();
+        for (i, r) in batch.iter().enumerate() {
+            let Some(old) = found.get(r.cccd_hash.as_slice()) else {
+                kept.push(r.clone());
+                continue;
+            };
+            let Ok(home) = UnitCode::parse(&old.unit_code) else {
+                outside.push(i);
+                continue;
+            };
+            // As registered: the record of someone the writer may not change beyond their
+            // membership keeps the registry's name, birth, sex, phone and home.
+            let as_registered = || PersonRecord {
+                name: old.name.clone(),
+                birth_year: i32::try_from(old.birth_year).unwrap_or(r.birth_year),
+                birth_day: old.birth_day,
+                sex: parse_sex(&old.sex),
+                unit: home.clone(),
+                phone: None,
+                ..r.clone()
+            };
+            let new_home = self.units.get(r.unit.as_str()).map(|u| u.path.as_str()).unwrap_or_default();
+            let record = if reach.covers_home(&old.unit_path) {
+                if reach.moves_home && reach.covers_home(new_home) {
+                    r.clone()
+                } else {
+                    PersonRecord { unit: home.clone(), ..r.clone() }
+                }
+            } else if members.contains(&old.id)
+                || (r.membership.as_ref().is_some_and(|m| reach.organisations.contains(&m.organisation_id))
+                    && binhdan_core::text::identity_key(&old.name) == binhdan_core::text::identity_key(&r.name)
+                    && old.birth_year == i64::from(r.birth_year)
+                    && old.birth_day == r.birth_day)
+            {
+                // An organisation's member, or someone registered elsewhere whom the roster
+                // proves it knows (their registered name and date of birth): their membership
+                // is the organisation's business, the rest is their commune's.
+                as_registered()
+            } else {
+                outside.push(i);
+                continue;
+            };
+            existing.insert(old.cccd_hash.clone(), old.clone());
+            kept.push(record);
+        }
+        let counts = self.upsert(&kept, existing).await?;
+        Ok(WriteOutcome { counts, outside })
+    }
+
+    async fn write(&mut self, batch: &[PersonRecord]) -> Result<PeopleWriteCounts> {
+        if batch.is_empty() {
+            return Ok(PeopleWriteCounts::default());
+        }
+        let existing = self.existing_people(batch).await?;
+        self.upsert(batch, existing).await
     }
 
     async fn commit(mut self: Box<Self>, audit: AuditEntry) -> Result<()> {

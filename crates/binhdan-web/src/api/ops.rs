@@ -23,36 +23,34 @@ const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses((status = 200, description = "Ready", content_type = "text/plain"), (status = 503, description = "The database does not answer or cannot write", content_type = "text/plain")))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let now = state.clock.now();
-    let probe = async {
-        state.store.ping().await.map_err(|e| ("read", e))?;
-        state.store.probe_write(now).await.map_err(|e| ("write", e))
+    let unavailable = |body: &'static str| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            body,
+        )
+            .into_response()
     };
-    match tokio::time::timeout(READY_TIMEOUT, probe).await {
-        Ok(Ok(())) => "ready".into_response(),
-        Ok(Err((what, e))) => {
-            tracing::warn!(error = %e, probe = what, "not ready");
-            let body = if what == "read" {
-                "database unavailable"
-            } else {
-                "database cannot write"
-            };
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, "5")],
-                body,
-            )
-                .into_response()
+    match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            return unavailable("database unavailable");
         }
         Err(_) => {
             tracing::warn!("not ready: the database did not answer in time");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, "5")],
-                "database unavailable",
-            )
-                .into_response()
+            return unavailable("database unavailable");
         }
+    }
+    // A writer busy with a long import is working, not broken: only a write that fails says
+    // the server cannot write.
+    match tokio::time::timeout(READY_TIMEOUT, state.store.probe_write(state.clock.now())).await {
+        Ok(Ok(())) => "ready".into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "not ready: the database cannot write");
+            unavailable("database cannot write")
+        }
+        Err(_) => "ready (the writer is busy)".into_response(),
     }
 }
 

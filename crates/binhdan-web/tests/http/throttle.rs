@@ -112,3 +112,52 @@ async fn a_stranger_cannot_lock_the_owner_out_of_their_own_browser() {
     let r = sign_in(&app, office, Some(forged), "xa.mot", PASSWORD).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// A password change ends the account's other sessions at once, not a few seconds later.
+#[tokio::test]
+async fn a_password_change_ends_the_other_sessions_at_once() {
+    let app = TestApp::new().await;
+    fixture(&app).await;
+    let id = staff(
+        &app,
+        "xa.mot",
+        Grant::new(
+            Role::CommuneAdmin,
+            Scope::Unit {
+                path: "38/16591/".into(),
+            },
+        ),
+    )
+    .await;
+    let (mine, token) = crate::people::session(&app, binhdan_store::SessionOwner::Staff(id)).await;
+    let (stolen, _) = crate::people::session(&app, binhdan_store::SessionOwner::Staff(id)).await;
+    // Both are in use (and so remembered by the server).
+    for c in [&mine, &stolen] {
+        assert_eq!(
+            crate::people::get_as(&app, "/quan-ly", c).await.status,
+            StatusCode::OK
+        );
+    }
+    let new = "một mật khẩu mới đủ dài 2027";
+    let r = crate::people::form(
+        &app,
+        "/quan-ly/tai-khoan",
+        Some(&mine),
+        &format!(
+            "csrf={}&action=password&current={}&new_password={}&repeat={}",
+            token.csrf_token().expose(),
+            encode(PASSWORD),
+            encode(new),
+            encode(new)
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // At once: the other session is gone, this one goes on.
+    let r = crate::people::get_as(&app, "/quan-ly", &stolen).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        crate::people::get_as(&app, "/quan-ly", &mine).await.status,
+        StatusCode::OK
+    );
+}

@@ -762,6 +762,70 @@ async fn a_callback_in_another_browser_is_refused() {
     let r = app.get(&callback.uri, &[], None).await;
     assert!(r.status.is_client_error(), "{}: {:?}", r.status, r.headers);
     assert!(no_sign_in(&r), "{:?}", r.headers);
+    // Nor does a browser that started a sign-in of its own.
+    let other = app.get("/dang-nhap/vneid", &[], None).await;
+    let other_cookies: Vec<String> = set_cookies(&other).into_iter().map(cookie_pair).collect();
+    let other_cookies: Vec<&str> = other_cookies.iter().map(String::as_str).collect();
+    let r = app.get(&callback.uri, &other_cookies, None).await;
+    assert!(r.status.is_client_error(), "{}: {:?}", r.status, r.headers);
+    // Neither consumed the pending sign-in: the browser that started it still finishes it.
+    let r = app.callback(&callback, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    session_cookie(&r);
+}
+
+/// A response that names another issuer is refused (RFC 9207, mix-up attacks), and does not
+/// consume the sign-in either.
+#[tokio::test]
+async fn a_response_from_another_issuer_is_refused() {
+    let app = VneidApp::start().await;
+    app.put_on_roster(CCCD, NAME, born_1990_05_17()).await;
+    let callback = app.sign_in_at_provider("nguyenvana").await;
+    // The provider names itself in its response; swap in another issuer.
+    let url = Url::parse(&format!("http://x{}", callback.uri)).unwrap();
+    let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(q.get("iss"), Some(&app.provider.issuer), "{}", callback.uri);
+    let mixed = Callback {
+        uri: format!(
+            "{CALLBACK_PATH}?code={}&state={}&iss=https%3A%2F%2Fevil.example",
+            crate::people::encode(&q["code"]),
+            crate::people::encode(&q["state"])
+        ),
+        cookies: callback.cookies.clone(),
+    };
+    let r = app.callback(&mixed, None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(no_sign_in(&r), "{:?}", r.headers);
+    // The genuine response still signs in.
+    let r = app.callback(&callback, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    session_cookie(&r);
+}
+
+/// One address cannot fill the table of pending sign-ins.
+#[tokio::test]
+async fn starting_sign_ins_is_limited_per_address() {
+    let app = VneidApp::start().await;
+    let start = |from: &'static str| {
+        let mut r = Request::get("/dang-nhap/vneid")
+            .body(Body::empty())
+            .unwrap();
+        r.extensions_mut().insert(axum::extract::ConnectInfo(
+            from.parse::<std::net::SocketAddr>().unwrap(),
+        ));
+        r
+    };
+    for i in 0..30 {
+        let r = app.send(start("203.0.113.9:1")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "start {i}");
+    }
+    let r = app.send(start("203.0.113.9:2")).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(!r.header("retry-after").is_empty());
+    assert_eq!(
+        app.send(start("198.51.100.1:1")).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
