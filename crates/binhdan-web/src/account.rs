@@ -20,6 +20,7 @@ use crate::lang::ReqLang;
 use crate::pages::Layout;
 use crate::prefs::Prefs;
 use crate::problem::Problem;
+use crate::respond::qr_svg;
 use crate::session::{Staff, StaffCaller};
 
 #[derive(Template, WebTemplate)]
@@ -56,19 +57,6 @@ pub struct AccountForm {
     #[serde(default)]
     code: String,
 }
-
-pub(crate) fn qr_svg(text: &str) -> String {
-    qrcode::QrCode::new(text.as_bytes()).map_or_else(
-        |_| String::new(),
-        |q| {
-            q.render::<qrcode::render::svg::Color<'_>>()
-                .min_dimensions(180, 180)
-                .quiet_zone(true)
-                .build()
-        },
-    )
-}
-
 async fn page(
     state: &AppState,
     lang: Lang,

@@ -21,12 +21,12 @@ use binhdan_store::{CertificateRecord, StoreError};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::account::qr_svg;
 use crate::lang::ReqLang;
 use crate::pages::Layout;
 use crate::prefs::Prefs;
 use crate::problem::Problem;
-use crate::quiz::{cutoff, no_store};
+use crate::respond::qr_svg;
+use crate::respond::{attachment, cutoff, no_store};
 use crate::session::{Citizen, Staff};
 
 fn not_found() -> Problem {
@@ -206,21 +206,6 @@ pub async fn download(
         "application/vc+jwt",
         &format!("chung-chi-{}.jwt", id.trim_start_matches("urn:uuid:")),
     ))
-}
-
-/// A download: its content type, `attachment` with its file name, never stored by caches.
-pub(crate) fn attachment(
-    body: impl IntoResponse,
-    content_type: &'static str,
-    file_name: &str,
-) -> Response {
-    let mut r = body.into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    no_store(r)
 }
 
 /// The caller's own certificate, or 404.

@@ -21,6 +21,7 @@ use crate::lang::ReqLang;
 use crate::pages::{Layout, format_count, mean_gain};
 use crate::prefs::Prefs;
 use crate::problem::Problem;
+use crate::respond::spreadsheet;
 use crate::session::Staff;
 
 /// A share in tenths of a per cent as people read it: `72,5%` (vi) or `72.5%` (en).
@@ -451,33 +452,6 @@ pub async fn report(
         )
         .await?;
     Ok(download)
-}
-
-/// Sheets as a download: CSV (UTF-8 with BOM) or XLSX, written off the async threads.
-pub(crate) async fn spreadsheet(
-    sheets: Vec<binhdan_tabular::write::Sheet>,
-    csv: bool,
-    file_name: &str,
-) -> Result<Response, Problem> {
-    let bytes = tokio::task::spawn_blocking(move || {
-        if csv {
-            binhdan_tabular::write::to_csv(&sheets)
-        } else {
-            binhdan_tabular::write::to_xlsx(&sheets)
-        }
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))?
-    .map_err(|e| Problem::internal(&e))?;
-    Ok(crate::certificates::attachment(
-        bytes,
-        if csv {
-            "text/csv; charset=utf-8"
-        } else {
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        },
-        file_name,
-    ))
 }
 
 #[derive(Template, WebTemplate)]

@@ -20,7 +20,8 @@ use crate::lang::ReqLang;
 use crate::pages::Layout;
 use crate::prefs::Prefs;
 use crate::problem::Problem;
-use crate::quiz::{QuestionView, cutoff, form_field, learner_groups, no_store, option_views};
+use crate::quiz::{QuestionView, form_field, learner_groups, option_views};
+use crate::respond::{cutoff, no_store};
 use crate::session::{Citizen, CitizenCaller};
 
 fn not_found() -> Problem {

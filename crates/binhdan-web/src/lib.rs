@@ -32,6 +32,7 @@ pub mod prefs;
 pub mod problem;
 pub mod quiz;
 mod registry;
+mod respond;
 mod routes;
 pub mod server;
 pub mod session;

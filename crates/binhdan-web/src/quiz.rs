@@ -6,7 +6,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use binhdan_content::quiz;
 use binhdan_content::{Answer, Item, ItemOption};
@@ -23,6 +23,7 @@ use crate::lang::ReqLang;
 use crate::pages::Layout;
 use crate::prefs::Prefs;
 use crate::problem::Problem;
+use crate::respond::{cutoff, no_store};
 use crate::session::{Citizen, CitizenCaller};
 
 /// A shown answer time above this is taken as this (the learner left the page).
@@ -31,17 +32,6 @@ const MAX_ELAPSED_MS: i64 = 60 * 60 * 1000;
 fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, Msg::new("learn-not-found"))
 }
-
-pub(crate) fn cutoff(state: &AppState) -> binhdan_store::AdultCutoff {
-    binhdan_app::people::adult_cutoff(state.auth.evaluation_date)
-}
-
-pub(crate) fn no_store(mut r: Response) -> Response {
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
-}
-
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct DoneForm {
     #[serde(default)]

@@ -1,0 +1,261 @@
+//! The people of a unit (CCCD masked unless the role may see it) and a person's page; every
+//! look at personal data is audited.
+
+#[allow(clippy::wildcard_imports, reason = "the staff pages' shared imports")]
+use super::*;
+
+pub struct PersonRow {
+    pub id: i64,
+    pub name: String,
+    pub cccd: String,
+    pub birth: String,
+    pub unit: String,
+}
+
+pub(super) fn birth_text(p: &PersonSummary) -> String {
+    p.birth_day
+        .and_then(binhdan_core::people::Date::from_days_since_epoch)
+        .map_or_else(|| p.birth_year.to_string(), |d| d.to_string())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "people.html")]
+pub(super) struct PeoplePage {
+    l: Layout,
+    unit_code: String,
+    unit_name: String,
+    q: String,
+    people: Vec<PersonRow>,
+    next: Option<String>,
+    roster: Vec<crate::pages::CountView>,
+}
+
+#[derive(Deserialize)]
+pub struct PeopleQuery {
+    #[serde(rename = "don-vi")]
+    unit: String,
+    #[serde(default)]
+    q: String,
+    /// Cursor: `name_key~id` of the last row shown.
+    #[serde(default)]
+    sau: Option<String>,
+}
+
+pub(super) const PAGE: u32 = 50;
+
+/// The people living in a unit (CCCD masked), searchable by name.
+#[utoipa::path(get, path = "/quan-ly/nguoi", tag = "pages",
+    params(("don-vi" = String, Query, description = "Unit code"), ("q" = Option<String>, Query, description = "Name"), ("sau" = Option<String>, Query, description = "Cursor")),
+    responses((status = 200, description = "People (HTML)", content_type = "text/html"), (status = 403, description = "Outside the caller's scope")))]
+pub async fn people(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Staff(s): Staff,
+    Query(q): Query<PeopleQuery>,
+) -> Result<Response, Problem> {
+    crate::problem::check_search(&q.q)?;
+    let code = UnitCode::parse(&q.unit).map_err(Problem::bad_request)?;
+    let unit = state.store.unit(&code).await?.ok_or_else(|| {
+        Problem::not_found(binhdan_core::unit::UnitError::UnknownUnit {
+            code: code.to_string(),
+        })
+    })?;
+    s.require(Permission::ViewPeople, &Target::Unit(&unit.path))?;
+    let after = q.sau.as_deref().and_then(|c| {
+        let (k, id) = c.rsplit_once('~')?;
+        Some((k.to_owned(), id.parse::<i64>().ok()?))
+    });
+    let found = state
+        .store
+        .people_under(
+            &unit.path,
+            &q.q,
+            after.as_ref().map(|(k, i)| (k.as_str(), *i)),
+            PAGE,
+        )
+        .await?;
+    state
+        .store
+        .append_audit(
+            AuditEntry::new(s.actor(), "person.list")
+                .subject(format!("unit:{}", unit.code))
+                .detail(&Detail::new().num("shown", i64::try_from(found.len()).unwrap_or(0))),
+            state.clock.now(),
+        )
+        .await?;
+    let next = (found.len() == PAGE as usize)
+        .then(|| {
+            found
+                .last()
+                .map(|p| format!("{}~{}", binhdan_core::text::search_key(&p.name), p.id))
+        })
+        .flatten();
+    let roster = state
+        .store
+        .roster_under(&unit.path, unit.level, &unit.code)
+        .await?;
+    Ok(PeoplePage {
+        l: Layout::new(
+            lang,
+            lang.tr(&Msg::new("people-title").arg("unit", unit.name.clone())),
+        )
+        .with_prefs(prefs),
+        unit_code: unit.code.to_string(),
+        unit_name: unit.name.clone(),
+        q: q.q.clone(),
+        people: found
+            .iter()
+            .map(|p| PersonRow {
+                id: p.id,
+                name: p.name.clone(),
+                cccd: p.cccd_masked.clone(),
+                birth: birth_text(p),
+                unit: p.unit_code.clone(),
+            })
+            .collect(),
+        next,
+        roster: crate::pages::counts_by_group(lang, &roster),
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "person.html")]
+pub(super) struct PersonPage {
+    l: Layout,
+    name: String,
+    cccd: String,
+    unmasked: bool,
+    birth: String,
+    sex: String,
+    unit: String,
+    phone: String,
+    memberships: Vec<String>,
+    vneid: bool,
+    csrf: String,
+    /// Id, issued, status (revoked with its reason) of each certificate.
+    certificates: Vec<(String, String, Option<String>)>,
+    may_revoke: bool,
+}
+
+/// A person's record. The CCCD is shown in full only to a role that may see it (commune
+/// admins, in their commune); every view is audited.
+#[utoipa::path(get, path = "/quan-ly/nguoi/{id}", tag = "pages",
+    params(("id" = i64, Path, description = "Person id")),
+    responses((status = 200, description = "A person (HTML)", content_type = "text/html"), (status = 403, description = "Outside the caller's scope"), (status = 404, description = "No such person")))]
+pub async fn person(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Staff(s): Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, Problem> {
+    let not_found = || Problem::new(StatusCode::NOT_FOUND, Msg::new("people-not-found"));
+    let p = state.store.person(id).await?.ok_or_else(not_found)?;
+    let target = Target::Unit(&p.summary.unit_path);
+    // An organisation admin sees the organisation's members.
+    let via_org = p.memberships.iter().any(|m| {
+        s.may(
+            Permission::ViewPeople,
+            &Target::Organisation {
+                id: m.organisation_id,
+                unit_path: "",
+            },
+        )
+    });
+    if !via_org {
+        s.require(Permission::ViewPeople, &target)?;
+    }
+    let unmasked = s.may(Permission::ViewPersonIdentity, &target);
+    let cccd = if unmasked {
+        let vault = state
+            .auth
+            .vault
+            .as_ref()
+            .ok_or_else(|| Problem::internal(&"no vault"))?;
+        vault
+            .decrypt(&p.cccd_sealed)
+            .map(|c| c.expose().to_owned())
+            .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.msg()))?
+    } else {
+        p.summary.cccd_masked.clone()
+    };
+    state
+        .store
+        .append_audit(
+            AuditEntry::new(
+                s.actor(),
+                if unmasked {
+                    "person.view_identity"
+                } else {
+                    "person.view"
+                },
+            )
+            .person(p.summary.id),
+            state.clock.now(),
+        )
+        .await?;
+    let unit = match UnitCode::parse(&p.summary.unit_code) {
+        Ok(c) => state
+            .store
+            .unit(&c)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let mut r = PersonPage {
+        l: Layout::new(lang, p.summary.name.clone()).with_prefs(prefs),
+        name: p.summary.name.clone(),
+        cccd,
+        unmasked,
+        birth: birth_text(&p.summary),
+        sex: lang.tr(&p.summary.sex.msg()),
+        unit,
+        phone: p.phone.clone().unwrap_or_default(),
+        memberships: p
+            .memberships
+            .iter()
+            .map(|m| {
+                let grade = m
+                    .class
+                    .clone()
+                    .or(m.grade.map(|g| g.to_string()))
+                    .unwrap_or_default();
+                format!(
+                    "{} — {} {}",
+                    m.organisation_name,
+                    lang.tr(&m.group.label()),
+                    grade
+                )
+                .trim_end()
+                .to_owned()
+            })
+            .collect(),
+        vneid: p.oidc_subject.is_some(),
+        csrf: s.token.csrf_token().expose().clone(),
+        certificates: state
+            .store
+            .certificates_of(p.summary.id)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let issued = binhdan_core::people::Date::from_timestamp_vietnam(c.issued_at)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
+                (
+                    c.id.trim_start_matches("urn:uuid:").to_owned(),
+                    issued,
+                    c.revoked_at.map(|_| c.revoked_reason.unwrap_or_default()),
+                )
+            })
+            .collect(),
+        may_revoke: s.may(Permission::RevokeCertificate, &target),
+    }
+    .into_response();
+    // Personal data: never cached, never kept by a shared computer's browser.
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}

@@ -1,0 +1,253 @@
+//! Signing staff in (password, optional TOTP, throttled per account and per address) and
+//! anyone out.
+
+#[allow(clippy::wildcard_imports, reason = "the staff pages' shared imports")]
+use super::*;
+
+/// A PHC string no password matches, verified when the account does not exist so that a
+/// wrong username costs the same time as a wrong password.
+pub(super) const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$VnXpN7uJ0m6yF1W3v7g2o2M2p6w2vZ9m0m1y0m3u7Qk";
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub(super) struct LoginPage {
+    l: Layout,
+    next: String,
+    username: String,
+    error: Option<String>,
+    vneid: bool,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    tiep: Option<String>,
+}
+
+/// The sign-in page for staff (and the way to VNeID for citizens).
+#[utoipa::path(get, path = "/dang-nhap", tag = "pages", responses((status = 200, description = "Sign-in form (HTML)", content_type = "text/html")))]
+pub async fn login_form(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    LoginPage {
+        l: Layout::new(lang, lang.text("login-title")).with_prefs(prefs),
+        next: safe_next(q.tiep.as_deref(), "/quan-ly"),
+        username: String::new(),
+        error: None,
+        vneid: state.auth.oidc.is_some(),
+    }
+    .into_response()
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    totp: String,
+    #[serde(default)]
+    tiep: Option<String>,
+}
+
+/// The key of an account's sign-in counter: one for strangers' browsers, one for browsers
+/// that signed in to it before.
+pub(super) fn throttle_key(username: &str, known_browser: bool) -> String {
+    // A username is at most 64 characters: a longer one names no account, and the key stays
+    // small whatever a form carries.
+    let name: String = binhdan_core::text::clean(username)
+        .to_lowercase()
+        .chars()
+        .take(65)
+        .collect();
+    format!(
+        "{}:{name}",
+        if known_browser { "browser" } else { "account" }
+    )
+}
+
+/// Signs a staff member in.
+#[utoipa::path(post, path = "/dang-nhap", tag = "pages", responses((status = 303, description = "Signed in: to the staff home"), (status = 401, description = "Wrong username, password or code"), (status = 429, description = "Too many failures")))]
+pub async fn login_submit(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    prefs: Prefs,
+    client: ClientAddr,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Result<Response, Problem> {
+    use binhdan_auth::throttle::{Decision, ThrottlePolicy};
+    let now = state.clock.now();
+    let policy = ThrottlePolicy::ACCOUNT;
+    let address = client.throttle_key();
+    let page = |status: StatusCode, msg: Msg| {
+        let mut r = LoginPage {
+            l: Layout::new(lang, lang.text("login-title")).with_prefs(prefs),
+            next: safe_next(form.tiep.as_deref(), "/quan-ly"),
+            username: form.username.clone(),
+            error: Some(lang.tr(&msg)),
+            vneid: state.auth.oidc.is_some(),
+        }
+        .into_response();
+        *r.status_mut() = status;
+        r
+    };
+    let check = |key: &str, policy: &ThrottlePolicy| {
+        state
+            .auth
+            .throttles
+            .lock()
+            .ok()
+            .and_then(|t| t.get(key).map(|t| t.check(policy, now)))
+            .unwrap_or(Decision::Allowed)
+    };
+    let account = state.store.staff_by_username(&form.username).await?;
+    // A browser that signed in to this account before has a counter of its own, so that a
+    // stranger's failures cannot lock the owner out of a browser they have used, nor can the
+    // failures of others behind the same address (an office, a carrier's NAT).
+    let known_browser = account.as_ref().is_some_and(|a| {
+        state.auth.vault.as_ref().is_some_and(|v| {
+            crate::client::device_account(&headers, &device_cookie(&state).cookie_name(), v, now)
+                == Some(a.id)
+        })
+    });
+    // One address may not try many accounts (password spraying).
+    let address = address.filter(|_| !known_browser);
+    let by_address = address
+        .as_deref()
+        .map_or(Decision::Allowed, |a| check(a, &ThrottlePolicy::ADDRESS));
+    if let Decision::RetryAfter(seconds) = by_address {
+        tracing::warn!("refused a sign-in: too many failures from the address");
+        return Ok(too_many(page, seconds));
+    }
+    let key = throttle_key(&form.username, known_browser);
+    if let Decision::RetryAfter(seconds) = check(&key, &policy) {
+        tracing::warn!("refused a sign-in: too many failures for the account");
+        return Ok(too_many(page, seconds));
+    }
+    let phc = account.as_ref().map_or_else(
+        || DUMMY_PHC.to_owned(),
+        |a| a.password_hash.expose().clone(),
+    );
+    let password = binhdan_core::Secret::new(form.password.clone());
+    let password_ok = tokio::task::spawn_blocking(move || {
+        binhdan_auth::password::verify_password(&password, &phc)
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    let account = account.filter(|a| password_ok && !a.disabled);
+    let totp_ok = match account.as_ref() {
+        None => true,
+        Some(a) => match a.totp_secret.as_ref() {
+            None => true,
+            Some(secret) => {
+                let step = binhdan_auth::totp::TotpSecret::from_base32(secret.expose())
+                    .ok()
+                    .and_then(|s| s.verify(&form.totp, now, None).ok());
+                // Each code signs in once: a replayed one is refused like a wrong one.
+                match step {
+                    Some(step) => state.store.claim_totp_step(a.id, step).await?,
+                    None => false,
+                }
+            }
+        },
+    };
+    let Some(account) = account.filter(|_| totp_ok) else {
+        if let Ok(mut t) = state.auth.throttles.lock() {
+            t.entry(key).or_default().record_failure(&policy, now);
+            if let Some(a) = address {
+                t.entry(a)
+                    .or_default()
+                    .record_failure(&ThrottlePolicy::ADDRESS, now);
+            }
+            crate::session::prune_throttles(&mut t, now);
+        }
+        tracing::warn!("refused a sign-in: wrong username, password or code");
+        let msg = if password_ok && !totp_ok {
+            Msg::new("login-totp-wrong")
+        } else {
+            Msg::new("login-failed")
+        };
+        return Ok(page(StatusCode::UNAUTHORIZED, msg));
+    };
+    // The account's counters start again; the address's never do (an attacker would sign in
+    // to an account of their own between guesses).
+    if let Ok(mut t) = state.auth.throttles.lock() {
+        t.remove(&throttle_key(&form.username, false));
+        t.remove(&throttle_key(&form.username, true));
+    }
+    state.store.record_login(account.id, None, now).await?;
+    let cookie = crate::session::start(&state, SessionOwner::Staff(account.id)).await?;
+    tracing::info!(staff = account.id, "staff signed in");
+    let mut r = Redirect::to(&safe_next(form.tiep.as_deref(), "/quan-ly")).into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(cookie.expose()).map_err(|e| Problem::internal(&e))?,
+    );
+    // Mark the browser as one this account signs in from.
+    if let Some(mark) = state
+        .auth
+        .vault
+        .as_ref()
+        .and_then(|v| crate::client::device_mark(v, account.id, now))
+    {
+        let device = device_cookie(&state).set_value(&mark, crate::client::DEVICE_DAYS * 86_400);
+        if let Ok(v) = HeaderValue::from_str(device.expose()) {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(r)
+}
+
+/// The cookie marking a browser that signed in before.
+pub(super) fn device_cookie(state: &AppState) -> binhdan_auth::session::CookieOptions {
+    binhdan_auth::session::CookieOptions::new(
+        crate::client::DEVICE_COOKIE,
+        state.auth.cookie.secure,
+    )
+}
+
+/// 429 with `Retry-After`.
+pub(super) fn too_many(page: impl Fn(StatusCode, Msg) -> Response, seconds: u64) -> Response {
+    let msg = binhdan_auth::throttle::Decision::RetryAfter(seconds)
+        .msg()
+        .unwrap_or_else(|| Msg::new("error-busy"));
+    let mut r = page(StatusCode::TOO_MANY_REQUESTS, msg);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    r
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Signs out (staff or citizen).
+#[utoipa::path(post, path = "/dang-xuat", tag = "pages", responses((status = 303, description = "Signed out: to the home page"), (status = 403, description = "Missing or wrong CSRF token")))]
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, Problem> {
+    let token = match &caller {
+        Caller::Staff(s) => {
+            s.check_csrf(&form.csrf)?;
+            s.token.clone()
+        }
+        Caller::Citizen(c) => {
+            c.check_csrf(&form.csrf)?;
+            c.token.clone()
+        }
+        Caller::Anonymous => return Ok(Redirect::to("/").into_response()),
+    };
+    let clear = crate::session::end(&state, &token).await?;
+    let mut r = Redirect::to("/").into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&clear).map_err(|e| Problem::internal(&e))?,
+    );
+    Ok(r)
+}
