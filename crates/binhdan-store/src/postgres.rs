@@ -2,11 +2,48 @@
 //! (see `shared/`); it avoids advisory locks and server-specific features so it stays
 //! portable to distributed PostgreSQL-wire engines.
 
+#![allow(
+    clippy::duplicate_mod,
+    reason = "the shared SQL files are compiled once per backend, by design"
+)]
+
 use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+use self::learning::AnswerJob;
 use crate::prelude::*;
+
+// The SQL of each area, written once in `shared/` and compiled here as modules of this
+// backend, against its `Db`, `Backend` and `DIALECT` (`sqlite.rs` compiles the same files).
+#[path = "shared/assessment.rs"]
+mod assessment;
+#[path = "shared/audit.rs"]
+mod audit;
+#[path = "shared/certificates.rs"]
+mod certificates;
+#[path = "shared/content.rs"]
+mod content;
+#[path = "shared/counters.rs"]
+mod counters;
+#[path = "shared/dashboard.rs"]
+mod dashboard;
+#[path = "shared/events.rs"]
+mod events;
+#[path = "shared/learning.rs"]
+mod learning;
+#[path = "shared/ops.rs"]
+mod ops;
+#[path = "shared/people.rs"]
+mod people;
+#[path = "shared/population.rs"]
+mod population;
+#[path = "shared/staff.rs"]
+mod staff;
+#[path = "shared/targets.rs"]
+mod targets;
+#[path = "shared/units.rs"]
+mod units;
 
 type Db = sqlx::Postgres;
 const DIALECT: Dialect = Dialect::Postgres;
@@ -98,17 +135,3 @@ fn migrator() -> sqlx::migrate::Migrator {
     migrator.set_locking(false);
     migrator
 }
-
-include!("shared/ops.rs");
-include!("shared/units.rs");
-include!("shared/population.rs");
-include!("shared/content.rs");
-include!("shared/people.rs");
-include!("shared/staff.rs");
-include!("shared/learning.rs");
-include!("shared/assessment.rs");
-include!("shared/certificates.rs");
-include!("shared/targets.rs");
-include!("shared/dashboard.rs");
-include!("shared/counters.rs");
-include!("shared/events.rs");

@@ -1,4 +1,4 @@
-//! What the shared SQL files (`shared/*.rs`) see, imported by each backend module.
+//! What the shared SQL modules (`shared/*.rs`) and the backends import, all at once.
 
 pub(crate) use async_trait::async_trait;
 pub(crate) use binhdan_core::Timestamp;

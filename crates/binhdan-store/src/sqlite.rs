@@ -2,6 +2,11 @@
 //! allows one writer at a time; queueing in our pool is cheaper than `SQLITE_BUSY` retries)
 //! and a pool of read-only connections.
 
+#![allow(
+    clippy::duplicate_mod,
+    reason = "the shared SQL files are compiled once per backend, by design"
+)]
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -9,7 +14,39 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use self::learning::{AnswerJob, AnswerRow, insert_answers};
 use crate::prelude::*;
+
+// The SQL of each area, written once in `shared/` and compiled here as modules of this
+// backend, against its `Db`, `Backend` and `DIALECT` (`postgres.rs` compiles the same files).
+#[path = "shared/assessment.rs"]
+mod assessment;
+#[path = "shared/audit.rs"]
+mod audit;
+#[path = "shared/certificates.rs"]
+mod certificates;
+#[path = "shared/content.rs"]
+mod content;
+#[path = "shared/counters.rs"]
+mod counters;
+#[path = "shared/dashboard.rs"]
+mod dashboard;
+#[path = "shared/events.rs"]
+mod events;
+#[path = "shared/learning.rs"]
+mod learning;
+#[path = "shared/ops.rs"]
+mod ops;
+#[path = "shared/people.rs"]
+mod people;
+#[path = "shared/population.rs"]
+mod population;
+#[path = "shared/staff.rs"]
+mod staff;
+#[path = "shared/targets.rs"]
+mod targets;
+#[path = "shared/units.rs"]
+mod units;
 
 type Db = sqlx::Sqlite;
 const DIALECT: Dialect = Dialect::Sqlite;
@@ -19,7 +56,7 @@ const DIALECT: Dialect = Dialect::Sqlite;
 pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
-    /// Quiz answers go through one batching writer (`shared/learning.rs`).
+    /// Quiz answers go through one batching writer ([`answer_writer`]).
     answers: tokio::sync::mpsc::Sender<AnswerJob>,
 }
 type Backend = SqliteStore;
@@ -105,21 +142,61 @@ impl SqliteStore {
     }
 }
 
+/// At most this many answers per statement.
+const ANSWER_BATCH: usize = 64;
+
+/// The batching writer (SQLite, whose one writer would otherwise take answers one statement
+/// at a time): it takes whatever answers are waiting, inserts them in one statement, and tells
+/// each request whether its answer went in. A failed batch is retried answer by answer, so
+/// each request gets its own result.
+async fn answer_writer(pool: sqlx::Pool<Db>, mut queue: tokio::sync::mpsc::Receiver<AnswerJob>) {
+    let mut carried: std::collections::VecDeque<AnswerJob> = std::collections::VecDeque::new();
+    loop {
+        let first = match carried.pop_front() {
+            Some(j) => j,
+            None => match queue.recv().await {
+                Some(j) => j,
+                None => return,
+            },
+        };
+        let mut attempts = std::collections::HashSet::from([first.row.attempt_id]);
+        let mut batch = vec![first];
+        while batch.len() < ANSWER_BATCH {
+            let next = match carried.pop_front() {
+                Some(j) => j,
+                None => match queue.try_recv() {
+                    Ok(j) => j,
+                    Err(_) => break,
+                },
+            };
+            if attempts.insert(next.row.attempt_id) {
+                batch.push(next);
+            } else {
+                carried.push_back(next);
+                if carried.len() > ANSWER_BATCH {
+                    break;
+                }
+            }
+        }
+        let rows: Vec<&AnswerRow> = batch.iter().map(|j| &j.row).collect();
+        match insert_answers(&pool, &rows).await {
+            Ok(done) => {
+                for j in batch {
+                    let went_in = done.contains(&(j.row.attempt_id, j.row.item_id.clone()));
+                    let _ = j.done.send(Ok(went_in));
+                }
+            }
+            Err(_) => {
+                for j in batch {
+                    let one = insert_answers(&pool, &[&j.row]).await;
+                    let _ = j.done.send(one.map(|d| !d.is_empty()));
+                }
+            }
+        }
+    }
+}
+
 /// This backend's migrations.
 fn migrator() -> sqlx::migrate::Migrator {
     sqlx::migrate!("./migrations/sqlite")
 }
-
-include!("shared/ops.rs");
-include!("shared/units.rs");
-include!("shared/population.rs");
-include!("shared/content.rs");
-include!("shared/people.rs");
-include!("shared/staff.rs");
-include!("shared/learning.rs");
-include!("shared/assessment.rs");
-include!("shared/certificates.rs");
-include!("shared/targets.rs");
-include!("shared/dashboard.rs");
-include!("shared/counters.rs");
-include!("shared/events.rs");

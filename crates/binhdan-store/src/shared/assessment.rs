@@ -1,5 +1,9 @@
-// Placement tests and certification exams: sittings, responses, abilities and passes, and the
-// counters they move, written once for both backends (see `AssessmentStore` for the metrics).
+//! Placement tests and certification exams: sittings, responses, abilities and passes, and the
+//! counters they move, written once for both backends (see `AssessmentStore` for the metrics).
+
+use super::learning::{LearningDeltas, learner_facts};
+use super::{Backend, Db};
+use crate::prelude::*;
 
 #[derive(sqlx::FromRow)]
 struct ExamRow {
@@ -21,7 +25,11 @@ struct ExamRow {
 
 impl ExamRow {
     fn into_attempt(self) -> Result<ExamAttempt> {
-        let bad = |what: &str| StoreError::Database(sqlx::Error::Decode(format!("exam_attempt {}: {what}", self.id).into()));
+        let bad = |what: &str| {
+            StoreError::Database(sqlx::Error::Decode(
+                format!("exam_attempt {}: {what}", self.id).into(),
+            ))
+        };
         let group = Group::parse(&self.grp).ok_or_else(|| bad("unknown group"))?;
         let kind = ExamKind::parse(&self.kind).ok_or_else(|| bad("unknown kind"))?;
         Ok(ExamAttempt {
@@ -54,9 +62,12 @@ macro_rules! select_exam {
 }
 
 /// Thousandths of a θ difference, for the `gain_milli` counter.
-fn milli(x: f64) -> i64 {
+pub(super) fn milli(x: f64) -> i64 {
     // A θ is within ±6 by construction: the product fits easily.
-    #[allow(clippy::cast_possible_truncation, reason = "bounded by the quadrature range")]
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "bounded by the quadrature range"
+    )]
     let m = (x * 1000.0).round() as i64;
     m
 }
@@ -98,12 +109,21 @@ impl AssessmentStore for Backend {
             }
             let item: binhdan_content::Item = serde_json::from_str(&body)
                 .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
-            items.push(ExamItem { item, revision: u32::try_from(revision).unwrap_or(0), exam_only });
+            items.push(ExamItem {
+                item,
+                revision: u32::try_from(revision).unwrap_or(0),
+                exam_only,
+            });
         }
         Ok(items)
     }
 
-    async fn start_exam(&self, new: &NewExamAttempt<'_>, limits: &ExamLimits, now: Timestamp) -> Result<ExamStart> {
+    async fn start_exam(
+        &self,
+        new: &NewExamAttempt<'_>,
+        limits: &ExamLimits,
+        now: Timestamp,
+    ) -> Result<ExamStart> {
         let mut tx = self.write.begin().await?;
         let open: Option<ExamRow> = sqlx::query_as(select_exam!(
             "WHERE person_id = $1 AND grp = $2 AND kind = $3 AND finished_at IS NULL"
@@ -131,11 +151,12 @@ impl AssessmentStore for Backend {
                 return Ok(ExamStart::Open(open.into_attempt()?));
             }
         }
-        let passed: Option<i64> = sqlx::query_scalar("SELECT id FROM exam_pass WHERE person_id = $1 AND grp = $2")
-            .bind(new.person_id)
-            .bind(new.group.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let passed: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM exam_pass WHERE person_id = $1 AND grp = $2")
+                .bind(new.person_id)
+                .bind(new.group.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
         let sittings: Vec<(String, i64, Option<i64>, Option<bool>)> = sqlx::query_as(
             "SELECT kind, started_at, finished_at, passed FROM exam_attempt \
              WHERE person_id = $1 AND grp = $2 ORDER BY started_at",
@@ -148,16 +169,31 @@ impl AssessmentStore for Backend {
             ExamKind::Placement => (!sittings.is_empty()).then_some(ExamStart::PlacementClosed),
             ExamKind::Certification if passed.is_some() => Some(ExamStart::AlreadyPassed),
             ExamKind::Certification => {
-                let exams: Vec<_> = sittings.iter().filter(|s| s.0 == ExamKind::Certification.as_str()).collect();
-                let recent: Vec<i64> = exams.iter().map(|s| s.1).filter(|&t| t > now.millis() - limits.window_ms).collect();
-                let last_fail = exams.iter().filter(|s| s.3 == Some(false)).filter_map(|s| s.2).max();
+                let exams: Vec<_> = sittings
+                    .iter()
+                    .filter(|s| s.0 == ExamKind::Certification.as_str())
+                    .collect();
+                let recent: Vec<i64> = exams
+                    .iter()
+                    .map(|s| s.1)
+                    .filter(|&t| t > now.millis() - limits.window_ms)
+                    .collect();
+                let last_fail = exams
+                    .iter()
+                    .filter(|s| s.3 == Some(false))
+                    .filter_map(|s| s.2)
+                    .max();
                 if recent.len() >= usize::try_from(limits.max_attempts).unwrap_or(usize::MAX) {
                     let oldest = recent.iter().copied().min().unwrap_or(now.millis());
-                    Some(ExamStart::NoAttemptsLeft { until: Timestamp(oldest + limits.window_ms) })
+                    Some(ExamStart::NoAttemptsLeft {
+                        until: Timestamp(oldest + limits.window_ms),
+                    })
                 } else {
                     last_fail
                         .filter(|&t| t + limits.cooldown_ms > now.millis())
-                        .map(|t| ExamStart::CoolingDown { until: Timestamp(t + limits.cooldown_ms) })
+                        .map(|t| ExamStart::CoolingDown {
+                            until: Timestamp(t + limits.cooldown_ms),
+                        })
                 }
             }
         };
@@ -193,7 +229,9 @@ impl AssessmentStore for Backend {
             let open = open.ok_or_else(|| StoreError::Database(sqlx::Error::RowNotFound))?;
             return Ok(ExamStart::Open(open.into_attempt()?));
         };
-        let attempt = exam_row(&mut tx, id).await?.ok_or_else(|| StoreError::Database(sqlx::Error::RowNotFound))?;
+        let attempt = exam_row(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::Database(sqlx::Error::RowNotFound))?;
         tx.commit().await?;
         Ok(ExamStart::Started(attempt))
     }
@@ -204,15 +242,23 @@ impl AssessmentStore for Backend {
     }
 
     async fn exam_history(&self, person: i64, group: Group) -> Result<Vec<ExamAttempt>> {
-        let rows: Vec<ExamRow> = sqlx::query_as(select_exam!("WHERE person_id = $1 AND grp = $2 ORDER BY started_at DESC, id DESC"))
-            .bind(person)
-            .bind(group.as_str())
-            .fetch_all(&self.read)
-            .await?;
+        let rows: Vec<ExamRow> = sqlx::query_as(select_exam!(
+            "WHERE person_id = $1 AND grp = $2 ORDER BY started_at DESC, id DESC"
+        ))
+        .bind(person)
+        .bind(group.as_str())
+        .fetch_all(&self.read)
+        .await?;
         rows.into_iter().map(ExamRow::into_attempt).collect()
     }
 
-    async fn record_exam_answer(&self, attempt_id: i64, person: i64, answer: &ExamAnswer<'_>, now: Timestamp) -> Result<ExamAnswerOutcome> {
+    async fn record_exam_answer(
+        &self,
+        attempt_id: i64,
+        person: i64,
+        answer: &ExamAnswer<'_>,
+        now: Timestamp,
+    ) -> Result<ExamAnswerOutcome> {
         let mut tx = self.write.begin().await?;
         let moved = sqlx::query(
             "UPDATE exam_attempt SET answered = answered + 1, state = $1 \
@@ -257,7 +303,14 @@ impl AssessmentStore for Backend {
         Ok(ExamAnswerOutcome::Recorded)
     }
 
-    async fn finish_exam(&self, attempt_id: i64, person: i64, result: &ExamResult, cutoff: AdultCutoff, now: Timestamp) -> Result<Option<ExamAttempt>> {
+    async fn finish_exam(
+        &self,
+        attempt_id: i64,
+        person: i64,
+        result: &ExamResult,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<Option<ExamAttempt>> {
         let mut tx = self.write.begin().await?;
         let ended: Option<(String, String, i64)> = sqlx::query_as(
             "UPDATE exam_attempt SET finished_at = $1, theta = $2, se = $3, passed = $4, timed_out = $5 \
@@ -273,7 +326,9 @@ impl AssessmentStore for Backend {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((grp, kind, answered)) = ended else {
-            let before = exam_row(&mut tx, attempt_id).await?.filter(|a| a.person_id == person);
+            let before = exam_row(&mut tx, attempt_id)
+                .await?
+                .filter(|a| a.person_id == person);
             tx.rollback().await?;
             return Ok(before);
         };
@@ -315,7 +370,12 @@ impl AssessmentStore for Backend {
                             deltas.add_n(&facts, group, "assessed", 1);
                             deltas.add_n(&facts, group, "gain_milli", milli(result.theta - p));
                         }
-                        Some(b) => deltas.add_n(&facts, group, "gain_milli", milli(result.theta - p) - milli(b - p)),
+                        Some(b) => deltas.add_n(
+                            &facts,
+                            group,
+                            "gain_milli",
+                            milli(result.theta - p) - milli(b - p),
+                        ),
                     }
                 }
                 sqlx::query(
@@ -378,7 +438,14 @@ impl AssessmentStore for Backend {
         .fetch_optional(&self.read)
         .await?;
         Ok(row.and_then(|(person_id, grp, attempt_id, theta, at)| {
-            Group::parse(&grp).map(|group| ExamPass { id, person_id, group, attempt_id, theta, passed_at: Timestamp(at) })
+            Group::parse(&grp).map(|group| ExamPass {
+                id,
+                person_id,
+                group,
+                attempt_id,
+                theta,
+                passed_at: Timestamp(at),
+            })
         }))
     }
 
@@ -390,6 +457,8 @@ impl AssessmentStore for Backend {
         .bind(group.as_str())
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.map(|(placement, best)| AbilityRecord { placement, best }).unwrap_or_default())
+        Ok(row
+            .map(|(placement, best)| AbilityRecord { placement, best })
+            .unwrap_or_default())
     }
 }

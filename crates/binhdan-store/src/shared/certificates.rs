@@ -1,5 +1,10 @@
-// Certificates, signing keys, revocation and the outbox, written once for both backends (see
-// `CertificateStore`).
+//! Certificates, signing keys, revocation and the outbox, written once for both backends (see
+//! `CertificateStore`).
+
+use super::audit::append_audit_in;
+use super::learning::{LearningDeltas, learner_facts};
+use super::{Backend, DIALECT, Db};
+use crate::prelude::*;
 
 #[derive(sqlx::FromRow)]
 struct CertificateRow {
@@ -18,7 +23,9 @@ struct CertificateRow {
 impl CertificateRow {
     fn into_record(self) -> Result<CertificateRecord> {
         let group = Group::parse(&self.grp).ok_or_else(|| {
-            StoreError::Database(sqlx::Error::Decode(format!("certificate {}: unknown group", self.id).into()))
+            StoreError::Database(sqlx::Error::Decode(
+                format!("certificate {}: unknown group", self.id).into(),
+            ))
         })?;
         Ok(CertificateRecord {
             seq: self.seq,
@@ -71,7 +78,10 @@ impl From<OutboxRow> for OutboxMessage {
 
 macro_rules! select_outbox {
     ($rest:literal) => {
-        concat!("SELECT id, topic, idempotency_key, payload, attempts, state, last_error FROM outbox ", $rest)
+        concat!(
+            "SELECT id, topic, idempotency_key, payload, attempts, state, last_error FROM outbox ",
+            $rest
+        )
     };
 }
 
@@ -133,17 +143,24 @@ impl CertificateStore for Backend {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, public_key, seed_sealed, created, retired)| StoredIssuerKey {
-                id,
-                public_key,
-                seed_sealed,
-                created_at: Timestamp(created),
-                retired_at: retired.map(Timestamp),
-            })
+            .map(
+                |(id, public_key, seed_sealed, created, retired)| StoredIssuerKey {
+                    id,
+                    public_key,
+                    seed_sealed,
+                    created_at: Timestamp(created),
+                    retired_at: retired.map(Timestamp),
+                },
+            )
             .collect())
     }
 
-    async fn add_issuer_key(&self, key: &StoredIssuerKey, retire_others: bool, now: Timestamp) -> Result<()> {
+    async fn add_issuer_key(
+        &self,
+        key: &StoredIssuerKey,
+        retire_others: bool,
+        now: Timestamp,
+    ) -> Result<()> {
         let mut tx = self.write.begin().await?;
         if retire_others {
             sqlx::query("UPDATE issuer_key SET retired_at = $1 WHERE retired_at IS NULL")
@@ -163,7 +180,11 @@ impl CertificateStore for Backend {
         Ok(())
     }
 
-    async fn passes_without_certificate(&self, person: Option<i64>, limit: u32) -> Result<Vec<ExamPass>> {
+    async fn passes_without_certificate(
+        &self,
+        person: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<ExamPass>> {
         let rows: Vec<(i64, i64, String, i64, f64, i64)> = sqlx::query_as(
             "SELECT p.id, p.person_id, p.grp, p.attempt_id, p.theta, p.passed_at FROM exam_pass p \
              WHERE NOT EXISTS (SELECT 1 FROM certificate c WHERE c.pass_id = p.id) \
@@ -176,7 +197,14 @@ impl CertificateStore for Backend {
         Ok(rows
             .into_iter()
             .filter_map(|(id, person_id, grp, attempt_id, theta, at)| {
-                Group::parse(&grp).map(|group| ExamPass { id, person_id, group, attempt_id, theta, passed_at: Timestamp(at) })
+                Group::parse(&grp).map(|group| ExamPass {
+                    id,
+                    person_id,
+                    group,
+                    attempt_id,
+                    theta,
+                    passed_at: Timestamp(at),
+                })
             })
             .collect())
     }
@@ -184,7 +212,9 @@ impl CertificateStore for Backend {
     async fn issue_certificate(
         &self,
         pass: &ExamPass,
-        sign: &(dyn Fn(CertificateSlot) -> std::result::Result<SignedCertificate, String> + Send + Sync),
+        sign: &(
+             dyn Fn(CertificateSlot) -> std::result::Result<SignedCertificate, String> + Send + Sync
+         ),
         cutoff: AdultCutoff,
         now: Timestamp,
     ) -> Result<CertificateRecord> {
@@ -196,10 +226,11 @@ impl CertificateStore for Backend {
                 .execute(&mut *tx)
                 .await?;
         }
-        let existing: Option<CertificateRow> = sqlx::query_as(select_certificate!("WHERE pass_id = $1"))
-            .bind(pass.id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let existing: Option<CertificateRow> =
+            sqlx::query_as(select_certificate!("WHERE pass_id = $1"))
+                .bind(pass.id)
+                .fetch_optional(&mut *tx)
+                .await?;
         if let Some(row) = existing {
             tx.rollback().await?;
             return row.into_record();
@@ -226,7 +257,14 @@ impl CertificateStore for Backend {
             .bind(seq)
             .execute(&mut *tx)
             .await?;
-        enqueue(&mut tx, "certificate.issued", &format!("issued:{}", signed.id), &signed.delivery, now).await?;
+        enqueue(
+            &mut tx,
+            "certificate.issued",
+            &format!("issued:{}", signed.id),
+            &signed.delivery,
+            now,
+        )
+        .await?;
         move_certified(&mut tx, pass.person_id, pass.group, 1, cutoff, now).await?;
         let record = certificate_by(&mut tx, &signed.id)
             .await?
@@ -241,10 +279,12 @@ impl CertificateStore for Backend {
     }
 
     async fn certificates_of(&self, person: i64) -> Result<Vec<CertificateRecord>> {
-        let rows: Vec<CertificateRow> = sqlx::query_as(select_certificate!("WHERE person_id = $1 ORDER BY seq DESC"))
-            .bind(person)
-            .fetch_all(&self.read)
-            .await?;
+        let rows: Vec<CertificateRow> = sqlx::query_as(select_certificate!(
+            "WHERE person_id = $1 ORDER BY seq DESC"
+        ))
+        .bind(person)
+        .fetch_all(&self.read)
+        .await?;
         rows.into_iter().map(CertificateRow::into_record).collect()
     }
 
@@ -257,11 +297,16 @@ impl CertificateStore for Backend {
         .bind(list * size)
         .fetch_all(&self.read)
         .await?;
-        Ok(seqs.into_iter().map(|seq| CertificateSlot { seq }.status().1).collect())
+        Ok(seqs
+            .into_iter()
+            .map(|seq| CertificateSlot { seq }.status().1)
+            .collect())
     }
 
     async fn status_lists(&self) -> Result<i64> {
-        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM certificate").fetch_one(&self.read).await?;
+        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM certificate")
+            .fetch_one(&self.read)
+            .await?;
         Ok(max.map_or(0, |seq| CertificateSlot { seq }.status().0))
     }
 
@@ -288,7 +333,14 @@ impl CertificateStore for Backend {
                 move_certified(&mut tx, person, group, -1, cutoff, now).await?;
             }
             let payload = serde_json::json!({ "type": "certificate.revoked", "id": id, "reason": reason, "revokedAt": now.millis() });
-            enqueue(&mut tx, "certificate.revoked", &format!("revoked:{id}"), &payload.to_string(), now).await?;
+            enqueue(
+                &mut tx,
+                "certificate.revoked",
+                &format!("revoked:{id}"),
+                &payload.to_string(),
+                now,
+            )
+            .await?;
             append_audit_in(&mut tx, &audit, now).await?;
         }
         let record = certificate_by(&mut tx, id).await?;
@@ -296,7 +348,12 @@ impl CertificateStore for Backend {
         Ok(record)
     }
 
-    async fn outbox_claim(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<OutboxMessage>> {
+    async fn outbox_claim(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>> {
         let mut tx = self.write.begin().await?;
         let rows: Vec<OutboxRow> = sqlx::query_as(select_outbox!(
             "WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
@@ -333,7 +390,13 @@ impl CertificateStore for Backend {
         Ok(())
     }
 
-    async fn outbox_failed(&self, id: i64, error: &str, next_attempt_at: Timestamp, max_attempts: u32) -> Result<()> {
+    async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: Timestamp,
+        max_attempts: u32,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, \
              state = CASE WHEN attempts + 1 >= $3 THEN 'dead' ELSE 'pending' END WHERE id = $4 AND state = 'pending'",
@@ -356,10 +419,12 @@ impl CertificateStore for Backend {
     }
 
     async fn outbox_messages(&self, state: Option<&str>) -> Result<Vec<OutboxMessage>> {
-        let rows: Vec<OutboxRow> = sqlx::query_as(select_outbox!("WHERE ($1 IS NULL OR state = $1) ORDER BY id"))
-            .bind(state)
-            .fetch_all(&self.read)
-            .await?;
+        let rows: Vec<OutboxRow> = sqlx::query_as(select_outbox!(
+            "WHERE ($1 IS NULL OR state = $1) ORDER BY id"
+        ))
+        .bind(state)
+        .fetch_all(&self.read)
+        .await?;
         Ok(rows.into_iter().map(OutboxMessage::from).collect())
     }
 }

@@ -1,4 +1,7 @@
-// The curriculum, written once for both backends (see the crate docs).
+//! The curriculum, written once for both backends (see the crate docs).
+
+use super::{Backend, Db};
+use crate::prelude::*;
 
 /// Marks active rows of `table` whose id is not in `keep` as retired; returns how many.
 async fn retire_missing(
@@ -8,16 +11,20 @@ async fn retire_missing(
     now: Timestamp,
 ) -> Result<u64> {
     // `table` is one of our own table names, never input.
-    let active: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT id FROM {table} WHERE retired_at IS NULL")))
-        .fetch_all(&mut **tx)
-        .await?;
+    let active: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM {table} WHERE retired_at IS NULL"
+    )))
+    .fetch_all(&mut **tx)
+    .await?;
     let mut retired = 0;
     for id in active.iter().filter(|id| !keep.contains(id.as_str())) {
-        sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET retired_at = $1 WHERE id = $2")))
-            .bind(now.millis())
-            .bind(id.clone())
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET retired_at = $1 WHERE id = $2"
+        )))
+        .bind(now.millis())
+        .bind(id.clone())
+        .execute(&mut **tx)
+        .await?;
         retired += 1;
     }
     Ok(retired)
@@ -32,15 +39,27 @@ const COURSE_SUMMARY_SQL: &str = "SELECT c.id, c.version, c.grp, c.title, c.summ
 
 #[async_trait]
 impl ContentStore for Backend {
-    async fn load_content(&self, pack: &binhdan_content::Pack, now: Timestamp) -> Result<ContentLoadReport> {
+    async fn load_content(
+        &self,
+        pack: &binhdan_content::Pack,
+        now: Timestamp,
+    ) -> Result<ContentLoadReport> {
         use std::collections::{HashMap, HashSet};
 
         let mut report = ContentLoadReport::default();
         let mut tx = self.write.begin().await?;
         let old_lessons: HashMap<String, String> =
-            sqlx::query_as::<_, (String, String)>("SELECT id, markdown FROM lesson").fetch_all(&mut *tx).await?.into_iter().collect();
+            sqlx::query_as::<_, (String, String)>("SELECT id, markdown FROM lesson")
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
         let old_items: HashMap<String, String> =
-            sqlx::query_as::<_, (String, String)>("SELECT id, body FROM item").fetch_all(&mut *tx).await?.into_iter().collect();
+            sqlx::query_as::<_, (String, String)>("SELECT id, body FROM item")
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
 
         for (position, course) in pack.courses.iter().enumerate() {
             sqlx::query(
@@ -99,7 +118,9 @@ impl ContentStore for Backend {
         for course in &pack.courses {
             for module in &course.modules {
                 for (lpos, lesson_id) in module.lessons.iter().enumerate() {
-                    let Some(lesson) = pack.lesson(lesson_id) else { continue };
+                    let Some(lesson) = pack.lesson(lesson_id) else {
+                        continue;
+                    };
                     match old_lessons.get(&lesson.id) {
                         None => report.lessons_added += 1,
                         Some(old) if *old != lesson.markdown => report.lessons_changed += 1,
@@ -125,7 +146,10 @@ impl ContentStore for Backend {
                     .execute(&mut *tx)
                     .await?;
                 }
-                sqlx::query("DELETE FROM module_quiz WHERE module_id = $1").bind(module.id.clone()).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM module_quiz WHERE module_id = $1")
+                    .bind(module.id.clone())
+                    .execute(&mut *tx)
+                    .await?;
                 for (qpos, item_id) in module.quiz.iter().enumerate() {
                     sqlx::query("INSERT INTO module_quiz (module_id, position, item_id) VALUES ($1, $2, $3)")
                         .bind(module.id.clone())
@@ -135,14 +159,19 @@ impl ContentStore for Backend {
                         .await?;
                 }
             }
-            sqlx::query("DELETE FROM course_exam WHERE course_id = $1").bind(course.id.clone()).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM course_exam WHERE course_id = $1")
+                .bind(course.id.clone())
+                .execute(&mut *tx)
+                .await?;
             for (epos, item_id) in course.exam.iter().enumerate() {
-                sqlx::query("INSERT INTO course_exam (course_id, position, item_id) VALUES ($1, $2, $3)")
-                    .bind(course.id.clone())
-                    .bind(i64::try_from(epos).unwrap_or(i64::MAX))
-                    .bind(item_id.clone())
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO course_exam (course_id, position, item_id) VALUES ($1, $2, $3)",
+                )
+                .bind(course.id.clone())
+                .bind(i64::try_from(epos).unwrap_or(i64::MAX))
+                .bind(item_id.clone())
+                .execute(&mut *tx)
+                .await?;
             }
         }
 
@@ -161,7 +190,11 @@ impl ContentStore for Backend {
         }
 
         let course_ids: HashSet<&str> = pack.courses.iter().map(|c| c.id.as_str()).collect();
-        let module_ids: HashSet<&str> = pack.courses.iter().flat_map(|c| c.modules.iter().map(|m| m.id.as_str())).collect();
+        let module_ids: HashSet<&str> = pack
+            .courses
+            .iter()
+            .flat_map(|c| c.modules.iter().map(|m| m.id.as_str()))
+            .collect();
         let lesson_ids: HashSet<&str> = pack.lessons.iter().map(|l| l.id.as_str()).collect();
         let item_ids: HashSet<&str> = pack.items.iter().map(|i| i.id.as_str()).collect();
         retire_missing(&mut tx, "course", &course_ids, now).await?;
@@ -173,16 +206,32 @@ impl ContentStore for Backend {
     }
 
     async fn courses(&self) -> Result<Vec<CourseSummary>> {
-        let rows: Vec<crate::rows::CourseRow> = sqlx::query_as(COURSE_SUMMARY_SQL).bind(None::<String>).fetch_all(&self.read).await?;
-        Ok(rows.into_iter().map(crate::rows::CourseRow::into_summary).collect())
+        let rows: Vec<crate::rows::CourseRow> = sqlx::query_as(COURSE_SUMMARY_SQL)
+            .bind(None::<String>)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(crate::rows::CourseRow::into_summary)
+            .collect())
     }
 
     async fn course_outline(&self, id: &str) -> Result<Option<CourseOutline>> {
-        let Some(row) = sqlx::query_as::<_, crate::rows::CourseRow>(COURSE_SUMMARY_SQL).bind(Some(id.to_owned())).fetch_optional(&self.read).await?
+        let Some(row) = sqlx::query_as::<_, crate::rows::CourseRow>(COURSE_SUMMARY_SQL)
+            .bind(Some(id.to_owned()))
+            .fetch_optional(&self.read)
+            .await?
         else {
             return Ok(None);
         };
-        let rows: Vec<(String, String, String, Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<(
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+        )> = sqlx::query_as(
             "SELECT m.id, m.title, m.summary, l.id, l.title, l.minutes FROM course_module m \
              LEFT JOIN lesson l ON l.module_id = m.id AND l.retired_at IS NULL \
              WHERE m.course_id = $1 AND m.retired_at IS NULL ORDER BY m.position, l.position",
@@ -193,13 +242,27 @@ impl ContentStore for Backend {
         let mut modules: Vec<ModuleOutline> = Vec::new();
         for (mid, mtitle, msummary, lid, ltitle, minutes) in rows {
             if modules.last().is_none_or(|m| m.id != mid) {
-                modules.push(ModuleOutline { id: mid, title: mtitle, summary: msummary, lessons: Vec::new() });
+                modules.push(ModuleOutline {
+                    id: mid,
+                    title: mtitle,
+                    summary: msummary,
+                    lessons: Vec::new(),
+                });
             }
-            if let (Some(id), Some(title), Some(minutes), Some(module)) = (lid, ltitle, minutes, modules.last_mut()) {
-                module.lessons.push(LessonRef { id, title, minutes: u32::try_from(minutes).unwrap_or(0) });
+            if let (Some(id), Some(title), Some(minutes), Some(module)) =
+                (lid, ltitle, minutes, modules.last_mut())
+            {
+                module.lessons.push(LessonRef {
+                    id,
+                    title,
+                    minutes: u32::try_from(minutes).unwrap_or(0),
+                });
             }
         }
-        Ok(Some(CourseOutline { course: row.into_summary(), modules }))
+        Ok(Some(CourseOutline {
+            course: row.into_summary(),
+            modules,
+        }))
     }
 
     async fn lesson_page(&self, id: &str) -> Result<Option<LessonPage>> {
@@ -211,7 +274,19 @@ impl ContentStore for Backend {
         .bind(id.to_owned())
         .fetch_optional(&self.read)
         .await?;
-        let Some((id, title, minutes, competence, step, html, course_id, course_title, module_title, module_id)) = row else {
+        let Some((
+            id,
+            title,
+            minutes,
+            competence,
+            step,
+            html,
+            course_id,
+            course_title,
+            module_title,
+            module_id,
+        )) = row
+        else {
             return Ok(None);
         };
         // The course's lessons in reading order, to find the neighbours (a course has ~30).
@@ -228,8 +303,13 @@ impl ContentStore for Backend {
             minutes: u32::try_from(*minutes).unwrap_or(0),
         };
         let at = order.iter().position(|(l, _, _, _)| *l == id);
-        let last_in_module = at.and_then(|i| order.get(i + 1)).is_none_or(|n| n.3 != module_id);
-        let previous = at.and_then(|i| i.checked_sub(1)).and_then(|i| order.get(i)).map(to_ref);
+        let last_in_module = at
+            .and_then(|i| order.get(i + 1))
+            .is_none_or(|n| n.3 != module_id);
+        let previous = at
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| order.get(i))
+            .map(to_ref);
         let next = at.and_then(|i| order.get(i + 1)).map(to_ref);
         Ok(Some(LessonPage {
             id,
@@ -249,6 +329,11 @@ impl ContentStore for Backend {
     }
 
     async fn content_asset(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        Ok(sqlx::query_scalar("SELECT bytes FROM content_asset WHERE path = $1").bind(path.to_owned()).fetch_optional(&self.read).await?)
+        Ok(
+            sqlx::query_scalar("SELECT bytes FROM content_asset WHERE path = $1")
+                .bind(path.to_owned())
+                .fetch_optional(&self.read)
+                .await?,
+        )
     }
 }

@@ -1,9 +1,18 @@
-// Dashboard reads, written once for both backends (see the crate docs): counters and their
-// daily changes only, so a read costs O(units shown) whatever the population.
+//! Dashboard reads, written once for both backends (see the crate docs): counters and their
+//! daily changes only, so a read costs O(units shown) whatever the population.
+
+use super::Backend;
+use crate::prelude::*;
 
 #[async_trait]
 impl DashboardStore for Backend {
-    async fn children_figures(&self, parent: &UnitCode, group: Group, metric: &str, since_day: i64) -> Result<Vec<UnitFigure>> {
+    async fn children_figures(
+        &self,
+        parent: &UnitCode,
+        group: Group,
+        metric: &str,
+        since_day: i64,
+    ) -> Result<Vec<UnitFigure>> {
         // A commune's population is its roll-up (itself and its villages); a village's, its own.
         let rows: Vec<(String, String, String, i64, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
             "SELECT u.code, u.name, u.level, \
@@ -27,7 +36,11 @@ impl DashboardStore for Backend {
                 Some(UnitFigure {
                     code: UnitCode::parse(&code).ok()?,
                     name,
-                    recent: if level == UnitLevel::Commune { Some(recent.unwrap_or(0)) } else { None },
+                    recent: if level == UnitLevel::Commune {
+                        Some(recent.unwrap_or(0))
+                    } else {
+                        None
+                    },
                     level,
                     value,
                     population: population.and_then(|p| u64::try_from(p).ok()),
@@ -37,12 +50,21 @@ impl DashboardStore for Backend {
             .collect())
     }
 
-    async fn daily_changes(&self, unit: &UnitCode, group: Group, metric: &str, after_day: i64) -> Result<Option<(i64, Vec<(i64, i64)>)>> {
-        let row: Option<(String, String)> = sqlx::query_as("SELECT level, path FROM unit WHERE code = $1")
-            .bind(unit.as_str())
-            .fetch_optional(&self.read)
-            .await?;
-        let Some((level, path)) = row else { return Ok(None) };
+    async fn daily_changes(
+        &self,
+        unit: &UnitCode,
+        group: Group,
+        metric: &str,
+        after_day: i64,
+    ) -> Result<Option<(i64, Vec<(i64, i64)>)>> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT level, path FROM unit WHERE code = $1")
+                .bind(unit.as_str())
+                .fetch_optional(&self.read)
+                .await?;
+        let Some((level, path)) = row else {
+            return Ok(None);
+        };
         if level == "village" {
             return Ok(None);
         }
@@ -72,12 +94,20 @@ impl DashboardStore for Backend {
         Ok(Some((before.unwrap_or(0), days)))
     }
 
-    async fn organisation_figures(&self, root: &UnitCode, group: Group, metric: &str, since_day: i64) -> Result<Vec<OrganisationFigure>> {
+    async fn organisation_figures(
+        &self,
+        root: &UnitCode,
+        group: Group,
+        metric: &str,
+        since_day: i64,
+    ) -> Result<Vec<OrganisationFigure>> {
         let path: Option<String> = sqlx::query_scalar("SELECT path FROM unit WHERE code = $1")
             .bind(root.as_str())
             .fetch_optional(&self.read)
             .await?;
-        let Some(path) = path else { return Ok(Vec::new()) };
+        let Some(path) = path else {
+            return Ok(Vec::new());
+        };
         let upper = binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound();
         let rows: Vec<(i64, String, String, String, i64, i64, i64)> = sqlx::query_as(
             "SELECT o.id, o.name, o.kind, u.name, \
@@ -97,15 +127,17 @@ impl DashboardStore for Backend {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, kind, unit_name, value, recent, roster)| OrganisationFigure {
-                id,
-                name,
-                kind,
-                unit_name,
-                value,
-                recent,
-                roster: u64::try_from(roster).unwrap_or(0),
-            })
+            .map(
+                |(id, name, kind, unit_name, value, recent, roster)| OrganisationFigure {
+                    id,
+                    name,
+                    kind,
+                    unit_name,
+                    value,
+                    recent,
+                    roster: u64::try_from(roster).unwrap_or(0),
+                },
+            )
             .collect())
     }
 
@@ -116,6 +148,9 @@ impl DashboardStore for Backend {
         .bind(organisation)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.into_iter().filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v))).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v)))
+            .collect())
     }
 }

@@ -1,10 +1,16 @@
-// Live events, bridge points and check-ins, written once for both backends (see the crate docs).
-//
-// A batch of check-ins is one transaction of a few multi-row statements, whatever its size:
-// the check-ins (`ON CONFLICT DO NOTHING`: a participant counts once per event), the points'
-// counters (each point's own rows: no row every writer shares), the participants' marks
-// (`participated`, once per person and group, in `learner_mark`) and the unit and
-// organisation counters those marks move.
+//! Live events, bridge points and check-ins, written once for both backends (see the crate docs).
+//!
+//! A batch of check-ins is one transaction of a few multi-row statements, whatever its size:
+//! the check-ins (`ON CONFLICT DO NOTHING`: a participant counts once per event), the points'
+//! counters (each point's own rows: no row every writer shares), the participants' marks
+//! (`participated`, once per person and group, in `learner_mark`) and the unit and
+//! organisation counters those marks move.
+
+use super::learning::{LearnerFacts, LearningDeltas};
+use super::people::is_adult_born;
+use super::units::unit_facts;
+use super::{Backend, Db};
+use crate::prelude::*;
 
 #[derive(sqlx::FromRow)]
 struct EventRow {
@@ -109,9 +115,14 @@ async fn add_point_groups(
 ) -> Result<()> {
     let entries: Vec<_> = counts.iter().collect();
     for chunk in entries.chunks(CHECK_IN_CHUNK) {
-        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO point_group_counter (event_id, point_id, grp, value) ");
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO point_group_counter (event_id, point_id, grp, value) ",
+        );
         q.push_values(chunk, |mut b, ((event, point, grp), n)| {
-            b.push_bind(*event).push_bind(*point).push_bind(grp.clone()).push_bind(**n);
+            b.push_bind(*event)
+                .push_bind(*point)
+                .push_bind(grp.clone())
+                .push_bind(**n);
         });
         q.push(" ON CONFLICT (event_id, point_id, grp) DO UPDATE SET value = point_group_counter.value + excluded.value");
         q.build().execute(&mut **tx).await?;
@@ -127,7 +138,9 @@ impl EventStore for Backend {
             .bind(event.unit.as_str())
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(path) = path else { return Err(StoreError::Unknown("unit")) };
+        let Some(path) = path else {
+            return Err(StoreError::Unknown("unit"));
+        };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO event (title, kind, unit_code, unit_path, starts_at, ends_at, broadcast_url, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -148,19 +161,30 @@ impl EventStore for Backend {
     }
 
     async fn event(&self, id: i64) -> Result<Option<EventRecord>> {
-        let row: Option<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{EVENT_SELECT} WHERE e.id = $1")))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
+        let row: Option<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{EVENT_SELECT} WHERE e.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
         Ok(row.and_then(EventRow::into_record))
     }
 
-    async fn events_for(&self, path: Option<&str>, host: i64, limit: u32) -> Result<Vec<EventRecord>> {
+    async fn events_for(
+        &self,
+        path: Option<&str>,
+        host: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>> {
         // `path` ends with `/`; the range `[path, path + '0')` is its subtree ('/' + 1 = '0').
         // An empty path is everywhere (paths are digits and '/', all below '~').
         let (from, to) = path.map_or((String::new(), String::new()), |p| {
             let stem = p.trim_end_matches('/');
-            if stem.is_empty() { (String::new(), "~".to_owned()) } else { (format!("{stem}/"), format!("{stem}0")) }
+            if stem.is_empty() {
+                (String::new(), "~".to_owned())
+            } else {
+                (format!("{stem}/"), format!("{stem}0"))
+            }
         });
         let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{EVENT_SELECT} WHERE (e.unit_path >= $1 AND e.unit_path < $2) \
@@ -185,20 +209,29 @@ impl EventStore for Backend {
         if exists.is_none() {
             return Err(StoreError::Unknown("event"));
         }
-        let codes: Vec<String> = points.iter().map(|p| p.unit.as_str().to_owned()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let codes: Vec<String> = points
+            .iter()
+            .map(|p| p.unit.as_str().to_owned())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let facts = unit_facts(&mut tx, &codes).await?;
         let mut ids = Vec::with_capacity(points.len());
         for p in points {
-            let Some(f) = facts.get(p.unit.as_str()) else { return Err(StoreError::Unknown("unit")) };
+            let Some(f) = facts.get(p.unit.as_str()) else {
+                return Err(StoreError::Unknown("unit"));
+            };
             let commune = match f.level.as_str() {
                 "commune" => Some(f.code.clone()),
                 "village" => f.parent_code.clone(),
                 _ => None,
             };
-            let host: Option<i64> = sqlx::query_scalar("SELECT id FROM staff_account WHERE id = $1 AND disabled_at IS NULL")
-                .bind(p.host_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let host: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM staff_account WHERE id = $1 AND disabled_at IS NULL",
+            )
+            .bind(p.host_id)
+            .fetch_optional(&mut *tx)
+            .await?;
             if host.is_none() {
                 return Err(StoreError::Unknown("host"));
             }
@@ -216,7 +249,9 @@ impl EventStore for Backend {
             .bind(&p.token)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(id) = id else { return Err(StoreError::Conflict("point")) };
+            let Some(id) = id else {
+                return Err(StoreError::Conflict("point"));
+            };
             ids.push(id);
         }
         tx.commit().await?;
@@ -244,16 +279,20 @@ impl EventStore for Backend {
     async fn update_point(&self, id: i64, point: &NewPoint) -> Result<()> {
         let mut tx = self.write.begin().await?;
         let facts = unit_facts(&mut tx, &[point.unit.as_str().to_owned()]).await?;
-        let Some(f) = facts.get(point.unit.as_str()) else { return Err(StoreError::Unknown("unit")) };
+        let Some(f) = facts.get(point.unit.as_str()) else {
+            return Err(StoreError::Unknown("unit"));
+        };
         let commune = match f.level.as_str() {
             "commune" => Some(f.code.clone()),
             "village" => f.parent_code.clone(),
             _ => None,
         };
-        let host: Option<i64> = sqlx::query_scalar("SELECT id FROM staff_account WHERE id = $1 AND disabled_at IS NULL")
-            .bind(point.host_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let host: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM staff_account WHERE id = $1 AND disabled_at IS NULL",
+        )
+        .bind(point.host_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         if host.is_none() {
             return Err(StoreError::Unknown("host"));
         }
@@ -287,58 +326,83 @@ impl EventStore for Backend {
     }
 
     async fn points(&self, event: i64) -> Result<Vec<PointRecord>> {
-        let rows: Vec<PointRow> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{POINT_SELECT} WHERE b.event_id = $1 ORDER BY b.name, b.id")))
-                .bind(event)
-                .fetch_all(&self.read)
-                .await?;
+        let rows: Vec<PointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{POINT_SELECT} WHERE b.event_id = $1 ORDER BY b.name, b.id"
+        )))
+        .bind(event)
+        .fetch_all(&self.read)
+        .await?;
         Ok(rows.into_iter().filter_map(PointRow::into_record).collect())
     }
 
     async fn point(&self, id: i64) -> Result<Option<PointRecord>> {
-        let row: Option<PointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{POINT_SELECT} WHERE b.id = $1")))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
+        let row: Option<PointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{POINT_SELECT} WHERE b.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
         Ok(row.and_then(PointRow::into_record))
     }
 
     async fn points_hosted_by(&self, host: i64) -> Result<Vec<PointRecord>> {
-        let rows: Vec<PointRow> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{POINT_SELECT} WHERE b.host_id = $1 ORDER BY b.event_id, b.name, b.id")))
-                .bind(host)
-                .fetch_all(&self.read)
-                .await?;
+        let rows: Vec<PointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{POINT_SELECT} WHERE b.host_id = $1 ORDER BY b.event_id, b.name, b.id"
+        )))
+        .bind(host)
+        .fetch_all(&self.read)
+        .await?;
         Ok(rows.into_iter().filter_map(PointRow::into_record).collect())
     }
 
     async fn point_by_token(&self, token: &str) -> Result<Option<PointRecord>> {
-        let row: Option<PointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{POINT_SELECT} WHERE b.token = $1")))
-            .bind(token)
-            .fetch_optional(&self.read)
-            .await?;
+        let row: Option<PointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{POINT_SELECT} WHERE b.token = $1"
+        )))
+        .bind(token)
+        .fetch_optional(&self.read)
+        .await?;
         Ok(row.and_then(PointRow::into_record))
     }
 
-    async fn record_check_ins(&self, given: &[NewCheckIn], cutoff: AdultCutoff, now: Timestamp) -> Result<CheckInsDone> {
+    async fn record_check_ins(
+        &self,
+        given: &[NewCheckIn],
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<CheckInsDone> {
         if given.is_empty() {
-            return Ok(CheckInsDone { outcomes: Vec::new(), points: Vec::new() });
+            return Ok(CheckInsDone {
+                outcomes: Vec::new(),
+                points: Vec::new(),
+            });
         }
         let mut tx = self.write.begin().await?;
         // Numbers on the registry name their person.
         let mut items: Vec<NewCheckIn> = given.to_vec();
-        let hashes: Vec<[u8; 32]> = items.iter().filter(|c| c.person_id.is_none()).filter_map(|c| c.cccd_hash).collect();
+        let hashes: Vec<[u8; 32]> = items
+            .iter()
+            .filter(|c| c.person_id.is_none())
+            .filter_map(|c| c.cccd_hash)
+            .collect();
         if !hashes.is_empty() {
-            let mut found: std::collections::HashMap<Vec<u8>, (i64, String, String)> = std::collections::HashMap::new();
+            let mut found: std::collections::HashMap<Vec<u8>, (i64, String, String)> =
+                std::collections::HashMap::new();
             for chunk in hashes.chunks(CHECK_IN_CHUNK) {
-                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT cccd_hash, id, name, unit_path FROM person WHERE cccd_hash IN (");
+                let mut q = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT cccd_hash, id, name, unit_path FROM person WHERE cccd_hash IN (",
+                );
                 let mut list = q.separated(", ");
                 for h in chunk {
                     list.push_bind(h.to_vec());
                 }
                 q.push(")");
-                let rows: Vec<(Vec<u8>, i64, String, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                found.extend(rows.into_iter().map(|(h, id, name, path)| (h, (id, name, path))));
+                let rows: Vec<(Vec<u8>, i64, String, String)> =
+                    q.build_query_as().fetch_all(&mut *tx).await?;
+                found.extend(
+                    rows.into_iter()
+                        .map(|(h, id, name, path)| (h, (id, name, path))),
+                );
             }
             for c in &mut items {
                 if c.person_id.is_none()
@@ -346,7 +410,10 @@ impl EventStore for Backend {
                 {
                     c.participant = format!("p:{id}");
                     c.person_id = Some(*id);
-                    if c.reveal_within.iter().any(|within| path.starts_with(within.as_str())) {
+                    if c.reveal_within
+                        .iter()
+                        .any(|within| path.starts_with(within.as_str()))
+                    {
                         c.label.clone_from(name);
                     }
                 }
@@ -355,15 +422,19 @@ impl EventStore for Backend {
         let items = &items;
         // The first of a batch's items for a participant is the one that may go in; the others
         // are answered with where it went.
-        let mut first: std::collections::HashMap<(i64, &str), usize> = std::collections::HashMap::new();
+        let mut first: std::collections::HashMap<(i64, &str), usize> =
+            std::collections::HashMap::new();
         let mut candidates: Vec<&NewCheckIn> = Vec::new();
         for (i, c) in items.iter().enumerate() {
-            if let std::collections::hash_map::Entry::Vacant(v) = first.entry((c.event_id, c.participant.as_str())) {
+            if let std::collections::hash_map::Entry::Vacant(v) =
+                first.entry((c.event_id, c.participant.as_str()))
+            {
                 v.insert(i);
                 candidates.push(c);
             }
         }
-        let mut inserted: std::collections::HashSet<(i64, String)> = std::collections::HashSet::new();
+        let mut inserted: std::collections::HashSet<(i64, String)> =
+            std::collections::HashSet::new();
         for chunk in candidates.chunks(CHECK_IN_CHUNK) {
             let mut q = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO check_in (event_id, participant, point_id, person_id, via, label, by_actor, at) ",
@@ -378,43 +449,85 @@ impl EventStore for Backend {
                     .push_bind(c.by.clone())
                     .push_bind(c.at.millis());
             });
-            q.push(" ON CONFLICT (event_id, participant) DO NOTHING RETURNING event_id, participant");
+            q.push(
+                " ON CONFLICT (event_id, participant) DO NOTHING RETURNING event_id, participant",
+            );
             let rows: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
             inserted.extend(rows);
         }
         // Where the others already are.
-        let mut already: std::collections::HashMap<(i64, String), (i64, i64)> = std::collections::HashMap::new();
-        let others: Vec<&NewCheckIn> = candidates.iter().copied().filter(|c| !inserted.contains(&(c.event_id, c.participant.clone()))).collect();
+        let mut already: std::collections::HashMap<(i64, String), (i64, i64)> =
+            std::collections::HashMap::new();
+        let others: Vec<&NewCheckIn> = candidates
+            .iter()
+            .copied()
+            .filter(|c| !inserted.contains(&(c.event_id, c.participant.clone())))
+            .collect();
         for chunk in others.chunks(CHECK_IN_CHUNK) {
-            let mut q = sqlx::QueryBuilder::<Db>::new("SELECT event_id, participant, point_id, at FROM check_in WHERE ");
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "SELECT event_id, participant, point_id, at FROM check_in WHERE ",
+            );
             for (i, c) in chunk.iter().enumerate() {
                 if i > 0 {
                     q.push(" OR ");
                 }
-                q.push("(event_id = ").push_bind(c.event_id).push(" AND participant = ").push_bind(c.participant.clone()).push(")");
+                q.push("(event_id = ")
+                    .push_bind(c.event_id)
+                    .push(" AND participant = ")
+                    .push_bind(c.participant.clone())
+                    .push(")");
             }
             let rows: Vec<(i64, String, i64, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
-            already.extend(rows.into_iter().map(|(e, p, point, at)| ((e, p), (point, at))));
+            already.extend(
+                rows.into_iter()
+                    .map(|(e, p, point, at)| ((e, p), (point, at))),
+            );
         }
         let mut moved: Vec<(i64, u64, u64)> = Vec::new();
-        let new: Vec<&NewCheckIn> = candidates.iter().copied().filter(|c| inserted.contains(&(c.event_id, c.participant.clone()))).collect();
+        let new: Vec<&NewCheckIn> = candidates
+            .iter()
+            .copied()
+            .filter(|c| inserted.contains(&(c.event_id, c.participant.clone())))
+            .collect();
         if !new.is_empty() {
             // The participants' groups, for the points' figures and their participation.
-            let persons: Vec<i64> = new.iter().filter_map(|c| c.person_id).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-            let mut facts: std::collections::HashMap<i64, LearnerFacts> = std::collections::HashMap::new();
+            let persons: Vec<i64> = new
+                .iter()
+                .filter_map(|c| c.person_id)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let mut facts: std::collections::HashMap<i64, LearnerFacts> =
+                std::collections::HashMap::new();
             for chunk in persons.chunks(CHECK_IN_CHUNK) {
-                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT id, unit_code, birth_year, birth_day FROM person WHERE id IN (");
+                let mut q = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT id, unit_code, birth_year, birth_day FROM person WHERE id IN (",
+                );
                 let mut list = q.separated(", ");
                 for p in chunk {
                     list.push_bind(*p);
                 }
                 q.push(")");
-                let rows: Vec<(i64, String, i64, Option<i64>)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                let rows: Vec<(i64, String, i64, Option<i64>)> =
+                    q.build_query_as().fetch_all(&mut *tx).await?;
                 for (id, unit_code, year, day) in rows {
-                    let groups = if is_adult_born(year, day, cutoff) { vec![Group::Adult] } else { Vec::new() };
-                    facts.insert(id, LearnerFacts { unit_code, groups, organisations: Vec::new() });
+                    let groups = if is_adult_born(year, day, cutoff) {
+                        vec![Group::Adult]
+                    } else {
+                        Vec::new()
+                    };
+                    facts.insert(
+                        id,
+                        LearnerFacts {
+                            unit_code,
+                            groups,
+                            organisations: Vec::new(),
+                        },
+                    );
                 }
-                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT person_id, organisation_id, grp FROM membership WHERE person_id IN (");
+                let mut q = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT person_id, organisation_id, grp FROM membership WHERE person_id IN (",
+                );
                 let mut list = q.separated(", ");
                 for p in chunk {
                     list.push_bind(*p);
@@ -430,20 +543,32 @@ impl EventStore for Backend {
                     }
                 }
             }
-            let mut groups: std::collections::BTreeMap<(i64, i64, String), i64> = std::collections::BTreeMap::new();
-            let mut points: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+            let mut groups: std::collections::BTreeMap<(i64, i64, String), i64> =
+                std::collections::BTreeMap::new();
+            let mut points: std::collections::BTreeMap<i64, i64> =
+                std::collections::BTreeMap::new();
             let mut marks: Vec<(i64, Group)> = Vec::new();
             for c in &new {
                 *points.entry(c.point_id).or_default() += 1;
                 match c.person_id.and_then(|p| facts.get(&p).map(|f| (p, f))) {
                     Some((person, f)) if !f.groups.is_empty() => {
                         for g in &f.groups {
-                            *groups.entry((c.event_id, c.point_id, g.as_str().to_owned())).or_default() += 1;
+                            *groups
+                                .entry((c.event_id, c.point_id, g.as_str().to_owned()))
+                                .or_default() += 1;
                             marks.push((person, *g));
                         }
                     }
-                    Some(_) => *groups.entry((c.event_id, c.point_id, "other".to_owned())).or_default() += 1,
-                    None => *groups.entry((c.event_id, c.point_id, "guest".to_owned())).or_default() += 1,
+                    Some(_) => {
+                        *groups
+                            .entry((c.event_id, c.point_id, "other".to_owned()))
+                            .or_default() += 1;
+                    }
+                    None => {
+                        *groups
+                            .entry((c.event_id, c.point_id, "guest".to_owned()))
+                            .or_default() += 1;
+                    }
                 }
             }
             add_point_groups(&mut tx, &groups).await?;
@@ -460,7 +585,13 @@ impl EventStore for Backend {
                 q.push_bind(now.millis());
                 q.push(" FROM v WHERE bridge_point.id = v.id RETURNING bridge_point.id, bridge_point.checked_in, bridge_point.headcount");
                 let rows: Vec<(i64, i64, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                moved.extend(rows.into_iter().map(|(id, c, h)| (id, u64::try_from(c).unwrap_or(0), u64::try_from(h).unwrap_or(0))));
+                moved.extend(rows.into_iter().map(|(id, c, h)| {
+                    (
+                        id,
+                        u64::try_from(c).unwrap_or(0),
+                        u64::try_from(h).unwrap_or(0),
+                    )
+                }));
             }
             moved.sort_unstable();
             // Participation: once per person and group, ever.
@@ -468,9 +599,14 @@ impl EventStore for Backend {
             marks.sort_unstable();
             marks.dedup();
             for chunk in marks.chunks(CHECK_IN_CHUNK) {
-                let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO learner_mark (person_id, grp, metric, at) ");
+                let mut q = sqlx::QueryBuilder::<Db>::new(
+                    "INSERT INTO learner_mark (person_id, grp, metric, at) ",
+                );
                 q.push_values(chunk, |mut b, (person, g)| {
-                    b.push_bind(*person).push_bind(g.as_str()).push_bind("participated").push_bind(now.millis());
+                    b.push_bind(*person)
+                        .push_bind(g.as_str())
+                        .push_bind("participated")
+                        .push_bind(now.millis());
                 });
                 q.push(" ON CONFLICT (person_id, grp, metric) DO NOTHING RETURNING person_id, grp");
                 let rows: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
@@ -488,22 +624,39 @@ impl EventStore for Backend {
             .enumerate()
             .map(|(i, c)| {
                 let key = (c.event_id, c.participant.clone());
-                let outcome = if first.get(&(c.event_id, c.participant.as_str())) == Some(&i) && inserted.contains(&key) {
+                let outcome = if first.get(&(c.event_id, c.participant.as_str())) == Some(&i)
+                    && inserted.contains(&key)
+                {
                     CheckInOutcome::New
                 } else if let Some((point_id, at)) = already.get(&key) {
-                    CheckInOutcome::Already { point_id: *point_id, at: Timestamp(*at) }
+                    CheckInOutcome::Already {
+                        point_id: *point_id,
+                        at: Timestamp(*at),
+                    }
                 } else {
                     // A twin earlier in this batch went in.
                     let twin = &items[first[&(c.event_id, c.participant.as_str())]];
-                    CheckInOutcome::Already { point_id: twin.point_id, at: twin.at }
+                    CheckInOutcome::Already {
+                        point_id: twin.point_id,
+                        at: twin.at,
+                    }
                 };
                 (outcome, c.label.clone())
             })
             .collect();
-        Ok(CheckInsDone { outcomes, points: moved })
+        Ok(CheckInsDone {
+            outcomes,
+            points: moved,
+        })
     }
 
-    async fn set_headcount(&self, point: i64, headcount: u32, taken_at: Timestamp, now: Timestamp) -> Result<bool> {
+    async fn set_headcount(
+        &self,
+        point: i64,
+        headcount: u32,
+        taken_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE bridge_point SET headcount = $1, headcount_at = $2, connected_at = COALESCE(connected_at, $3), last_seen_at = $3 \
              WHERE id = $4 AND (headcount_at IS NULL OR headcount_at < $2)",
@@ -532,15 +685,24 @@ impl EventStore for Backend {
                 .bind(event)
                 .fetch_all(&self.read)
                 .await?;
-        Ok(rows.into_iter().map(|(g, n)| (g, u64::try_from(n).unwrap_or(0))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(g, n)| (g, u64::try_from(n).unwrap_or(0)))
+            .collect())
     }
 
-    async fn people_with_phone(&self, phone: &str, limit: u32) -> Result<Vec<(i64, String, String)>> {
-        Ok(sqlx::query_as("SELECT id, name, unit_path FROM person WHERE phone = $1 ORDER BY id LIMIT $2")
-            .bind(phone)
-            .bind(i64::from(limit))
-            .fetch_all(&self.read)
-            .await?)
+    async fn people_with_phone(
+        &self,
+        phone: &str,
+        limit: u32,
+    ) -> Result<Vec<(i64, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, unit_path FROM person WHERE phone = $1 ORDER BY id LIMIT $2",
+        )
+        .bind(phone)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?)
     }
 
     async fn point_check_ins(&self, point: i64, limit: u32) -> Result<Vec<CheckInView>> {
@@ -554,7 +716,12 @@ impl EventStore for Backend {
         Ok(rows
             .into_iter()
             .filter_map(|(label, via, person, at)| {
-                Some(CheckInView { label, via: CheckInVia::parse(&via)?, registered: person.is_some(), at: Timestamp(at) })
+                Some(CheckInView {
+                    label,
+                    via: CheckInVia::parse(&via)?,
+                    registered: person.is_some(),
+                    at: Timestamp(at),
+                })
             })
             .collect())
     }

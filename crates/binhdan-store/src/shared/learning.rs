@@ -1,15 +1,21 @@
-// Lessons done, quiz attempts and responses, and the counters they move, written once for both
-// backends (see the crate docs).
-//
-// Metrics moved, per (unit, group) — the person's village and its commune, as the roster is —
-// and per (organisation, group) for the organisations that give the person that group:
-// * `lessons` — lessons completed, under the course's group (activity);
-// * `quizzes_passed` — modules whose quiz a person passed for the first time, under the
-//   course's group (activity);
-// * `learning` — people who completed a first lesson, under each of their groups;
-// * `skilled` — people who completed their group's course (every lesson, every module quiz),
-//   under that group (K1, K2, K3, K5).
-// `learning` and `skilled` move once per person and group: `learner_mark` remembers.
+//! Lessons done, quiz attempts and responses, and the counters they move, written once for both
+//! backends (see the crate docs).
+//!
+//! Metrics moved, per (unit, group) — the person's village and its commune, as the roster is —
+//! and per (organisation, group) for the organisations that give the person that group:
+//! * `lessons` — lessons completed, under the course's group (activity);
+//! * `quizzes_passed` — modules whose quiz a person passed for the first time, under the
+//!   course's group (activity);
+//! * `learning` — people who completed a first lesson, under each of their groups;
+//! * `skilled` — people who completed their group's course (every lesson, every module quiz),
+//!   under that group (K1, K2, K3, K5).
+//!
+//! `learning` and `skilled` move once per person and group: `learner_mark` remembers.
+
+use super::counters::{apply_org_deltas, apply_unit_deltas};
+use super::people::is_adult_born;
+use super::{Backend, Db};
+use crate::prelude::*;
 
 #[derive(sqlx::FromRow)]
 struct LearnerRow {
@@ -33,13 +39,13 @@ struct AttemptRow {
 
 /// A person's groups (adult by the cutoff, the rest by membership) and the organisations that
 /// give them.
-struct LearnerFacts {
-    unit_code: String,
-    groups: Vec<Group>,
-    organisations: Vec<(i64, Group)>,
+pub(super) struct LearnerFacts {
+    pub(super) unit_code: String,
+    pub(super) groups: Vec<Group>,
+    pub(super) organisations: Vec<(i64, Group)>,
 }
 
-async fn learner_facts(
+pub(super) async fn learner_facts(
     conn: &mut <Db as sqlx::Database>::Connection,
     person: i64,
     cutoff: AdultCutoff,
@@ -52,36 +58,52 @@ async fn learner_facts(
     else {
         return Ok(None);
     };
-    let orgs: Vec<(i64, String)> =
-        sqlx::query_as("SELECT organisation_id, grp FROM membership WHERE person_id = $1 ORDER BY organisation_id")
-            .bind(person)
-            .fetch_all(&mut *conn)
-            .await?;
-    let organisations: Vec<(i64, Group)> =
-        orgs.into_iter().filter_map(|(id, g)| Group::parse(&g).map(|g| (id, g))).collect();
+    let orgs: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT organisation_id, grp FROM membership WHERE person_id = $1 ORDER BY organisation_id",
+    )
+    .bind(person)
+    .fetch_all(&mut *conn)
+    .await?;
+    let organisations: Vec<(i64, Group)> = orgs
+        .into_iter()
+        .filter_map(|(id, g)| Group::parse(&g).map(|g| (id, g)))
+        .collect();
     let mut groups: Vec<Group> = organisations.iter().map(|(_, g)| *g).collect();
     if is_adult_born(row.birth_year, row.birth_day, cutoff) {
         groups.push(Group::Adult);
     }
     groups.sort_unstable();
     groups.dedup();
-    Ok(Some(LearnerFacts { unit_code: row.unit_code, groups, organisations }))
+    Ok(Some(LearnerFacts {
+        unit_code: row.unit_code,
+        groups,
+        organisations,
+    }))
 }
 
 /// Deltas for the counters of a learner's unit and organisations.
 #[derive(Default)]
-struct LearningDeltas {
+pub(super) struct LearningDeltas {
     units: std::collections::BTreeMap<(String, &'static str, &'static str), i64>,
     orgs: std::collections::BTreeMap<(i64, &'static str, &'static str), i64>,
 }
 
 impl LearningDeltas {
-    fn add(&mut self, facts: &LearnerFacts, group: Group, metric: &'static str) {
+    pub(super) fn add(&mut self, facts: &LearnerFacts, group: Group, metric: &'static str) {
         self.add_n(facts, group, metric, 1);
     }
 
-    fn add_n(&mut self, facts: &LearnerFacts, group: Group, metric: &'static str, n: i64) {
-        *self.units.entry((facts.unit_code.clone(), group.as_str(), metric)).or_default() += n;
+    pub(super) fn add_n(
+        &mut self,
+        facts: &LearnerFacts,
+        group: Group,
+        metric: &'static str,
+        n: i64,
+    ) {
+        *self
+            .units
+            .entry((facts.unit_code.clone(), group.as_str(), metric))
+            .or_default() += n;
         for (org, g) in &facts.organisations {
             if *g == group {
                 *self.orgs.entry((*org, group.as_str(), metric)).or_default() += n;
@@ -89,7 +111,11 @@ impl LearningDeltas {
         }
     }
 
-    async fn apply(self, tx: &mut sqlx::Transaction<'_, Db>, now: Timestamp) -> Result<()> {
+    pub(super) async fn apply(
+        self,
+        tx: &mut sqlx::Transaction<'_, Db>,
+        now: Timestamp,
+    ) -> Result<()> {
         apply_unit_deltas(tx, &self.units, now).await?;
         apply_org_deltas(tx, &self.orgs, now).await
     }
@@ -155,7 +181,9 @@ async fn check_course_completed(
         .bind(course_id)
         .fetch_optional(&mut **tx)
         .await?;
-    let Some(group) = grp.as_deref().and_then(Group::parse) else { return Ok(true) };
+    let Some(group) = grp.as_deref().and_then(Group::parse) else {
+        return Ok(true);
+    };
     if facts.groups.contains(&group) && mark_learner(tx, person, group, "skilled", now).await? {
         deltas.add(facts, group, "skilled");
     }
@@ -200,10 +228,10 @@ macro_rules! select_attempt {
 }
 
 /// One answer to insert: the columns of `quiz_response`, and whose attempt it must be.
-pub(crate) struct AnswerRow {
-    attempt_id: i64,
+pub(super) struct AnswerRow {
+    pub(super) attempt_id: i64,
     person: i64,
-    item_id: String,
+    pub(super) item_id: String,
     revision: i64,
     position: i64,
     reply: String,
@@ -215,7 +243,10 @@ pub(crate) struct AnswerRow {
 /// Inserts answers in one statement, each only if it answers the current question of its
 /// person's open attempt, once; returns those that went in. Answers of one attempt must not
 /// share a batch (the trigger moves the attempt on row by row).
-async fn insert_answers(pool: &sqlx::Pool<Db>, rows: &[&AnswerRow]) -> Result<std::collections::HashSet<(i64, String)>> {
+pub(super) async fn insert_answers(
+    pool: &sqlx::Pool<Db>,
+    rows: &[&AnswerRow],
+) -> Result<std::collections::HashSet<(i64, String)>> {
     let mut q = sqlx::QueryBuilder::<Db>::new(
         "INSERT INTO quiz_response (attempt_id, item_id, item_revision, position, reply, correct, answered_at, elapsed_ms) \
          SELECT a.id, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 FROM (VALUES ",
@@ -247,72 +278,26 @@ async fn insert_answers(pool: &sqlx::Pool<Db>, rows: &[&AnswerRow]) -> Result<st
     Ok(done.into_iter().collect())
 }
 
-/// An answer waiting for the batching writer, and where to say whether it went in.
-#[allow(dead_code, reason = "only the SQLite backend batches answers")]
-pub(crate) struct AnswerJob {
-    row: AnswerRow,
-    done: tokio::sync::oneshot::Sender<Result<bool>>,
-}
-
-/// At most this many answers per statement.
-#[allow(dead_code, reason = "only the SQLite backend batches answers")]
-const ANSWER_BATCH: usize = 64;
-
-/// The batching writer (SQLite, whose one writer would otherwise take answers one statement
-/// at a time): it takes whatever answers are waiting, inserts them in one statement, and tells
-/// each request whether its answer went in. A failed batch is retried answer by answer, so
-/// each request gets its own result.
-#[allow(dead_code, reason = "only the SQLite backend batches answers")]
-pub(crate) async fn answer_writer(pool: sqlx::Pool<Db>, mut queue: tokio::sync::mpsc::Receiver<AnswerJob>) {
-    let mut carried: std::collections::VecDeque<AnswerJob> = std::collections::VecDeque::new();
-    loop {
-        let first = match carried.pop_front() {
-            Some(j) => j,
-            None => match queue.recv().await {
-                Some(j) => j,
-                None => return,
-            },
-        };
-        let mut attempts = std::collections::HashSet::from([first.row.attempt_id]);
-        let mut batch = vec![first];
-        while batch.len() < ANSWER_BATCH {
-            let next = match carried.pop_front() {
-                Some(j) => j,
-                None => match queue.try_recv() {
-                    Ok(j) => j,
-                    Err(_) => break,
-                },
-            };
-            if attempts.insert(next.row.attempt_id) {
-                batch.push(next);
-            } else {
-                carried.push_back(next);
-                if carried.len() > ANSWER_BATCH {
-                    break;
-                }
-            }
-        }
-        let rows: Vec<&AnswerRow> = batch.iter().map(|j| &j.row).collect();
-        match insert_answers(&pool, &rows).await {
-            Ok(done) => {
-                for j in batch {
-                    let went_in = done.contains(&(j.row.attempt_id, j.row.item_id.clone()));
-                    let _ = j.done.send(Ok(went_in));
-                }
-            }
-            Err(_) => {
-                for j in batch {
-                    let one = insert_answers(&pool, &[&j.row]).await;
-                    let _ = j.done.send(one.map(|d| !d.is_empty()));
-                }
-            }
-        }
-    }
+/// An answer waiting for SQLite's batching writer (`answer_writer` in `sqlite.rs`), and where
+/// to say whether it went in.
+#[allow(
+    dead_code,
+    reason = "only the SQLite backend's batching writer reads its fields"
+)]
+pub(super) struct AnswerJob {
+    pub(super) row: AnswerRow,
+    pub(super) done: tokio::sync::oneshot::Sender<Result<bool>>,
 }
 
 #[async_trait]
 impl LearningStore for Backend {
-    async fn complete_lesson(&self, person: i64, lesson_id: &str, cutoff: AdultCutoff, now: Timestamp) -> Result<LessonDone> {
+    async fn complete_lesson(
+        &self,
+        person: i64,
+        lesson_id: &str,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<LessonDone> {
         let mut tx = self.write.begin().await?;
         let lesson: Option<(i64, String, String)> = sqlx::query_as(
             "SELECT l.revision, m.course_id, c.grp FROM lesson l JOIN course_module m ON m.id = l.module_id \
@@ -321,8 +306,12 @@ impl LearningStore for Backend {
         .bind(lesson_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((revision, course_id, grp)) = lesson else { return Err(StoreError::Unknown("lesson")) };
-        let Some(facts) = learner_facts(&mut tx, person, cutoff).await? else { return Err(StoreError::Unknown("person")) };
+        let Some((revision, course_id, grp)) = lesson else {
+            return Err(StoreError::Unknown("lesson"));
+        };
+        let Some(facts) = learner_facts(&mut tx, person, cutoff).await? else {
+            return Err(StoreError::Unknown("person"));
+        };
         let inserted = sqlx::query(
             "INSERT INTO lesson_progress (person_id, lesson_id, revision, completed_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (person_id, lesson_id) DO NOTHING",
@@ -335,7 +324,10 @@ impl LearningStore for Backend {
         .await?;
         if inserted.rows_affected() == 0 {
             tx.rollback().await?;
-            return Ok(LessonDone { newly: false, course_completed: false });
+            return Ok(LessonDone {
+                newly: false,
+                course_completed: false,
+            });
         }
         let mut deltas = LearningDeltas::default();
         if let Some(group) = Group::parse(&grp) {
@@ -346,10 +338,14 @@ impl LearningStore for Backend {
                 deltas.add(&facts, *group, "learning");
             }
         }
-        let course_completed = check_course_completed(&mut tx, person, &course_id, &facts, &mut deltas, now).await?;
+        let course_completed =
+            check_course_completed(&mut tx, person, &course_id, &facts, &mut deltas, now).await?;
         deltas.apply(&mut tx, now).await?;
         tx.commit().await?;
-        Ok(LessonDone { newly: true, course_completed })
+        Ok(LessonDone {
+            newly: true,
+            course_completed,
+        })
     }
 
     async fn course_progress(&self, person: i64, course_id: &str) -> Result<CourseProgress> {
@@ -379,7 +375,11 @@ impl LearningStore for Backend {
         .bind(course_id)
         .fetch_one(&self.read)
         .await?;
-        Ok(CourseProgress { lessons_done, quizzes_passed, completed: marked > 0 })
+        Ok(CourseProgress {
+            lessons_done,
+            quizzes_passed,
+            completed: marked > 0,
+        })
     }
 
     async fn module_quiz(&self, module_id: &str) -> Result<Option<ModuleQuiz>> {
@@ -390,7 +390,9 @@ impl LearningStore for Backend {
         .bind(module_id)
         .fetch_optional(&self.read)
         .await?;
-        let Some((module_title, course_id, course_title)) = head else { return Ok(None) };
+        let Some((module_title, course_id, course_title)) = head else {
+            return Ok(None);
+        };
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT i.body, i.revision FROM module_quiz q JOIN item i ON i.id = q.item_id \
              WHERE q.module_id = $1 AND i.retired_at IS NULL ORDER BY q.position",
@@ -404,7 +406,13 @@ impl LearningStore for Backend {
                 .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
             items.push((item, u32::try_from(revision).unwrap_or(0)));
         }
-        Ok(Some(ModuleQuiz { module_id: module_id.to_owned(), module_title, course_id, course_title, items }))
+        Ok(Some(ModuleQuiz {
+            module_id: module_id.to_owned(),
+            module_title,
+            course_id,
+            course_title,
+            items,
+        }))
     }
 
     async fn open_attempt(&self, person: i64, module_id: &str) -> Result<Option<Attempt>> {
@@ -418,8 +426,15 @@ impl LearningStore for Backend {
         row.map(AttemptRow::into_attempt).transpose()
     }
 
-    async fn create_attempt(&self, person: i64, module_id: &str, plan: &[PlannedItem], now: Timestamp) -> Result<Attempt> {
-        let json = serde_json::to_string(plan).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+    async fn create_attempt(
+        &self,
+        person: i64,
+        module_id: &str,
+        plan: &[PlannedItem],
+        now: Timestamp,
+    ) -> Result<Attempt> {
+        let json = serde_json::to_string(plan)
+            .map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO quiz_attempt (person_id, module_id, plan, items, started_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -460,16 +475,29 @@ impl LearningStore for Backend {
         .await?;
         rows.into_iter()
             .map(|(item_id, reply, correct)| {
-                let reply = serde_json::from_str(&reply).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
-                Ok(AnswerRecord { item_id, reply, correct })
+                let reply = serde_json::from_str(&reply)
+                    .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+                Ok(AnswerRecord {
+                    item_id,
+                    reply,
+                    correct,
+                })
             })
             .collect()
     }
 
-    async fn record_answer(&self, attempt_id: i64, person: i64, answer: &NewAnswer, cutoff: AdultCutoff, now: Timestamp) -> Result<AnswerOutcome> {
+    async fn record_answer(
+        &self,
+        attempt_id: i64,
+        person: i64,
+        answer: &NewAnswer,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<AnswerOutcome> {
         // The hot path is one statement: the response goes in only if it answers the current
         // question of the person's open attempt, once; a trigger moves the attempt on.
-        let reply = serde_json::to_string(&answer.reply).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+        let reply = serde_json::to_string(&answer.reply)
+            .map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
         let row = AnswerRow {
             attempt_id,
             person,
@@ -488,7 +516,9 @@ impl LearningStore for Backend {
                     .send(AnswerJob { row, done })
                     .await
                     .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
-                result.await.map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))??
+                result
+                    .await
+                    .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))??
             }
             None => !insert_answers(&self.write, &[&row]).await?.is_empty(),
         };
@@ -503,14 +533,28 @@ impl LearningStore for Backend {
             .bind(person)
             .fetch_one(&self.write)
             .await?;
-            return Ok(if earlier > 0 { AnswerOutcome::Duplicate } else { AnswerOutcome::NotInAttempt });
+            return Ok(if earlier > 0 {
+                AnswerOutcome::Duplicate
+            } else {
+                AnswerOutcome::NotInAttempt
+            });
         }
         let answered = answer.position.saturating_add(1);
-        let finished = if answer.last { self.finish_attempt(attempt_id, person, cutoff, now).await? } else { None };
+        let finished = if answer.last {
+            self.finish_attempt(attempt_id, person, cutoff, now).await?
+        } else {
+            None
+        };
         Ok(AnswerOutcome::Recorded { answered, finished })
     }
 
-    async fn finish_attempt(&self, attempt_id: i64, person: i64, cutoff: AdultCutoff, now: Timestamp) -> Result<Option<Finished>> {
+    async fn finish_attempt(
+        &self,
+        attempt_id: i64,
+        person: i64,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<Option<Finished>> {
         let mut tx = self.write.begin().await?;
         let ended: Option<(i64, bool, String)> = sqlx::query_as(
             "UPDATE quiz_attempt SET finished_at = $1, passed = (correct * 100 >= $2 * items) \
@@ -556,23 +600,34 @@ impl LearningStore for Backend {
                     if let Some(group) = group {
                         deltas.add(&facts, group, "quizzes_passed");
                     }
-                    check_course_completed(&mut tx, person, &course_id, &facts, &mut deltas, now).await?;
+                    check_course_completed(&mut tx, person, &course_id, &facts, &mut deltas, now)
+                        .await?;
                     deltas.apply(&mut tx, now).await?;
                 }
             }
         }
         tx.commit().await?;
-        Ok(Some(Finished { passed, correct: u32::try_from(correct).unwrap_or(0) }))
+        Ok(Some(Finished {
+            passed,
+            correct: u32::try_from(correct).unwrap_or(0),
+        }))
     }
 
     async fn learning_under(&self, root: &UnitCode) -> Result<Vec<(Group, String, i64)>> {
-        let unit: Option<(String, String)> = sqlx::query_as("SELECT level, path FROM unit WHERE code = $1")
-            .bind(root.as_str())
-            .fetch_optional(&self.read)
-            .await?;
-        let Some((level, path)) = unit else { return Ok(Vec::new()) };
+        let unit: Option<(String, String)> =
+            sqlx::query_as("SELECT level, path FROM unit WHERE code = $1")
+                .bind(root.as_str())
+                .fetch_optional(&self.read)
+                .await?;
+        let Some((level, path)) = unit else {
+            return Ok(Vec::new());
+        };
         // Villages' figures are also in their commune's row: sum one level only.
-        let summed = if level == "village" { "village" } else { "commune" };
+        let summed = if level == "village" {
+            "village"
+        } else {
+            "commune"
+        };
         let upper = binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound();
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT grp, metric, CAST(SUM(value) AS BIGINT) FROM unit_counter \
@@ -584,11 +639,16 @@ impl LearningStore for Backend {
         .bind(upper)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.into_iter().filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v))).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v)))
+            .collect())
     }
 
     async fn answers_recorded(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quiz_response").fetch_one(&self.read).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quiz_response")
+            .fetch_one(&self.read)
+            .await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -599,7 +659,10 @@ impl LearningStore for Backend {
         .bind(unit.as_str())
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.into_iter().filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v))).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v)))
+            .collect())
     }
 }
 
@@ -632,7 +695,9 @@ impl CalibrationStore for Backend {
         let version: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM item_calibration")
             .fetch_one(&self.read)
             .await?;
-        let Some(version) = version else { return Ok(None) };
+        let Some(version) = version else {
+            return Ok(None);
+        };
         let rows: Vec<(String, i64, f64, f64, i64, bool)> = sqlx::query_as(
             "SELECT item_id, item_revision, a, b, responses, calibrated FROM item_parameter WHERE version = $1 ORDER BY item_id",
         )
@@ -642,19 +707,26 @@ impl CalibrationStore for Backend {
         Ok(Some((
             version,
             rows.into_iter()
-                .map(|(item_id, revision, a, b, responses, calibrated)| ItemParameter {
-                    item_id,
-                    item_revision: u32::try_from(revision).unwrap_or(0),
-                    a,
-                    b,
-                    responses: u64::try_from(responses).unwrap_or(0),
-                    calibrated,
-                })
+                .map(
+                    |(item_id, revision, a, b, responses, calibrated)| ItemParameter {
+                        item_id,
+                        item_revision: u32::try_from(revision).unwrap_or(0),
+                        a,
+                        b,
+                        responses: u64::try_from(responses).unwrap_or(0),
+                        calibrated,
+                    },
+                )
                 .collect(),
         )))
     }
 
-    async fn store_calibration(&self, run: &CalibrationRun, parameters: &[ItemParameter], now: Timestamp) -> Result<i64> {
+    async fn store_calibration(
+        &self,
+        run: &CalibrationRun,
+        parameters: &[ItemParameter],
+        now: Timestamp,
+    ) -> Result<i64> {
         let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         let mut tx = self.write.begin().await?;
         let version: i64 = sqlx::query_scalar(

@@ -1,5 +1,8 @@
-// Health and maintenance, written once for both backends (see the crate docs). Each backend
-// module defines `migrator()`.
+//! Health and maintenance, written once for both backends (see the crate docs). Each backend
+//! module defines `migrator()`.
+
+use super::{Backend, DIALECT, migrator};
+use crate::prelude::*;
 
 #[async_trait]
 impl OpsStore for Backend {

@@ -1,18 +1,15 @@
-// The person registry, organisations and roster counters, written once for both backends
-// (see the crate docs).
-//
-// An import is one transaction on the writer, written batch by batch: people are upserted by
-// the keyed hash of their CCCD, and the roster counters (per village and commune, and per
-// organisation) move in the same transaction, so a crash or a refusal leaves nothing behind.
+//! The person registry, organisations and roster counters, written once for both backends
+//! (see the crate docs).
+//!
+//! An import is one transaction on the writer, written batch by batch: people are upserted by
+//! the keyed hash of their CCCD, and the roster counters (per village and commune, and per
+//! organisation) move in the same transaction, so a crash or a refusal leaves nothing behind.
 
-/// Unit facts an import needs: level, path and parent.
-#[derive(Clone, sqlx::FromRow)]
-struct UnitFacts {
-    code: String,
-    level: String,
-    path: String,
-    parent_code: Option<String>,
-}
+use super::audit::append_audit_in;
+use super::counters::{LEARNING_METRICS, apply_org_deltas, apply_unit_deltas, person_learning};
+use super::units::{UnitFacts, unit_facts};
+use super::{Backend, DIALECT, Db};
+use crate::prelude::*;
 
 #[derive(Clone, sqlx::FromRow)]
 struct ExistingPerson {
@@ -96,146 +93,15 @@ macro_rules! select_org {
 }
 
 fn parse_sex(s: &str) -> Sex {
-    if s == Sex::Female.as_str() { Sex::Female } else { Sex::Male }
+    if s == Sex::Female.as_str() {
+        Sex::Female
+    } else {
+        Sex::Male
+    }
 }
 
-fn is_adult_born(birth_year: i64, birth_day: Option<i64>, cutoff: AdultCutoff) -> bool {
+pub(super) fn is_adult_born(birth_year: i64, birth_day: Option<i64>, cutoff: AdultCutoff) -> bool {
     i32::try_from(birth_year).is_ok_and(|year| cutoff.is_adult(year, birth_day))
-}
-
-/// Adds `deltas` (unit code, group, metric → change) to the unit counters, each on the unit's
-/// own row and, for a village, on its commune's: O(units touched) rows, never a shared hot row.
-/// Moves the counters of the units named (a village's also moves its commune's), and the
-/// commune's daily change for the day of `now` in Vietnam, which trends and week-on-week
-/// rankings read.
-async fn apply_unit_deltas(
-    tx: &mut sqlx::Transaction<'_, Db>,
-    deltas: &std::collections::BTreeMap<(String, &'static str, &'static str), i64>,
-    now: Timestamp,
-) -> Result<()> {
-    let day = vietnam_day(now);
-    let mut by_unit: std::collections::BTreeMap<(String, &'static str, &'static str), i64> = std::collections::BTreeMap::new();
-    let codes: Vec<String> = deltas.keys().map(|k| k.0.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-    let facts = unit_facts(tx, &codes).await?;
-    for ((code, grp, metric), d) in deltas {
-        if *d == 0 {
-            continue;
-        }
-        let Some(f) = facts.get(code) else { continue };
-        *by_unit.entry((code.clone(), grp, metric)).or_default() += d;
-        if f.level == "village" && let Some(parent) = &f.parent_code {
-            *by_unit.entry((parent.clone(), grp, metric)).or_default() += d;
-        }
-    }
-    let parents: Vec<String> = by_unit.keys().map(|k| k.0.clone()).filter(|c| !facts.contains_key(c)).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-    let mut facts = facts;
-    facts.extend(unit_facts(tx, &parents).await?);
-    // One multi-row statement per table and chunk, whatever the number of units.
-    let rows: Vec<(&String, &UnitFacts, &str, &str, i64)> = by_unit
-        .iter()
-        .filter(|(_, d)| **d != 0)
-        .filter_map(|((code, grp, metric), d)| Some((code, facts.get(code)?, *grp, *metric, *d)))
-        .collect();
-    for chunk in rows.chunks(DELTA_CHUNK) {
-        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO unit_counter (unit_code, level, path, grp, metric, value) ");
-        q.push_values(chunk, |mut b, (code, f, grp, metric, d)| {
-            b.push_bind((*code).clone()).push_bind(f.level.clone()).push_bind(f.path.clone()).push_bind(*grp).push_bind(*metric).push_bind(*d);
-        });
-        q.push(" ON CONFLICT (unit_code, grp, metric) DO UPDATE SET value = unit_counter.value + excluded.value");
-        q.build().execute(&mut **tx).await?;
-    }
-    let communes: Vec<&(&String, &UnitFacts, &str, &str, i64)> = rows.iter().filter(|r| r.1.level == "commune").collect();
-    for chunk in communes.chunks(DELTA_CHUNK) {
-        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO unit_day_counter (commune_code, path, grp, metric, day, value) ");
-        q.push_values(chunk, |mut b, (code, f, grp, metric, d)| {
-            b.push_bind((*code).clone()).push_bind(f.path.clone()).push_bind(*grp).push_bind(*metric).push_bind(day).push_bind(*d);
-        });
-        q.push(" ON CONFLICT (commune_code, grp, metric, day) DO UPDATE SET value = unit_day_counter.value + excluded.value");
-        q.build().execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-/// Counter rows per multi-row statement (six bound values each).
-const DELTA_CHUNK: usize = 1_000;
-
-/// Days since 1970-01-01 of the calendar day in Vietnam (UTC+7) at `t`.
-fn vietnam_day(t: Timestamp) -> i64 {
-    binhdan_core::people::Date::from_timestamp_vietnam(t).map_or(0, binhdan_core::people::Date::days_since_epoch)
-}
-
-/// Moves organisations' counters, and their daily changes for the day of `now` in Vietnam
-/// (the week-on-week change of the organisations' ranking reads these).
-async fn apply_org_deltas(
-    tx: &mut sqlx::Transaction<'_, Db>,
-    deltas: &std::collections::BTreeMap<(i64, &'static str, &'static str), i64>,
-    now: Timestamp,
-) -> Result<()> {
-    let day = vietnam_day(now);
-    let rows: Vec<(&(i64, &'static str, &'static str), &i64)> = deltas.iter().filter(|(_, d)| **d != 0).collect();
-    for chunk in rows.chunks(DELTA_CHUNK) {
-        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO organisation_counter (organisation_id, grp, metric, value) ");
-        q.push_values(chunk, |mut b, ((org, grp, metric), d)| {
-            b.push_bind(*org).push_bind(*grp).push_bind(*metric).push_bind(**d);
-        });
-        q.push(" ON CONFLICT (organisation_id, grp, metric) DO UPDATE SET value = organisation_counter.value + excluded.value");
-        q.build().execute(&mut **tx).await?;
-        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO organisation_day_counter (organisation_id, grp, metric, day, value) ");
-        q.push_values(chunk, |mut b, ((org, grp, metric), d)| {
-            b.push_bind(*org).push_bind(*grp).push_bind(*metric).push_bind(day).push_bind(**d);
-        });
-        q.push(" ON CONFLICT (organisation_id, grp, metric, day) DO UPDATE SET value = organisation_day_counter.value + excluded.value");
-        q.build().execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-async fn unit_facts(
-    conn: &mut <Db as sqlx::Database>::Connection,
-    codes: &[String],
-) -> Result<std::collections::HashMap<String, UnitFacts>> {
-    let mut out = std::collections::HashMap::new();
-    for chunk in codes.chunks(500) {
-        let mut q = sqlx::QueryBuilder::<Db>::new("SELECT code, level, path, parent_code FROM unit WHERE code IN (");
-        let mut list = q.separated(", ");
-        for c in chunk {
-            list.push_bind(c.clone());
-        }
-        q.push(")");
-        let rows: Vec<UnitFacts> = q.build_query_as().fetch_all(&mut *conn).await?;
-        out.extend(rows.into_iter().map(|r| (r.code.clone(), r)));
-    }
-    Ok(out)
-}
-
-/// Appends an audit record inside the caller's transaction. `audit_head` is updated first, so
-/// concurrent appenders queue on its row and the chain stays a line.
-async fn append_audit_in(tx: &mut sqlx::Transaction<'_, Db>, entry: &AuditEntry, now: Timestamp) -> Result<AuditRecord> {
-    let (seq, prev_hash): (i64, String) =
-        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut **tx)
-            .await?;
-    let record = entry.seal(seq - 1, &prev_hash, now.millis());
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, person_id, subject, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(record.seq)
-    .bind(record.at)
-    .bind(record.actor.clone())
-    .bind(record.action.clone())
-    .bind(record.person_id)
-    .bind(record.subject.clone())
-    .bind(record.detail.clone())
-    .bind(record.prev_hash.clone())
-    .bind(record.hash.clone())
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(record.hash.clone())
-        .execute(&mut **tx)
-        .await?;
-    Ok(record)
 }
 
 /// An import of people under way (see [`PeopleImport`]).
@@ -286,11 +152,13 @@ impl ImportTx {
             .collect();
         for id in missing {
             let tx = self.tx()?;
-            let unit: Option<String> = sqlx::query_scalar("SELECT unit_code FROM organisation WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut **tx)
-                .await?;
-            self.orgs.insert(id, unit.ok_or(StoreError::Unknown("organisation"))?);
+            let unit: Option<String> =
+                sqlx::query_scalar("SELECT unit_code FROM organisation WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            self.orgs
+                .insert(id, unit.ok_or(StoreError::Unknown("organisation"))?);
         }
         Ok(())
     }
@@ -324,7 +192,10 @@ impl ImportTx {
 
     /// Inserts the batch's new people and updates the registered ones (`existing`, read by
     /// the caller in this transaction), moving the counters.
-    #[allow(clippy::type_complexity, reason = "membership rows as the query returns them")]
+    #[allow(
+        clippy::type_complexity,
+        reason = "membership rows as the query returns them"
+    )]
     async fn upsert(
         &mut self,
         batch: &[PersonRecord],
@@ -337,9 +208,13 @@ impl ImportTx {
         self.load_units(batch).await?;
         self.load_orgs(batch).await?;
         let now = self.now.millis();
-        let mut ids: std::collections::HashMap<Vec<u8>, i64> = existing.iter().map(|(h, p)| (h.clone(), p.id)).collect();
+        let mut ids: std::collections::HashMap<Vec<u8>, i64> =
+            existing.iter().map(|(h, p)| (h.clone(), p.id)).collect();
         // New people, many rows per statement.
-        let new: Vec<&PersonRecord> = batch.iter().filter(|r| !existing.contains_key(r.cccd_hash.as_slice())).collect();
+        let new: Vec<&PersonRecord> = batch
+            .iter()
+            .filter(|r| !existing.contains_key(r.cccd_hash.as_slice()))
+            .collect();
         for chunk in new.chunks(1000) {
             let mut q = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO person (cccd_hash, cccd_sealed, cccd_masked, name, name_key, birth_year, birth_day, sex, \
@@ -347,7 +222,10 @@ impl ImportTx {
             );
             let units = &self.units;
             q.push_values(chunk, |mut b, r| {
-                let path = units.get(r.unit.as_str()).map(|u| u.path.clone()).unwrap_or_default();
+                let path = units
+                    .get(r.unit.as_str())
+                    .map(|u| u.path.clone())
+                    .unwrap_or_default();
                 b.push_bind(r.cccd_hash.to_vec())
                     .push_bind(r.cccd_sealed.clone())
                     .push_bind(r.cccd_masked.clone())
@@ -373,7 +251,9 @@ impl ImportTx {
         }
         // People already registered: update what changed.
         for r in batch {
-            let Some(old) = existing.get(r.cccd_hash.as_slice()) else { continue };
+            let Some(old) = existing.get(r.cccd_hash.as_slice()) else {
+                continue;
+            };
             let phone = r.phone.clone().or_else(|| old.phone.clone());
             let same = old.name == r.name
                 && old.birth_year == i64::from(r.birth_year)
@@ -386,7 +266,11 @@ impl ImportTx {
                 continue;
             }
             counts.updated += 1;
-            let path = self.units.get(r.unit.as_str()).map(|u| u.path.clone()).unwrap_or_default();
+            let path = self
+                .units
+                .get(r.unit.as_str())
+                .map(|u| u.path.clone())
+                .unwrap_or_default();
             let tx = self.tx()?;
             sqlx::query(
                 "UPDATE person SET name = $1, name_key = $2, birth_year = $3, birth_day = $4, sex = $5, \
@@ -404,18 +288,28 @@ impl ImportTx {
             .bind(old.id)
             .execute(&mut **tx)
             .await?;
-            let (old_unit, old_year, old_day) = (old.unit_code.clone(), old.birth_year, old.birth_day);
+            let (old_unit, old_year, old_day) =
+                (old.unit_code.clone(), old.birth_year, old.birth_day);
             self.count_adult(&old_unit, old_year, old_day, -1);
             self.count_adult(r.unit.as_str(), i64::from(r.birth_year), r.birth_day, 1);
             // Someone who moves takes their learning with them: the counters follow the facts.
             if old_unit != r.unit.as_str() {
                 let tx = self.tx()?;
                 for (grp, metric, n) in person_learning(tx, old.id).await? {
-                    let (Some(g), Some(m)) = (Group::parse(&grp), LEARNING_METRICS.iter().find(|x| **x == metric)) else {
+                    let (Some(g), Some(m)) = (
+                        Group::parse(&grp),
+                        LEARNING_METRICS.iter().find(|x| **x == metric),
+                    ) else {
                         continue;
                     };
-                    *self.unit_deltas.entry((old_unit.clone(), g.as_str(), m)).or_default() -= n;
-                    *self.unit_deltas.entry((r.unit.as_str().to_owned(), g.as_str(), m)).or_default() += n;
+                    *self
+                        .unit_deltas
+                        .entry((old_unit.clone(), g.as_str(), m))
+                        .or_default() -= n;
+                    *self
+                        .unit_deltas
+                        .entry((r.unit.as_str().to_owned(), g.as_str(), m))
+                        .or_default() += n;
                 }
             }
         }
@@ -425,8 +319,10 @@ impl ImportTx {
             .filter_map(|r| Some((*ids.get(r.cccd_hash.as_slice())?, r.membership.as_ref()?)))
             .collect();
         if !members.is_empty() {
-            let mut known: std::collections::HashMap<(i64, i64), (Option<i64>, Option<String>, Option<String>)> =
-                std::collections::HashMap::new();
+            let mut known: std::collections::HashMap<
+                (i64, i64),
+                (Option<i64>, Option<String>, Option<String>),
+            > = std::collections::HashMap::new();
             for chunk in members.chunks(500) {
                 let mut q = sqlx::QueryBuilder::<Db>::new(
                     "SELECT person_id, organisation_id, grade, class, position FROM membership WHERE (person_id, organisation_id) IN (",
@@ -437,13 +333,20 @@ impl ImportTx {
                         q.push(", ");
                     }
                     first = false;
-                    q.push("(").push_bind(*pid).push(", ").push_bind(m.organisation_id).push(")");
+                    q.push("(")
+                        .push_bind(*pid)
+                        .push(", ")
+                        .push_bind(m.organisation_id)
+                        .push(")");
                 }
                 q.push(")");
                 let tx = self.tx()?;
                 let rows: Vec<(i64, i64, Option<i64>, Option<String>, Option<String>)> =
                     q.build_query_as().fetch_all(&mut **tx).await?;
-                known.extend(rows.into_iter().map(|(p, o, g, c, pos)| ((p, o), (g, c, pos))));
+                known.extend(
+                    rows.into_iter()
+                        .map(|(p, o, g, c, pos)| ((p, o), (g, c, pos))),
+                );
             }
             for (pid, m) in members {
                 let grade = m.grade.map(i64::from);
@@ -480,15 +383,31 @@ impl ImportTx {
                         .execute(&mut **tx)
                         .await?;
                         counts.memberships_added += 1;
-                        let org_unit = self.orgs.get(&m.organisation_id).cloned().unwrap_or_default();
-                        *self.unit_deltas.entry((org_unit, m.group.as_str(), ROSTER)).or_default() += 1;
-                        *self.org_deltas.entry((m.organisation_id, m.group.as_str(), ROSTER)).or_default() += 1;
+                        let org_unit = self
+                            .orgs
+                            .get(&m.organisation_id)
+                            .cloned()
+                            .unwrap_or_default();
+                        *self
+                            .unit_deltas
+                            .entry((org_unit, m.group.as_str(), ROSTER))
+                            .or_default() += 1;
+                        *self
+                            .org_deltas
+                            .entry((m.organisation_id, m.group.as_str(), ROSTER))
+                            .or_default() += 1;
                         // What they already learned in the group now counts for the organisation.
                         let tx = self.tx()?;
                         for (grp, metric, n) in person_learning(tx, pid).await? {
-                            let Some(metric) = LEARNING_METRICS.iter().find(|x| **x == metric) else { continue };
+                            let Some(metric) = LEARNING_METRICS.iter().find(|x| **x == metric)
+                            else {
+                                continue;
+                            };
                             if grp == m.group.as_str() {
-                                *self.org_deltas.entry((m.organisation_id, m.group.as_str(), metric)).or_default() += n;
+                                *self
+                                    .org_deltas
+                                    .entry((m.organisation_id, m.group.as_str(), metric))
+                                    .or_default() += n;
                             }
                         }
                     }
@@ -500,14 +419,21 @@ impl ImportTx {
 
     fn count_adult(&mut self, unit: &str, birth_year: i64, birth_day: Option<i64>, delta: i64) {
         if is_adult_born(birth_year, birth_day, self.cutoff) {
-            *self.unit_deltas.entry((unit.to_owned(), Group::Adult.as_str(), ROSTER)).or_default() += delta;
+            *self
+                .unit_deltas
+                .entry((unit.to_owned(), Group::Adult.as_str(), ROSTER))
+                .or_default() += delta;
         }
     }
 }
 
 #[async_trait]
 impl PeopleImport for ImportTx {
-    async fn write_within(&mut self, batch: &[PersonRecord], reach: &Reach) -> Result<WriteOutcome> {
+    async fn write_within(
+        &mut self,
+        batch: &[PersonRecord],
+        reach: &Reach,
+    ) -> Result<WriteOutcome> {
         if batch.is_empty() {
             return Ok(WriteOutcome::default());
         }
@@ -519,7 +445,9 @@ impl PeopleImport for ImportTx {
         if !reach.organisations.is_empty() {
             let ids: Vec<i64> = found.values().map(|p| p.id).collect();
             for chunk in ids.chunks(500) {
-                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT person_id FROM membership WHERE person_id IN (");
+                let mut q = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT person_id FROM membership WHERE person_id IN (",
+                );
                 let mut list = q.separated(", ");
                 for id in chunk {
                     list.push_bind(*id);
@@ -558,16 +486,27 @@ impl PeopleImport for ImportTx {
                 phone: None,
                 ..r.clone()
             };
-            let new_home = self.units.get(r.unit.as_str()).map(|u| u.path.as_str()).unwrap_or_default();
+            let new_home = self
+                .units
+                .get(r.unit.as_str())
+                .map(|u| u.path.as_str())
+                .unwrap_or_default();
             let record = if reach.covers_home(&old.unit_path) {
                 if reach.moves_home && reach.covers_home(new_home) {
                     r.clone()
                 } else {
-                    PersonRecord { unit: home.clone(), ..r.clone() }
+                    PersonRecord {
+                        unit: home.clone(),
+                        ..r.clone()
+                    }
                 }
             } else if members.contains(&old.id)
-                || (r.membership.as_ref().is_some_and(|m| reach.organisations.contains(&m.organisation_id))
-                    && binhdan_core::text::identity_key(&old.name) == binhdan_core::text::identity_key(&r.name)
+                || (r
+                    .membership
+                    .as_ref()
+                    .is_some_and(|m| reach.organisations.contains(&m.organisation_id))
+                    && binhdan_core::text::identity_key(&old.name)
+                        == binhdan_core::text::identity_key(&r.name)
                     && old.birth_year == i64::from(r.birth_year)
                     && old.birth_day == r.birth_day)
             {
@@ -658,7 +597,11 @@ fn counter_rows(rows: Vec<(String, i64)>) -> Vec<(Group, u64)> {
 
 #[async_trait]
 impl PeopleStore for Backend {
-    async fn begin_people_import(&self, cutoff: AdultCutoff, now: Timestamp) -> Result<Box<dyn PeopleImport>> {
+    async fn begin_people_import(
+        &self,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<Box<dyn PeopleImport>> {
         let tx = self.write.begin().await?;
         Ok(Box::new(ImportTx {
             tx: Some(tx),
@@ -696,29 +639,40 @@ impl PeopleStore for Backend {
     }
 
     async fn link_oidc_subject(&self, person: i64, subject: &str, now: Timestamp) -> Result<()> {
-        let done = sqlx::query("UPDATE person SET oidc_subject = $1, updated_at = $2 WHERE id = $3")
-            .bind(subject.to_owned())
-            .bind(now.millis())
-            .bind(person)
-            .execute(&self.write)
-            .await;
+        let done =
+            sqlx::query("UPDATE person SET oidc_subject = $1, updated_at = $2 WHERE id = $3")
+                .bind(subject.to_owned())
+                .bind(now.millis())
+                .bind(person)
+                .execute(&self.write)
+                .await;
         match done {
             Ok(r) if r.rows_affected() == 1 => Ok(()),
             Ok(_) => Err(StoreError::Unknown("person")),
-            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Err(StoreError::Conflict("oidc_subject")),
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                Err(StoreError::Conflict("oidc_subject"))
+            }
             Err(e) => Err(e.into()),
         }
     }
 
-    async fn people_under(&self, path: &str, text: &str, after: Option<(&str, i64)>, limit: u32) -> Result<Vec<PersonSummary>> {
-        let upper = binhdan_core::unit::UnitPath::from_stored(path.to_owned()).subtree_upper_bound();
+    async fn people_under(
+        &self,
+        path: &str,
+        text: &str,
+        after: Option<(&str, i64)>,
+        limit: u32,
+    ) -> Result<Vec<PersonSummary>> {
+        let upper =
+            binhdan_core::unit::UnitPath::from_stored(path.to_owned()).subtree_upper_bound();
         let key: String = binhdan_core::text::search_key(text)
             .chars()
             .take(binhdan_core::text::MAX_SEARCH_CHARS)
             .collect();
         // The key holds only letters, digits and single spaces, so it needs no LIKE escaping.
         let pattern = format!("%{key}%");
-        let (after_key, after_id) = after.map_or((None, None), |(k, i)| (Some(k.to_owned()), Some(i)));
+        let (after_key, after_id) =
+            after.map_or((None, None), |(k, i)| (Some(k.to_owned()), Some(i)));
         let rows: Vec<PersonRow> = sqlx::query_as(select_person!(
             "WHERE unit_path >= $1 AND unit_path < $2 AND name_key LIKE $3 \
              AND ($4 IS NULL OR name_key > $4 OR (name_key = $4 AND id > $5)) \
@@ -735,7 +689,11 @@ impl PeopleStore for Backend {
         Ok(rows.into_iter().map(PersonRow::into_summary).collect())
     }
 
-    async fn organisation_members(&self, organisation: i64, limit: u32) -> Result<Vec<PersonSummary>> {
+    async fn organisation_members(
+        &self,
+        organisation: i64,
+        limit: u32,
+    ) -> Result<Vec<PersonSummary>> {
         let rows: Vec<PersonRow> = sqlx::query_as(
             "SELECT p.id, p.name, p.cccd_masked, p.birth_year, p.birth_day, p.sex, p.unit_code, p.unit_path \
              FROM membership m JOIN person p ON p.id = m.person_id WHERE m.organisation_id = $1 \
@@ -748,7 +706,12 @@ impl PeopleStore for Backend {
         Ok(rows.into_iter().map(PersonRow::into_summary).collect())
     }
 
-    async fn roster_under(&self, path: &str, level: UnitLevel, code: &UnitCode) -> Result<Vec<(Group, u64)>> {
+    async fn roster_under(
+        &self,
+        path: &str,
+        level: UnitLevel,
+        code: &UnitCode,
+    ) -> Result<Vec<(Group, u64)>> {
         let rows: Vec<(String, i64)> = match level {
             UnitLevel::Village | UnitLevel::Commune => {
                 sqlx::query_as("SELECT grp, value FROM unit_counter WHERE unit_code = $1 AND metric = 'roster' ORDER BY grp")
@@ -781,14 +744,21 @@ impl PeopleStore for Backend {
         Ok(counter_rows(rows))
     }
 
-    async fn create_organisation(&self, org: &NewOrganisation, audit: AuditEntry, now: Timestamp) -> Result<Organisation> {
+    async fn create_organisation(
+        &self,
+        org: &NewOrganisation,
+        audit: AuditEntry,
+        now: Timestamp,
+    ) -> Result<Organisation> {
         let mut tx = self.write.begin().await?;
         let unit: Option<(String, String)> =
             sqlx::query_as("SELECT path, level FROM unit WHERE code = $1")
                 .bind(org.commune.as_str().to_owned())
                 .fetch_optional(&mut *tx)
                 .await?;
-        let Some((path, level)) = unit else { return Err(StoreError::Unknown("unit")) };
+        let Some((path, level)) = unit else {
+            return Err(StoreError::Unknown("unit"));
+        };
         if level != "commune" {
             return Err(StoreError::Unknown("commune"));
         }
@@ -810,7 +780,9 @@ impl PeopleStore for Backend {
         .await;
         let id = match inserted {
             Ok(id) => id,
-            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => return Err(StoreError::Conflict("organisation")),
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                return Err(StoreError::Conflict("organisation"));
+            }
             Err(e) => return Err(e.into()),
         };
         append_audit_in(&mut tx, &audit.subject(format!("organisation:{id}")), now).await?;
@@ -834,7 +806,11 @@ impl PeopleStore for Backend {
         Ok(row.map(OrgRow::into_org))
     }
 
-    async fn organisation_by_code(&self, kind: OrgKind, code: &str) -> Result<Option<Organisation>> {
+    async fn organisation_by_code(
+        &self,
+        kind: OrgKind,
+        code: &str,
+    ) -> Result<Option<Organisation>> {
         let row: Option<OrgRow> = sqlx::query_as(select_org!("WHERE kind = $1 AND code = $2"))
             .bind(kind.as_str())
             .bind(code.to_owned())
@@ -844,8 +820,11 @@ impl PeopleStore for Backend {
     }
 
     async fn organisations_under(&self, path: &str, limit: u32) -> Result<Vec<Organisation>> {
-        let upper = binhdan_core::unit::UnitPath::from_stored(path.to_owned()).subtree_upper_bound();
-        let rows: Vec<OrgRow> = sqlx::query_as(select_org!("WHERE unit_path >= $1 AND unit_path < $2 ORDER BY name_key, id LIMIT $3"))
+        let upper =
+            binhdan_core::unit::UnitPath::from_stored(path.to_owned()).subtree_upper_bound();
+        let rows: Vec<OrgRow> = sqlx::query_as(select_org!(
+            "WHERE unit_path >= $1 AND unit_path < $2 ORDER BY name_key, id LIMIT $3"
+        ))
         .bind(path.to_owned())
         .bind(upper)
         .bind(i64::from(limit))

@@ -1,9 +1,13 @@
-// Population figures, written once for both backends (see the crate docs).
-//
-// Figures are stored per unit (`population`); `population_rollup` holds, per commune, the sum of
-// its own figures and its villages', recomputed in the same transaction for every commune a
-// write touches. A village reads its own rows, a commune its rollup, a province the sum of its
-// communes' rollups plus its own figures: never a scan of every village.
+//! Population figures, written once for both backends (see the crate docs).
+//!
+//! Figures are stored per unit (`population`); `population_rollup` holds, per commune, the sum of
+//! its own figures and its villages', recomputed in the same transaction for every commune a
+//! write touches. A village reads its own rows, a commune its rollup, a province the sum of its
+//! communes' rollups plus its own figures: never a scan of every village.
+
+use super::units::fetch_unit;
+use super::{Backend, Db};
+use crate::prelude::*;
 
 impl Backend {
     /// Recomputes the rollup of the given communes from the figures.
@@ -33,11 +37,18 @@ impl Backend {
 
 #[async_trait]
 impl PopulationStore for Backend {
-    async fn set_population(&self, figures: &[PopulationFigure], source: &str, now: Timestamp) -> Result<u64> {
+    async fn set_population(
+        &self,
+        figures: &[PopulationFigure],
+        source: &str,
+        now: Timestamp,
+    ) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         let mut written = 0;
         for chunk in figures.chunks(500) {
-            let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO population (unit_code, grp, count, source, updated_at) ");
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO population (unit_code, grp, count, source, updated_at) ",
+            );
             q.push_values(chunk, |mut b, f| {
                 b.push_bind(f.unit.as_str().to_owned())
                     .push_bind(f.group.as_str())
@@ -53,7 +64,8 @@ impl PopulationStore for Backend {
         }
         // The communes whose rollups change: a village's parent, or the commune itself.
         let mut communes = std::collections::BTreeSet::new();
-        let units: std::collections::BTreeSet<&UnitCode> = figures.iter().map(|f| &f.unit).collect();
+        let units: std::collections::BTreeSet<&UnitCode> =
+            figures.iter().map(|f| &f.unit).collect();
         let codes: Vec<UnitCode> = units.into_iter().cloned().collect();
         for chunk in codes.chunks(500) {
             let mut q = sqlx::QueryBuilder::<Db>::new(
@@ -74,35 +86,40 @@ impl PopulationStore for Backend {
     }
 
     async fn population_under(&self, root: &UnitCode) -> Result<Vec<(Group, u64)>> {
-        let Some(unit) = fetch_unit(&self.read, root.as_str()).await? else { return Ok(Vec::new()) };
-        let rows: Vec<(String, i64)> = match unit.level {
-            UnitLevel::Village => {
-                sqlx::query_as("SELECT grp, count FROM population WHERE unit_code = $1 ORDER BY grp")
+        let Some(unit) = fetch_unit(&self.read, root.as_str()).await? else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(String, i64)> =
+            match unit.level {
+                UnitLevel::Village => {
+                    sqlx::query_as(
+                        "SELECT grp, count FROM population WHERE unit_code = $1 ORDER BY grp",
+                    )
                     .bind(root.as_str().to_owned())
                     .fetch_all(&self.read)
                     .await?
-            }
-            UnitLevel::Commune => {
-                sqlx::query_as("SELECT grp, count FROM population_rollup WHERE commune_code = $1 ORDER BY grp")
-                    .bind(root.as_str().to_owned())
-                    .fetch_all(&self.read)
-                    .await?
-            }
-            UnitLevel::Province => {
-                let path = binhdan_core::unit::UnitPath::from_stored(unit.path.clone());
-                sqlx::query_as(
-                    "SELECT grp, CAST(SUM(count) AS BIGINT) FROM ( \
+                }
+                UnitLevel::Commune => sqlx::query_as(
+                    "SELECT grp, count FROM population_rollup WHERE commune_code = $1 ORDER BY grp",
+                )
+                .bind(root.as_str().to_owned())
+                .fetch_all(&self.read)
+                .await?,
+                UnitLevel::Province => {
+                    let path = binhdan_core::unit::UnitPath::from_stored(unit.path.clone());
+                    sqlx::query_as(
+                        "SELECT grp, CAST(SUM(count) AS BIGINT) FROM ( \
                        SELECT grp, count FROM population_rollup WHERE path > $1 AND path < $2 \
                        UNION ALL SELECT grp, count FROM population WHERE unit_code = $3 \
                      ) AS figures GROUP BY grp ORDER BY grp",
-                )
-                .bind(path.as_str().to_owned())
-                .bind(path.subtree_upper_bound())
-                .bind(root.as_str().to_owned())
-                .fetch_all(&self.read)
-                .await?
-            }
-        };
+                    )
+                    .bind(path.as_str().to_owned())
+                    .bind(path.subtree_upper_bound())
+                    .bind(root.as_str().to_owned())
+                    .fetch_all(&self.read)
+                    .await?
+                }
+            };
         Ok(rows
             .into_iter()
             .filter_map(|(g, n)| Some((Group::parse(&g)?, u64::try_from(n).unwrap_or(0))))

@@ -1,5 +1,9 @@
-// Staff accounts, sessions, sign-ins under way and the audit log, written once for both
-// backends (see the crate docs).
+//! Staff accounts, sessions, sign-ins under way and the audit log, written once for both
+//! backends (see the crate docs).
+
+use super::Backend;
+use super::audit::append_audit_in;
+use crate::prelude::*;
 
 #[derive(sqlx::FromRow)]
 struct StaffRow {
@@ -23,8 +27,12 @@ impl GrantRow {
     fn into_grant(self) -> Option<Grant> {
         let role: Role = serde_json::from_value(serde_json::Value::String(self.role)).ok()?;
         let scope = match self.scope_kind.as_str() {
-            "unit" => Scope::Unit { path: self.scope_path? },
-            "organisation" => Scope::Organisation { id: self.scope_org? },
+            "unit" => Scope::Unit {
+                path: self.scope_path?,
+            },
+            "organisation" => Scope::Organisation {
+                id: self.scope_org?,
+            },
             "everywhere" => Scope::Everywhere,
             _ => return None,
         };
@@ -95,7 +103,9 @@ impl Backend {
             StaffKey::Id(id) => q.bind(id),
             StaffKey::Username(u) => q.bind(u),
         };
-        let Some(row) = q.fetch_optional(&self.read).await? else { return Ok(None) };
+        let Some(row) = q.fetch_optional(&self.read).await? else {
+            return Ok(None);
+        };
         let grants: Vec<GrantRow> = sqlx::query_as(
             "SELECT role, scope_kind, scope_path, scope_org FROM staff_grant WHERE account_id = $1 ORDER BY id",
         )
@@ -109,7 +119,10 @@ impl Backend {
             password_hash: Secret::new(row.password_hash),
             totp_secret: row.totp_secret.map(Secret::new),
             disabled: row.disabled_at.is_some(),
-            grants: grants.into_iter().filter_map(GrantRow::into_grant).collect(),
+            grants: grants
+                .into_iter()
+                .filter_map(GrantRow::into_grant)
+                .collect(),
         }))
     }
 }
@@ -126,7 +139,12 @@ fn username_key(username: &str) -> String {
 
 #[async_trait]
 impl StaffStore for Backend {
-    async fn create_staff(&self, staff: &NewStaff, audit: AuditEntry, now: Timestamp) -> Result<i64> {
+    async fn create_staff(
+        &self,
+        staff: &NewStaff,
+        audit: AuditEntry,
+        now: Timestamp,
+    ) -> Result<i64> {
         let mut tx = self.write.begin().await?;
         let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
             "INSERT INTO staff_account (username, display_name, password_hash, totp_secret, created_at) \
@@ -141,7 +159,9 @@ impl StaffStore for Backend {
         .await;
         let id = match inserted {
             Ok(id) => id,
-            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => return Err(StoreError::Conflict("username")),
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                return Err(StoreError::Conflict("username"));
+            }
             Err(e) => return Err(e.into()),
         };
         for g in &staff.grants {
@@ -169,7 +189,8 @@ impl StaffStore for Backend {
     }
 
     async fn staff_by_username(&self, username: &str) -> Result<Option<StaffAccount>> {
-        self.staff_where("username = $1", StaffKey::Username(username_key(username))).await
+        self.staff_where("username = $1", StaffKey::Username(username_key(username)))
+            .await
     }
 
     async fn staff(&self, id: i64) -> Result<Option<StaffAccount>> {
@@ -214,7 +235,13 @@ impl StaffStore for Backend {
         Ok(out)
     }
 
-    async fn set_staff_disabled(&self, id: i64, disabled: bool, audit: AuditEntry, now: Timestamp) -> Result<bool> {
+    async fn set_staff_disabled(
+        &self,
+        id: i64,
+        disabled: bool,
+        audit: AuditEntry,
+        now: Timestamp,
+    ) -> Result<bool> {
         let mut tx = self.write.begin().await?;
         let done = sqlx::query("UPDATE staff_account SET disabled_at = $1 WHERE id = $2")
             .bind(disabled.then_some(now.millis()))
@@ -273,11 +300,18 @@ impl StaffStore for Backend {
     }
 
     async fn staff_count(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_account").fetch_one(&self.read).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_account")
+            .fetch_one(&self.read)
+            .await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    async fn record_login(&self, id: i64, new_password_hash: Option<&Secret<String>>, now: Timestamp) -> Result<()> {
+    async fn record_login(
+        &self,
+        id: i64,
+        new_password_hash: Option<&Secret<String>>,
+        now: Timestamp,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE staff_account SET last_login_at = $1, password_hash = COALESCE($2, password_hash) WHERE id = $3",
         )
@@ -358,12 +392,18 @@ impl StaffStore for Backend {
     }
 
     async fn delete_session(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM session WHERE key = $1").bind(key.to_owned()).execute(&self.write).await?;
+        sqlx::query("DELETE FROM session WHERE key = $1")
+            .bind(key.to_owned())
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
     async fn purge_sessions(&self, now: Timestamp, pending_before: Timestamp) -> Result<u64> {
-        let a = sqlx::query("DELETE FROM session WHERE expires_at <= $1").bind(now.millis()).execute(&self.write).await?;
+        let a = sqlx::query("DELETE FROM session WHERE expires_at <= $1")
+            .bind(now.millis())
+            .execute(&self.write)
+            .await?;
         let b = sqlx::query("DELETE FROM oidc_pending WHERE created_at < $1")
             .bind(pending_before.millis())
             .execute(&self.write)
@@ -372,21 +412,24 @@ impl StaffStore for Backend {
     }
 
     async fn put_oidc_pending(&self, state_key: &str, payload: &str, now: Timestamp) -> Result<()> {
-        sqlx::query("INSERT INTO oidc_pending (state_key, payload, created_at) VALUES ($1, $2, $3)")
-            .bind(state_key.to_owned())
-            .bind(payload.to_owned())
-            .bind(now.millis())
-            .execute(&self.write)
-            .await?;
+        sqlx::query(
+            "INSERT INTO oidc_pending (state_key, payload, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(state_key.to_owned())
+        .bind(payload.to_owned())
+        .bind(now.millis())
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 
     async fn take_oidc_pending(&self, state_key: &str) -> Result<Option<(String, Timestamp)>> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("DELETE FROM oidc_pending WHERE state_key = $1 RETURNING payload, created_at")
-                .bind(state_key.to_owned())
-                .fetch_optional(&self.write)
-                .await?;
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "DELETE FROM oidc_pending WHERE state_key = $1 RETURNING payload, created_at",
+        )
+        .bind(state_key.to_owned())
+        .fetch_optional(&self.write)
+        .await?;
         Ok(row.map(|(p, at)| (p, Timestamp(at))))
     }
 }
@@ -401,25 +444,31 @@ impl AuditStore for Backend {
     }
 
     async fn audit_records(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditRecord>> {
-        let rows: Vec<AuditRow> = sqlx::query_as(select_audit!("WHERE seq > $1 ORDER BY seq LIMIT $2"))
-            .bind(after_seq)
-            .bind(i64::from(limit))
-            .fetch_all(&self.read)
-            .await?;
-        Ok(rows.into_iter().map(AuditRow::into_record).collect())
-    }
-
-    async fn audit_of_person(&self, person: i64, limit: u32) -> Result<Vec<AuditRecord>> {
         let rows: Vec<AuditRow> =
-            sqlx::query_as(select_audit!("WHERE person_id = $1 ORDER BY seq DESC LIMIT $2"))
-                .bind(person)
+            sqlx::query_as(select_audit!("WHERE seq > $1 ORDER BY seq LIMIT $2"))
+                .bind(after_seq)
                 .bind(i64::from(limit))
                 .fetch_all(&self.read)
                 .await?;
         Ok(rows.into_iter().map(AuditRow::into_record).collect())
     }
 
+    async fn audit_of_person(&self, person: i64, limit: u32) -> Result<Vec<AuditRecord>> {
+        let rows: Vec<AuditRow> = sqlx::query_as(select_audit!(
+            "WHERE person_id = $1 ORDER BY seq DESC LIMIT $2"
+        ))
+        .bind(person)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(AuditRow::into_record).collect())
+    }
+
     async fn audit_head(&self) -> Result<(i64, String)> {
-        Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.read).await?)
+        Ok(
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 }

@@ -1,5 +1,9 @@
-// Targets per unit and KPI, written once for both backends (see the crate docs). A change and
-// its audit record are one transaction.
+//! Targets per unit and KPI, written once for both backends (see the crate docs). A change and
+//! its audit record are one transaction.
+
+use super::audit::append_audit_in;
+use super::{Backend, Db};
+use crate::prelude::*;
 
 #[async_trait]
 impl TargetStore for Backend {
@@ -62,7 +66,8 @@ impl TargetStore for Backend {
             list.push_bind(u.as_str().to_owned());
         }
         q.push(") ORDER BY unit_code, kpi");
-        let rows: Vec<(String, String, i64, i64, String, i64)> = q.build_query_as().fetch_all(&self.read).await?;
+        let rows: Vec<(String, String, i64, i64, String, i64)> =
+            q.build_query_as().fetch_all(&self.read).await?;
         Ok(rows
             .into_iter()
             .filter_map(|(code, kpi, percent, deadline, set_by, set_at)| {

@@ -1,38 +1,84 @@
-// Administrative units, written once for both backends (see the crate docs): this file is
-// `include!`d by `sqlite.rs` and `postgres.rs`, which define `Db`, `Backend` and `DIALECT`.
+//! Administrative units, written once for both backends (see the crate docs).
+
+use super::{Backend, Db};
+use crate::prelude::*;
 
 /// `SELECT <unit columns> FROM unit ` followed by the rest of a query, as a `&'static str`.
 macro_rules! select_units {
     ($rest:literal) => {
-        concat!("SELECT code, parent_code, level, division_type, name, path FROM unit ", $rest)
+        concat!(
+            "SELECT code, parent_code, level, division_type, name, path FROM unit ",
+            $rest
+        )
     };
 }
 
-async fn fetch_unit<'e, E>(executor: E, code: &str) -> Result<Option<Unit>>
+pub(super) async fn fetch_unit<'e, E>(executor: E, code: &str) -> Result<Option<Unit>>
 where
     E: sqlx::Executor<'e, Database = Db>,
 {
-    let row: Option<crate::rows::UnitRow> =
-        sqlx::query_as(select_units!("WHERE code = $1")).bind(code.to_owned()).fetch_optional(executor).await?;
+    let row: Option<crate::rows::UnitRow> = sqlx::query_as(select_units!("WHERE code = $1"))
+        .bind(code.to_owned())
+        .fetch_optional(executor)
+        .await?;
     Ok(row.map(crate::rows::UnitRow::into_unit))
 }
 
 fn into_units(rows: Vec<crate::rows::UnitRow>) -> Vec<Unit> {
-    rows.into_iter().map(crate::rows::UnitRow::into_unit).collect()
+    rows.into_iter()
+        .map(crate::rows::UnitRow::into_unit)
+        .collect()
 }
 
 fn is_unique_violation(e: &StoreError) -> bool {
     matches!(e, StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation())
 }
 
+/// What imports, check-ins and the counters need of a unit: its level, path and parent.
+#[derive(Clone, sqlx::FromRow)]
+pub(super) struct UnitFacts {
+    pub(super) code: String,
+    pub(super) level: String,
+    pub(super) path: String,
+    pub(super) parent_code: Option<String>,
+}
+
+/// The level, path and parent of each unit named (unknown codes are left out).
+pub(super) async fn unit_facts(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    codes: &[String],
+) -> Result<std::collections::HashMap<String, UnitFacts>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in codes.chunks(500) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "SELECT code, level, path, parent_code FROM unit WHERE code IN (",
+        );
+        let mut list = q.separated(", ");
+        for c in chunk {
+            list.push_bind(c.clone());
+        }
+        q.push(")");
+        let rows: Vec<UnitFacts> = q.build_query_as().fetch_all(&mut *conn).await?;
+        out.extend(rows.into_iter().map(|r| (r.code.clone(), r)));
+    }
+    Ok(out)
+}
+
 impl Backend {
     async fn path_of(&self, code: &UnitCode) -> Result<Option<binhdan_core::unit::UnitPath>> {
-        let path: Option<String> =
-            sqlx::query_scalar("SELECT path FROM unit WHERE code = $1").bind(code.as_str().to_owned()).fetch_optional(&self.read).await?;
+        let path: Option<String> = sqlx::query_scalar("SELECT path FROM unit WHERE code = $1")
+            .bind(code.as_str().to_owned())
+            .fetch_optional(&self.read)
+            .await?;
         Ok(path.map(binhdan_core::unit::UnitPath::from_stored))
     }
 
-    async fn try_create_villages(&self, villages: &[NewVillage], mode: WriteMode, now: Timestamp) -> Result<Vec<Unit>> {
+    async fn try_create_villages(
+        &self,
+        villages: &[NewVillage],
+        mode: WriteMode,
+        now: Timestamp,
+    ) -> Result<Vec<Unit>> {
         use std::collections::{HashMap, HashSet};
 
         use binhdan_core::text::{identity_key, search_key};
@@ -49,19 +95,26 @@ impl Backend {
             if !communes.contains_key(&v.commune) {
                 let found = match fetch_unit(&mut *tx, v.commune.as_str()).await? {
                     Some(u) if u.level == UnitLevel::Commune => {
-                        let max: Option<String> = sqlx::query_scalar("SELECT MAX(code) FROM unit WHERE parent_code = $1")
-                            .bind(v.commune.as_str().to_owned())
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        let last = max.and_then(|c| c.get(5..).and_then(|n| n.parse::<u32>().ok())).unwrap_or(0);
+                        let max: Option<String> =
+                            sqlx::query_scalar("SELECT MAX(code) FROM unit WHERE parent_code = $1")
+                                .bind(v.commune.as_str().to_owned())
+                                .fetch_one(&mut *tx)
+                                .await?;
+                        let last = max
+                            .and_then(|c| c.get(5..).and_then(|n| n.parse::<u32>().ok()))
+                            .unwrap_or(0);
                         Some((UnitPath::from_stored(u.path), last + 1))
                     }
                     Some(u) => {
-                        refusals.push(refuse(UnitError::NotACommune { code: u.code.to_string() }));
+                        refusals.push(refuse(UnitError::NotACommune {
+                            code: u.code.to_string(),
+                        }));
                         None
                     }
                     None => {
-                        refusals.push(refuse(UnitError::UnknownUnit { code: v.commune.to_string() }));
+                        refusals.push(refuse(UnitError::UnknownUnit {
+                            code: v.commune.to_string(),
+                        }));
                         None
                     }
                 };
@@ -71,7 +124,9 @@ impl Backend {
                 }
             }
             let Some(Some((commune_path, next))) = communes.get_mut(&v.commune) else {
-                refusals.push(refuse(UnitError::UnknownUnit { code: v.commune.to_string() }));
+                refusals.push(refuse(UnitError::UnknownUnit {
+                    code: v.commune.to_string(),
+                }));
                 continue;
             };
             let ikey = identity_key(v.name.as_str());
@@ -140,7 +195,8 @@ impl UnitStore for Backend {
         use binhdan_core::text::{identity_key, search_key};
         use binhdan_core::unit::UnitPath;
 
-        let mut paths: std::collections::HashMap<&UnitCode, UnitPath> = std::collections::HashMap::new();
+        let mut paths: std::collections::HashMap<&UnitCode, UnitPath> =
+            std::collections::HashMap::new();
         let mut tx = self.write.begin().await?;
         let mut added = 0;
         // Provinces come before their communes in `units` (see `reference::admin_units`).
@@ -196,7 +252,9 @@ impl UnitStore for Backend {
     }
 
     async fn lineage(&self, code: &UnitCode) -> Result<Vec<Unit>> {
-        let Some(path) = self.path_of(code).await? else { return Ok(Vec::new()) };
+        let Some(path) = self.path_of(code).await? else {
+            return Ok(Vec::new());
+        };
         // The ancestors' paths are the prefixes of this one; at most three levels.
         let mut prefixes = Vec::with_capacity(3);
         let mut prefix = String::new();
@@ -225,7 +283,11 @@ impl UnitStore for Backend {
                     .fetch_all(&self.read)
                     .await?
             }
-            None => sqlx::query_as(select_units!("WHERE parent_code IS NULL ORDER BY code")).fetch_all(&self.read).await?,
+            None => {
+                sqlx::query_as(select_units!("WHERE parent_code IS NULL ORDER BY code"))
+                    .fetch_all(&self.read)
+                    .await?
+            }
         };
         Ok(into_units(rows))
     }
@@ -237,7 +299,9 @@ impl UnitStore for Backend {
         after: Option<&UnitCode>,
         limit: u32,
     ) -> Result<Vec<Unit>> {
-        let Some(path) = self.path_of(root).await? else { return Ok(Vec::new()) };
+        let Some(path) = self.path_of(root).await? else {
+            return Ok(Vec::new());
+        };
         let lower = match after {
             Some(a) => match self.path_of(a).await? {
                 Some(p) if p.as_str() > path.as_str() => p.as_str().to_owned(),
@@ -258,13 +322,16 @@ impl UnitStore for Backend {
     }
 
     async fn subtree_counts(&self, root: &UnitCode) -> Result<SubtreeCounts> {
-        let Some(path) = self.path_of(root).await? else { return Ok(SubtreeCounts::default()) };
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT level, COUNT(*) FROM unit WHERE path > $1 AND path < $2 GROUP BY level")
-                .bind(path.as_str().to_owned())
-                .bind(path.subtree_upper_bound())
-                .fetch_all(&self.read)
-                .await?;
+        let Some(path) = self.path_of(root).await? else {
+            return Ok(SubtreeCounts::default());
+        };
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT level, COUNT(*) FROM unit WHERE path > $1 AND path < $2 GROUP BY level",
+        )
+        .bind(path.as_str().to_owned())
+        .bind(path.subtree_upper_bound())
+        .fetch_all(&self.read)
+        .await?;
         let mut counts = SubtreeCounts::default();
         for (level, n) in rows {
             let n = u64::try_from(n).unwrap_or(0);
@@ -310,7 +377,12 @@ impl UnitStore for Backend {
         Ok(into_units(rows))
     }
 
-    async fn create_villages(&self, villages: &[NewVillage], mode: WriteMode, now: Timestamp) -> Result<Vec<Unit>> {
+    async fn create_villages(
+        &self,
+        villages: &[NewVillage],
+        mode: WriteMode,
+        now: Timestamp,
+    ) -> Result<Vec<Unit>> {
         // Two writers on PostgreSQL may pick the same next code; the loser retries.
         let mut attempt = 0;
         loop {
