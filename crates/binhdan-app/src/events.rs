@@ -40,7 +40,7 @@ pub const MAX_HEADCOUNT: u32 = 100_000;
 const MAX_TITLE: usize = 200;
 const MAX_POINT_NAME: usize = 120;
 /// Vietnam is UTC+7 all year.
-const VIETNAM_OFFSET_MS: i64 = 7 * 3_600_000;
+const VIETNAM_OFFSET_MS: i64 = binhdan_core::time::VIETNAM_OFFSET_MS;
 
 /// A refusal: what was wrong, in words for the person who sent it.
 #[derive(Debug, thiserror::Error)]
@@ -84,11 +84,7 @@ pub fn parse_local_time(input: &str) -> Option<Timestamp> {
 /// `08:05 27/11/2026`, the time in Vietnam.
 #[must_use]
 pub fn format_local_time(t: Timestamp) -> String {
-    let local = t.millis() + VIETNAM_OFFSET_MS;
-    let day = local.div_euclid(86_400_000);
-    let minute = local.rem_euclid(86_400_000) / 60_000;
-    let date = Date::from_days_since_epoch(day).map_or_else(String::new, |d| d.to_string());
-    format!("{:02}:{:02} {date}", minute / 60, minute % 60)
+    binhdan_core::time::format_vietnam_time(t)
 }
 
 /// `2026-11-27T08:05`, for a `datetime-local` field.

@@ -48,11 +48,7 @@ fn parse_kind(slug: &str) -> Option<ExamKind> {
 
 /// A day and time as Vietnam reads it (UTC+7), `HH:MM DD/MM/YYYY`.
 fn local_time(t: Timestamp) -> String {
-    let minutes = (t.millis() + 7 * 3_600_000).rem_euclid(86_400_000) / 60_000;
-    let day = binhdan_core::people::Date::from_timestamp_vietnam(t)
-        .map(|d| d.to_string())
-        .unwrap_or_default();
-    format!("{:02}:{:02} {day}", minutes / 60, minutes % 60)
+    binhdan_core::time::format_vietnam_time(t)
 }
 
 /// One group's standing, on the exam page.
