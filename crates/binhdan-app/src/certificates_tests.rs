@@ -182,29 +182,27 @@ async fn a_pass_earns_one_certificate_that_verifies_until_revoked_and_survives_k
 
         // Revocation: audited once, the status list says so, the counter goes back.
         let later = Timestamp(NOW.0 + 60_000);
-        let revoked = store
-            .revoke_certificate(
-                &cert.id,
-                "Gian lận khi thi",
-                AuditEntry::new("admin", "certificate.revoke"),
-                CUTOFF,
-                later,
-            )
-            .await
-            .unwrap()
-            .unwrap();
+        let revoked = crate::revocation::revoke(
+            store,
+            crate::revocation::Revoker::Operator,
+            &cert.id,
+            "Gian lận khi thi",
+            CUTOFF,
+            later,
+        )
+        .await
+        .unwrap();
         assert_eq!(revoked.revoked_at, Some(later));
-        let twice = store
-            .revoke_certificate(
-                &cert.id,
-                "lần hai",
-                AuditEntry::new("admin", "certificate.revoke"),
-                CUTOFF,
-                later,
-            )
-            .await
-            .unwrap()
-            .unwrap();
+        let twice = crate::revocation::revoke(
+            store,
+            crate::revocation::Revoker::Operator,
+            &cert.id,
+            "lần hai",
+            CUTOFF,
+            later,
+        )
+        .await
+        .unwrap();
         assert_eq!(twice.revoked_reason.as_deref(), Some("Gian lận khi thi"));
         assert_eq!(
             issuer.verify(store, &cert.jwt, later).await.unwrap().code(),

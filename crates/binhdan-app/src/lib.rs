@@ -14,6 +14,7 @@ pub mod keys;
 pub mod people;
 pub mod population;
 pub mod reports;
+pub mod revocation;
 pub mod staff;
 pub mod targets;
 pub mod villages;

@@ -17,7 +17,7 @@ use binhdan_core::audit::AuditEntry;
 use binhdan_core::{Msg, Timestamp};
 use binhdan_credential::AchievementCredential;
 use binhdan_i18n::Lang;
-use binhdan_store::{CertificateRecord, StoreError};
+use binhdan_store::CertificateRecord;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -676,44 +676,17 @@ pub async fn revoke(
 ) -> Result<Response, Problem> {
     s.check_csrf(&form.csrf)?;
     s.require_somewhere(Permission::RevokeCertificate)?;
-    let record = state
-        .store
-        .certificate(&urn(&id))
-        .await?
-        .ok_or_else(not_found)?;
-    let person = state
-        .store
-        .person(record.person_id)
-        .await?
-        .ok_or_else(not_found)?;
-    s.require(
-        Permission::RevokeCertificate,
-        &Target::Unit(&person.summary.unit_path),
-    )?;
-    let reason = binhdan_core::text::clean(&form.reason);
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Msg::new("certificate-reason-required"),
-        ));
-    }
-    let entry = AuditEntry::new(s.actor(), "certificate.revoke")
-        .person(record.person_id)
-        .subject(record.id.clone());
-    match state
-        .store
-        .revoke_certificate(
-            &record.id,
-            &reason,
-            entry,
-            cutoff(&state),
-            state.clock.now(),
-        )
-        .await
-    {
-        Ok(_) => {}
-        Err(StoreError::Unknown(_)) => return Err(not_found()),
-        Err(e) => return Err(e.into()),
-    }
+    let record = binhdan_app::revocation::revoke(
+        state.store.as_ref(),
+        binhdan_app::revocation::Revoker::Staff {
+            id: s.id,
+            grants: &s.grants,
+        },
+        &urn(&id),
+        &form.reason,
+        cutoff(&state),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/quan-ly/nguoi/{}", record.person_id)).into_response())
 }

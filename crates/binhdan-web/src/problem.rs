@@ -132,6 +132,24 @@ impl From<binhdan_store::StoreError> for Problem {
     }
 }
 
+impl From<binhdan_app::revocation::RevokeError> for Problem {
+    fn from(e: binhdan_app::revocation::RevokeError) -> Self {
+        use binhdan_app::revocation::RevokeError;
+        let status = match &e {
+            RevokeError::NotFound => StatusCode::NOT_FOUND,
+            RevokeError::Forbidden => StatusCode::FORBIDDEN,
+            RevokeError::Reason { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            RevokeError::Store(_) => {
+                return match e {
+                    RevokeError::Store(s) => s.into(),
+                    _ => Self::internal(&e),
+                };
+            }
+        };
+        Self::new(status, e.msg())
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut response = self.status.into_response();

@@ -96,6 +96,11 @@ enum Command {
         #[command(subcommand)]
         what: OutboxWhat,
     },
+    /// Certificates.
+    Certificate {
+        #[command(subcommand)]
+        what: CertificateWhat,
+    },
     /// The campaign's counters (what dashboards read).
     Counters {
         #[command(subcommand)]
@@ -126,6 +131,18 @@ enum CountersWhat {
     Rebuild {
         #[arg(long)]
         check: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CertificateWhat {
+    /// Revoke a certificate (its UUID, with or without `urn:uuid:`): the holder's counter goes
+    /// back, the revocation is audited and delivered to VNeID, the status list says so.
+    Revoke {
+        id: String,
+        /// Why (1 to 500 characters), kept with the certificate and sent to VNeID.
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -516,6 +533,43 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Certificate {
+            what: CertificateWhat::Revoke { id, reason },
+        } => {
+            let store = open_store(config, clock.now()).await?;
+            let id = if id.starts_with("urn:uuid:") {
+                id
+            } else {
+                format!("urn:uuid:{id}")
+            };
+            let cutoff = binhdan_app::people::adult_cutoff(config.evaluation_date()?);
+            let result = binhdan_app::revocation::revoke(
+                store.as_ref(),
+                binhdan_app::revocation::Revoker::Operator,
+                &id,
+                &reason,
+                cutoff,
+                clock.now(),
+            )
+            .await;
+            store.close().await;
+            match result {
+                Ok(record) => {
+                    println!(
+                        "{}",
+                        lang.tr(&binhdan_core::Msg::new("cli-certificate-revoked")
+                            .arg("id", record.id)
+                            .arg("reason", record.revoked_reason.unwrap_or_default()))
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(binhdan_app::revocation::RevokeError::Store(e)) => Err(e.into()),
+                Err(e) => {
+                    eprintln!("{}", lang.tr(&binhdan_core::Localized::msg(&e)));
+                    Ok(ExitCode::from(2))
+                }
+            }
         }
         Command::Outbox { what } => {
             let store = open_store(config, clock.now()).await?;

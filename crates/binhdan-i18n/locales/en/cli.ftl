@@ -43,3 +43,4 @@ cli-counters-differ = Compared { $compared } counters: { $differences } disagree
 cli-counters-mended = Compared { $compared } counters: mended { $differences } that disagreed with the facts (listed above).
 cli-demo-learners = Registered { $registered } demo learners; { $started } learned over the last 30 days and { $completed } completed the course.
 cli-report-written = Wrote the report of { $units } units to { $file }.
+cli-certificate-revoked = Certificate { $id } is revoked (reason: { $reason }).

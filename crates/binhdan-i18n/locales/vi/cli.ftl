@@ -43,3 +43,4 @@ cli-counters-differ = Đã so { $compared } bộ đếm: { $differences } bộ �
 cli-counters-mended = Đã so { $compared } bộ đếm: đã sửa { $differences } bộ đếm lệch theo dữ liệu gốc (liệt kê ở trên).
 cli-demo-learners = Đã đăng ký { $registered } học viên mẫu; { $started } người đã học trong 30 ngày qua, { $completed } người đã hoàn thành khóa học.
 cli-report-written = Đã ghi báo cáo { $units } đơn vị vào { $file }.
+cli-certificate-revoked = Đã thu hồi chứng chỉ { $id } (lý do: { $reason }).

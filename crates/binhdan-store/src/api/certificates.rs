@@ -125,12 +125,14 @@ pub trait CertificateStore: Send + Sync {
     async fn revoked_indices(&self, list: i64) -> Result<Vec<u64>>;
     /// The highest status list in use (0 before any certificate).
     async fn status_lists(&self) -> Result<i64>;
-    /// Revokes a certificate with its reason and audit record, once (`None`: no such
-    /// certificate; a revoked one is returned as it is).
+    /// Revokes a certificate with its reason and audit record, once, and queues `notice` (the
+    /// message for VNeID, built by the app) in the outbox (`None`: no such certificate; a
+    /// revoked one is returned as it is).
     async fn revoke_certificate(
         &self,
         id: &str,
         reason: &str,
+        notice: &str,
         audit: AuditEntry,
         cutoff: AdultCutoff,
         now: Timestamp,

@@ -314,6 +314,7 @@ impl CertificateStore for Backend {
         &self,
         id: &str,
         reason: &str,
+        notice: &str,
         audit: AuditEntry,
         cutoff: AdultCutoff,
         now: Timestamp,
@@ -332,12 +333,11 @@ impl CertificateStore for Backend {
             if let Some(group) = Group::parse(&grp) {
                 move_certified(&mut tx, person, group, -1, cutoff, now).await?;
             }
-            let payload = serde_json::json!({ "type": "certificate.revoked", "id": id, "reason": reason, "revokedAt": now.millis() });
             enqueue(
                 &mut tx,
                 "certificate.revoked",
                 &format!("revoked:{id}"),
-                &payload.to_string(),
+                notice,
                 now,
             )
             .await?;
