@@ -12,6 +12,7 @@ pub mod exam;
 pub mod irt;
 pub mod keys;
 pub mod people;
+pub mod person;
 pub mod population;
 pub mod reports;
 pub mod revocation;

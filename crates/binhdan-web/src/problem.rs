@@ -150,6 +150,18 @@ impl From<binhdan_app::revocation::RevokeError> for Problem {
     }
 }
 
+impl From<binhdan_app::person::ViewError> for Problem {
+    fn from(e: binhdan_app::person::ViewError) -> Self {
+        use binhdan_app::person::ViewError;
+        match e {
+            ViewError::Store(s) => s.into(),
+            ViewError::NotFound => Self::new(StatusCode::NOT_FOUND, e.msg()),
+            ViewError::Forbidden => Self::new(StatusCode::FORBIDDEN, e.msg()),
+            ViewError::Vault(_) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, e.msg()),
+        }
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut response = self.status.into_response();

@@ -151,51 +151,25 @@ pub async fn person(
     Staff(s): Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, Problem> {
-    let not_found = || Problem::new(StatusCode::NOT_FOUND, Msg::new("people-not-found"));
-    let p = state.store.person(id).await?.ok_or_else(not_found)?;
+    let vault = state
+        .auth
+        .vault
+        .as_ref()
+        .ok_or_else(|| Problem::internal(&"no vault"))?;
+    let binhdan_app::person::PersonView {
+        detail: p,
+        cccd,
+        unmasked,
+    } = binhdan_app::person::view(
+        state.store.as_ref(),
+        vault,
+        s.actor(),
+        &s.grants,
+        id,
+        state.clock.now(),
+    )
+    .await?;
     let target = Target::Unit(&p.summary.unit_path);
-    // An organisation admin sees the organisation's members.
-    let via_org = p.memberships.iter().any(|m| {
-        s.may(
-            Permission::ViewPeople,
-            &Target::Organisation {
-                id: m.organisation_id,
-                unit_path: "",
-            },
-        )
-    });
-    if !via_org {
-        s.require(Permission::ViewPeople, &target)?;
-    }
-    let unmasked = s.may(Permission::ViewPersonIdentity, &target);
-    let cccd = if unmasked {
-        let vault = state
-            .auth
-            .vault
-            .as_ref()
-            .ok_or_else(|| Problem::internal(&"no vault"))?;
-        vault
-            .decrypt(&p.cccd_sealed)
-            .map(|c| c.expose().to_owned())
-            .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.msg()))?
-    } else {
-        p.summary.cccd_masked.clone()
-    };
-    state
-        .store
-        .append_audit(
-            AuditEntry::new(
-                s.actor(),
-                if unmasked {
-                    "person.view_identity"
-                } else {
-                    "person.view"
-                },
-            )
-            .person(p.summary.id),
-            state.clock.now(),
-        )
-        .await?;
     let unit = match UnitCode::parse(&p.summary.unit_code) {
         Ok(c) => state
             .store
