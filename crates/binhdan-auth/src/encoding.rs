@@ -1,5 +1,5 @@
 //! Small encodings the crate needs and that are not worth a dependency: RFC 4648 base32 (TOTP
-//! secrets), percent-encoding (the `otpauth://` URI), lowercase hex.
+//! secrets), percent-encoding (the `otpauth://` URI). Hex is the `hex` crate's.
 
 use std::fmt::Write as _;
 
@@ -72,14 +72,6 @@ pub(crate) fn percent_encode(s: &str) -> String {
             // Writing to a String cannot fail.
             let _ = write!(out, "%{b:02X}");
         }
-    }
-    out
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
     }
     out
 }

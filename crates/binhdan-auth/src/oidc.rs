@@ -9,13 +9,10 @@
 //! [`same_token`], sends the verifier with the code, and maps the validated claims with
 //! [`ClaimMapping::identity`], which also checks the `nonce`.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use binhdan_core::cccd::{Cccd, CccdError};
 use binhdan_core::{Localized, Msg, Secret};
 use rand::CryptoRng;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::session::random_token;
@@ -24,39 +21,28 @@ use crate::session::random_token;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pkce {
     verifier: Secret<String>,
-    challenge: String,
 }
 
 impl Pkce {
-    /// The `code_challenge_method` to send.
+    /// The `code_challenge_method` the client sends (its S256 challenge is derived from the
+    /// verifier by `openidconnect` in `binhdan-oidc`).
     pub const METHOD: &'static str = "S256";
 
-    /// A fresh verifier (32 random bytes, base64url: 43 characters, within RFC 7636's 43–128)
-    /// and its challenge.
+    /// A fresh verifier (32 random bytes, base64url: 43 characters, within RFC 7636's 43–128).
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         Self::from_verifier(Secret::new(random_token(rng)))
     }
 
-    /// Rebuilds the pair from a stored verifier.
+    /// Rebuilds it from a stored verifier.
     #[must_use]
-    pub fn from_verifier(verifier: Secret<String>) -> Self {
-        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose().as_bytes()));
-        Self {
-            verifier,
-            challenge,
-        }
+    pub const fn from_verifier(verifier: Secret<String>) -> Self {
+        Self { verifier }
     }
 
     /// The `code_verifier`, sent with the code to the token endpoint.
     #[must_use]
     pub fn verifier(&self) -> &Secret<String> {
         &self.verifier
-    }
-
-    /// The `code_challenge`, sent in the authorization URL.
-    #[must_use]
-    pub fn challenge(&self) -> &str {
-        &self.challenge
     }
 }
 
@@ -206,11 +192,14 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn rfc7636_appendix_b() {
+    fn a_verifier_is_kept_as_given() {
         let p = Pkce::from_verifier(Secret::new(
             "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".to_owned(),
         ));
-        assert_eq!(p.challenge(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            p.verifier().expose(),
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        );
         assert_eq!(Pkce::METHOD, "S256");
     }
 

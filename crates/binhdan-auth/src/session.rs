@@ -20,8 +20,6 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::encoding::hex;
-
 const TOKEN_BYTES: usize = 32;
 /// Length of the base64url form of a token.
 pub const TOKEN_CHARS: usize = 43;
@@ -57,7 +55,7 @@ impl SessionToken {
     /// The key under which the server stores the session: lowercase hex SHA-256 of the token.
     #[must_use]
     pub fn storage_key(&self) -> String {
-        hex(&Sha256::digest(self.0.expose().as_bytes()))
+        hex::encode(Sha256::digest(self.0.expose().as_bytes()))
     }
 
     /// The CSRF token for forms of this session (base64url, 43 characters).
@@ -236,6 +234,16 @@ mod tests {
             SessionToken::from_cookie(t.expose()).unwrap().storage_key()
         );
         assert!(!format!("{t:?}").contains(t.expose()));
+    }
+
+    #[test]
+    fn storage_key_is_lowercase_hex_sha256() {
+        // Stored keys must not change: SHA-256 of the token as it travels, lower-case hex.
+        let t = SessionToken::from_cookie(&"A".repeat(TOKEN_CHARS)).unwrap();
+        assert_eq!(
+            t.storage_key(),
+            "0f007385b6f9d4b7eeb2748605afe1a984a0a3bfa3f014d09e2a784ce9e5cd1a"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::encoding::{base32_decode, base32_encode, hex, percent_encode};
+use crate::encoding::{base32_decode, base32_encode, percent_encode};
 
 /// The issuer shown in authenticator apps.
 pub const ISSUER: &str = "Bình Dân";
@@ -234,7 +234,7 @@ impl RecoveryCodes {
             return None;
         }
         let digest = Sha256::digest(format!("binhdan-recovery-v1:{}", canonical.as_str()));
-        Some(hex(&digest))
+        Some(hex::encode(digest))
     }
 
     /// Finds a typed code among the stored hashes; returns its index so the caller deletes it
@@ -392,6 +392,11 @@ mod tests {
         assert_eq!(
             RecoveryCodes::hash("oooo-iiii-llll-0000"),
             RecoveryCodes::hash("0000-1111-1111-0000")
+        );
+        // Stored hashes must not change: lower-case hex SHA-256 of the canonical code.
+        assert_eq!(
+            RecoveryCodes::hash("0000-1111-1111-0000").as_deref(),
+            Some("f1af05931a41f784821aed880c14cebac62b3a9d81c6c455f6f9004d6d92acb7")
         );
         assert_eq!(
             RecoveryCodes::find("0000-1111-1111-0000", &set.hashes),
