@@ -119,7 +119,7 @@ pub async fn change(
     ReqLang(lang): ReqLang,
     prefs: Prefs,
     Staff(s): Staff,
-    axum::Form(form): axum::Form<AccountForm>,
+    crate::problem::Form(form): crate::problem::Form<AccountForm>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&form.csrf)?;
     let now = state.clock.now();

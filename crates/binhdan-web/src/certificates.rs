@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
+use crate::problem::Path;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use binhdan_app::certificates::{CertError, Issuer};
@@ -386,7 +387,7 @@ pub async fn verify_page(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     prefs: Prefs,
-    axum::Form(form): axum::Form<VerifyForm>,
+    crate::problem::Form(form): crate::problem::Form<VerifyForm>,
 ) -> Result<Response, Problem> {
     let issuer = issuer(&state)?;
     let verified = issuer
@@ -672,7 +673,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     Staff(s): Staff,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<RevokeForm>,
+    crate::problem::Form(form): crate::problem::Form<RevokeForm>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&form.csrf)?;
     s.require_somewhere(Permission::RevokeCertificate)?;

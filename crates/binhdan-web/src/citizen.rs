@@ -422,7 +422,7 @@ pub struct RegisterForm {
 pub async fn register_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    axum::Form(form): axum::Form<RegisterForm>,
+    crate::problem::Form(form): crate::problem::Form<RegisterForm>,
 ) -> Result<Response, Problem> {
     let token = reg_token(&headers).ok_or_else(|| {
         Problem::new(StatusCode::UNAUTHORIZED, Msg::new("register-sign-in-first"))

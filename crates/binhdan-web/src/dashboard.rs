@@ -3,9 +3,10 @@
 //! change since last week and which will miss the target at their current pace. Server-rendered
 //! SVG, no JavaScript; every figure from the counters.
 
+use crate::problem::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use binhdan_app::dashboard::{Dashboard, Standings};

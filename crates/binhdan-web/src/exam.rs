@@ -3,9 +3,10 @@
 //! question per page with the time left, answered by a plain form. No feedback during a
 //! sitting; the result at its end on the ability scale, with the gain since the placement test.
 
+use crate::problem::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use binhdan_app::exam::{Answered, ExamFailure, GroupBank, Session, Start, scaled_score};
@@ -262,7 +263,7 @@ pub async fn start(
     prefs: Prefs,
     Citizen(c): Citizen,
     Path((group, kind)): Path<(String, String)>,
-    axum::Form(form): axum::Form<StartForm>,
+    crate::problem::Form(form): crate::problem::Form<StartForm>,
 ) -> Result<Response, Problem> {
     c.check_csrf(&form.csrf)?;
     let kind = parse_kind(&kind).ok_or_else(not_found)?;
@@ -497,7 +498,7 @@ pub async fn answer(
     prefs: Prefs,
     Citizen(c): Citizen,
     Path(id): Path<i64>,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+    crate::problem::Form(fields): crate::problem::Form<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
     let field = |name: &str| form_field(&fields, name);
     c.check_csrf(field("csrf"))?;

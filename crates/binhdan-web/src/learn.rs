@@ -2,9 +2,10 @@
 //! Open to everyone, no account needed: reading is free; progress and quizzes come with
 //! sign-in. Plain HTML; the "Nghe" (listen) button is the only script and only enhances.
 
+use crate::problem::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use binhdan_core::Msg;

@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
+use crate::problem::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use binhdan_core::Msg;

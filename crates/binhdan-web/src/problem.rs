@@ -296,6 +296,64 @@ where
     }
 }
 
+/// `axum::extract::Path` whose refusals are problems: a path segment that is not what the
+/// route takes (not UTF-8, not a number) answers 400 in the reader's language.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Self(v))
+            .map_err(|e| {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    Msg::new("error-path").arg("detail", e.body_text()),
+                )
+            })
+    }
+}
+
+/// `axum::Form` whose refusals are problems: a missing or malformed field answers 422 (415
+/// without the form's content type), in the reader's language.
+pub struct Form<T>(pub T);
+
+impl<T, S> FromRequest<S> for Form<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::FormRejection;
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(Self(v)),
+            Err(FormRejection::InvalidFormContentType(_)) => Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Msg::new("error-media-type"),
+            )),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Msg::new("error-too-large"),
+            )),
+            Err(e) => Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Msg::new("error-form").arg("detail", e.body_text()),
+            )),
+        }
+    }
+}
+
 /// `axum::extract::Query` whose refusals are problems.
 pub struct Query<T>(pub T);
 

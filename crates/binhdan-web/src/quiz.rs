@@ -3,9 +3,10 @@
 //! recorded with its time), and "my courses" with progress. Plain forms that work without
 //! JavaScript; an attempt resumes where it stopped, on any device.
 
+use crate::problem::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use binhdan_content::quiz;
@@ -48,7 +49,7 @@ pub async fn lesson_done(
     State(state): State<AppState>,
     Citizen(c): Citizen,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<DoneForm>,
+    crate::problem::Form(form): crate::problem::Form<DoneForm>,
 ) -> Result<Response, Problem> {
     c.check_csrf(&form.csrf)?;
     let page = state.store.lesson_page(&id).await?.ok_or_else(not_found)?;
@@ -359,7 +360,7 @@ pub async fn answer(
     prefs: Prefs,
     Citizen(c): Citizen,
     Path(module): Path<String>,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+    crate::problem::Form(fields): crate::problem::Form<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
     let field = |name: &str| form_field(&fields, name);
     c.check_csrf(field("csrf"))?;

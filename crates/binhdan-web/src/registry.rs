@@ -160,7 +160,7 @@ pub async fn submit(
     ReqLang(lang): ReqLang,
     prefs: Prefs,
     Staff(s): Staff,
-    axum::Form(form): axum::Form<PersonForm>,
+    crate::problem::Form(form): crate::problem::Form<PersonForm>,
 ) -> Result<Response, Problem> {
     let units = units(&state, &s).await?;
     s.check_csrf(&form.csrf)?;

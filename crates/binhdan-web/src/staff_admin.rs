@@ -5,9 +5,10 @@
 //! an organisation admin appoints further admins of the organisation. Nobody can create an
 //! account more powerful than their own, and every change is audited.
 
+use crate::problem::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use binhdan_auth::access::{Grant, Permission, Role, Scope, Target, may_grant};
@@ -253,7 +254,7 @@ pub async fn create(
     ReqLang(lang): ReqLang,
     prefs: Prefs,
     Staff(s): Staff,
-    axum::Form(form): axum::Form<StaffForm>,
+    crate::problem::Form(form): crate::problem::Form<StaffForm>,
 ) -> Result<Response, Problem> {
     managing(&s)?;
     s.check_csrf(&form.csrf)?;
@@ -367,7 +368,7 @@ pub async fn disable(
     prefs: Prefs,
     Staff(s): Staff,
     Path(id): Path<i64>,
-    axum::Form(form): axum::Form<DisableForm>,
+    crate::problem::Form(form): crate::problem::Form<DisableForm>,
 ) -> Result<Response, Problem> {
     managing(&s)?;
     s.check_csrf(&form.csrf)?;

@@ -1,9 +1,10 @@
 //! A unit's targets (K1–K5): what is in force there and where it comes from, and the form with
 //! which the province sets the unit's own.
 
+use crate::problem::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use binhdan_app::targets::{Change, InForce, TargetError};
@@ -185,7 +186,7 @@ pub async fn change(
     prefs: Prefs,
     Staff(s): Staff,
     Path(code): Path<String>,
-    axum::Form(form): axum::Form<TargetForm>,
+    crate::problem::Form(form): crate::problem::Form<TargetForm>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&form.csrf)?;
     let lineage = lineage_of(&state, &code).await?;

@@ -12,7 +12,12 @@ use support::binhdan;
 fn revoking_an_unknown_certificate_says_so() {
     let work = tempfile::tempdir().unwrap();
     let db = work.path().join("db.sqlite");
-    assert!(binhdan(work.path(), &db, &["migrate"]).status().unwrap().success());
+    assert!(
+        binhdan(work.path(), &db, &["migrate"])
+            .status()
+            .unwrap()
+            .success()
+    );
     for (lang, text) in [("vi", "Không có chứng chỉ này"), ("en", "certificate")] {
         let out = binhdan(
             work.path(),

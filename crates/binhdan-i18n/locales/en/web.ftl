@@ -3,6 +3,8 @@
 error-internal = Something went wrong on our side. Please try again in a few minutes; if it persists, tell the administrator.
 error-storage-full = The server has run out of storage, so nothing was saved. Please try again in a few minutes and tell the administrator.
 error-search-too-long = The search text is too long: at most { $max } characters.
+error-path = The address is not valid: { $detail }
+error-form = The form sent is not valid: { $detail }
 error-busy = The system is busy. Please try again in a few seconds.
 error-not-found = The page or data you asked for was not found.
 error-method = This address does not accept that kind of request.

@@ -3,6 +3,8 @@
 error-internal = Hệ thống gặp lỗi ngoài ý muốn. Xin thử lại sau ít phút; nếu vẫn lỗi, hãy báo cho quản trị viên.
 error-storage-full = Máy chủ đã hết chỗ lưu dữ liệu nên chưa ghi được gì. Xin thử lại sau ít phút; hãy báo cho quản trị viên.
 error-search-too-long = Nội dung tìm kiếm quá dài: tối đa { $max } ký tự.
+error-path = Địa chỉ không hợp lệ: { $detail }
+error-form = Biểu mẫu gửi lên không hợp lệ: { $detail }
 error-busy = Hệ thống đang bận. Xin thử lại sau vài giây.
 error-not-found = Không tìm thấy trang hoặc dữ liệu bạn cần.
 error-method = Địa chỉ này không nhận loại yêu cầu đó.

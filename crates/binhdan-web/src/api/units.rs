@@ -1,8 +1,9 @@
 //! Units: search, one unit with its lineage, children, descendants; creating and importing
 //! villages.
 
+use crate::problem::Path;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use binhdan_app::{ImportFailure, ImportOptions};

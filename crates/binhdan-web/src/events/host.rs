@@ -479,7 +479,7 @@ pub async fn check_in_form(
     headers: axum::http::HeaderMap,
     Staff(s): Staff,
     Path((id, point)): Path<(i64, i64)>,
-    axum::Form(form): axum::Form<CheckInForm>,
+    crate::problem::Form(form): crate::problem::Form<CheckInForm>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&form.csrf)?;
     let (event, point) = point_of(&state, id, point).await?;
@@ -537,7 +537,7 @@ pub async fn headcount_form(
     headers: axum::http::HeaderMap,
     Staff(s): Staff,
     Path((id, point)): Path<(i64, i64)>,
-    axum::Form(form): axum::Form<HeadcountForm>,
+    crate::problem::Form(form): crate::problem::Form<HeadcountForm>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&form.csrf)?;
     let (event, point) = point_of(&state, id, point).await?;

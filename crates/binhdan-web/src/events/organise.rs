@@ -148,7 +148,7 @@ pub async fn create(
     ReqLang(lang): ReqLang,
     prefs: Prefs,
     Staff(s): Staff,
-    axum::Form(form): axum::Form<EventForm>,
+    crate::problem::Form(form): crate::problem::Form<EventForm>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&form.csrf)?;
     s.require_somewhere(Permission::ManageEvents)?;
@@ -402,7 +402,7 @@ pub async fn add_point(
     prefs: Prefs,
     Staff(s): Staff,
     Path(id): Path<i64>,
-    axum::Form(form): axum::Form<PointForm>,
+    crate::problem::Form(form): crate::problem::Form<PointForm>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&form.csrf)?;
     let event = event_of(&state, id).await?;
@@ -474,7 +474,7 @@ pub async fn change(
     prefs: Prefs,
     Staff(s): Staff,
     Path(id): Path<i64>,
-    axum::Form(form): axum::Form<EventForm>,
+    crate::problem::Form(form): crate::problem::Form<EventForm>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&form.csrf)?;
     let event = event_of(&state, id).await?;
@@ -531,7 +531,7 @@ pub async fn change_point(
     headers: axum::http::HeaderMap,
     Staff(s): Staff,
     Path((id, point)): Path<(i64, i64)>,
-    axum::Form(form): axum::Form<PointForm>,
+    crate::problem::Form(form): crate::problem::Form<PointForm>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&form.csrf)?;
     let (event, point) = point_of(&state, id, point).await?;

@@ -74,7 +74,7 @@ pub async fn qr_check_in(
     prefs: Prefs,
     Citizen(c): Citizen,
     Path(token): Path<String>,
-    axum::Form(form): axum::Form<QrForm>,
+    crate::problem::Form(form): crate::problem::Form<QrForm>,
 ) -> Result<Response, Problem> {
     c.check_csrf(&form.csrf)?;
     let (event, point) = point_by_token(&state, &token).await?;

@@ -75,7 +75,7 @@ pub async fn login_submit(
     prefs: Prefs,
     client: ClientAddr,
     headers: HeaderMap,
-    axum::Form(form): axum::Form<LoginForm>,
+    crate::problem::Form(form): crate::problem::Form<LoginForm>,
 ) -> Result<Response, Problem> {
     use binhdan_auth::throttle::{Decision, ThrottlePolicy};
     let now = state.clock.now();
@@ -230,7 +230,7 @@ pub struct CsrfForm {
 pub async fn logout(
     State(state): State<AppState>,
     caller: Caller,
-    axum::Form(form): axum::Form<CsrfForm>,
+    crate::problem::Form(form): crate::problem::Form<CsrfForm>,
 ) -> Result<Response, Problem> {
     let token = match &caller {
         Caller::Staff(s) => {

@@ -13,6 +13,7 @@ mod learn;
 mod ops;
 mod pages;
 mod people;
+mod refusals;
 mod rosters;
 mod staff_admin;
 mod targets;
