@@ -296,32 +296,51 @@ where
     }
 }
 
-/// `axum::extract::Path` whose refusals are problems: a path segment that is not what the
-/// route takes (not UTF-8, not a number) answers 400 in the reader's language.
-pub struct Path<T>(pub T);
+/// An extractor of request parts wrapped so that its refusal is a [`Problem`]: 400 with the
+/// message `$key` and the framework's detail.
+macro_rules! parts_extractor {
+    ($(#[$doc:meta])* $name:ident, $inner:path, $key:literal, $($bound:tt)+) => {
+        $(#[$doc])*
+        pub struct $name<T>(pub T);
 
-impl<T, S> FromRequestParts<S> for Path<T>
-where
-    T: serde::de::DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = Problem;
+        impl<T, S> FromRequestParts<S> for $name<T>
+        where
+            T: $($bound)+,
+            S: Send + Sync,
+        {
+            type Rejection = Problem;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Path(v)| Self(v))
-            .map_err(|e| {
-                Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    Msg::new("error-path").arg("detail", e.body_text()),
-                )
-            })
-    }
+            async fn from_request_parts(
+                parts: &mut axum::http::request::Parts,
+                state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                <$inner>::from_request_parts(parts, state)
+                    .await
+                    .map(|v| Self(v.0))
+                    .map_err(|e| {
+                        Problem::new(StatusCode::BAD_REQUEST, Msg::new($key).arg("detail", e.body_text()))
+                    })
+            }
+        }
+    };
 }
+
+parts_extractor!(
+    /// `axum::extract::Path` whose refusals are problems: a path segment that is not what the
+    /// route takes (not UTF-8, not a number) answers 400 in the reader's language.
+    Path,
+    axum::extract::Path<T>,
+    "error-path",
+    serde::de::DeserializeOwned + Send
+);
+
+parts_extractor!(
+    /// `axum::extract::Query` whose refusals are problems.
+    Query,
+    axum::extract::Query<T>,
+    "error-query",
+    serde::de::DeserializeOwned
+);
 
 /// `axum::Form` whose refusals are problems: a missing or malformed field answers 422 (415
 /// without the form's content type), in the reader's language.
@@ -351,31 +370,5 @@ where
                 Msg::new("error-form").arg("detail", e.body_text()),
             )),
         }
-    }
-}
-
-/// `axum::extract::Query` whose refusals are problems.
-pub struct Query<T>(pub T);
-
-impl<T, S> FromRequestParts<S> for Query<T>
-where
-    T: serde::de::DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = Problem;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Query(v)| Self(v))
-            .map_err(|e| {
-                Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    Msg::new("error-query").arg("detail", e.body_text()),
-                )
-            })
     }
 }
