@@ -39,7 +39,20 @@ async fn a_learner_finds_a_course_and_reads_its_lessons_in_order() {
     assert_eq!(lesson.status, StatusCode::OK);
     let html = lesson.text();
     assert!(html.contains("<article class=\"lesson\" id=\"lesson-text\">"));
-    assert!(html.contains("<p>"), "the Markdown is rendered");
+    // The Markdown is rendered, not shown as text: the first lesson's (bat-tat-va-sac.md)
+    // heading, bold words and numbered steps come out as elements no page chrome contains.
+    assert!(
+        html.contains("<h2>Nút nguồn ở đâu?</h2>"),
+        "the lesson's `##` heading is rendered"
+    );
+    assert!(
+        html.contains("<ol>\n<li>Nhấn và <strong>giữ</strong> nút nguồn"),
+        "the lesson's numbered steps and bold text are rendered"
+    );
+    assert!(
+        !html.contains("**giữ**") && !html.contains("## Nút nguồn"),
+        "no Markdown syntax is left over"
+    );
     assert!(
         html.contains("rel=\"next\""),
         "the first lesson links to the next"

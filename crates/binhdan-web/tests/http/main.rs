@@ -4,6 +4,7 @@
 // Test helpers outside `#[test]` functions: failing loudly is their job.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
 mod certificates;
 mod dashboard;
 mod events;
