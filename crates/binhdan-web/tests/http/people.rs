@@ -95,6 +95,11 @@ pub async fn fixture(app: &TestApp) -> (i64, i64) {
     (person.summary.id, org.id)
 }
 
+/// A commune admin's grant over the unit at `path` (`38/16591/`).
+pub fn commune_admin(path: &str) -> Grant {
+    Grant::new(Role::CommuneAdmin, Scope::Unit { path: path.into() })
+}
+
 pub async fn staff(app: &TestApp, username: &str, grant: Grant) -> i64 {
     let hash =
         binhdan_auth::password::hash_password(&Secret::new(PASSWORD.into()), &mut rand::rng())

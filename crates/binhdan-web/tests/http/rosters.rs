@@ -10,7 +10,7 @@ use binhdan_core::cccd::Cccd;
 use binhdan_store::{AdultCutoff, PersonRecord, SessionOwner};
 
 use crate::helpers::{NOW, TestApp, TestResponse};
-use crate::people::{code, fixture, multipart, session, staff};
+use crate::people::{code, commune_admin, fixture, multipart, session, staff};
 
 /// Uploads `csv` as a roster for `unit` (`16591`, `org:3`) with the extra checkbox fields.
 async fn upload(
@@ -80,10 +80,6 @@ async fn register(app: &TestApp, cccd: &str, name: &str, day: i64, unit: &str) -
 
 /// 17/05/1990 as days since 1970-01-01.
 const MAY_17_1990: i64 = 7_441;
-
-fn commune_admin(path: &str) -> Grant {
-    Grant::new(Role::CommuneAdmin, Scope::Unit { path: path.into() })
-}
 
 #[tokio::test]
 async fn a_commune_cannot_take_over_another_communes_people() {

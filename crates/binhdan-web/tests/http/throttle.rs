@@ -7,10 +7,9 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
-use binhdan_auth::access::{Grant, Role, Scope};
 
 use crate::helpers::{TestApp, TestResponse};
-use crate::people::{PASSWORD, encode, fixture, staff};
+use crate::people::{PASSWORD, commune_admin, encode, fixture, staff};
 
 async fn sign_in(
     app: &TestApp,
@@ -66,17 +65,7 @@ async fn one_address_cannot_spray_passwords_over_many_accounts() {
 async fn a_stranger_cannot_lock_the_owner_out_of_their_own_browser() {
     let app = TestApp::new().await;
     fixture(&app).await;
-    staff(
-        &app,
-        "xa.mot",
-        Grant::new(
-            Role::CommuneAdmin,
-            Scope::Unit {
-                path: "38/16591/".into(),
-            },
-        ),
-    )
-    .await;
+    staff(&app, "xa.mot", commune_admin("38/16591/")).await;
     let office = "192.0.2.10:1000";
     // The owner signs in once: their browser is marked.
     let ok = sign_in(&app, office, None, "xa.mot", PASSWORD).await;
@@ -118,17 +107,7 @@ async fn a_stranger_cannot_lock_the_owner_out_of_their_own_browser() {
 async fn a_password_change_ends_the_other_sessions_at_once() {
     let app = TestApp::new().await;
     fixture(&app).await;
-    let id = staff(
-        &app,
-        "xa.mot",
-        Grant::new(
-            Role::CommuneAdmin,
-            Scope::Unit {
-                path: "38/16591/".into(),
-            },
-        ),
-    )
-    .await;
+    let id = staff(&app, "xa.mot", commune_admin("38/16591/")).await;
     let (mine, token) = crate::people::session(&app, binhdan_store::SessionOwner::Staff(id)).await;
     let (stolen, _) = crate::people::session(&app, binhdan_store::SessionOwner::Staff(id)).await;
     // Both are in use (and so remembered by the server).
