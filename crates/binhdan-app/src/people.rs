@@ -124,7 +124,7 @@ struct Units<'a> {
     store: &'a dyn Store,
     /// The path rows' homes must be inside, and the unit it names (for messages).
     scope_path: String,
-    scope_code: UnitCode,
+    scope_name: String,
     /// The key of the message for a home outside it.
     outside_key: &'static str,
     /// Where rows that name no unit live (`None`: a province's roster, where rows must).
@@ -132,7 +132,8 @@ struct Units<'a> {
     default_commune: Option<UnitCode>,
     /// The province whose communes a commune's name is looked up in.
     province: UnitCode,
-    known: HashMap<UnitCode, String>,
+    /// Units looked up: their path and name.
+    known: HashMap<UnitCode, (String, String)>,
     unknown: HashSet<UnitCode>,
     /// Per commune: village names (identity keys) to codes.
     villages: HashMap<UnitCode, HashMap<String, UnitCode>>,
@@ -212,7 +213,7 @@ fn strip_kind(key: &str) -> &str {
 
 impl Units<'_> {
     async fn path(&mut self, code: &UnitCode) -> Result<Option<String>, StoreError> {
-        if let Some(p) = self.known.get(code) {
+        if let Some((p, _)) = self.known.get(code) {
             return Ok(Some(p.clone()));
         }
         if self.unknown.contains(code) {
@@ -220,7 +221,8 @@ impl Units<'_> {
         }
         match self.store.unit(code).await? {
             Some(u) if u.level != UnitLevel::Province => {
-                self.known.insert(code.clone(), u.path.clone());
+                self.known
+                    .insert(code.clone(), (u.path.clone(), u.name.clone()));
                 Ok(Some(u.path))
             }
             _ => {
@@ -268,6 +270,18 @@ impl Units<'_> {
         ))
     }
 
+    /// The refusal of a home outside the roster's unit, naming both.
+    fn outside(&self, unit: &UnitCode) -> Msg {
+        let name = self
+            .known
+            .get(unit)
+            .map_or_else(|| unit.as_str().to_owned(), |(_, n)| n.clone());
+        Msg::new(self.outside_key)
+            .arg("name", name)
+            .arg("code", unit.as_str().to_owned())
+            .arg("scope", self.scope_name.clone())
+    }
+
     /// The row's home unit, or the error to report against it.
     async fn resolve(
         &mut self,
@@ -304,6 +318,14 @@ impl Units<'_> {
                 },
                 Err(msg) => return err(pf::COMMUNE, msg),
             }
+        }
+        // A commune named outside the roster's unit is said first, before its villages.
+        if row.commune_name.is_some()
+            && let Some(commune) = unit.clone()
+            && let Some(path) = self.path(&commune).await?
+            && !path.starts_with(&self.scope_path)
+        {
+            return err(pf::COMMUNE, self.outside(&commune));
         }
         if let Some(name) = &row.village_name
             && unit
@@ -345,12 +367,7 @@ impl Units<'_> {
             );
         };
         if !path.starts_with(&self.scope_path) {
-            return err(
-                field,
-                Msg::new(self.outside_key)
-                    .arg("code", unit.as_str().to_owned())
-                    .arg("scope", self.scope_code.as_str().to_owned()),
-            );
+            return err(field, self.outside(&unit));
         }
         Ok(Ok(unit))
     }
@@ -383,7 +400,10 @@ impl Rejects {
         file.write_all("\u{feff}".as_bytes())?;
         // Rows may be longer than the header (cells past its last column): keep them whole.
         let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(file);
-        let mut first = vec!["Lỗi (Errors)".to_owned(), "Dòng (Row)".to_owned()];
+        let mut first = vec![
+            lang(&Msg::new("import-rejects-column-errors")),
+            lang(&Msg::new("import-rejects-column-row")),
+        ];
         first.extend(header.iter().map(|h| csv_cell(h).into_owned()));
         writer.write_record(&first)?;
         Ok(Self {
@@ -611,7 +631,7 @@ pub async fn import_people(
         store,
         // An organisation's new people live in the commune where it sits; a unit's, in it.
         scope_path: scope.path.clone(),
-        scope_code: scope.code.clone(),
+        scope_name: scope.name.clone(),
         outside_key: match &options.roster {
             Roster::Unit(_) => "import-unit-outside-roster",
             Roster::Organisation(_) => "import-org-home-outside",

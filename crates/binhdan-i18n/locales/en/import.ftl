@@ -21,7 +21,7 @@ person-name-too-long = The full name is longer than { $max } characters.
 person-name-invalid-character = The name contains “{ $character }”, which is not allowed. A name has only letters, spaces, apostrophes (') and hyphens (-).
 person-birth-date-empty = The date of birth is missing.
 person-birth-date-unreadable = The date of birth “{ $value }” cannot be read. Write it as day/month/year, e.g. 05/01/1990.
-person-birth-date-not-real = The date of birth “{ $value }” does not exist.
+person-birth-date-not-real = The date of birth “{ $value }” does not exist. Write it as day/month/year, e.g. 28/02/1990.
 person-birth-date-two-digit-year = The date of birth “{ $value }” has only two digits for the year. Write all four, e.g. 05/01/1990.
 person-birth-date-year-only = The date of birth is only the year { $year }. Give the day, month and year.
 person-birth-date-future = The date of birth { $date } is after the evaluation date ({ $on }).
@@ -52,7 +52,7 @@ population-unit-out-of-scope = You may not set the figures of unit { $code }.
 
 import-village-without-commune = This row names a village but no commune code. Add a “Mã xã” (commune code) column or give the “Mã thôn” (village code).
 import-village-name-unknown = Commune { $commune } has no village named “{ $name }”. Check the name or give the “Mã thôn” (village code).
-import-unit-outside-roster = Unit { $code } is not inside { $scope }, the unit of this roster.
+import-unit-outside-roster = { $name } ({ $code }) is not in { $scope }, the unit of this roster. Take the row out, or send it to that unit.
 import-rejects-unwritable = Could not write the file of rejected rows: { $detail }
 person-commune-mismatch = The commune column says “{ $name }” (code { $named }) but the “Mã xã” column gives { $coded }.
 import-commune-name-unknown = The province has no commune or ward named “{ $name }”. Check the name or give the commune code.

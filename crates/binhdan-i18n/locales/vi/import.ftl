@@ -21,7 +21,7 @@ person-name-too-long = Họ và tên dài quá { $max } ký tự.
 person-name-invalid-character = Họ và tên có ký tự “{ $character }” không hợp lệ. Tên chỉ gồm chữ cái, dấu cách, dấu nháy (') và dấu gạch nối (-).
 person-birth-date-empty = Chưa nhập ngày sinh.
 person-birth-date-unreadable = Không hiểu ngày sinh “{ $value }”. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 05/01/1990.
-person-birth-date-not-real = Ngày sinh “{ $value }” không có thật.
+person-birth-date-not-real = Ngày sinh “{ $value }” không có thật. Ghi theo dạng ngày/tháng/năm, ví dụ 28/02/1990.
 person-birth-date-two-digit-year = Ngày sinh “{ $value }” chỉ có hai chữ số của năm. Hãy nhập đủ bốn chữ số, ví dụ 05/01/1990.
 person-birth-date-year-only = Ngày sinh chỉ có năm { $year }. Hãy nhập đủ ngày, tháng, năm sinh.
 person-birth-date-future = Ngày sinh { $date } ở sau ngày tính ({ $on }).
@@ -52,7 +52,7 @@ population-unit-out-of-scope = Bạn không có quyền nhập số liệu cho �
 
 import-village-without-commune = Dòng này ghi tên thôn nhưng không ghi mã xã. Hãy thêm cột “Mã xã” hoặc ghi “Mã thôn”.
 import-village-name-unknown = Xã mã { $commune } không có thôn, bản, tổ dân phố tên “{ $name }”. Hãy kiểm tra tên hoặc ghi “Mã thôn”.
-import-unit-outside-roster = Đơn vị mã { $code } không thuộc { $scope }, đơn vị của danh sách này.
+import-unit-outside-roster = { $name } ({ $code }) không thuộc { $scope }, đơn vị của danh sách này. Hãy bỏ dòng này khỏi danh sách hoặc gửi cho đơn vị đó.
 import-rejects-unwritable = Không ghi được tệp các dòng bị từ chối: { $detail }
 person-commune-mismatch = Cột xã ghi “{ $name }” (mã { $named }) nhưng cột “Mã xã” ghi { $coded }.
 import-commune-name-unknown = Tỉnh không có xã, phường, đặc khu nào tên “{ $name }”. Hãy kiểm tra tên hoặc ghi mã xã.

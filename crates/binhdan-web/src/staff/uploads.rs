@@ -12,6 +12,10 @@ pub(super) struct ImportPage {
     units: Vec<(String, String)>,
     result: Option<String>,
     errors: Vec<String>,
+    /// The file of rejected rows, as a `data:` link to download, and its name.
+    rejects: Option<(String, String)>,
+    /// What to do next after refused rows.
+    next_step: Option<String>,
 }
 
 pub(super) async fn import_units(
@@ -78,6 +82,8 @@ pub async fn import_form(
         units: import_units(&state, &s).await?,
         result: None,
         errors: Vec::new(),
+        rejects: None,
+        next_step: None,
     }
     .into_response())
 }
@@ -168,13 +174,26 @@ pub async fn import_submit(
         state.clock.now(),
     )
     .await;
-    let page = |status: StatusCode, result: Option<String>, errors: Vec<String>, units| {
+    let page = |status: StatusCode,
+                result: Option<String>,
+                errors: Vec<String>,
+                units,
+                rejects: Option<(String, String)>| {
+        let next_step = (!errors.is_empty()).then(|| {
+            lang.text(if rejects.is_some() {
+                "import-kept-good"
+            } else {
+                "import-fix-and-resend"
+            })
+        });
         let mut r = ImportPage {
             l: Layout::new(lang, lang.text("import-title")).with_prefs(prefs),
             csrf: s.csrf().expose().clone(),
             units,
             result,
             errors,
+            rejects,
+            next_step,
         }
         .into_response();
         *r.status_mut() = status;
@@ -182,26 +201,26 @@ pub async fn import_submit(
     };
     let units = import_units(&state, &s).await?;
     match result {
-        Ok(report) if keep_good && report.rejected > 0 => {
-            let body = std::fs::read(&rejects).map_err(|e| Problem::internal(&e))?;
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
-            headers.insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!(
-                    "attachment; filename=\"dong-bi-tu-choi-{}.csv\"",
+        Ok(report) => {
+            // With the good rows kept, the page says what was imported and lists the bad
+            // rows, and offers their file (with the errors beside each row) to download.
+            let rejects = if keep_good && report.rejected > 0 {
+                use base64::Engine as _;
+                let body = std::fs::read(&rejects).map_err(|e| Problem::internal(&e))?;
+                let name = format!(
+                    "dong-bi-tu-choi-{}.csv",
                     code.chars()
                         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
                         .collect::<String>()
-                ))
-                .map_err(|e| Problem::internal(&e))?,
-            );
-            Ok((headers, body).into_response())
-        }
-        Ok(report) => {
+                );
+                let href = format!(
+                    "data:text/csv;charset=utf-8;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(body)
+                );
+                Some((href, name))
+            } else {
+                None
+            };
             let key = if report.dry_run {
                 "cli-people-checked"
             } else {
@@ -222,7 +241,12 @@ pub async fn import_submit(
                         .arg("columns", report.unused_columns.join(", ")))
                 )
             };
-            Ok(page(StatusCode::OK, Some(text), Vec::new(), units))
+            let errors = if rejects.is_some() {
+                row_errors(lang, &report.errors)
+            } else {
+                Vec::new()
+            };
+            Ok(page(StatusCode::OK, Some(text), errors, units, rejects))
         }
         Err(binhdan_app::ImportFailure::Rows(rows)) => {
             let errors = row_errors(lang, &rows);
@@ -232,6 +256,7 @@ pub async fn import_submit(
                 Some(text),
                 errors,
                 units,
+                None,
             ))
         }
         Err(binhdan_app::ImportFailure::Store(e)) => Err(e.into()),

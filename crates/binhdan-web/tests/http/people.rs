@@ -95,6 +95,31 @@ pub async fn fixture(app: &TestApp) -> (i64, i64) {
     (person.summary.id, org.id)
 }
 
+/// The file of rejected rows a roster upload's page offers to download (a `data:` link).
+pub fn rejects_file(r: &TestResponse) -> String {
+    use base64::Engine as _;
+    let text = r.text();
+    let href = text
+        .split("href=\"data:text/csv;charset=utf-8;base64,")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no file of rejected rows: {text}"))
+        .split('"')
+        .next()
+        .unwrap();
+    // Undo the page's HTML escaping of the link.
+    let href = href
+        .replace("&#x2f;", "/")
+        .replace("&#x2F;", "/")
+        .replace("&#43;", "+")
+        .replace("&#x2b;", "+")
+        .replace("&#61;", "=")
+        .replace("&#x3d;", "=");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(href)
+        .unwrap();
+    String::from_utf8(bytes).unwrap()
+}
+
 /// A commune admin's grant over the unit at `path` (`38/16591/`).
 pub fn commune_admin(path: &str) -> Grant {
     Grant::new(Role::CommuneAdmin, Scope::Unit { path: path.into() })
@@ -553,11 +578,11 @@ async fn a_roster_uploads_through_the_page_all_or_nothing() {
             .unwrap()
             .is_empty()
     );
-    // Keeping the good rows answers with the file of bad ones.
+    // Keeping the good rows: the page says so, lists the bad rows and offers their file.
     let r = app.send(upload("16591", bad, "keep_good", &csrf)).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.header("content-disposition").starts_with("attachment"));
-    assert!(r.text().contains("Chưa nhập họ và tên"));
+    assert!(r.text().contains("Dòng 3") && r.text().contains("Chưa nhập họ và tên"));
+    assert!(rejects_file(&r).contains("Chưa nhập họ và tên"));
     assert_eq!(
         app.db
             .store
