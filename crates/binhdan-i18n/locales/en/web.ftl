@@ -414,4 +414,4 @@ import-rejects-download = Download the file of bad rows to fix and send again
 import-rejects-column-errors = Errors
 import-rejects-column-row = Row
 import-kept-good = The good rows are imported. The bad rows below are not: download the file of bad rows, fix it and send it again.
-import-fix-and-resend = Fix the rows above and send the file again, or tick “Import the good rows…” to import the good ones first.
+import-fix-and-resend = Fix the rows below and send the file again, or tick “Import the good rows…” to import the good ones first.

@@ -414,4 +414,4 @@ import-rejects-download = Tải tệp các dòng sai để sửa rồi gửi l�
 import-rejects-column-errors = Lỗi
 import-rejects-column-row = Dòng
 import-kept-good = Các dòng đúng đã được nhập. Các dòng sai dưới đây chưa được nhập: hãy tải tệp các dòng sai, sửa rồi gửi lại.
-import-fix-and-resend = Hãy sửa các dòng trên rồi gửi lại, hoặc đánh dấu ô “Nhập các dòng đúng…” để nhập trước các dòng đúng.
+import-fix-and-resend = Hãy sửa các dòng dưới đây rồi gửi lại, hoặc đánh dấu ô “Nhập các dòng đúng…” để nhập trước các dòng đúng.
