@@ -135,16 +135,11 @@ impl From<binhdan_store::StoreError> for Problem {
 impl From<binhdan_app::revocation::RevokeError> for Problem {
     fn from(e: binhdan_app::revocation::RevokeError) -> Self {
         use binhdan_app::revocation::RevokeError;
-        let status = match &e {
+        let status = match e {
+            RevokeError::Store(s) => return s.into(),
             RevokeError::NotFound => StatusCode::NOT_FOUND,
             RevokeError::Forbidden => StatusCode::FORBIDDEN,
             RevokeError::Reason { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            RevokeError::Store(_) => {
-                return match e {
-                    RevokeError::Store(s) => s.into(),
-                    _ => Self::internal(&e),
-                };
-            }
         };
         Self::new(status, e.msg())
     }
