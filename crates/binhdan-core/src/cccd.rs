@@ -38,6 +38,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::msg::{Localized, Msg};
 
+pub mod card;
+pub use card::{CardQr, CardQrError};
+
 const PROVINCES_CSV: &str = include_str!("../data/cccd-province-codes.csv");
 
 /// Characters of input looked at before giving up: a CCCD with every separator a person may
