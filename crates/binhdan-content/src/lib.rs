@@ -13,6 +13,7 @@ mod markdown;
 mod parse;
 pub mod quiz;
 mod svg;
+pub mod task;
 #[cfg(test)]
 mod tests;
 
@@ -28,6 +29,7 @@ pub use parse::{
     parse_module,
 };
 pub use svg::{SvgProblem, check_svg, svg_size};
+pub use task::{Task, parse_task};
 
 /// Largest image accepted, in bytes.
 pub const MAX_IMAGE_BYTES: usize = 8 * 1024;
@@ -93,6 +95,33 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "content-markdown-raw-html",
     "content-markdown-heading",
     "content-reference-broken",
+    "content-task-text-missing",
+    "content-task-groups-empty",
+    "content-task-credit-range",
+    "content-task-param-invalid",
+    "content-task-param-name-invalid",
+    "content-task-param-kind-unknown",
+    "content-task-param-unknown",
+    "content-task-param-unused",
+    "content-task-screens-count",
+    "content-task-screen-duplicate",
+    "content-task-screen-unknown",
+    "content-task-screen-unreachable",
+    "content-task-screen-trap",
+    "content-task-goal-unreachable",
+    "content-task-goal-actions",
+    "content-task-actions-count",
+    "content-task-action-kind-unknown",
+    "content-task-action-outcome",
+    "content-task-action-to-missing",
+    "content-task-critical-to",
+    "content-task-back-to",
+    "content-task-fields-count",
+    "content-task-fields-forbidden",
+    "content-task-match-unknown",
+    "content-task-expect-missing",
+    "content-task-mismatch-missing",
+    "content-task-lesson-unknown",
 ];
 
 /// One problem found in the content: the file (relative to the content root), the line
@@ -126,7 +155,8 @@ impl LineError {
 }
 
 /// The target group of a course.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Group {
     Adult,
     PublicServant,
@@ -230,6 +260,8 @@ pub struct Pack {
     pub items: Vec<Item>,
     /// Every SVG of `courses/*/images/` and `items/images/`, by path.
     pub assets: Vec<Asset>,
+    /// The simulated real-service tasks (`tasks/*.toml`), in file order.
+    pub tasks: Vec<Task>,
 }
 
 impl Pack {
@@ -246,6 +278,18 @@ impl Pack {
     #[must_use]
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.id == id)
+    }
+
+    #[must_use]
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.id == id)
+    }
+
+    /// The tasks that `lesson` prepares for.
+    pub fn tasks_of_lesson<'a>(&'a self, lesson: &'a str) -> impl Iterator<Item = &'a Task> {
+        self.tasks
+            .iter()
+            .filter(move |t| t.lessons.iter().any(|l| l == lesson))
     }
 
     /// The asset at `path` (relative to the content root, `/`-separated).

@@ -9,8 +9,10 @@ use binhdan_core::Msg;
 use crate::markdown::{RenderedImage, has_extension, has_svg_extension, render_markdown};
 use crate::parse::{ItemDoc, course_lenient, items_lenient, lesson_lenient, module_lenient};
 use crate::svg::{SvgProblem, check_svg};
+use crate::task::task_lenient;
 use crate::{
-    Asset, ContentError, Course, Item, ItemOption, Lesson, LineError, MAX_IMAGE_BYTES, Module, Pack,
+    Asset, ContentError, Course, Item, ItemOption, Lesson, LineError, MAX_IMAGE_BYTES, Module,
+    Pack, Task,
 };
 
 /// Resolves `rel` (a relative path as written in a file) against the directory `base` (relative
@@ -247,6 +249,41 @@ impl Loader<'_> {
         (items, ids)
     }
 
+    /// Every `tasks/*.toml`, if the folder exists; lesson ids are checked against `lessons`.
+    fn load_tasks(&mut self, lessons: &[Lesson]) -> Vec<Task> {
+        let mut tasks = Vec::new();
+        if !self.exists_dir("tasks") {
+            return tasks;
+        }
+        let Some(entries) = self.list("tasks") else {
+            return tasks;
+        };
+        let lesson_ids: HashSet<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
+        for e in entries
+            .iter()
+            .filter(|e| !e.is_dir && has_extension(&e.name, "toml"))
+        {
+            let file = format!("tasks/{}", e.name);
+            let Some(text) = self.read_text(&file) else {
+                continue;
+            };
+            let (doc, errors) = task_lenient(&text);
+            self.errors_of(&file, errors);
+            let Some(doc) = doc else {
+                continue;
+            };
+            self.register(&doc.task.id, &file, doc.id_line);
+            for l in &doc.lessons {
+                if !lesson_ids.contains(l.value.as_str()) {
+                    let msg = Msg::new("content-task-lesson-unknown").arg("id", &l.value);
+                    self.error(&file, l.line, msg);
+                }
+            }
+            tasks.push(doc.task);
+        }
+        tasks
+    }
+
     fn load_course(
         &mut self,
         dir: &str,
@@ -448,12 +485,15 @@ pub fn load_dir(root: &Path, asset_prefix: &str) -> Result<Pack, Vec<ContentErro
         }
     }
 
+    let tasks = loader.load_tasks(&lessons);
+
     if loader.errors.is_empty() {
         Ok(Pack {
             courses,
             lessons,
             items,
             assets: loader.assets.into_values().collect(),
+            tasks,
         })
     } else {
         let mut errors = loader.errors;

@@ -69,23 +69,23 @@ pub struct ItemDoc {
 
 /// Text and the file line of its first line, to turn byte spans into file lines.
 #[derive(Clone, Copy)]
-struct Src<'a> {
-    text: &'a str,
-    first_line: usize,
+pub(crate) struct Src<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) first_line: usize,
 }
 
 impl Src<'_> {
-    fn line(self, span: &Range<usize>) -> usize {
+    pub(crate) fn line(self, span: &Range<usize>) -> usize {
         line_at(self.text, span.start, self.first_line)
     }
 }
 
 /// Errors of one file, with a helper to add them.
 #[derive(Default)]
-struct Errors(Vec<LineError>);
+pub(crate) struct Errors(pub(crate) Vec<LineError>);
 
 impl Errors {
-    fn push(&mut self, line: usize, msg: Msg) {
+    pub(crate) fn push(&mut self, line: usize, msg: Msg) {
         self.0.push(LineError::new(line, msg));
     }
 }
@@ -98,7 +98,7 @@ fn to_result<T>(value: Option<T>, errors: Vec<LineError>) -> Result<T, Vec<LineE
 }
 
 /// Deserialises TOML, turning the first error into a located, translatable one.
-fn from_toml<T: DeserializeOwned>(src: Src<'_>) -> Result<T, LineError> {
+pub(crate) fn from_toml<T: DeserializeOwned>(src: Src<'_>) -> Result<T, LineError> {
     toml::from_str(src.text).map_err(|e| {
         let line = e.span().map_or(src.first_line, |s| src.line(&s));
         let message = e.message();
@@ -134,7 +134,7 @@ pub(crate) fn is_slug(s: &str) -> bool {
 }
 
 /// Checks a plain id (course, item).
-fn check_slug_id(id: &Spanned<String>, src: Src<'_>, errors: &mut Errors) {
+pub(crate) fn check_slug_id(id: &Spanned<String>, src: Src<'_>, errors: &mut Errors) {
     if !is_slug(id.get_ref()) {
         errors.push(
             src.line(&id.span()),
@@ -179,7 +179,7 @@ fn field_text(
     t
 }
 
-fn step(value: &Spanned<String>, src: Src<'_>, errors: &mut Errors) -> Step {
+pub(crate) fn step(value: &Spanned<String>, src: Src<'_>, errors: &mut Errors) -> Step {
     Step::parse(value.get_ref()).unwrap_or_else(|| {
         errors.push(
             src.line(&value.span()),
@@ -201,7 +201,7 @@ fn component_codes() -> Result<HashSet<String>, Msg> {
         .map_err(|e| Msg::new("content-reference-broken").arg("reason", e))
 }
 
-fn competence(value: &Spanned<String>, src: Src<'_>, errors: &mut Errors) -> String {
+pub(crate) fn competence(value: &Spanned<String>, src: Src<'_>, errors: &mut Errors) -> String {
     let line = src.line(&value.span());
     match component_codes() {
         Ok(codes) if codes.contains(value.get_ref()) => {}
@@ -215,7 +215,7 @@ fn competence(value: &Spanned<String>, src: Src<'_>, errors: &mut Errors) -> Str
 }
 
 /// A list of names, each with its line; duplicates are reported.
-fn located_list(
+pub(crate) fn located_list(
     list: &[Spanned<String>],
     src: Src<'_>,
     errors: &mut Errors,

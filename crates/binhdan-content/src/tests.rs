@@ -759,6 +759,8 @@ fn every_message_key_has_a_vietnamese_and_an_english_text() {
         include_str!("parse.rs"),
         include_str!("markdown.rs"),
         include_str!("svg.rs"),
+        include_str!("task/parse.rs"),
+        include_str!("task/mod.rs"),
     ];
     for src in sources {
         for part in src.split("\"content-").skip(1) {

@@ -153,3 +153,85 @@ fn the_whole_tree_meets_the_curriculum_floor() {
     assert!(pack.items.iter().all(|i| !i.explanation.is_empty()));
     assert_eq!(pack.courses.len(), 4);
 }
+
+// ---------------------------------------------------------------- simulated tasks
+
+/// Every task of the pack, explored: for many seeds a clean solution reaches the goal with full
+/// credit, and every critical error (reached by the shortest way, wrong steps allowed) ends the
+/// attempt as failed with nothing; every screen reads in both languages.
+#[test]
+fn every_task_is_solvable_and_every_critical_error_fails() {
+    use binhdan_content::task::{Attempt, Outcome, Status, TextLang, solution, way_to_critical};
+
+    let pack = load_dir(&content_root(), "/content/assets").unwrap_or_else(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{e} {:?}", e.msg.args))
+            .collect();
+        panic!("{}", lines.join("\n"))
+    });
+    let run = |task: &binhdan_content::Task, seed: u64, inputs: &[binhdan_content::task::Input]| {
+        let mut a = Attempt::start(task, seed);
+        for input in inputs {
+            let step = a.step;
+            for lang in [TextLang::Vi, TextLang::En] {
+                let v = a.view(task, lang);
+                assert!(!v.title.is_empty() && !v.actions.is_empty(), "{}", task.id);
+                let all = format!("{}{}{:?}{:?}", v.goal, v.title, v.paragraphs, v.rows);
+                assert!(!all.contains('{'), "{} unfilled: {all}", task.id);
+            }
+            a.apply(task, step, input)
+                .unwrap_or_else(|e| panic!("{} step {step}: {e}", task.id));
+        }
+        a
+    };
+    for task in &pack.tasks {
+        for seed in 0..25 {
+            let inputs = solution(task, seed).unwrap_or_else(|| panic!("{} unsolvable", task.id));
+            let a = run(task, seed, &inputs);
+            assert_eq!(a.status, Status::Done, "{}", task.id);
+            assert_eq!(a.score(task).points, task.credit, "{}", task.id);
+            for (s, screen) in task.screens.iter().enumerate() {
+                for (i, action) in screen.actions.iter().enumerate() {
+                    if !matches!(action.outcome, Outcome::Critical(_)) {
+                        continue;
+                    }
+                    let inputs = way_to_critical(task, seed, s, i).unwrap_or_else(|| {
+                        panic!("{}: critical on {} unreachable", task.id, screen.id)
+                    });
+                    let a = run(task, seed, &inputs);
+                    assert_eq!(a.status, Status::Failed, "{} {}", task.id, screen.id);
+                    assert_eq!(a.score(task).points, 0, "{}", task.id);
+                    let v = a.view(task, TextLang::Vi);
+                    assert!(v.feedback.is_some() && v.actions.is_empty(), "{}", task.id);
+                }
+            }
+        }
+    }
+}
+
+/// The bank of tasks: at least 30, over the six domains and the four groups, most of them with
+/// a critical error to avoid, and options drawn per attempt.
+#[test]
+fn the_tasks_cover_the_domains_and_groups() {
+    let Ok(pack) = load_dir(&content_root(), "/content/assets") else {
+        return; // reported by the test above
+    };
+    assert!(pack.tasks.len() >= 30, "{}", pack.tasks.len());
+    let domains: BTreeSet<&str> = pack.tasks.iter().map(|t| &t.competence[..1]).collect();
+    assert_eq!(domains.len(), 6, "{domains:?}");
+    for g in binhdan_content::Group::ALL {
+        let n = pack.tasks.iter().filter(|t| t.groups.contains(&g)).count();
+        assert!(n >= 5, "{g}: {n}");
+    }
+    let critical = pack.tasks.iter().filter(|t| t.has_critical()).count();
+    assert!(critical * 2 >= pack.tasks.len(), "{critical}");
+    for t in &pack.tasks {
+        assert!(
+            !t.params.is_empty() || t.screens.iter().any(|s| s.shuffle),
+            "{}",
+            t.id
+        );
+        assert!(!t.lessons.is_empty(), "{} prepares from no lesson", t.id);
+    }
+}
