@@ -1,7 +1,7 @@
 //! Writing reports as officials open them: XLSX with one formatted sheet per table, and CSV in
 //! UTF-8 with a byte-order mark so that Excel shows the Vietnamese diacritics.
 
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
 
 /// A cell of a report.
 #[derive(Clone, Debug, PartialEq)]
@@ -10,6 +10,8 @@ pub enum Out {
     Count(u64),
     /// A share from 0 to 1, shown as a percentage with one decimal.
     Share(f64),
+    /// A calendar day (year, month, day): a date in the workbook, `dd/mm/yyyy` in CSV.
+    Date(u16, u8, u8),
     Empty,
 }
 
@@ -60,13 +62,22 @@ pub fn to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
         .set_border(FormatBorder::Thin);
     let count = Format::new().set_num_format("#,##0");
     let share = Format::new().set_num_format("0.0%");
+    let date = Format::new().set_num_format("dd/mm/yyyy");
     for sheet in sheets {
         let ws = book.add_worksheet();
         ws.set_name(tab_name(&sheet.name)).map_err(err)?;
+        // Printed as officials file it: A4 landscape, as wide as the page, the header row on
+        // every page, the page number at the foot.
+        ws.set_paper_size(9);
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_footer("&C&P / &N");
         let mut r: u32 = 0;
         for line in &sheet.title {
             ws.write_string_with_format(r, 0, line, &title)
                 .map_err(err)?;
+            // Tall enough for Vietnamese capitals with their marks above (Ể, Ấ).
+            ws.set_row_height(r, 24).map_err(err)?;
             r += 1;
         }
         if !sheet.title.is_empty() {
@@ -103,6 +114,12 @@ pub fn to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
                             .map_err(err)?;
                         7
                     }
+                    Out::Date(y, m, d) => {
+                        let day = ExcelDateTime::from_ymd(*y, *m, *d).map_err(err)?;
+                        ws.write_datetime_with_format(r, col, &day, &date)
+                            .map_err(err)?;
+                        10
+                    }
                     Out::Empty => 0,
                 };
                 if let Some(w) = widths.get_mut(c) {
@@ -118,6 +135,7 @@ pub fn to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
         }
         let last_col = u16::try_from(sheet.headers.len().max(1) - 1).unwrap_or(0);
         ws.set_freeze_panes(header_row + 1, 0).map_err(err)?;
+        ws.set_repeat_rows(header_row, header_row).map_err(err)?;
         ws.autofilter(header_row, 0, r, last_col).map_err(err)?;
     }
     if sheets.is_empty() {
@@ -176,6 +194,7 @@ pub fn to_csv(sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
                         let tenths = (s.clamp(0.0, 10.0) * 1000.0).round() as u64;
                         format!("{},{}%", tenths / 10, tenths % 10)
                     }
+                    Out::Date(y, m, d) => format!("{d:02}/{m:02}/{y:04}"),
                     Out::Empty => String::new(),
                 })
                 .collect();
@@ -251,6 +270,53 @@ mod tests {
         assert_eq!(range.get_value((2, 1)).unwrap().to_string(), "Tên đơn vị");
         assert_eq!(range.get_value((3, 2)).unwrap().as_f64(), Some(1234.0));
         assert_eq!(range.get_value((3, 3)).unwrap().as_f64(), Some(0.725));
+    }
+
+    /// A part of a workbook, as text.
+    fn part(bytes: &[u8], name: &str) -> String {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    }
+
+    #[test]
+    fn xlsx_prints_on_a4_landscape_as_wide_as_the_page_with_the_header_on_every_page() {
+        let mut with_date = sheet();
+        with_date.rows[0][3] = Out::Date(2026, 12, 31);
+        let bytes = to_xlsx(&[with_date]).unwrap();
+        let ws = part(&bytes, "xl/worksheets/sheet1.xml");
+        assert!(ws.contains("<pageSetUpPr fitToPage=\"1\"/>"), "{ws}");
+        assert!(
+            ws.contains("<pageSetup paperSize=\"9\" fitToHeight=\"0\" orientation=\"landscape\""),
+            "{ws}"
+        );
+        assert!(
+            ws.contains("<oddFooter>&amp;C&amp;P / &amp;N</oddFooter>"),
+            "{ws}"
+        );
+        // The title row is tall enough for capitals with marks; the header row repeats.
+        assert!(
+            ws.contains("<row r=\"1\" spans=\"1:4\" ht=\"24\" customHeight=\"1\">"),
+            "{ws}"
+        );
+        let book = part(&bytes, "xl/workbook.xml");
+        assert!(
+            book.contains("<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">'Xã-phường'!$3:$3</definedName>"),
+            "{book}"
+        );
+        // A deadline is a date, shown as officials write it.
+        let mut read: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = read.worksheet_range("Xã-phường").unwrap();
+        let cell = range.get_value((3, 3)).unwrap();
+        assert!(cell.is_datetime(), "{cell:?}");
+        let csv = to_csv(&[Sheet {
+            rows: vec![vec![Out::Date(2026, 12, 31)]],
+            ..sheet()
+        }])
+        .unwrap();
+        assert!(String::from_utf8(csv).unwrap().contains("31/12/2026"));
     }
 
     #[test]
