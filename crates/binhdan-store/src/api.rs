@@ -14,4 +14,5 @@ pub mod people;
 pub mod population;
 pub mod staff;
 pub mod targets;
+pub mod teams;
 pub mod units;

@@ -37,6 +37,7 @@ pub use api::people::*;
 pub use api::population::*;
 pub use api::staff::*;
 pub use api::targets::*;
+pub use api::teams::*;
 pub use api::units::*;
 pub use config::StoreConfig;
 
@@ -173,6 +174,7 @@ pub trait Store:
     + EventStore
     + AuditStore
     + OpsStore
+    + TeamStore
 {
 }
 impl<T> Store for T where
@@ -191,6 +193,7 @@ impl<T> Store for T where
         + EventStore
         + AuditStore
         + OpsStore
+        + TeamStore
 {
 }
 

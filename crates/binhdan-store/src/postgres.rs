@@ -42,6 +42,8 @@ mod population;
 mod staff;
 #[path = "shared/targets.rs"]
 mod targets;
+#[path = "shared/teams.rs"]
+mod teams;
 #[path = "shared/units.rs"]
 mod units;
 

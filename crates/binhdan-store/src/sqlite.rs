@@ -45,6 +45,8 @@ mod population;
 mod staff;
 #[path = "shared/targets.rs"]
 mod targets;
+#[path = "shared/teams.rs"]
+mod teams;
 #[path = "shared/units.rs"]
 mod units;
 
@@ -161,21 +163,27 @@ async fn answer_writer(pool: sqlx::Pool<Db>, mut queue: tokio::sync::mpsc::Recei
         };
         let mut attempts = std::collections::HashSet::from([first.row.attempt_id]);
         let mut batch = vec![first];
-        while batch.len() < ANSWER_BATCH {
-            let next = match carried.pop_front() {
-                Some(j) => j,
-                None => match queue.try_recv() {
-                    Ok(j) => j,
-                    Err(_) => break,
-                },
+        // The answers carried over, looked at once each (in order): those of an attempt not
+        // yet in the batch join it, the others wait for the next one. (Taking them back in
+        // a loop spun for ever when every carried answer was of an attempt in the batch:
+        // two answers of one attempt arriving together, as a resent offline queue does.)
+        let mut waiting = std::collections::VecDeque::with_capacity(carried.len());
+        while let Some(next) = carried.pop_front() {
+            if batch.len() < ANSWER_BATCH && attempts.insert(next.row.attempt_id) {
+                batch.push(next);
+            } else {
+                waiting.push_back(next);
+            }
+        }
+        carried = waiting;
+        while batch.len() < ANSWER_BATCH && carried.len() <= ANSWER_BATCH {
+            let Ok(next) = queue.try_recv() else {
+                break;
             };
             if attempts.insert(next.row.attempt_id) {
                 batch.push(next);
             } else {
                 carried.push_back(next);
-                if carried.len() > ANSWER_BATCH {
-                    break;
-                }
             }
         }
         let rows: Vec<&AnswerRow> = batch.iter().map(|j| &j.row).collect();

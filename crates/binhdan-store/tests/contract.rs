@@ -14,6 +14,11 @@ use binhdan_store::{NewVillage, Store, StoreError, UnitQuery, WriteMode};
 
 const NOW: Timestamp = Timestamp(1_764_000_000_000);
 
+#[path = "contract/tasks.rs"]
+mod tasks;
+#[path = "contract/teams.rs"]
+mod teams;
+
 fn code(s: &str) -> UnitCode {
     UnitCode::parse(s).unwrap()
 }

@@ -16,6 +16,9 @@ pub struct ContentLoadReport {
     pub items_changed: u64,
     pub items_retired: u64,
     pub assets: u64,
+    /// Simulated tasks in the pack, and those retired because they left it.
+    pub tasks: u64,
+    pub tasks_retired: u64,
 }
 
 /// A course as listed to learners and staff.
@@ -93,4 +96,10 @@ pub trait ContentStore: Send + Sync {
     async fn lesson_page(&self, id: &str) -> Result<Option<LessonPage>>;
     /// An image of the pack, by its path.
     async fn content_asset(&self, path: &str) -> Result<Option<Vec<u8>>>;
+    /// The active simulated tasks, by id.
+    async fn sim_tasks(&self) -> Result<Vec<binhdan_content::Task>>;
+    /// The active simulated tasks a lesson prepares for, by id.
+    async fn sim_tasks_for_lesson(&self, lesson: &str) -> Result<Vec<binhdan_content::Task>>;
+    /// An active simulated task.
+    async fn sim_task(&self, id: &str) -> Result<Option<binhdan_content::Task>>;
 }

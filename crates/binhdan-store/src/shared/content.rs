@@ -189,6 +189,35 @@ impl ContentStore for Backend {
             report.assets += 1;
         }
 
+        for task in &pack.tasks {
+            let body = serde_json::to_string(task).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            sqlx::query(
+                "INSERT INTO sim_task (id, version, competence, body, revision, loaded_at) VALUES ($1, $2, $3, $4, 1, $5) \
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, competence = excluded.competence, \
+                 revision = CASE WHEN sim_task.body <> excluded.body THEN sim_task.revision + 1 ELSE sim_task.revision END, \
+                 body = excluded.body, loaded_at = excluded.loaded_at, retired_at = NULL",
+            )
+            .bind(task.id.clone())
+            .bind(i64::from(task.version))
+            .bind(task.competence.clone())
+            .bind(body)
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM sim_task_lesson WHERE task_id = $1")
+                .bind(task.id.clone())
+                .execute(&mut *tx)
+                .await?;
+            for lesson in &task.lessons {
+                sqlx::query("INSERT INTO sim_task_lesson (task_id, lesson_id) VALUES ($1, $2)")
+                    .bind(task.id.clone())
+                    .bind(lesson.clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            report.tasks += 1;
+        }
+
         let course_ids: HashSet<&str> = pack.courses.iter().map(|c| c.id.as_str()).collect();
         let module_ids: HashSet<&str> = pack
             .courses
@@ -201,6 +230,8 @@ impl ContentStore for Backend {
         retire_missing(&mut tx, "course_module", &module_ids, now).await?;
         report.lessons_retired = retire_missing(&mut tx, "lesson", &lesson_ids, now).await?;
         report.items_retired = retire_missing(&mut tx, "item", &item_ids, now).await?;
+        let task_ids: HashSet<&str> = pack.tasks.iter().map(|t| t.id.as_str()).collect();
+        report.tasks_retired = retire_missing(&mut tx, "sim_task", &task_ids, now).await?;
         tx.commit().await?;
         Ok(report)
     }
@@ -336,4 +367,37 @@ impl ContentStore for Backend {
                 .await?,
         )
     }
+
+    async fn sim_tasks(&self) -> Result<Vec<binhdan_content::Task>> {
+        let bodies: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM sim_task WHERE retired_at IS NULL ORDER BY id")
+                .fetch_all(&self.read)
+                .await?;
+        bodies.iter().map(|b| decode_task(b)).collect()
+    }
+
+    async fn sim_tasks_for_lesson(&self, lesson: &str) -> Result<Vec<binhdan_content::Task>> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT t.body FROM sim_task_lesson l JOIN sim_task t ON t.id = l.task_id \
+             WHERE l.lesson_id = $1 AND t.retired_at IS NULL ORDER BY t.id",
+        )
+        .bind(lesson.to_owned())
+        .fetch_all(&self.read)
+        .await?;
+        bodies.iter().map(|b| decode_task(b)).collect()
+    }
+
+    async fn sim_task(&self, id: &str) -> Result<Option<binhdan_content::Task>> {
+        let body: Option<String> =
+            sqlx::query_scalar("SELECT body FROM sim_task WHERE id = $1 AND retired_at IS NULL")
+                .bind(id.to_owned())
+                .fetch_optional(&self.read)
+                .await?;
+        body.as_deref().map(decode_task).transpose()
+    }
+}
+
+/// A task's stored JSON (written by `load_content` from a validated pack).
+fn decode_task(body: &str) -> Result<binhdan_content::Task> {
+    serde_json::from_str(body).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))
 }

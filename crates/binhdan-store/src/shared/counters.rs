@@ -13,6 +13,9 @@
 //! * per organisation: the same learning figures for members whose membership gives the fact's
 //!   group, and `roster` per membership.
 //!
+//! * per village, under the pseudo-group `team` (`teams.rs`): `visits`, `reached` (people
+//!   visited or taught, once each) and `classes` of the village's team.
+//!
 //! A village's figures are also its commune's.
 
 use super::assessment::milli;
@@ -355,7 +358,13 @@ impl CounterStore for Backend {
         now: Timestamp,
     ) -> Result<CounterRebuild> {
         let mut tx = self.write.begin().await?;
-        let (by_unit, orgs) = facts_counts(&mut tx, None, cutoff).await?;
+        let (mut by_unit, orgs) = facts_counts(&mut tx, None, cutoff).await?;
+        // The village teams' figures (`teams.rs`), at the village where the work was done.
+        for (village, metric, n) in super::teams::team_counts(&mut tx).await? {
+            *by_unit
+                .entry((village, crate::TEAM_GROUP.to_owned(), metric.to_owned()))
+                .or_default() += n;
+        }
         // Villages add to their communes.
         let units: Vec<(String, String, Option<String>)> = sqlx::query_as(
             "SELECT code, level, parent_code FROM unit WHERE level IN ('village', 'commune')",
