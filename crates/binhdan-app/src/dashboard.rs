@@ -25,7 +25,9 @@ pub enum Standing {
     Reached,
     /// Not yet, but the pace of the last 7 days reaches it by the deadline.
     OnTrack,
-    /// At the pace of the last 7 days, it will not be reached by the deadline.
+    /// Behind: the pace of the last 7 days is at least half the pace the target needs.
+    Behind,
+    /// Far behind: less than half the pace the target needs (or no pace known).
     AtRisk,
     /// The deadline has passed without reaching it.
     Missed,
@@ -39,6 +41,7 @@ impl Standing {
         match self {
             Self::Reached => "dash-standing-reached",
             Self::OnTrack => "dash-standing-on-track",
+            Self::Behind => "dash-standing-behind",
             Self::AtRisk => "dash-standing-at-risk",
             Self::Missed => "dash-standing-missed",
             Self::NoData => "dash-standing-no-data",
@@ -67,6 +70,9 @@ pub struct Standings {
     pub last_week: Option<u64>,
     /// At the last 7 days' pace, the value at the deadline.
     pub projected: Option<u64>,
+    /// People to reach each week from today to reach the target by the deadline (rounded
+    /// up); `None` once reached or past the deadline.
+    pub needed_per_week: Option<u64>,
     pub standing: Standing,
     /// 1 = first in the ranking (equal shares share a rank); 0 when not ranked: the unit
     /// itself, or a unit without a denominator.
@@ -138,6 +144,11 @@ fn standings(
             w.saturating_mul(u64::try_from(days_left).unwrap_or(0)) / PACE_DAYS.unsigned_abs(),
         )
     });
+    let gap = goal.saturating_sub(value);
+    let needed_per_week = (gap > 0 && days_left > 0).then(|| {
+        gap.saturating_mul(PACE_DAYS.unsigned_abs())
+            .div_ceil(days_left.unsigned_abs())
+    });
     let standing = if denominator == 0 {
         Standing::NoData
     } else if value >= goal {
@@ -146,6 +157,11 @@ fn standings(
         Standing::Missed
     } else if projected.is_some_and(|p| p >= goal) {
         Standing::OnTrack
+    } else if last_week
+        .zip(needed_per_week)
+        .is_some_and(|(pace, needed)| pace.saturating_mul(2) >= needed)
+    {
+        Standing::Behind
     } else {
         Standing::AtRisk
     };
@@ -159,13 +175,43 @@ fn standings(
         permille_week_ago: last_week.map(|w| permille(value.saturating_sub(w), denominator)),
         target,
         goal,
-        gap: goal.saturating_sub(value),
+        gap,
         last_week,
         projected,
+        needed_per_week,
         standing,
         rank: 0,
         rank_week_ago: None,
     }
+}
+
+impl Standings {
+    /// How many more people a week the unit must reach than it did last week to make its
+    /// deadline (0 when its pace suffices, or when nothing is needed).
+    #[must_use]
+    pub fn weekly_shortfall(&self) -> u64 {
+        self.needed_per_week
+            .unwrap_or(0)
+            .saturating_sub(self.last_week.unwrap_or(0))
+    }
+}
+
+/// The units furthest behind, most first: those whose pace falls shortest of what their
+/// target needs each week, at most `n` of them.
+#[must_use]
+pub fn furthest_behind(units: &[Standings], n: usize) -> Vec<&Standings> {
+    let mut behind: Vec<&Standings> = units
+        .iter()
+        .filter(|u| matches!(u.standing, Standing::AtRisk | Standing::Behind))
+        .filter(|u| u.weekly_shortfall() > 0)
+        .collect();
+    behind.sort_by(|a, b| {
+        b.weekly_shortfall()
+            .cmp(&a.weekly_shortfall())
+            .then(a.code.cmp(&b.code))
+    });
+    behind.truncate(n);
+    behind
 }
 
 /// The target in force at a unit given the targets set along its lineage (nearest wins).
@@ -396,9 +442,12 @@ mod tests {
             .standing
         };
         assert_eq!(s(800, Some(0), 1000), Standing::Reached);
-        // 700 of 800; 30 days × 28/7 = 120 more: on track. 14/7 × 30 = 60: at risk.
+        // 700 of 800 needs 100 in 30 days: 24 a week. 28 a week reaches 820: on track;
+        // 14 a week is more than half the pace needed: behind; 10 is less: at risk.
         assert_eq!(s(700, Some(28), 1000), Standing::OnTrack);
-        assert_eq!(s(700, Some(14), 1000), Standing::AtRisk);
+        assert_eq!(s(700, Some(14), 1000), Standing::Behind);
+        assert_eq!(s(700, Some(12), 1000), Standing::Behind);
+        assert_eq!(s(700, Some(11), 1000), Standing::AtRisk);
         assert_eq!(s(700, None, 1000), Standing::AtRisk, "no pace known");
         assert_eq!(s(0, Some(0), 0), Standing::NoData);
         let late = standings(
@@ -423,6 +472,41 @@ mod tests {
         assert_eq!(
             (r.permille, r.permille_week_ago, r.goal, r.gap, r.projected),
             (700, Some(672), 800, 100, Some(820))
+        );
+        assert_eq!((r.needed_per_week, r.weekly_shortfall()), (Some(24), 0));
+        assert_eq!(
+            late.needed_per_week, None,
+            "past the deadline, no pace helps"
+        );
+        let slow = standings(
+            code("16594"),
+            "Y".into(),
+            700,
+            Some(4),
+            (1000, false),
+            target(80),
+            today,
+        );
+        let none = standings(
+            code("16597"),
+            "Z".into(),
+            0,
+            Some(0),
+            (1000, false),
+            target(80),
+            today,
+        );
+        assert_eq!(slow.weekly_shortfall(), 20);
+        assert_eq!(none.needed_per_week, Some(187));
+        let units = [r.clone(), slow.clone(), none.clone()];
+        let first: Vec<&str> = furthest_behind(&units, 5)
+            .iter()
+            .map(|u| u.code.as_str())
+            .collect();
+        assert_eq!(
+            first,
+            ["16597", "16594"],
+            "most short of the pace first; on track left out"
         );
     }
 

@@ -744,6 +744,20 @@ fn cat_state(bank: &GroupBank, blueprint: &Blueprint, session: &Session) -> CatS
     state
 }
 
+/// How many of a sitting's answered questions were right, and how many were answered (for
+/// the result page: the score is an ability, not a share of right answers).
+#[must_use]
+pub fn answers_right(attempt: &ExamAttempt) -> Option<(usize, usize)> {
+    let session = Session::parse(attempt).ok()?;
+    let answered = session.given.iter().filter(|g| g.correct.is_some()).count();
+    let right = session
+        .given
+        .iter()
+        .filter(|g| g.correct == Some(true))
+        .count();
+    Some((right, answered))
+}
+
 /// A θ as the learner sees it: a score from 0 to 100 (50 at the bank's mean, 15 per unit).
 #[must_use]
 pub fn scaled_score(theta: f64) -> u32 {

@@ -11,6 +11,7 @@ pub mod events;
 pub mod exam;
 pub mod irt;
 pub mod keys;
+pub mod offline;
 pub mod people;
 pub mod person;
 pub mod population;
@@ -18,6 +19,7 @@ pub mod reports;
 pub mod revocation;
 pub mod staff;
 pub mod targets;
+pub mod teams;
 pub mod villages;
 
 pub use villages::{ImportFailure, ImportOptions, ImportReport, import_villages};

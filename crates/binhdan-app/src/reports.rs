@@ -14,6 +14,43 @@ use serde::Serialize;
 
 use crate::dashboard::{Standings, dashboard};
 
+/// The file a report is written to: a workbook (one sheet per level) or CSV (one table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Xlsx,
+    Csv,
+}
+
+impl ReportFormat {
+    /// `xlsx` (also when absent) or `csv`; anything else is refused with the message
+    /// `report-format-unknown` naming what was asked (at most 20 characters of it).
+    ///
+    /// # Errors
+    /// Neither `xlsx` nor `csv`.
+    pub fn parse(asked: Option<&str>) -> Result<Self, binhdan_core::Msg> {
+        match asked.unwrap_or("xlsx") {
+            "xlsx" => Ok(Self::Xlsx),
+            "csv" => Ok(Self::Csv),
+            other => Err(binhdan_core::Msg::new("report-format-unknown")
+                .arg("value", other.chars().take(20).collect::<String>())),
+        }
+    }
+
+    /// The file name's extension.
+    #[must_use]
+    pub const fn extension(self) -> &'static str {
+        match self {
+            Self::Xlsx => "xlsx",
+            Self::Csv => "csv",
+        }
+    }
+
+    #[must_use]
+    pub fn is_csv(self) -> bool {
+        self == Self::Csv
+    }
+}
+
 /// One KPI's figures for a unit, as the JSON API gives them.
 #[derive(Clone, Debug, Serialize)]
 pub struct KpiFigures {
@@ -26,7 +63,7 @@ pub struct KpiFigures {
     /// `YYYY-MM-DD`.
     pub deadline: String,
     pub gap: u64,
-    /// `reached`, `on_track`, `at_risk`, `missed` or `no_data`.
+    /// `reached`, `on_track`, `behind`, `at_risk`, `missed` or `no_data`.
     pub standing: &'static str,
 }
 
@@ -46,6 +83,7 @@ fn standing_code(s: crate::dashboard::Standing) -> &'static str {
     match s {
         S::Reached => "reached",
         S::OnTrack => "on_track",
+        S::Behind => "behind",
         S::AtRisk => "at_risk",
         S::Missed => "missed",
         S::NoData => "no_data",
@@ -162,6 +200,7 @@ fn standing_text(lang: Lang, code: &str) -> String {
     lang.text(match code {
         "reached" => "dash-standing-reached",
         "on_track" => "dash-standing-on-track",
+        "behind" => "dash-standing-behind",
         "at_risk" => "dash-standing-at-risk",
         "missed" => "dash-standing-missed",
         _ => "dash-standing-no-data",
@@ -222,12 +261,14 @@ pub fn sheets(lang: Lang, lines: &[Vec<UnitLine>], scope: &str, day: &str) -> Ve
                                 Out::Share(share)
                             },
                             Out::Share(f64::from(f.target_percent) / 100.0),
-                            Out::Text(format!(
-                                "{}/{}/{}",
-                                d.get(8..10).unwrap_or_default(),
-                                d.get(5..7).unwrap_or_default(),
-                                d.get(0..4).unwrap_or_default()
-                            )),
+                            match (
+                                d.get(0..4).and_then(|y| y.parse().ok()),
+                                d.get(5..7).and_then(|m| m.parse().ok()),
+                                d.get(8..10).and_then(|d| d.parse().ok()),
+                            ) {
+                                (Some(y), Some(m), Some(day)) => Out::Date(y, m, day),
+                                _ => Out::Text(d.clone()),
+                            },
                             Out::Count(f.gap),
                             Out::Text(standing_text(lang, f.standing)),
                         ]);
@@ -242,7 +283,37 @@ pub fn sheets(lang: Lang, lines: &[Vec<UnitLine>], scope: &str, day: &str) -> Ve
                 rows,
             })
         })
+        .chain(std::iter::once(legend(lang)))
         .collect()
+}
+
+/// The last sheet: what each KPI measures and how the columns are read.
+fn legend(lang: Lang) -> Sheet {
+    let mut rows: Vec<Vec<Out>> = Kpi::ALL
+        .iter()
+        .map(|k| {
+            vec![
+                Out::Text(k.as_str().to_owned()),
+                Out::Text(lang.tr(&k.description())),
+            ]
+        })
+        .collect();
+    for key in [
+        "report-legend-denominator",
+        "report-legend-gap",
+        "report-legend-standing",
+    ] {
+        rows.push(vec![Out::Empty, Out::Text(lang.text(key))]);
+    }
+    Sheet {
+        name: lang.text("report-legend"),
+        title: vec![lang.text("report-title"), lang.text("report-legend")],
+        headers: vec![
+            lang.text("report-legend-code"),
+            lang.text("report-legend-what"),
+        ],
+        rows,
+    }
 }
 
 /// The report as one table (for CSV, which has no sheets): one header row, and a first column
