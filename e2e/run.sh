@@ -70,6 +70,13 @@ if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$LOCK_SUM" ]]; then
   printf '%s\n' "$LOCK_SUM" > "$STAMP"
 fi
 
+# The pages' scripts (and the service worker) must run on the phones people have: Android
+# Chrome 80 and later. es-check parses them and fails on syntax or built-ins newer than that.
+say "checking the pages' scripts for Android Chrome 80 (es-check)"
+npx --no-install es-check checkBrowser '../crates/binhdan-web/static/*.js' \
+  --browserslistQuery='chrome >= 80' --checkFeatures --noColor --quiet \
+  || die "a script uses JavaScript newer than Android Chrome 80 has (see es-check above)"
+
 # The Open Badges 3.0 JSON Schema (1EdTech's, as captured in PyPI's openbadgeslib sources), to
 # validate our credentials against; fetched once from the registry into node_modules' cache.
 OB3_DIR="node_modules/.cache/ob3"

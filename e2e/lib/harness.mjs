@@ -62,6 +62,7 @@ export const PAGES = [
   { path: '/bai/cong-dan.dien-thoai.bat-tat-va-sac?chu=lon&tuong-phan=cao', status: 200 },
   { path: '/bai/khong-co', status: 404 },
   { path: '/dang-nhap', status: 200 },
+  { path: '/dang-nhap/can-bo', status: 200 },
 ];
 
 /** Source of axe.min.js from node_modules, and the version it claims. */

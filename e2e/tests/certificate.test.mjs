@@ -45,12 +45,13 @@ async function answerRightly(page, items) {
   if (item.kind === 'true_false') {
     await page.check(`form.quiz input[name=choice][value="${item.answer}"]`);
   } else if (item.kind === 'ordering') {
-    for (const select of await page.$$('form.quiz select')) {
-      const label = nfc(await select.getAttribute('aria-label'));
-      const rank = item.options.findIndex((o) => label.endsWith(`: ${optionText(o)}`));
-      assert.ok(rank >= 0, `no step for ${label}`);
-      await select.selectOption(String(rank + 1));
+    // Tap the steps in their order: each tap is a form submission; the last one answers.
+    for (const step of item.options) {
+      const button = page.locator('form.quiz button.step', { hasText: optionText(step) });
+      assert.equal(await button.count(), 1, `one button for the step “${optionText(step)}”`);
+      await Promise.all([page.waitForNavigation(), button.click()]);
     }
+    return;
   } else {
     const right = item.answer.map((i) => optionText(item.options[i]));
     for (const label of await page.$$('form.quiz label.option')) {

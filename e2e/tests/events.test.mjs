@@ -25,10 +25,10 @@ function vietnam(minutes) {
 }
 
 async function signInStaff(page) {
-  await page.goto(`${BASE}/dang-nhap`);
+  await page.goto(`${BASE}/dang-nhap/can-bo`);
   await page.fill('#username', USER);
   await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
   assert.equal(new URL(page.url()).pathname, '/quan-ly');
 }
 
@@ -140,7 +140,7 @@ test('an organiser, a host on a flaky network, a participant and the live screen
   assert.equal(phone.url(), qrUrl, 'back at the point after signing in');
   assert.match(nfc(await phone.textContent('main')), /Lễ ra quân Bình dân học vụ số/);
   assert.deepEqual(await axeViolations(phone), []);
-  await Promise.all([phone.waitForNavigation(), phone.click('form button[type=submit]')]);
+  await Promise.all([phone.waitForNavigation(), phone.click('main form button[type=submit]')]);
   assert.match(nfc(await phone.textContent('[role=status]')), /Đã ghi nhận bạn có mặt tại Nhà văn hóa xã/);
   assert.deepEqual(await axeViolations(phone), []);
   await citizen.close();

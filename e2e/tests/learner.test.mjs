@@ -73,15 +73,21 @@ test('a citizen signs in with VNeID, reads a lesson, answers a quiz and sees pro
   let answered = 0;
   for (let q = 0; q < 20; q += 1) {
     if (!(await page.$('form.quiz'))) break;
-    if (await page.$('form.quiz select')) {
-      const selects = await page.$$('form.quiz select');
-      for (let k = 0; k < selects.length; k += 1) await selects[k].selectOption(String(k + 1));
-    } else if (await page.$('form.quiz input[type=checkbox]')) {
-      await page.check('form.quiz input[type=checkbox] >> nth=0');
+    const steps = await page.locator('form.quiz button.step').count();
+    if (steps > 0) {
+      // An ordering question: tap the steps as shown, one submission per tap; the last
+      // tap answers.
+      for (let k = 0; k < steps; k += 1) {
+        await Promise.all([page.waitForNavigation(), page.click('form.quiz button.step >> nth=0')]);
+      }
     } else {
-      await page.check('form.quiz input[type=radio] >> nth=0');
+      if (await page.$('form.quiz input[type=checkbox]')) {
+        await page.check('form.quiz input[type=checkbox] >> nth=0');
+      } else {
+        await page.check('form.quiz input[type=radio] >> nth=0');
+      }
+      await Promise.all([page.waitForNavigation(), page.click('form.quiz button[type=submit]')]);
     }
-    await Promise.all([page.waitForNavigation(), page.click('form.quiz button[type=submit]')]);
     answered += 1;
     assert.match(nfc(await page.textContent('[role=status]')), /Đúng rồi!|Chưa đúng\./);
     if (q === 0) assert.deepEqual(await axeViolations(page), []);
@@ -121,15 +127,21 @@ test('a citizen signs in with VNeID, reads a lesson, answers a quiz and sees pro
   }
   for (let q = 0; q < 20; q += 1) {
     if (!(await page.$('form.quiz'))) break;
-    if (await page.$('form.quiz select')) {
-      const selects = await page.$$('form.quiz select');
-      for (let k = 0; k < selects.length; k += 1) await selects[k].selectOption(String(k + 1));
-    } else if (await page.$('form.quiz input[type=checkbox]')) {
-      await page.check('form.quiz input[type=checkbox] >> nth=0');
+    const steps = await page.locator('form.quiz button.step').count();
+    if (steps > 0) {
+      // An ordering question: tap the steps as shown, one submission per tap; the last
+      // tap answers.
+      for (let k = 0; k < steps; k += 1) {
+        await Promise.all([page.waitForNavigation(), page.click('form.quiz button.step >> nth=0')]);
+      }
     } else {
-      await page.check('form.quiz input[type=radio] >> nth=0');
+      if (await page.$('form.quiz input[type=checkbox]')) {
+        await page.check('form.quiz input[type=checkbox] >> nth=0');
+      } else {
+        await page.check('form.quiz input[type=radio] >> nth=0');
+      }
+      await Promise.all([page.waitForNavigation(), page.click('form.quiz button[type=submit]')]);
     }
-    await Promise.all([page.waitForNavigation(), page.click('form.quiz button[type=submit]')]);
     assert.equal(await page.$('[role=status]'), null, 'no feedback during a test');
   }
   assert.match(nfc(await page.textContent('.result')), /Điểm năng lực đầu vào của bạn: \d+\/100/);

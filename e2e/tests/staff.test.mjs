@@ -25,17 +25,17 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   const page = await context.newPage();
 
   await page.goto(`${BASE}/quan-ly`);
-  assert.match(page.url(), /\/dang-nhap\?tiep=/, 'staff pages send strangers to sign in');
+  assert.match(page.url(), /\/dang-nhap\/can-bo\?tiep=/, 'staff pages send strangers to the staff sign-in');
   assert.deepEqual(await axeViolations(page), []);
 
   await page.fill('#username', USER);
   await page.fill('#password', 'không phải mật khẩu');
-  const refused = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  const refused = await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
   assert.equal(refused[0].status(), 401);
   assert.match(nfc(await page.textContent('.error')), /mật khẩu không đúng/);
 
   await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
   assert.equal(new URL(page.url()).pathname, '/quan-ly');
   assert.match(nfc(await page.textContent('main')), /Quản trị cấp tỉnh/);
   const cookies = await context.cookies();
@@ -52,7 +52,7 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   writeFileSync(file, '\ufeffHọ và tên,Số CCCD,Ngày sinh\nHoàng Văn Thử,038090054321,02/03/1990\n');
   await page.selectOption('#unit', '16591');
   await page.setInputFiles('#file', file);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
   assert.match(nfc(await page.textContent('[role=status]')), /1 người mới/);
 
   // The official population figures of the commune (the targets' denominators).
@@ -62,7 +62,7 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   const figures = join(dir, 'dan-so.csv');
   writeFileSync(figures, 'Mã đơn vị,Nhóm,Số lượng\n16591,Người trưởng thành,"5.120"\n16591,Học sinh,830\n');
   await page.setInputFiles('#file', figures);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
   assert.match(nfc(await page.textContent('[role=status]')), /Đã nhập 2 số liệu/);
 
   // The commune's own target for adults' basic skills (K3), set on its targets page, a year
@@ -91,9 +91,13 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   await page.goto(`${BASE}/quan-ly`);
   await Promise.all([page.waitForNavigation(), page.click('a[href^="/quan-ly/tien-do/"]')]);
   assert.match(nfc(await page.textContent('h1')), /Tiến độ của/);
-  assert.ok((await page.$$('table.ranking tbody tr')).length >= 100, 'the communes are ranked');
+  assert.equal((await page.$$('table.ranking tbody tr')).length, 40, 'the communes are ranked, 40 a page');
+  assert.match(nfc(await page.textContent('main')), /Đơn vị 1–40 trong 166/);
   assert.deepEqual(await axeViolations(page), []);
-  await Promise.all([page.waitForNavigation(), page.click('table.ranking a[href^="/quan-ly/tien-do/16591"]')]);
+  // Furthest behind first, then a commune's own dashboard.
+  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Chậm nhất trước")')]);
+  assert.match(page.url(), /xep=cham-nhat/);
+  await page.goto(`${BASE}/quan-ly/tien-do/16591`);
   assert.equal(new URL(page.url()).pathname, '/quan-ly/tien-do/16591');
   assert.ok(await page.$('figure.chart svg polyline'), 'the 30-day chart');
   assert.deepEqual(await axeViolations(page), []);

@@ -51,6 +51,24 @@ export const USERS = {
     birthdate: '1978-02-14',
     gender: 'female',
   },
+  // 038 Thanh Hóa; 0 = male, born 19xx; 66 = 1966. Learns offline (e2e/tests/offline.test.mjs).
+  hoangvand: {
+    cccd: '038066007788',
+    name: 'Hoàng Văn Dũng',
+    family_name: 'Hoàng',
+    given_name: 'Văn Dũng',
+    birthdate: '1966-08-20',
+    gender: 'male',
+  },
+  // 038 Thanh Hóa; 1 = female, born 19xx; 52 = 1952. Walks the front door (e2e/tests/home.test.mjs).
+  phamthilan: {
+    cccd: '038152004455',
+    name: 'Phạm Thị Lan',
+    family_name: 'Phạm',
+    given_name: 'Thị Lan',
+    birthdate: '1952-05-09',
+    gender: 'female',
+  },
   // No CCCD claim: for the relying party's "VNeID sent no CCCD" path.
   khongcccd: {
     name: 'Lê Văn Không',

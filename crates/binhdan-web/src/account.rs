@@ -18,7 +18,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::lang::ReqLang;
 use crate::pages::Layout;
-use crate::prefs::Prefs;
 use crate::problem::Problem;
 use crate::respond::qr_svg;
 use crate::session::{Staff, StaffCaller};
@@ -57,12 +56,7 @@ pub struct AccountForm {
     #[serde(default)]
     code: String,
 }
-async fn page(
-    state: &AppState,
-    lang: Lang,
-    prefs: Prefs,
-    s: &StaffCaller,
-) -> Result<AccountPage, Problem> {
+async fn page(state: &AppState, lang: Lang, s: &StaffCaller) -> Result<AccountPage, Problem> {
     let account = state
         .store
         .staff(s.id)
@@ -79,7 +73,7 @@ async fn page(
         )
     };
     Ok(AccountPage {
-        l: Layout::new(lang, lang.text("account-title")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("account-title")),
         csrf: s.csrf().expose().clone(),
         username: account.username,
         totp_on,
@@ -104,10 +98,9 @@ fn render(p: AccountPage, status: StatusCode) -> Response {
 pub async fn show(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
 ) -> Result<Response, Problem> {
-    Ok(render(page(&state, lang, prefs, &s).await?, StatusCode::OK))
+    Ok(render(page(&state, lang, &s).await?, StatusCode::OK))
 }
 
 /// Changes my password, or turns two-step sign-in on or off.
@@ -117,14 +110,13 @@ pub async fn show(
 pub async fn change(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     crate::problem::Form(form): crate::problem::Form<AccountForm>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&form.csrf)?;
     let now = state.clock.now();
     let refuse = async |status: StatusCode, msg: Msg| {
-        let mut p = page(&state, lang, prefs, &s).await?;
+        let mut p = page(&state, lang, &s).await?;
         p.error = Some(lang.tr(&msg));
         Ok::<Response, Problem>(render(p, status))
     };
@@ -220,7 +212,7 @@ pub async fn change(
     // cache either.
     state.auth.sessions.forget_staff(s.id);
     tracing::info!(staff = s.id, action, "changed own credentials");
-    let mut p = page(&state, lang, prefs, &s).await?;
+    let mut p = page(&state, lang, &s).await?;
     p.result = Some(lang.text(done));
     Ok(render(p, StatusCode::OK))
 }

@@ -26,6 +26,54 @@ pub const HOST_JS: &str = include_str!("../static/diem-cau.js");
 /// The live screen's script: the figures follow the server's events.
 pub const LIVE_JS: &str = include_str!("../static/truc-tiep.js");
 
+/// Learning offline: the queue and the pages' part (the service worker loads it too).
+pub const OFFLINE_JS: &str = include_str!("../static/ngoai-tuyen.js");
+/// The service worker, before the server fills in the current assets' URLs.
+const SW_JS: &str = include_str!("../static/sw.js");
+/// The icons of the installed app (Android's home screen).
+const ICON_192: &[u8] = include_bytes!("../static/icon-192.png");
+const ICON_512: &[u8] = include_bytes!("../static/icon-512.png");
+const OFFLINE_JS_HASH: u64 = fnv(OFFLINE_JS.as_bytes());
+const ICON_192_HASH: u64 = fnv(ICON_192);
+const ICON_512_HASH: u64 = fnv(ICON_512);
+
+/// The offline script's URL, with its hash.
+#[must_use]
+pub fn offline_js_url() -> String {
+    format!("/static/ngoai-tuyen.{OFFLINE_JS_HASH:016x}.js")
+}
+
+/// The app icon's URL (192 or 512 pixels square), with its hash.
+#[must_use]
+pub fn icon_url(large: bool) -> String {
+    if large {
+        format!("/static/icon-512.{ICON_512_HASH:016x}.png")
+    } else {
+        format!("/static/icon-192.{ICON_192_HASH:016x}.png")
+    }
+}
+
+/// The service worker's script: the queue's URL and what it keeps from the start (the
+/// stylesheet, the scripts, the offline page and the course list).
+#[must_use]
+pub fn service_worker() -> String {
+    let precache = [
+        css_url(),
+        js_url(),
+        offline_js_url(),
+        "/ngoai-tuyen".to_owned(),
+        "/hoc".to_owned(),
+    ];
+    let list = precache
+        .iter()
+        .map(|u| format!("'{u}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    SW_JS
+        .replace("'__QUEUE_URL__'", &format!("'{}'", offline_js_url()))
+        .replace("__PRECACHE__", &format!("[{list}]"))
+}
+
 pub const CSS_HASH: u64 = fnv(CSS.as_bytes());
 pub const JS_HASH: u64 = fnv(JS.as_bytes());
 const HOST_JS_HASH: u64 = fnv(HOST_JS.as_bytes());
@@ -57,14 +105,20 @@ pub fn live_js_url() -> String {
 
 /// The stylesheet or the script, if `requested` is its current URL.
 pub fn static_response(requested: &str) -> Response {
-    let (body, content_type) = if requested == css_url() {
-        (CSS, "text/css; charset=utf-8")
+    let (body, content_type): (&'static [u8], _) = if requested == css_url() {
+        (CSS.as_bytes(), "text/css; charset=utf-8")
     } else if requested == js_url() {
-        (JS, "text/javascript; charset=utf-8")
+        (JS.as_bytes(), "text/javascript; charset=utf-8")
     } else if requested == host_js_url() {
-        (HOST_JS, "text/javascript; charset=utf-8")
+        (HOST_JS.as_bytes(), "text/javascript; charset=utf-8")
     } else if requested == live_js_url() {
-        (LIVE_JS, "text/javascript; charset=utf-8")
+        (LIVE_JS.as_bytes(), "text/javascript; charset=utf-8")
+    } else if requested == offline_js_url() {
+        (OFFLINE_JS.as_bytes(), "text/javascript; charset=utf-8")
+    } else if requested == icon_url(false) {
+        (ICON_192, "image/png")
+    } else if requested == icon_url(true) {
+        (ICON_512, "image/png")
     } else {
         return StatusCode::NOT_FOUND.into_response();
     };

@@ -24,7 +24,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::lang::ReqLang;
 use crate::pages::Layout;
-use crate::prefs::Prefs;
 use crate::problem::Problem;
 use crate::respond::qr_svg;
 use crate::respond::{attachment, cutoff, no_store};
@@ -73,6 +72,42 @@ fn urn(id: &str) -> String {
     format!("urn:uuid:{}", id.trim_start_matches("urn:uuid:"))
 }
 
+/// The certificate number in what a verifier typed or pasted: the number printed on the PDF
+/// (`Số hiệu: 0b5e…`, any case, spaces or line breaks anywhere, with or without its dashes or
+/// `urn:uuid:`) or the address of its public page. `None` when it is none of these (a token).
+fn certificate_number(input: &str) -> Option<String> {
+    let mut s = input.trim();
+    if let Some(i) = s.find("/chung-chi/") {
+        s = &s[i + "/chung-chi/".len()..];
+        s = s.split(['/', '?', '#']).next().unwrap_or_default();
+    }
+    let compact: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let compact = compact
+        .trim_start_matches("sốhiệu:")
+        .trim_start_matches("số:")
+        .trim_start_matches("urn:uuid:");
+    let hex: String = compact.chars().filter(|c| *c != '-').collect();
+    let dashes_ok = compact.len() == 32
+        || (compact.len() == 36
+            && compact
+                .char_indices()
+                .all(|(i, c)| matches!(i, 8 | 13 | 18 | 23) == (c == '-')));
+    (hex.len() == 32 && dashes_ok && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| {
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        )
+    })
+}
+
 fn day(t: Timestamp) -> String {
     binhdan_core::people::Date::from_timestamp_vietnam(t)
         .map(|d| d.to_string())
@@ -115,8 +150,8 @@ fn view_of(
         title: s.map(|s| s.achievement.name.clone()).unwrap_or_default(),
         level: credential
             .and_then(AchievementCredential::achieved_level)
-            .unwrap_or_default()
-            .to_owned(),
+            .map(|code| crate::words::step(lang, code))
+            .unwrap_or_default(),
         issued: day(record.issued_at),
         issuer: credential
             .map(|c| c.issuer.name.clone())
@@ -154,6 +189,20 @@ async fn describe(
     ))
 }
 
+/// A person's certificates as their own page lists them (no QR codes; the certificates page
+/// has those).
+pub(crate) async fn summaries_of(
+    state: &AppState,
+    lang: Lang,
+    person: i64,
+) -> Result<Vec<CertificateView>, Problem> {
+    let mut out = Vec::new();
+    for record in state.store.certificates_of(person).await? {
+        out.push(describe(state, lang, &record, false).await?);
+    }
+    Ok(out)
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "my_certificates.html")]
 struct MyCertificates {
@@ -168,7 +217,6 @@ struct MyCertificates {
 pub async fn my_certificates(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Citizen(c): Citizen,
 ) -> Result<Response, Problem> {
     let issuer = issuer(&state)?;
@@ -185,7 +233,7 @@ pub async fn my_certificates(
         certificates.push(describe(&state, lang, &record, true).await?);
     }
     let page = MyCertificates {
-        l: Layout::new(lang, lang.text("certificate-mine")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("certificate-mine")),
         notice: (!waiting.is_empty()).then(|| lang.text("certificate-needs-birth-date")),
         certificates,
     };
@@ -305,12 +353,11 @@ struct CertificatePage {
 
 fn certificate_page(
     lang: Lang,
-    prefs: Prefs,
     certificate: Option<CertificateView>,
     failure: Option<String>,
 ) -> CertificatePage {
     CertificatePage {
-        l: Layout::new(lang, lang.text("certificate-check")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("certificate-check")),
         certificate,
         failure,
         token: String::new(),
@@ -325,7 +372,6 @@ fn certificate_page(
 pub async fn public_page(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let record = state
@@ -335,7 +381,7 @@ pub async fn public_page(
         .ok_or_else(not_found)?;
     let view = describe(&state, lang, &record, false).await?;
     Ok(no_store(
-        certificate_page(lang, prefs, Some(view), None).into_response(),
+        certificate_page(lang, Some(view), None).into_response(),
     ))
 }
 
@@ -346,7 +392,6 @@ pub async fn public_page(
 pub async fn check_qr(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Path(payload): Path<String>,
 ) -> Result<Response, Problem> {
     let issuer = issuer(&state)?;
@@ -354,13 +399,13 @@ pub async fn check_qr(
         Ok(Some(record)) => {
             let view = describe(&state, lang, &record, false).await?;
             Ok(no_store(
-                certificate_page(lang, prefs, Some(view), None).into_response(),
+                certificate_page(lang, Some(view), None).into_response(),
             ))
         }
         Ok(None) => Err(not_found()),
         Err(failure) => {
             let text = lang.text(status_key(failure.code()));
-            let mut r = certificate_page(lang, prefs, None, Some(text)).into_response();
+            let mut r = certificate_page(lang, None, Some(text)).into_response();
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(no_store(r))
         }
@@ -369,8 +414,8 @@ pub async fn check_qr(
 
 /// The verification form: paste a certificate's token.
 #[utoipa::path(get, path = "/xac-minh", tag = "pages", responses((status = 200, description = "The form (HTML)", content_type = "text/html")))]
-pub async fn verify_form(ReqLang(lang): ReqLang, prefs: Prefs) -> Response {
-    certificate_page(lang, prefs, None, None).into_response()
+pub async fn verify_form(ReqLang(lang): ReqLang) -> Response {
+    certificate_page(lang, None, None).into_response()
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -386,9 +431,26 @@ pub struct VerifyForm {
 pub async fn verify_page(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     crate::problem::Form(form): crate::problem::Form<VerifyForm>,
 ) -> Result<Response, Problem> {
+    if let Some(number) = certificate_number(&form.token) {
+        let typed: String = form.token.chars().take(200).collect();
+        let (view, failure) = match state.store.certificate(&urn(&number)).await? {
+            Some(record) => (Some(describe(&state, lang, &record, false).await?), None),
+            None => (
+                None,
+                Some(lang.tr(&Msg::new("certificate-number-unknown").arg("number", &number))),
+            ),
+        };
+        let valid = view.as_ref().is_some_and(|v| v.status == "valid");
+        let mut page = certificate_page(lang, view, failure);
+        page.token = typed;
+        let mut r = page.into_response();
+        if !valid {
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        return Ok(no_store(r));
+    }
     let issuer = issuer(&state)?;
     let verified = issuer
         .verify(state.store.as_ref(), &form.token, state.clock.now())
@@ -409,7 +471,7 @@ pub async fn verify_page(
         )
     });
     let failure = (code != "valid").then(|| lang.text(status_key(code)));
-    let mut page = certificate_page(lang, prefs, view, failure);
+    let mut page = certificate_page(lang, view, failure);
     page.token = form.token.chars().take(200).collect();
     let mut r = page.into_response();
     if code != "valid" {
@@ -690,4 +752,34 @@ pub async fn revoke(
     )
     .await?;
     Ok(Redirect::to(&format!("/quan-ly/nguoi/{}", record.person_id)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::certificate_number;
+
+    #[test]
+    fn a_certificate_number_is_read_as_people_copy_it() {
+        let id = "0b5e7c1a-2f3d-4e5f-8a9b-0c1d2e3f4a5b";
+        for typed in [
+            id,
+            "0B5E7C1A-2F3D-4E5F-8A9B-0C1D2E3F4A5B",
+            "Số hiệu: 0b5e7c1a-2f3d-4e5f-8a9b-0c1d2e3f4a5b",
+            " 0b5e7c1a 2f3d4e5f8a9b0c1d2e3f4a5b ",
+            "urn:uuid:0b5e7c1a-2f3d-4e5f-8a9b-0c1d2e3f4a5b",
+            "https://hoc.thanhhoa.gov.vn/chung-chi/0b5e7c1a-2f3d-4e5f-8a9b-0c1d2e3f4a5b?x=1",
+            "0b5e7c1a-2f3d-4e5f-8a9b-\n0c1d2e3f4a5b",
+        ] {
+            assert_eq!(certificate_number(typed).as_deref(), Some(id), "{typed}");
+        }
+        for not_a_number in [
+            "eyJhbGciOiJFZERTQSJ9.e30.sig",
+            "0b5e7c1a",
+            "",
+            "0b5e7c1a-2f3d-4e5f-8a9b-0c1d2e3f4a5g",
+            "0b5e7c1a2-f3d-4e5f-8a9b-0c1d2e3f4a5b",
+        ] {
+            assert_eq!(certificate_number(not_a_number), None, "{not_a_number}");
+        }
+    }
 }

@@ -18,7 +18,6 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::lang::ReqLang;
 use crate::pages::Layout;
-use crate::prefs::Prefs;
 use crate::problem::{Problem, Query};
 use crate::session::Citizen;
 
@@ -343,7 +342,6 @@ pub struct RegisterQuery {
 pub async fn register_form(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     headers: HeaderMap,
     Query(q): Query<RegisterQuery>,
 ) -> Result<Response, Problem> {
@@ -396,7 +394,7 @@ pub async fn register_form(
         _ => (None, Vec::new()),
     };
     let mut r = RegisterPage {
-        l: Layout::new(lang, lang.text("register-title")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("register-title")),
         csrf: token.csrf_token().expose().clone(),
         q: q.q,
         communes,
@@ -530,18 +528,22 @@ pub async fn register_submit(
 #[template(path = "me.html")]
 struct MePage {
     l: Layout,
-    csrf: String,
     name: String,
     cccd: String,
     unit: String,
+    /// The next lesson of the first course not finished: (lesson id, title, course title).
+    next: Option<(String, String, String)>,
+    courses: Vec<crate::quiz::MyCourse>,
+    place_first: bool,
+    certificates: Vec<crate::certificates::CertificateView>,
 }
 
-/// The citizen's own page.
+/// The citizen's own page: what to learn next, their progress per course, their certificates,
+/// and who they are registered as.
 #[utoipa::path(get, path = "/toi", tag = "pages", responses((status = 200, description = "My page (HTML)", content_type = "text/html"), (status = 303, description = "Not signed in: to the sign-in page")))]
 pub async fn me(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Citizen(c): Citizen,
 ) -> Result<Response, Problem> {
     let p = state
@@ -561,12 +563,23 @@ pub async fn me(
             .join(", "),
         Err(_) => String::new(),
     };
+    let (courses, place_first) = crate::quiz::learner_courses(&state, lang, &p).await?;
+    let next = courses.iter().find_map(|course| {
+        course
+            .next
+            .as_ref()
+            .map(|(id, title)| (id.clone(), title.clone(), course.title.clone()))
+    });
+    let certificates = crate::certificates::summaries_of(&state, lang, c.person_id).await?;
     let mut r = MePage {
-        l: Layout::new(lang, lang.text("me-title")).with_prefs(prefs),
-        csrf: c.token.csrf_token().expose().clone(),
+        l: Layout::new(lang, lang.text("me-title")),
         name: p.summary.name,
         cccd: p.summary.cccd_masked,
         unit,
+        next,
+        courses,
+        place_first,
+        certificates,
     }
     .into_response();
     r.headers_mut()

@@ -32,6 +32,22 @@ pub struct WebConfig {
     pub operator_token: Option<Secret<String>>,
     /// The placement test's and the certification exam's rules.
     pub exam: binhdan_app::exam::ExamConfig,
+    /// Who runs the campaign, shown as every page's banner and footer (`[official]`).
+    pub official: Official,
+}
+
+/// The issuing body as people expect to see it on an official site: its name above every
+/// page, its address and contacts below. Nothing is shown for what is not set.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Official {
+    /// e.g. "UBND tỉnh Thanh Hóa — Ban Chỉ đạo phong trào Bình dân học vụ số".
+    pub body: String,
+    pub address: String,
+    /// A telephone number people can call (shown as a `tel:` link).
+    pub hotline: String,
+    /// An e-mail address or other contact.
+    pub contact: String,
 }
 
 impl Default for WebConfig {
@@ -48,6 +64,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             operator_token: None,
             exam: binhdan_app::exam::ExamConfig::default(),
+            official: Official::default(),
         }
     }
 }

@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use binhdan_app::dashboard::{Dashboard, Standings};
+use binhdan_app::dashboard::{Dashboard, Standing, Standings};
 use binhdan_auth::access::{Permission, Target};
 use binhdan_core::Msg;
 use binhdan_core::kpi::Kpi;
@@ -20,7 +20,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::lang::ReqLang;
 use crate::pages::{Layout, format_count, mean_gain};
-use crate::prefs::Prefs;
 use crate::problem::Problem;
 use crate::respond::spreadsheet;
 use crate::session::Staff;
@@ -70,6 +69,10 @@ pub struct RowView {
     pub gap: String,
     pub standing: String,
     pub standing_class: &'static str,
+    /// People to reach each week to make the deadline (empty once reached or past it).
+    pub needed: String,
+    /// Reached over the last 7 days (empty where no daily figures are kept).
+    pub pace: String,
 }
 
 fn row(lang: Lang, s: &Standings) -> RowView {
@@ -108,13 +111,74 @@ fn row(lang: Lang, s: &Standings) -> RowView {
         gap: format_count(lang, s.gap),
         standing: lang.text(s.standing.key()),
         standing_class: match s.standing {
-            binhdan_app::dashboard::Standing::AtRisk | binhdan_app::dashboard::Standing::Missed => {
-                "risk"
-            }
-            binhdan_app::dashboard::Standing::Reached => "done",
+            Standing::AtRisk | Standing::Missed => "risk",
+            Standing::Behind => "behind",
+            Standing::Reached => "done",
             _ => "",
         },
+        needed: s
+            .needed_per_week
+            .map(|n| format_count(lang, n))
+            .unwrap_or_default(),
+        pace: s
+            .last_week
+            .map(|n| format_count(lang, n))
+            .unwrap_or_default(),
     }
+}
+
+/// How the units below are listed: ranked (thi đua), furthest behind first, or fastest first.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Rank,
+    Behind,
+    Pace,
+}
+
+impl Order {
+    fn parse(s: Option<&str>) -> Self {
+        match s {
+            Some("cham-nhat") => Self::Behind,
+            Some("nhanh-nhat") => Self::Pace,
+            _ => Self::Rank,
+        }
+    }
+
+    const fn param(self) -> &'static str {
+        match self {
+            Self::Rank => "thu-hang",
+            Self::Behind => "cham-nhat",
+            Self::Pace => "nhanh-nhat",
+        }
+    }
+}
+
+/// Which standings are listed (`tinh-trang`).
+fn standing_filter(s: Option<&str>) -> Option<Standing> {
+    match s {
+        Some("nguy-co") => Some(Standing::AtRisk),
+        Some("cham") => Some(Standing::Behind),
+        Some("dung-tien-do") => Some(Standing::OnTrack),
+        Some("da-dat") => Some(Standing::Reached),
+        _ => None,
+    }
+}
+
+/// Units listed per page of the ranking.
+const ROWS_PER_PAGE: usize = 40;
+
+/// A link among the ranking's choices (sort, filter, page).
+pub struct Choice {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
+}
+
+/// A unit furthest behind, and what it takes.
+pub struct AttentionView {
+    pub code: String,
+    pub name: String,
+    pub text: String,
 }
 
 /// The 30-day chart: the share reached each day, against the target's line.
@@ -227,6 +291,14 @@ struct DashboardPage {
     rows: Vec<RowView>,
     children_heading: String,
     at_risk: usize,
+    behind: usize,
+    /// The units furthest behind (at most five), first on the page.
+    attention: Vec<AttentionView>,
+    orders: Vec<Choice>,
+    filters: Vec<Choice>,
+    pages: Vec<Choice>,
+    /// "Units 41–80 of 166" when paged, else empty.
+    shown: String,
     organisations: Vec<RowView>,
     organisations_heading: String,
     /// Daily figures exist for the units listed (communes), so the weekly change is shown.
@@ -241,6 +313,20 @@ pub struct DashboardParams {
     #[serde(rename = "chi-tieu")]
     #[param(rename = "chi-tieu")]
     kpi: Option<String>,
+    /// How the units below are listed: `thu-hang` (ranked, default), `cham-nhat` (furthest
+    /// behind first), `nhanh-nhat` (fastest last week first).
+    #[serde(rename = "xep")]
+    #[param(rename = "xep")]
+    order: Option<String>,
+    /// Only the units that are `nguy-co` (at risk), `cham` (behind), `dung-tien-do` (on
+    /// track) or `da-dat` (reached).
+    #[serde(rename = "tinh-trang")]
+    #[param(rename = "tinh-trang")]
+    standing: Option<String>,
+    /// The page of the list (from 1).
+    #[serde(rename = "trang")]
+    #[param(rename = "trang")]
+    page: Option<usize>,
 }
 
 /// A unit's dashboard for one indicator: against the target in force, the last 30 days, and
@@ -251,7 +337,6 @@ pub struct DashboardParams {
 pub async fn show(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Path(code): Path<String>,
     Query(params): Query<DashboardParams>,
@@ -277,13 +362,105 @@ pub async fn show(
         return Err(Problem::internal(&"empty lineage"));
     };
     let me = row(lang, &d.unit);
+    // The units below: filtered, ordered and paged as asked.
+    let order = Order::parse(params.order.as_deref());
+    let only = standing_filter(params.standing.as_deref());
+    let mut listed: Vec<&Standings> = d
+        .children
+        .iter()
+        .filter(|c| only.is_none_or(|s| c.standing == s))
+        .collect();
+    match order {
+        Order::Rank => {}
+        Order::Behind => listed.sort_by(|a, b| {
+            b.weekly_shortfall()
+                .cmp(&a.weekly_shortfall())
+                .then(b.gap.cmp(&a.gap))
+                .then(a.code.cmp(&b.code))
+        }),
+        Order::Pace => {
+            listed.sort_by(|a, b| b.last_week.cmp(&a.last_week).then(a.code.cmp(&b.code)));
+        }
+    }
+    let page_count = listed.len().div_ceil(ROWS_PER_PAGE).max(1);
+    let page_no = params.page.unwrap_or(1).clamp(1, page_count);
+    let first = (page_no - 1) * ROWS_PER_PAGE;
+    let rows: Vec<RowView> = listed
+        .iter()
+        .skip(first)
+        .take(ROWS_PER_PAGE)
+        .map(|c| row(lang, c))
+        .collect();
+    let link = |order: Order, only: Option<&str>, page: usize| {
+        let mut href = format!(
+            "/quan-ly/tien-do/{}?chi-tieu={}&xep={}",
+            unit.code,
+            kpi.as_str(),
+            order.param()
+        );
+        if let Some(f) = only {
+            href.push_str("&tinh-trang=");
+            href.push_str(f);
+        }
+        if page > 1 {
+            href.push_str("&trang=");
+            href.push_str(&page.to_string());
+        }
+        href
+    };
+    let only_param = params.standing.as_deref().filter(|_| only.is_some());
+    let orders = [
+        (Order::Rank, "dash-order-rank"),
+        (Order::Behind, "dash-order-behind"),
+        (Order::Pace, "dash-order-pace"),
+    ]
+    .into_iter()
+    .map(|(o, key)| Choice {
+        href: link(o, only_param, 1),
+        label: lang.text(key),
+        current: o == order,
+    })
+    .collect();
+    let filters = [
+        (None, "dash-filter-all"),
+        (Some("nguy-co"), "dash-standing-at-risk"),
+        (Some("cham"), "dash-standing-behind"),
+        (Some("dung-tien-do"), "dash-standing-on-track"),
+        (Some("da-dat"), "dash-standing-reached"),
+    ]
+    .into_iter()
+    .map(|(f, key)| Choice {
+        href: link(order, f, 1),
+        label: lang.text(key),
+        current: f == only_param,
+    })
+    .collect();
+    let pages = if page_count > 1 {
+        (1..=page_count)
+            .map(|p| Choice {
+                href: link(order, only_param, p),
+                label: p.to_string(),
+                current: p == page_no,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let shown = if page_count > 1 {
+        lang.tr(&Msg::new("dash-shown")
+            .arg("from", first + 1)
+            .arg("to", (first + ROWS_PER_PAGE).min(listed.len()))
+            .arg("of", listed.len()))
+    } else {
+        String::new()
+    };
     let gain = mean_gain(lang, d.assessed, d.gain_milli);
     let page = DashboardPage {
         l: Layout::new(
             lang,
             lang.tr(&Msg::new("dash-title").arg("unit", &unit.name)),
         )
-        .with_prefs(prefs),
+        .wide(),
         code: unit.code.to_string(),
         kpi: kpi.as_str(),
         kpi_text: format!("{} — {}", kpi.as_str(), kpi_label(lang, kpi)),
@@ -297,10 +474,13 @@ pub async fn show(
             .collect(),
         crumbs: std::iter::once(("/quan-ly".to_owned(), lang.text("staff-home-crumb")))
             .chain(lineage[..lineage.len() - 1].iter().map(|u| {
-                (
-                    format!("/quan-ly/tien-do/{}?chi-tieu={}", u.code, kpi.as_str()),
-                    u.name.clone(),
-                )
+                // A unit above the caller's scope is named, not linked (its page would refuse).
+                let href = if s.may(Permission::ViewDashboard, &Target::Unit(&u.path)) {
+                    format!("/quan-ly/tien-do/{}?chi-tieu={}", u.code, kpi.as_str())
+                } else {
+                    String::new()
+                };
+                (href, u.name.clone())
             }))
             .collect(),
         deadline: d.unit.target.deadline.to_string(),
@@ -339,17 +519,30 @@ pub async fn show(
         at_risk: d
             .children
             .iter()
-            .filter(|c| {
-                matches!(
-                    c.standing,
-                    binhdan_app::dashboard::Standing::AtRisk
-                        | binhdan_app::dashboard::Standing::Missed
-                )
-            })
+            .filter(|c| matches!(c.standing, Standing::AtRisk | Standing::Missed))
             .count(),
+        behind: d
+            .children
+            .iter()
+            .filter(|c| c.standing == Standing::Behind)
+            .count(),
+        attention: binhdan_app::dashboard::furthest_behind(&d.children, 5)
+            .into_iter()
+            .map(|c| AttentionView {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                text: lang.tr(&Msg::new("dash-attention-needs")
+                    .arg("needed", format_count(lang, c.needed_per_week.unwrap_or(0)))
+                    .arg("pace", format_count(lang, c.last_week.unwrap_or(0)))),
+            })
+            .collect(),
         weekly: d.children.iter().any(|c| c.permille_week_ago.is_some()),
         has_children_level: unit.level.child().is_some(),
-        rows: d.children.iter().map(|c| row(lang, c)).collect(),
+        orders,
+        filters,
+        pages,
+        shown,
+        rows,
         organisations: d.organisations.iter().map(|c| row(lang, c)).collect(),
         organisations_heading: lang.text(match kpi.group() {
             binhdan_core::kpi::Group::PublicServant => "dash-orgs-agencies",
@@ -396,15 +589,9 @@ pub async fn report(
     let Some(unit) = lineage.last() else {
         return Err(Problem::internal(&"empty lineage"));
     };
-    let format = params.format.as_deref().unwrap_or("xlsx");
-    if !matches!(format, "xlsx" | "csv") {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            Msg::new("report-format-unknown")
-                .arg("value", format.chars().take(20).collect::<String>()),
-        ));
-    }
-    let detail = Detail::new().str("format", format);
+    let format = binhdan_app::reports::ReportFormat::parse(params.format.as_deref())
+        .map_err(|msg| Problem::new(StatusCode::NOT_FOUND, msg))?;
+    let detail = Detail::new().str("format", format.extension());
     if let Err(refused) = s.require(Permission::ViewDashboard, &Target::Unit(&unit.path)) {
         state
             .store
@@ -421,7 +608,7 @@ pub async fn report(
         binhdan_app::reports::progress_lines(state.store.as_ref(), &lineage, state.clock.now())
             .await?;
     let day = vietnam_day(&state);
-    let csv = format == "csv";
+    let csv = format.is_csv();
     let sheets = if csv {
         vec![binhdan_app::reports::one_sheet(
             lang,
@@ -433,11 +620,12 @@ pub async fn report(
         binhdan_app::reports::sheets(lang, &lines, &unit.name, &day.to_string())
     };
     let file = format!(
-        "bao-cao-tien-do-{}-{:04}-{:02}-{:02}.{format}",
+        "bao-cao-tien-do-{}-{:04}-{:02}-{:02}.{}",
         unit.code,
         day.year(),
         day.month(),
-        day.day()
+        day.day(),
+        format.extension()
     );
     let download = spreadsheet(sheets, csv, &file).await?;
     state
@@ -476,7 +664,6 @@ struct OrganisationPage {
 pub async fn organisation(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, Problem> {
@@ -506,8 +693,7 @@ pub async fn organisation(
         l: Layout::new(
             lang,
             lang.tr(&Msg::new("dash-title").arg("unit", &org.name)),
-        )
-        .with_prefs(prefs),
+        ),
         kpi_text: format!("{} — {}", d.kpi.as_str(), kpi_label(lang, d.kpi)),
         me: row(lang, &d.standing),
         learning: format_count(lang, d.learning),

@@ -9,7 +9,9 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use binhdan_app::exam::{Answered, ExamFailure, GroupBank, Session, Start, scaled_score};
+use binhdan_app::exam::{
+    Answered, ExamFailure, GroupBank, Session, Start, answers_right, scaled_score,
+};
 use binhdan_core::kpi::Group;
 use binhdan_core::{Msg, Timestamp};
 use binhdan_i18n::Lang;
@@ -19,7 +21,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::lang::ReqLang;
 use crate::pages::Layout;
-use crate::prefs::Prefs;
 use crate::problem::Problem;
 use crate::quiz::{QuestionView, form_field, learner_groups, option_views};
 use crate::respond::{cutoff, no_store};
@@ -201,7 +202,6 @@ fn history_is_empty(exams: &[&ExamAttempt], open: Option<&ExamAttempt>) -> bool 
 async fn home_page(
     state: &AppState,
     lang: Lang,
-    prefs: Prefs,
     c: &CitizenCaller,
     notice: Option<String>,
 ) -> Result<ExamHome, Problem> {
@@ -219,7 +219,7 @@ async fn home_page(
     }
     let config = state.exams.config();
     Ok(ExamHome {
-        l: Layout::new(lang, lang.text("exam-title")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("exam-title")),
         csrf: c.token.csrf_token().expose().clone(),
         notice,
         rules: lang.tr(&Msg::new("exam-rules")
@@ -239,10 +239,9 @@ async fn home_page(
 pub async fn exam_home(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Citizen(c): Citizen,
 ) -> Result<Response, Problem> {
-    let page = home_page(&state, lang, prefs, &c, None).await?;
+    let page = home_page(&state, lang, &c, None).await?;
     Ok(no_store(page.into_response()))
 }
 
@@ -260,7 +259,6 @@ pub struct StartForm {
 pub async fn start(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Citizen(c): Citizen,
     Path((group, kind)): Path<(String, String)>,
     crate::problem::Form(form): crate::problem::Form<StartForm>,
@@ -314,7 +312,7 @@ pub async fn start(
         }
         ExamStart::Started(_) | ExamStart::Open(_) => lang.text("exam-status-open"),
     };
-    let page = home_page(&state, lang, prefs, &c, Some(notice)).await?;
+    let page = home_page(&state, lang, &c, Some(notice)).await?;
     let mut r = page.into_response();
     *r.status_mut() = StatusCode::CONFLICT;
     Ok(no_store(r))
@@ -324,6 +322,8 @@ pub struct ExamResultView {
     pub passed: bool,
     pub summary: String,
     pub gain: Option<String>,
+    /// The number of right answers, and why the score is not their share.
+    pub explained: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -367,6 +367,7 @@ fn question_of(
         kind: item.kind.as_str(),
         ranks: (1..=item.options.len()).collect(),
         options,
+        picked: Vec::new(),
         shown_at: now.millis(),
         error,
     })
@@ -375,7 +376,6 @@ fn question_of(
 async fn sitting_page(
     state: &AppState,
     lang: Lang,
-    prefs: Prefs,
     c: &CitizenCaller,
     attempt: &ExamAttempt,
     notice: Option<String>,
@@ -389,7 +389,7 @@ async fn sitting_page(
     let heading = format!("{heading} — {}", lang.tr(&attempt.group.label()));
     let config = state.exams.config();
     let mut page = SittingPage {
-        l: Layout::new(lang, heading.clone()).with_prefs(prefs),
+        l: Layout::new(lang, heading.clone()),
         csrf: c.token.csrf_token().expose().clone(),
         sitting: attempt.id,
         heading,
@@ -430,10 +430,17 @@ async fn sitting_page(
             }
             _ => None,
         };
+        let explained = answers_right(attempt).map(|(right, answered)| {
+            lang.tr(&Msg::new("exam-score-explained")
+                .arg("right", right)
+                .arg("answered", answered)
+                .arg("cut", scaled_score(config.cut)))
+        });
         page.result = Some(ExamResultView {
             passed,
             summary,
             gain,
+            explained,
         });
         return Ok(page);
     }
@@ -461,7 +468,6 @@ async fn sitting_page(
 pub async fn sitting(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Citizen(c): Citizen,
     Path(id): Path<i64>,
 ) -> Result<Response, Problem> {
@@ -482,7 +488,7 @@ pub async fn sitting(
             notice = Some(lang.text("exam-time-up"));
         }
     }
-    let page = sitting_page(&state, lang, prefs, &c, &attempt, notice, None).await?;
+    let page = sitting_page(&state, lang, &c, &attempt, notice, None).await?;
     Ok(page.respond(StatusCode::OK))
 }
 
@@ -495,13 +501,30 @@ pub async fn sitting(
 pub async fn answer(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Citizen(c): Citizen,
     Path(id): Path<i64>,
-    crate::problem::Form(fields): crate::problem::Form<Vec<(String, String)>>,
+    crate::problem::Form(mut fields): crate::problem::Form<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
+    c.check_csrf(form_field(&fields, "csrf"))?;
+    match crate::quiz::taps(&fields) {
+        crate::quiz::Taps::None => {}
+        // A step of an ordering question tapped: the same question, with the steps so far.
+        crate::quiz::Taps::Partial(picked) => {
+            let attempt = state
+                .store
+                .exam_attempt(id)
+                .await?
+                .filter(|a| a.person_id == c.person_id)
+                .ok_or_else(not_found)?;
+            let mut page = sitting_page(&state, lang, &c, &attempt, None, None).await?;
+            if let Some(q) = page.question.as_mut() {
+                q.picked = picked;
+            }
+            return Ok(page.respond(StatusCode::OK));
+        }
+        crate::quiz::Taps::Complete(ranks) => fields.extend(ranks),
+    }
     let field = |name: &str| form_field(&fields, name);
-    c.check_csrf(field("csrf"))?;
     let now = state.clock.now();
     let position: usize = field("position").parse().unwrap_or(usize::MAX);
     let outcome = state
@@ -565,6 +588,6 @@ pub async fn answer(
             "refused an exam answer (stale, over or late)"
         );
     }
-    let page = sitting_page(&state, lang, prefs, &c, &attempt, notice, error).await?;
+    let page = sitting_page(&state, lang, &c, &attempt, notice, error).await?;
     Ok(page.respond(status))
 }

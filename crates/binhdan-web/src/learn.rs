@@ -15,7 +15,6 @@ use binhdan_i18n::Lang;
 use crate::AppState;
 use crate::lang::ReqLang;
 use crate::pages::Layout;
-use crate::prefs::Prefs;
 use crate::problem::Problem;
 use crate::session::Caller;
 
@@ -45,11 +44,12 @@ fn audience(lang: Lang, group: &str) -> String {
 pub async fn courses(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
 ) -> Result<Response, Problem> {
-    let courses = state.store.courses().await?;
+    let mut courses = state.store.courses().await?;
+    // The citizens' course first: most people who come to learn are citizens.
+    courses.sort_by_key(|c| Group::parse(&c.group) != Some(Group::Adult));
     let page = CoursesPage {
-        l: Layout::new(lang, lang.text("learn-title")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("learn-title")),
         courses: courses
             .into_iter()
             .map(|c| CourseCard {
@@ -91,6 +91,8 @@ struct CoursePage {
     audience: String,
     modules: Vec<ModuleView>,
     signed_in: bool,
+    /// Whose offline queue the page sends.
+    off: crate::offline::Learner,
 }
 
 fn minutes(lang: Lang, m: u32) -> String {
@@ -108,7 +110,6 @@ fn lesson_not_found() -> Problem {
 pub async fn course(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
@@ -130,8 +131,9 @@ pub async fn course(
             .is_some_and(|p| p.quizzes_passed.iter().any(|m| m == module))
     };
     let page = CoursePage {
+        off: crate::offline::Learner::of(&caller),
         signed_in: progress.is_some(),
-        l: Layout::new(lang, outline.course.title.clone()).with_prefs(prefs),
+        l: Layout::new(lang, outline.course.title.clone()),
         audience: audience(lang, &outline.course.group),
         title: outline.course.title,
         summary: outline.course.summary,
@@ -171,11 +173,13 @@ struct LessonView {
     html: String,
     previous: Option<LessonLink>,
     next: Option<LessonLink>,
-    large_text: bool,
-    high_contrast: bool,
     lesson_id: String,
     /// The signed-in learner's CSRF token and whether they finished the lesson.
     learner: Option<(String, bool)>,
+    /// Whose offline queue the page sends.
+    off: crate::offline::Learner,
+    /// The simulated tasks this lesson prepares for.
+    tasks: Vec<crate::tasks::TaskCard>,
 }
 
 /// The lesson reader.
@@ -185,7 +189,6 @@ struct LessonView {
 pub async fn lesson(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
@@ -212,13 +215,11 @@ pub async fn lesson(
         title: r.title,
     };
     let view = LessonView {
-        l: Layout::new(lang, p.title.clone())
-            .with_prefs(prefs)
-            .with_script(crate::assets::js_url()),
+        l: Layout::new(lang, p.title.clone()).with_script(crate::assets::js_url()),
         meta: lang.tr(&Msg::new("learn-lesson-meta")
             .arg("minutes", p.minutes)
-            .arg("competence", &p.competence)
-            .arg("step", &p.step)),
+            .arg("competence", crate::words::competence_label(&p.competence))
+            .arg("step", crate::words::step(lang, &p.step))),
         title: p.title,
         course_id: p.course_id,
         course_title: p.course_title,
@@ -226,10 +227,10 @@ pub async fn lesson(
         html: p.html,
         previous: p.previous.map(link),
         next: p.next.map(link),
-        large_text: prefs.large_text,
-        high_contrast: prefs.high_contrast,
+        tasks: crate::tasks::for_lesson(&state, lang, &id).await?,
         lesson_id: id,
         learner,
+        off: crate::offline::Learner::of(&caller),
     };
     Ok(view.into_response())
 }

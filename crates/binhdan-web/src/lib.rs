@@ -27,6 +27,7 @@ mod lang;
 mod learn;
 mod middleware;
 pub mod observe;
+mod offline;
 mod pages;
 pub mod prefs;
 pub mod problem;
@@ -39,6 +40,9 @@ pub mod session;
 mod staff;
 mod staff_admin;
 mod targets;
+mod tasks;
+mod teams;
+mod words;
 
 pub use config::WebConfig;
 pub use lang::ReqLang;

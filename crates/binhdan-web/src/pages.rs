@@ -19,6 +19,77 @@ use crate::AppState;
 use crate::lang::ReqLang;
 use crate::problem::{Problem, ProblemBody, Query};
 
+/// Who is reading, as the frame of every page shows it: the header's links, the sign-out
+/// button and the reading preferences. Set once per request by [`context`].
+#[derive(Clone, Default)]
+pub struct PageContext {
+    pub who: Who,
+    pub prefs: crate::prefs::Prefs,
+    /// The request's path (without query), for the preference and language links.
+    pub path: String,
+    /// The server's configuration (the issuing body, for the banner and footer).
+    pub config: std::sync::Arc<crate::config::WebConfig>,
+}
+
+/// Who is signed in, for the header.
+#[derive(Clone, Default)]
+pub enum Who {
+    #[default]
+    Anonymous,
+    /// A citizen, with the CSRF token of their session (for the sign-out button).
+    Citizen { csrf: String },
+    /// A staff member, with the CSRF token of their session.
+    Staff { csrf: String },
+}
+
+tokio::task_local! {
+    static PAGE: PageContext;
+}
+
+/// Makes the reader known to every page rendered while handling the request (the header
+/// says who is signed in, and the reading preferences apply on every page, `/` included).
+/// Resolves the session only when the request carries its cookie.
+pub async fn context(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::extract::FromRequestParts as _;
+    if request.uri().path().starts_with("/api/") || request.uri().path().starts_with("/static/") {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let prefs = crate::prefs::Prefs::of(&parts.headers, parts.uri.query());
+    let has_session =
+        crate::prefs::cookie_value(&parts.headers, &state.auth.cookie.cookie_name()).is_some();
+    let who = if has_session {
+        match crate::session::Caller::from_request_parts(&mut parts, &state).await {
+            Ok(crate::session::Caller::Citizen(c)) => Who::Citizen {
+                csrf: c.token.csrf_token().expose().clone(),
+            },
+            Ok(crate::session::Caller::Staff(s)) => Who::Staff {
+                csrf: s.token.csrf_token().expose().clone(),
+            },
+            _ => Who::Anonymous,
+        }
+    } else {
+        Who::Anonymous
+    };
+    let ctx = PageContext {
+        who,
+        prefs,
+        path: parts.uri.path().to_owned(),
+        config: state.config.clone(),
+    };
+    let request = axum::extract::Request::from_parts(parts, body);
+    PAGE.scope(ctx, next.run(request)).await
+}
+
+/// A link to the current page with one reading preference switched.
+fn pref_href(path: &str, name: &str, on: bool, value: &str) -> String {
+    format!("{path}?{name}={}", if on { "thuong" } else { value })
+}
+
 /// What every page's frame needs.
 pub struct Layout {
     pub lang: Lang,
@@ -30,6 +101,17 @@ pub struct Layout {
     pub body_class: &'static str,
     /// A script that enhances the page (never needed to use it).
     pub script: Option<String>,
+    /// Who is signed in (the header's links).
+    pub who: Who,
+    /// A page of tables that uses a desktop's width (dashboards, lists).
+    pub wide: bool,
+    /// The server's configuration (the issuing body of the banner and footer).
+    config: std::sync::Arc<crate::config::WebConfig>,
+    /// The links that switch large text and high contrast on this page.
+    pub large_href: String,
+    pub contrast_href: String,
+    pub large_on: bool,
+    pub contrast_on: bool,
 }
 
 impl Layout {
@@ -38,21 +120,69 @@ impl Layout {
             Lang::Vi => ("?lang=en", "en"),
             Lang::En => ("?lang=vi", "vi"),
         };
+        let ctx = PAGE.try_with(Clone::clone).unwrap_or_default();
         Self {
             lang,
             title,
             css: crate::assets::css_url(),
             other_lang_href,
             other_lang_tag,
-            body_class: "",
+            body_class: ctx.prefs.body_class(),
             script: None,
+            large_href: pref_href(&ctx.path, "chu", ctx.prefs.large_text, "lon"),
+            contrast_href: pref_href(&ctx.path, "tuong-phan", ctx.prefs.high_contrast, "cao"),
+            large_on: ctx.prefs.large_text,
+            contrast_on: ctx.prefs.high_contrast,
+            who: ctx.who,
+            wide: false,
+            config: ctx.config,
         }
     }
 
-    /// Applies the reader's preferences.
+    /// The issuing body (banner and footer; empty fields are left out).
     #[must_use]
-    pub fn with_prefs(mut self, prefs: crate::prefs::Prefs) -> Self {
-        self.body_class = prefs.body_class();
+    pub fn official(&self) -> &crate::config::Official {
+        &self.config.official
+    }
+
+    /// The hotline as a link a phone dials (`tel:` with its digits and a leading `+`).
+    #[must_use]
+    pub fn hotline_href(&self) -> String {
+        let number: String = self
+            .config
+            .official
+            .hotline
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        format!("tel:{number}")
+    }
+
+    /// Whether a citizen is signed in.
+    #[must_use]
+    pub fn citizen(&self) -> bool {
+        matches!(self.who, Who::Citizen { .. })
+    }
+
+    /// Whether a staff member is signed in.
+    #[must_use]
+    pub fn staff(&self) -> bool {
+        matches!(self.who, Who::Staff { .. })
+    }
+
+    /// The session's CSRF token for the header's sign-out button ("" when nobody is signed in).
+    #[must_use]
+    pub fn csrf(&self) -> &str {
+        match &self.who {
+            Who::Anonymous => "",
+            Who::Citizen { csrf } | Who::Staff { csrf } => csrf,
+        }
+    }
+
+    /// Lets the page use a desktop's width (its tables are wide).
+    #[must_use]
+    pub const fn wide(mut self) -> Self {
+        self.wide = true;
         self
     }
 
@@ -271,9 +401,12 @@ struct HomePage {
     communes_heading: String,
     villages_line: String,
     communes: Vec<Link>,
+    /// Whether citizens can sign in with VNeID here.
+    vneid: bool,
 }
 
-/// The province's home page: the campaign, its five targets and its communes.
+/// The province's home page: the two ways in (learn, sign in with VNeID) on the first screen,
+/// then the campaign's targets, its progress and its communes.
 #[utoipa::path(get, path = "/", tag = "pages", responses((status = 200, description = "The province's home page (HTML)", content_type = "text/html")))]
 pub async fn home(
     State(state): State<AppState>,
@@ -297,6 +430,7 @@ pub async fn home(
         villages_line: lang
             .tr(&Msg::new("home-villages").arg("count", format_count(lang, counts.villages))),
         communes: communes.iter().map(Link::from).collect(),
+        vneid: state.auth.oidc.is_some(),
     };
     Ok(page.into_response())
 }

@@ -22,7 +22,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::lang::ReqLang;
 use crate::pages::Layout;
-use crate::prefs::Prefs;
 use crate::problem::Problem;
 use crate::respond::{cutoff, no_store};
 use crate::session::{Citizen, CitizenCaller};
@@ -154,6 +153,91 @@ pub struct QuestionView {
     pub ranks: Vec<usize>,
     pub shown_at: i64,
     pub error: Option<String>,
+    /// An ordering question's steps tapped so far, in order (shown positions).
+    pub picked: Vec<usize>,
+}
+
+impl QuestionView {
+    /// The steps tapped so far, in the order tapped.
+    #[must_use]
+    pub fn picked_steps(&self) -> Vec<&OptionView> {
+        self.picked
+            .iter()
+            .filter_map(|p| self.options.iter().find(|o| o.position == *p))
+            .collect()
+    }
+
+    /// The steps not tapped yet, in the order shown.
+    #[must_use]
+    pub fn remaining_steps(&self) -> Vec<&OptionView> {
+        self.options
+            .iter()
+            .filter(|o| !self.picked.contains(&o.position))
+            .collect()
+    }
+
+    /// The tapped steps as the form carries them back (`2,0`).
+    #[must_use]
+    pub fn picked_field(&self) -> String {
+        self.picked
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// The most steps an ordering question has.
+const MAX_STEPS: usize = 12;
+
+/// An ordering question answered by tapping its steps one after the other (a form
+/// submission per tap, no JavaScript): what the taps so far amount to.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Taps {
+    /// The form answers some other way (`rank_K` fields, choices).
+    None,
+    /// Not every step is tapped yet: the steps tapped, in order (shown positions).
+    Partial(Vec<usize>),
+    /// Every step is tapped: the order as the `rank_K` fields the grader reads.
+    Complete(Vec<(String, String)>),
+}
+
+/// Reads the taps of an ordering question: `picked` (the steps tapped before, `2,0`),
+/// `pick` (the step tapped now, or `lai` to start again) and `steps` (how many there are).
+/// Whatever a client sends, the grader still checks the complete answer.
+pub(crate) fn taps(fields: &[(String, String)]) -> Taps {
+    let pick = form_field(fields, "pick");
+    if pick.is_empty() {
+        return Taps::None;
+    }
+    if pick == "lai" {
+        return Taps::Partial(Vec::new());
+    }
+    let steps = form_field(fields, "steps")
+        .parse::<usize>()
+        .unwrap_or(0)
+        .min(MAX_STEPS);
+    let mut picked: Vec<usize> = Vec::new();
+    let tapped = form_field(fields, "picked")
+        .split(',')
+        .chain(std::iter::once(pick))
+        .filter_map(|p| p.trim().parse::<usize>().ok());
+    for p in tapped {
+        if p < steps && !picked.contains(&p) {
+            picked.push(p);
+        }
+    }
+    if steps > 0 && picked.len() == steps {
+        Taps::Complete(
+            picked
+                .iter()
+                .enumerate()
+                .map(|(rank, position)| (format!("rank_{position}"), (rank + 1).to_string()))
+                .collect(),
+        )
+    } else {
+        Taps::Partial(picked)
+    }
 }
 
 pub struct Feedback {
@@ -185,9 +269,9 @@ struct QuizPage {
 }
 
 impl QuizPage {
-    fn new(lang: Lang, prefs: Prefs, c: &CitizenCaller, quiz: &ModuleQuiz) -> Self {
+    fn new(lang: Lang, c: &CitizenCaller, quiz: &ModuleQuiz) -> Self {
         Self {
-            l: Layout::new(lang, quiz.module_title.clone()).with_prefs(prefs),
+            l: Layout::new(lang, quiz.module_title.clone()),
             csrf: c.token.csrf_token().expose().clone(),
             module_id: quiz.module_id.clone(),
             module_title: quiz.module_title.clone(),
@@ -234,7 +318,7 @@ fn right_answer(lang: Lang, item: &Item) -> String {
     }
 }
 
-fn plan_for(quiz: &ModuleQuiz) -> Vec<PlannedItem> {
+pub(crate) fn plan_for(quiz: &ModuleQuiz) -> Vec<PlannedItem> {
     let mut rng = rand::rng();
     quiz.items
         .iter()
@@ -298,6 +382,7 @@ fn question(
         kind: item.kind.as_str(),
         ranks: (1..=item.options.len()).collect(),
         options,
+        picked: Vec::new(),
         shown_at: state.clock.now().millis(),
         error,
     })
@@ -310,7 +395,6 @@ fn question(
 pub async fn quiz_page(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Citizen(c): Citizen,
     Path(module): Path<String>,
 ) -> Result<Response, Problem> {
@@ -337,7 +421,7 @@ pub async fn quiz_page(
         state.quizzes.keep(Arc::new(a.clone()));
         a
     };
-    let mut page = QuizPage::new(lang, prefs, &c, &quiz);
+    let mut page = QuizPage::new(lang, &c, &quiz);
     page.question = attempt
         .next_item()
         .and_then(|(at, planned)| question(&state, &quiz, &attempt, at, planned, None));
@@ -357,7 +441,6 @@ pub async fn quiz_page(
 pub async fn answer(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Citizen(c): Citizen,
     Path(module): Path<String>,
     crate::problem::Form(fields): crate::problem::Form<Vec<(String, String)>>,
@@ -399,7 +482,7 @@ pub async fn answer(
         } else {
             "quiz-not-in-attempt"
         });
-        let mut page = QuizPage::new(lang, prefs, &c, &quiz);
+        let mut page = QuizPage::new(lang, &c, &quiz);
         page.notice = Some(lang.text(key));
         page.question = fresh
             .next_item()
@@ -418,10 +501,29 @@ pub async fn answer(
     let Some(item) = item_of(&quiz, item_id) else {
         return refuse(Some("quiz-not-in-attempt")).await;
     };
-    let reply = match quiz::read_reply(item.kind, &planned.order, &fields) {
+    let completed: Vec<(String, String)>;
+    let answer_fields: &[(String, String)] = match taps(&fields) {
+        Taps::None => &fields,
+        // A step tapped: the same question again, with the steps tapped so far.
+        Taps::Partial(picked) => {
+            let mut page = QuizPage::new(lang, &c, &quiz);
+            page.question =
+                question(&state, &quiz, &attempt, position, planned, None).map(|mut q| {
+                    q.picked = picked;
+                    q.shown_at = field("shown_at").parse().unwrap_or(q.shown_at);
+                    q
+                });
+            return Ok(page.respond(StatusCode::OK));
+        }
+        Taps::Complete(ranks) => {
+            completed = fields.iter().cloned().chain(ranks).collect();
+            &completed
+        }
+    };
+    let reply = match quiz::read_reply(item.kind, &planned.order, answer_fields) {
         Ok(r) => r,
         Err(e) => {
-            let mut page = QuizPage::new(lang, prefs, &c, &quiz);
+            let mut page = QuizPage::new(lang, &c, &quiz);
             page.question = question(
                 &state,
                 &quiz,
@@ -460,7 +562,7 @@ pub async fn answer(
         // Answered out of turn, or after the attempt's end.
         AnswerOutcome::NotInAttempt => return refuse(None).await,
     };
-    let mut page = QuizPage::new(lang, prefs, &c, &quiz);
+    let mut page = QuizPage::new(lang, &c, &quiz);
     page.feedback = Some(Feedback {
         correct,
         right_answer: right_answer(lang, item),
@@ -521,27 +623,24 @@ struct MyCoursesPage {
     place_first: bool,
 }
 
-/// The signed-in learner's courses (those of their groups first) with their progress.
-#[utoipa::path(get, path = "/hoc/cua-toi", tag = "pages", responses((status = 200, description = "My courses (HTML)", content_type = "text/html"), (status = 303, description = "Not signed in: to the sign-in page")))]
-pub async fn my_courses(
-    State(state): State<AppState>,
-    ReqLang(lang): ReqLang,
-    prefs: Prefs,
-    Citizen(c): Citizen,
-) -> Result<Response, Problem> {
-    let person = state
-        .store
-        .person(c.person_id)
-        .await?
-        .ok_or_else(not_found)?;
-    let groups = learner_groups(&state, &person);
+/// The learner's courses (those of their groups) with their progress and next lesson, and
+/// whether they should take the placement test first (nothing started, never placed).
+pub(crate) async fn learner_courses(
+    state: &AppState,
+    lang: Lang,
+    person: &binhdan_store::PersonDetail,
+) -> Result<(Vec<MyCourse>, bool), Problem> {
+    let groups = learner_groups(state, person);
     let mut courses = Vec::new();
     for course in state.store.courses().await? {
         let mine = Group::parse(&course.group).is_some_and(|g| groups.contains(&g));
         if !mine {
             continue;
         }
-        let progress = state.store.course_progress(c.person_id, &course.id).await?;
+        let progress = state
+            .store
+            .course_progress(person.summary.id, &course.id)
+            .await?;
         let outline = state.store.course_outline(&course.id).await?;
         let total_lessons = course.lessons.max(1);
         let done = progress.lessons_done.len() as u64;
@@ -574,19 +673,95 @@ pub async fn my_courses(
     let mut place_first = false;
     if !started {
         for g in &groups {
-            if state.store.exam_history(c.person_id, *g).await?.is_empty() {
+            if state
+                .store
+                .exam_history(person.summary.id, *g)
+                .await?
+                .is_empty()
+            {
                 place_first = true;
                 break;
             }
         }
     }
+    Ok((courses, place_first))
+}
+
+/// The signed-in learner's courses (those of their groups first) with their progress.
+#[utoipa::path(get, path = "/hoc/cua-toi", tag = "pages", responses((status = 200, description = "My courses (HTML)", content_type = "text/html"), (status = 303, description = "Not signed in: to the sign-in page")))]
+pub async fn my_courses(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Citizen(c): Citizen,
+) -> Result<Response, Problem> {
+    let person = state
+        .store
+        .person(c.person_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let (courses, place_first) = learner_courses(&state, lang, &person).await?;
     Ok(no_store(
         MyCoursesPage {
-            l: Layout::new(lang, lang.text("my-courses-title")).with_prefs(prefs),
+            l: Layout::new(lang, lang.text("my-courses-title")),
             name: person.summary.name,
             place_first,
             courses,
         }
         .into_response(),
     ))
+}
+
+#[cfg(test)]
+mod taps_tests {
+    use super::{Taps, taps};
+
+    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn steps_tapped_in_order_become_the_ranks_the_grader_reads() {
+        assert_eq!(taps(&form(&[("choice", "1")])), Taps::None);
+        assert_eq!(
+            taps(&form(&[("steps", "3"), ("picked", ""), ("pick", "2")])),
+            Taps::Partial(vec![2])
+        );
+        assert_eq!(
+            taps(&form(&[("steps", "3"), ("picked", "2"), ("pick", "0")])),
+            Taps::Partial(vec![2, 0])
+        );
+        assert_eq!(
+            taps(&form(&[("steps", "3"), ("picked", "2,0"), ("pick", "1")])),
+            Taps::Complete(vec![
+                ("rank_2".into(), "1".into()),
+                ("rank_0".into(), "2".into()),
+                ("rank_1".into(), "3".into()),
+            ])
+        );
+        // Starting again, a step tapped twice, steps that do not exist, and junk.
+        assert_eq!(
+            taps(&form(&[("steps", "3"), ("picked", "2,0"), ("pick", "lai")])),
+            Taps::Partial(vec![])
+        );
+        assert_eq!(
+            taps(&form(&[("steps", "3"), ("picked", "2"), ("pick", "2")])),
+            Taps::Partial(vec![2])
+        );
+        assert_eq!(
+            taps(&form(&[
+                ("steps", "3"),
+                ("picked", "9,x,-1"),
+                ("pick", "7")
+            ])),
+            Taps::Partial(vec![])
+        );
+        assert_eq!(
+            taps(&form(&[("steps", "999999"), ("pick", "0")])),
+            Taps::Partial(vec![0]),
+            "a step count is bounded"
+        );
+    }
 }

@@ -18,7 +18,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::lang::ReqLang;
 use crate::pages::Layout;
-use crate::prefs::Prefs;
 use crate::problem::{Problem, Query};
 use crate::session::{Staff, StaffCaller};
 
@@ -114,14 +113,13 @@ fn render(p: RegisterPersonPage, status: StatusCode) -> Response {
 
 fn page(
     lang: Lang,
-    prefs: Prefs,
     s: &StaffCaller,
     units: Vec<(String, String)>,
     unit: String,
     form: PersonForm,
 ) -> RegisterPersonPage {
     RegisterPersonPage {
-        l: Layout::new(lang, lang.text("register-person-title")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("register-person-title")),
         csrf: s.csrf().expose().clone(),
         units,
         unit,
@@ -139,14 +137,13 @@ fn page(
 pub async fn form(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Query(q): Query<UnitQuery>,
 ) -> Result<Response, Problem> {
     let units = units(&state, &s).await?;
     let unit = q.don_vi.unwrap_or_default();
     Ok(render(
-        page(lang, prefs, &s, units, unit, PersonForm::default()),
+        page(lang, &s, units, unit, PersonForm::default()),
         StatusCode::OK,
     ))
 }
@@ -158,7 +155,6 @@ pub async fn form(
 pub async fn submit(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     crate::problem::Form(form): crate::problem::Form<PersonForm>,
 ) -> Result<Response, Problem> {
@@ -208,7 +204,7 @@ pub async fn submit(
             let name = binhdan_core::people::PersonName::parse(&form.name)
                 .map_or_else(|_| form.name.clone(), |n| n.as_str().to_owned());
             // An empty form for the next person, in the same village.
-            let mut p = page(lang, prefs, &s, units, unit_code, PersonForm::default());
+            let mut p = page(lang, &s, units, unit_code, PersonForm::default());
             p.result = Some(lang.tr(&Msg::new(key).arg("name", name)));
             p.person_link = Some(id);
             Ok(render(p, StatusCode::OK))
@@ -232,7 +228,7 @@ pub async fn submit(
                 cccd: String::new(),
                 ..form
             };
-            let mut p = page(lang, prefs, &s, units, unit_code, kept);
+            let mut p = page(lang, &s, units, unit_code, kept);
             p.errors = errors;
             let status = if elsewhere {
                 StatusCode::CONFLICT

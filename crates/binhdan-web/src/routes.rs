@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use crate::api::{ops, units};
 use crate::{
     AppState, account, certificates, citizen, dashboard, events, exam, learn, middleware, observe,
-    pages, problem, quiz, registry, staff, staff_admin, targets,
+    offline, pages, problem, quiz, registry, staff, staff_admin, targets, tasks, teams,
 };
 
 #[derive(OpenApi)]
@@ -59,7 +59,8 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(learn::course))
         .routes(routes!(learn::lesson))
         .routes(routes!(learn::asset))
-        .routes(routes!(staff::login_form, staff::login_submit))
+        .routes(routes!(staff::login_citizen, staff::login_submit))
+        .routes(routes!(staff::login_form))
         .routes(routes!(staff::logout))
         .routes(routes!(staff::home))
         .routes(routes!(staff::people))
@@ -82,9 +83,17 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(quiz::lesson_done))
         .routes(routes!(quiz::quiz_page, quiz::answer))
         .routes(routes!(quiz::my_courses))
+        .routes(routes!(offline::service_worker))
+        .routes(routes!(offline::manifest))
+        .routes(routes!(offline::page))
+        .routes(routes!(offline::save_list))
+        .routes(routes!(offline::quiz_page))
+        .routes(routes!(offline::sync))
         .routes(routes!(exam::exam_home))
         .routes(routes!(exam::start))
         .routes(routes!(exam::sitting, exam::answer))
+        .routes(routes!(tasks::list))
+        .routes(routes!(tasks::intro, tasks::step))
         .routes(routes!(certificates::my_certificates))
         .routes(routes!(certificates::download))
         .routes(routes!(certificates::pdf))
@@ -121,6 +130,15 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(events::live_page))
         .routes(routes!(events::live_feed))
         .routes(routes!(events::report))
+        .routes(routes!(teams::workspace))
+        .routes(routes!(teams::appoint))
+        .routes(routes!(teams::person))
+        .routes(routes!(teams::visit))
+        .routes(routes!(teams::open_class))
+        .routes(routes!(teams::class))
+        .routes(routes!(teams::attend))
+        .routes(routes!(teams::checklist, teams::set_checklist))
+        .routes(routes!(teams::commune))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(units::import))
@@ -206,6 +224,10 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(config.request_timeout_secs),
         ))
         .layer(axum::middleware::from_fn(problem::localize))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::context,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,

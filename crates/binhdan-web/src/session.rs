@@ -396,7 +396,7 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match Caller::from_request_parts(parts, state).await {
             Ok(Caller::Staff(s)) => Ok(Self(s)),
-            Ok(_) => Err(sign_in_first(parts, "/dang-nhap")),
+            Ok(_) => Err(sign_in_first(parts, "/dang-nhap/can-bo")),
             Err(p) => Err(p.into_response()),
         }
     }

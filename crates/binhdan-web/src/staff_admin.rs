@@ -22,7 +22,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::lang::ReqLang;
 use crate::pages::Layout;
-use crate::prefs::Prefs;
 use crate::problem::Problem;
 use crate::session::{Staff, StaffCaller};
 use crate::staff::{GrantView, grant_views};
@@ -158,7 +157,6 @@ async fn may_manage(
 async fn page(
     state: &AppState,
     lang: Lang,
-    prefs: Prefs,
     s: &StaffCaller,
     form: StaffForm,
 ) -> Result<StaffListPage, Problem> {
@@ -219,7 +217,7 @@ async fn page(
         });
     }
     Ok(StaffListPage {
-        l: Layout::new(lang, lang.text("staff-admin-title")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("staff-admin-title")),
         csrf: s.csrf().expose().clone(),
         accounts: rows,
         roles,
@@ -239,10 +237,9 @@ async fn page(
 pub async fn list(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
 ) -> Result<Response, Problem> {
-    Ok(page(&state, lang, prefs, &s, StaffForm::default())
+    Ok(page(&state, lang, &s, StaffForm::default())
         .await?
         .into_response())
 }
@@ -252,14 +249,13 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     crate::problem::Form(form): crate::problem::Form<StaffForm>,
 ) -> Result<Response, Problem> {
     managing(&s)?;
     s.check_csrf(&form.csrf)?;
     let refuse = async |status: StatusCode, msg: Msg, form: StaffForm| {
-        let mut p = page(&state, lang, prefs, &s, form).await?;
+        let mut p = page(&state, lang, &s, form).await?;
         p.error = Some(lang.tr(&msg));
         let mut r = p.into_response();
         *r.status_mut() = status;
@@ -328,7 +324,7 @@ pub async fn create(
     match binhdan_app::staff::create_staff(state.store.as_ref(), request, state.clock.now()).await {
         Ok((id, totp)) => {
             tracing::info!(staff = s.id, created = id, "created a staff account");
-            let mut p = page(&state, lang, prefs, &s, StaffForm::default()).await?;
+            let mut p = page(&state, lang, &s, StaffForm::default()).await?;
             p.result = Some(
                 lang.tr(&Msg::new("cli-admin-created")
                     .arg("id", id)
@@ -365,7 +361,6 @@ pub struct DisableForm {
 pub async fn disable(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Path(id): Path<i64>,
     crate::problem::Form(form): crate::problem::Form<DisableForm>,
@@ -403,7 +398,7 @@ pub async fn disable(
         disabled,
         "changed a staff account"
     );
-    let mut p = page(&state, lang, prefs, &s, StaffForm::default()).await?;
+    let mut p = page(&state, lang, &s, StaffForm::default()).await?;
     p.result = Some(
         lang.tr(&Msg::new(if disabled {
             "staff-disabled-done"

@@ -18,7 +18,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::lang::ReqLang;
 use crate::pages::Layout;
-use crate::prefs::Prefs;
 use crate::problem::Problem;
 use crate::session::{Staff, StaffCaller};
 
@@ -84,7 +83,6 @@ fn row(lang: Lang, unit: &Unit, t: &InForce) -> TargetRow {
 async fn page(
     state: &AppState,
     lang: Lang,
-    prefs: Prefs,
     s: &StaffCaller,
     lineage: &[Unit],
     error: Option<String>,
@@ -98,15 +96,18 @@ async fn page(
         l: Layout::new(
             lang,
             lang.tr(&Msg::new("target-title").arg("unit", &unit.name)),
-        )
-        .with_prefs(prefs),
+        ),
         code: unit.code.to_string(),
         crumbs: std::iter::once(("/quan-ly".to_owned(), lang.text("staff-home-crumb")))
-            .chain(
-                lineage
-                    .iter()
-                    .map(|u| (format!("/quan-ly/tien-do/{}", u.code), u.name.clone())),
-            )
+            .chain(lineage.iter().map(|u| {
+                // A unit above the caller's scope is named, not linked.
+                let href = if s.may(Permission::ViewDashboard, &Target::Unit(&u.path)) {
+                    format!("/quan-ly/tien-do/{}", u.code)
+                } else {
+                    String::new()
+                };
+                (href, u.name.clone())
+            }))
             .collect(),
         rows: in_force.iter().map(|t| row(lang, unit, t)).collect(),
         can_edit: s.may(Permission::SetTargets, &Target::Unit(&unit.path)),
@@ -123,7 +124,6 @@ async fn page(
 pub async fn show(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Path(code): Path<String>,
     axum::extract::Query(done): axum::extract::Query<Done>,
@@ -139,7 +139,7 @@ pub async fn show(
         (None, Some(k)) => Some(lang.tr(&Msg::new("target-cleared").arg("kpi", k.as_str()))),
         (None, None) => None,
     };
-    Ok(page(&state, lang, prefs, &s, &lineage, None, notice)
+    Ok(page(&state, lang, &s, &lineage, None, notice)
         .await?
         .into_response())
 }
@@ -183,7 +183,6 @@ pub struct TargetForm {
 pub async fn change(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Path(code): Path<String>,
     crate::problem::Form(form): crate::problem::Form<TargetForm>,
@@ -198,7 +197,7 @@ pub async fn change(
         let error = lang.tr(&msg);
         let (state, s, lineage) = (&state, &s, &lineage);
         async move {
-            let mut r = page(state, lang, prefs, s, lineage, Some(error), None)
+            let mut r = page(state, lang, s, lineage, Some(error), None)
                 .await?
                 .into_response();
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

@@ -287,13 +287,13 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
     let clock = SystemClock;
     match command {
         Command::Report { unit, format, out } => {
-            if !matches!(format.as_str(), "xlsx" | "csv") {
-                eprintln!(
-                    "{}",
-                    lang.tr(&binhdan_core::Msg::new("report-format-unknown").arg("value", &format))
-                );
-                return Ok(ExitCode::from(2));
-            }
+            let format = match binhdan_app::reports::ReportFormat::parse(Some(&format)) {
+                Ok(f) => f,
+                Err(msg) => {
+                    eprintln!("{}", lang.tr(&msg));
+                    return Ok(ExitCode::from(2));
+                }
+            };
             let code = UnitCode::parse(&unit)
                 .map_err(|e| anyhow::anyhow!(lang.tr(&binhdan_core::Localized::msg(&e))))?;
             let store = open_store(config, clock.now()).await?;
@@ -317,7 +317,7 @@ async fn run(command: Command, config: &Config, lang: Lang) -> anyhow::Result<Ex
             let day = binhdan_core::people::Date::from_timestamp_vietnam(clock.now())
                 .map(|d| d.to_string())
                 .unwrap_or_default();
-            let bytes = if format == "csv" {
+            let bytes = if format.is_csv() {
                 binhdan_tabular::write::to_csv(&[binhdan_app::reports::one_sheet(
                     lang, &lines, &name, &day,
                 )])?
@@ -677,7 +677,8 @@ async fn content(what: ContentWhat, config: &Config, lang: Lang) -> anyhow::Resu
                     lang.tr(&binhdan_core::Msg::new("cli-content-ok")
                         .arg("courses", pack.courses.len())
                         .arg("lessons", pack.lessons.len())
-                        .arg("items", pack.items.len()))
+                        .arg("items", pack.items.len())
+                        .arg("tasks", pack.tasks.len()))
                 );
                 Ok(ExitCode::SUCCESS)
             }
@@ -702,7 +703,8 @@ async fn content(what: ContentWhat, config: &Config, lang: Lang) -> anyhow::Resu
                             .arg("changed", r.lessons_changed)
                             .arg("retired", r.lessons_retired)
                             .arg("items_added", r.items_added)
-                            .arg("items_changed", r.items_changed))
+                            .arg("items_changed", r.items_changed)
+                            .arg("tasks", r.tasks))
                     );
                     Ok(ExitCode::SUCCESS)
                 }

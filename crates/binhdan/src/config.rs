@@ -37,6 +37,8 @@ pub struct Config {
     pub exam: binhdan_app::exam::ExamConfig,
     /// Delivery of certificates and revocations to VNeID (`[delivery]`); off without a URL.
     pub delivery: binhdan_app::delivery::DeliveryConfig,
+    /// The issuing body's name, address and contacts on every page (`[official]`).
+    pub official: binhdan_web::config::Official,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -118,6 +120,7 @@ impl Default for Config {
             oidc: None,
             exam: binhdan_app::exam::ExamConfig::default(),
             delivery: binhdan_app::delivery::DeliveryConfig::default(),
+            official: binhdan_web::config::Official::default(),
         }
     }
 }
@@ -250,6 +253,7 @@ impl Config {
             trusted_proxies: self.http.trusted_proxies.clone().unwrap_or_default(),
             operator_token: self.http.operator_token.clone(),
             exam: self.exam.clone(),
+            official: self.official.clone(),
         }
     }
 }

@@ -11,7 +11,7 @@ use super::*;
 /// figures as they are now.
 pub(super) async fn host_page_after(
     state: &AppState,
-    (lang, prefs): (Lang, Prefs),
+    lang: Lang,
     s: &StaffCaller,
     headers: &axum::http::HeaderMap,
     event: EventRecord,
@@ -19,7 +19,7 @@ pub(super) async fn host_page_after(
     (status, said): (StatusCode, Said),
 ) -> Result<Response, Problem> {
     let point = state.store.point(point.id).await?.unwrap_or(point);
-    let mut r = host_page(state, lang, prefs, s, event, point, said)
+    let mut r = host_page(state, lang, s, event, point, said)
         .await?
         .with_qr(state, headers)
         .into_response();
@@ -100,7 +100,6 @@ pub(super) fn point_figures(lang: Lang, point: &PointRecord) -> String {
 pub(super) async fn host_page(
     state: &AppState,
     lang: Lang,
-    prefs: Prefs,
     s: &StaffCaller,
     event: EventRecord,
     point: PointRecord,
@@ -122,9 +121,7 @@ pub(super) async fn host_page(
     Ok(HostPage {
         may_manage: s.may(Permission::ManageEvents, &Target::Unit(&event.unit_path)),
         user: s.id,
-        l: Layout::new(lang, point.name.clone())
-            .with_prefs(prefs)
-            .with_script(crate::assets::host_js_url()),
+        l: Layout::new(lang, point.name.clone()).with_script(crate::assets::host_js_url()),
         window: window(&event),
         qr_svg: String::new(),
         qr_url: String::new(),
@@ -148,7 +145,6 @@ pub(super) async fn host_page(
 pub async fn host(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     headers: axum::http::HeaderMap,
     Staff(s): Staff,
     Path((id, point)): Path<(i64, i64)>,
@@ -161,12 +157,10 @@ pub async fn host(
         state.store.point_seen(point.id, now).await?;
         point.connected_at = Some(now);
     }
-    Ok(
-        host_page(&state, lang, prefs, &s, event, point, Said::default())
-            .await?
-            .with_qr(&state, &headers)
-            .into_response(),
-    )
+    Ok(host_page(&state, lang, &s, event, point, Said::default())
+        .await?
+        .with_qr(&state, &headers)
+        .into_response())
 }
 
 pub(super) fn require_host(
@@ -475,7 +469,6 @@ pub struct CheckInForm {
 pub async fn check_in_form(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     headers: axum::http::HeaderMap,
     Staff(s): Staff,
     Path((id, point)): Path<(i64, i64)>,
@@ -505,16 +498,7 @@ pub async fn check_in_form(
         errors: Vec::new(),
         notice,
     };
-    host_page_after(
-        &state,
-        (lang, prefs),
-        &s,
-        &headers,
-        event,
-        point,
-        (status, said),
-    )
-    .await
+    host_page_after(&state, lang, &s, &headers, event, point, (status, said)).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -533,7 +517,6 @@ pub struct HeadcountForm {
 pub async fn headcount_form(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     headers: axum::http::HeaderMap,
     Staff(s): Staff,
     Path((id, point)): Path<(i64, i64)>,
@@ -566,14 +549,5 @@ pub async fn headcount_form(
         errors: Vec::new(),
         notice,
     };
-    host_page_after(
-        &state,
-        (lang, prefs),
-        &s,
-        &headers,
-        event,
-        point,
-        (status, said),
-    )
-    .await
+    host_page_after(&state, lang, &s, &headers, event, point, (status, said)).await
 }

@@ -35,7 +35,6 @@ pub(super) struct LivePage {
 pub async fn live_page(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, Problem> {
@@ -56,7 +55,6 @@ pub async fn live_page(
             lang,
             lang.tr(&Msg::new("event-live-title").arg("title", &event.title)),
         )
-        .with_prefs(prefs)
         .with_script(crate::assets::live_js_url()),
         window: window(&event),
         participants: format_count(lang, live.participants),

@@ -28,7 +28,6 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::lang::ReqLang;
 use crate::pages::{Layout, format_count};
-use crate::prefs::Prefs;
 use crate::problem::Problem;
 use crate::session::{Citizen, Staff, StaffCaller};
 

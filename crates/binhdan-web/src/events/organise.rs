@@ -43,7 +43,6 @@ pub struct EventFormView {
 pub(super) async fn events_page(
     state: &AppState,
     lang: Lang,
-    prefs: Prefs,
     s: &StaffCaller,
     form: EventFormView,
     error: Option<String>,
@@ -85,7 +84,7 @@ pub(super) async fn events_page(
         None => String::new(),
     };
     Ok(EventsPage {
-        l: Layout::new(lang, lang.text("event-list-title")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("event-list-title")),
         rows,
         may_create: path.is_some(),
         csrf: s.csrf().expose().clone(),
@@ -101,7 +100,6 @@ pub(super) async fn events_page(
 pub async fn list(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
 ) -> Result<Response, Problem> {
     s.require_somewhere(Permission::CheckIn)?;
@@ -112,7 +110,7 @@ pub async fn list(
         ends: format_local_input(Timestamp(now.millis() + 2 * 3_600_000)),
         ..EventFormView::default()
     };
-    Ok(events_page(&state, lang, prefs, &s, form, None)
+    Ok(events_page(&state, lang, &s, form, None)
         .await?
         .into_response())
 }
@@ -146,7 +144,6 @@ pub struct EventForm {
 pub async fn create(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     crate::problem::Form(form): crate::problem::Form<EventForm>,
 ) -> Result<Response, Problem> {
@@ -162,7 +159,7 @@ pub async fn create(
     let refused = |msg: Msg, view: EventFormView| {
         let (state, s) = (&state, &s);
         async move {
-            let mut r = events_page(state, lang, prefs, s, view, Some(lang.tr(&msg)))
+            let mut r = events_page(state, lang, s, view, Some(lang.tr(&msg)))
                 .await?
                 .into_response();
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -235,7 +232,6 @@ pub(super) struct EventPage {
 pub(super) async fn event_page(
     state: &AppState,
     lang: Lang,
-    prefs: Prefs,
     s: &StaffCaller,
     event: EventRecord,
     said: Said,
@@ -248,7 +244,7 @@ pub(super) async fn event_page(
     let points = state.store.points(event.id).await?;
     let live = binhdan_app::events::summarise(&points, state.store.event_groups(event.id).await?);
     Ok(EventPage {
-        l: Layout::new(lang, event.title.clone()).with_prefs(prefs),
+        l: Layout::new(lang, event.title.clone()),
         form: EventFormView {
             title: event.title.clone(),
             kind: event.kind.as_str().to_owned(),
@@ -301,13 +297,12 @@ pub(super) fn may_view(s: &StaffCaller, event: &EventRecord) -> Result<(), Probl
 pub async fn show(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, Problem> {
     let event = event_of(&state, id).await?;
     may_view(&s, &event)?;
-    Ok(event_page(&state, lang, prefs, &s, event, Said::default())
+    Ok(event_page(&state, lang, &s, event, Said::default())
         .await?
         .into_response())
 }
@@ -337,7 +332,6 @@ pub(super) fn new_token() -> String {
 pub(super) async fn points_added(
     state: &AppState,
     lang: Lang,
-    prefs: Prefs,
     s: &StaffCaller,
     event: EventRecord,
     drafts: PointDrafts,
@@ -376,7 +370,6 @@ pub(super) async fn points_added(
     let mut r = event_page(
         state,
         lang,
-        prefs,
         s,
         event,
         Said {
@@ -399,7 +392,6 @@ pub(super) async fn points_added(
 pub async fn add_point(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Path(id): Path<i64>,
     crate::problem::Form(form): crate::problem::Form<PointForm>,
@@ -413,7 +405,7 @@ pub async fn add_point(
         host: form.host,
         expected: form.expected,
     };
-    points_added(&state, lang, prefs, &s, event, PointDrafts::one(draft)).await
+    points_added(&state, lang, &s, event, PointDrafts::one(draft)).await
 }
 
 /// Adds bridge points from a file (CSV or XLSX: point name, unit code, host account, expected
@@ -425,7 +417,6 @@ pub async fn add_point(
 pub async fn import_points(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Path(id): Path<i64>,
     mut multipart: Multipart,
@@ -439,14 +430,13 @@ pub async fn import_points(
         .await
         .map_err(|e| Problem::internal(&e))?
     {
-        Ok(drafts) => points_added(&state, lang, prefs, &s, event, drafts).await,
+        Ok(drafts) => points_added(&state, lang, &s, event, drafts).await,
         Err(rows) => {
             let error = Some(lang.tr(&Msg::new("import-failed").arg("count", rows.len())));
             let errors = crate::respond::row_errors(lang, &rows);
             let mut r = event_page(
                 &state,
                 lang,
-                prefs,
                 &s,
                 event,
                 Said {
@@ -471,7 +461,6 @@ pub async fn import_points(
 pub async fn change(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Path(id): Path<i64>,
     crate::problem::Form(form): crate::problem::Form<EventForm>,
@@ -511,7 +500,7 @@ pub async fn change(
         Err(EventError::Store(e)) => return Err(e.into()),
     };
     let event = event_of(&state, id).await?;
-    let mut r = event_page(&state, lang, prefs, &s, event, said)
+    let mut r = event_page(&state, lang, &s, event, said)
         .await?
         .into_response();
     *r.status_mut() = status;
@@ -527,7 +516,6 @@ pub async fn change(
 pub async fn change_point(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     headers: axum::http::HeaderMap,
     Staff(s): Staff,
     Path((id, point)): Path<(i64, i64)>,
@@ -577,14 +565,5 @@ pub async fn change_point(
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .remove(&point.id);
-    host_page_after(
-        &state,
-        (lang, prefs),
-        &s,
-        &headers,
-        event,
-        point,
-        (status, said),
-    )
-    .await
+    host_page_after(&state, lang, &s, &headers, event, point, (status, said)).await
 }

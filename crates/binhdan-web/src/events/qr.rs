@@ -40,13 +40,12 @@ pub(super) async fn point_by_token(
 pub async fn qr_page(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Citizen(c): Citizen,
     Path(token): Path<String>,
 ) -> Result<Response, Problem> {
     let (event, point) = point_by_token(&state, &token).await?;
     Ok(QrPage {
-        l: Layout::new(lang, event.title.clone()).with_prefs(prefs),
+        l: Layout::new(lang, event.title.clone()),
         window: window(&event),
         csrf: c.token.csrf_token().expose().clone(),
         event,
@@ -71,7 +70,6 @@ pub struct QrForm {
 pub async fn qr_check_in(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Citizen(c): Citizen,
     Path(token): Path<String>,
     crate::problem::Form(form): crate::problem::Form<QrForm>,
@@ -118,7 +116,7 @@ pub async fn qr_check_in(
         }
     };
     let mut r = QrPage {
-        l: Layout::new(lang, event.title.clone()).with_prefs(prefs),
+        l: Layout::new(lang, event.title.clone()),
         window: window(&event),
         csrf: c.token.csrf_token().expose().clone(),
         event,

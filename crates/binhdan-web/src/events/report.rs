@@ -27,22 +27,21 @@ pub async fn report(
 ) -> Result<Response, Problem> {
     let event = event_of(&state, id).await?;
     may_view(&s, &event)?;
-    let format = params.format.as_deref().unwrap_or("xlsx");
-    if !matches!(format, "xlsx" | "csv") {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            Msg::new("report-format-unknown")
-                .arg("value", format.chars().take(20).collect::<String>()),
-        ));
-    }
+    let format = binhdan_app::reports::ReportFormat::parse(params.format.as_deref())
+        .map_err(|msg| Problem::new(StatusCode::NOT_FOUND, msg))?;
     let points = state.store.points(event.id).await?;
     let live = binhdan_app::events::summarise(&points, state.store.event_groups(event.id).await?);
     let mut sheets =
         binhdan_app::events::report_sheets(lang, &event, &points, &live, state.clock.now());
-    let csv = format == "csv";
+    let csv = format.is_csv();
     if csv {
         // One table per file: the points (the communes and groups are sums of it).
         sheets.truncate(1);
     }
-    crate::respond::spreadsheet(sheets, csv, &format!("su-kien-{}.{format}", event.id)).await
+    crate::respond::spreadsheet(
+        sheets,
+        csv,
+        &format!("su-kien-{}.{}", event.id, format.extension()),
+    )
+    .await
 }

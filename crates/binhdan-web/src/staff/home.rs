@@ -20,7 +20,6 @@ pub struct GrantView {
 pub(super) struct StaffHome {
     l: Layout,
     name: String,
-    csrf: String,
     grants: Vec<GrantView>,
     may_import: bool,
     may_population: bool,
@@ -32,6 +31,8 @@ pub(super) struct StaffHome {
     targets_of: Option<String>,
     /// The province's dashboard, for those who see the whole province.
     dashboard_of: Option<String>,
+    /// The village teams the caller is a member of: (village code, name).
+    teams: Vec<(String, String)>,
 }
 
 pub(crate) async fn grant_views(
@@ -89,15 +90,13 @@ pub(crate) async fn grant_views(
 pub async fn home(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
 ) -> Result<Response, Problem> {
     let grants = grant_views(&state, lang, &s.grants).await?;
     let may = |p: Permission| s.grants.iter().any(|g| g.role.holds(p));
     Ok(StaffHome {
-        l: Layout::new(lang, lang.text("staff-title")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("staff-title")),
         name: s.display_name.clone(),
-        csrf: s.csrf().expose().clone(),
         grants,
         may_import: may(Permission::ImportPeople),
         may_population: may(Permission::EditUnits),
@@ -106,7 +105,7 @@ pub async fn home(
             .grants
             .iter()
             .any(|g| g.role.holds(Permission::EditPeople) && matches!(g.scope, Scope::Unit { .. })),
-        may_audit: may(Permission::ViewAudit),
+        may_audit: super::audit::reads_audit_log(&s),
         may_events: may(Permission::CheckIn),
         targets_of: may(Permission::SetTargets).then(|| state.config.province.clone()),
         dashboard_of: s
@@ -114,6 +113,13 @@ pub async fn home(
             .iter()
             .any(|g| g.role.holds(Permission::ViewDashboard) && g.scope == Scope::Everywhere)
             .then(|| state.config.province.clone()),
+        teams: state
+            .store
+            .teams_of(s.id)
+            .await?
+            .into_iter()
+            .map(|(code, name)| (code.to_string(), name))
+            .collect(),
     }
     .into_response())
 }

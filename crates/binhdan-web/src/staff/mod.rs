@@ -21,7 +21,6 @@ use crate::AppState;
 use crate::client::ClientAddr;
 use crate::lang::ReqLang;
 use crate::pages::{Layout, format_count};
-use crate::prefs::Prefs;
 use crate::problem::{Problem, Query};
 use crate::respond::row_errors;
 use crate::session::{Caller, Staff, StaffCaller, safe_next};

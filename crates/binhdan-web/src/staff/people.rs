@@ -32,8 +32,9 @@ pub(super) struct PeoplePage {
 
 #[derive(Deserialize)]
 pub struct PeopleQuery {
-    #[serde(rename = "don-vi")]
-    unit: String,
+    /// Absent: the caller's own unit.
+    #[serde(rename = "don-vi", default)]
+    unit: Option<String>,
     #[serde(default)]
     q: String,
     /// Cursor: `name_key~id` of the last row shown.
@@ -43,19 +44,40 @@ pub struct PeopleQuery {
 
 pub(super) const PAGE: u32 = 50;
 
+/// The unit whose people a caller sees first: that of their first grant over a unit that
+/// lets them see people, or the province for a grant over everything.
+fn own_unit(state: &AppState, s: &StaffCaller) -> Option<UnitCode> {
+    s.grants
+        .iter()
+        .filter(|g| g.role.holds(Permission::ViewPeople))
+        .find_map(|g| match &g.scope {
+            Scope::Unit { path } => {
+                UnitCode::parse(path.trim_end_matches('/').rsplit('/').next()?).ok()
+            }
+            Scope::Everywhere => UnitCode::parse(&state.config.province).ok(),
+            Scope::Organisation { .. } => None,
+        })
+}
+
 /// The people living in a unit (CCCD masked), searchable by name.
 #[utoipa::path(get, path = "/quan-ly/nguoi", tag = "pages",
-    params(("don-vi" = String, Query, description = "Unit code"), ("q" = Option<String>, Query, description = "Name"), ("sau" = Option<String>, Query, description = "Cursor")),
-    responses((status = 200, description = "People (HTML)", content_type = "text/html"), (status = 403, description = "Outside the caller's scope")))]
+    params(("don-vi" = Option<String>, Query, description = "Unit code (absent: the caller's own unit)"), ("q" = Option<String>, Query, description = "Name"), ("sau" = Option<String>, Query, description = "Cursor")),
+    responses((status = 200, description = "People (HTML)", content_type = "text/html"), (status = 303, description = "No unit of the caller's: to the staff home"), (status = 403, description = "Outside the caller's scope")))]
 pub async fn people(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Query(q): Query<PeopleQuery>,
 ) -> Result<Response, Problem> {
     crate::problem::check_search(&q.q)?;
-    let code = UnitCode::parse(&q.unit).map_err(Problem::bad_request)?;
+    let code = match q.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => UnitCode::parse(u).map_err(Problem::bad_request)?,
+        None => match own_unit(&state, &s) {
+            Some(code) => code,
+            // Only organisation grants: their people are on the organisation's pages.
+            None => return Ok(Redirect::to("/quan-ly").into_response()),
+        },
+    };
     let unit = state.store.unit(&code).await?.ok_or_else(|| {
         Problem::not_found(binhdan_core::unit::UnitError::UnknownUnit {
             code: code.to_string(),
@@ -99,8 +121,7 @@ pub async fn people(
         l: Layout::new(
             lang,
             lang.tr(&Msg::new("people-title").arg("unit", unit.name.clone())),
-        )
-        .with_prefs(prefs),
+        ),
         unit_code: unit.code.to_string(),
         unit_name: unit.name.clone(),
         q: q.q.clone(),
@@ -147,7 +168,6 @@ pub(super) struct PersonPage {
 pub async fn person(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, Problem> {
@@ -180,7 +200,7 @@ pub async fn person(
         Err(_) => String::new(),
     };
     let mut r = PersonPage {
-        l: Layout::new(lang, p.summary.name.clone()).with_prefs(prefs),
+        l: Layout::new(lang, p.summary.name.clone()),
         name: p.summary.name.clone(),
         cccd,
         unmasked,

@@ -15,6 +15,14 @@ pub(super) struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login_citizen.html")]
+struct CitizenLoginPage {
+    l: Layout,
+    /// Where to go once signed in (a page of this site), as a `?tiep=` query or "".
+    next_query: String,
     vneid: bool,
 }
 
@@ -23,20 +31,36 @@ pub struct NextQuery {
     tiep: Option<String>,
 }
 
-/// The sign-in page for staff (and the way to VNeID for citizens).
-#[utoipa::path(get, path = "/dang-nhap", tag = "pages", responses((status = 200, description = "Sign-in form (HTML)", content_type = "text/html")))]
-pub async fn login_form(
+/// The citizens' sign-in page: the VNeID button, and the way to the staff page.
+#[utoipa::path(get, path = "/dang-nhap", tag = "pages", responses((status = 200, description = "Citizens' sign-in page: VNeID (HTML)", content_type = "text/html")))]
+pub async fn login_citizen(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Query(q): Query<NextQuery>,
 ) -> Response {
+    let next = q
+        .tiep
+        .as_deref()
+        .map(|n| safe_next(Some(n), "/toi"))
+        .filter(|n| n != "/toi");
+    CitizenLoginPage {
+        l: Layout::new(lang, lang.text("login-title")),
+        next_query: next.map_or_else(String::new, |n| {
+            format!("?tiep={}", crate::session::percent_encode(&n))
+        }),
+        vneid: state.auth.oidc.is_some(),
+    }
+    .into_response()
+}
+
+/// The staff sign-in page: username, password and the authenticator's code.
+#[utoipa::path(get, path = "/dang-nhap/can-bo", tag = "pages", responses((status = 200, description = "Staff sign-in form (HTML)", content_type = "text/html")))]
+pub async fn login_form(ReqLang(lang): ReqLang, Query(q): Query<NextQuery>) -> Response {
     LoginPage {
-        l: Layout::new(lang, lang.text("login-title")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("login-staff")),
         next: safe_next(q.tiep.as_deref(), "/quan-ly"),
         username: String::new(),
         error: None,
-        vneid: state.auth.oidc.is_some(),
     }
     .into_response()
 }
@@ -72,7 +96,6 @@ pub(super) fn throttle_key(username: &str, known_browser: bool) -> String {
 pub async fn login_submit(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     client: ClientAddr,
     headers: HeaderMap,
     crate::problem::Form(form): crate::problem::Form<LoginForm>,
@@ -83,11 +106,10 @@ pub async fn login_submit(
     let address = client.throttle_key();
     let page = |status: StatusCode, msg: Msg| {
         let mut r = LoginPage {
-            l: Layout::new(lang, lang.text("login-title")).with_prefs(prefs),
+            l: Layout::new(lang, lang.text("login-staff")),
             next: safe_next(form.tiep.as_deref(), "/quan-ly"),
             username: form.username.clone(),
             error: Some(lang.tr(&msg)),
-            vneid: state.auth.oidc.is_some(),
         }
         .into_response();
         *r.status_mut() = status;
@@ -249,5 +271,14 @@ pub async fn logout(
         header::SET_COOKIE,
         HeaderValue::from_str(&clear).map_err(|e| Problem::internal(&e))?,
     );
+    // A learner's saved lessons, answers waiting to be sent and their pages leave the phone
+    // with them (offline learning: the page's script said what had not been sent). Not for
+    // staff: an event host's queued check-ins must survive a sign-out.
+    if matches!(caller, Caller::Citizen(_)) {
+        r.headers_mut().insert(
+            axum::http::HeaderName::from_static("clear-site-data"),
+            HeaderValue::from_static("\"cache\", \"storage\""),
+        );
+    }
     Ok(r)
 }

@@ -63,7 +63,6 @@ pub(super) async fn import_units(
 pub async fn import_form(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
 ) -> Result<Response, Problem> {
     if !s
@@ -77,7 +76,7 @@ pub async fn import_form(
         ));
     }
     Ok(ImportPage {
-        l: Layout::new(lang, lang.text("import-title")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("import-title")),
         csrf: s.csrf().expose().clone(),
         units: import_units(&state, &s).await?,
         result: None,
@@ -94,7 +93,6 @@ pub async fn import_form(
 pub async fn import_submit(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     mut multipart: Multipart,
 ) -> Result<Response, Problem> {
@@ -187,7 +185,7 @@ pub async fn import_submit(
             })
         });
         let mut r = ImportPage {
-            l: Layout::new(lang, lang.text("import-title")).with_prefs(prefs),
+            l: Layout::new(lang, lang.text("import-title")),
             csrf: s.csrf().expose().clone(),
             units,
             result,
@@ -285,14 +283,10 @@ pub(super) fn may_set_population(s: &StaffCaller) -> Result<(), Problem> {
 
 /// The upload form for the official population figures (the targets' denominators).
 #[utoipa::path(get, path = "/quan-ly/nhap-dan-so", tag = "pages", responses((status = 200, description = "Upload form (HTML)", content_type = "text/html"), (status = 403, description = "The caller may not set figures")))]
-pub async fn population_form(
-    ReqLang(lang): ReqLang,
-    prefs: Prefs,
-    Staff(s): Staff,
-) -> Result<Response, Problem> {
+pub async fn population_form(ReqLang(lang): ReqLang, Staff(s): Staff) -> Result<Response, Problem> {
     may_set_population(&s)?;
     Ok(PopulationPage {
-        l: Layout::new(lang, lang.text("population-title")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("population-title")),
         csrf: s.csrf().expose().clone(),
         result: None,
         errors: Vec::new(),
@@ -306,7 +300,6 @@ pub async fn population_form(
 pub async fn population_submit(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    prefs: Prefs,
     Staff(s): Staff,
     mut multipart: Multipart,
 ) -> Result<Response, Problem> {
@@ -356,7 +349,7 @@ pub async fn population_submit(
         Err(binhdan_app::ImportFailure::Store(e)) => return Err(e.into()),
     };
     let mut r = PopulationPage {
-        l: Layout::new(lang, lang.text("population-title")).with_prefs(prefs),
+        l: Layout::new(lang, lang.text("population-title")),
         csrf: s.csrf().expose().clone(),
         result: Some(result),
         errors,

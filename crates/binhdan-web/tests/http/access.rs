@@ -113,6 +113,8 @@ fn nobody(method: &'static str, path: &'static str, uri: impl Into<String>, body
 const LESSON: &str = "cong-dan.dien-thoai.bat-tat-va-sac";
 const MODULE: &str = "cong-dan.dien-thoai";
 const IMAGE: &str = "courses/cong-dan/images/nut-nguon.svg";
+/// A simulated task (see `content/tasks/`).
+const TASK: &str = "chuyen-tien-kiem-tra-ten";
 
 fn cases(person: i64, facilitator: i64, (event, point): (i64, i64), stylesheet: &str) -> Vec<Case> {
     use Body2 as B;
@@ -270,6 +272,92 @@ fn cases(person: i64, facilitator: i64, (event, point): (i64, i64), stylesheet: 
             watchers,
             StatusCode::OK,
         ),
+        case(
+            "get",
+            "/quan-ly/to-cong-nghe/{code}",
+            "/quan-ly/to-cong-nghe/16591001",
+            B::None,
+            &[ProvinceAdmin, CommuneAdmin, Facilitator, Auditor],
+            StatusCode::OK,
+        ),
+        case(
+            "post",
+            "/quan-ly/to-cong-nghe/{code}/thanh-vien",
+            "/quan-ly/to-cong-nghe/16591001/thanh-vien",
+            B::Form("csrf={csrf}&username=Facilitator"),
+            organisers,
+            // already a member: the same answer
+            StatusCode::SEE_OTHER,
+        ),
+        case(
+            "get",
+            "/quan-ly/to-cong-nghe/{code}/nguoi/{id}",
+            format!("/quan-ly/to-cong-nghe/16591001/nguoi/{person}"),
+            B::None,
+            &[ProvinceAdmin, CommuneAdmin, Facilitator, Auditor],
+            StatusCode::OK,
+        ),
+        case(
+            "post",
+            "/quan-ly/to-cong-nghe/{code}/tham",
+            "/quan-ly/to-cong-nghe/16591001/tham",
+            // The fixture's person is the first registered (checked below).
+            B::Form("csrf={csrf}&op=matrix-visit-{who}&person=1&date=2025-11-24&next=x"),
+            &[Facilitator],
+            StatusCode::SEE_OTHER,
+        ),
+        case(
+            "post",
+            "/quan-ly/to-cong-nghe/{code}/lop",
+            "/quan-ly/to-cong-nghe/16591001/lop",
+            B::Form(
+                "csrf={csrf}&op=matrix-class-{who}&module=cong-dan.dien-thoai&place=Nh%C3%A0+v%C4%83n+h%C3%B3a&starts=2025-11-24T19:30",
+            ),
+            &[Facilitator],
+            StatusCode::SEE_OTHER,
+        ),
+        case(
+            "get",
+            "/quan-ly/lop-hoc/{id}",
+            // The class the fixture opens is the first.
+            "/quan-ly/lop-hoc/1",
+            B::None,
+            &[ProvinceAdmin, CommuneAdmin, Facilitator, Auditor],
+            StatusCode::OK,
+        ),
+        case(
+            "post",
+            "/quan-ly/lop-hoc/{id}/diem-danh",
+            "/quan-ly/lop-hoc/1/diem-danh",
+            B::Form("csrf={csrf}&op=matrix-attend-{who}&person=1"),
+            &[Facilitator],
+            StatusCode::SEE_OTHER,
+        ),
+        case(
+            "get",
+            "/quan-ly/danh-muc-tham/{code}",
+            "/quan-ly/danh-muc-tham/38",
+            B::None,
+            &[ProvinceAdmin],
+            StatusCode::OK,
+        ),
+        case(
+            "post",
+            "/quan-ly/danh-muc-tham/{code}",
+            "/quan-ly/danh-muc-tham/38",
+            B::Form("csrf={csrf}&items="),
+            &[ProvinceAdmin],
+            // an empty checklist
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        case(
+            "get",
+            "/quan-ly/cac-to-cong-nghe/{code}",
+            "/quan-ly/cac-to-cong-nghe/16591",
+            B::None,
+            watchers,
+            StatusCode::OK,
+        ),
         case("get", "/", "/", B::None, all, StatusCode::OK),
         case(
             "get",
@@ -342,6 +430,72 @@ fn cases(person: i64, facilitator: i64, (event, point): (i64, i64), stylesheet: 
             "/hoc/cua-toi",
             "/hoc/cua-toi",
             B::None,
+            &[Citizen],
+            StatusCode::OK,
+        ),
+        case(
+            "get",
+            "/thuc-hanh",
+            "/thuc-hanh",
+            B::None,
+            all,
+            StatusCode::OK,
+        ),
+        case(
+            "get",
+            "/thuc-hanh/{task}",
+            format!("/thuc-hanh/{TASK}"),
+            B::None,
+            all,
+            StatusCode::OK,
+        ),
+        case(
+            "post",
+            "/thuc-hanh/{task}",
+            format!("/thuc-hanh/{TASK}"),
+            B::Form("csrf={csrf}"),
+            &[Citizen],
+            // a new attempt's first screen
+            StatusCode::OK,
+        ),
+        case("get", "/sw.js", "/sw.js", B::None, all, StatusCode::OK),
+        case(
+            "get",
+            "/manifest.webmanifest",
+            "/manifest.webmanifest",
+            B::None,
+            all,
+            StatusCode::OK,
+        ),
+        case(
+            "get",
+            "/ngoai-tuyen",
+            "/ngoai-tuyen",
+            B::None,
+            all,
+            StatusCode::OK,
+        ),
+        case(
+            "get",
+            "/hoc/tai-ve/{module}",
+            format!("/hoc/tai-ve/{MODULE}"),
+            B::None,
+            all,
+            StatusCode::OK,
+        ),
+        case(
+            "get",
+            "/hoc/kiem-tra/{module}/ngoai-tuyen",
+            format!("/hoc/kiem-tra/{MODULE}/ngoai-tuyen"),
+            B::None,
+            &[Citizen],
+            StatusCode::OK,
+        ),
+        case(
+            "post",
+            "/hoc/dong-bo",
+            "/hoc/dong-bo",
+            B::Json(r#"{"csrf":"{csrf}","now":0,"items":[]}"#),
             &[Citizen],
             StatusCode::OK,
         ),
@@ -609,6 +763,14 @@ fn cases(person: i64, facilitator: i64, (event, point): (i64, i64), stylesheet: 
             "get",
             "/dang-nhap",
             "/dang-nhap",
+            B::None,
+            all,
+            StatusCode::OK,
+        ),
+        case(
+            "get",
+            "/dang-nhap/can-bo",
+            "/dang-nhap/can-bo",
             B::None,
             all,
             StatusCode::OK,
@@ -918,6 +1080,39 @@ async fn every_route_checks_every_roles_scope() {
         )
         .await
         .unwrap()[0];
+    // The facilitator is a member of their village's team, which has opened a class.
+    app.db
+        .store
+        .appoint_team_member(
+            &code("16591001"),
+            facilitator,
+            AuditEntry::new("test", "team.appoint"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let class = app
+        .db
+        .store
+        .open_class(
+            &binhdan_store::NewClass {
+                op: "matrix-class-fixture".into(),
+                village: code("16591001"),
+                module_id: MODULE.into(),
+                place: "Nhà văn hóa".into(),
+                starts_at: NOW,
+                opened_by: facilitator,
+            },
+            AuditEntry::new("test", "team.class"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (class.id, person),
+        (1, 1),
+        "the matrix names the first class and person"
+    );
     let cases = cases(person, facilitator, (event, point), &stylesheet);
     let mut covered: Vec<(String, String)> = cases
         .iter()

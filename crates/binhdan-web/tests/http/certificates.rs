@@ -184,6 +184,49 @@ async fn a_pass_earns_a_certificate_that_anyone_verifies_until_a_province_admin_
         refused.text()
     );
 
+    // The number printed on the PDF, typed as people type it: found; a wrong one is said.
+    let typed = app
+        .send(
+            Request::post("/xac-minh")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "token={}",
+                    crate::people::encode(&format!("Số hiệu: {}", uuid.to_uppercase()))
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(typed.status, StatusCode::OK, "{}", typed.text());
+    assert!(typed.text().contains("Phạm Văn Bình") && typed.text().contains("Hợp lệ"));
+    let level = typed.text();
+    assert!(
+        (level.contains("<dd>Cơ bản") || level.contains("<dd>Trung cấp"))
+            && !level.contains("<dd>CB")
+            && !level.contains("<dd>TC"),
+        "the level is in words: {level}"
+    );
+    let wrong = app
+        .send(
+            Request::post("/xac-minh")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("token=00000000-0000-4000-8000-000000000000"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong.text().contains(
+            "Không có giấy chứng nhận nào mang số hiệu 00000000-0000-4000-8000-000000000000"
+        ),
+        "{}",
+        wrong.text()
+    );
+    // On the learner's page, the electronic copy is apart from the PDFs and says what it is for.
+    assert!(
+        mine.contains("Bản điện tử cho VNeID và nơi tuyển dụng"),
+        "{mine}"
+    );
+
     // The QR code's payload opens the online check.
     let issuer = binhdan_app::certificates::Issuer::new(
         "http://127.0.0.1:8080",

@@ -175,6 +175,45 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
     );
     assert!(a.contains("+33,4") && a.contains("Đúng tiến độ"), "{a}");
 
+    // What it takes: 16591 needs its one remaining adult by the deadline (at most one a
+    // week), and the list can be filtered, re-ordered and paged (166 communes, 40 a page).
+    assert!(html.contains("Cần mỗi tuần"), "{html}");
+    let reached = get_as(
+        &app,
+        "/quan-ly/tien-do/38?chi-tieu=K3&tinh-trang=da-dat",
+        &cookie,
+    )
+    .await
+    .text();
+    assert!(reached.contains("/quan-ly/tien-do/16594?chi-tieu=K3\">"));
+    assert!(
+        !reached.contains("/quan-ly/tien-do/16591?chi-tieu=K3\">"),
+        "{reached}"
+    );
+    let on_track = get_as(
+        &app,
+        "/quan-ly/tien-do/38?chi-tieu=K3&tinh-trang=dung-tien-do",
+        &cookie,
+    )
+    .await
+    .text();
+    assert!(on_track.contains("/quan-ly/tien-do/16591?chi-tieu=K3\">"));
+    assert!(!on_track.contains("/quan-ly/tien-do/16594?chi-tieu=K3\">"));
+    assert!(html.contains("Đơn vị 1–40 trong 166"), "paged");
+    let second = get_as(
+        &app,
+        "/quan-ly/tien-do/38?chi-tieu=K3&xep=cham-nhat&trang=2",
+        &cookie,
+    )
+    .await
+    .text();
+    assert!(second.contains("Đơn vị 41–80 trong 166"), "{second}");
+    assert!(second.contains("aria-current=\"true\">Chậm nhất trước</a>"));
+    assert!(
+        !second.contains("/quan-ly/tien-do/16594?chi-tieu=K3\">"),
+        "the reached commune is not among the furthest behind"
+    );
+
     // The commune: its 30 days as a chart, its villages ranked.
     let commune = get_as(&app, "/quan-ly/tien-do/16591?chi-tieu=K3", &cookie)
         .await

@@ -162,6 +162,28 @@ fn right_fields(item: &binhdan_content::Item, order: &[usize]) -> String {
         .join("&")
 }
 
+/// An ordering question answered as a learner does it: one form per step tapped, in the
+/// right order (the last one answers).
+fn tap_bodies(item: &binhdan_content::Item, order: &[usize]) -> Vec<String> {
+    let reply = binhdan_content::quiz::right_reply(item);
+    let mut ranked: Vec<(usize, String)> = binhdan_content::quiz::form_fields(&reply, order)
+        .into_iter()
+        .map(|(k, v)| (v.parse().unwrap(), k.trim_start_matches("rank_").to_owned()))
+        .collect();
+    ranked.sort();
+    let steps: Vec<String> = ranked.into_iter().map(|(_, k)| k).collect();
+    (0..steps.len())
+        .map(|j| {
+            format!(
+                "steps={}&picked={}&pick={}",
+                steps.len(),
+                steps[..j].join("%2C"),
+                steps[j]
+            )
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn a_signed_in_learner_reads_answers_a_quiz_and_sees_progress() {
     use binhdan_store::SessionOwner;
@@ -257,19 +279,31 @@ async fn a_signed_in_learner_reads_answers_a_quiz_and_sees_progress() {
     .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let mut last = String::new();
+    let mut tapped = 0;
     for (k, planned) in attempt.plan.iter().enumerate() {
         let (item, _) = quiz
             .items
             .iter()
             .find(|(i, _)| i.id == planned.item_id)
             .unwrap();
-        let r = form(
-            &app,
-            &quiz_url,
-            Some(&cookie),
-            &post(&item.id, &right_fields(item, &planned.order)),
-        )
-        .await;
+        let answer = if item.kind == binhdan_content::ItemKind::Ordering {
+            // Tapping the steps: each tap shows the order so far and records nothing.
+            let taps = tap_bodies(item, &planned.order);
+            for tap in &taps[..taps.len() - 1] {
+                let r = form(&app, &quiz_url, Some(&cookie), &post(&item.id, tap)).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+                assert!(r.text().contains("Thứ tự bạn đã chọn"), "{}", r.text());
+                assert!(r.text().contains("class=\"step\""));
+                assert!(!r.text().contains("Đúng rồi!") && !r.text().contains("Chưa đúng"));
+                let recorded = app.db.store.attempt_answers(attempt.id).await.unwrap();
+                assert_eq!(recorded.len(), k, "a tap records nothing");
+            }
+            tapped += 1;
+            taps.last().unwrap().clone()
+        } else {
+            right_fields(item, &planned.order)
+        };
+        let r = form(&app, &quiz_url, Some(&cookie), &post(&item.id, &answer)).await;
         assert_eq!(r.status, StatusCode::OK, "{}: {}", item.id, r.text());
         assert!(r.text().contains("Đúng rồi!"), "{}", r.text());
         if k + 1 < attempt.plan.len() {
@@ -315,6 +349,10 @@ async fn a_signed_in_learner_reads_answers_a_quiz_and_sees_progress() {
         last = r.text();
     }
     assert!(last.contains("đã đạt"), "{last}");
+    assert!(
+        tapped > 0,
+        "the module's quiz has an ordering question, answered by taps"
+    );
     let stored = app.db.store.attempt(attempt.id).await.unwrap().unwrap();
     assert_eq!(stored.passed, Some(true));
     assert_eq!(

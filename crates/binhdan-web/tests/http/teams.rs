@@ -1,0 +1,668 @@
+//! Village teams over HTTP: the commune admin appoints a member; a member records a visit
+//! (a resent form counts once), opens a class and marks people present by the QR code of
+//! their identity card; a member is refused outside their village; bad card strings get a
+//! clear refusal and change nothing.
+
+use axum::http::StatusCode;
+use binhdan_auth::access::{Grant, Role, Scope};
+use binhdan_store::SessionOwner;
+
+use crate::helpers::TestApp;
+use crate::people::{code, commune_admin, encode, fixture, form, get_as, session, staff};
+
+const VILLAGE: &str = "16591001";
+/// The fixture's person as their card's QR code says it.
+const CARD: &str =
+    "038090012345||Nguyễn Văn A|01011990|Nam|Thôn Một, xã Hà Trung, Thanh Hóa|01072021";
+
+fn facilitator(path: &str) -> Grant {
+    Grant::new(Role::VillageFacilitator, Scope::Unit { path: path.into() })
+}
+
+struct Team {
+    app: TestApp,
+    person: i64,
+    /// The commune admin's cookie and CSRF token.
+    admin: (String, String),
+    /// The village facilitator's.
+    member: (String, String),
+}
+
+async fn signed_in(app: &TestApp, id: i64) -> (String, String) {
+    let (cookie, token) = session(app, SessionOwner::Staff(id)).await;
+    (cookie, token.csrf_token().expose().clone())
+}
+
+/// The curriculum, the fixture's village and person, a commune admin and a facilitator of the
+/// village (not yet a member of its team).
+async fn team() -> Team {
+    let app = crate::learn::with_curriculum().await;
+    let (person, _) = fixture(&app).await;
+    let admin = staff(&app, "xa-16591", commune_admin("38/16591/")).await;
+    let member = staff(&app, "thon-mot", facilitator("38/16591/16591001/")).await;
+    let admin = signed_in(&app, admin).await;
+    let member = signed_in(&app, member).await;
+    Team {
+        app,
+        person,
+        admin,
+        member,
+    }
+}
+
+async fn appoint(t: &Team, who: &(String, String), username: &str) -> crate::helpers::TestResponse {
+    form(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}/thanh-vien"),
+        Some(&who.0),
+        &format!("csrf={}&username={username}", who.1),
+    )
+    .await
+}
+
+fn visit_body(csrf: &str, op: &str, person: i64) -> String {
+    format!(
+        "csrf={csrf}&op={op}&person={person}&date=2025-11-24&muc-vneid-install=1&muc-first-lesson=1&next={}&household={}",
+        encode("Học bài 2 cùng con gái"),
+        encode("Hộ ông A")
+    )
+}
+
+#[tokio::test]
+async fn a_commune_admin_appoints_and_a_resent_visit_counts_once() {
+    let t = team().await;
+    let visit_uri = format!("/quan-ly/to-cong-nghe/{VILLAGE}/tham");
+    // Not a member yet: refused, and told why.
+    let r = form(
+        &t.app,
+        &visit_uri,
+        Some(&t.member.0),
+        &visit_body(&t.member.1, "visit-op-000001", t.person),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        r.text().contains("không phải thành viên tổ"),
+        "{}",
+        r.text()
+    );
+    // The member cannot appoint themself; the commune admin appoints them.
+    assert_eq!(
+        appoint(&t, &t.member, "thon-mot").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = appoint(&t, &t.admin, "xa-16591").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("không phải cán bộ phụ trách"),
+        "{}",
+        r.text()
+    );
+    let r = appoint(&t, &t.admin, "khong-co").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = appoint(&t, &t.admin, "thon-mot").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    // A visit, and the same form resent: one visit, one answer.
+    let body = visit_body(&t.member.1, "visit-op-000002", t.person);
+    let first = form(&t.app, &visit_uri, Some(&t.member.0), &body).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.text());
+    let again = form(&t.app, &visit_uri, Some(&t.member.0), &body).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(first.header("location"), again.header("location"));
+    let figures = t.app.db.store.team_figures(&code(VILLAGE)).await.unwrap();
+    assert_eq!((figures.visits, figures.reached), (1, 1));
+    assert_eq!(
+        t.app
+            .db
+            .store
+            .team_figures(&code("16591"))
+            .await
+            .unwrap()
+            .visits,
+        1,
+        "the commune sees its villages' visits"
+    );
+    // The member's home links to their team's workspace.
+    let home = get_as(&t.app, "/quan-ly", &t.member.0).await;
+    assert!(
+        home.text().contains("/quan-ly/to-cong-nghe/16591001"),
+        "{}",
+        home.text()
+    );
+    // The workspace: the person under their household, the visit, the member's figures.
+    let page = get_as(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}"),
+        &t.member.0,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains("Hộ ông A") && html.contains("Nguyễn Văn A"),
+        "{html}"
+    );
+    assert!(html.contains("Cài ứng dụng VNeID"));
+    assert!(!html.contains("038090012345"), "the CCCD is masked");
+    assert!(html.len() < 30_000);
+    // The commune sees it too; the person's page is audited.
+    let page = get_as(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}/nguoi/{}", t.person),
+        &t.admin.0,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("Học bài 2 cùng con gái"));
+    // The commune's teams side by side, linked from its admin's home and the workspace.
+    let home = get_as(&t.app, "/quan-ly", &t.admin.0).await;
+    assert!(
+        home.text().contains("/quan-ly/cac-to-cong-nghe/16591\""),
+        "{}",
+        home.text()
+    );
+    let teams = get_as(&t.app, "/quan-ly/cac-to-cong-nghe/16591", &t.admin.0).await;
+    assert_eq!(teams.status, StatusCode::OK);
+    assert!(teams.text().contains("Thôn Một"));
+    assert!(teams.text().contains("<td class=\"num\">1</td>"));
+    let audit = t.app.db.store.audit_of_person(t.person, 10).await.unwrap();
+    assert!(audit.iter().any(|r| r.action == "team.visit"));
+    assert!(audit.iter().any(|r| r.action == "person.view"));
+    // A bad field changes nothing and says what is wrong.
+    let r = form(
+        &t.app,
+        &visit_uri,
+        Some(&t.member.0),
+        &format!(
+            "csrf={}&op=visit-op-000003&person={}&date=2099-01-01&next=x",
+            t.member.1, t.person
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("tương lai"));
+    assert_eq!(
+        t.app
+            .db
+            .store
+            .team_figures(&code(VILLAGE))
+            .await
+            .unwrap()
+            .visits,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_member_is_refused_outside_their_village() {
+    let t = team().await;
+    // A facilitator of the village next door, a member of its own team.
+    let other = staff(&t.app, "thon-hai", facilitator("38/16594/16594001/")).await;
+    let province = staff(
+        &t.app,
+        "tinh",
+        Grant::new(Role::ProvinceAdmin, Scope::Unit { path: "38/".into() }),
+    )
+    .await;
+    let province = signed_in(&t.app, province).await;
+    let r = form(
+        &t.app,
+        "/quan-ly/to-cong-nghe/16594001/thanh-vien",
+        Some(&province.0),
+        &format!("csrf={}&username=thon-hai", province.1),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // The commune admin of 16591 cannot appoint in 16594.
+    let r = form(
+        &t.app,
+        "/quan-ly/to-cong-nghe/16594001/thanh-vien",
+        Some(&t.admin.0),
+        &format!("csrf={}&username=thon-hai", t.admin.1),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let other = signed_in(&t.app, other).await;
+    // Not their village's workspace, nor its team.
+    let r = get_as(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}"),
+        &other.0,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = form(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}/tham"),
+        Some(&other.0),
+        &visit_body(&other.1, "visit-op-100001", t.person),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // In their own village, a person who lives elsewhere.
+    let r = form(
+        &t.app,
+        "/quan-ly/to-cong-nghe/16594001/tham",
+        Some(&other.0),
+        &visit_body(&other.1, "visit-op-100002", t.person),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text().contains("không sống ở Thôn Hai"), "{}", r.text());
+    // In English.
+    let r = t
+        .app
+        .send(
+            axum::http::Request::post("/quan-ly/to-cong-nghe/16594001/tham")
+                .header(axum::http::header::COOKIE, &other.0)
+                .header(axum::http::header::ACCEPT_LANGUAGE, "en")
+                .header(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(axum::body::Body::from(visit_body(
+                    &other.1,
+                    "visit-op-100003",
+                    t.person,
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        r.text().contains("does not live in Thôn Hai"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        t.app
+            .db
+            .store
+            .team_figures(&code("16594001"))
+            .await
+            .unwrap()
+            .visits,
+        0
+    );
+    assert_eq!(
+        t.app
+            .db
+            .store
+            .team_figures(&code(VILLAGE))
+            .await
+            .unwrap()
+            .visits,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_class_takes_attendance_by_card_qr_once() {
+    let t = team().await;
+    assert_eq!(
+        appoint(&t, &t.admin, "thon-mot").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let open = format!(
+        "csrf={}&op=class-op-000001&module=cong-dan.dien-thoai&place={}&starts=2025-11-24T19:30",
+        t.member.1,
+        encode("Nhà văn hóa thôn Một")
+    );
+    let r = form(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}/lop"),
+        Some(&t.member.0),
+        &open,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let class_uri = r.header("location").to_owned();
+    // The same form resent opens nothing more.
+    let again = form(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}/lop"),
+        Some(&t.member.0),
+        &open,
+    )
+    .await;
+    assert_eq!(again.header("location"), class_uri);
+    assert_eq!(
+        t.app
+            .db
+            .store
+            .team_figures(&code(VILLAGE))
+            .await
+            .unwrap()
+            .classes,
+        1
+    );
+
+    let mark = format!("{class_uri}/diem-danh");
+    // Bad card strings: a clear refusal each, nothing marked.
+    let bad = [
+        (
+            "https://example.com/qr",
+            "không phải mã QR của thẻ căn cước",
+        ),
+        (
+            "038090012345||Nguyễn Văn A|01011991|Nam|Thôn Một|01072021",
+            "không khớp với số định danh",
+        ),
+        (
+            "038090012345||Nguyễn Văn A|01011990|Nữ|Thôn Một|01072021",
+            "Giới tính trên mã QR không khớp",
+        ),
+        (
+            "03809001234||Nguyễn Văn A|01011990|Nam|Thôn Một|01072021",
+            "12 chữ số",
+        ),
+        (
+            "038090012345||Nguyễn Văn A|31021990|Nam|Thôn Một|01072021",
+            "Ngày sinh trên mã QR",
+        ),
+    ];
+    for (i, (card, says)) in bad.iter().enumerate() {
+        let r = form(
+            &t.app,
+            &mark,
+            Some(&t.member.0),
+            &format!(
+                "csrf={}&op=mark-op-bad-{i:04}&card={}",
+                t.member.1,
+                encode(card)
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{card}");
+        let text = r.text();
+        assert!(text.contains(says), "{card}: {text}");
+        assert!(
+            !text.contains("038090012345"),
+            "the number is never shown back"
+        );
+    }
+    // The card of the fixture's person; then the same marking resent.
+    let body = format!(
+        "csrf={}&op=mark-op-000001&card={}",
+        t.member.1,
+        encode(CARD)
+    );
+    let r = form(&t.app, &mark, Some(&t.member.0), &body).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(r.header("location").ends_with("co-mat=moi"));
+    let r = form(&t.app, &mark, Some(&t.member.0), &body).await;
+    assert!(
+        r.header("location").ends_with("co-mat=moi"),
+        "a resend is answered as the first"
+    );
+    // Typed by number: already present.
+    let r = form(
+        &t.app,
+        &mark,
+        Some(&t.member.0),
+        &format!(
+            "csrf={}&op=mark-op-000002&identity=038090012345",
+            t.member.1
+        ),
+    )
+    .await;
+    assert!(r.header("location").ends_with("co-mat=roi"));
+    let class_id: i64 = class_uri.rsplit('/').next().unwrap().parse().unwrap();
+    let class = t.app.db.store.team_class(class_id).await.unwrap().unwrap();
+    assert_eq!(class.present, 1);
+    let page = get_as(&t.app, &class_uri, &t.member.0).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("Nguyễn Văn A") && page.text().contains("quét thẻ"));
+    let figures = t.app.db.store.team_figures(&code(VILLAGE)).await.unwrap();
+    assert_eq!(figures.reached, 1);
+    let rebuilt = t
+        .app
+        .db
+        .store
+        .rebuild_counters(
+            binhdan_store::AdultCutoff(i64::MAX),
+            false,
+            crate::helpers::NOW,
+        )
+        .await
+        .unwrap();
+    assert!(
+        rebuilt
+            .differences
+            .iter()
+            .all(|d| d.group != binhdan_store::TEAM_GROUP),
+        "{:?}",
+        rebuilt.differences
+    );
+}
+
+#[tokio::test]
+async fn the_province_sets_the_visit_checklist() {
+    let t = team().await;
+    assert_eq!(
+        appoint(&t, &t.admin, "thon-mot").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let province = staff(
+        &t.app,
+        "tinh",
+        Grant::new(Role::ProvinceAdmin, Scope::Unit { path: "38/".into() }),
+    )
+    .await;
+    let province = signed_in(&t.app, province).await;
+    // The commune may not; a line without "=" is named.
+    let items = encode("zalo = Gửi ảnh căn cước qua Zalo\ndvc = Nộp hồ sơ dịch vụ công");
+    let r = form(
+        &t.app,
+        "/quan-ly/danh-muc-tham/38",
+        Some(&t.admin.0),
+        &format!("csrf={}&items={items}", t.admin.1),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = form(
+        &t.app,
+        "/quan-ly/danh-muc-tham/38",
+        Some(&province.0),
+        &format!(
+            "csrf={}&items={}",
+            province.1,
+            encode("zalo = Zalo\nsai dong")
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Dòng 2"), "{}", r.text());
+    let r = form(
+        &t.app,
+        "/quan-ly/danh-muc-tham/38",
+        Some(&province.0),
+        &format!("csrf={}&items={items}", province.1),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = get_as(&t.app, "/quan-ly/danh-muc-tham/38", &province.0).await;
+    assert!(page.text().contains("Gửi ảnh căn cước qua Zalo"));
+    // The village's visit form offers the province's items; the built-in ones are refused.
+    let page = get_as(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}/nguoi/{}", t.person),
+        &t.member.0,
+    )
+    .await;
+    assert!(page.text().contains("name=\"muc-zalo\""), "{}", page.text());
+    let r = form(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}/tham"),
+        Some(&t.member.0),
+        &visit_body(&t.member.1, "visit-op-200001", t.person),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("không có trong danh mục"), "{}", r.text());
+    let r = form(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}/tham"),
+        Some(&t.member.0),
+        &format!(
+            "csrf={}&op=visit-op-200002&person={}&date=24/11/2025&muc-zalo=1",
+            t.member.1, t.person
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+}
+
+#[tokio::test]
+async fn a_large_village_is_shown_a_hundred_residents_a_page() {
+    let t = team().await;
+    let store = t.app.db.store.as_ref();
+    let mut import = store
+        .begin_people_import(binhdan_store::AdultCutoff(i64::MAX), crate::helpers::NOW)
+        .await
+        .unwrap();
+    let people: Vec<binhdan_store::PersonRecord> = (0..150u16)
+        .map(|n| {
+            let mut hash = [7u8; 32];
+            hash[..2].copy_from_slice(&n.to_be_bytes());
+            binhdan_store::PersonRecord {
+                cccd_hash: hash,
+                cccd_sealed: vec![1],
+                cccd_masked: "038*******00".into(),
+                name: format!("Người Thứ {n:03}"),
+                birth_year: 1950,
+                birth_day: None,
+                sex: binhdan_core::cccd::Sex::Female,
+                unit: code(VILLAGE),
+                phone: None,
+                membership: None,
+            }
+        })
+        .collect();
+    import.write(&people).await.unwrap();
+    import
+        .commit(binhdan_core::audit::AuditEntry::new(
+            "test",
+            "person.import",
+        ))
+        .await
+        .unwrap();
+    let first = get_as(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}"),
+        &t.admin.0,
+    )
+    .await;
+    let html = first.text();
+    assert!(html.contains("?trang=2"), "{html}");
+    assert!(html.contains("Trang 1/2"));
+    let second = get_as(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}?trang=2"),
+        &t.admin.0,
+    )
+    .await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(second.text().contains("Trang 2/2") && second.text().contains("?trang=1"));
+    // 151 residents: 100 on the first page, 51 on the second (plus the 20 to visit next).
+    let rows = |h: &str| {
+        h.split("<section aria-labelledby=\"residents\">")
+            .nth(1)
+            .unwrap()
+            .split("</section>")
+            .next()
+            .unwrap()
+            .matches("<li>")
+            .count()
+    };
+    assert_eq!((rows(&html), rows(&second.text())), (100, 51));
+}
+
+#[tokio::test]
+async fn someone_not_on_the_roster_is_registered_from_their_card() {
+    let t = team().await;
+    assert_eq!(
+        appoint(&t, &t.admin, "thon-mot").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let open = format!(
+        "csrf={}&op=class-op-300001&module=cong-dan.dien-thoai&place=Nh%C3%A0+v%C4%83n+h%C3%B3a&starts=2025-11-24T19:30",
+        t.member.1
+    );
+    let r = form(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}/lop"),
+        Some(&t.member.0),
+        &open,
+    )
+    .await;
+    let mark = format!("{}/diem-danh", r.header("location"));
+    let card = "038185012377|123456789|Hà Thị Lan|12031985|Nữ|Thôn Một, xã Hà Trung|15062021";
+    // Not on the roster: said so, nothing changed.
+    let r = form(
+        &t.app,
+        &mark,
+        Some(&t.member.0),
+        &format!(
+            "csrf={}&op=mark-op-300001&card={}",
+            t.member.1,
+            encode(card)
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .contains("chưa có trong danh sách người dân của Thôn Một"),
+        "{}",
+        r.text()
+    );
+    // The second tap: registered in the village from the card, and present.
+    let r = form(
+        &t.app,
+        &mark,
+        Some(&t.member.0),
+        &format!(
+            "csrf={}&op=mark-op-300002&card={}&register=1",
+            t.member.1,
+            encode(card)
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(r.header("location").ends_with("co-mat=moi"));
+    let residents = t.app.db.store.residents(&code(VILLAGE), 10).await.unwrap();
+    let lan = residents
+        .iter()
+        .find(|p| p.name == "Hà Thị Lan")
+        .expect("registered");
+    assert_eq!(
+        (lan.birth_year, lan.cccd_masked.as_str()),
+        (1985, "038*******77")
+    );
+    assert!(lan.reached);
+    // A resend registers no one twice and counts once.
+    let r = form(
+        &t.app,
+        &mark,
+        Some(&t.member.0),
+        &format!(
+            "csrf={}&op=mark-op-300002&card={}&register=1",
+            t.member.1,
+            encode(card)
+        ),
+    )
+    .await;
+    assert!(r.header("location").ends_with("co-mat=moi"));
+    let class_id: i64 = mark.split('/').nth(3).unwrap().parse().unwrap();
+    assert_eq!(
+        t.app
+            .db
+            .store
+            .team_class(class_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .present,
+        1
+    );
+}
