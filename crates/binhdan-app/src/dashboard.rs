@@ -106,8 +106,10 @@ fn metric(kpi: Kpi) -> &'static str {
     kpi.metric().as_str()
 }
 
-/// Tenths of a per cent, rounded half up (as the XLSX and CSV reports show them).
-fn permille(value: u64, denominator: u64) -> u64 {
+/// Tenths of a per cent, rounded half up (as the XLSX and CSV reports show them): the one
+/// rounding of a share on every page.
+#[must_use]
+pub fn permille(value: u64, denominator: u64) -> u64 {
     value
         .saturating_mul(1000)
         .saturating_add(denominator / 2)

@@ -521,15 +521,37 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// The token in a VC API verify request: a string, or an enveloped credential
-/// (`data:application/vc+jwt,<token>`).
-fn token_of(body: &serde_json::Value) -> Option<String> {
-    let vc = body.get("verifiableCredential")?;
+/// (`data:application/vc+jwt,<token>`) that is well formed: its `@context` starts with the
+/// VC 2.0 context, its `type` is `EnvelopedVerifiableCredential`. The message key of what is
+/// wrong otherwise.
+fn token_of(body: &serde_json::Value) -> Result<String, &'static str> {
+    let vc = body
+        .get("verifiableCredential")
+        .ok_or("certificate-api-no-credential")?;
     if let Some(s) = vc.as_str() {
-        return Some(s.to_owned());
+        return Ok(s.to_owned());
     }
-    let id = vc.get("id")?.as_str()?;
-    id.strip_prefix("data:application/vc+jwt,")
+    let context_ok = vc
+        .get("@context")
+        .and_then(serde_json::Value::as_array)
+        .and_then(|c| c.first())
+        .and_then(serde_json::Value::as_str)
+        == Some("https://www.w3.org/ns/credentials/v2");
+    let type_ok = match vc.get("type") {
+        Some(serde_json::Value::String(t)) => t == "EnvelopedVerifiableCredential",
+        Some(serde_json::Value::Array(ts)) => ts
+            .iter()
+            .any(|t| t.as_str() == Some("EnvelopedVerifiableCredential")),
+        _ => false,
+    };
+    if !context_ok || !type_ok {
+        return Err("certificate-api-bad-envelope");
+    }
+    vc.get("id")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|id| id.strip_prefix("data:application/vc+jwt,"))
         .map(str::to_owned)
+        .ok_or("certificate-api-bad-envelope")
 }
 
 /// W3C VC API: verifies a credential (a VC-JOSE token, bare or enveloped). `verified` with the
@@ -537,7 +559,7 @@ fn token_of(body: &serde_json::Value) -> Option<String> {
 /// gets 400 or 415 with a problem, never a 500.
 #[utoipa::path(post, path = "/credentials/verify", tag = "credentials",
     request_body(content = String, content_type = "application/json", description = r#"{"verifiableCredential": "<vc+jwt>"} or {"verifiableCredential": {"type": "EnvelopedVerifiableCredential", "id": "data:application/vc+jwt,<token>"}}"#),
-    responses((status = 200, description = "The verification result"), (status = 400, description = "Not JSON, or no verifiableCredential"), (status = 415, description = "Not application/json")))]
+    responses((status = 200, description = "Verified: the checks passed"), (status = 400, description = "Not verified (the reason in errors), not JSON, no verifiableCredential, or a malformed envelope"), (status = 415, description = "Not application/json")))]
 pub async fn vc_verify(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -549,28 +571,33 @@ pub async fn vc_verify(
         Ok(v) => v,
         Err((status, key)) => return Ok(problem(status, key)),
     };
-    let Some(token) = token_of(&value) else {
-        return Ok(problem(
-            StatusCode::BAD_REQUEST,
-            "certificate-api-no-credential",
-        ));
+    let token = match token_of(&value) {
+        Ok(t) => t,
+        Err(key) => return Ok(problem(StatusCode::BAD_REQUEST, key)),
     };
     let issuer = issuer(&state)?;
     let verified = issuer
         .verify(state.store.as_ref(), &token, state.clock.now())
         .await?;
     let code = verified.code();
-    let body = if code == "valid" {
-        serde_json::json!({ "verified": true, "checks": ["proof", "credentialStatus", "validity"], "warnings": [], "errors": [] })
+    // The VC API answers 200 only for a credential that verifies; one that does not is
+    // invalid input (400), with the reason.
+    if code == "valid" {
+        Ok(json(
+            StatusCode::OK,
+            &serde_json::json!({ "verified": true, "checks": ["proof", "credentialStatus", "validity"], "warnings": [], "errors": [] }),
+        ))
     } else {
-        serde_json::json!({
-            "verified": false,
-            "checks": [],
-            "warnings": [],
-            "errors": [{ "code": code, "message": lang.text(status_key(code)) }],
-        })
-    };
-    Ok(json(StatusCode::OK, &body))
+        Ok(json(
+            StatusCode::BAD_REQUEST,
+            &serde_json::json!({
+                "verified": false,
+                "checks": [],
+                "warnings": [],
+                "errors": [{ "code": code, "message": lang.text(status_key(code)) }],
+            }),
+        ))
+    }
 }
 
 /// W3C VC API: issues (or returns, if issued before) the certificate of a recorded exam pass,
@@ -578,7 +605,7 @@ pub async fn vc_verify(
 /// else: the request names the pass, `{"options": {"passId": N}}`. Audited.
 #[utoipa::path(post, path = "/credentials/issue", tag = "credentials",
     request_body(content = String, content_type = "application/json", description = r#"{"options": {"passId": 123}}"#),
-    responses((status = 201, description = "The certificate, as an EnvelopedVerifiableCredential"), (status = 400, description = "Not JSON, or no passId"), (status = 403, description = "Not allowed for this holder"), (status = 404, description = "No such pass"), (status = 415, description = "Not application/json"), (status = 422, description = "The holder's date of birth is not known")))]
+    responses((status = 201, description = "The certificate, as an EnvelopedVerifiableCredential"), (status = 400, description = "Not JSON, no passId, or a credential to sign (refused)"), (status = 403, description = "Not allowed for this holder"), (status = 404, description = "No such pass"), (status = 415, description = "Not application/json"), (status = 422, description = "The holder's date of birth is not known")))]
 pub async fn vc_issue(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -592,6 +619,14 @@ pub async fn vc_issue(
         Ok(v) => v,
         Err((status, key)) => return Ok(problem(status, key)),
     };
+    // This issuer signs only the certificates of recorded passes, never a credential sent to
+    // it: one is refused, not answered with another.
+    if value.get("credential").is_some() {
+        return Ok(problem(
+            StatusCode::BAD_REQUEST,
+            "certificate-api-credential-refused",
+        ));
+    }
     let Some(pass_id) = value
         .pointer("/options/passId")
         .and_then(serde_json::Value::as_i64)

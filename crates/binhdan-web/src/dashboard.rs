@@ -292,6 +292,8 @@ struct DashboardPage {
     children_heading: String,
     at_risk: usize,
     behind: usize,
+    /// The list is filtered by standing (an empty list means none in that standing).
+    filtered: bool,
     /// The units furthest behind (at most five), first on the page.
     attention: Vec<AttentionView>,
     orders: Vec<Choice>,
@@ -305,6 +307,18 @@ struct DashboardPage {
     weekly: bool,
     /// The unit has units below it (a village has none).
     has_children_level: bool,
+    /// The community digital technology teams' work (a commune's or village's).
+    team: Option<TeamView>,
+}
+
+/// What the village teams did, beside the unit's figures.
+pub struct TeamView {
+    /// The team's page: a village's workspace, or a commune's overview of its villages.
+    pub href: String,
+    pub reached: String,
+    pub visits: String,
+    pub classes: String,
+    pub certified: String,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -362,6 +376,31 @@ pub async fn show(
         return Err(Problem::internal(&"empty lineage"));
     };
     let me = row(lang, &d.unit);
+    let team = match unit.level {
+        binhdan_core::unit::UnitLevel::Province => None,
+        level => {
+            let f = state.store.team_figures(&unit.code).await?;
+            let count = |n: i64| format_count(lang, u64::try_from(n).unwrap_or(0));
+            Some(TeamView {
+                // The link only for who may open it: a village's workspace lists its people.
+                href: if level != binhdan_core::unit::UnitLevel::Village {
+                    format!("/quan-ly/cac-to-cong-nghe/{}", unit.code)
+                } else if s.may(Permission::ViewPeople, &Target::Unit(&unit.path)) {
+                    format!("/quan-ly/to-cong-nghe/{}", unit.code)
+                } else {
+                    String::new()
+                },
+                reached: lang.tr(&Msg::new("dash-team-reached")
+                    .arg("reached", count(f.reached))
+                    .arg("roster", count(f.roster))),
+                visits: count(f.visits),
+                classes: count(f.classes),
+                certified: lang.tr(&Msg::new("dash-team-certified")
+                    .arg("certified", count(f.certified))
+                    .arg("roster", count(f.roster))),
+            })
+        }
+    };
     // The units below: filtered, ordered and paged as asked.
     let order = Order::parse(params.order.as_deref());
     let only = standing_filter(params.standing.as_deref());
@@ -538,6 +577,8 @@ pub async fn show(
             .collect(),
         weekly: d.children.iter().any(|c| c.permille_week_ago.is_some()),
         has_children_level: unit.level.child().is_some(),
+        team,
+        filtered: only.is_some(),
         orders,
         filters,
         pages,

@@ -218,7 +218,6 @@ pub async fn lesson(
         l: Layout::new(lang, p.title.clone()).with_script(crate::assets::js_url()),
         meta: lang.tr(&Msg::new("learn-lesson-meta")
             .arg("minutes", p.minutes)
-            .arg("competence", crate::words::competence_label(&p.competence))
             .arg("step", crate::words::step(lang, &p.step))),
         title: p.title,
         course_id: p.course_id,

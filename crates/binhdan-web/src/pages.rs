@@ -272,6 +272,9 @@ fn skills_kpi(group: Group) -> Kpi {
 
 /// Progress per group from the counters (never a scan of people): official figures as the
 /// denominator, or the roster where there are none.
+/// The fewest people a public page counts or averages over.
+const PUBLIC_MIN: u64 = 5;
+
 async fn progress_view(
     state: &AppState,
     lang: Lang,
@@ -308,28 +311,48 @@ async fn progress_view(
             .iter()
             .find(|t| t.kpi == kpi)
             .map_or_else(|| kpi.default_target(), |t| t.target);
-        let percent_tenths = skilled
-            .saturating_mul(1000)
-            .checked_div(denominator)
-            .unwrap_or(0);
+        let percent_tenths = binhdan_app::dashboard::permille(skilled, denominator);
         let goal = target.goal(denominator);
+        // A public page never tells a count of 1 to 4 people (in a small village that is a
+        // neighbour), nor anything it could be worked back from (the share, the gap).
+        let few = |n: u64| (1..PUBLIC_MIN).contains(&n);
+        let public = |n: u64| {
+            if few(n) {
+                lang.text("progress-few")
+            } else {
+                format_count(lang, n)
+            }
+        };
+        let assessed = metric(g, "assessed");
         out.push(ProgressView {
             label: lang.tr(&g.label()),
             denominator: format_count(lang, denominator),
             from_roster,
-            learning: format_count(lang, metric(g, "learning")),
-            skilled: format_count(lang, skilled),
-            percent: crate::dashboard::percent(lang, percent_tenths),
-            bar: (percent_tenths / 10).min(100),
+            learning: public(metric(g, "learning")),
+            skilled: public(skilled),
+            percent: if few(skilled) {
+                "–".to_owned()
+            } else {
+                crate::dashboard::percent(lang, percent_tenths)
+            },
+            bar: if few(skilled) {
+                0
+            } else {
+                (percent_tenths / 10).min(100)
+            },
             target: target.percent,
             target_text: format!("{}% · {}", target.percent, target.deadline),
-            gap: format_count(lang, goal.saturating_sub(skilled)),
-            certified: format_count(lang, metric(g, "certified")),
-            gain: mean_gain(
-                lang,
-                metric(g, "assessed"),
-                learning_value(&learning, g, "gain_milli"),
-            ),
+            gap: if few(skilled) {
+                "–".to_owned()
+            } else {
+                format_count(lang, goal.saturating_sub(skilled))
+            },
+            certified: public(metric(g, "certified")),
+            gain: if assessed < PUBLIC_MIN {
+                String::new()
+            } else {
+                mean_gain(lang, assessed, learning_value(&learning, g, "gain_milli"))
+            },
         });
     }
     Ok(out)

@@ -228,7 +228,9 @@ fn bare_status_msg(response: &Response) -> Option<Msg> {
 /// Renders problems in the reader's language.
 pub async fn localize(request: Request, next: Next) -> Response {
     let lang = ReqLang::of(request.headers(), request.uri().query());
-    let api = request.uri().path().starts_with("/api/");
+    // The JSON API and the VC API answer JSON problems whatever the client accepts.
+    let api = request.uri().path().starts_with("/api/")
+        || request.uri().path().starts_with("/credentials/");
     let mut response = next.run(request).await;
     let problem = match response.extensions_mut().remove::<Problem>() {
         Some(p) => p,

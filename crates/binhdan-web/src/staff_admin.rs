@@ -217,7 +217,7 @@ async fn page(
         });
     }
     Ok(StaffListPage {
-        l: Layout::new(lang, lang.text("staff-admin-title")),
+        l: Layout::new(lang, lang.text("staff-admin-title")).wide(),
         csrf: s.csrf().expose().clone(),
         accounts: rows,
         roles,

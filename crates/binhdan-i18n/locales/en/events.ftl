@@ -141,7 +141,7 @@ event-group-other = On the registry, in no group
 
 ## The dashboards
 
-dash-participated = Came to a live event (checked in at a bridge point)
+dash-participated = Came to a live event or a class (checked in)
 
 ## The report
 

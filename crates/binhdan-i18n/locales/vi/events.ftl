@@ -141,7 +141,7 @@ event-group-other = Trong danh sách, ngoài các nhóm
 
 ## The dashboards
 
-dash-participated = Đã tham dự sự kiện trực tuyến (điểm danh tại điểm cầu)
+dash-participated = Đã tham dự sự kiện hoặc lớp học (có điểm danh)
 
 ## The report
 

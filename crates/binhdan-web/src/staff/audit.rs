@@ -99,6 +99,10 @@ pub async fn audit(
 fn action_words(lang: Lang, action: &str) -> String {
     let key = match action {
         "person.view" => "audit-action-person-view",
+        "person.view_identity" => "audit-action-person-view-identity",
+        "team.attend" => "audit-action-team-attend",
+        "staff.password_change" => "audit-action-staff-password-change",
+        "staff.totp_remove" => "audit-action-staff-totp-remove",
         "person.list" => "audit-action-person-list",
         "person.import" => "audit-action-person-import",
         "person.register" => "audit-action-person-register",

@@ -117,11 +117,27 @@ pub async fn people(
         .store
         .roster_under(&unit.path, unit.level, &unit.code)
         .await?;
+    // Homes by name (each village of the page looked up once), not by code.
+    let mut homes: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for p in &found {
+        if homes.contains_key(&p.unit_code) {
+            continue;
+        }
+        let name = match UnitCode::parse(&p.unit_code) {
+            Ok(code) => state.store.unit(&code).await?.map(|u| u.name),
+            Err(_) => None,
+        };
+        homes.insert(
+            p.unit_code.clone(),
+            name.unwrap_or_else(|| p.unit_code.clone()),
+        );
+    }
     Ok(PeoplePage {
         l: Layout::new(
             lang,
             lang.tr(&Msg::new("people-title").arg("unit", unit.name.clone())),
-        ),
+        )
+        .wide(),
         unit_code: unit.code.to_string(),
         unit_name: unit.name.clone(),
         q: q.q.clone(),
@@ -132,7 +148,10 @@ pub async fn people(
                 name: p.name.clone(),
                 cccd: p.cccd_masked.clone(),
                 birth: birth_text(p),
-                unit: p.unit_code.clone(),
+                unit: homes
+                    .get(&p.unit_code)
+                    .cloned()
+                    .unwrap_or_else(|| p.unit_code.clone()),
             })
             .collect(),
         next,

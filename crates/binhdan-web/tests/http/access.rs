@@ -582,7 +582,8 @@ fn cases(person: i64, facilitator: i64, (event, point): (i64, i64), stylesheet: 
             "/credentials/verify",
             B::Json(r#"{"verifiableCredential":"x"}"#),
             all,
-            StatusCode::OK,
+            // not a credential: not verified
+            StatusCode::BAD_REQUEST,
         ),
         case(
             "post",

@@ -259,13 +259,18 @@ async fn a_pass_earns_a_certificate_that_anyone_verifies_until_a_province_admin_
     let enveloped = serde_json::json!({ "verifiableCredential": { "@context": ["https://www.w3.org/ns/credentials/v2"], "type": "EnvelopedVerifiableCredential", "id": format!("data:application/vc+jwt,{}", cert.jwt) } });
     let (_, body) = json_post(&app, &enveloped.to_string(), "application/json", "vi").await;
     assert_eq!(body["verified"], true, "{body}");
-    let (_, body) = json_post(
+    let (status, body) = json_post(
         &app,
         &serde_json::json!({ "verifiableCredential": tampered }).to_string(),
         "application/json",
         "en",
     )
     .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a failed verification is never 200"
+    );
     assert_eq!(body["verified"], false);
     let code = body["errors"][0]["code"].as_str().unwrap();
     assert!(matches!(code, "signature-invalid" | "malformed"), "{body}");
@@ -276,6 +281,40 @@ async fn a_pass_earns_a_certificate_that_anyone_verifies_until_a_province_admin_
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = json_post(&app, "token", "text/plain", "vi").await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // A malformed envelope: an empty context, no type, another type.
+    for envelope in [
+        serde_json::json!({ "@context": [], "type": "EnvelopedVerifiableCredential", "id": format!("data:application/vc+jwt,{}", cert.jwt) }),
+        serde_json::json!({ "@context": ["https://www.w3.org/ns/credentials/v2"], "id": format!("data:application/vc+jwt,{}", cert.jwt) }),
+        serde_json::json!({ "@context": ["https://www.w3.org/ns/credentials/v2"], "type": "VerifiableCredential", "id": format!("data:application/vc+jwt,{}", cert.jwt) }),
+    ] {
+        let (status, body) = json_post(
+            &app,
+            &serde_json::json!({ "verifiableCredential": envelope }).to_string(),
+            "application/json",
+            "en",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{envelope}");
+        assert_eq!(body["code"], "certificate-api-bad-envelope", "{body}");
+    }
+    // Errors under /credentials/ are JSON whatever the client accepts.
+    let html_client = app
+        .send(
+            Request::post("/credentials/issue")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT, "text/html")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(html_client.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        html_client
+            .header("content-type")
+            .starts_with("application/json"),
+        "{}",
+        html_client.header("content-type")
+    );
 
     // The published keys and the status list, checked with them.
     let jwks: serde_json::Value =
@@ -357,6 +396,27 @@ async fn a_pass_earns_a_certificate_that_anyone_verifies_until_a_province_admin_
         enveloped["verifiableCredential"]["id"],
         format!("data:application/vc+jwt,{}", cert.jwt),
         "the same certificate, not a second"
+    );
+    // A credential sent to be signed is refused, not answered with another one.
+    let foreign = issue(
+        admin_cookie.clone(),
+        serde_json::json!({
+            "credential": { "@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"], "issuer": "did:example:x", "credentialSubject": { "id": "did:example:y" } },
+            "options": { "passId": pass.id }
+        })
+        .to_string(),
+    )
+    .await;
+    assert_eq!(
+        foreign.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        foreign.text()
+    );
+    assert!(
+        foreign
+            .text()
+            .contains("certificate-api-credential-refused")
     );
     assert_eq!(
         issue(admin_cookie.clone(), "{".into()).await.status,

@@ -219,6 +219,18 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
         .await
         .text();
     assert!(commune.contains("<polyline"), "{commune}");
+    // The public page of the commune tells no count under 5, nor the share it would give away;
+    // the staff dashboard above shows them.
+    let public = app.get("/don-vi/16591").await.text();
+    assert!(public.contains("dưới 5"), "{public}");
+    assert!(!public.contains("66,7%"), "{public}");
+    // The village teams' work beside the commune's figures, and the way to it.
+    assert!(commune.contains("Tổ công nghệ số cộng đồng"), "{commune}");
+    assert!(commune.contains("href=\"/quan-ly/cac-to-cong-nghe/16591\""));
+    assert!(
+        !html.contains("Tổ công nghệ số cộng đồng"),
+        "not on the province's page"
+    );
     assert!(
         commune.contains("Số người đạt tăng từ 0 (0,0%)") && commune.contains("lên 2 (66,7%)"),
         "{commune}"

@@ -187,6 +187,11 @@ async fn a_commune_admin_sees_only_links_they_may_open() {
     let people = get_as(&app, "/quan-ly/nguoi", &cookie).await;
     assert_eq!(people.status, StatusCode::OK);
     assert!(people.text().contains("Nguyễn Văn A"), "{}", people.text());
+    assert!(
+        people.text().contains("<td>Thôn Một</td>"),
+        "homes by name, not code: {}",
+        people.text()
+    );
 
     // The province reads that look in the audit log, in words: who, what, when.
     let province = staff(
