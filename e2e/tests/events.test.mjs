@@ -84,6 +84,9 @@ test('an organiser, a host on a flaky network, a participant and the live screen
   await screen.waitForFunction(() => /Đang cập nhật trực tiếp/.test(document.getElementById('live-state').textContent), null, { timeout: 20_000 });
   assert.equal(nfc(await screen.textContent('#participants')), '0');
   assert.deepEqual(await axeViolations(screen), []);
+  // Read from the back of a hall: the main figures at least 8% of the screen's height.
+  const sized = await screen.evaluate(() => parseFloat(getComputedStyle(document.getElementById('participants')).fontSize) / window.innerHeight);
+  assert.ok(sized >= 0.08, `the main figure is ${(sized * 100).toFixed(1)}% of the screen's height`);
 
   // The network goes down; the host keeps checking people in.
   await context.setOffline(true);

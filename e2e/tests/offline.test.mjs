@@ -112,6 +112,8 @@ test('a learner studies offline and everything counts once when the network retu
   await save.click();
   await page.waitForFunction(() => /Đã tải về/.test(document.getElementById('save-1').textContent), null, { timeout: 30_000 });
   await wire.detach();
+  await page.waitForFunction(() => document.querySelector('[data-save-module]').textContent.includes('✓'));
+  assert.equal(nfc(await save.textContent()), '✓ Đã tải về', 'the button says it is done');
   const saved = await page.evaluate(() => self.BinhDanQueue.all('saved'));
   assert.equal(saved.length, 1);
   t.diagnostic(`FIGURE bytes to save module ${module}: ${saved[0].bytes} B kept on the phone, ${onWire} B on the wire in ${fetched} requests (asked: ${asked})`);
@@ -160,6 +162,11 @@ test('a learner studies offline and everything counts once when the network retu
   await page.goto(`${BASE}/ngoai-tuyen`);
   const left = await drained(page);
   assert.deepEqual(left, []);
+  // A saved module opens from the list; removing it asks a second tap.
+  await page.waitForSelector('#bd-saved li a[href^="/bai/"]');
+  await page.click('#bd-saved li button');
+  assert.equal(nfc(await page.textContent('#bd-saved li button')), 'Bấm lần nữa để xóa');
+  assert.equal(await page.locator('#bd-saved li a').count(), 1, 'still saved after one tap');
   const after1 = await figures(context);
   assert.equal(after1.lessons, 3, after1.text);
   // The same items again (a phone that missed every reply): all counted before.

@@ -105,6 +105,8 @@ pub struct Layout {
     pub who: Who,
     /// A page of tables that uses a desktop's width (dashboards, lists).
     pub wide: bool,
+    /// A page for a big screen at the back of a hall: the whole screen, type sized by it.
+    pub screen: bool,
     /// The server's configuration (the issuing body of the banner and footer).
     config: std::sync::Arc<crate::config::WebConfig>,
     /// The links that switch large text and high contrast on this page.
@@ -135,6 +137,7 @@ impl Layout {
             contrast_on: ctx.prefs.high_contrast,
             who: ctx.who,
             wide: false,
+            screen: false,
             config: ctx.config,
         }
     }
@@ -183,6 +186,13 @@ impl Layout {
     #[must_use]
     pub const fn wide(mut self) -> Self {
         self.wide = true;
+        self
+    }
+
+    /// Makes the page a big screen's: no site header or footer, figures sized by the screen.
+    #[must_use]
+    pub const fn screen(mut self) -> Self {
+        self.screen = true;
         self
     }
 

@@ -152,14 +152,22 @@
   }
   function send() { return Q.flush().then(show, function () { later(); show(); }); }
 
-  function li(list, text, buttons) {
+  function li(list, text, buttons, href) {
     var item = doc.createElement('li');
-    item.appendChild(doc.createTextNode(text));
+    if (href) {
+      var a = doc.createElement('a');
+      a.href = href;
+      a.textContent = text;
+      item.appendChild(a);
+    } else {
+      item.appendChild(doc.createTextNode(text));
+    }
     (buttons || []).forEach(function (b) {
       var button = doc.createElement('button');
       button.type = 'button';
+      button.className = 'secondary';
       button.textContent = b[0];
-      button.addEventListener('click', b[1]);
+      button.addEventListener('click', function () { b[1](button); });
       item.appendChild(doc.createTextNode(' '));
       item.appendChild(button);
     });
@@ -197,7 +205,15 @@
         var used = 0;
         r[1].forEach(function (s) {
           used += s.bytes;
-          li(saved, s.title + ' (' + kb(s.bytes) + ')', [[t('remove'), function () { remove(s.module).then(show); }]]);
+          // Removing asks twice: the first tap says what the second does.
+          li(saved, s.title + ' (' + kb(s.bytes) + ')', [[t('remove'), function (button) {
+            if (!button.binhdanSure) {
+              button.binhdanSure = true;
+              button.textContent = t('remove-sure');
+              return;
+            }
+            remove(s.module).then(show);
+          }]], s.first);
         });
         if (!r[1].length) li(saved, t('none'));
         var space = doc.getElementById('bd-space');
@@ -205,7 +221,13 @@
       }
       doc.querySelectorAll('[data-save-module]').forEach(function (b) {
         var s = r[1].filter(function (x) { return x.module === b.getAttribute('data-save-module'); })[0];
-        if (s) note(b, t('saved').replace('%s', kb(s.bytes)));
+        if (s) {
+          note(b, t('saved').replace('%s', kb(s.bytes)));
+          if (!b.binhdanList) {
+            b.textContent = t('saved-button');
+            b.className = 'secondary';
+          }
+        }
       });
     });
   }
@@ -241,7 +263,8 @@
           return Promise.all([cache.put(u, r.clone()), r.blob()]).then(function (x) { bytes += x[1].size; });
         });
       })).then(function () {
-        return Q.put('saved', { module: module, title: list.title, course: list.course, bytes: bytes, at: Date.now() });
+        var first = list.urls.filter(function (u) { return u.indexOf('/bai/') === 0; })[0];
+        return Q.put('saved', { module: module, title: list.title, course: list.course, first: first, bytes: bytes, at: Date.now() });
       });
     }).then(function () {
       button.disabled = false;

@@ -43,6 +43,25 @@
       var th = cell('th', c.name);
       th.scope = 'row';
       tr.appendChild(th);
+      // The commune's bar: participants against those expected.
+      var ns = 'http://www.w3.org/2000/svg';
+      var svg = document.createElementNS(ns, 'svg');
+      svg.setAttribute('class', 'bar');
+      svg.setAttribute('viewBox', '0 0 100 10');
+      svg.setAttribute('preserveAspectRatio', 'none');
+      svg.setAttribute('role', 'img');
+      svg.setAttribute('aria-label', fmt(c.participants) + ' / ' + fmt(c.expected));
+      [['100', '#e6e6e6'], [String(c.expected ? Math.min(100, Math.floor(c.participants * 100 / c.expected)) : 0), '#1a6b2a']].forEach(function (r) {
+        var rect = document.createElementNS(ns, 'rect');
+        rect.setAttribute('width', r[0]);
+        rect.setAttribute('height', '10');
+        rect.setAttribute('fill', r[1]);
+        svg.appendChild(rect);
+      });
+      var bar = document.createElement('td');
+      bar.className = 'bar-cell';
+      bar.appendChild(svg);
+      tr.appendChild(bar);
       tr.appendChild(cell('td', fmt(c.connected) + ' / ' + fmt(c.points), 'num'));
       tr.appendChild(cell('td', fmt(c.participants), 'num'));
       tr.appendChild(cell('td', fmt(c.expected), 'num'));

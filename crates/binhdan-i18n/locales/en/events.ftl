@@ -134,6 +134,7 @@ live-participants = participants
 live-expected = expected
 live-points-connected = bridge points connected
 live-by-group = By group
+live-bar = Checked in against expected
 live-by-commune = By commune
 event-group-guest = Not on the registry
 event-group-headcount = Without ID (headcount)

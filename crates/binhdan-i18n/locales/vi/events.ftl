@@ -134,6 +134,7 @@ live-participants = người tham dự
 live-expected = dự kiến
 live-points-connected = điểm cầu đã kết nối
 live-by-group = Theo nhóm đối tượng
+live-bar = Đã điểm danh so với dự kiến
 live-by-commune = Theo xã, phường
 event-group-guest = Chưa có trong danh sách
 event-group-headcount = Không có giấy tờ (đếm số)

@@ -55,7 +55,8 @@ pub async fn live_page(
             lang,
             lang.tr(&Msg::new("event-live-title").arg("title", &event.title)),
         )
-        .with_script(crate::assets::live_js_url()),
+        .with_script(crate::assets::live_js_url())
+        .screen(),
         window: window(&event),
         participants: format_count(lang, live.participants),
         expected: format_count(lang, live.expected),
