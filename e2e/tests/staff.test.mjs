@@ -2,6 +2,7 @@
 // out — in a real browser, with axe-core on every staff page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,22 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   assert.equal((await page.$$('table.ranking tbody tr')).length, 40, 'the communes are ranked, 40 a page');
   assert.match(nfc(await page.textContent('main')), /Đơn vị 1–40 trong 166/);
   assert.deepEqual(await axeViolations(page), []);
+  // The progress report as an administrative document (Decree 30), read back by pdf.js.
+  {
+    const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const res = await fetch(`${BASE}/quan-ly/bao-cao/38?dinh-dang=pdf`, { headers: { cookie } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/pdf');
+    const doc = await getDocument({ data: new Uint8Array(await res.arrayBuffer()), useSystemFonts: false, isEvalSupported: false }).promise;
+    assert.equal(doc.numPages, 1);
+    const sheet = await doc.getPage(1);
+    assert.deepEqual(sheet.view.map((v) => Math.round(v * 100) / 100), [0, 0, 595.28, 841.89], 'A4 portrait');
+    const text = nfc((await sheet.getTextContent()).items.map((i) => i.str).join(' ').replace(/\s+/g, ' '));
+    for (const want of ['CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', 'Số:', '/BC-BCĐ', 'BÁO CÁO',
+      'Thanh Hóa, ngày', 'K1', 'K5', 'Nơi nhận:', 'Lưu: VT', 'TRƯỞNG BAN', 'Mẫu số']) {
+      assert.ok(text.includes(nfc(want)), `"${want}" in ${text}`);
+    }
+  }
   // Furthest behind first, then a commune's own dashboard.
   await Promise.all([page.waitForNavigation(), page.click('a:has-text("Chậm nhất trước")')]);
   assert.match(page.url(), /xep=cham-nhat/);

@@ -196,7 +196,9 @@ fn level_name(lang: Lang, level: &str) -> String {
     })
 }
 
-fn standing_text(lang: Lang, code: &str) -> String {
+/// A standing code of the report (`on_track`, …) in words.
+#[must_use]
+pub fn standing_text(lang: Lang, code: &str) -> String {
     lang.text(match code {
         "reached" => "dash-standing-reached",
         "on_track" => "dash-standing-on-track",

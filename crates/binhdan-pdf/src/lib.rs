@@ -20,6 +20,9 @@ use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{Font, GlyphId, KrillaGlyph};
 
+mod report;
+pub use report::{ProgressReport, ReportRow, render_report};
+
 const SERIF: &[u8] = include_bytes!("../fonts/DejaVuSerif.ttf");
 const SERIF_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSerif-Bold.ttf");
 const SERIF_ITALIC: &[u8] = include_bytes!("../fonts/DejaVuSerif-Italic.ttf");
@@ -221,6 +224,25 @@ impl Pen<'_, '_> {
             let baseline = self.y + size;
             self.surface.draw_glyphs(
                 Point::from_xy(x, baseline),
+                &run.glyphs,
+                font.clone(),
+                line,
+                size,
+                false,
+            );
+            self.y = baseline + size * 0.35;
+        }
+        lines.len()
+    }
+
+    /// Draws `text` from the pen's left edge, wrapped to its width; returns the lines' count.
+    fn text_left(&mut self, text: &str, font: &Font, size: f32, colour: (u8, u8, u8)) -> usize {
+        let lines = wrap(text, font, size, self.right - self.left);
+        self.surface.set_fill(Some(fill(colour)));
+        for (line, run) in &lines {
+            let baseline = self.y + size;
+            self.surface.draw_glyphs(
+                Point::from_xy(self.left, baseline),
                 &run.glyphs,
                 font.clone(),
                 line,

@@ -112,8 +112,8 @@ pub struct Layout {
     /// The links that switch large text and high contrast on this page.
     pub large_href: String,
     pub contrast_href: String,
-    pub large_on: bool,
-    pub contrast_on: bool,
+    /// The reader's preferences (whether large text and high contrast are on).
+    pub prefs: crate::prefs::Prefs,
 }
 
 impl Layout {
@@ -133,8 +133,7 @@ impl Layout {
             script: None,
             large_href: pref_href(&ctx.path, "chu", ctx.prefs.large_text, "lon"),
             contrast_href: pref_href(&ctx.path, "tuong-phan", ctx.prefs.high_contrast, "cao"),
-            large_on: ctx.prefs.large_text,
-            contrast_on: ctx.prefs.high_contrast,
+            prefs: ctx.prefs,
             who: ctx.who,
             wide: false,
             screen: false,

@@ -488,6 +488,7 @@ report-legend-what = What it measures
 report-legend-denominator = Denominator: the official population figure of the group; where there is none yet, the people on the imported roster (see the Source column).
 report-legend-gap = Still needed: people still to reach for the target by its deadline.
 report-legend-standing = Standing: by the pace of the last 7 days — reached, on track, behind (at least half the pace needed), at risk, missed.
+report-pdf = Official report (PDF, in Vietnamese)
 report-format-unknown = No report format “{ $value }”. Choose xlsx or csv.
 target-saved = Target { $kpi } saved.
 target-cleared = This unit's own target { $kpi } removed; the one above holds again.

@@ -488,6 +488,7 @@ report-legend-what = Đo gì
 report-legend-denominator = Mẫu số: số liệu dân số chính thức của nhóm; khi chưa có, là số người trong danh sách đã nhập (ghi ở cột Nguồn).
 report-legend-gap = Còn thiếu: số người còn cần đạt để đủ chỉ tiêu đến hạn.
 report-legend-standing = Đánh giá: theo tốc độ 7 ngày qua — đã đạt, đúng tiến độ, chậm (đạt ít nhất một nửa tốc độ cần), có nguy cơ không đạt, quá hạn.
+report-pdf = Văn bản báo cáo (PDF)
 report-format-unknown = Không có định dạng báo cáo “{ $value }”. Hãy chọn xlsx hoặc csv.
 target-saved = Đã lưu chỉ tiêu { $kpi }.
 target-cleared = Đã bỏ chỉ tiêu riêng { $kpi }; chỉ tiêu của cấp trên được áp dụng.

@@ -349,8 +349,17 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
     assert!(csv.body.starts_with(&[0xEF, 0xBB, 0xBF]));
     let text = String::from_utf8(csv.body[3..].to_vec()).unwrap();
     assert!(text.contains("\"66,7%\""), "{text}");
+    // The administrative document: a PDF (read back by pdf.js in the browser tests).
+    let pdf = get_as(&app, "/quan-ly/bao-cao/16591?dinh-dang=pdf", &cookie).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.header("content-type"), "application/pdf");
+    assert!(pdf.body.starts_with(b"%PDF-"));
+    assert!(
+        pdf.header("content-disposition")
+            .contains("bao-cao-tien-do-16591-2025-11-24.pdf")
+    );
     assert_eq!(
-        get_as(&app, "/quan-ly/bao-cao/38?dinh-dang=pdf", &cookie)
+        get_as(&app, "/quan-ly/bao-cao/38?dinh-dang=docx", &cookie)
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -434,5 +443,6 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
     };
     assert_eq!(by("report.export.refused", commune_admin), ["38"]);
     assert_eq!(by("report.export", commune_admin), ["16591"]);
-    assert_eq!(by("report.export", province), ["38", "16591"]);
+    // XLSX of the province, CSV and PDF of the commune: each export audited once.
+    assert_eq!(by("report.export", province), ["38", "16591", "16591"]);
 }
