@@ -39,6 +39,8 @@ mod learning;
 mod ops;
 #[path = "shared/people.rs"]
 mod people;
+#[path = "shared/people_import.rs"]
+mod people_import;
 #[path = "shared/population.rs"]
 mod population;
 #[path = "shared/staff.rs"]

@@ -1,6 +1,7 @@
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
+use binhdan_core::Localized;
 use binhdan_core::cccd::Sex;
 use binhdan_core::people::{
     BirthDate, CccdRepeats, PERSON_FIELDS, PersonRules, Phone, parse_person_row,

@@ -3,7 +3,7 @@
 //! transaction), and their rebuild from the facts.
 //!
 //! What each counter counts, as the writers move it (`learning.rs`, `assessment.rs`,
-//! `certificates.rs`, `people.rs`), here as GROUP BYs over the facts:
+//! `certificates.rs`, `people_import.rs`), here as GROUP BYs over the facts:
 //! * at the person's unit, under the fact's group: `lessons` (lessons done, under the course's
 //!   group), `quizzes_passed` (modules passed at least once), `learning` and `skilled`
 //!   (`learner_mark`), `placed`, `assessed`, `gain_milli` (`ability`), `proficient`

@@ -499,7 +499,7 @@ async fn hosts_check_people_in_once_within_the_window_at_their_own_point_only() 
     assert_eq!(dash.status, StatusCode::OK);
     assert!(
         dash.text()
-            .contains("Đã tham dự sự kiện trực tuyến (điểm danh tại điểm cầu)</dt><dd>1</dd>"),
+            .contains("Đã tham dự sự kiện hoặc lớp học (có điểm danh)</dt><dd>1</dd>"),
         "{}",
         dash.text()
     );

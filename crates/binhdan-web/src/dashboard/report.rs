@@ -1,0 +1,236 @@
+//! The progress report's exports: XLSX and CSV (the reports' tables) and the administrative
+//! document (PDF, Decree 30/2020/NĐ-CP), each audited, refused ones too.
+
+#[allow(clippy::wildcard_imports, reason = "the dashboards' shared imports")]
+use super::*;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ReportParams {
+    /// `xlsx` (default), `csv`, or `pdf` (the administrative document).
+    #[serde(rename = "dinh-dang")]
+    #[param(rename = "dinh-dang")]
+    format: Option<String>,
+}
+
+fn vietnam_day(state: &AppState) -> binhdan_core::people::Date {
+    binhdan_core::people::Date::from_timestamp_vietnam(state.clock.now())
+        .unwrap_or(binhdan_core::people::Date::EPOCH)
+}
+
+/// The progress report of a unit and everything below it, one sheet per level, as XLSX or CSV
+/// (UTF-8 with BOM). Staff who see the unit's dashboard; every export, and every refused one,
+/// is in the audit log.
+#[utoipa::path(get, path = "/quan-ly/bao-cao/{code}", tag = "pages",
+    params(("code" = String, Path, description = "Unit code"), ReportParams),
+    responses((status = 200, description = "The report (XLSX or CSV)"), (status = 403, description = "Outside the caller's scope (audited)"), (status = 404, description = "No such unit or format")))]
+pub async fn report(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Staff(s): Staff,
+    Path(code): Path<String>,
+    Query(params): Query<ReportParams>,
+) -> Result<Response, Problem> {
+    use binhdan_core::audit::{AuditEntry, Detail};
+    let lineage = crate::targets::lineage_of(&state, &code).await?;
+    let Some(unit) = lineage.last() else {
+        return Err(Problem::internal(&"empty lineage"));
+    };
+    // The administrative document (PDF) is the web's: the spreadsheets are the reports' own.
+    let pdf = params.format.as_deref() == Some("pdf");
+    let format = if pdf {
+        binhdan_app::reports::ReportFormat::Xlsx
+    } else {
+        binhdan_app::reports::ReportFormat::parse(params.format.as_deref())
+            .map_err(|msg| Problem::new(StatusCode::NOT_FOUND, msg))?
+    };
+    let detail = Detail::new().str("format", if pdf { "pdf" } else { format.extension() });
+    if let Err(refused) = s.require(Permission::ViewDashboard, &Target::Unit(&unit.path)) {
+        state
+            .store
+            .append_audit(
+                AuditEntry::new(s.actor(), "report.export.refused")
+                    .subject(unit.code.to_string())
+                    .detail(&detail),
+                state.clock.now(),
+            )
+            .await?;
+        return Err(refused);
+    }
+    let lines =
+        binhdan_app::reports::progress_lines(state.store.as_ref(), &lineage, state.clock.now())
+            .await?;
+    let day = vietnam_day(&state);
+    if pdf {
+        let document = administrative_report(&state, &lineage, &lines, day);
+        let bytes = tokio::task::spawn_blocking(move || binhdan_pdf::render_report(&document))
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .map_err(|e| Problem::internal(&e))?;
+        state
+            .store
+            .append_audit(
+                AuditEntry::new(s.actor(), "report.export")
+                    .subject(unit.code.to_string())
+                    .detail(&detail),
+                state.clock.now(),
+            )
+            .await?;
+        return Ok(crate::respond::attachment(
+            bytes,
+            "application/pdf",
+            &format!(
+                "bao-cao-tien-do-{}-{:04}-{:02}-{:02}.pdf",
+                unit.code,
+                day.year(),
+                day.month(),
+                day.day()
+            ),
+        ));
+    }
+    let csv = format.is_csv();
+    let sheets = if csv {
+        vec![binhdan_app::reports::one_sheet(
+            lang,
+            &lines,
+            &unit.name,
+            &day.to_string(),
+        )]
+    } else {
+        binhdan_app::reports::sheets(lang, &lines, &unit.name, &day.to_string())
+    };
+    let file = format!(
+        "bao-cao-tien-do-{}-{:04}-{:02}-{:02}.{}",
+        unit.code,
+        day.year(),
+        day.month(),
+        day.day(),
+        format.extension()
+    );
+    let download = spreadsheet(sheets, csv, &file).await?;
+    state
+        .store
+        .append_audit(
+            AuditEntry::new(s.actor(), "report.export")
+                .subject(unit.code.to_string())
+                .detail(&detail.num(
+                    "units",
+                    i64::try_from(lines.iter().map(Vec::len).sum::<usize>()).unwrap_or(0),
+                )),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(download)
+}
+
+/// The progress report of the unit as an administrative document (Decree 30/2020/NĐ-CP):
+/// always in Vietnamese, issued by the configured body (or the unit's steering committee).
+fn administrative_report(
+    state: &AppState,
+    lineage: &[binhdan_core::unit::Unit],
+    lines: &[Vec<binhdan_app::reports::UnitLine>],
+    day: binhdan_core::people::Date,
+) -> binhdan_pdf::ProgressReport {
+    let vi = Lang::Vi;
+    let unit_name = lineage.last().map(|u| u.name.clone()).unwrap_or_default();
+    let province = lineage.first().map(|u| u.name.clone()).unwrap_or_default();
+    let body = &state.config.official.body;
+    let (parent_body, issuer) = match body.split_once(" — ") {
+        Some((parent, issuer)) => (parent.to_uppercase(), issuer.to_uppercase()),
+        None if !body.is_empty() => (String::new(), body.to_uppercase()),
+        None => (
+            String::new(),
+            format!(
+                "BAN CHỈ ĐẠO BÌNH DÂN HỌC VỤ SỐ {}",
+                unit_name.to_uppercase()
+            ),
+        ),
+    };
+    let rows = lines
+        .first()
+        .and_then(|level| level.first())
+        .map(|me| {
+            me.kpis
+                .iter()
+                .map(|k| {
+                    let kpi = Kpi::parse(k.kpi);
+                    let deadline = {
+                        let d = &k.deadline;
+                        format!(
+                            "{}/{}/{}",
+                            d.get(8..10).unwrap_or_default(),
+                            d.get(5..7).unwrap_or_default(),
+                            d.get(0..4).unwrap_or_default()
+                        )
+                    };
+                    binhdan_pdf::ReportRow {
+                        kpi: k.kpi.to_owned(),
+                        description: kpi.map(|k| vi.tr(&k.description())).unwrap_or_default(),
+                        reached: format!(
+                            "{} / {}{}",
+                            format_count(vi, k.reached),
+                            format_count(vi, k.denominator),
+                            if k.denominator_source == "roster" {
+                                "*"
+                            } else {
+                                ""
+                            }
+                        ),
+                        share: if k.denominator == 0 {
+                            "–".to_owned()
+                        } else {
+                            percent(
+                                vi,
+                                binhdan_app::dashboard::permille(k.reached, k.denominator),
+                            )
+                        },
+                        target: format!("{}% · {deadline}", k.target_percent),
+                        gap: format_count(vi, k.gap),
+                        standing: binhdan_app::reports::standing_text(vi, k.standing),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let communes = lines.get(1).map_or(0, Vec::len);
+    binhdan_pdf::ProgressReport {
+        parent_body,
+        issuer,
+        number: String::new(),
+        place: province
+            .trim_start_matches("Tỉnh ")
+            .trim_start_matches("Thành phố ")
+            .to_owned(),
+        day: binhdan_pdf::Day {
+            year: u16::try_from(day.year()).unwrap_or_default(),
+            month: u8::try_from(day.month()).unwrap_or_default(),
+            day: u8::try_from(day.day()).unwrap_or_default(),
+        },
+        subject: format!("Tiến độ phong trào “Bình dân học vụ số” — {unit_name}"),
+        lead: format!(
+            "Thực hiện kế hoạch của phong trào, Ban Chỉ đạo báo cáo tiến độ thực hiện các chỉ tiêu năm 2026 của {unit_name} đến ngày {day} ({communes} đơn vị cấp dưới), theo số liệu của nền tảng Bình Dân, như sau:"
+        ),
+        rows,
+        legend: vec![
+            vi.text("report-legend-denominator"),
+            vi.text("report-legend-gap"),
+            vi.text("report-legend-standing"),
+            "Dấu * : mẫu số theo danh sách đã nhập, khi chưa có số liệu dân số chính thức."
+                .to_owned(),
+        ],
+        recipients: if lineage.len() > 1 {
+            vec![
+                "Ban Chỉ đạo tỉnh (để báo cáo)".to_owned(),
+                "Thường trực Đảng ủy, HĐND, UBND xã".to_owned(),
+                "Lưu: VT".to_owned(),
+            ]
+        } else {
+            vec![
+                "Ban Chỉ đạo Trung ương phong trào “Bình dân học vụ số” (để báo cáo)".to_owned(),
+                "Bộ Khoa học và Công nghệ".to_owned(),
+                "Thường trực Tỉnh ủy, HĐND, UBND tỉnh".to_owned(),
+                "Lưu: VT".to_owned(),
+            ]
+        },
+        signer_role: vec!["TM. BAN CHỈ ĐẠO".to_owned(), "TRƯỞNG BAN".to_owned()],
+    }
+}

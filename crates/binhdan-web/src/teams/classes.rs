@@ -1,0 +1,252 @@
+//! Classes of a village's team: opening one, its page, and marking attendance.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use binhdan_app::teams::{self, AttendInput, ClassInput};
+use binhdan_core::Msg;
+use binhdan_store::AttendanceOutcome;
+use serde::Deserialize;
+
+use super::{actor, module_options, new_op, visible_village};
+use crate::AppState;
+use crate::lang::ReqLang;
+use crate::pages::Layout;
+use crate::problem::{Path, Problem};
+use crate::session::Staff;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ClassForm {
+    #[serde(default)]
+    csrf: String,
+    /// The device-made id.
+    #[serde(default)]
+    op: String,
+    /// A module id of the curriculum.
+    #[serde(default)]
+    module: String,
+    #[serde(default)]
+    place: String,
+    /// `2026-12-01T19:30`.
+    #[serde(default)]
+    starts: String,
+}
+
+/// Opens a class of the village's team (a resent form counts once).
+#[utoipa::path(post, path = "/quan-ly/to-cong-nghe/{code}/lop", tag = "pages",
+    params(("code" = String, Path, description = "Village code")),
+    request_body(content = ClassForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Opened (or opened before under the same op): to the class"), (status = 403, description = "Not a member of the village's team, or a wrong CSRF token"), (status = 404, description = "No such village"), (status = 409, description = "The op is another action's"), (status = 422, description = "A refused field")))]
+pub async fn open_class(
+    State(state): State<AppState>,
+    Staff(s): Staff,
+    Path(code): Path<String>,
+    crate::problem::Form(form): crate::problem::Form<ClassForm>,
+) -> Result<Response, Problem> {
+    s.check_csrf(&form.csrf)?;
+    let village = teams::village(state.store.as_ref(), &code).await?;
+    let done = teams::open_class(
+        state.store.as_ref(),
+        actor(&s),
+        &village,
+        &ClassInput {
+            op: &form.op,
+            module: &form.module,
+            place: &form.place,
+            starts: &form.starts,
+        },
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/quan-ly/lop-hoc/{}", done.id)).into_response())
+}
+
+pub struct AttendeeRow {
+    pub name: String,
+    pub via: String,
+    pub at: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "team_class.html")]
+struct ClassPage {
+    l: Layout,
+    id: i64,
+    code: String,
+    village: String,
+    notice: Option<String>,
+    place: String,
+    starts: String,
+    present: i64,
+    attendees: Vec<AttendeeRow>,
+    member: bool,
+    residents: Vec<(i64, String)>,
+    csrf: String,
+    op: String,
+}
+
+/// What the class page says after a marking.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct Marked {
+    /// `moi`: marked now; `roi`: was already present.
+    #[serde(rename = "co-mat")]
+    #[param(rename = "co-mat")]
+    marked: Option<String>,
+}
+
+/// A class of a village's team and who is present; for a member, the attendance form (card
+/// QR text, a typed number or phone, or the village list).
+#[utoipa::path(get, path = "/quan-ly/lop-hoc/{id}", tag = "pages",
+    params(("id" = i64, Path, description = "Class id"), Marked),
+    responses((status = 200, description = "The class (HTML)", content_type = "text/html"), (status = 403, description = "Outside the caller's scope"), (status = 404, description = "No such class")))]
+pub async fn class(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Staff(s): Staff,
+    Path(id): Path<i64>,
+    axum::extract::Query(marked): axum::extract::Query<Marked>,
+) -> Result<Response, Problem> {
+    let store = state.store.as_ref();
+    let class = store
+        .team_class(id)
+        .await?
+        .ok_or_else(|| Problem::not_found(Msg::new("team-class-unknown")))?;
+    let village = visible_village(&state, &s, class.village_code.as_str()).await?;
+    let member = teams::is_member(store, actor(&s), &village).await?;
+    let module = module_options(&state)
+        .await?
+        .into_iter()
+        .find(|m| m.id == class.module_id)
+        .map_or_else(|| class.module_id.clone(), |m| m.title);
+    let residents = if member {
+        store
+            .residents(&village.code, teams::RESIDENTS_SHOWN)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = ClassPage {
+        l: Layout::new(
+            lang,
+            lang.tr(&Msg::new("team-class-title").arg("module", &module)),
+        ),
+        id,
+        code: village.code.to_string(),
+        village: village.name.clone(),
+        notice: match marked.marked.as_deref() {
+            Some("moi") => Some(lang.text("team-attend-marked")),
+            Some("roi") => Some(lang.text("team-attend-already")),
+            _ => None,
+        },
+        place: class.place.clone(),
+        starts: binhdan_app::events::format_local_time(class.starts_at),
+        present: class.present,
+        attendees: store
+            .attendees(id)
+            .await?
+            .into_iter()
+            .map(|a| AttendeeRow {
+                name: a.name,
+                via: lang.text(match a.via {
+                    binhdan_store::AttendVia::Card => "team-via-card",
+                    binhdan_store::AttendVia::Number => "team-via-number",
+                    binhdan_store::AttendVia::Phone => "team-via-phone",
+                    binhdan_store::AttendVia::List => "team-via-list",
+                }),
+                at: binhdan_app::events::format_local_time(a.marked_at),
+            })
+            .collect(),
+        member,
+        residents,
+        csrf: s.csrf().expose().clone(),
+        op: new_op(),
+    };
+    Ok(crate::respond::no_store(page.into_response()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AttendForm {
+    #[serde(default)]
+    csrf: String,
+    /// The device-made id.
+    #[serde(default)]
+    op: String,
+    /// The text of the citizen identity card's QR code.
+    #[serde(default)]
+    card: String,
+    /// A CCCD or phone number, typed.
+    #[serde(default)]
+    identity: String,
+    /// A person picked from the village list.
+    #[serde(default)]
+    person: String,
+    /// `1`: register the card's holder in the village first, if they are not on the roster.
+    #[serde(default)]
+    register: String,
+}
+
+/// Marks a learner present at the class (participation counted once per person).
+#[utoipa::path(post, path = "/quan-ly/lop-hoc/{id}/diem-danh", tag = "pages",
+    params(("id" = i64, Path, description = "Class id")),
+    request_body(content = AttendForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Marked (or already present): back to the class"), (status = 403, description = "Not a member of the class's village team, a person outside the village, or a wrong CSRF token"), (status = 404, description = "No such class or person"), (status = 409, description = "The op is another action's"), (status = 422, description = "A card QR, number or phone refused (the message says why)")))]
+pub async fn attend(
+    State(state): State<AppState>,
+    Staff(s): Staff,
+    Path(id): Path<i64>,
+    crate::problem::Form(form): crate::problem::Form<AttendForm>,
+) -> Result<Response, Problem> {
+    s.check_csrf(&form.csrf)?;
+    let vault = state
+        .auth
+        .vault
+        .clone()
+        .ok_or_else(|| Problem::internal(&"no vault configured"))?;
+    let person = form.person.trim();
+    let person_id = if person.is_empty() {
+        None
+    } else {
+        Some(
+            person
+                .parse::<i64>()
+                .map_err(|_| Problem::not_found(Msg::new("people-not-found")))?,
+        )
+    };
+    if form.register == "1" && !form.card.trim().is_empty() {
+        teams::register_from_card(
+            state.store.as_ref(),
+            &vault,
+            actor(&s),
+            id,
+            &form.card,
+            &s.reach(binhdan_auth::access::Permission::EditPeople),
+            state.auth.evaluation_date,
+            state.clock.now(),
+        )
+        .await?;
+    }
+    let (outcome, _) = teams::mark_present(
+        state.store.as_ref(),
+        &vault,
+        actor(&s),
+        id,
+        &AttendInput {
+            op: &form.op,
+            card: &form.card,
+            identity: &form.identity,
+            person_id,
+        },
+        crate::respond::cutoff(&state),
+        state.clock.now(),
+    )
+    .await?;
+    let marked = match outcome {
+        AttendanceOutcome::New => "moi",
+        AttendanceOutcome::Already { .. } => "roi",
+    };
+    Ok(Redirect::to(&format!("/quan-ly/lop-hoc/{id}?co-mat={marked}")).into_response())
+}
