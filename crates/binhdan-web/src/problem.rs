@@ -91,7 +91,7 @@ impl Problem {
         }
     }
 
-    fn body(&self, lang: Lang) -> ProblemBody {
+    pub(crate) fn body(&self, lang: Lang) -> ProblemBody {
         ProblemBody {
             error: ProblemDetail {
                 code: self.msg.key.to_owned(),

@@ -3,9 +3,11 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use binhdan_app::teams::{self, AttendInput, ClassInput};
 use binhdan_core::Msg;
+use binhdan_i18n::Lang;
 use binhdan_store::AttendanceOutcome;
 use serde::Deserialize;
 
@@ -14,7 +16,7 @@ use crate::AppState;
 use crate::lang::ReqLang;
 use crate::pages::Layout;
 use crate::problem::{Path, Problem};
-use crate::session::Staff;
+use crate::session::{Staff, StaffCaller};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ClassForm {
@@ -76,6 +78,8 @@ struct ClassPage {
     code: String,
     village: String,
     notice: Option<String>,
+    /// Why the last marking was refused (shown on the form, which stays ready).
+    error: Option<String>,
     place: String,
     starts: String,
     present: i64,
@@ -107,14 +111,32 @@ pub async fn class(
     Path(id): Path<i64>,
     axum::extract::Query(marked): axum::extract::Query<Marked>,
 ) -> Result<Response, Problem> {
+    let notice = match marked.marked.as_deref() {
+        Some("moi") => Some(lang.text("team-attend-marked")),
+        Some("roi") => Some(lang.text("team-attend-already")),
+        _ => None,
+    };
+    let page = class_page(&state, lang, &s, id, notice, None).await?;
+    Ok(crate::respond::no_store(page.into_response()))
+}
+
+/// The class page: who is present and, for a member, the attendance form.
+async fn class_page(
+    state: &AppState,
+    lang: Lang,
+    s: &StaffCaller,
+    id: i64,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<ClassPage, Problem> {
     let store = state.store.as_ref();
     let class = store
         .team_class(id)
         .await?
         .ok_or_else(|| Problem::not_found(Msg::new("team-class-unknown")))?;
-    let village = visible_village(&state, &s, class.village_code.as_str()).await?;
-    let member = teams::is_member(store, actor(&s), &village).await?;
-    let module = module_options(&state)
+    let village = visible_village(state, s, class.village_code.as_str()).await?;
+    let member = teams::is_member(store, actor(s), &village).await?;
+    let module = module_options(state)
         .await?
         .into_iter()
         .find(|m| m.id == class.module_id)
@@ -137,11 +159,8 @@ pub async fn class(
         id,
         code: village.code.to_string(),
         village: village.name.clone(),
-        notice: match marked.marked.as_deref() {
-            Some("moi") => Some(lang.text("team-attend-marked")),
-            Some("roi") => Some(lang.text("team-attend-already")),
-            _ => None,
-        },
+        notice,
+        error,
         place: class.place.clone(),
         starts: binhdan_app::events::format_local_time(class.starts_at),
         present: class.present,
@@ -165,7 +184,7 @@ pub async fn class(
         csrf: s.csrf().expose().clone(),
         op: new_op(),
     };
-    Ok(crate::respond::no_store(page.into_response()))
+    Ok(page)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -196,6 +215,7 @@ pub struct AttendForm {
     responses((status = 303, description = "Marked (or already present): back to the class"), (status = 403, description = "Not a member of the class's village team, a person outside the village, or a wrong CSRF token"), (status = 404, description = "No such class or person"), (status = 409, description = "The op is another action's"), (status = 422, description = "A card QR, number or phone refused (the message says why)")))]
 pub async fn attend(
     State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
     Staff(s): Staff,
     Path(id): Path<i64>,
     crate::problem::Form(form): crate::problem::Form<AttendForm>,
@@ -206,6 +226,34 @@ pub async fn attend(
         .vault
         .clone()
         .ok_or_else(|| Problem::internal(&"no vault configured"))?;
+    // A refusal (a card that is not one, a number of the wrong shape, someone not on the
+    // roster) keeps the member on the class page, the form ready, the reason above it.
+    match mark(&state, &s, id, &vault, &form).await {
+        Ok(marked) => {
+            Ok(Redirect::to(&format!("/quan-ly/lop-hoc/{id}?co-mat={marked}")).into_response())
+        }
+        Err(refused)
+            if refused.status.is_client_error() && refused.status != StatusCode::FORBIDDEN =>
+        {
+            let message = refused.body(lang).error.message;
+            let page = class_page(&state, lang, &s, id, None, Some(message)).await?;
+            let mut r = crate::respond::no_store(page.into_response());
+            *r.status_mut() = refused.status;
+            Ok(r)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Registers the card's holder first if asked, then marks the person present: `moi` (now)
+/// or `roi` (already).
+async fn mark(
+    state: &AppState,
+    s: &StaffCaller,
+    id: i64,
+    vault: &std::sync::Arc<binhdan_vault::Vault>,
+    form: &AttendForm,
+) -> Result<&'static str, Problem> {
     let person = form.person.trim();
     let person_id = if person.is_empty() {
         None
@@ -219,8 +267,8 @@ pub async fn attend(
     if form.register == "1" && !form.card.trim().is_empty() {
         teams::register_from_card(
             state.store.as_ref(),
-            &vault,
-            actor(&s),
+            vault,
+            actor(s),
             id,
             &form.card,
             &s.reach(binhdan_auth::access::Permission::EditPeople),
@@ -231,8 +279,8 @@ pub async fn attend(
     }
     let (outcome, _) = teams::mark_present(
         state.store.as_ref(),
-        &vault,
-        actor(&s),
+        vault,
+        actor(s),
         id,
         &AttendInput {
             op: &form.op,
@@ -240,13 +288,12 @@ pub async fn attend(
             identity: &form.identity,
             person_id,
         },
-        crate::respond::cutoff(&state),
+        crate::respond::cutoff(state),
         state.clock.now(),
     )
     .await?;
-    let marked = match outcome {
+    Ok(match outcome {
         AttendanceOutcome::New => "moi",
         AttendanceOutcome::Already { .. } => "roi",
-    };
-    Ok(Redirect::to(&format!("/quan-ly/lop-hoc/{id}?co-mat={marked}")).into_response())
+    })
 }

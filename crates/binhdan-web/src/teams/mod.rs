@@ -167,7 +167,13 @@ fn visit_rows(
 /// The modules of the curriculum a class may be for, as (id, title).
 async fn module_options(state: &AppState) -> Result<Vec<ModuleOption>, Problem> {
     let mut out = Vec::new();
-    for course in state.store.courses().await? {
+    let mut courses = state.store.courses().await?;
+    // A village class teaches residents: the citizens' course first (its first module is the
+    // form's default), the other groups' after.
+    courses.sort_by_key(|c| {
+        binhdan_core::kpi::Group::parse(&c.group) != Some(binhdan_core::kpi::Group::Adult)
+    });
+    for course in courses {
         if let Some(outline) = state.store.course_outline(&course.id).await? {
             out.extend(outline.modules.into_iter().map(|m| ModuleOption {
                 id: m.id,

@@ -145,6 +145,10 @@ async fn a_commune_admin_appoints_and_a_resent_visit_counts_once() {
     assert!(html.contains("Cài ứng dụng VNeID"));
     assert!(!html.contains("038090012345"), "the CCCD is masked");
     assert!(html.len() < 30_000);
+    // A village class teaches residents: the citizens' course comes first in the form.
+    let first = &html[html.find("<select id=\"module\"").unwrap()..];
+    let first = &first[first.find("<option").unwrap()..first.find("</option>").unwrap()];
+    assert!(first.contains("Kỹ năng số cho mọi người dân"), "{first}");
     // The commune sees it too; the person's page is audited.
     let page = get_as(
         &t.app,
@@ -375,6 +379,10 @@ async fn a_class_takes_attendance_by_card_qr_once() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{card}");
         let text = r.text();
         assert!(text.contains(says), "{card}: {text}");
+        assert!(
+            text.contains(&format!("action=\"{mark}\"")) && text.contains("role=\"alert\""),
+            "the refusal stays on the class page, the form ready: {text}"
+        );
         assert!(
             !text.contains("038090012345"),
             "the number is never shown back"
