@@ -56,9 +56,44 @@ impl Localized for StaffCreateError {
     }
 }
 
-/// Creates the account; returns its id and, if asked for, its new TOTP secret.
+/// What a stored TOTP secret sealed by the vault starts with (older rows hold the bare
+/// base32 secret, still read).
+const SEALED_TOTP: &str = "sealed:";
+/// The vault's context for TOTP secrets: a value sealed for anything else does not open as one.
+const TOTP_CONTEXT: &str = "staff-totp";
+
+/// A TOTP secret as it is stored: sealed by the vault like a CCCD (`sealed:` and the sealed
+/// bytes in hex), so that a copy of the database gives no second factor away.
+///
+/// # Errors
+/// The vault could not seal (no key).
+pub fn seal_totp(
+    vault: &binhdan_vault::Vault,
+    base32: &str,
+) -> Result<String, binhdan_vault::VaultError> {
+    let sealed = vault.seal_secret(base32.as_bytes(), TOTP_CONTEXT, &mut rand::rng())?;
+    Ok(format!("{SEALED_TOTP}{}", hex::encode(sealed.as_bytes())))
+}
+
+/// The TOTP secret of a stored value: opened by the vault when sealed, read as base32 when
+/// stored before sealing; `None` when it is neither (or the vault cannot open it).
+#[must_use]
+pub fn open_totp(vault: Option<&binhdan_vault::Vault>, stored: &str) -> Option<TotpSecret> {
+    match stored.strip_prefix(SEALED_TOTP) {
+        Some(sealed) => {
+            let bytes = hex::decode(sealed).ok()?;
+            let plain = vault?.open_secret(&bytes, TOTP_CONTEXT).ok()?;
+            TotpSecret::from_base32(std::str::from_utf8(plain.expose()).ok()?).ok()
+        }
+        None => TotpSecret::from_base32(stored).ok(),
+    }
+}
+
+/// Creates the account; returns its id and, if asked for, its new TOTP secret (stored sealed
+/// by `vault` when there is one).
 pub async fn create_staff(
     store: &dyn Store,
+    vault: Option<&binhdan_vault::Vault>,
     request: StaffRequest,
     now: Timestamp,
 ) -> Result<(i64, Option<TotpSecret>), StaffCreateError> {
@@ -91,7 +126,13 @@ pub async fn create_staff(
         username: username.clone(),
         display_name,
         password_hash: Secret::new(hash),
-        totp_secret: totp.as_ref().map(TotpSecret::to_base32),
+        totp_secret: match (totp.as_ref(), vault) {
+            (Some(t), Some(v)) => Some(Secret::new(
+                seal_totp(v, t.to_base32().expose()).map_err(|_| StaffCreateError::Hash)?,
+            )),
+            (Some(t), None) => Some(t.to_base32()),
+            (None, _) => None,
+        },
         grants: vec![request.grant],
     };
     let audit = AuditEntry::new(request.actor, "staff.create")
@@ -100,5 +141,31 @@ pub async fn create_staff(
         Ok(id) => Ok((id, totp)),
         Err(StoreError::Conflict(_)) => Err(StaffCreateError::Taken { username }),
         Err(e) => Err(StaffCreateError::Store(e)),
+    }
+}
+
+#[cfg(test)]
+mod totp_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use binhdan_vault::{Vault, VaultConfig};
+
+    use super::{TotpSecret, open_totp, seal_totp};
+
+    #[test]
+    fn a_totp_secret_is_stored_sealed_and_opens_only_with_its_vault() {
+        let vault = Vault::new(&VaultConfig::generate(&mut rand::rng())).unwrap();
+        let other = Vault::new(&VaultConfig::generate(&mut rand::rng())).unwrap();
+        let secret = TotpSecret::generate(&mut rand::rng());
+        let base32 = secret.to_base32();
+        let stored = seal_totp(&vault, base32.expose()).unwrap();
+        assert!(stored.starts_with("sealed:") && !stored.contains(base32.expose().as_str()));
+        let opened = open_totp(Some(&vault), &stored).unwrap();
+        assert_eq!(opened.to_base32().expose(), base32.expose());
+        assert!(open_totp(Some(&other), &stored).is_none(), "another vault");
+        assert!(open_totp(None, &stored).is_none(), "no vault");
+        // A secret stored before sealing is still read.
+        assert!(open_totp(Some(&vault), base32.expose()).is_some());
+        assert!(open_totp(Some(&vault), "sealed:zz").is_none());
     }
 }

@@ -172,8 +172,14 @@ pub async fn change(
                 Some(step) => {
                     // The code just used cannot sign in afterwards.
                     state.store.claim_totp_step(s.id, step).await?;
+                    // Stored sealed by the vault, like the CCCDs.
+                    let stored = match state.auth.vault.as_deref() {
+                        Some(v) => binhdan_app::staff::seal_totp(v, form.secret.trim())
+                            .map_err(|e| Problem::internal(&e))?,
+                        None => form.secret.trim().to_owned(),
+                    };
                     (
-                        CredentialChange::Totp(Some(Secret::new(form.secret.trim().to_owned()))),
+                        CredentialChange::Totp(Some(Secret::new(stored))),
                         "staff.totp_enrol",
                         "account-totp-enrolled",
                     )

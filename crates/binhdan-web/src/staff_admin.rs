@@ -321,7 +321,14 @@ pub async fn create(
         totp: form.totp.is_some(),
         actor: s.actor(),
     };
-    match binhdan_app::staff::create_staff(state.store.as_ref(), request, state.clock.now()).await {
+    match binhdan_app::staff::create_staff(
+        state.store.as_ref(),
+        state.auth.vault.as_deref(),
+        request,
+        state.clock.now(),
+    )
+    .await
+    {
         Ok((id, totp)) => {
             tracing::info!(staff = s.id, created = id, "created a staff account");
             let mut p = page(&state, lang, &s, StaffForm::default()).await?;

@@ -356,7 +356,13 @@ pub async fn admin_create(
         totp: args.totp,
         actor: "cli".to_owned(),
     };
-    match binhdan_app::staff::create_staff(store, request, now).await {
+    // A TOTP secret is stored sealed by the vault, like the CCCDs.
+    let vault = if args.totp {
+        Some(config.vault()?)
+    } else {
+        None
+    };
+    match binhdan_app::staff::create_staff(store, vault.as_ref(), request, now).await {
         Ok((id, totp)) => {
             if let Some(t) = &totp {
                 println!("{}", lang.tr(&Msg::new("cli-admin-totp")));

@@ -164,9 +164,9 @@ pub async fn login_submit(
         Some(a) => match a.totp_secret.as_ref() {
             None => true,
             Some(secret) => {
-                let step = binhdan_auth::totp::TotpSecret::from_base32(secret.expose())
-                    .ok()
-                    .and_then(|s| s.verify(&form.totp, now, None).ok());
+                let step =
+                    binhdan_app::staff::open_totp(state.auth.vault.as_deref(), secret.expose())
+                        .and_then(|s| s.verify(&form.totp, now, None).ok());
                 // Each code signs in once: a replayed one is refused like a wrong one.
                 match step {
                     Some(step) => state.store.claim_totp_step(a.id, step).await?,

@@ -567,15 +567,20 @@ async fn staff_change_their_password_and_enrol_two_step_sign_in() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = change(enrol(&totp.code_at(NOW))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // Stored sealed by the vault, like a CCCD: a copy of the database gives no second factor.
+    let stored = app
+        .db
+        .store
+        .staff(me)
+        .await
+        .unwrap()
+        .unwrap()
+        .totp_secret
+        .unwrap();
+    assert!(stored.expose().starts_with("sealed:"), "sealed");
     assert!(
-        app.db
-            .store
-            .staff(me)
-            .await
-            .unwrap()
-            .unwrap()
-            .totp_secret
-            .is_some()
+        !stored.expose().contains(secret),
+        "the secret is not in clear"
     );
     assert_eq!(sign_in(new, "").await, StatusCode::UNAUTHORIZED);
     // The enrolment's own code is spent; the next step's code signs in.
