@@ -14,11 +14,13 @@ use serde::Serialize;
 
 use crate::dashboard::{Standings, dashboard};
 
-/// The file a report is written to: a workbook (one sheet per level) or CSV (one table).
+/// The file a report is written to: a workbook (one sheet per level), CSV (one table), or the
+/// administrative document (PDF, the progress report only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReportFormat {
     Xlsx,
     Csv,
+    Pdf,
 }
 
 impl ReportFormat {
@@ -31,8 +33,20 @@ impl ReportFormat {
         match asked.unwrap_or("xlsx") {
             "xlsx" => Ok(Self::Xlsx),
             "csv" => Ok(Self::Csv),
+            "pdf" => Ok(Self::Pdf),
             other => Err(binhdan_core::Msg::new("report-format-unknown")
                 .arg("value", other.chars().take(20).collect::<String>())),
+        }
+    }
+
+    /// Like [`ReportFormat::parse`], for the reports that are tables only (no document).
+    ///
+    /// # Errors
+    /// Neither `xlsx` nor `csv`.
+    pub fn parse_table(asked: Option<&str>) -> Result<Self, binhdan_core::Msg> {
+        match Self::parse(asked)? {
+            Self::Pdf => Err(binhdan_core::Msg::new("report-format-unknown").arg("value", "pdf")),
+            table => Ok(table),
         }
     }
 
@@ -42,6 +56,7 @@ impl ReportFormat {
         match self {
             Self::Xlsx => "xlsx",
             Self::Csv => "csv",
+            Self::Pdf => "pdf",
         }
     }
 

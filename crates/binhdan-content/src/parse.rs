@@ -134,6 +134,20 @@ pub(crate) fn is_slug(s: &str) -> bool {
 }
 
 /// Checks a plain id (course, item).
+/// A document's version: a whole number from 1 (1 and an error at its line otherwise).
+pub(crate) fn check_version(version: &Spanned<i64>, src: Src<'_>, errors: &mut Errors) -> u32 {
+    u32::try_from(*version.get_ref())
+        .ok()
+        .filter(|v| *v >= 1)
+        .unwrap_or_else(|| {
+            errors.push(
+                src.line(&version.span()),
+                Msg::new("content-version-invalid").arg("version", version.get_ref()),
+            );
+            1
+        })
+}
+
 pub(crate) fn check_slug_id(id: &Spanned<String>, src: Src<'_>, errors: &mut Errors) {
     if !is_slug(id.get_ref()) {
         errors.push(
@@ -272,16 +286,7 @@ pub(crate) fn course_lenient(text: &str) -> (Option<CourseDoc>, Vec<LineError>) 
     };
     let mut errors = Errors::default();
     check_slug_id(&raw.id, src, &mut errors);
-    let version = u32::try_from(*raw.version.get_ref())
-        .ok()
-        .filter(|v| *v >= 1)
-        .unwrap_or_else(|| {
-            errors.push(
-                src.line(&raw.version.span()),
-                Msg::new("content-version-invalid").arg("version", raw.version.get_ref()),
-            );
-            1
-        });
+    let version = check_version(&raw.version, src, &mut errors);
     let group = Group::parse(raw.group.get_ref()).unwrap_or_else(|| {
         errors.push(
             src.line(&raw.group.span()),

@@ -14,7 +14,7 @@ use super::{
     ParamKind, Row, SCREENS_PER_TASK, Screen, Task, Text,
 };
 use crate::parse::{
-    Errors, Located, Src, check_slug_id, competence, from_toml, located_list, step,
+    Errors, Located, Src, check_slug_id, check_version, competence, from_toml, located_list, step,
 };
 use crate::{Group, LineError, Step};
 
@@ -200,16 +200,7 @@ pub(crate) fn task_lenient(text: &str) -> (Option<TaskDoc>, Vec<LineError>) {
     };
     let mut errors = Errors::default();
     check_slug_id(&raw.id, src, &mut errors);
-    let version = u32::try_from(*raw.version.get_ref())
-        .ok()
-        .filter(|v| *v >= 1)
-        .unwrap_or_else(|| {
-            errors.push(
-                src.line(&raw.version.span()),
-                Msg::new("content-version-invalid").arg("version", raw.version.get_ref()),
-            );
-            1
-        });
+    let version = check_version(&raw.version, src, &mut errors);
     let competence = competence(&raw.competence, src, &mut errors);
     let step: Step = step(&raw.step, src, &mut errors);
     let groups_line = src.line(&raw.groups.span());

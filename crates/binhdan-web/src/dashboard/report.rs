@@ -35,15 +35,9 @@ pub async fn report(
     let Some(unit) = lineage.last() else {
         return Err(Problem::internal(&"empty lineage"));
     };
-    // The administrative document (PDF) is the web's: the spreadsheets are the reports' own.
-    let pdf = params.format.as_deref() == Some("pdf");
-    let format = if pdf {
-        binhdan_app::reports::ReportFormat::Xlsx
-    } else {
-        binhdan_app::reports::ReportFormat::parse(params.format.as_deref())
-            .map_err(|msg| Problem::new(StatusCode::NOT_FOUND, msg))?
-    };
-    let detail = Detail::new().str("format", if pdf { "pdf" } else { format.extension() });
+    let format = binhdan_app::reports::ReportFormat::parse(params.format.as_deref())
+        .map_err(|msg| Problem::new(StatusCode::NOT_FOUND, msg))?;
+    let detail = Detail::new().str("format", format.extension());
     if let Err(refused) = s.require(Permission::ViewDashboard, &Target::Unit(&unit.path)) {
         state
             .store
@@ -60,7 +54,7 @@ pub async fn report(
         binhdan_app::reports::progress_lines(state.store.as_ref(), &lineage, state.clock.now())
             .await?;
     let day = vietnam_day(&state);
-    if pdf {
+    if format == binhdan_app::reports::ReportFormat::Pdf {
         let document = administrative_report(&state, &lineage, &lines, day);
         let bytes = tokio::task::spawn_blocking(move || binhdan_pdf::render_report(&document))
             .await

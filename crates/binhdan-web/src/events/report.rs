@@ -27,7 +27,7 @@ pub async fn report(
 ) -> Result<Response, Problem> {
     let event = event_of(&state, id).await?;
     may_view(&s, &event)?;
-    let format = binhdan_app::reports::ReportFormat::parse(params.format.as_deref())
+    let format = binhdan_app::reports::ReportFormat::parse_table(params.format.as_deref())
         .map_err(|msg| Problem::new(StatusCode::NOT_FOUND, msg))?;
     let points = state.store.points(event.id).await?;
     let live = binhdan_app::events::summarise(&points, state.store.event_groups(event.id).await?);

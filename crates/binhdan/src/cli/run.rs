@@ -25,7 +25,7 @@ pub(super) async fn run(command: Command, config: &Config, lang: Lang) -> anyhow
     let clock = SystemClock;
     match command {
         Command::Report { unit, format, out } => {
-            let format = match binhdan_app::reports::ReportFormat::parse(Some(&format)) {
+            let format = match binhdan_app::reports::ReportFormat::parse_table(Some(&format)) {
                 Ok(f) => f,
                 Err(msg) => {
                     eprintln!("{}", lang.tr(&msg));
