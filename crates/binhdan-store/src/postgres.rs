@@ -106,6 +106,15 @@ impl PgStore {
             admin.close().await;
             options = options.options([("search_path", schema.as_str())]);
         }
+        // Named in `pg_stat_activity`, so an operator (or a test) can tell this store's
+        // connections from others: `binhdan`, or `binhdan/<schema>`.
+        if options.get_application_name().is_none() {
+            let name = config
+                .schema
+                .as_ref()
+                .map_or_else(|| "binhdan".to_owned(), |s| format!("binhdan/{s}"));
+            options = options.application_name(&name);
+        }
         let pool = PgPoolOptions::new()
             .max_connections(config.max_connections.max(2))
             .connect_with(options)

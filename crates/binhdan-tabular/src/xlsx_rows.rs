@@ -6,6 +6,10 @@ use calamine::{DataRef, XlsxCellReader};
 
 use super::{Cell, Row, Source, TabularError, xlsx_error};
 
+/// Columns of a worksheet: Excel stops at XFD (16,384). A cell reference beyond it (which a
+/// crafted file can hold, `ZZZZZZ1`) would otherwise make a row of billions of empty cells.
+const MAX_COLUMNS: u32 = 16_384;
+
 pub(crate) struct XlsxRows<'a> {
     pub(crate) cells: XlsxCellReader<'a, Source>,
     /// A cell read past the end of the previous row: `(row, column, value)`.
@@ -42,6 +46,14 @@ impl XlsxRows<'_> {
         match self.cells.next_cell() {
             Ok(Some(c)) => {
                 let (r, col) = c.get_position();
+                if col >= MAX_COLUMNS {
+                    return Err(TabularError::Xlsx {
+                        detail: format!(
+                            "row {}: a cell beyond the last column a worksheet has (XFD)",
+                            u64::from(r) + 1
+                        ),
+                    });
+                }
                 Ok(Some((r, col, xlsx_cell(c.get_value()))))
             }
             Ok(None) => Ok(None),

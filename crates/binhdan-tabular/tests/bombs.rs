@@ -138,3 +138,37 @@ fn zip_bombs_are_refused_within_bounded_memory() {
         );
     }
 }
+
+/// A cell placed far beyond the last column (a few bytes in the file) would make its row a
+/// vector of billions of empty cells; its reference overflowing 32 bits must not crash the
+/// reader either (found by `binhdan-fuzz`).
+#[test]
+fn cells_beyond_the_last_column_are_refused_within_bounded_memory() {
+    for reference in ["XFE1", "ZZZZZ1", "ZZZZZZZZZZZZZ1", "A99999999999"] {
+        let sheet = format!(
+            r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Họ và tên</t></is></c><c r="{reference}" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#
+        );
+        std::fs::write("/proc/self/clear_refs", "5").unwrap();
+        let before = peak_kib();
+        let result = Table::from_reader_named(
+            Cursor::new(workbook("xl/worksheets/sheet1.xml", &sheet, " ", 1, "")),
+            Some("xlsx"),
+            &Options::default(),
+        )
+        .and_then(|mut t| t.rows()?.collect::<Result<Vec<_>, _>>());
+        let rise_kib = peak_kib().saturating_sub(before);
+        eprintln!("{reference}: {result:?}, peak memory +{rise_kib} KiB");
+        assert!(
+            rise_kib < 100 * 1024,
+            "{reference}: peak memory rose {rise_kib} KiB"
+        );
+        // Refused, or (a reference that wraps past 32 bits, as calamine computes it) read as
+        // some cell within the sheet: never a crash nor a giant row.
+        if reference == "XFE1" || reference == "ZZZZZ1" {
+            assert!(
+                matches!(result, Err(TabularError::Xlsx { .. })),
+                "{reference}: {result:?}"
+            );
+        }
+    }
+}

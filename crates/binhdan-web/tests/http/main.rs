@@ -10,6 +10,7 @@ mod dashboard;
 mod events;
 mod exam;
 mod front;
+mod fuzz;
 mod helpers;
 mod learn;
 mod offline;
