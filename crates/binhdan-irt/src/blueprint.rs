@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::poly::{ItemModel, ItemResponse};
 use crate::{IrtError, ItemParams};
 
 /// An item's position in its [`ItemBank`]. Sessions store these, so the
@@ -41,10 +42,19 @@ impl BankItem {
 
 /// The exam's item bank: the items, with their parameters gathered in one
 /// slice (for [`crate::eap`]) and their domain codes interned.
+///
+/// A bank built by [`ItemBank::mixed`] may also hold partial-credit (GPCM)
+/// items: adaptive selection then ranks them by their GPCM information, and
+/// scores recorded with [`crate::cat::record_score`] update the EAP through
+/// [`crate::eap_scored`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemBank {
     items: Vec<BankItem>,
     params: Vec<ItemParams>,
+    /// Per item, its model (dichotomous with `params` for [`ItemBank::new`]).
+    models: Vec<ItemModel>,
+    /// Whether any item is polytomous.
+    polytomous: bool,
     /// Distinct domain codes, in order of first appearance.
     domains: Vec<String>,
     /// Per item, its index into `domains`.
@@ -55,7 +65,8 @@ impl ItemBank {
     /// Builds a bank; item `i` gets the [`ItemId`] `i`.
     #[must_use]
     pub fn new(items: Vec<BankItem>) -> Self {
-        let params = items.iter().map(|item| item.params).collect();
+        let params: Vec<ItemParams> = items.iter().map(|item| item.params).collect();
+        let models = params.iter().copied().map(ItemModel::Dichotomous).collect();
         let mut domains: Vec<String> = Vec::new();
         let item_domain = items
             .iter()
@@ -71,9 +82,55 @@ impl ItemBank {
         Self {
             items,
             params,
+            models,
+            polytomous: false,
             domains,
             item_domain,
         }
+    }
+
+    /// Builds a bank mixing dichotomous and partial-credit items: `models[i]`
+    /// is item `i`'s model, and its [`BankItem::params`] are replaced by
+    /// [`ItemModel::dichotomous_summary`] (the item itself when
+    /// dichotomous), which the parts that only know dichotomous items
+    /// (fixed forms, studies) use. Rejects a length mismatch and invalid models.
+    pub fn mixed(mut items: Vec<BankItem>, models: Vec<ItemModel>) -> Result<Self, ExamError> {
+        if items.len() != models.len() {
+            return Err(ExamError::Config(
+                "a mixed bank needs exactly one model per item",
+            ));
+        }
+        if let Some(item) = models.iter().position(|m| !m.is_valid()) {
+            return Err(IrtError::InvalidParams { item }.into());
+        }
+        for (item, model) in items.iter_mut().zip(&models) {
+            item.params = model.dichotomous_summary();
+        }
+        let mut bank = Self::new(items);
+        bank.polytomous = models.iter().any(|m| matches!(m, ItemModel::Gpcm(_)));
+        bank.models = models;
+        Ok(bank)
+    }
+
+    /// The items' models, indexed by [`ItemId`].
+    #[must_use]
+    pub fn models(&self) -> &[ItemModel] {
+        &self.models
+    }
+
+    /// Whether any item is scored with partial credit.
+    #[must_use]
+    pub fn has_polytomous(&self) -> bool {
+        self.polytomous
+    }
+
+    /// Fisher information of item `id` at `theta` under its model (2PL
+    /// `a² P (1 − P)` or GPCM `a² Var(score)`); 0 for an unknown id.
+    #[must_use]
+    pub fn information(&self, id: ItemId, theta: f64) -> f64 {
+        self.models
+            .get(id)
+            .map_or(0.0, |m| m.item_information(theta))
     }
 
     /// The items, indexed by [`ItemId`].

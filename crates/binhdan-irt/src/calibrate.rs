@@ -170,16 +170,28 @@ impl Calibration {
 }
 
 /// Responses grouped by person (compressed rows), each stored as its row
-/// in the log-probability table: `2 * item + correct`.
-struct Grouped {
-    offsets: Vec<usize>,
-    rows: Vec<usize>,
+/// in the log-probability table: `2 * item + correct` here, the item's
+/// first row plus the score in the mixed calibration.
+pub(crate) struct Grouped {
+    pub(crate) offsets: Vec<usize>,
+    pub(crate) rows: Vec<usize>,
 }
 
 fn validate(config: &CalibrationConfig, previous: &[ItemParams]) -> Result<Quadrature, IrtError> {
     if previous.is_empty() {
         return Err(IrtError::EmptyBank);
     }
+    let quad = validate_config(config)?;
+    for (item, q) in previous.iter().enumerate() {
+        if !(q.a.is_finite() && q.a > 0.0 && q.b.is_finite()) {
+            return Err(IrtError::InvalidParams { item });
+        }
+    }
+    Ok(quad)
+}
+
+/// Checks the settings (not the items) and builds the quadrature.
+pub(crate) fn validate_config(config: &CalibrationConfig) -> Result<Quadrature, IrtError> {
     if config.max_iterations == 0 {
         return Err(IrtError::InvalidConfig("max_iterations must be >= 1"));
     }
@@ -200,11 +212,6 @@ fn validate(config: &CalibrationConfig, previous: &[ItemParams]) -> Result<Quadr
         return Err(IrtError::InvalidConfig(
             "prior means must be finite and prior standard deviations finite and > 0",
         ));
-    }
-    for (item, q) in previous.iter().enumerate() {
-        if !(q.a.is_finite() && q.a > 0.0 && q.b.is_finite()) {
-            return Err(IrtError::InvalidParams { item });
-        }
     }
     Quadrature::normal(config.quadrature_points, config.quadrature_bound)
 }
@@ -350,19 +357,35 @@ pub fn calibrate(
 /// dense enough, otherwise (e.g. database ids as indices) a sort that keeps
 /// only the persons present, so memory never depends on the largest index.
 fn group_by_person(responses: &[Response], n_persons: usize) -> Grouped {
-    let row = |r: &Response| 2 * r.item + usize::from(r.correct);
+    group_rows(
+        responses,
+        n_persons,
+        |r| r.person,
+        |r| 2 * r.item + usize::from(r.correct),
+    )
+}
+
+/// [`group_by_person`] for any response type: `person` gives a response's
+/// person index (all below `n_persons`), `row` its table row.
+pub(crate) fn group_rows<T>(
+    responses: &[T],
+    n_persons: usize,
+    person: impl Fn(&T) -> usize,
+    row: impl Fn(&T) -> usize,
+) -> Grouped {
     if n_persons > 2 * responses.len() + 1024 {
         let mut order: Vec<usize> = (0..responses.len()).collect();
-        order.sort_by_key(|&j| responses[j].person);
+        order.sort_by_key(|&j| person(&responses[j]));
         let mut offsets = vec![0];
         let mut rows = Vec::with_capacity(responses.len());
         let mut current = None;
         for j in order {
             let r = &responses[j];
-            if current.is_some_and(|c| c != r.person) {
+            let p = person(r);
+            if current.is_some_and(|c| c != p) {
                 offsets.push(rows.len());
             }
-            current = Some(r.person);
+            current = Some(p);
             rows.push(row(r));
         }
         if !rows.is_empty() {
@@ -372,7 +395,7 @@ fn group_by_person(responses: &[Response], n_persons: usize) -> Grouped {
     }
     let mut offsets = vec![0_usize; n_persons + 1];
     for r in responses {
-        offsets[r.person + 1] += 1;
+        offsets[person(r) + 1] += 1;
     }
     for p in 0..n_persons {
         offsets[p + 1] += offsets[p];
@@ -380,7 +403,7 @@ fn group_by_person(responses: &[Response], n_persons: usize) -> Grouped {
     let mut next = offsets.clone();
     let mut rows = vec![0_usize; responses.len()];
     for r in responses {
-        let slot = &mut next[r.person];
+        let slot = &mut next[person(r)];
         rows[*slot] = row(r);
         *slot += 1;
     }
@@ -389,7 +412,7 @@ fn group_by_person(responses: &[Response], n_persons: usize) -> Grouped {
 
 /// Splits persons into at most `threads` contiguous ranges of about equal
 /// numbers of responses.
-fn split_persons(offsets: &[usize], threads: usize) -> Vec<(usize, usize)> {
+pub(crate) fn split_persons(offsets: &[usize], threads: usize) -> Vec<(usize, usize)> {
     let n_persons = offsets.len().saturating_sub(1);
     let total = offsets.last().copied().unwrap_or(0);
     let mut chunks = Vec::with_capacity(threads);
@@ -428,7 +451,7 @@ fn fill_table(params: &[ItemParams], nodes: &[f64], table: &mut [f64]) {
     }
 }
 
-fn e_step_parallel(
+pub(crate) fn e_step_parallel(
     grouped: &Grouped,
     chunks: &[(usize, usize)],
     table: &[f64],

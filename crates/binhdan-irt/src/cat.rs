@@ -36,15 +36,25 @@
 //!    * Optionally the *progressive* method ([`ExposureControl::progressive`]):
 //!      the first items are ranked by information mixed with a random score.
 //! 4. **Information**: candidates are ranked by Fisher information
-//!    `a² P (1 − P)` at the current EAP. Items already given, uncalibrated
-//!    items and items of domains outside the blueprint are never candidates.
+//!    `a² P (1 − P)` at the current EAP (`a² Var(score | θ)` for the
+//!    partial-credit items of a mixed bank, [`ItemBank::mixed`]). Items
+//!    already given, uncalibrated items and items of domains outside the
+//!    blueprint are never candidates.
+//!
+//! # Partial credit
+//!
+//! [`record_score`] records a score `0..=m`; the EAP then comes from
+//! [`crate::eap_scored`] over the bank's models, and [`CatState::scores`]
+//! keeps every score. A session that only ever records right/wrong
+//! answers to dichotomous items is computed exactly as before.
 
 use rand::Rng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::blueprint::{Blueprint, ExamError, ItemBank, ItemId};
-use crate::{Ability, eap};
+use crate::poly::ItemModel;
+use crate::{Ability, eap, eap_scored};
 
 /// Exposure-control settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -195,6 +205,13 @@ pub struct CatState {
     pub ability: Ability,
     /// Items given per blueprint domain (aligned with `Blueprint::domains`).
     pub domain_counts: Vec<usize>,
+    /// The score of every entry of `responses` (same order), once a score
+    /// was recorded with [`record_score`] or an answer to a partial-credit
+    /// item was recorded; empty while every answer is right/wrong to a
+    /// dichotomous item (the score is then `correct as u8`). For a
+    /// partial-credit item, `responses` holds `correct = (score == m)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<u8>,
 }
 
 impl CatState {
@@ -209,7 +226,21 @@ impl CatState {
             responses: Vec::new(),
             ability: prior,
             domain_counts: vec![0; blueprint.domains.len()],
+            scores: Vec::new(),
         }
+    }
+
+    /// Every answer as `(item, score)`, in order: the recorded scores,
+    /// or `correct as u8` for answers recorded without one.
+    #[must_use]
+    pub fn scored(&self) -> Vec<(ItemId, u8)> {
+        self.responses
+            .iter()
+            .enumerate()
+            .map(|(k, &(id, correct))| {
+                (id, self.scores.get(k).copied().unwrap_or(u8::from(correct)))
+            })
+            .collect()
     }
 
     /// The items given, in order.
@@ -326,12 +357,7 @@ pub fn next_item(
         if given[id] || !allowed[slot] || !item.usable() {
             continue;
         }
-        candidates.push((
-            item.params.information(theta),
-            id,
-            slot,
-            exposure.allows(id),
-        ));
+        candidates.push((bank.information(id, theta), id, slot, exposure.allows(id)));
     }
     let control = exposure.control;
     let mut pool: Vec<(f64, ItemId)> = Vec::new();
@@ -399,6 +425,9 @@ fn randomesque(pool: &mut [(f64, ItemId)], k: usize, rng: &mut impl Rng) -> Opti
 /// Records the answer to `item` and updates the EAP and its SE. Rejects
 /// items outside the bank, unusable items, items of domains outside the
 /// blueprint and items already given in the session (the state is then unchanged).
+/// A right/wrong answer to a partial-credit item counts as full or no
+/// credit, through [`record_score`]; so does any answer once the session
+/// holds scores.
 pub fn record(
     state: &mut CatState,
     bank: &ItemBank,
@@ -406,19 +435,18 @@ pub fn record(
     item: ItemId,
     correct: bool,
 ) -> Result<(), ExamError> {
-    state.check(blueprint)?;
-    let entry = bank.get(item).ok_or(ExamError::UnknownItem {
-        item,
-        items: bank.len(),
-    })?;
-    if !entry.usable() {
-        return Err(ExamError::UnusableItem(item));
-    }
-    let slot = bank
-        .slot(blueprint, item)
-        .ok_or(ExamError::UnusableItem(item))?;
-    if state.items().any(|id| id == item) {
-        return Err(ExamError::Repeated(item));
+    let slot = admissible(state, bank, blueprint, item)?;
+    let partial = matches!(bank.models().get(item), Some(ItemModel::Gpcm(_)));
+    if partial || !state.scores.is_empty() {
+        let max = bank.models().get(item).map_or(1, ItemModel::max_score);
+        let score = if correct { max } else { 0 };
+        return record_score(
+            state,
+            bank,
+            blueprint,
+            item,
+            u8::try_from(score).unwrap_or(u8::MAX),
+        );
     }
     state.responses.push((item, correct));
     match eap(&state.responses, bank.params()) {
@@ -434,6 +462,55 @@ pub fn record(
             Err(e.into())
         }
     }
+}
+
+/// Checks that `item` may be recorded in the session; returns its blueprint slot.
+fn admissible(
+    state: &CatState,
+    bank: &ItemBank,
+    blueprint: &Blueprint,
+    item: ItemId,
+) -> Result<usize, ExamError> {
+    state.check(blueprint)?;
+    let entry = bank.get(item).ok_or(ExamError::UnknownItem {
+        item,
+        items: bank.len(),
+    })?;
+    if !entry.usable() {
+        return Err(ExamError::UnusableItem(item));
+    }
+    let slot = bank
+        .slot(blueprint, item)
+        .ok_or(ExamError::UnusableItem(item))?;
+    if state.items().any(|id| id == item) {
+        return Err(ExamError::Repeated(item));
+    }
+    Ok(slot)
+}
+
+/// Records a score `0..=m` on `item` (0 or 1 for a dichotomous item) and
+/// updates the EAP and its SE from every score so far with
+/// [`crate::eap_scored`]. Rejects what [`record`] rejects and a score above
+/// the item's top category (the state is then unchanged).
+pub fn record_score(
+    state: &mut CatState,
+    bank: &ItemBank,
+    blueprint: &Blueprint,
+    item: ItemId,
+    score: u8,
+) -> Result<(), ExamError> {
+    let slot = admissible(state, bank, blueprint, item)?;
+    let max = bank.models().get(item).map_or(1, ItemModel::max_score);
+    let mut scored = state.scored();
+    scored.push((item, score));
+    let ability = eap_scored(&scored, bank.models())?;
+    state.responses.push((item, usize::from(score) == max));
+    state.scores = scored.into_iter().map(|(_, s)| s).collect();
+    state.ability = ability;
+    if let Some(c) = state.domain_counts.get_mut(slot) {
+        *c += 1;
+    }
+    Ok(())
 }
 
 /// The session's result: final EAP, SE, pass decision (the blueprint's

@@ -19,13 +19,13 @@ const EAP_NODES: usize = 41;
 const EAP_BOUND: f64 = 6.0;
 
 /// The built-in quadrature, computed once.
-struct Builtin {
-    nodes: [f64; EAP_NODES],
-    log_prior: [f64; EAP_NODES],
-    prior: [f64; EAP_NODES],
+pub(crate) struct Builtin {
+    pub(crate) nodes: [f64; EAP_NODES],
+    pub(crate) log_prior: [f64; EAP_NODES],
+    pub(crate) prior: [f64; EAP_NODES],
 }
 
-static BUILTIN: std::sync::LazyLock<Builtin> = std::sync::LazyLock::new(|| {
+pub(crate) static BUILTIN: std::sync::LazyLock<Builtin> = std::sync::LazyLock::new(|| {
     let mut b = Builtin {
         nodes: [0.0; EAP_NODES],
         log_prior: [0.0; EAP_NODES],
@@ -156,7 +156,10 @@ fn eap_core(
 }
 
 /// Posterior mean and SD from unnormalised node weights.
-fn moments(weights: impl Iterator<Item = f64>, nodes: &[f64]) -> Result<Ability, IrtError> {
+pub(crate) fn moments(
+    weights: impl Iterator<Item = f64>,
+    nodes: &[f64],
+) -> Result<Ability, IrtError> {
     let (mut s0, mut s1, mut s2) = (0.0, 0.0, 0.0);
     for (w, &theta) in weights.zip(nodes) {
         s0 += w;

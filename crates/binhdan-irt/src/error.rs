@@ -44,6 +44,16 @@ pub enum IrtError {
     /// A configuration value outside its domain (named in the message).
     #[error("invalid configuration: {0}")]
     InvalidConfig(&'static str),
+    /// A score above the highest category of its item.
+    #[error("score {score} out of range for item {item} (scores 0..={max})")]
+    ScoreOutOfRange {
+        /// The item index.
+        item: usize,
+        /// The offending score.
+        score: u8,
+        /// The item's highest score.
+        max: usize,
+    },
     /// Item parameters that are not finite or have `a <= 0`.
     #[error("invalid parameters for item {item}: a must be finite and > 0, b finite")]
     InvalidParams {

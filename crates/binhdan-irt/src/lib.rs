@@ -16,6 +16,21 @@
 //! Item information is `a² P (1 - P)`, peaking at `θ = b` ([`item_information`],
 //! [`test_information`], [`most_informative_item`]).
 //!
+//! Partial-credit items (e.g. the simulated real-service tasks) use the
+//! **generalized partial credit model** ([`GpcmItem`], Muraki 1992): an item
+//! scored `0..=m` has a slope `a` and steps `b_1..b_m`, and
+//! `P(score = c | θ) ∝ exp(Σ_{v ≤ c} a (θ − b_v))` (same metric, D = 1;
+//! computed by log-sum-exp). A 2PL item is the GPCM item with one step.
+//! [`ItemModel`] is one item of a mixed bank (dichotomous or GPCM), and the
+//! [`ItemResponse`] trait gives any kind's category probabilities,
+//! expected score and Fisher information (`a² Var(score | θ)` for GPCM).
+//! Mixed banks are calibrated by [`calibrate_mixed`] (the same MML-EM, one
+//! table row per item and category, Fisher scoring on `(ln a, b_1..b_m)`,
+//! the `b` prior on every step; [`Model::Rasch`] gives the partial credit
+//! model), scored by [`eap_scored`], and given adaptively from an
+//! [`ItemBank::mixed`] with [`record_score`]. Parameter recovery against
+//! girth's `pcm_mml`: `irt-bench --gpcm`.
+//!
 //! # Calibration ([`calibrate`])
 //!
 //! Marginal maximum likelihood by EM (Bock & Aitkin, 1981) over a fixed
@@ -89,7 +104,8 @@
 //! # Simulation ([`simulate`])
 //!
 //! Dense, random-subset (sparse) or explicit designs, for tests and the
-//! `irt-bench` benchmark binary.
+//! `irt-bench` benchmark binary; scored responses to mixed banks
+//! ([`simulate::simulate_scored_dense`], [`simulate::draw_gpcm_items`]).
 //!
 //! # Exam engine ([`blueprint`], [`cat`], [`forms`], [`study`])
 //!
@@ -133,11 +149,14 @@
 
 pub mod blueprint;
 mod calibrate;
+mod calibrate_mixed;
 pub mod cat;
 mod eap;
+mod eap_mixed;
 mod error;
 pub mod forms;
 mod model;
+mod poly;
 mod quadrature;
 pub mod simulate;
 pub mod study;
@@ -146,19 +165,24 @@ pub use blueprint::{BankItem, Blueprint, DomainQuota, ExamError, ItemBank, ItemI
 pub use calibrate::{
     Calibration, CalibrationConfig, ItemPrior, ItemReport, Response, StartValues, calibrate,
 };
+pub use calibrate_mixed::{MixedCalibration, MixedItemReport, ScoredResponse, calibrate_mixed};
 pub use cat::{
     CatState, Exposure, ExposureControl, Outcome, StopReason, finish, next_item, record,
-    stop_reason,
+    record_score, stop_reason,
 };
 pub use eap::{Ability, eap, eap_with};
+pub use eap_mixed::{eap_scored, eap_scored_with};
 pub use error::IrtError;
 pub use forms::{FormSpec, Overlap, assemble_form, domain_allocation, overlap, score_form};
 pub use model::{
     ItemParams, Model, item_information, logistic, most_informative_item, prob, test_information,
 };
+pub use poly::{GpcmItem, ItemModel, ItemResponse, MAX_CATEGORIES};
 pub use quadrature::{MAX_NODES, Quadrature};
 
 #[cfg(test)]
 mod exam_tests;
+#[cfg(test)]
+mod mixed_tests;
 #[cfg(test)]
 mod tests;

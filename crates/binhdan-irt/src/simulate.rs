@@ -3,7 +3,8 @@
 
 use rand::Rng;
 
-use crate::{IrtError, ItemParams, Response};
+use crate::poly::{GpcmItem, ItemModel, ItemResponse, MAX_CATEGORIES};
+use crate::{IrtError, ItemParams, Response, ScoredResponse};
 
 /// A standard normal draw (Box–Muller).
 pub fn standard_normal(rng: &mut impl Rng) -> f64 {
@@ -99,6 +100,66 @@ pub fn simulate_design(
     Ok(out)
 }
 
+/// `n` plausible GPCM items with `categories` score categories (clamped
+/// to `2..=MAX_CATEGORIES`): `ln a ~ N(0, 0.3²)`, a location `~ N(0, 1)`
+/// and steps evenly spread over location ± 0.8 (for 3 categories: location
+/// − 0.8 and location + 0.8), each jittered by `N(0, 0.2²)`.
+pub fn draw_gpcm_items(n: usize, categories: usize, rng: &mut impl Rng) -> Vec<GpcmItem> {
+    let m = categories.clamp(2, MAX_CATEGORIES) - 1;
+    (0..n)
+        .map(|_| {
+            let a = (0.3 * standard_normal(rng)).exp();
+            let location = standard_normal(rng);
+            let steps = (0..m)
+                .map(|v| {
+                    let spread = if m == 1 {
+                        0.0
+                    } else {
+                        -0.8 + 1.6 * v as f64 / (m - 1) as f64
+                    };
+                    location + spread + 0.2 * standard_normal(rng)
+                })
+                .collect();
+            GpcmItem { a, steps }
+        })
+        .collect()
+}
+
+/// A score drawn from the item's category probabilities at `theta`.
+pub fn draw_score(item: &impl ItemResponse, theta: f64, rng: &mut impl Rng) -> u8 {
+    let mut buf = [0.0; MAX_CATEGORIES];
+    let n = item.log_probs(theta, &mut buf);
+    let mut u = rng.random::<f64>();
+    for (c, l) in buf[..n].iter().enumerate() {
+        u -= l.exp();
+        if u < 0.0 {
+            return u8::try_from(c).unwrap_or(u8::MAX);
+        }
+    }
+    // Rounding left u a hair above 0: the top category.
+    u8::try_from(n.saturating_sub(1)).unwrap_or(u8::MAX)
+}
+
+/// Every person answers every item of a mixed bank (person-major order),
+/// scored by the item's model.
+pub fn simulate_scored_dense(
+    items: &[ItemModel],
+    thetas: &[f64],
+    rng: &mut impl Rng,
+) -> Vec<ScoredResponse> {
+    let mut out = Vec::with_capacity(items.len() * thetas.len());
+    for (person, &theta) in thetas.iter().enumerate() {
+        for (item, model) in items.iter().enumerate() {
+            out.push(ScoredResponse::new(
+                person,
+                item,
+                draw_score(model, theta, rng),
+            ));
+        }
+    }
+    out
+}
+
 /// Root-mean-square difference of two equally long series (parameter recovery: estimates
 /// against the truth). `NaN` for empty input.
 #[must_use]
@@ -175,5 +236,36 @@ mod tests {
         let data = simulate_dense(&params, &thetas, &mut rng);
         let prop = data.iter().filter(|r| r.correct).count() as f64 / data.len() as f64;
         assert!((prop - params[0].prob(1.0)).abs() < 0.015, "{prop}");
+    }
+    #[test]
+    fn scored_proportions_follow_the_model() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let item = GpcmItem {
+            a: 1.2,
+            steps: vec![-0.5, 0.7],
+        };
+        let bank = [ItemModel::Gpcm(item.clone())];
+        let thetas = vec![0.3; 30_000];
+        let data = simulate_scored_dense(&bank, &thetas, &mut rng);
+        for c in 0..3 {
+            let share = data.iter().filter(|r| usize::from(r.score) == c).count() as f64
+                / data.len() as f64;
+            let want = item.log_prob(0.3, c).exp();
+            assert!((share - want).abs() < 0.012, "{c}: {share} vs {want}");
+        }
+    }
+
+    #[test]
+    fn gpcm_draws_have_the_requested_categories() {
+        let mut rng = StdRng::seed_from_u64(6);
+        let items = draw_gpcm_items(20, 3, &mut rng);
+        assert!(items.iter().all(|g| g.max_score() == 2 && g.is_valid()));
+        // Steps spread apart on average: b_2 - b_1 ≈ 1.6.
+        let gap = items.iter().map(|g| g.steps[1] - g.steps[0]).sum::<f64>() / 20.0;
+        assert!((gap - 1.6).abs() < 0.3, "{gap}");
+        assert_eq!(
+            draw_gpcm_items(1, 99, &mut rng)[0].max_score(),
+            MAX_CATEGORIES - 1
+        );
     }
 }

@@ -8,6 +8,16 @@
 //!     [--sparse-persons 20000] [--sparse-items 300] [--sparse-per-person 20]
 //!     [--python python3] [--reference PATH/reference.py]
 //! ```
+//!
+//! With `--gpcm` it runs instead the partial-credit recovery study
+//! (`irt-bench/gpcm.rs`): mixed 2PL + GPCM data, binhdan-irt against girth's
+//! `pcm_mml` through `crates/binhdan-irt/scripts/girth_recovery.py`:
+//!
+//! ```text
+//! irt-bench --gpcm [--gpcm-persons 2000] [--gpcm-dichotomous 10] [--gpcm-polytomous 6]
+//!     [--gpcm-categories 3] [--girth-iterations 25] [--girth-script PATH] [--seed 42]
+//!     [--threads 2] [--no-reference] [--python python3]
+//! ```
 #![allow(
     clippy::print_stdout,
     reason = "a command-line report is this binary's output"
@@ -16,6 +26,9 @@
     clippy::print_stderr,
     reason = "progress and diagnostics of a command-line tool"
 )]
+
+#[path = "irt-bench/gpcm.rs"]
+mod gpcm;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -42,6 +55,8 @@ struct Args {
     sparse_per_person: usize,
     python: String,
     script: PathBuf,
+    gpcm: bool,
+    gpcm_settings: gpcm::Settings,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -57,11 +72,28 @@ fn parse_args() -> Result<Args, String> {
         sparse_per_person: 20,
         python: "python3".to_owned(),
         script: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/irt/reference.py"),
+        gpcm: false,
+        gpcm_settings: gpcm::Settings {
+            persons: 2_000,
+            dichotomous: 10,
+            polytomous: 6,
+            categories: 3,
+            seed: 42,
+            threads: 2,
+            reference: true,
+            python: "python3".to_owned(),
+            script: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/girth_recovery.py"),
+            girth_iterations: 25,
+        },
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--no-reference" {
             args.reference = false;
+            continue;
+        }
+        if flag == "--gpcm" {
+            args.gpcm = true;
             continue;
         }
         if flag == "-h" || flag == "--help" {
@@ -88,9 +120,20 @@ fn parse_args() -> Result<Args, String> {
             "--sparse-per-person" => args.sparse_per_person = number()?,
             "--python" => args.python = value,
             "--reference" => args.script = PathBuf::from(value),
+            "--gpcm-persons" => args.gpcm_settings.persons = number()?,
+            "--gpcm-dichotomous" => args.gpcm_settings.dichotomous = number()?,
+            "--gpcm-polytomous" => args.gpcm_settings.polytomous = number()?,
+            "--gpcm-categories" => args.gpcm_settings.categories = number()?,
+            "--girth-iterations" => args.gpcm_settings.girth_iterations = number()?,
+            "--girth-script" => args.gpcm_settings.script = PathBuf::from(value),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
+    let g = &mut args.gpcm_settings;
+    g.seed = args.seed;
+    g.threads = args.threads;
+    g.reference = args.reference;
+    g.python.clone_from(&args.python);
     Ok(args)
 }
 
@@ -265,6 +308,9 @@ fn header() {
 }
 
 fn run(args: &Args) -> Result<(), String> {
+    if args.gpcm {
+        return gpcm::run(&args.gpcm_settings);
+    }
     // Dense scenario.
     let mut rng = StdRng::seed_from_u64(args.seed);
     let truth = draw_items(args.items, &mut rng);
@@ -414,7 +460,10 @@ fn main() -> ExitCode {
             }
             eprintln!(
                 "usage: irt-bench [--persons N] [--items N] [--seed N] [--threads N] [--tolerance X] [--no-reference] \
-                 [--sparse-persons N] [--sparse-items N] [--sparse-per-person N] [--python CMD] [--reference PATH]"
+                 [--sparse-persons N] [--sparse-items N] [--sparse-per-person N] [--python CMD] [--reference PATH]\n\
+                 \x20      irt-bench --gpcm [--gpcm-persons N] [--gpcm-dichotomous N] [--gpcm-polytomous N] \
+                 [--gpcm-categories N] [--girth-iterations N] [--girth-script PATH] [--seed N] [--threads N] \
+                 [--no-reference] [--python CMD]"
             );
             return ExitCode::from(2);
         }
