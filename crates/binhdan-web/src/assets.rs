@@ -28,6 +28,12 @@ pub const LIVE_JS: &str = include_str!("../static/truc-tiep.js");
 
 /// Learning offline: the queue and the pages' part (the service worker loads it too).
 pub const OFFLINE_JS: &str = include_str!("../static/ngoai-tuyen.js");
+/// The class page's card scanner: the rear camera or a photo, decoded in the browser
+/// (progressive enhancement of the attendance form).
+pub const SCAN_JS: &str = include_str!("../static/quet-the.js");
+/// The QR decoder the scanner loads when first used: jsQR 1.4.0 from npm, unchanged
+/// (Apache-2.0; its origin and hash in `static/jsqr.md`).
+pub const JSQR_JS: &str = include_str!("../static/jsqr.js");
 /// The service worker, before the server fills in the current assets' URLs.
 const SW_JS: &str = include_str!("../static/sw.js");
 /// The icons of the installed app (Android's home screen).
@@ -78,6 +84,8 @@ pub const CSS_HASH: u64 = fnv(CSS.as_bytes());
 pub const JS_HASH: u64 = fnv(JS.as_bytes());
 const HOST_JS_HASH: u64 = fnv(HOST_JS.as_bytes());
 const LIVE_JS_HASH: u64 = fnv(LIVE_JS.as_bytes());
+const SCAN_JS_HASH: u64 = fnv(SCAN_JS.as_bytes());
+const JSQR_JS_HASH: u64 = fnv(JSQR_JS.as_bytes());
 
 /// The stylesheet's URL, with its hash.
 #[must_use]
@@ -103,6 +111,18 @@ pub fn live_js_url() -> String {
     format!("/static/truc-tiep.{LIVE_JS_HASH:016x}.js")
 }
 
+/// The card scanner's URL, with its hash.
+#[must_use]
+pub fn scan_js_url() -> String {
+    format!("/static/quet-the.{SCAN_JS_HASH:016x}.js")
+}
+
+/// The QR decoder's URL, with its hash.
+#[must_use]
+pub fn jsqr_js_url() -> String {
+    format!("/static/jsqr.{JSQR_JS_HASH:016x}.js")
+}
+
 /// The stylesheet or the script, if `requested` is its current URL.
 pub fn static_response(requested: &str) -> Response {
     let (body, content_type): (&'static [u8], _) = if requested == css_url() {
@@ -113,6 +133,10 @@ pub fn static_response(requested: &str) -> Response {
         (HOST_JS.as_bytes(), "text/javascript; charset=utf-8")
     } else if requested == live_js_url() {
         (LIVE_JS.as_bytes(), "text/javascript; charset=utf-8")
+    } else if requested == scan_js_url() {
+        (SCAN_JS.as_bytes(), "text/javascript; charset=utf-8")
+    } else if requested == jsqr_js_url() {
+        (JSQR_JS.as_bytes(), "text/javascript; charset=utf-8")
     } else if requested == offline_js_url() {
         (OFFLINE_JS.as_bytes(), "text/javascript; charset=utf-8")
     } else if requested == icon_url(false) {
@@ -130,4 +154,46 @@ pub fn static_response(requested: &str) -> Response {
         HeaderValue::from_static("public, max-age=31536000, immutable"),
     );
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use sha2::{Digest, Sha256};
+
+    /// The decoder shipped is jsQR 1.4.0's `dist/jsQR.js` as published, byte for byte (its
+    /// hash is recorded in `static/jsqr.md`, with the licence beside it).
+    #[test]
+    fn the_qr_decoder_is_the_published_one() {
+        let sum = hex::encode(Sha256::digest(super::JSQR_JS.as_bytes()));
+        assert_eq!(
+            sum,
+            "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859"
+        );
+        let notes = include_str!("../static/jsqr.md");
+        assert!(notes.contains(&sum), "static/jsqr.md records another hash");
+        assert!(include_str!("../static/jsqr.LICENSE").contains("Apache License"));
+    }
+
+    /// Each asset answers at its own URL, with a long cache lifetime, and an old hash is
+    /// not found.
+    #[test]
+    fn scanner_and_decoder_are_served() {
+        for (url, body) in [
+            (super::scan_js_url(), super::SCAN_JS),
+            (super::jsqr_js_url(), super::JSQR_JS),
+        ] {
+            let r = super::static_response(&url);
+            assert_eq!(r.status(), axum::http::StatusCode::OK, "{url}");
+            assert!(
+                r.headers()[axum::http::header::CACHE_CONTROL]
+                    .to_str()
+                    .is_ok_and(|v| v.contains("immutable"))
+            );
+            assert!(!body.is_empty());
+        }
+        assert_eq!(
+            super::static_response("/static/jsqr.0000000000000000.js").status(),
+            axum::http::StatusCode::NOT_FOUND
+        );
+    }
 }

@@ -126,3 +126,20 @@ team-commune-total = Whole commune
 team-commune-none = The commune has no village yet.
 team-commune-link = The commune's village teams
 team-attend-register = Register the resident from the card, then mark present
+
+# Scanning the card's QR code on the class page (static/quet-the.js).
+team-scan-camera = Scan the QR code on the ID card
+team-scan-photo = Take a photo of the QR code
+team-scan-stop = Stop scanning
+team-scan-help = Point the camera at the QR code in the top right corner of the front of the identity card and hold still until it is read.
+team-scan-nojs = Scanning with the camera needs JavaScript turned on in the browser. You can still mark attendance by typing the identity or phone number, or by picking the name from the list below.
+team-scan-no-camera = This page cannot open the camera (the browser does not support it, or the page is not on a secure https connection). Press “Take a photo of the QR code”.
+team-scan-refused = The camera is not allowed. Allow it in the browser's settings, or press “Take a photo of the QR code”.
+team-scan-camera-failed = The camera could not be opened (another app may be using it). Press “Take a photo of the QR code”.
+team-scan-not-found = No QR code was found in the photo. Take it again closer, in good light, with the whole QR code sharp in the picture.
+team-scan-not-card = The code scanned is not the QR code of a citizen identity card. Scan the QR code on the front of the identity card.
+team-scan-bad-image = This file could not be opened as a picture. Take the photo again.
+team-scan-loading = Opening the QR reader…
+team-scan-reading = Reading the photo…
+team-scan-found = Card read, marking present…
+team-scan-decoder-failed = The QR reader could not be loaded (weak network?). Try again, or type the identity number.

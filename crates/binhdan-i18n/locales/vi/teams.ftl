@@ -126,3 +126,20 @@ team-commune-total = Cả xã
 team-commune-none = Xã chưa có thôn, bản, tổ dân phố nào.
 team-commune-link = Các tổ công nghệ số cộng đồng của xã
 team-attend-register = Đăng ký người dân từ thẻ rồi điểm danh
+
+# Scanning the card's QR code on the class page (static/quet-the.js).
+team-scan-camera = Quét mã QR trên CCCD
+team-scan-photo = Chụp ảnh mã QR
+team-scan-stop = Dừng quét
+team-scan-help = Hướng máy ảnh vào mã QR ở góc trên bên phải mặt trước thẻ căn cước, giữ yên cho đến khi máy đọc được.
+team-scan-nojs = Muốn quét mã QR bằng máy ảnh, trình duyệt cần bật JavaScript. Vẫn điểm danh được bằng cách nhập số định danh, số điện thoại hoặc chọn tên trong danh sách dưới đây.
+team-scan-no-camera = Trang này không mở được máy ảnh (trình duyệt không hỗ trợ, hoặc trang không dùng kết nối an toàn https). Hãy bấm “Chụp ảnh mã QR”.
+team-scan-refused = Máy ảnh chưa được phép dùng. Hãy cho phép trong cài đặt của trình duyệt, hoặc bấm “Chụp ảnh mã QR”.
+team-scan-camera-failed = Không mở được máy ảnh (có thể ứng dụng khác đang dùng). Hãy bấm “Chụp ảnh mã QR”.
+team-scan-not-found = Không tìm thấy mã QR trong ảnh. Hãy chụp lại gần hơn, đủ sáng, để mã QR nằm trọn và rõ nét trong ảnh.
+team-scan-not-card = Mã vừa quét không phải mã QR của thẻ căn cước. Hãy quét mã QR ở mặt trước thẻ căn cước.
+team-scan-bad-image = Không mở được tệp này như một ảnh. Hãy chụp lại.
+team-scan-loading = Đang mở bộ đọc mã QR…
+team-scan-reading = Đang đọc ảnh…
+team-scan-found = Đã đọc được thẻ, đang điểm danh…
+team-scan-decoder-failed = Không tải được bộ đọc mã QR (mạng yếu?). Hãy thử lại, hoặc nhập số định danh.

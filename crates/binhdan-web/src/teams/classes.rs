@@ -88,6 +88,8 @@ struct ClassPage {
     residents: Vec<(i64, String)>,
     csrf: String,
     op: String,
+    /// The QR decoder's URL, which the scanner loads when first used.
+    decoder: String,
 }
 
 /// What the class page says after a marking.
@@ -151,11 +153,16 @@ async fn class_page(
     } else {
         Vec::new()
     };
+    let mut l = Layout::new(
+        lang,
+        lang.tr(&Msg::new("team-class-title").arg("module", &module)),
+    );
+    if member {
+        // The card scanner enhances the attendance form, which only a member sees.
+        l = l.with_script(crate::assets::scan_js_url());
+    }
     let page = ClassPage {
-        l: Layout::new(
-            lang,
-            lang.tr(&Msg::new("team-class-title").arg("module", &module)),
-        ),
+        l,
         id,
         code: village.code.to_string(),
         village: village.name.clone(),
@@ -183,6 +190,7 @@ async fn class_page(
         residents,
         csrf: s.csrf().expose().clone(),
         op: new_op(),
+        decoder: crate::assets::jsqr_js_url(),
     };
     Ok(page)
 }

@@ -674,3 +674,71 @@ async fn someone_not_on_the_roster_is_registered_from_their_card() {
         1
     );
 }
+
+/// The attribute `name="…"`'s value in `html`, from its first occurrence.
+fn attribute<'a>(html: &'a str, name: &str) -> &'a str {
+    let from = html.find(&format!("{name}=\"")).expect(name) + name.len() + 2;
+    let len = html[from..].find('"').expect("closing quote");
+    &html[from..from + len]
+}
+
+#[tokio::test]
+async fn the_class_page_offers_the_card_scanner_to_members_only() {
+    let t = team().await;
+    assert_eq!(
+        appoint(&t, &t.admin, "thon-mot").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let open = format!(
+        "csrf={}&op=class-op-400001&module=cong-dan.dien-thoai&place=Nh%C3%A0+v%C4%83n+h%C3%B3a&starts=2025-11-24T19:30",
+        t.member.1
+    );
+    let r = form(
+        &t.app,
+        &format!("/quan-ly/to-cong-nghe/{VILLAGE}/lop"),
+        Some(&t.member.0),
+        &open,
+    )
+    .await;
+    let class_uri = r.header("location").to_owned();
+    // The member: the scanner's script, the decoder it loads, the buttons (hidden until the
+    // script shows them) and, for a browser without JavaScript, why scanning is not there.
+    let html = get_as(&t.app, &class_uri, &t.member.0).await.text();
+    let script = attribute(&html, "src");
+    assert!(script.starts_with("/static/quet-the."), "{script}");
+    let decoder = attribute(&html, "data-decoder");
+    assert!(decoder.starts_with("/static/jsqr."), "{decoder}");
+    assert!(html.contains("Quét mã QR trên CCCD") && html.contains("Chụp ảnh mã QR"));
+    assert!(html.contains(r#"accept="image/*" capture="environment""#));
+    assert!(html.contains(r#"id="scan-actions" class="scan-actions" hidden"#));
+    assert!(html.contains("cần bật JavaScript"));
+    assert!(html.contains("không phải mã QR của thẻ căn cước"));
+    for (url, needle) in [(script, "getUserMedia"), (decoder, "jsQR")] {
+        let r = t.app.get(url).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}");
+        assert!(r.header("content-type").starts_with("text/javascript"));
+        assert!(r.text().contains(needle), "{url}");
+    }
+    // In English too.
+    let en = get_as(&t.app, &format!("{class_uri}?lang=en"), &t.member.0)
+        .await
+        .text();
+    assert!(en.contains("Scan the QR code on the ID card") && en.contains("needs JavaScript"));
+    // A refused marking keeps the scanner on the page it shows.
+    let r = form(
+        &t.app,
+        &format!("{class_uri}/diem-danh"),
+        Some(&t.member.0),
+        &format!(
+            "csrf={}&op=mark-op-400001&card=https%3A%2F%2Fexample.com",
+            t.member.1
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("/static/quet-the.") && r.text().contains("id=\"scan\""));
+    // The commune admin sees the class but takes no attendance: no scanner.
+    let page = get_as(&t.app, &class_uri, &t.admin.0).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text().contains("quet-the.") && !page.text().contains("id=\"scan\""));
+}
