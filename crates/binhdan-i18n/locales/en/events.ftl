@@ -99,6 +99,7 @@ headcount-field = Participants without ID (the total at this point)
 headcount-submit = Update the headcount
 point-figures = { $checked_in } checked in, plus { $headcount } without ID; { $expected } expected.
 checkin-done = Checked in: { $name }.
+checkin-done-guest = Checked in: { $name } — not on the residents' list, so counted as a guest.
 checkin-already = { $name } is already checked in (at { $point }, at { $at }); not counted again.
 headcount-done = Recorded { $count } participants without ID.
 headcount-kept = The count of { $count } without ID was already recorded (or a newer count is in); the newest is kept.

@@ -99,6 +99,7 @@ headcount-field = Số người tham dự không có giấy tờ (tổng số t�
 headcount-submit = Cập nhật số người
 point-figures = Đã điểm danh { $checked_in } người, cộng { $headcount } người không có giấy tờ; dự kiến { $expected } người.
 checkin-done = Đã điểm danh: { $name }.
+checkin-done-guest = Đã điểm danh: { $name } — không có trong danh sách người dân nên được tính là khách mời.
 checkin-already = { $name } đã điểm danh rồi (tại { $point }, lúc { $at }); không tính thêm lần nữa.
 headcount-done = Đã ghi nhận { $count } người không có giấy tờ.
 headcount-kept = Số { $count } người không có giấy tờ đã được ghi nhận (hoặc đã có số đếm mới hơn); giữ số mới nhất.

@@ -311,18 +311,31 @@ pub(super) async fn check_in_batch(
             Err(msg) => results.push(Some(refused(msg))),
         }
     }
+    // Someone named or called by a phone number the registry does not know is checked in as
+    // a guest: the host is told, so a misspelt name of a resident can be corrected.
+    let guests: Vec<bool> = good
+        .iter()
+        .map(|c| c.person_id.is_none() && c.cccd_hash.is_none())
+        .collect();
     let done = state
         .events
         .desk(state)
         .submit(good, crate::respond::cutoff(state), now)
         .await?;
     let names = point_names(state, event, &done.outcomes).await?;
-    for (index, (outcome, label)) in taken.into_iter().zip(done.outcomes) {
+    for ((index, guest), (outcome, label)) in taken.into_iter().zip(guests).zip(done.outcomes) {
         let item = &items[index];
         let (status, message) = match outcome {
             CheckInOutcome::New => (
                 "new",
-                lang.tr(&Msg::new("checkin-done").arg("name", &label)),
+                lang.tr(
+                    &Msg::new(if guest {
+                        "checkin-done-guest"
+                    } else {
+                        "checkin-done"
+                    })
+                    .arg("name", &label),
+                ),
             ),
             CheckInOutcome::Already { point_id, at } => (
                 "already",

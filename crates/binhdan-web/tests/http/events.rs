@@ -316,6 +316,12 @@ async fn hosts_check_people_in_once_within_the_window_at_their_own_point_only() 
     assert_eq!(reply["results"][3]["label"], "001*******01");
     assert_eq!(reply["results"][4]["label"], "091****678");
     assert_eq!(reply["checked_in"], 4);
+    // The host is told who was not on the list: a name or phone the registry does not know
+    // is a guest; the registered person is not.
+    let message = |i: usize| reply["results"][i]["message"].as_str().unwrap().to_owned();
+    assert!(message(6).contains("không có trong danh sách"), "{reply}");
+    assert!(message(4).contains("khách mời"), "{reply}");
+    assert!(!message(0).contains("khách mời"), "{reply}");
 
     // Retried after a lost reply: counted once.
     let again = api(
