@@ -18,6 +18,9 @@
 //! [`HTTP_TIMEOUT`]. No error text holds the code, a token, the verifier, the nonce or the
 //! CCCD; each error names a message key (`oidc-*` in `auth.ftl`) through [`Localized`].
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

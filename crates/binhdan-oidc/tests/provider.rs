@@ -8,115 +8,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::process::Stdio;
-use std::sync::OnceLock;
-use std::time::Duration;
 
 use binhdan_core::{Localized, Secret, Timestamp};
+use binhdan_oidc::testing::{CLIENT_ID, CLIENT_SECRET, TestProvider};
 use binhdan_oidc::{OidcClient, OidcConfig, OidcError, PendingLogin};
 use reqwest::Url;
-use reqwest::header::LOCATION;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 /// Never fetched: the flow stops at it, as a browser would hand it to our server.
 const REDIRECT_URI: &str = "http://127.0.0.1:9/auth/vneid/callback";
-const CLIENT_ID: &str = "binhdan-test";
-const CLIENT_SECRET: &str = "binhdan-test-secret";
-
-fn provider_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests-support/oidc-provider")
-}
-
-/// Node must be there (the tests fail, not skip, without it); `npm ci` once per run if the
-/// provider's packages are missing.
-fn ensure_node_and_packages() {
-    static READY: OnceLock<()> = OnceLock::new();
-    READY.get_or_init(|| {
-        let dir = provider_dir();
-        match std::process::Command::new("node").arg("--version").output() {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => panic!(
-                "`node --version` failed ({}): the OIDC tests need Node.js ≥ 20 to run the test \
-                 provider (tests-support/oidc-provider/README.md)",
-                out.status
-            ),
-            Err(e) => panic!(
-                "Node.js is not installed ({e}): the OIDC tests need `node` (≥ 20) and `npm` to \
-                 run the test provider in tests-support/oidc-provider (see its README.md)"
-            ),
-        }
-        if dir.join("node_modules/oidc-provider/package.json").exists() {
-            return;
-        }
-        let out = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .output()
-            .unwrap_or_else(|e| panic!("could not run `npm ci` in {}: {e}", dir.display()));
-        assert!(
-            out.status.success(),
-            "`npm ci` in {} failed ({}):\n{}",
-            dir.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
-}
 
 /// A running provider; dropping it kills the process.
-struct Provider {
-    issuer: String,
-    _child: Child,
-}
+type Provider = TestProvider;
 
 async fn start_provider() -> Provider {
-    ensure_node_and_packages();
-    let mut child = Command::new("node")
-        .args(["server.mjs", "0", REDIRECT_URI])
-        .current_dir(provider_dir())
-        .env("CLIENT_SECRET", CLIENT_SECRET)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("could not start `node server.mjs`: {e}"));
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut stderr = child.stderr.take().unwrap();
-    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await;
-    let Ok(Ok(Some(line))) = first else {
-        let mut log = String::new();
-        let _ = tokio::time::timeout(Duration::from_secs(2), stderr.read_to_string(&mut log)).await;
-        panic!("the test provider did not print READY within 30 s: {first:?}\n{log}");
-    };
-    let issuer = line
-        .strip_prefix("READY ")
-        .unwrap_or_else(|| panic!("the provider's first line is not READY: {line}"))
-        .to_owned();
-    // Keep reading both pipes: oidc-provider prints notices on stdout later, and a closed
-    // pipe kills node (EPIPE); a full one would block it.
-    let show = std::env::var_os("OIDC_PROVIDER_LOG").is_some();
-    tokio::spawn(async move {
-        while let Ok(Some(l)) = lines.next_line().await {
-            if show {
-                eprintln!("[provider] {l}");
-            }
-        }
-    });
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stderr).lines();
-        while let Ok(Some(l)) = lines.next_line().await {
-            if show {
-                eprintln!("[provider] {l}");
-            }
-        }
-    });
-    Provider {
-        issuer,
-        _child: child,
-    }
+    TestProvider::start(REDIRECT_URI).await
 }
 
 fn config(issuer: &str) -> OidcConfig {
@@ -151,53 +56,24 @@ struct Callback {
     iss: Option<String>,
 }
 
-/// Plays the browser from the authorization URL to the redirect to our callback: keeps
-/// cookies, follows each `Location` by hand, and signs `login` in at the interaction step.
-async fn browser_sign_in(authorize_url: &str, login: &str) -> Callback {
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let mut url = Url::parse(authorize_url).unwrap();
-    for _ in 0..10 {
-        if url.as_str().starts_with(REDIRECT_URI) {
-            let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
-            if let Some(error) = q.get("error") {
-                panic!(
-                    "the provider answered {error}: {}",
-                    q.get("error_description").map_or("", String::as_str)
-                );
-            }
-            return Callback {
-                code: q.get("code").expect("a code on the callback").clone(),
-                state: q.get("state").expect("a state on the callback").clone(),
-                iss: q.get("iss").cloned(),
-            };
-        }
-        if url.path().starts_with("/interaction/") && !url.query_pairs().any(|(k, _)| k == "login")
-        {
-            url.query_pairs_mut().append_pair("login", login);
-        }
-        let res = browser.get(url.clone()).send().await.unwrap();
-        let Some(location) = res.headers().get(LOCATION) else {
-            let status = res.status();
-            panic!(
-                "no redirect from {}: {status} {}",
-                url.path(),
-                res.text().await.unwrap_or_default()
-            );
-        };
-        url = url.join(location.to_str().unwrap()).unwrap();
+/// Signs `login` in at the provider (see [`TestProvider::sign_in`]).
+async fn browser_sign_in(provider: &Provider, authorize_url: &str, login: &str) -> Callback {
+    let (_, q) = provider.sign_in(authorize_url, login).await;
+    Callback {
+        code: q["code"].clone(),
+        state: q["state"].clone(),
+        iss: q.get("iss").cloned(),
     }
-    panic!("more than 10 redirects");
 }
 
 /// Starts an attempt and signs `login` in: what the server would hold when the callback comes.
-async fn attempt(client: &OidcClient, login: &str) -> (PendingLogin, Callback) {
+async fn attempt(
+    provider: &Provider,
+    client: &OidcClient,
+    login: &str,
+) -> (PendingLogin, Callback) {
     let (url, pending) = client.begin();
-    let callback = browser_sign_in(&url, login).await;
+    let callback = browser_sign_in(provider, &url, login).await;
     (pending, callback)
 }
 
@@ -232,7 +108,7 @@ async fn full_flow_gives_the_citizens_identity() {
     let shown = format!("{pending:?}");
     assert!(!shown.contains(pending.state()), "{shown}");
 
-    let callback = browser_sign_in(&url, "nguyenvana").await;
+    let callback = browser_sign_in(&provider, &url, "nguyenvana").await;
     assert_eq!(callback.state, pending.state());
     assert_eq!(callback.iss.as_deref(), Some(provider.issuer.as_str()));
 
@@ -251,7 +127,7 @@ async fn full_flow_gives_the_citizens_identity() {
     assert!(!format!("{id:?}").contains("038090012345"));
 
     // A second citizen through the same client.
-    let (pending, callback) = attempt(&client, "tranthib").await;
+    let (pending, callback) = attempt(&provider, &client, "tranthib").await;
     let id = client
         .finish(&pending, &callback.code, &callback.state, now())
         .await
@@ -263,8 +139,8 @@ async fn full_flow_gives_the_citizens_identity() {
 
 #[tokio::test]
 async fn a_wrong_state_is_refused_before_the_code_is_exchanged() {
-    let (_provider, client) = setup().await;
-    let (pending, callback) = attempt(&client, "nguyenvana").await;
+    let (provider, client) = setup().await;
+    let (pending, callback) = attempt(&provider, &client, "nguyenvana").await;
     for forged in ["forged", "", &callback.state[1..]] {
         let err = client
             .finish(&pending, &callback.code, forged, now())
@@ -284,8 +160,8 @@ async fn a_wrong_state_is_refused_before_the_code_is_exchanged() {
 
 #[tokio::test]
 async fn a_code_is_used_once() {
-    let (_provider, client) = setup().await;
-    let (pending, callback) = attempt(&client, "nguyenvana").await;
+    let (provider, client) = setup().await;
+    let (pending, callback) = attempt(&provider, &client, "nguyenvana").await;
     client
         .finish(&pending, &callback.code, &callback.state, now())
         .await
@@ -304,11 +180,11 @@ async fn a_code_is_used_once() {
 
 #[tokio::test]
 async fn a_pending_login_from_another_attempt_is_refused() {
-    let (_provider, client) = setup().await;
+    let (provider, client) = setup().await;
     let (_, other) = client.begin();
 
     // Another attempt's record as is: its state does not match.
-    let (pending, callback) = attempt(&client, "nguyenvana").await;
+    let (pending, callback) = attempt(&provider, &client, "nguyenvana").await;
     let err = client
         .finish(&other, &callback.code, &callback.state, now())
         .await
@@ -327,7 +203,7 @@ async fn a_pending_login_from_another_attempt_is_refused() {
     );
 
     // State and verifier right, another attempt's nonce: the ID token is refused.
-    let (pending, callback) = attempt(&client, "nguyenvana").await;
+    let (pending, callback) = attempt(&provider, &client, "nguyenvana").await;
     let forged = splice(&pending, &other, &["nonce"]);
     let err = client
         .finish(&forged, &callback.code, &callback.state, now())
@@ -339,8 +215,8 @@ async fn a_pending_login_from_another_attempt_is_refused() {
 
 #[tokio::test]
 async fn a_citizen_without_a_cccd_gets_the_no_cccd_error() {
-    let (_provider, client) = setup().await;
-    let (pending, callback) = attempt(&client, "khongcccd").await;
+    let (provider, client) = setup().await;
+    let (pending, callback) = attempt(&provider, &client, "khongcccd").await;
     let err = client
         .finish(&pending, &callback.code, &callback.state, now())
         .await
@@ -354,8 +230,8 @@ async fn a_citizen_without_a_cccd_gets_the_no_cccd_error() {
 
 #[tokio::test]
 async fn an_expired_id_token_is_refused() {
-    let (_provider, client) = setup().await;
-    let (pending, callback) = attempt(&client, "nguyenvana").await;
+    let (provider, client) = setup().await;
+    let (pending, callback) = attempt(&provider, &client, "nguyenvana").await;
     let tomorrow = Timestamp(now().millis() + 24 * 3600 * 1000);
     let err = client
         .finish(&pending, &callback.code, &callback.state, tomorrow)

@@ -1,5 +1,6 @@
 //! Citizen sign-in with VNeID through the web routes, against a real `OpenID` provider: npm
-//! `oidc-provider` in `tests-support/oidc-provider` (no mocks), as in `binhdan-oidc`'s own tests.
+//! `oidc-provider` in `tests-support/oidc-provider` (no mocks), run by `binhdan_oidc::testing`
+//! as in `binhdan-oidc`'s own tests.
 //! Each test starts its own provider on a free port (killed when the test ends) and plays the
 //! browser there with a cookie jar, following redirects by hand; the provider's redirect to our
 //! callback is never fetched but handed to the router, called in-process. Cookies between our
@@ -10,10 +11,7 @@
 //! missing. Set `OIDC_PROVIDER_LOG=1` to see the provider's log with `--nocapture`.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::process::Stdio;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
@@ -24,6 +22,7 @@ use binhdan_core::kpi::Group;
 use binhdan_core::people::Date;
 use binhdan_core::unit::{DivisionType, UnitCode, UnitLevel, UnitName};
 use binhdan_core::{Secret, Timestamp};
+use binhdan_oidc::testing::{CLIENT_ID, CLIENT_SECRET, TestProvider};
 use binhdan_oidc::{OidcClient, OidcConfig};
 use binhdan_store::testing::TestDb;
 use binhdan_store::{AdultCutoff, NewVillage, PersonDetail, PersonRecord, WriteMode};
@@ -31,8 +30,6 @@ use binhdan_vault::{Vault, VaultConfig};
 use binhdan_web::{AppState, Clock, SystemClock, WebConfig};
 use http_body_util::BodyExt;
 use reqwest::Url;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::{Child, Command};
 use tower::ServiceExt;
 
 use crate::helpers::{TestApp, TestResponse};
@@ -40,8 +37,6 @@ use crate::helpers::{TestApp, TestResponse};
 /// Never fetched: the flow stops at it, as a browser would hand it to our server.
 const REDIRECT_URI: &str = "http://127.0.0.1:9/dang-nhap/vneid/goi-lai";
 const CALLBACK_PATH: &str = "/dang-nhap/vneid/goi-lai";
-const CLIENT_ID: &str = "binhdan-test";
-const CLIENT_SECRET: &str = "binhdan-test-secret";
 
 /// The provider's `nguyenvana`.
 const CCCD: &str = "038090012345";
@@ -59,140 +54,6 @@ const EN_NOT_SET_UP: &str = "Sign-in with VNeID is not set up correctly";
 const VI_CSRF: &str = "Biểu mẫu đã hết hạn hoặc không gửi từ trang của chúng tôi";
 const VI_SIGN_IN_FIRST: &str = "Hãy đăng nhập bằng VNeID trước khi đăng ký";
 
-// --- The test provider (as in crates/binhdan-oidc/tests/provider.rs) ---------------------------
-
-fn provider_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests-support/oidc-provider")
-}
-
-/// Node must be there (the tests fail, not skip, without it); `npm ci` once per run if the
-/// provider's packages are missing.
-fn ensure_node_and_packages() {
-    static READY: OnceLock<()> = OnceLock::new();
-    READY.get_or_init(|| {
-        let dir = provider_dir();
-        match std::process::Command::new("node").arg("--version").output() {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => panic!(
-                "`node --version` failed ({}): the VNeID tests need Node.js ≥ 20 to run the test \
-                 provider (tests-support/oidc-provider/README.md)",
-                out.status
-            ),
-            Err(e) => panic!(
-                "Node.js is not installed ({e}): the VNeID tests need `node` (≥ 20) and `npm` to \
-                 run the test provider in tests-support/oidc-provider (see its README.md)"
-            ),
-        }
-        if dir.join("node_modules/oidc-provider/package.json").exists() {
-            return;
-        }
-        let out = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .output()
-            .unwrap_or_else(|e| panic!("could not run `npm ci` in {}: {e}", dir.display()));
-        assert!(
-            out.status.success(),
-            "`npm ci` in {} failed ({}):\n{}",
-            dir.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
-}
-
-/// A running provider; dropping it kills the process.
-struct Provider {
-    issuer: String,
-    _child: Child,
-}
-
-async fn start_provider() -> Provider {
-    ensure_node_and_packages();
-    let mut child = Command::new("node")
-        .args(["server.mjs", "0", REDIRECT_URI])
-        .current_dir(provider_dir())
-        .env("CLIENT_SECRET", CLIENT_SECRET)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("could not start `node server.mjs`: {e}"));
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut stderr = child.stderr.take().unwrap();
-    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await;
-    let Ok(Ok(Some(line))) = first else {
-        let mut log = String::new();
-        let _ = tokio::time::timeout(Duration::from_secs(2), stderr.read_to_string(&mut log)).await;
-        panic!("the test provider did not print READY within 30 s: {first:?}\n{log}");
-    };
-    let issuer = line
-        .strip_prefix("READY ")
-        .unwrap_or_else(|| panic!("the provider's first line is not READY: {line}"))
-        .to_owned();
-    // Keep reading both pipes: a closed pipe kills node (EPIPE); a full one would block it.
-    let show = std::env::var_os("OIDC_PROVIDER_LOG").is_some();
-    tokio::spawn(async move {
-        while let Ok(Some(l)) = lines.next_line().await {
-            if show {
-                eprintln!("[provider] {l}");
-            }
-        }
-    });
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stderr).lines();
-        while let Ok(Some(l)) = lines.next_line().await {
-            if show {
-                eprintln!("[provider] {l}");
-            }
-        }
-    });
-    Provider {
-        issuer,
-        _child: child,
-    }
-}
-
-/// Plays the browser from the authorization URL to the provider's redirect to our callback:
-/// keeps the provider's cookies, follows each `Location` by hand and signs `login` in at the
-/// interaction step. Returns the callback's path and query, for our router.
-async fn browser_sign_in(authorize_url: &str, login: &str) -> String {
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let mut url = Url::parse(authorize_url).unwrap();
-    for _ in 0..10 {
-        if url.as_str().starts_with(REDIRECT_URI) {
-            let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
-            assert!(
-                !q.contains_key("error"),
-                "the provider answered with an error: {url}"
-            );
-            assert!(q.contains_key("code") && q.contains_key("state"), "{url}");
-            return format!("{}?{}", url.path(), url.query().unwrap_or_default());
-        }
-        if url.path().starts_with("/interaction/") && !url.query_pairs().any(|(k, _)| k == "login")
-        {
-            url.query_pairs_mut().append_pair("login", login);
-        }
-        let res = browser.get(url.clone()).send().await.unwrap();
-        let Some(location) = res.headers().get(header::LOCATION.as_str()) else {
-            let status = res.status();
-            panic!(
-                "no redirect from {}: {status} {}",
-                url.path(),
-                res.text().await.unwrap_or_default()
-            );
-        };
-        url = url.join(location.to_str().unwrap()).unwrap();
-    }
-    panic!("more than 10 redirects");
-}
-
 // --- The server with VNeID sign-in --------------------------------------------------------------
 
 fn now() -> Timestamp {
@@ -206,12 +67,12 @@ struct VneidApp {
     db: TestDb,
     /// The same keys as the server's: to seal, hash and open CCCDs as it does.
     vault: Vault,
-    provider: Provider,
+    provider: TestProvider,
 }
 
 impl VneidApp {
     async fn start() -> Self {
-        let provider = start_provider().await;
+        let provider = TestProvider::start(REDIRECT_URI).await;
         let client = OidcClient::discover(OidcConfig::new(
             &provider.issuer,
             CLIENT_ID,
@@ -281,7 +142,8 @@ impl VneidApp {
         let to = r.header("location").to_owned();
         assert!(to.starts_with(&self.provider.issuer), "{to}");
         let cookies = set_cookies(&r).into_iter().map(cookie_pair).collect();
-        let uri = browser_sign_in(&to, login).await;
+        let (url, _) = self.provider.sign_in(&to, login).await;
+        let uri = format!("{}?{}", url.path(), url.query().unwrap_or_default());
         assert!(uri.starts_with(&format!("{CALLBACK_PATH}?")), "{uri}");
         Callback { uri, cookies }
     }
