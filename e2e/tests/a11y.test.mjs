@@ -75,3 +75,31 @@ describe(`axe-core ${AXE_VERSION}: no WCAG 2.2 A/AA violations (${TAGS.join(', '
     });
   }
 });
+
+// High contrast (`?tuong-phan=cao`, then remembered) is offered for people with weak eyes: it
+// must reach WCAG AAA's 7:1 (axe's color-contrast-enhanced) on every page, not only AA's 4.5:1.
+describe(`axe-core ${AXE_VERSION}: high contrast reaches WCAG AAA (color-contrast-enhanced)`, () => {
+  for (const { path, status } of PAGES.filter((p) => p.status === 200)) {
+    test(`${path} (high contrast)`, { timeout: TIMEOUT }, async () => {
+      const context = await browser.newContext(contextOptions({ bypassCSP: true }));
+      try {
+        const page = await context.newPage();
+        const sep = path.includes('?') ? '&' : '?';
+        const res = await page.goto(`${BASE}${path}${sep}tuong-phan=cao`);
+        assert.equal(res.status(), status, `GET ${path} status`);
+        assert.match((await page.getAttribute('body', 'class')) ?? '', /contrast/, 'high contrast is on');
+        await page.addScriptTag({ content: AXE_SOURCE });
+        const results = await page.evaluate(() =>
+          window.axe.run(document, { runOnly: { type: 'rule', values: ['color-contrast-enhanced'] }, resultTypes: ['violations'] }),
+        );
+        assert.ok(results.passes.length + results.violations.length + results.incomplete.length > 0, 'the rule ran');
+        if (results.violations.length > 0) {
+          const report = describeViolations(results.violations);
+          assert.fail(`contrast below 7:1 on ${path} in high contrast:\n${report}`);
+        }
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});
