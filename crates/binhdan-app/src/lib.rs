@@ -2,6 +2,7 @@
 //! (`binhdan-core`) and the store (`binhdan-store`). Time and randomness come in as arguments.
 
 pub mod bootstrap;
+pub mod cache;
 pub mod certificates;
 pub mod content;
 pub mod dashboard;
@@ -15,6 +16,7 @@ pub mod offline;
 pub mod people;
 pub mod person;
 pub mod population;
+pub mod public;
 pub mod reports;
 pub mod revocation;
 pub mod staff;
@@ -30,6 +32,8 @@ mod counters_tests;
 mod irt_tests;
 #[cfg(test)]
 mod people_tests;
+#[cfg(test)]
+mod public_tests;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]

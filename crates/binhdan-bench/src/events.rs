@@ -28,7 +28,7 @@ use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 use crate::histogram;
 
@@ -467,8 +467,6 @@ fn one(
         setup.elapsed().as_secs_f64()
     );
     let addr = server_rt.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
         let state = AppState::new(
             world.store.clone(),
             WebConfig::default(),
@@ -479,10 +477,7 @@ fn one(
             None,
             binhdan_core::people::DEFAULT_EVALUATION_DATE,
         );
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, binhdan_web::router(state)).await;
-        });
-        Ok::<_, anyhow::Error>(addr)
+        crate::serve(state).await
     })?;
 
     // The live screens connect first and watch throughout.

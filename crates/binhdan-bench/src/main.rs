@@ -56,7 +56,7 @@ struct Args {
     /// Also run on this PostgreSQL database (a schema of its own is created and dropped).
     #[arg(long, env = "BINHDAN_BENCH_POSTGRES_URL")]
     postgres: Option<String>,
-    /// Only scenarios whose name contains this.
+    /// Only scenarios whose name contains this (or one of these, comma-separated).
     #[arg(long)]
     only: Option<String>,
     /// Rows of the roster the `people-import` scenario generates and imports.
@@ -65,6 +65,27 @@ struct Args {
     /// `people-import` also times the store's writes alone (each in a transaction rolled back).
     #[arg(long)]
     parts: bool,
+}
+
+impl Args {
+    /// The parts of `--only` (comma-separated: `--only home,lesson`).
+    fn only_parts(&self) -> Option<impl Iterator<Item = &str>> {
+        self.only
+            .as_deref()
+            .map(|o| o.split(',').map(str::trim).filter(|p| !p.is_empty()))
+    }
+
+    /// Whether a scenario run by default is wanted: no `--only`, or a part of it is in its name.
+    fn wants(&self, name: &str) -> bool {
+        self.only_parts()
+            .is_none_or(|mut parts| parts.any(|p| name.contains(p)))
+    }
+
+    /// Whether a scenario run only on demand was asked for by a part of `--only`.
+    fn asks_for(&self, name: &str) -> bool {
+        self.only_parts()
+            .is_some_and(|mut parts| parts.any(|p| name.contains(p)))
+    }
 }
 
 /// One request pattern: `paths[i % len]` for the i-th request of a connection.
@@ -85,41 +106,32 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     // The servers and the load generator each get their own runtime, as separate processes
     // would, sharing this machine's cores.
+    // Named threads, so a profile (`perf report --comm server`) tells the two apart.
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name("server")
         .enable_all()
         .build()?;
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name("client")
         .enable_all()
         .build()?;
 
-    let wanted = |name: &str| args.only.as_deref().is_none_or(|o| name.contains(o));
+    let wanted = |name: &str| args.wants(name);
     if scenarios().iter().any(|s| wanted(s.name)) || wanted(answers::NAME) {
         http_scenarios(&args, &server_rt, &client_rt)?;
     }
     if wanted(people_import::NAME) {
         people_import::run(&server_rt, args.rows, args.parts)?;
     }
-    if args
-        .only
-        .as_deref()
-        .is_some_and(|o| dashboard::NAME.contains(o))
-    {
+    if args.asks_for(dashboard::NAME) {
         dashboard::run(&server_rt, args.people, 200)?;
     }
-    if args
-        .only
-        .as_deref()
-        .is_some_and(|o| events::NAME.contains(o))
-    {
+    if args.asks_for(events::NAME) {
         events::run(&server_rt, &client_rt, args.postgres.as_deref())?;
     }
-    if args
-        .only
-        .as_deref()
-        .is_some_and(|o| credentials::NAME.contains(o))
-    {
+    if args.asks_for(credentials::NAME) {
         credentials::run(&server_rt, args.seconds, 500)?;
     }
     Ok(())
@@ -174,21 +186,13 @@ fn http_scenarios(
             .with_context(|| format!("preparing {name}"))?;
         let addr = server_rt.block_on(start_binhdan(store.clone()))?;
         for scenario in scenarios() {
-            if args
-                .only
-                .as_deref()
-                .is_some_and(|o| !scenario.name.contains(o))
-            {
+            if !args.wants(scenario.name) {
                 continue;
             }
             let figures = client_rt.block_on(drive(addr, &scenario.paths, args));
             print_row(&format!("{} [{name}]", scenario.name), &figures, &ceiling);
         }
-        if args
-            .only
-            .as_deref()
-            .is_none_or(|o| answers::NAME.contains(o))
-        {
+        if args.wants(answers::NAME) {
             let cookies = server_rt.block_on(answers::learners(
                 store.as_ref(),
                 args.connections,
@@ -260,6 +264,14 @@ fn scenarios() -> Vec<Scenario> {
                 .collect(),
         },
         Scenario {
+            name: "course list /hoc",
+            paths: vec!["/hoc".to_owned()],
+        },
+        Scenario {
+            name: "verification /xac-minh",
+            paths: vec!["/xac-minh".to_owned()],
+        },
+        Scenario {
             name: "lesson page",
             paths: [
                 "cong-dan.dien-thoai.bat-tat-va-sac",
@@ -324,12 +336,23 @@ async fn postgres_cleanup(config: &StoreConfig) -> Option<binhdan_store::postgre
 }
 
 async fn start_binhdan(store: Arc<dyn Store>) -> anyhow::Result<SocketAddr> {
+    let state = AppState::new(store, WebConfig::default(), Arc::new(SystemClock));
+    serve(state).await
+}
+
+/// Serves the application as `binhdan serve` does: the server's own accept loop
+/// (`binhdan_web::server::serve`, with the configuration's limits), not `axum::serve`, which
+/// rebuilds the whole router for every new connection.
+pub(crate) async fn serve(state: AppState) -> anyhow::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(store, WebConfig::default(), Arc::new(SystemClock));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, binhdan_web::router(state)).await;
-    });
+    let limits = state.config.serve_limits();
+    tokio::spawn(binhdan_web::server::serve(
+        listener,
+        binhdan_web::router(state),
+        limits,
+        std::future::pending(),
+    ));
     Ok(addr)
 }
 

@@ -31,6 +31,7 @@ mod offline;
 mod pages;
 pub mod prefs;
 pub mod problem;
+mod public_cache;
 pub mod quiz;
 mod registry;
 mod respond;
@@ -84,6 +85,10 @@ pub struct AppState {
     pub issuer: Option<Arc<binhdan_app::certificates::Issuer>>,
     /// Live events: the check-in writer and the live screens' feeds.
     pub events: Arc<events::EventsState>,
+    /// Units' public figures, read a few seconds ago (home and unit pages).
+    pub figures: Arc<binhdan_app::public::PublicFigures>,
+    /// Public pages as rendered for anonymous readers a few seconds ago.
+    pub public: Arc<public_cache::PublicPages>,
 }
 
 impl AppState {
@@ -101,6 +106,8 @@ impl AppState {
             exams: Arc::new(exams),
             issuer: None,
             events: Arc::new(events::EventsState::default()),
+            figures: Arc::new(binhdan_app::public::PublicFigures::default()),
+            public: Arc::new(public_cache::PublicPages::default()),
         }
     }
 

@@ -2,6 +2,7 @@
 //! search. Plain HTML and one small stylesheet; no JavaScript needed.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::problem::Path;
 use askama::Template;
@@ -9,6 +10,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use binhdan_app::public::UnitFigures;
 use binhdan_core::Msg;
 use binhdan_core::kpi::{Group, Kpi};
 use binhdan_core::unit::{Unit, UnitCode, UnitError, UnitLevel};
@@ -284,21 +286,13 @@ fn skills_kpi(group: Group) -> Kpi {
 /// The fewest people a public page counts or averages over.
 const PUBLIC_MIN: u64 = 5;
 
-async fn progress_view(
-    state: &AppState,
-    lang: Lang,
-    lineage: &[binhdan_core::unit::Unit],
-) -> Result<Vec<ProgressView>, Problem> {
-    let Some(unit) = lineage.last() else {
-        return Ok(Vec::new());
-    };
-    let targets = binhdan_app::targets::in_force(state.store.as_ref(), lineage).await?;
-    let population = state.store.population_under(&unit.code).await?;
-    let roster = state
-        .store
-        .roster_under(&unit.path, unit.level, &unit.code)
-        .await?;
-    let learning = state.store.learning_under(&unit.code).await?;
+fn progress_view(lang: Lang, figures: &UnitFigures) -> Vec<ProgressView> {
+    let (targets, population, roster, learning) = (
+        &figures.targets,
+        &figures.population,
+        &figures.roster,
+        &figures.learning,
+    );
     let metric = |g: Group, m: &str| {
         learning
             .iter()
@@ -360,11 +354,11 @@ async fn progress_view(
             gain: if assessed < PUBLIC_MIN {
                 String::new()
             } else {
-                mean_gain(lang, assessed, learning_value(&learning, g, "gain_milli"))
+                mean_gain(lang, assessed, learning_value(learning, g, "gain_milli"))
             },
         });
     }
-    Ok(out)
+    out
 }
 
 /// A counter that may be negative (a sum of gains).
@@ -423,6 +417,21 @@ fn targets_view(lang: Lang) -> Vec<TargetView> {
         .collect()
 }
 
+/// A unit's public figures, at most [`binhdan_app::public::FIGURES_TTL`] old.
+async fn figures_of(state: &AppState, code: &UnitCode) -> Result<Arc<UnitFigures>, Problem> {
+    state
+        .figures
+        .of(state.store.as_ref(), code, state.clock.now())
+        .await?
+        .ok_or_else(|| unknown_unit(code))
+}
+
+fn unknown_unit(code: &UnitCode) -> Problem {
+    Problem::not_found(UnitError::UnknownUnit {
+        code: code.to_string(),
+    })
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 struct HomePage {
@@ -445,14 +454,12 @@ pub async fn home(
     ReqLang(lang): ReqLang,
 ) -> Result<Response, Problem> {
     let code = UnitCode::parse(&state.config.province).map_err(|e| Problem::internal(&e))?;
-    let Some(province) = state.store.unit(&code).await? else {
-        return Err(Problem::not_found(UnitError::UnknownUnit {
-            code: code.to_string(),
-        }));
+    let figures = figures_of(&state, &code).await?;
+    let Some(province) = figures.unit() else {
+        return Err(unknown_unit(&code));
     };
-    let communes = state.store.children(Some(&code)).await?;
-    let counts = state.store.subtree_counts(&code).await?;
-    let progress = progress_view(&state, lang, std::slice::from_ref(&province)).await?;
+    let (communes, counts) = (&figures.children, figures.subtree);
+    let progress = progress_view(lang, &figures);
     let page = HomePage {
         title: lang.tr(&Msg::new("home-title").arg("province", &province.name)),
         l: Layout::new(lang, province.name.clone()),
@@ -491,14 +498,12 @@ pub async fn unit(
     Path(code): Path<String>,
 ) -> Result<Response, Problem> {
     let code = UnitCode::parse(&code).map_err(Problem::not_found)?;
-    let lineage = state.store.lineage(&code).await?;
+    let figures = figures_of(&state, &code).await?;
+    let (lineage, children) = (&figures.lineage, &figures.children);
     let Some(unit) = lineage.last() else {
-        return Err(Problem::not_found(UnitError::UnknownUnit {
-            code: code.to_string(),
-        }));
+        return Err(unknown_unit(&code));
     };
-    let children = state.store.children(Some(&code)).await?;
-    let progress = progress_view(&state, lang, &lineage).await?;
+    let progress = progress_view(lang, &figures);
     let heading_key = match unit.level {
         UnitLevel::Province => "unit-communes",
         _ => "unit-villages",
@@ -649,7 +654,7 @@ pub fn error_page(lang: Lang, body: &ProblemBody) -> String {
 /// The stylesheet.
 #[utoipa::path(get, path = "/static/{file}", tag = "pages",
     params(("file" = String, Path, description = "Asset name with its content hash")),
-    responses((status = 200, description = "The stylesheet or the read-aloud script", content_type = "text/css"), (status = 404, description = "Unknown asset")))]
+    responses((status = 200, description = "The stylesheet, a script or an icon", content(("text/css"), ("text/javascript"), ("image/png"))), (status = 404, description = "Unknown asset")))]
 pub async fn asset(Path(file): Path<String>) -> Response {
     crate::assets::static_response(&format!("/static/{file}"))
 }

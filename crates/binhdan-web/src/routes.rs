@@ -18,7 +18,8 @@ use utoipa_axum::routes;
 use crate::api::{ops, units};
 use crate::{
     AppState, account, certificates, citizen, dashboard, events, exam, learn, middleware, observe,
-    offline, pages, problem, quiz, registry, staff, staff_admin, targets, tasks, teams,
+    offline, pages, problem, public_cache, quiz, registry, staff, staff_admin, targets, tasks,
+    teams,
 };
 
 #[derive(OpenApi)]
@@ -233,6 +234,10 @@ pub fn router(state: AppState) -> Router {
             middleware::security_headers,
         ))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            public_cache::serve,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(observe::request_span))
         .layer(CatchPanicLayer::new())
         .with_state(state)

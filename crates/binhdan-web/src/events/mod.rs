@@ -56,7 +56,7 @@ pub struct EventsState {
     desk: OnceLock<CheckInDesk>,
     /// Points (with their event) read in the last few seconds, for the checks of the hosts'
     /// many requests; their figures are never taken from here.
-    points: Mutex<HashMap<i64, (EventRecord, PointRecord, std::time::Instant)>>,
+    points: binhdan_app::cache::TtlCache<i64, (EventRecord, PointRecord)>,
     feeds: Mutex<HashMap<i64, tokio::sync::watch::Sender<Bytes>>>,
 }
 
@@ -65,7 +65,7 @@ impl Default for EventsState {
         Self {
             closing: tokio::sync::watch::Sender::new(false),
             desk: OnceLock::new(),
-            points: Mutex::default(),
+            points: binhdan_app::cache::TtlCache::new(POINT_TTL, 100_000),
             feeds: Mutex::default(),
         }
     }
@@ -118,29 +118,17 @@ async fn point_checked(
     id: i64,
     point: i64,
 ) -> Result<(EventRecord, PointRecord), Problem> {
+    let now = state.clock.now();
+    if let Some((e, p)) = state.events.points.get(&point, now)
+        && e.id == id
     {
-        let cache = state
-            .events
-            .points
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((e, p, at)) = cache.get(&point)
-            && at.elapsed() < POINT_TTL
-            && e.id == id
-        {
-            return Ok((e.clone(), p.clone()));
-        }
+        return Ok((e, p));
     }
     let (event, p) = point_of(state, id, point).await?;
-    let mut cache = state
+    state
         .events
         .points
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if cache.len() > 100_000 {
-        cache.clear();
-    }
-    cache.insert(point, (event.clone(), p.clone(), std::time::Instant::now()));
+        .insert(point, (event.clone(), p.clone()), now);
     Ok((event, p))
 }
 

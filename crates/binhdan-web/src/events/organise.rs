@@ -559,11 +559,6 @@ pub async fn change_point(
         ),
         Err(PointsError::Store(e)) => return Err(e.into()),
     };
-    state
-        .events
-        .points
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .remove(&point.id);
+    state.events.points.remove(&point.id);
     host_page_after(&state, lang, &s, &headers, event, point, (status, said)).await
 }

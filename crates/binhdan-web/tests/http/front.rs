@@ -89,6 +89,12 @@ async fn the_header_says_who_is_signed_in() {
     let app = crate::learn::with_curriculum().await;
     let (person, _) = fixture(&app).await;
     let (cookie, token) = session(&app, SessionOwner::Citizen(person)).await;
+    // Anonymous readers are answered from memory: what they were given must never reach a
+    // signed-in reader.
+    for uri in ["/", "/hoc"] {
+        let anonymous = app.get(uri).await.text();
+        assert!(anonymous.contains("<a href=\"/dang-nhap\">"), "{uri}");
+    }
     let html = get_as(&app, "/", &cookie).await.text();
     assert!(html.contains("<a href=\"/toi\">Trang của tôi</a>"));
     assert!(html.contains("<a href=\"/hoc/cua-toi\">Khóa học của tôi</a>"));

@@ -139,6 +139,17 @@ async fn the_province_sets_a_communes_target_which_holds_for_its_villages() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    // The public page's figures are a few seconds old: the removed target until they are due,
+    // the plan's default from then on.
+    assert!(
+        app.get("/don-vi/16591")
+            .await
+            .text()
+            .contains("70% · 20/12/2025")
+    );
+    app.clock.set(binhdan_core::Timestamp(
+        crate::helpers::NOW.millis() + 10_000,
+    ));
     assert!(
         app.get("/don-vi/16591")
             .await
