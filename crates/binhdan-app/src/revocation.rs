@@ -14,12 +14,15 @@ pub enum Revoker<'a> {
     Staff { id: i64, grants: &'a [Grant] },
     /// The operator at the command line.
     Operator,
+    /// A staff member voiding a supervised sitting they may review (the caller checked that:
+    /// `teams::review_sitting`), whose certificate goes with it.
+    Review { id: i64 },
 }
 
 impl Revoker<'_> {
     fn actor(&self) -> String {
         match self {
-            Self::Staff { id, .. } => format!("staff:{id}"),
+            Self::Staff { id, .. } | Self::Review { id } => format!("staff:{id}"),
             Self::Operator => "cli".to_owned(),
         }
     }

@@ -3,6 +3,7 @@
 //! each trait is in `shared/<area>.rs`, compiled into both backends.
 
 pub mod assessment;
+pub mod assist;
 pub mod certificates;
 pub mod content;
 pub mod counters;

@@ -26,6 +26,7 @@ pub mod sqlite;
 pub mod testing;
 
 pub use api::assessment::*;
+pub use api::assist::*;
 pub use api::certificates::*;
 pub use api::content::*;
 pub use api::counters::*;
@@ -175,6 +176,7 @@ pub trait Store:
     + AuditStore
     + OpsStore
     + TeamStore
+    + AssistStore
 {
 }
 impl<T> Store for T where
@@ -194,6 +196,7 @@ impl<T> Store for T where
         + AuditStore
         + OpsStore
         + TeamStore
+        + AssistStore
 {
 }
 

@@ -18,6 +18,8 @@ use crate::prelude::*;
 // backend, against its `Db`, `Backend` and `DIALECT` (`sqlite.rs` compiles the same files).
 #[path = "shared/assessment.rs"]
 mod assessment;
+#[path = "shared/assist.rs"]
+mod assist;
 #[path = "shared/audit.rs"]
 mod audit;
 #[path = "shared/certificates.rs"]

@@ -14,6 +14,8 @@ use binhdan_store::{NewVillage, Store, StoreError, UnitQuery, WriteMode};
 
 const NOW: Timestamp = Timestamp(1_764_000_000_000);
 
+#[path = "contract/assist.rs"]
+mod assist;
 #[path = "contract/faults.rs"]
 mod faults;
 #[path = "contract/tasks.rs"]

@@ -32,6 +32,9 @@ pub struct WebConfig {
     pub operator_token: Option<Secret<String>>,
     /// The placement test's and the certification exam's rules.
     pub exam: binhdan_app::exam::ExamConfig,
+    /// When a supervised sitting is flagged to the commune, and how long a class's join code
+    /// lasts (`[assisted]`).
+    pub assisted: binhdan_app::teams::AssistConfig,
     /// Who runs the campaign, shown as every page's banner and footer (`[official]`).
     pub official: Official,
 }
@@ -64,6 +67,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             operator_token: None,
             exam: binhdan_app::exam::ExamConfig::default(),
+            assisted: binhdan_app::teams::AssistConfig::default(),
             official: Official::default(),
         }
     }

@@ -347,7 +347,7 @@ impl SittingPage {
     }
 }
 
-fn question_of(
+pub(crate) fn question_of(
     bank: &GroupBank,
     attempt: &ExamAttempt,
     max_items: usize,

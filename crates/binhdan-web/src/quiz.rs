@@ -299,7 +299,7 @@ pub(crate) fn option_text(o: &ItemOption) -> String {
 }
 
 /// The right answer, in words, for the feedback.
-fn right_answer(lang: Lang, item: &Item) -> String {
+pub(crate) fn right_answer(lang: Lang, item: &Item) -> String {
     match &item.answer {
         Answer::One(i) => item.options.get(*i).map(option_text).unwrap_or_default(),
         Answer::Many(v) => v

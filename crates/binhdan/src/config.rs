@@ -35,6 +35,9 @@ pub struct Config {
     pub oidc: Option<binhdan_oidc::OidcConfig>,
     /// The placement test's and the certification exam's rules (`[exam]`).
     pub exam: binhdan_app::exam::ExamConfig,
+    /// When the village teams' supervised sittings are flagged, and how long a class's join
+    /// code lasts (`[assisted]`).
+    pub assisted: binhdan_app::teams::AssistConfig,
     /// Delivery of certificates and revocations to VNeID (`[delivery]`); off without a URL.
     pub delivery: binhdan_app::delivery::DeliveryConfig,
     /// The issuing body's name, address and contacts on every page (`[official]`).
@@ -119,6 +122,7 @@ impl Default for Config {
             campaign: CampaignConfig::default(),
             oidc: None,
             exam: binhdan_app::exam::ExamConfig::default(),
+            assisted: binhdan_app::teams::AssistConfig::default(),
             delivery: binhdan_app::delivery::DeliveryConfig::default(),
             official: binhdan_web::config::Official::default(),
         }
@@ -253,6 +257,7 @@ impl Config {
             trusted_proxies: self.http.trusted_proxies.clone().unwrap_or_default(),
             operator_token: self.http.operator_token.clone(),
             exam: self.exam.clone(),
+            assisted: self.assisted.clone(),
             official: self.official.clone(),
         }
     }

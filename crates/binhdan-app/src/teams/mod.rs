@@ -10,6 +10,10 @@
 //!   who still holds a facilitator grant over it. A member acts only on people whose home is
 //!   the village, and on the village's classes.
 //!
+//! * **help** (a shared device, a supervised sitting): a member, for people present at their
+//!   team's classes or living in their village; the commune admin reviews flagged sittings
+//!   (`assisted`, `shared_device`).
+//!
 //! Every write carries `op`, an id made on the device (a hidden field of the form, a queued
 //! offline action): a resend is answered as the first and counts once.
 
@@ -19,13 +23,17 @@ use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
 use binhdan_core::{Localized, Msg, Timestamp};
 use binhdan_store::{Store, StoreError};
 
+mod assisted;
 mod checklist;
 mod classes;
+mod shared_device;
 mod standing;
 mod visits;
 
+pub use assisted::*;
 pub use checklist::*;
 pub use classes::*;
+pub use shared_device::*;
 pub use standing::*;
 pub use visits::*;
 

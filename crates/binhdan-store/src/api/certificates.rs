@@ -101,7 +101,8 @@ pub trait CertificateStore: Send + Sync {
         retire_others: bool,
         now: Timestamp,
     ) -> Result<()>;
-    /// Passes that have no certificate yet (oldest first), of one person or of everyone.
+    /// Passes that have no certificate yet (oldest first), of one person or of everyone; a pass
+    /// whose supervised sitting the commune voided never gets one.
     async fn passes_without_certificate(
         &self,
         person: Option<i64>,

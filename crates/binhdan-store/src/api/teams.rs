@@ -199,6 +199,8 @@ pub struct TeamFigures {
     pub classes: i64,
     /// Adults certified.
     pub certified: i64,
+    /// Of them, certified in a supervised sitting (not voided): `certified_assisted`.
+    pub assisted: i64,
 }
 
 /// A village's team at a glance, for its commune.

@@ -188,6 +188,8 @@ impl CertificateStore for Backend {
         let rows: Vec<(i64, i64, String, i64, f64, i64)> = sqlx::query_as(
             "SELECT p.id, p.person_id, p.grp, p.attempt_id, p.theta, p.passed_at FROM exam_pass p \
              WHERE NOT EXISTS (SELECT 1 FROM certificate c WHERE c.pass_id = p.id) \
+             AND NOT EXISTS (SELECT 1 FROM assisted_sitting s WHERE s.attempt_id = p.attempt_id \
+             AND s.review = 'voided') \
              AND ($1 IS NULL OR p.person_id = $1) ORDER BY p.id LIMIT $2",
         )
         .bind(person)

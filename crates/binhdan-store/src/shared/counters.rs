@@ -14,7 +14,8 @@
 //!   group, and `roster` per membership.
 //!
 //! * per village, under the pseudo-group `team` (`teams.rs`): `visits`, `reached` (people
-//!   visited or taught, once each) and `classes` of the village's team.
+//!   visited or taught, once each) and `classes` of the village's team, and
+//!   `certified_assisted` (passed supervised sittings not voided, `assist.rs`).
 //!
 //! A village's figures are also its commune's.
 
@@ -360,7 +361,9 @@ impl CounterStore for Backend {
         let mut tx = self.write.begin().await?;
         let (mut by_unit, orgs) = facts_counts(&mut tx, None, cutoff).await?;
         // The village teams' figures (`teams.rs`), at the village where the work was done.
-        for (village, metric, n) in super::teams::team_counts(&mut tx).await? {
+        let mut team = super::teams::team_counts(&mut tx).await?;
+        team.extend(super::assist::assisted_counts(&mut tx).await?);
+        for (village, metric, n) in team {
             *by_unit
                 .entry((village, crate::TEAM_GROUP.to_owned(), metric.to_owned()))
                 .or_default() += n;

@@ -631,6 +631,7 @@ impl TeamStore for Backend {
                 (true, "visits") => f.visits = value,
                 (true, "reached") => f.reached = value,
                 (true, "classes") => f.classes = value,
+                (true, crate::CERTIFIED_ASSISTED) => f.assisted = value,
                 (false, "roster") => f.roster = value,
                 (false, "certified") => f.certified = value,
                 _ => {}
@@ -682,6 +683,7 @@ impl TeamStore for Backend {
                 (true, "visits") => f.visits = value,
                 (true, "reached") => f.reached = value,
                 (true, "classes") => f.classes = value,
+                (true, crate::CERTIFIED_ASSISTED) => f.assisted = value,
                 (false, "roster") => f.roster = value,
                 (false, "certified") => f.certified = value,
                 _ => {}

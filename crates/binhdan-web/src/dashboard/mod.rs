@@ -398,9 +398,16 @@ pub async fn show(
                     .arg("roster", count(f.roster))),
                 visits: count(f.visits),
                 classes: count(f.classes),
-                certified: lang.tr(&Msg::new("dash-team-certified")
-                    .arg("certified", count(f.certified))
-                    .arg("roster", count(f.roster))),
+                // The assisted share beside the certified count (supervised sittings).
+                certified: format!(
+                    "{} · {}",
+                    lang.tr(&Msg::new("dash-team-certified")
+                        .arg("certified", count(f.certified))
+                        .arg("roster", count(f.roster))),
+                    lang.tr(&Msg::new("team-assisted-share")
+                        .arg("assisted", count(f.assisted))
+                        .arg("certified", count(f.certified)))
+                ),
             })
         }
     };

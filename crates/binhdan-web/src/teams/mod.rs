@@ -17,13 +17,19 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::session::StaffCaller;
 
+mod assisted;
 mod checklist;
 mod classes;
+mod join;
+mod shared_device;
 mod visits;
 mod workspace;
 
+pub use assisted::*;
 pub use checklist::*;
 pub use classes::*;
+pub use join::*;
+pub use shared_device::*;
 pub use visits::*;
 pub use workspace::*;
 

@@ -242,6 +242,8 @@ pub struct VillageTeamRow {
     pub visits: i64,
     pub classes: i64,
     pub certified: i64,
+    /// Of the certified, those certified in a supervised sitting.
+    pub assisted: i64,
 }
 
 impl From<(String, String, i64, binhdan_store::TeamFigures)> for VillageTeamRow {
@@ -255,6 +257,7 @@ impl From<(String, String, i64, binhdan_store::TeamFigures)> for VillageTeamRow 
             visits: f.visits,
             classes: f.classes,
             certified: f.certified,
+            assisted: f.assisted,
         }
     }
 }

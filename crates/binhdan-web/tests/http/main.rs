@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod access;
+mod assisted;
+mod audit_log;
 mod certificates;
 mod dashboard;
 mod events;
