@@ -478,10 +478,8 @@ async fn review_page(
                     "team-review-done-confirmed"
                 })
             }),
-            sat: lang.tr(&Msg::new("team-review-sat").arg(
-                "at",
-                binhdan_app::events::format_local_time(f.attested_at),
-            )),
+            sat: lang.tr(&Msg::new("team-review-sat")
+                .arg("at", binhdan_app::events::format_local_time(f.attested_at))),
             error: error
                 .as_ref()
                 .filter(|(id, _)| *id == f.attempt_id)
@@ -553,28 +551,27 @@ pub async fn review(
             ));
         }
     };
-    let refusal = if decision == Review::Voided
-        && binhdan_core::text::clean(&form.reason).is_empty()
-    {
-        Some(lang.text("team-review-reason-required"))
-    } else {
-        match teams::review_sitting(
-            state.store.as_ref(),
-            actor(&s),
-            &commune,
-            id,
-            decision,
-            &form.reason,
-            cutoff(&state),
-            state.clock.now(),
-        )
-        .await
-        {
-            Ok(_) => None,
-            Err(e @ TeamError::Invalid(_)) => Some(Problem::from(e).body(lang).error.message),
-            Err(e) => return Err(e.into()),
-        }
-    };
+    let refusal =
+        if decision == Review::Voided && binhdan_core::text::clean(&form.reason).is_empty() {
+            Some(lang.text("team-review-reason-required"))
+        } else {
+            match teams::review_sitting(
+                state.store.as_ref(),
+                actor(&s),
+                &commune,
+                id,
+                decision,
+                &form.reason,
+                cutoff(&state),
+                state.clock.now(),
+            )
+            .await
+            {
+                Ok(_) => None,
+                Err(e @ TeamError::Invalid(_)) => Some(Problem::from(e).body(lang).error.message),
+                Err(e) => return Err(e.into()),
+            }
+        };
     // A refusal keeps the admin on the list, the reason on that sitting's form.
     if let Some(message) = refusal {
         let page = review_page(&state, lang, &s, &commune, Some((id, message))).await?;

@@ -276,12 +276,16 @@ async fn assist_page(
     let mut present = Vec::new();
     for a in state.store.attendees(class.id).await? {
         // Where each stands, so that the member sees every answer counted for its learner.
-        let status = match state.store.open_attempt(a.person_id, &class.module_id).await? {
-            Some(open) => Some(lang.tr(
-                &Msg::new("team-assist-status-open")
+        let status = match state
+            .store
+            .open_attempt(a.person_id, &class.module_id)
+            .await?
+        {
+            Some(open) => Some(
+                lang.tr(&Msg::new("team-assist-status-open")
                     .arg("answered", open.answered)
-                    .arg("total", open.plan.len()),
-            )),
+                    .arg("total", open.plan.len())),
+            ),
             None => state
                 .store
                 .course_progress(a.person_id, &quiz.course_id)

@@ -299,7 +299,9 @@ async fn join_link(t: &Team, class: i64) -> String {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let html = r.text();
     assert!(html.contains("<svg"), "a QR code");
-    let start = html.find("href=\"/lop/").unwrap() + 6;
+    // A whole address (a phone's camera opens nothing else): its path.
+    let href = html.find("href=\"http://").unwrap() + 6;
+    let start = href + html[href..].find("/lop/").unwrap();
     html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
