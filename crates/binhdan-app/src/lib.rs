@@ -12,6 +12,7 @@ pub mod events;
 pub mod exam;
 pub mod irt;
 pub mod keys;
+pub mod learning_status;
 pub mod offline;
 pub mod people;
 pub mod person;

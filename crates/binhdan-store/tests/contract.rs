@@ -18,6 +18,8 @@ const NOW: Timestamp = Timestamp(1_764_000_000_000);
 mod assist;
 #[path = "contract/faults.rs"]
 mod faults;
+#[path = "contract/follow_up.rs"]
+mod follow_up;
 #[path = "contract/tasks.rs"]
 mod tasks;
 #[path = "contract/teams.rs"]

@@ -47,8 +47,9 @@ pub const BUILTIN_CHECKLIST: [(&str, &str); 6] = [
     ("scam-warning", "visit-item-scam-warning"),
 ];
 
-/// Days without a lesson after which a learner who started counts as stuck.
-pub const STUCK_AFTER_DAYS: i64 = 14;
+/// Days without a lesson after which a learner who started counts as stuck (the rule is
+/// shared with the staff people pages).
+pub use crate::learning_status::STUCK_AFTER_DAYS;
 /// Residents listed on the workspace (a village has a few hundred adults).
 pub const RESIDENTS_SHOWN: u32 = 2_000;
 

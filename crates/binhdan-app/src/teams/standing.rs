@@ -3,7 +3,7 @@
 use binhdan_core::Timestamp;
 use binhdan_store::Resident;
 
-use super::STUCK_AFTER_DAYS;
+use crate::learning_status::{LearnerFacts, LearningStatus, learning_status};
 
 /// Where a resident stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +46,7 @@ impl Standing {
 pub enum NextVisit {
     /// Skilled, not certified: ready for the exam.
     ReadyForExam,
-    /// Started, no lesson for [`STUCK_AFTER_DAYS`].
+    /// Started, no lesson for [`STUCK_AFTER_DAYS`](crate::learning_status::STUCK_AFTER_DAYS).
     Stuck,
     /// Not started.
     NotStarted,
@@ -63,34 +63,39 @@ impl NextVisit {
     }
 }
 
-/// A resident's standing.
+/// The learning facts of a resident, for the shared rule.
+#[must_use]
+pub const fn facts_of(r: &Resident) -> LearnerFacts {
+    LearnerFacts {
+        learning: r.learning,
+        skilled: r.skilled,
+        certified: r.certified,
+        lessons_done: 0,
+        last_lesson_at: r.last_lesson_at,
+    }
+}
+
+/// A resident's standing: their learning status (`learning_status`), and for those who have
+/// not started, whether the team reached them.
 #[must_use]
 pub fn standing(r: &Resident) -> Standing {
-    if r.certified {
-        Standing::Certified
-    } else if r.skilled {
-        Standing::Skilled
-    } else if r.learning {
-        Standing::Learning
-    } else if r.reached {
-        Standing::Reached
-    } else {
-        Standing::NotReached
+    // The standing does not depend on the time: stuck learners are learning.
+    match learning_status(&facts_of(r), Timestamp(0)) {
+        LearningStatus::Certified => Standing::Certified,
+        LearningStatus::Skilled => Standing::Skilled,
+        LearningStatus::Learning | LearningStatus::Stuck => Standing::Learning,
+        LearningStatus::NotStarted if r.reached => Standing::Reached,
+        LearningStatus::NotStarted => Standing::NotReached,
     }
 }
 
 /// Why the team should visit the resident next, if it should.
 #[must_use]
 pub fn next_visit(r: &Resident, now: Timestamp) -> Option<NextVisit> {
-    match standing(r) {
-        Standing::Certified => None,
-        Standing::Skilled => Some(NextVisit::ReadyForExam),
-        Standing::Learning => {
-            let idle = r
-                .last_lesson_at
-                .is_none_or(|t| now.millis() - t.millis() > STUCK_AFTER_DAYS * 86_400_000);
-            idle.then_some(NextVisit::Stuck)
-        }
-        Standing::NotReached | Standing::Reached => Some(NextVisit::NotStarted),
+    match learning_status(&facts_of(r), now) {
+        LearningStatus::Certified | LearningStatus::Learning => None,
+        LearningStatus::Skilled => Some(NextVisit::ReadyForExam),
+        LearningStatus::Stuck => Some(NextVisit::Stuck),
+        LearningStatus::NotStarted => Some(NextVisit::NotStarted),
     }
 }

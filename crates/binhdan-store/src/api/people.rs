@@ -264,6 +264,85 @@ pub struct Organisation {
     pub grades: Option<(u8, u8)>,
 }
 
+/// Where a person stands in their learning, as the staff pages name it. The rule that sorts
+/// someone into one of these lives in `binhdan_app::learning_status`; the store only filters by
+/// it (`learners_under`), with the same rule written in SQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LearningStatus {
+    /// No lesson done yet.
+    NotStarted,
+    /// Started, a lesson within the last days, not finished.
+    Learning,
+    /// Started, no lesson for a while, not finished.
+    Stuck,
+    /// Completed a course (`skilled`), no certificate yet.
+    Skilled,
+    /// Holds a certificate that is not revoked.
+    Certified,
+}
+
+impl LearningStatus {
+    pub const ALL: [Self; 5] = [
+        Self::NotStarted,
+        Self::Learning,
+        Self::Stuck,
+        Self::Skilled,
+        Self::Certified,
+    ];
+}
+
+/// The facts about a person's learning that their status is read from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent facts about a person, read together, not states of one machine"
+)]
+pub struct LearnerFacts {
+    /// Completed a first lesson (`learning` marked, in any group).
+    pub learning: bool,
+    /// Completed a course (`skilled`, in any group).
+    pub skilled: bool,
+    /// Holds a certificate not revoked.
+    pub certified: bool,
+    /// Active lessons of the citizens' (adult) course done.
+    pub lessons_done: u32,
+    /// When they last finished a lesson (any course).
+    pub last_lesson_at: Option<Timestamp>,
+}
+
+/// A person of a staff list with their home's name and their learning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LearnerListing {
+    pub person: PersonSummary,
+    /// The name of the village (or unit) they live in.
+    pub home: String,
+    pub facts: LearnerFacts,
+}
+
+/// A page of [`LearnerListing`]s with the size of the citizens' course.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LearnersPage {
+    /// Active lessons in the citizens' (adult) course.
+    pub lessons_total: u32,
+    pub people: Vec<LearnerListing>,
+}
+
+/// Which people a learners' list reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LearnersQuery<'a> {
+    /// The subtree, by materialised path.
+    pub path: &'a str,
+    /// A name (matched without case or diacritics); empty for everyone.
+    pub text: &'a str,
+    /// Only people of this status.
+    pub status: Option<LearningStatus>,
+    /// A learner whose last lesson is before this (or unknown) is stuck.
+    pub stuck_before: Timestamp,
+    /// Cursor: the name key and id of the last row shown.
+    pub after: Option<(&'a str, i64)>,
+    pub limit: u32,
+}
+
 /// The person registry and organisations.
 #[async_trait]
 pub trait PeopleStore: Send + Sync {
@@ -287,6 +366,11 @@ pub trait PeopleStore: Send + Sync {
         after: Option<(&str, i64)>,
         limit: u32,
     ) -> Result<Vec<PersonSummary>>;
+    /// Like [`people_under`](Self::people_under), with each person's home by name and their
+    /// learning, optionally only those of one status: one query for the page.
+    async fn learners_under(&self, q: &LearnersQuery<'_>) -> Result<LearnersPage>;
+    /// One person's learning and the size of the citizens' course.
+    async fn learner_facts(&self, person: i64) -> Result<(LearnerFacts, u32)>;
     /// Members of an organisation, by name.
     async fn organisation_members(
         &self,

@@ -121,6 +121,31 @@ pub trait StaffStore: Send + Sync {
     async fn take_oidc_pending(&self, state_key: &str) -> Result<Option<(String, Timestamp)>>;
 }
 
+/// Which audit records a reader asks for, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// The reader's units, by materialised path; `None` for the whole log. A record is within
+    /// a unit when its person lives there, its subject names a unit there (`unit:16591…` or a
+    /// bare code) or an organisation there, or its actor or subject is a staff account whose
+    /// every grant is there.
+    /// Records about nothing of the kind (a platform operator's, a province's own) are outside
+    /// every unit.
+    pub within: Option<Vec<String>>,
+    /// Only records by this actor (`staff:12`).
+    pub actor: Option<String>,
+    /// Only records about this person.
+    pub person: Option<i64>,
+    /// Only records of this action (`person.view`).
+    pub action: Option<String>,
+    /// Only records at or after this instant (milliseconds).
+    pub from: Option<i64>,
+    /// Only records before this instant (milliseconds).
+    pub until: Option<i64>,
+    /// Cursor: only records before this sequence number.
+    pub before_seq: Option<i64>,
+    pub limit: u32,
+}
+
 /// The audit log.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
@@ -128,6 +153,8 @@ pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, entry: AuditEntry, now: Timestamp) -> Result<AuditRecord>;
     /// Records after `after_seq`, in order, at most `limit`.
     async fn audit_records(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditRecord>>;
+    /// Records matching `q`, newest first, at most `q.limit`.
+    async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>>;
     /// Records about one person, newest first.
     async fn audit_of_person(&self, person: i64, limit: u32) -> Result<Vec<AuditRecord>>;
     /// The last sequence number and hash, as the store keeps them.

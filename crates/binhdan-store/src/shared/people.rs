@@ -9,6 +9,7 @@ use super::Backend;
 use super::audit::append_audit_in;
 use super::people_import::ImportTx;
 use crate::prelude::*;
+use crate::{LearnerFacts, LearnerListing, LearnersPage, LearnersQuery, LearningStatus};
 
 /// Organisation id and name, group, grade, class.
 type MembershipRow = (i64, String, String, Option<i64>, Option<String>);
@@ -132,6 +133,73 @@ fn counter_rows(rows: Vec<(String, i64)>) -> Vec<(Group, u64)> {
         .collect()
 }
 
+/// A person's learning facts, as columns of a query over `person p` (see [`LearnerRow`]).
+const LEARNER_FACTS: &str = "EXISTS (SELECT 1 FROM learner_mark m WHERE m.person_id = p.id AND m.metric = 'learning') AS learning, \
+     EXISTS (SELECT 1 FROM learner_mark m WHERE m.person_id = p.id AND m.metric = 'skilled') AS skilled, \
+     EXISTS (SELECT 1 FROM certificate c WHERE c.person_id = p.id AND c.revoked_at IS NULL) AS certified, \
+     (SELECT COUNT(*) FROM lesson_progress lp JOIN lesson l ON l.id = lp.lesson_id \
+      JOIN course_module cm ON cm.id = l.module_id JOIN course co ON co.id = cm.course_id \
+      WHERE lp.person_id = p.id AND co.grp = 'adult' AND co.retired_at IS NULL AND l.retired_at IS NULL) AS lessons_done, \
+     (SELECT MAX(lp.completed_at) FROM lesson_progress lp WHERE lp.person_id = p.id) AS last_lesson_at, \
+     (SELECT COUNT(*) FROM lesson l JOIN course_module cm ON cm.id = l.module_id \
+      JOIN course co ON co.id = cm.course_id \
+      WHERE co.grp = 'adult' AND co.retired_at IS NULL AND l.retired_at IS NULL) AS lessons_total";
+
+/// The status filter over the columns of [`LEARNER_FACTS`] (`x.`), `$7` being the instant
+/// before which a last lesson makes a learner stuck: the rule of
+/// `binhdan_app::learning_status`, in SQL, so that a filtered list pages by name.
+const fn status_filter(status: Option<LearningStatus>) -> &'static str {
+    match status {
+        None => "$7 IS NOT NULL",
+        Some(LearningStatus::Certified) => "x.certified",
+        Some(LearningStatus::Skilled) => "NOT x.certified AND x.skilled",
+        Some(LearningStatus::Learning) => {
+            "NOT x.certified AND NOT x.skilled AND x.learning AND x.last_lesson_at >= $7"
+        }
+        Some(LearningStatus::Stuck) => {
+            "NOT x.certified AND NOT x.skilled AND x.learning \
+             AND (x.last_lesson_at IS NULL OR x.last_lesson_at < $7)"
+        }
+        Some(LearningStatus::NotStarted) => "NOT x.certified AND NOT x.skilled AND NOT x.learning",
+    }
+}
+
+#[derive(sqlx::FromRow)]
+#[allow(clippy::struct_excessive_bools, reason = "a row of independent facts")]
+struct LearnerRow {
+    id: i64,
+    name: String,
+    cccd_masked: String,
+    birth_year: i64,
+    birth_day: Option<i64>,
+    sex: String,
+    unit_code: String,
+    unit_path: String,
+    home: Option<String>,
+    learning: bool,
+    skilled: bool,
+    certified: bool,
+    lessons_done: i64,
+    last_lesson_at: Option<i64>,
+    lessons_total: i64,
+}
+
+impl LearnerRow {
+    fn facts(&self) -> LearnerFacts {
+        LearnerFacts {
+            learning: self.learning,
+            skilled: self.skilled,
+            certified: self.certified,
+            lessons_done: clamp_u32(self.lessons_done),
+            last_lesson_at: self.last_lesson_at.map(Timestamp),
+        }
+    }
+}
+
+fn clamp_u32(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
+
 #[async_trait]
 impl PeopleStore for Backend {
     async fn begin_people_import(
@@ -224,6 +292,78 @@ impl PeopleStore for Backend {
         .fetch_all(&self.read)
         .await?;
         Ok(rows.into_iter().map(PersonRow::into_summary).collect())
+    }
+
+    async fn learners_under(&self, q: &LearnersQuery<'_>) -> Result<LearnersPage> {
+        let upper =
+            binhdan_core::unit::UnitPath::from_stored(q.path.to_owned()).subtree_upper_bound();
+        let key: String = binhdan_core::text::search_key(q.text)
+            .chars()
+            .take(binhdan_core::text::MAX_SEARCH_CHARS)
+            .collect();
+        // The key holds only letters, digits and single spaces, so it needs no LIKE escaping.
+        let pattern = format!("%{key}%");
+        let (after_key, after_id) = q
+            .after
+            .map_or((None, None), |(k, i)| (Some(k.to_owned()), Some(i)));
+        let sql = format!(
+            "SELECT x.* FROM (SELECT p.id, p.name, p.name_key, p.cccd_masked, p.birth_year, p.birth_day, \
+             p.sex, p.unit_code, p.unit_path, u.name AS home, {LEARNER_FACTS} \
+             FROM person p LEFT JOIN unit u ON u.code = p.unit_code \
+             WHERE p.unit_path >= $1 AND p.unit_path < $2 AND p.name_key LIKE $3 \
+             AND ($4 IS NULL OR p.name_key > $4 OR (p.name_key = $4 AND p.id > $5))) x \
+             WHERE {} ORDER BY x.name_key, x.id LIMIT $6",
+            status_filter(q.status)
+        );
+        let rows: Vec<LearnerRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(q.path.to_owned())
+            .bind(upper)
+            .bind(pattern)
+            .bind(after_key)
+            .bind(after_id)
+            .bind(i64::from(q.limit))
+            .bind(q.stuck_before.millis())
+            .fetch_all(&self.read)
+            .await?;
+        let lessons_total = rows.first().map_or(0, |r| clamp_u32(r.lessons_total));
+        Ok(LearnersPage {
+            lessons_total,
+            people: rows
+                .into_iter()
+                .map(|r| {
+                    let facts = r.facts();
+                    LearnerListing {
+                        home: r.home.clone().unwrap_or_else(|| r.unit_code.clone()),
+                        facts,
+                        person: PersonRow {
+                            id: r.id,
+                            name: r.name,
+                            cccd_masked: r.cccd_masked,
+                            birth_year: r.birth_year,
+                            birth_day: r.birth_day,
+                            sex: r.sex,
+                            unit_code: r.unit_code,
+                            unit_path: r.unit_path,
+                        }
+                        .into_summary(),
+                    }
+                })
+                .collect(),
+        })
+    }
+
+    async fn learner_facts(&self, person: i64) -> Result<(LearnerFacts, u32)> {
+        let sql = format!(
+            "SELECT p.id, p.name, p.cccd_masked, p.birth_year, p.birth_day, p.sex, p.unit_code, \
+             p.unit_path, NULL AS home, {LEARNER_FACTS} FROM person p WHERE p.id = $1"
+        );
+        let row: Option<LearnerRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(person)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map_or((LearnerFacts::default(), 0), |r| {
+            (r.facts(), clamp_u32(r.lessons_total))
+        }))
     }
 
     async fn organisation_members(

@@ -453,6 +453,11 @@ impl AuditStore for Backend {
         Ok(rows.into_iter().map(AuditRow::into_record).collect())
     }
 
+    async fn audit_search(&self, q: &crate::AuditQuery) -> Result<Vec<AuditRecord>> {
+        let rows: Vec<AuditRow> = super::audit::audit_search(&self.read, q).await?;
+        Ok(rows.into_iter().map(AuditRow::into_record).collect())
+    }
+
     async fn audit_of_person(&self, person: i64, limit: u32) -> Result<Vec<AuditRecord>> {
         let rows: Vec<AuditRow> = sqlx::query_as(select_audit!(
             "WHERE person_id = $1 ORDER BY seq DESC LIMIT $2"

@@ -9,6 +9,8 @@ pub struct GrantView {
     pub unit_code: Option<String>,
     /// The organisation of an organisation grant (its dashboard).
     pub org_id: Option<i64>,
+    /// Whether the grant lets its holder see the unit's people (and whom to visit).
+    pub sees_people: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -80,6 +82,7 @@ pub(crate) async fn grant_views(
                 Scope::Organisation { id } if g.role.holds(Permission::ViewDashboard) => Some(*id),
                 _ => None,
             },
+            sees_people: g.role.holds(Permission::ViewPeople),
         });
     }
     Ok(out)

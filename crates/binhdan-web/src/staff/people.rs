@@ -10,6 +10,55 @@ pub struct PersonRow {
     pub cccd: String,
     pub birth: String,
     pub unit: String,
+    pub learning: LearningView,
+}
+
+/// Where a person stands in their learning, in words.
+pub struct LearningView {
+    /// A style token (`dung-lau`).
+    pub slug: &'static str,
+    /// "Đang học".
+    pub words: String,
+    /// "3/12 bài" once started, else empty.
+    pub lessons: String,
+    /// "học lần cuối 05/12/2026" once a lesson is done, else empty.
+    pub last: String,
+}
+
+/// A status filter's option: query value, words, whether chosen.
+pub struct StatusOption {
+    pub slug: &'static str,
+    pub words: String,
+    pub chosen: bool,
+}
+
+/// The learning of a person in words, by the shared rule (`binhdan_app::learning_status`).
+pub(super) fn learning_view(
+    lang: Lang,
+    facts: &binhdan_store::LearnerFacts,
+    lessons_total: u32,
+    now: binhdan_core::Timestamp,
+) -> LearningView {
+    use binhdan_app::learning_status as ls;
+    let status = ls::learning_status(facts, now);
+    let lessons = if facts.learning || facts.lessons_done > 0 {
+        lang.tr(&Msg::new("learning-lessons")
+            .arg("done", facts.lessons_done.to_string())
+            .arg("total", lessons_total.to_string()))
+    } else {
+        String::new()
+    };
+    let last = facts
+        .last_lesson_at
+        .and_then(binhdan_core::people::Date::from_timestamp_vietnam)
+        .map(|d| lang.tr(&Msg::new("learning-last").arg("date", d.to_string())))
+        .unwrap_or_default();
+    LearningView {
+        slug: ls::slug(status),
+        words: lang.text(ls::msg_key(status)),
+        lessons,
+        last,
+    }
 }
 
 pub(super) fn birth_text(p: &PersonSummary) -> String {
@@ -25,6 +74,10 @@ pub(super) struct PeoplePage {
     unit_code: String,
     unit_name: String,
     q: String,
+    /// The status filter's query value, empty for everyone.
+    status: &'static str,
+    statuses: Vec<StatusOption>,
+    stuck_hint: String,
     people: Vec<PersonRow>,
     next: Option<String>,
     roster: Vec<crate::pages::CountView>,
@@ -37,6 +90,10 @@ pub struct PeopleQuery {
     unit: Option<String>,
     #[serde(default)]
     q: String,
+    /// Only people of this learning status (`chua-bat-dau`, `dang-hoc`, `dung-lau`,
+    /// `dat-ky-nang`, `co-chung-chi`); empty or absent for everyone.
+    #[serde(rename = "tinh-trang", default)]
+    status: String,
     /// Cursor: `name_key~id` of the last row shown.
     #[serde(default)]
     sau: Option<String>,
@@ -59,10 +116,11 @@ fn own_unit(state: &AppState, s: &StaffCaller) -> Option<UnitCode> {
         })
 }
 
-/// The people living in a unit (CCCD masked), searchable by name.
+/// The people living in a unit (CCCD masked), with where each stands in their learning,
+/// searchable by name and filtered by learning status (a list of whom to visit).
 #[utoipa::path(get, path = "/quan-ly/nguoi", tag = "pages",
-    params(("don-vi" = Option<String>, Query, description = "Unit code (absent: the caller's own unit)"), ("q" = Option<String>, Query, description = "Name"), ("sau" = Option<String>, Query, description = "Cursor")),
-    responses((status = 200, description = "People (HTML)", content_type = "text/html"), (status = 303, description = "No unit of the caller's: to the staff home"), (status = 403, description = "Outside the caller's scope")))]
+    params(("don-vi" = Option<String>, Query, description = "Unit code (absent: the caller's own unit)"), ("q" = Option<String>, Query, description = "Name"), ("tinh-trang" = Option<String>, Query, description = "Learning status: chua-bat-dau (not started), dang-hoc (learning), dung-lau (stopped for a while), dat-ky-nang (skilled), co-chung-chi (certified); absent for everyone"), ("sau" = Option<String>, Query, description = "Cursor")),
+    responses((status = 200, description = "People (HTML)", content_type = "text/html"), (status = 400, description = "An unknown learning status"), (status = 303, description = "No unit of the caller's: to the staff home"), (status = 403, description = "Outside the caller's scope")))]
 pub async fn people(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -88,50 +146,55 @@ pub async fn people(
         let (k, id) = c.rsplit_once('~')?;
         Some((k.to_owned(), id.parse::<i64>().ok()?))
     });
-    let found = state
+    let status = match q.status.trim() {
+        "" => None,
+        slug => Some(
+            binhdan_app::learning_status::parse_slug(slug).ok_or_else(|| {
+                Problem::bad_request(
+                    Msg::new("learning-status-unknown")
+                        .arg("value", slug.chars().take(40).collect::<String>()),
+                )
+            })?,
+        ),
+    };
+    let now = state.clock.now();
+    let page = state
         .store
-        .people_under(
-            &unit.path,
-            &q.q,
-            after.as_ref().map(|(k, i)| (k.as_str(), *i)),
-            PAGE,
-        )
+        .learners_under(&binhdan_store::LearnersQuery {
+            path: &unit.path,
+            text: &q.q,
+            status,
+            stuck_before: binhdan_app::learning_status::stuck_before(now),
+            after: after.as_ref().map(|(k, i)| (k.as_str(), *i)),
+            limit: PAGE,
+        })
         .await?;
+    let found = &page.people;
     state
         .store
         .append_audit(
             AuditEntry::new(s.actor(), "person.list")
                 .subject(format!("unit:{}", unit.code))
                 .detail(&Detail::new().num("shown", i64::try_from(found.len()).unwrap_or(0))),
-            state.clock.now(),
+            now,
         )
         .await?;
     let next = (found.len() == PAGE as usize)
         .then(|| {
-            found
-                .last()
-                .map(|p| format!("{}~{}", binhdan_core::text::search_key(&p.name), p.id))
+            found.last().map(|p| {
+                format!(
+                    "{}~{}",
+                    binhdan_core::text::search_key(&p.person.name),
+                    p.person.id
+                )
+            })
         })
         .flatten();
     let roster = state
         .store
         .roster_under(&unit.path, unit.level, &unit.code)
         .await?;
-    // Homes by name (each village of the page looked up once), not by code.
-    let mut homes: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    for p in &found {
-        if homes.contains_key(&p.unit_code) {
-            continue;
-        }
-        let name = match UnitCode::parse(&p.unit_code) {
-            Ok(code) => state.store.unit(&code).await?.map(|u| u.name),
-            Err(_) => None,
-        };
-        homes.insert(
-            p.unit_code.clone(),
-            name.unwrap_or_else(|| p.unit_code.clone()),
-        );
-    }
+    let status_slug = status.map_or("", binhdan_app::learning_status::slug);
     Ok(PeoplePage {
         l: Layout::new(
             lang,
@@ -141,17 +204,28 @@ pub async fn people(
         unit_code: unit.code.to_string(),
         unit_name: unit.name.clone(),
         q: q.q.clone(),
+        status: status_slug,
+        statuses: binhdan_store::LearningStatus::ALL
+            .into_iter()
+            .map(|x| StatusOption {
+                slug: binhdan_app::learning_status::slug(x),
+                words: lang.text(binhdan_app::learning_status::msg_key(x)),
+                chosen: Some(x) == status,
+            })
+            .collect(),
+        stuck_hint: lang.tr(&Msg::new("learning-stuck-hint").arg(
+            "days",
+            binhdan_app::learning_status::STUCK_AFTER_DAYS.to_string(),
+        )),
         people: found
             .iter()
             .map(|p| PersonRow {
-                id: p.id,
-                name: p.name.clone(),
-                cccd: p.cccd_masked.clone(),
-                birth: birth_text(p),
-                unit: homes
-                    .get(&p.unit_code)
-                    .cloned()
-                    .unwrap_or_else(|| p.unit_code.clone()),
+                id: p.person.id,
+                name: p.person.name.clone(),
+                cccd: p.person.cccd_masked.clone(),
+                birth: birth_text(&p.person),
+                unit: p.home.clone(),
+                learning: learning_view(lang, &p.facts, page.lessons_total, now),
             })
             .collect(),
         next,
@@ -173,13 +247,15 @@ pub(super) struct PersonPage {
     phone: String,
     memberships: Vec<String>,
     vneid: bool,
+    learning: LearningView,
+    stuck_hint: String,
     csrf: String,
     /// Id, issued, status (revoked with its reason) of each certificate.
     certificates: Vec<(String, String, Option<String>)>,
     may_revoke: bool,
 }
 
-/// A person's record. The CCCD is shown in full only to a role that may see it (commune
+/// A person's record, with where they stand in their learning. The CCCD is shown in full only to a role that may see it (commune
 /// admins, in their commune); every view is audited.
 #[utoipa::path(get, path = "/quan-ly/nguoi/{id}", tag = "pages",
     params(("id" = i64, Path, description = "Person id")),
@@ -209,6 +285,8 @@ pub async fn person(
     )
     .await?;
     let target = Target::Unit(&p.summary.unit_path);
+    let (facts, lessons_total) = state.store.learner_facts(p.summary.id).await?;
+    let now = state.clock.now();
     let unit = match UnitCode::parse(&p.summary.unit_code) {
         Ok(c) => state
             .store
@@ -247,6 +325,11 @@ pub async fn person(
             })
             .collect(),
         vneid: p.oidc_subject.is_some(),
+        learning: learning_view(lang, &facts, lessons_total, now),
+        stuck_hint: lang.tr(&Msg::new("learning-stuck-hint").arg(
+            "days",
+            binhdan_app::learning_status::STUCK_AFTER_DAYS.to_string(),
+        )),
         csrf: s.token.csrf_token().expose().clone(),
         certificates: state
             .store

@@ -15,6 +15,7 @@ mod front;
 mod fuzz;
 mod helpers;
 mod learn;
+mod learning_status;
 mod offline;
 mod ops;
 mod pages;

@@ -1,0 +1,30 @@
+# Staff pages that tell a commune whom to visit: learning status of residents, and the audit
+# log's filters.
+learning-status = Learning
+learning-status-any = Everyone
+learning-status-not-started = Not started
+learning-status-learning = Learning
+learning-status-stuck = Stopped for a while
+learning-status-skilled = Skilled
+learning-status-certified = Certified
+learning-status-filter = Filter by status
+learning-lessons = { $done }/{ $total } lessons
+learning-last = last lesson { $date }
+learning-stuck-hint = Stopped for a while: started, but no lesson in the last { $days } days.
+learning-none-of-status = Nobody has this status.
+audit-filter = Filter the log
+audit-filter-person = Person (a staff username or a person's number)
+audit-filter-action = Action
+audit-filter-any-action = Any action
+audit-filter-from = From
+audit-filter-to = To
+audit-filter-submit = Filter
+audit-none = No record matches.
+audit-scope-units = Only records about people, units and staff within your scope.
+audit-bad-date = “{ $value }” is not a date (write year-month-day or day/month/year).
+audit-unknown-staff = No staff account has the username “{ $value }”.
+audit-action-staff-enable = Re-enable a staff account
+learning-status-unknown = There is no learning status “{ $value }”.
+learning-visit = To visit
+learning-visit-exam = Skilled, not certified yet
+audit-person-cccd = Enter a person's number (the number at the end of their page's address) or a staff username, not a CCCD.

@@ -1,0 +1,30 @@
+# Staff pages that tell a commune whom to visit: learning status of residents, and the audit
+# log's filters.
+learning-status = Tình trạng học
+learning-status-any = Tất cả
+learning-status-not-started = Chưa bắt đầu
+learning-status-learning = Đang học
+learning-status-stuck = Dừng lâu
+learning-status-skilled = Đã đạt kỹ năng
+learning-status-certified = Đã có chứng chỉ
+learning-status-filter = Lọc theo tình trạng
+learning-lessons = { $done }/{ $total } bài
+learning-last = học lần cuối { $date }
+learning-stuck-hint = Dừng lâu: đã bắt đầu nhưng { $days } ngày nay không học thêm bài nào.
+learning-none-of-status = Không có ai ở tình trạng này.
+audit-filter = Lọc nhật ký
+audit-filter-person = Người (tên đăng nhập cán bộ hoặc số người dân)
+audit-filter-action = Việc
+audit-filter-any-action = Mọi việc
+audit-filter-from = Từ ngày
+audit-filter-to = Đến ngày
+audit-filter-submit = Lọc
+audit-none = Không có bản ghi nào khớp.
+audit-scope-units = Chỉ gồm các bản ghi về người dân, đơn vị và cán bộ trong phạm vi của bạn.
+audit-bad-date = Ngày “{ $value }” không đúng (viết theo dạng năm-tháng-ngày hoặc ngày/tháng/năm).
+audit-unknown-staff = Không có cán bộ nào có tên đăng nhập “{ $value }”.
+audit-action-staff-enable = Mở lại tài khoản cán bộ
+learning-status-unknown = Không có tình trạng học “{ $value }”.
+learning-visit = Cần đến thăm
+learning-visit-exam = Đã đạt kỹ năng, chưa có chứng chỉ
+audit-person-cccd = Hãy nhập số người dân (số ở cuối địa chỉ trang hồ sơ của họ) hoặc tên đăng nhập của cán bộ, không nhập số CCCD.
