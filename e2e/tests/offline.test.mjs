@@ -4,7 +4,8 @@
 // marks them done and answers the saved module's practice quiz. Back online,
 // everything is sent and counts once (checked in the server's figures). A reply
 // lost on the way back is resent and still counts once; a refused item is shown
-// with its reason. The certification exam says it needs a connection.
+// with its reason. The certification exam says it needs a connection (on a question open
+// when the network drops, too).
 // Figures printed: bytes to save a module; seconds to sync 100 queued items over
 // an emulated slow network (400 kbps, 400 ms) and online.
 import { test, before, after } from 'node:test';
@@ -247,6 +248,30 @@ test('a learner studies offline and everything counts once when the network retu
   assert.equal(online.n, 100);
   assert.equal(slow.n, 100);
   assert.equal((await figures(context)).lessons, 4, '200 more sends of done lessons count nothing more');
+
+  // A question of the placement test, open when the network drops: the page says the exam
+  // needs a connection, and the answer stays on the form instead of the browser's error page.
+  await page.goto(`${BASE}/hoc/thi`);
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/dau-vao"] button')]);
+  const sitting = page.url();
+  assert.match(new URL(sitting).pathname, /^\/hoc\/thi\/lan\/\d+$/);
+  assert.equal(await page.isVisible('#bd-exam-offline'), false, 'online: nothing to say');
+  await context.setOffline(true);
+  await page.waitForSelector('#bd-exam-offline', { state: 'visible' });
+  const box = (await page.$('form.quiz input[type=radio]')) || (await page.$('form.quiz input[type=checkbox]'));
+  if (box) {
+    await box.check();
+    await page.click('form.quiz button[type=submit]');
+  } else {
+    await page.click('form.quiz button.step');
+  }
+  await page.waitForTimeout(300);
+  assert.ok(await page.$('form.quiz'), 'still on the question (not the browser\'s error page)');
+  if (box) assert.ok(await box.isChecked(), 'the answer is kept to send again');
+  assert.match(nfc(await page.textContent('#bd-exam-offline')), /Bài thi lấy chứng chỉ cần có mạng suốt lúc làm bài/);
+  await page.screenshot({ path: new URL('../out/offline-exam-question.png', import.meta.url).pathname });
+  await context.setOffline(false);
+  await page.waitForSelector('#bd-exam-offline', { state: 'hidden' });
 
   // Signing out takes the saved lessons and the queue away.
   await page.goto(`${BASE}/hoc/cong-dan`);

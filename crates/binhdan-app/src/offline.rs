@@ -9,6 +9,8 @@
 
 use binhdan_core::Timestamp;
 
+pub mod team;
+
 /// The longest an action may wait on a device and still count: seven days.
 pub const MAX_DELAY_MS: i64 = 7 * 24 * 3_600_000;
 
@@ -85,6 +87,35 @@ pub fn check_binding(
     Ok(())
 }
 
+/// What an action queued on a device must pass before it is looked at: the caller
+/// (`person`, whose session verifies a token with `verifies`) is who queued it
+/// (`claimed_person`), in this session (`bound`); its id is a device-made id; it is not older
+/// than [`MAX_DELAY_MS`]. Returns when it counts (see [`taken_at`]). The learner's sync and
+/// the village team's both admit their items through here.
+///
+/// # Errors
+/// The first refusal that applies.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the item's fields, each a different thing"
+)]
+pub fn admit(
+    id: &str,
+    person: i64,
+    claimed_person: i64,
+    bound: &str,
+    verifies: impl Fn(&str) -> bool,
+    device_taken: i64,
+    device_sent: i64,
+    now: Timestamp,
+) -> Result<Timestamp, Refusal> {
+    check_binding(person, claimed_person, bound, verifies)?;
+    if !valid_id(id) {
+        return Err(Refusal::Malformed);
+    }
+    taken_at(device_taken, device_sent, now, MAX_DELAY_MS)
+}
+
 /// A device-made id: 8 to 64 characters of `[A-Za-z0-9-_]`.
 #[must_use]
 pub fn valid_id(id: &str) -> bool {
@@ -124,6 +155,29 @@ mod tests {
         assert_eq!(check_binding(7, 7, "tok", same), Ok(()));
         assert_eq!(check_binding(7, 8, "tok", same), Err(Refusal::OtherPerson));
         assert_eq!(check_binding(7, 7, "old", same), Err(Refusal::OtherSession));
+    }
+
+    #[test]
+    fn admitting_checks_whose_it_is_before_its_shape_and_age() {
+        let same = |t: &str| t == "tok";
+        let now = Timestamp(1_000_000_000);
+        let ok = admit("device-id-0001", 7, 7, "tok", same, 1_000, 61_000, now);
+        assert_eq!(ok, Ok(Timestamp(now.0 - 60_000)));
+        let theirs = admit("bad", 7, 8, "tok", same, 0, MAX_DELAY_MS + 1, now);
+        assert_eq!(theirs, Err(Refusal::OtherPerson));
+        let shape = admit("bad", 7, 7, "tok", same, 0, MAX_DELAY_MS + 1, now);
+        assert_eq!(shape, Err(Refusal::Malformed));
+        let old = admit(
+            "device-id-0001",
+            7,
+            7,
+            "tok",
+            same,
+            0,
+            MAX_DELAY_MS + 1,
+            now,
+        );
+        assert_eq!(old, Err(Refusal::TooOld));
     }
 
     #[test]

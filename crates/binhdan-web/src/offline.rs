@@ -26,15 +26,20 @@ use crate::quiz::{QuestionView, option_views};
 use crate::respond::{cutoff, no_store};
 use crate::session::{Caller, Citizen};
 
+mod team;
+pub use team::*;
+
 /// A shown answer time above this is taken as this (as for answers sent online).
 const MAX_ELAPSED_MS: i64 = 60 * 60 * 1000;
 
 /// What the offline script needs to know on a page: whose queue it is (0: nobody signed in)
-/// and the session's CSRF token, which binds what is queued to this session.
+/// and the session's CSRF token, which binds what is queued to this session. `staff`: a
+/// village team member (`person` is their account), whose queue goes to the team's sync.
 #[derive(Clone, Default)]
 pub struct Learner {
     pub person: i64,
     pub csrf: String,
+    pub staff: bool,
 }
 
 impl Learner {
@@ -44,8 +49,19 @@ impl Learner {
             Caller::Citizen(c) => Self {
                 person: c.person_id,
                 csrf: c.token.csrf_token().expose().clone(),
+                staff: false,
             },
             _ => Self::default(),
+        }
+    }
+
+    /// A village team member on their team's pages: their work queues when offline.
+    #[must_use]
+    pub fn member(s: &crate::session::StaffCaller) -> Self {
+        Self {
+            person: s.id,
+            csrf: s.csrf().expose().clone(),
+            staff: true,
         }
     }
 }
@@ -427,17 +443,16 @@ pub async fn sync(
     let mut attempts: Vec<Attempt> = Vec::new();
     let mut answers = Vec::new();
     for a in items {
-        let checked = binhdan_app::offline::check_binding(c.person_id, a.person, &a.session, |t| {
-            c.token.verify_csrf(t)
-        })
-        .and_then(|()| {
-            if binhdan_app::offline::valid_id(&a.id) {
-                Ok(())
-            } else {
-                Err(Refusal::Malformed)
-            }
-        })
-        .and_then(|()| binhdan_app::offline::taken_at(a.at, batch.now, now, MAX_DELAY_MS));
+        let checked = binhdan_app::offline::admit(
+            &a.id,
+            c.person_id,
+            a.person,
+            &a.session,
+            |t| c.token.verify_csrf(t),
+            a.at,
+            batch.now,
+            now,
+        );
         let taken = match checked {
             Ok(t) => t,
             Err(r) => {

@@ -90,6 +90,7 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(offline::save_list))
         .routes(routes!(offline::quiz_page))
         .routes(routes!(offline::sync))
+        .routes(routes!(offline::team_sync))
         .routes(routes!(exam::exam_home))
         .routes(routes!(exam::start))
         .routes(routes!(exam::sitting, exam::answer))

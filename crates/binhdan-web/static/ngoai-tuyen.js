@@ -69,7 +69,8 @@
       batch = r[1].filter(function (x) { return x.person === who.person && x.state !== 'refused'; })
         .sort(function (a, b) { return a.seq - b.seq; }).slice(0, 100);
       if (!batch.length) return [];
-      return fetch('/hoc/dong-bo', {
+      // A village team member's queue goes to the team's sync; a learner's to theirs.
+      return fetch(who.url || '/hoc/dong-bo', {
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
@@ -109,7 +110,7 @@
     wire.id = id;
     wire.kind = kind;
     wire.at = Date.now();
-    wire.person = who.person;
+    wire.person = typeof who.id === 'number' ? who.id : who.person;
     wire.session = who.csrf;
     return put('queue', { id: id, seq: wire.at + Math.random(), person: who.person, state: 'queued', label: label, wire: wire });
   }
@@ -134,7 +135,13 @@
   var t = function (name) { return el ? el.getAttribute('data-' + name) || '' : ''; };
   var kb = function (bytes) { return Math.max(1, Math.round(bytes / 1024)) + ' KB'; };
   var person = el && el.getAttribute('data-person') ? Number(el.getAttribute('data-person')) : 0;
-  var who = person ? { k: 'me', person: person, csrf: el.getAttribute('data-csrf') } : null;
+  // A village team member (a staff account) queues under a key of their own, so that a
+  // learner's and a member's queues never mix on a shared phone.
+  var staff = !!el && el.getAttribute('data-staff') === '1';
+  var who = !person ? null : staff
+    ? { k: 'me', person: 'staff:' + person, id: person, staff: true, csrf: el.getAttribute('data-csrf'), url: '/quan-ly/to-cong-nghe/dong-bo' }
+    : { k: 'me', person: person, csrf: el.getAttribute('data-csrf') };
+  var sent = 0;
 
   if ('serviceWorker' in navigator) {
     g.addEventListener('load', function () {
@@ -150,7 +157,12 @@
       navigator.serviceWorker.ready.then(function (reg) { return reg.sync.register('binhdan-queue'); }).catch(function () {});
     }
   }
-  function send() { return Q.flush().then(show, function () { later(); show(); }); }
+  function send() {
+    return Q.flush().then(function (results) {
+      sent += (results || []).filter(function (x) { return x.status !== 'refused'; }).length;
+      return show();
+    }, function () { later(); show(); });
+  }
 
   function li(list, text, buttons, href) {
     var item = doc.createElement('li');
@@ -182,11 +194,19 @@
       var waiting = mine.filter(function (x) { return x.state !== 'refused'; });
       var refused = mine.filter(function (x) { return x.state === 'refused'; });
       var lines = [];
-      if (navigator.onLine === false) lines.push(t('now'));
-      if (waiting.length) lines.push(t('queued').replace('%n', waiting.length));
+      // A member offline with work waiting reads one thing: it is saved and will be sent.
+      if (navigator.onLine === false && !(staff && waiting.length)) lines.push(t(staff ? 'team-now' : 'now'));
+      if (waiting.length) lines.push(t(staff ? 'team-queued' : 'queued').replace('%n', waiting.length));
+      else if (staff && sent) lines.push(t('team-sent').replace('%n', sent));
+      // On the class page, the count present says how many more wait on the phone.
+      var more = doc.getElementById('bd-present-waiting');
+      if (more) {
+        var n = waiting.filter(function (x) { return x.wire.kind === 'attend' && String(x.wire['class']) === more.getAttribute('data-class'); }).length;
+        more.textContent = n ? ' + ' + n + ' ' + t('waiting') : '';
+      }
       if (refused.length && !doc.getElementById('bd-refused')) lines.push(t('refused-some').replace('%n', refused.length));
       status.textContent = lines.join(' ');
-      status.hidden = !lines.length && !refused.length;
+      status.hidden = !status.textContent;
       var list = doc.getElementById('bd-refused');
       if (list) {
         list.textContent = '';
@@ -357,7 +377,9 @@
   // what has not been sent yet is said first.
   doc.querySelectorAll('form[action="/dang-xuat"]').forEach(function (form) {
     form.addEventListener('submit', function (e) {
-      if (form.binhdanAsked) return;
+      // A team member's unsent work stays on the phone, bound to them (sent again, once they
+      // confirm it, after they sign in); the server does not clear a staff member's storage.
+      if (form.binhdanAsked || (who && who.staff)) return;
       e.preventDefault();
       Q.all('queue').then(function (q) {
         var n = q.filter(function (x) { return who && x.person === who.person; }).length;
@@ -375,6 +397,107 @@
       });
     });
   });
+
+  // A village team member's attendance and visits: sent as forms when the network answers;
+  // queued when it does not (offline, or the POST failed on the way), each under an id made
+  // here (the action's `op`: sent twice, it counts once), then sent with the queue.
+  function teamForm(form, kind) {
+    var clicked = null;
+    form.querySelectorAll('button[type=submit][name]').forEach(function (b) {
+      b.addEventListener('click', function () { clicked = b; });
+    });
+    function fields() {
+      var out = [];
+      new FormData(form).forEach(function (v, k) {
+        if (k !== 'csrf' && k !== 'op' && String(v) !== '') out.push([k, String(v)]);
+      });
+      if (clicked) out.push([clicked.name, clicked.value]);
+      return out;
+    }
+    // What the member sees in the list of what waits: a name, never a whole number.
+    function label(f) {
+      var get = function (k) { var x = f.filter(function (p) { return p[0] === k; })[0]; return x ? x[1] : ''; };
+      if (kind === 'visit') return t('kind-visit') + ' ' + doc.querySelector('h1').textContent;
+      var name = '';
+      var select = form.querySelector('select[name=person]');
+      if (get('card')) name = (get('card').split('|')[2] || '').trim();
+      else if (get('identity')) name = t('someone').replace('%s', get('identity').replace(/\D/g, '').slice(-3));
+      else if (select && select.selectedIndex > 0) name = select.options[select.selectedIndex].text;
+      return t('kind-attend') + ': ' + (name || '?');
+    }
+    function queueIt() {
+      var f = fields();
+      var wire = { fields: f };
+      if (kind === 'visit') wire.village = form.getAttribute('action').split('/')[3];
+      else wire['class'] = Number(form.getAttribute('action').split('/')[3]);
+      var text = label(f);
+      return Q.add(who, kind, wire, text).then(function () {
+        // The page's status line (above the form) says it is saved, and how many wait.
+        return show().then(function () {
+          if (kind === 'attend') {
+            // Ready for the next person; the list shows who waits to be sent.
+            form.reset();
+            var list = doc.getElementById('bd-waiting');
+            if (!list) {
+              list = doc.createElement('ol');
+              list.id = 'bd-waiting';
+              form.appendChild(list);
+            }
+            var item = doc.createElement('li');
+            item.textContent = text.replace(t('kind-attend') + ': ', '') + ' — ' + t('waiting');
+            list.appendChild(item);
+          } else {
+            Array.prototype.forEach.call(form.elements, function (x) { x.disabled = true; });
+          }
+          var status = doc.getElementById('bd-status');
+          if (status) status.scrollIntoView({ block: 'center' });
+          later();
+        });
+      });
+    }
+    form.addEventListener('submit', function (e) {
+      if (!who || !who.staff || !g.URLSearchParams) return;
+      e.preventDefault();
+      var submitter = clicked;
+      clicked = null;
+      if (navigator.onLine === false) { clicked = submitter; return queueIt().then(function () { clicked = null; }); }
+      var body = new URLSearchParams(new FormData(form));
+      if (submitter) body.append(submitter.name, submitter.value);
+      fetch(form.action, { method: 'POST', credentials: 'same-origin', body: body })
+        .then(function (r) {
+          if (r.redirected) { g.location.href = r.url; return; }
+          // A refusal: the server's page says why (the same op: it counts once at most).
+          if (submitter) {
+            var h = doc.createElement('input');
+            h.type = 'hidden';
+            h.name = submitter.name;
+            h.value = submitter.value;
+            form.appendChild(h);
+          }
+          form.submit();
+        }, function () { clicked = submitter; return queueIt().then(function () { clicked = null; }); });
+    });
+  }
+  doc.querySelectorAll('form[action$="/diem-danh"]').forEach(function (f) { teamForm(f, 'attend'); });
+  doc.querySelectorAll('form[action$="/tham"]').forEach(function (f) { teamForm(f, 'visit'); });
+
+  // The certification exam needs the server throughout: offline, its page says so, and an
+  // answer is not sent into the void (the browser's own error page) but kept on the form.
+  var examNote = doc.getElementById('bd-exam-offline');
+  if (examNote) {
+    var examOnline = function () { examNote.hidden = navigator.onLine !== false; };
+    g.addEventListener('online', examOnline);
+    g.addEventListener('offline', examOnline);
+    examOnline();
+    doc.querySelectorAll('form[action^="/hoc/thi"]').forEach(function (form) {
+      form.addEventListener('submit', function (e) {
+        if (navigator.onLine !== false) return;
+        e.preventDefault();
+        examNote.hidden = false;
+        examNote.scrollIntoView({ block: 'center' });
+      });
+    });
+  }
 
   // A lesson once opened reads offline with its images, even those not yet scrolled to.
   if ('serviceWorker' in navigator && navigator.serviceWorker.controller) {

@@ -29,6 +29,9 @@
   var stream = null;
   var timer = 0;
   var busy = false;
+  // Offline, a marking is queued on the phone and the form is reset for the next person
+  // (ngoai-tuyen.js): the scanner is ready again.
+  form.addEventListener('reset', function () { busy = false; });
 
   // The message above the buttons, scrolled into sight: on a small phone the buttons may be
   // at the bottom of the screen and a message under them would go unseen.

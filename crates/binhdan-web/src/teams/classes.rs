@@ -90,6 +90,8 @@ struct ClassPage {
     op: String,
     /// The QR decoder's URL, which the scanner loads when first used.
     decoder: String,
+    /// The member's offline queue: attendance taken without a network waits on the phone.
+    off: crate::offline::Learner,
 }
 
 /// What the class page says after a marking.
@@ -191,6 +193,7 @@ async fn class_page(
         csrf: s.csrf().expose().clone(),
         op: new_op(),
         decoder: crate::assets::jsqr_js_url(),
+        off: crate::offline::Learner::member(s),
     };
     Ok(page)
 }

@@ -37,6 +37,8 @@ struct PersonPage {
     csrf: String,
     op: String,
     today: String,
+    /// The member's offline queue: a visit recorded without a network waits on the phone.
+    off: crate::offline::Learner,
 }
 
 /// A resident as the team sees them: where they stand, what to do next, their visits, and
@@ -101,6 +103,7 @@ pub async fn person(
         csrf: s.csrf().expose().clone(),
         op: new_op(),
         today: iso(teams::today(now)),
+        off: crate::offline::Learner::member(&s),
     };
     Ok(crate::respond::no_store(page.into_response()))
 }

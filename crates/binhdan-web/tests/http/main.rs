@@ -25,6 +25,7 @@ mod rosters;
 mod staff_admin;
 mod targets;
 mod tasks;
+mod team_offline;
 mod teams;
 mod throttle;
 mod units;

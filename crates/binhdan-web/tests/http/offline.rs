@@ -37,11 +37,16 @@ fn statuses(r: &TestResponse) -> Vec<String> {
 
 /// A second learner, in the same village.
 async fn second_person(app: &TestApp) -> i64 {
+    person_in(app, "16591001", "038090054321", "Trần Thị B").await
+}
+
+/// Someone registered in `village` with the CCCD `number`.
+pub(crate) async fn person_in(app: &TestApp, village: &str, number: &str, name: &str) -> i64 {
     use binhdan_core::cccd::Cccd;
     use binhdan_store::{AdultCutoff, PersonRecord};
     let store = app.db.store.as_ref();
     let vault = binhdan_vault::Vault::new(&app.vault).unwrap();
-    let cccd = Cccd::parse("038090054321").unwrap();
+    let cccd = Cccd::parse(number).unwrap();
     let mut import = store
         .begin_people_import(AdultCutoff(i64::MAX), NOW)
         .await
@@ -51,11 +56,11 @@ async fn second_person(app: &TestApp) -> i64 {
             cccd_hash: vault.lookup_hash(&cccd),
             cccd_sealed: vault.encrypt(&cccd, &mut rand::rng()).unwrap().into_bytes(),
             cccd_masked: cccd.masked(),
-            name: "Trần Thị B".into(),
+            name: name.into(),
             birth_year: 1985,
             birth_day: None,
             sex: cccd.sex(),
-            unit: code("16591001"),
+            unit: code(village),
             phone: None,
             membership: None,
         }])

@@ -10,32 +10,32 @@ use binhdan_store::SessionOwner;
 use crate::helpers::TestApp;
 use crate::people::{code, commune_admin, encode, fixture, form, get_as, session, staff};
 
-const VILLAGE: &str = "16591001";
+pub(crate) const VILLAGE: &str = "16591001";
 /// The fixture's person as their card's QR code says it.
-const CARD: &str =
+pub(crate) const CARD: &str =
     "038090012345||Nguyễn Văn A|01011990|Nam|Thôn Một, xã Hà Trung, Thanh Hóa|01072021";
 
-fn facilitator(path: &str) -> Grant {
+pub(crate) fn facilitator(path: &str) -> Grant {
     Grant::new(Role::VillageFacilitator, Scope::Unit { path: path.into() })
 }
 
-struct Team {
-    app: TestApp,
-    person: i64,
+pub(crate) struct Team {
+    pub(crate) app: TestApp,
+    pub(crate) person: i64,
     /// The commune admin's cookie and CSRF token.
-    admin: (String, String),
+    pub(crate) admin: (String, String),
     /// The village facilitator's.
-    member: (String, String),
+    pub(crate) member: (String, String),
 }
 
-async fn signed_in(app: &TestApp, id: i64) -> (String, String) {
+pub(crate) async fn signed_in(app: &TestApp, id: i64) -> (String, String) {
     let (cookie, token) = session(app, SessionOwner::Staff(id)).await;
     (cookie, token.csrf_token().expose().clone())
 }
 
 /// The curriculum, the fixture's village and person, a commune admin and a facilitator of the
 /// village (not yet a member of its team).
-async fn team() -> Team {
+pub(crate) async fn team() -> Team {
     let app = crate::learn::with_curriculum().await;
     let (person, _) = fixture(&app).await;
     let admin = staff(&app, "xa-16591", commune_admin("38/16591/")).await;
@@ -50,7 +50,11 @@ async fn team() -> Team {
     }
 }
 
-async fn appoint(t: &Team, who: &(String, String), username: &str) -> crate::helpers::TestResponse {
+pub(crate) async fn appoint(
+    t: &Team,
+    who: &(String, String),
+    username: &str,
+) -> crate::helpers::TestResponse {
     form(
         &t.app,
         &format!("/quan-ly/to-cong-nghe/{VILLAGE}/thanh-vien"),
