@@ -33,6 +33,8 @@ use support::{Server, binhdan, free_port, wait_ready};
 
 const POINTS: usize = 8;
 const PER_POINT: usize = 400;
+/// [`PER_POINT`] as the store counts.
+const PER_POINT_U32: u32 = 400;
 
 const FAMILY: [&str; 12] = [
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
@@ -101,8 +103,7 @@ async fn prepare(db: &Path) -> (i64, Vec<Point>) {
         .unwrap();
     let mut hosts = Vec::new();
     let mut new_points = Vec::new();
-    for p in 0..POINTS {
-        let commune = &communes[p];
+    for (p, commune) in communes.iter().take(POINTS).enumerate() {
         let host = store
             .create_staff(
                 &NewStaff {
@@ -127,7 +128,7 @@ async fn prepare(db: &Path) -> (i64, Vec<Point>) {
             name: format!("Điểm cầu {p}"),
             unit: commune.code.clone(),
             host_id: host,
-            expected: PER_POINT as u32,
+            expected: PER_POINT_U32,
             token: format!("kill-{p}"),
         });
     }
@@ -282,7 +283,7 @@ fn a_killed_server_loses_no_acknowledged_check_in_and_counts_none_twice() {
         for point in points.iter() {
             let record = store.point(point.id).await.unwrap().unwrap();
             let rows = store
-                .point_check_ins(point.id, 10 * PER_POINT as u32)
+                .point_check_ins(point.id, 10 * PER_POINT_U32)
                 .await
                 .unwrap();
             assert_eq!(rows.len(), PER_POINT, "point {}: rows stored", point.id);

@@ -328,14 +328,12 @@ pub(super) async fn check_in_batch(
         let (status, message) = match outcome {
             CheckInOutcome::New => (
                 "new",
-                lang.tr(
-                    &Msg::new(if guest {
-                        "checkin-done-guest"
-                    } else {
-                        "checkin-done"
-                    })
-                    .arg("name", &label),
-                ),
+                lang.tr(&Msg::new(if guest {
+                    "checkin-done-guest"
+                } else {
+                    "checkin-done"
+                })
+                .arg("name", &label)),
             ),
             CheckInOutcome::Already { point_id, at } => (
                 "already",
