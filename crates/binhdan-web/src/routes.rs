@@ -202,6 +202,7 @@ fn conform(doc: &mut utoipa::openapi::OpenApi) {
         for (method, operation) in operations {
             let Some(op) = operation else { continue };
             op.operation_id = Some(format!("{method}_{slug}"));
+            document_refusals(method, &path, op);
             for (status, response) in &mut op.responses.responses {
                 if let RefOr::T(r) = response
                     && r.description.is_empty()
@@ -219,6 +220,66 @@ fn conform(doc: &mut utoipa::openapi::OpenApi) {
         doc.paths.paths.insert(path, item);
     }
 }
+
+/// The refusals every route of a kind gives, documented once here rather than on each route:
+/// a request whose path parameter, query or body does not have the documented form (400,
+/// 413, 415, 422); no such thing (404) where the path names one; not signed in where the
+/// route can forbid (a page redirects to the sign-in page, 303; a form post or an API call
+/// answers 401). What a route documents itself is kept.
+fn document_refusals(method: &str, path: &str, op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::ResponseBuilder;
+    use utoipa::openapi::path::ParameterIn;
+    let forbids = op.responses.responses.contains_key("403");
+    let has_query = op.parameters.as_ref().is_some_and(|ps| {
+        ps.iter().any(
+            |p| matches!(p, utoipa::openapi::RefOr::T(p) if p.parameter_in == ParameterIn::Query),
+        )
+    });
+    // The pages only a signed-in person opens (a class's pages, `/lop/…`, go by the class's
+    // own token instead).
+    let signed_in_page = SIGNED_IN_PAGES.iter().any(|p| path.starts_with(p))
+        || (forbids && !path.starts_with("/lop/"));
+    let responses = &mut op.responses.responses;
+    let mut add = |status: &str, description: &str| {
+        responses.entry(status.to_owned()).or_insert_with(|| {
+            ResponseBuilder::new()
+                .description(description)
+                .build()
+                .into()
+        });
+    };
+    if path.contains('{') {
+        add("400", "A path parameter does not have the documented form");
+        add("404", "No such resource");
+    }
+    if has_query {
+        add("400", "A query parameter does not have the documented form");
+    }
+    if op.request_body.is_some() {
+        add("400", "The body is malformed or misses a field");
+        add("413", "The body is larger than the server accepts");
+        add("415", "The body is not of the documented media type");
+        add(
+            "422",
+            "A field of the body does not have the documented form",
+        );
+    }
+    if method == "get" && signed_in_page {
+        add("303", "Not signed in: to the sign-in page");
+    }
+    if method != "get" && forbids {
+        add("401", "Not signed in");
+    }
+}
+
+/// Where every page needs a signed-in person: staff pages, and a citizen's own.
+const SIGNED_IN_PAGES: [&str; 5] = [
+    "/quan-ly",
+    "/toi",
+    "/hoc/chung-chi",
+    "/hoc/thi",
+    "/tai-khoan",
+];
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {

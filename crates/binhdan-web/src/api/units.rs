@@ -55,7 +55,7 @@ pub struct UnitList {
 
 /// Finds units by name: exact matches first, then names that start with the text, then the rest.
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", params(SearchParams),
-    responses((status = 200, body = UnitList), (status = 400, body = ProblemBody)))]
+    responses((status = 200, body = UnitList), (status = 400, body = ProblemBody), (status = 404, description = "No unit has the code `within` names", body = ProblemBody)))]
 pub async fn search(
     State(state): State<AppState>,
     Query(p): Query<SearchParams>,
