@@ -251,6 +251,32 @@ pub struct QuizResult {
     pub summary: String,
 }
 
+impl Feedback {
+    /// What a learner is told after answering `item`: right or not, the right answer, why.
+    pub(crate) fn of(lang: Lang, item: &Item, correct: bool) -> Self {
+        Self {
+            correct,
+            right_answer: right_answer(lang, item),
+            explanation: item.explanation.clone(),
+        }
+    }
+}
+
+impl QuizResult {
+    /// A finished quiz in words: `correct` of `total`, passed or not.
+    pub(crate) fn of(lang: Lang, passed: bool, correct: u32, total: usize) -> Self {
+        Self {
+            passed,
+            summary: lang.tr(
+                &Msg::new(if passed { "quiz-passed" } else { "quiz-failed" })
+                    .arg("correct", correct)
+                    .arg("total", total)
+                    .arg("percent", quiz::PASS_PERCENT),
+            ),
+        }
+    }
+}
+
 /// The quiz page: feedback on the last answer (if any) and the next question (if any) on one
 /// page, so each question costs one round trip on a weak network.
 #[derive(Template, WebTemplate)]
@@ -563,23 +589,14 @@ pub async fn answer(
         AnswerOutcome::NotInAttempt => return refuse(None).await,
     };
     let mut page = QuizPage::new(lang, &c, &quiz);
-    page.feedback = Some(Feedback {
-        correct,
-        right_answer: right_answer(lang, item),
-        explanation: item.explanation.clone(),
-    });
+    page.feedback = Some(Feedback::of(lang, item, correct));
     if let Some(end) = finished {
-        page.result = Some(QuizResult {
-            passed: end.passed,
-            summary: lang.tr(&Msg::new(if end.passed {
-                "quiz-passed"
-            } else {
-                "quiz-failed"
-            })
-            .arg("correct", end.correct)
-            .arg("total", attempt.plan.len())
-            .arg("percent", quiz::PASS_PERCENT)),
-        });
+        page.result = Some(QuizResult::of(
+            lang,
+            end.passed,
+            end.correct,
+            attempt.plan.len(),
+        ));
     } else {
         let moved = Attempt {
             answered,

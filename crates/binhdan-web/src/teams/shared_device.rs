@@ -204,23 +204,14 @@ pub(super) async fn answer_step(
             return Ok((StatusCode::CONFLICT, step));
         }
     };
-    step.feedback = Some(Feedback {
-        correct,
-        right_answer: crate::quiz::right_answer(lang, item),
-        explanation: item.explanation.clone(),
-    });
+    step.feedback = Some(Feedback::of(lang, item, correct));
     if let Some(end) = finished {
-        step.result = Some(QuizResult {
-            passed: end.passed,
-            summary: lang.tr(&Msg::new(if end.passed {
-                "quiz-passed"
-            } else {
-                "quiz-failed"
-            })
-            .arg("correct", end.correct)
-            .arg("total", attempt.plan.len())
-            .arg("percent", quiz::PASS_PERCENT)),
-        });
+        step.result = Some(QuizResult::of(
+            lang,
+            end.passed,
+            end.correct,
+            attempt.plan.len(),
+        ));
     } else {
         step.question = question_of(state, &quiz, &fresh, None);
     }
