@@ -89,6 +89,28 @@ pub fn open_totp(vault: Option<&binhdan_vault::Vault>, stored: &str) -> Option<T
     }
 }
 
+/// Seals a TOTP secret stored in clear before secrets were sealed, once its owner has signed
+/// in with it (so no stored secret stays readable without the vault): `true` if it was
+/// resealed now. Without a vault, or when already sealed, nothing changes.
+///
+/// # Errors
+/// The vault could not seal, or the store could not write.
+pub async fn reseal_legacy_totp(
+    store: &dyn Store,
+    vault: Option<&binhdan_vault::Vault>,
+    id: i64,
+    stored: &str,
+) -> Result<bool, StoreError> {
+    let Some(vault) = vault else {
+        return Ok(false);
+    };
+    if stored.starts_with(SEALED_TOTP) || TotpSecret::from_base32(stored).is_err() {
+        return Ok(false);
+    }
+    let sealed = seal_totp(vault, stored).map_err(|_| StoreError::Unknown("vault key"))?;
+    store.reseal_totp(id, stored, &sealed).await
+}
+
 /// Creates the account; returns its id and, if asked for, its new TOTP secret (stored sealed
 /// by `vault` when there is one).
 pub async fn create_staff(

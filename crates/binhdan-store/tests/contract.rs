@@ -24,6 +24,8 @@ mod follow_up;
 mod tasks;
 #[path = "contract/teams.rs"]
 mod teams;
+#[path = "contract/totp.rs"]
+mod totp;
 
 fn code(s: &str) -> UnitCode {
     UnitCode::parse(s).unwrap()

@@ -104,6 +104,10 @@ pub trait StaffStore: Send + Sync {
     /// Records the TOTP step a sign-in used, if it is later than the last one used: `false`
     /// means the code was already spent (a replay) and the sign-in must be refused.
     async fn claim_totp_step(&self, id: i64, step: u64) -> Result<bool>;
+    /// Replaces a TOTP secret stored in clear (`plain`, as read) by the same secret `sealed`,
+    /// changing nothing else (the account's sessions stay): `false` when the stored value is
+    /// no longer `plain` (changed or resealed meanwhile).
+    async fn reseal_totp(&self, id: i64, plain: &str, sealed: &str) -> Result<bool>;
     async fn record_login(
         &self,
         id: i64,

@@ -337,6 +337,18 @@ impl StaffStore for Backend {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn reseal_totp(&self, id: i64, plain: &str, sealed: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE staff_account SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3",
+        )
+        .bind(sealed)
+        .bind(id)
+        .bind(plain)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn create_session(&self, session: &SessionRecord) -> Result<()> {
         let (kind, account, person) = match session.owner {
             SessionOwner::Staff(id) => ("staff", Some(id), None),

@@ -193,6 +193,19 @@ pub async fn login_submit(
         };
         return Ok(page(StatusCode::UNAUTHORIZED, msg));
     };
+    // A TOTP secret stored in clear (before secrets were sealed) is sealed now that it was
+    // used; the sign-in goes on whatever comes of it.
+    if let Some(secret) = account.totp_secret.as_ref()
+        && let Err(e) = binhdan_app::staff::reseal_legacy_totp(
+            state.store.as_ref(),
+            state.auth.vault.as_deref(),
+            account.id,
+            secret.expose(),
+        )
+        .await
+    {
+        tracing::warn!(error = %e, account = account.id, "could not seal a TOTP secret stored in clear");
+    }
     // The account's counters start again; the address's never do (an attacker would sign in
     // to an account of their own between guesses).
     if let Ok(mut t) = state.auth.throttles.lock() {

@@ -428,6 +428,41 @@ async fn an_account_with_totp_needs_the_current_code() {
     )
     .await;
     assert_eq!(back.status, StatusCode::UNAUTHORIZED);
+
+    // The secret was stored in clear, as before secrets were sealed: the sign-in sealed it
+    // (the stored value no longer holds it), and the next code still signs in.
+    let stored = app
+        .db
+        .store
+        .staff_by_username("hai.lop")
+        .await
+        .unwrap()
+        .unwrap()
+        .totp_secret
+        .unwrap();
+    assert!(
+        stored.expose().starts_with("sealed:"),
+        "{}",
+        stored.expose()
+    );
+    assert!(
+        !stored
+            .expose()
+            .contains(secret.to_base32().expose().as_str())
+    );
+    let later = Timestamp(NOW.0 + 60_000);
+    app.clock.set(later);
+    let next = form(
+        &app,
+        "/dang-nhap",
+        None,
+        &format!(
+            "username=hai.lop&password={password}&totp={}",
+            secret.code_at(later)
+        ),
+    )
+    .await;
+    assert_eq!(next.status, StatusCode::SEE_OTHER, "{}", next.text());
 }
 
 #[tokio::test]
