@@ -109,7 +109,16 @@ pub fn admit(
     device_sent: i64,
     now: Timestamp,
 ) -> Result<Timestamp, Refusal> {
-    check_binding(person, claimed_person, bound, verifies)?;
+    if let Err(r) = check_binding(person, claimed_person, bound, verifies) {
+        if r == Refusal::OtherPerson {
+            // Someone replaying what another account queued: worth an operator's look.
+            tracing::warn!(
+                account = person,
+                "refused an offline action queued by another account"
+            );
+        }
+        return Err(r);
+    }
     if !valid_id(id) {
         return Err(Refusal::Malformed);
     }

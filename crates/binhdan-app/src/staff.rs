@@ -94,21 +94,21 @@ pub fn open_totp(vault: Option<&binhdan_vault::Vault>, stored: &str) -> Option<T
 /// resealed now. Without a vault, or when already sealed, nothing changes.
 ///
 /// # Errors
-/// The vault could not seal, or the store could not write.
+/// The vault could not seal, or the store could not write (the caller only reports it).
 pub async fn reseal_legacy_totp(
     store: &dyn Store,
     vault: Option<&binhdan_vault::Vault>,
     id: i64,
     stored: &str,
-) -> Result<bool, StoreError> {
+) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
     let Some(vault) = vault else {
         return Ok(false);
     };
     if stored.starts_with(SEALED_TOTP) || TotpSecret::from_base32(stored).is_err() {
         return Ok(false);
     }
-    let sealed = seal_totp(vault, stored).map_err(|_| StoreError::Unknown("vault key"))?;
-    store.reseal_totp(id, stored, &sealed).await
+    let sealed = seal_totp(vault, stored)?;
+    Ok(store.reseal_totp(id, stored, &sealed).await?)
 }
 
 /// Creates the account; returns its id and, if asked for, its new TOTP secret (stored sealed

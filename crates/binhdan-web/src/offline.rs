@@ -456,12 +456,6 @@ pub async fn sync(
         let taken = match checked {
             Ok(t) => t,
             Err(r) => {
-                if r == Refusal::OtherPerson {
-                    tracing::warn!(
-                        person = c.person_id,
-                        "refused an offline action queued by another account"
-                    );
-                }
                 results.push(refusal(lang, &a.id, r));
                 continue;
             }

@@ -166,12 +166,6 @@ pub async fn team_sync(
         let taken = match admitted {
             Ok(t) => t,
             Err(r) => {
-                if r == Refusal::OtherPerson {
-                    tracing::warn!(
-                        staff = s.id,
-                        "refused an offline team action queued by another account"
-                    );
-                }
                 results.push(refusal(lang, &a.id, r));
                 continue;
             }
