@@ -3,12 +3,13 @@
 // records a visit (each saved on the phone, the page says so with a count), and marks
 // someone the server will refuse. Back online, the first sync's reply is lost after the
 // server counted; the resend counts once (the class shows 10 present, the village 1 visit);
-// the refused item is shown with its reason and kept until the member discards it.
+// the refused item is shown with its reason and kept — through a villager signing in and out
+// on the same phone — until the member discards it.
 // Screenshots (360×640) in e2e/out/team-offline/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { BASE, TIMEOUT, axeViolations, contextOptions, launch, nfc } from '../lib/harness.mjs';
+import { BASE, TIMEOUT, axeViolations, contextOptions, launch, nfc, registerInCommune, signInWithVneid } from '../lib/harness.mjs';
 
 const USER = process.env.BINHDAN_E2E_STAFF_USER;
 const PASSWORD = process.env.BINHDAN_E2E_STAFF_PASSWORD;
@@ -164,8 +165,22 @@ test('a team member takes attendance and records a visit offline; it counts once
   assert.deepEqual(await axeViolations(page), []);
   await page.goto(`${BASE}/quan-ly/to-cong-nghe/${village}`);
   assert.match(nfc(await page.textContent('section[aria-labelledby=figures]')), /Lượt thăm\s*1(?!\d)/);
-  // Discarding it is the member's choice.
+  // The phone is shared: the member signs out, a villager signs in with VNeID, registers
+  // and signs out again. The villager's sign-out takes only the villager's data: the item
+  // still waiting for the member stays on the phone.
+  await Promise.all([page.waitForNavigation(), page.click('form.signout button')]);
+  await page.goto(`${BASE}/dang-nhap`);
+  await signInWithVneid(page, 'lethihoa');
+  await registerInCommune(page, 'cac son');
+  assert.equal(new URL(page.url()).pathname, '/toi');
+  const signOut = page.waitForResponse((r) => new URL(r.url()).pathname === '/dang-xuat');
+  await Promise.all([page.waitForNavigation(), page.click('form.signout button')]);
+  assert.equal((await (await signOut).allHeaders())['clear-site-data'], '"cache"', 'the storage is kept for the member');
+  await signIn(page, MEMBER, MEMBER_PASSWORD);
   await page.goto(classUrl);
+  await page.waitForSelector('#bd-refused li');
+  assert.equal((await queue(page)).length, 1, "the member's item survived the villager's sign-out");
+  // Discarding it is the member's choice.
   await page.click('#bd-refused button');
   await page.waitForFunction(() => !document.querySelector('#bd-refused li'));
   assert.deepEqual(await queue(page), []);

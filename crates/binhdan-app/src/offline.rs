@@ -5,14 +5,62 @@
 //! CSRF token of that session, which only that session verifies) and the device's clock when
 //! it was taken and when it was sent. The server counts it at its own clock minus the age the
 //! device measured, so a phone whose clock is wrong still lands on the right day; an action
-//! older than [`MAX_DELAY_MS`] is refused rather than counted on a day long closed.
+//! older than the configured delay ([`OfflineConfig::max_delay_days`], seven days unless
+//! set) is refused rather than counted on a day long closed.
 
 use binhdan_core::Timestamp;
+use serde::Deserialize;
 
 pub mod team;
 
-/// The longest an action may wait on a device and still count: seven days.
-pub const MAX_DELAY_MS: i64 = 7 * 24 * 3_600_000;
+/// How long an action may wait on a device (the `[offline]` section of the configuration).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct OfflineConfig {
+    /// The longest an action may wait on a device and still count, in days (1 to 30): a
+    /// province whose villages stay offline for longer between market days may raise it.
+    pub max_delay_days: u32,
+}
+
+impl Default for OfflineConfig {
+    fn default() -> Self {
+        Self { max_delay_days: 7 }
+    }
+}
+
+impl OfflineConfig {
+    /// The longest delay, in milliseconds.
+    #[must_use]
+    pub fn max_delay_ms(&self) -> i64 {
+        i64::from(self.max_delay_days) * 86_400_000
+    }
+
+    /// Whether the setting makes sense; if not, why, in words.
+    ///
+    /// # Errors
+    /// A delay under one day or over thirty.
+    pub fn check(&self) -> Result<(), String> {
+        if (1..=30).contains(&self.max_delay_days) {
+            Ok(())
+        } else {
+            Err("max_delay_days must be between 1 and 30".into())
+        }
+    }
+}
+
+/// What a device says of an action it queued.
+#[derive(Clone, Copy, Debug)]
+pub struct Queued<'a> {
+    /// The id the device made for it.
+    pub id: &'a str,
+    /// Who was signed in when it was taken.
+    pub person: i64,
+    /// The CSRF token of the session it was taken in.
+    pub session: &'a str,
+    /// The device's clock when it was taken, and when the batch was sent (ms).
+    pub taken: i64,
+    pub sent: i64,
+}
 
 /// At most this many actions in one sync request.
 pub const MAX_BATCH: usize = 200;
@@ -24,7 +72,7 @@ pub enum Refusal {
     OtherPerson,
     /// Taken in an earlier session of the same person: they must confirm it is theirs.
     OtherSession,
-    /// Waited longer than [`MAX_DELAY_MS`].
+    /// Waited longer than the configured delay.
     TooOld,
     /// Not readable (no id, an unknown kind, missing fields).
     Malformed,
@@ -88,28 +136,21 @@ pub fn check_binding(
 }
 
 /// What an action queued on a device must pass before it is looked at: the caller
-/// (`person`, whose session verifies a token with `verifies`) is who queued it
-/// (`claimed_person`), in this session (`bound`); its id is a device-made id; it is not older
-/// than [`MAX_DELAY_MS`]. Returns when it counts (see [`taken_at`]). The learner's sync and
-/// the village team's both admit their items through here.
+/// (`person`, whose session verifies a token with `verifies`) is who queued it, in this
+/// session; its id is a device-made id; it is not older than the configured delay. Returns
+/// when it counts (see [`taken_at`]). The learner's sync and the village team's both admit
+/// their items through here.
 ///
 /// # Errors
 /// The first refusal that applies.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the item's fields, each a different thing"
-)]
 pub fn admit(
-    id: &str,
+    item: &Queued<'_>,
     person: i64,
-    claimed_person: i64,
-    bound: &str,
     verifies: impl Fn(&str) -> bool,
-    device_taken: i64,
-    device_sent: i64,
     now: Timestamp,
+    config: &OfflineConfig,
 ) -> Result<Timestamp, Refusal> {
-    if let Err(r) = check_binding(person, claimed_person, bound, verifies) {
+    if let Err(r) = check_binding(person, item.person, item.session, verifies) {
         if r == Refusal::OtherPerson {
             // Someone replaying what another account queued: worth an operator's look.
             tracing::warn!(
@@ -119,10 +160,10 @@ pub fn admit(
         }
         return Err(r);
     }
-    if !valid_id(id) {
+    if !valid_id(item.id) {
         return Err(Refusal::Malformed);
     }
-    taken_at(device_taken, device_sent, now, MAX_DELAY_MS)
+    taken_at(item.taken, item.sent, now, config.max_delay_ms())
 }
 
 /// A device-made id: 8 to 64 characters of `[A-Za-z0-9-_]`.
@@ -138,6 +179,18 @@ pub fn valid_id(id: &str) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    const MAX_DELAY_MS: i64 = 7 * 86_400_000;
+
+    fn item(id: &str, person: i64, taken: i64, sent: i64) -> Queued<'_> {
+        Queued {
+            id,
+            person,
+            session: "tok",
+            taken,
+            sent,
+        }
+    }
 
     #[test]
     fn an_action_counts_at_the_server_clock_minus_its_age() {
@@ -170,23 +223,27 @@ mod tests {
     fn admitting_checks_whose_it_is_before_its_shape_and_age() {
         let same = |t: &str| t == "tok";
         let now = Timestamp(1_000_000_000);
-        let ok = admit("device-id-0001", 7, 7, "tok", same, 1_000, 61_000, now);
+        let week = OfflineConfig::default();
+        let ok = admit(&item("device-id-0001", 7, 1_000, 61_000), 7, same, now, &week);
         assert_eq!(ok, Ok(Timestamp(now.0 - 60_000)));
-        let theirs = admit("bad", 7, 8, "tok", same, 0, MAX_DELAY_MS + 1, now);
+        let theirs = admit(&item("bad", 8, 0, MAX_DELAY_MS + 1), 7, same, now, &week);
         assert_eq!(theirs, Err(Refusal::OtherPerson));
-        let shape = admit("bad", 7, 7, "tok", same, 0, MAX_DELAY_MS + 1, now);
+        let shape = admit(&item("bad", 7, 0, MAX_DELAY_MS + 1), 7, same, now, &week);
         assert_eq!(shape, Err(Refusal::Malformed));
-        let old = admit(
-            "device-id-0001",
-            7,
-            7,
-            "tok",
-            same,
-            0,
-            MAX_DELAY_MS + 1,
-            now,
-        );
-        assert_eq!(old, Err(Refusal::TooOld));
+        let late = item("device-id-0001", 7, 0, MAX_DELAY_MS + 1);
+        assert_eq!(admit(&late, 7, same, now, &week), Err(Refusal::TooOld));
+        // A province that allows a fortnight counts it.
+        let fortnight = OfflineConfig { max_delay_days: 14 };
+        assert!(admit(&late, 7, same, now, &fortnight).is_ok());
+    }
+
+    #[test]
+    fn the_delay_is_between_a_day_and_a_month() {
+        assert!(OfflineConfig::default().check().is_ok());
+        assert_eq!(OfflineConfig::default().max_delay_ms(), MAX_DELAY_MS);
+        assert!(OfflineConfig { max_delay_days: 0 }.check().is_err());
+        assert!(OfflineConfig { max_delay_days: 31 }.check().is_err());
+        assert!(OfflineConfig { max_delay_days: 30 }.check().is_ok());
     }
 
     #[test]

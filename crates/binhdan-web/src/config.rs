@@ -35,6 +35,9 @@ pub struct WebConfig {
     /// When a supervised sitting is flagged to the commune, and how long a class's join code
     /// lasts (`[assisted]`).
     pub assisted: binhdan_app::teams::AssistConfig,
+    /// How long an action may wait on a phone without a network and still count
+    /// (`[offline]`).
+    pub offline: binhdan_app::offline::OfflineConfig,
     /// Who runs the campaign, shown as every page's banner and footer (`[official]`).
     pub official: Official,
 }
@@ -68,6 +71,7 @@ impl Default for WebConfig {
             operator_token: None,
             exam: binhdan_app::exam::ExamConfig::default(),
             assisted: binhdan_app::teams::AssistConfig::default(),
+            offline: binhdan_app::offline::OfflineConfig::default(),
             official: Official::default(),
         }
     }

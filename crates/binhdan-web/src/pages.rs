@@ -38,8 +38,9 @@ pub struct PageContext {
 pub enum Who {
     #[default]
     Anonymous,
-    /// A citizen, with the CSRF token of their session (for the sign-out button).
-    Citizen { csrf: String },
+    /// A citizen, with the CSRF token of their session (for the sign-out button) and their
+    /// id (the offline script removes their own queued work at sign-out, not another's).
+    Citizen { csrf: String, person: i64 },
     /// A staff member, with the CSRF token of their session.
     Staff { csrf: String },
 }
@@ -68,6 +69,7 @@ pub async fn context(
         match crate::session::Caller::from_request_parts(&mut parts, &state).await {
             Ok(crate::session::Caller::Citizen(c)) => Who::Citizen {
                 csrf: c.token.csrf_token().expose().clone(),
+                person: c.person_id,
             },
             Ok(crate::session::Caller::Staff(s)) => Who::Staff {
                 csrf: s.token.csrf_token().expose().clone(),
@@ -168,6 +170,15 @@ impl Layout {
         matches!(self.who, Who::Citizen { .. })
     }
 
+    /// The signed-in citizen's id (0 for anyone else).
+    #[must_use]
+    pub const fn citizen_id(&self) -> i64 {
+        match self.who {
+            Who::Citizen { person, .. } => person,
+            _ => 0,
+        }
+    }
+
     /// Whether a staff member is signed in.
     #[must_use]
     pub fn staff(&self) -> bool {
@@ -179,7 +190,7 @@ impl Layout {
     pub fn csrf(&self) -> &str {
         match &self.who {
             Who::Anonymous => "",
-            Who::Citizen { csrf } | Who::Staff { csrf } => csrf,
+            Who::Citizen { csrf, .. } | Who::Staff { csrf } => csrf,
         }
     }
 

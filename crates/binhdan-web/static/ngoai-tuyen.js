@@ -12,7 +12,8 @@
 // Written for Android Chrome 80: ES2017 syntax at most (CI checks it with es-check).
 (function (g) {
   'use strict';
-  if (!g.indexedDB || !g.fetch || !g.Promise) return;
+  // Every citizen's page loads it (for sign-out), and pages that work offline load it again.
+  if (!g.indexedDB || !g.fetch || !g.Promise || g.BinhDanQueue) return;
 
   function open() {
     return new Promise(function (resolve, reject) {
@@ -374,20 +375,32 @@
   });
 
   // Signing out removes this person's saved data (the server also says Clear-Site-Data);
-  // what has not been sent yet is said first.
+  // what has not been sent yet is said first. A citizen's sign-out button names them on
+  // every page.
   doc.querySelectorAll('form[action="/dang-xuat"]').forEach(function (form) {
     form.addEventListener('submit', function (e) {
       // A team member's unsent work stays on the phone, bound to them (sent again, once they
       // confirm it, after they sign in); the server does not clear a staff member's storage.
-      if (form.binhdanAsked || (who && who.staff)) return;
+      var out = Number(form.getAttribute('data-person'));
+      if (form.binhdanAsked || !out) return;
       e.preventDefault();
       Q.all('queue').then(function (q) {
-        var n = q.filter(function (x) { return who && x.person === who.person; }).length;
-        if (n && !g.confirm(t('signout').replace('%n', n))) return null;
+        // Only this learner's: a village team member's work waiting on a shared phone stays
+        // (and the server is asked not to wipe the phone's storage).
+        var mine = q.filter(function (x) { return x.person === out; });
+        var n = mine.length;
+        if (n && !g.confirm(form.getAttribute('data-unsent').replace('%n', n))) return null;
         form.binhdanAsked = true;
+        if (mine.length < q.length) {
+          var keep = doc.createElement('input');
+          keep.type = 'hidden';
+          keep.name = 'keep_others';
+          keep.value = '1';
+          form.appendChild(keep);
+        }
         return Promise.all([Q.all('saved'), g.caches ? caches.keys() : []]).then(function (r) {
           return Promise.all(r[1].filter(function (k) { return k.indexOf('binhdan-') === 0; }).map(function (k) { return caches.delete(k); })
-            .concat(q.map(function (x) { return Q.del('queue', x.id); }))
+            .concat(mine.map(function (x) { return Q.del('queue', x.id); }))
             .concat(r[0].map(function (s) { return Q.del('saved', s.module); }))
             .concat([Q.del('me', 'me')]));
         }).then(function () { form.submit(); }, function () { form.submit(); });

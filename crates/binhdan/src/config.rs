@@ -38,6 +38,9 @@ pub struct Config {
     /// When the village teams' supervised sittings are flagged, and how long a class's join
     /// code lasts (`[assisted]`).
     pub assisted: binhdan_app::teams::AssistConfig,
+    /// How long an action taken without a network may wait on a phone and still count
+    /// (`[offline] max_delay_days`, 7 unless set).
+    pub offline: binhdan_app::offline::OfflineConfig,
     /// Delivery of certificates and revocations to VNeID (`[delivery]`); off without a URL.
     pub delivery: binhdan_app::delivery::DeliveryConfig,
     /// The issuing body's name, address and contacts on every page (`[official]`).
@@ -123,6 +126,7 @@ impl Default for Config {
             oidc: None,
             exam: binhdan_app::exam::ExamConfig::default(),
             assisted: binhdan_app::teams::AssistConfig::default(),
+            offline: binhdan_app::offline::OfflineConfig::default(),
             delivery: binhdan_app::delivery::DeliveryConfig::default(),
             official: binhdan_web::config::Official::default(),
         }
@@ -152,10 +156,13 @@ impl Default for StoreTuning {
 /// The top-level keys of the configuration. Other `BINHDAN_*` variables belong to tools
 /// around the server (`BINHDAN_CONFIG`, `BINHDAN_TEST_POSTGRES_URL`, the browser tests'…) and
 /// are left alone; unknown keys in a configuration *file* are errors.
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 15] = [
     "oidc",
     "delivery",
     "exam",
+    "assisted",
+    "offline",
+    "official",
     "database_url",
     "listen",
     "province",
@@ -258,6 +265,7 @@ impl Config {
             operator_token: self.http.operator_token.clone(),
             exam: self.exam.clone(),
             assisted: self.assisted.clone(),
+            offline: self.offline.clone(),
             official: self.official.clone(),
         }
     }
@@ -312,6 +320,35 @@ mod tests {
             jail.create_file("b.toml", "lisen = \"0.0.0.0:9000\"\n")?;
             let e = Config::load(Some(Path::new("b.toml"))).unwrap_err();
             assert!(e.to_string().contains("lisen"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn every_section_can_be_set_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("BINHDAN_OFFICIAL__BODY", "UBND tỉnh Thanh Hóa");
+            jail.set_env("BINHDAN_ASSISTED__JOIN_HOURS", "5");
+            jail.set_env("BINHDAN_OFFLINE__MAX_DELAY_DAYS", "10");
+            let web = Config::load(None).map_err(|e| e.to_string())?.web();
+            assert_eq!(web.official.body, "UBND tỉnh Thanh Hóa");
+            assert_eq!(web.assisted.join_hours, 5);
+            assert_eq!(web.offline.max_delay_days, 10);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_offline_delay_comes_from_the_file_or_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.web().offline.max_delay_days, 7);
+            jail.create_file("b.toml", "[offline]\nmax_delay_days = 14\n")?;
+            let c = Config::load(Some(Path::new("b.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.web().offline.max_delay_days, 14);
+            jail.set_env("BINHDAN_OFFLINE__MAX_DELAY_DAYS", "40");
+            let c = Config::load(Some(Path::new("b.toml"))).map_err(|e| e.to_string())?;
+            assert!(c.web().offline.check().is_err(), "40 days is refused");
             Ok(())
         });
     }

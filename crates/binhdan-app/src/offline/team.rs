@@ -2,7 +2,7 @@
 //! household), queued on the member's phone and sent later.
 //!
 //! Each item is admitted as a learner's is ([`super::admit`]: the same member, the same
-//! session, a device-made id, not older than [`super::MAX_DELAY_MS`]), then goes through the
+//! session, a device-made id, not older than the configured delay), then goes through the
 //! team's own use cases ([`crate::teams::record_visit`], [`crate::teams::mark_present`]) with
 //! the time it was taken: who may act on whom is checked there, and the item's id is the
 //! action's `op`, so a resend counts once, as a resent form does.
@@ -83,7 +83,9 @@ pub async fn record(
                 .await
                 .map(|(outcome, _)| match outcome {
                     AttendanceOutcome::New => Synced::Counted,
-                    AttendanceOutcome::Already { .. } => Synced::Duplicate,
+                    AttendanceOutcome::Resent | AttendanceOutcome::Already { .. } => {
+                        Synced::Duplicate
+                    }
                 })
         }
     };

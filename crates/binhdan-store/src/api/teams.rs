@@ -146,9 +146,10 @@ pub struct NewAttendance {
 /// What marking someone present did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AttendanceOutcome {
-    /// Marked now (their participation counted, once per person and group ever), or this
-    /// very marking resent (the same `op`): answered as the first, counted once.
+    /// Marked now (their participation counted, once per person and group ever).
     New,
+    /// This very marking resent (the same `op`): counted once, by the first.
+    Resent,
     /// Already present in this class, marked by another action, since `at`.
     Already { at: Timestamp },
 }

@@ -493,7 +493,7 @@ impl TeamStore for Backend {
             let outcome = match by_op {
                 // The same marking resent: answered as the first was.
                 Some((class, person, _)) if class == a.class_id && person == a.person_id => {
-                    Ok(AttendanceOutcome::New)
+                    Ok(AttendanceOutcome::Resent)
                 }
                 Some(_) => Err(StoreError::Conflict("op")),
                 None => {

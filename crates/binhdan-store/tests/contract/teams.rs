@@ -351,7 +351,7 @@ async fn attendance_counts_participation_once_per_person() {
                 .mark_attendance(&mark("mark-000001", people[0]), CUTOFF, NOW)
                 .await
                 .unwrap(),
-            AttendanceOutcome::New
+            AttendanceOutcome::Resent
         );
         // Marked again by another action: already present.
         assert!(matches!(

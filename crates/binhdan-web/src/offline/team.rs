@@ -63,6 +63,18 @@ pub struct QueuedTeamAction {
 }
 
 impl QueuedTeamAction {
+    /// What the device says of it, sent in a batch at `sent` (device clock).
+    #[must_use]
+    pub fn queued(&self, sent: i64) -> binhdan_app::offline::Queued<'_> {
+        binhdan_app::offline::Queued {
+            id: &self.id,
+            person: self.person,
+            session: &self.session,
+            taken: self.at,
+            sent,
+        }
+    }
+
     fn field(&self, name: &str) -> &str {
         self.fields
             .iter()
@@ -154,24 +166,21 @@ pub async fn team_sync(
     let mut results = Vec::with_capacity(batch.items.len());
     for a in &batch.items {
         let admitted = binhdan_app::offline::admit(
-            &a.id,
+            &a.queued(batch.now),
             s.id,
-            a.person,
-            &a.session,
             |t| s.token.verify_csrf(t),
-            a.at,
-            batch.now,
             now,
+            &state.config.offline,
         );
         let taken = match admitted {
             Ok(t) => t,
             Err(r) => {
-                results.push(refusal(lang, &a.id, r));
+                results.push(refusal(lang, &a.id, r, &state.config.offline));
                 continue;
             }
         };
         let Some(action) = a.action() else {
-            results.push(refusal(lang, &a.id, Refusal::Malformed));
+            results.push(refusal(lang, &a.id, Refusal::Malformed, &state.config.offline));
             continue;
         };
         let synced = binhdan_app::offline::team::record(

@@ -255,7 +255,7 @@ pub(super) fn too_many(page: impl Fn(StatusCode, Msg) -> Response, seconds: u64)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-pub struct CsrfForm {
+pub struct SignOutForm {
     #[serde(default)]
     csrf: String,
 }
@@ -265,7 +265,7 @@ pub struct CsrfForm {
 pub async fn logout(
     State(state): State<AppState>,
     caller: Caller,
-    crate::problem::Form(form): crate::problem::Form<CsrfForm>,
+    crate::problem::Form(form): crate::problem::Form<SignOutForm>,
 ) -> Result<Response, Problem> {
     let token = match &caller {
         Caller::Staff(s) => {
@@ -286,7 +286,9 @@ pub async fn logout(
     );
     // A learner's saved lessons, answers waiting to be sent and their pages leave the phone
     // with them (offline learning: the page's script said what had not been sent). Not for
-    // staff: an event host's queued check-ins must survive a sign-out.
+    // staff: an event host's queued check-ins must survive a sign-out. When a team member's
+    // work waits on the same phone, the script has removed the learner's own and asks to
+    // keep the rest: only the HTTP cache goes.
     if matches!(caller, Caller::Citizen(_)) {
         r.headers_mut().insert(
             axum::http::HeaderName::from_static("clear-site-data"),
@@ -295,3 +297,13 @@ pub async fn logout(
     }
     Ok(r)
 }
+    /// Set by the page's script when work another account queued on this phone (a village
+    /// team member's, on a shared phone) is still waiting: the script has removed the
+    /// learner's own data itself, so the phone's storage is not wiped.
+    #[serde(default)]
+    keep_others: Option<String>,
+        let clear = if form.keep_others.is_some() {
+            "\"cache\""
+        } else {
+            "\"cache\", \"storage\""
+        };

@@ -304,7 +304,8 @@ async fn mark(
     )
     .await?;
     Ok(match outcome {
-        AttendanceOutcome::New => "moi",
+        // A form resent (its reply lost) reads as the first did.
+        AttendanceOutcome::New | AttendanceOutcome::Resent => "moi",
         AttendanceOutcome::Already { .. } => "roi",
     })
 }

@@ -98,8 +98,14 @@ async fn the_header_says_who_is_signed_in() {
     let html = get_as(&app, "/", &cookie).await.text();
     assert!(html.contains("<a href=\"/toi\">Trang của tôi</a>"));
     assert!(html.contains("<a href=\"/hoc/cua-toi\">Khóa học của tôi</a>"));
+    // The sign-out button names the learner, for the offline script on every page: it
+    // removes their own queued work, not a team member's on the same phone.
     assert!(html.contains(&format!(
-        "<form class=\"signout\" action=\"/dang-xuat\" method=\"post\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        "<form class=\"signout\" action=\"/dang-xuat\" method=\"post\" data-person=\"{person}\" data-unsent=\"Còn %n việc chưa gửi."
+    )));
+    assert!(html.contains("<script src=\"/static/ngoai-tuyen."));
+    assert!(html.contains(&format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
         token.csrf_token().expose()
     )));
     assert!(
@@ -113,7 +119,7 @@ async fn the_header_says_who_is_signed_in() {
     let (staff_cookie, _) = session(&app, SessionOwner::Staff(id)).await;
     let html = get_as(&app, "/hoc", &staff_cookie).await.text();
     assert!(html.contains("<a href=\"/quan-ly\">Quản lý</a>"));
-    assert!(html.contains("class=\"signout\""));
+    assert!(html.contains("<form class=\"signout\" action=\"/dang-xuat\" method=\"post\"><input"));
     assert!(!html.contains("href=\"/toi\""));
 }
 
@@ -193,7 +199,7 @@ async fn a_commune_admin_sees_only_links_they_may_open() {
     assert_eq!(people.status, StatusCode::OK);
     assert!(people.text().contains("Nguyễn Văn A"), "{}", people.text());
     assert!(
-        people.text().contains("<td>Thôn Một</td>"),
+        people.text().contains("<td class=\"home\">Thôn Một</td>"),
         "homes by name, not code: {}",
         people.text()
     );
@@ -212,7 +218,10 @@ async fn a_commune_admin_sees_only_links_they_may_open() {
     let log = get_as(&app, "/quan-ly/nhat-ky", &province_cookie)
         .await
         .text();
-    let row = &log[position(&log, "Xem danh sách người dân (person.list)")..];
+    let row = &log[position(
+        &log,
+        "Xem danh sách người dân <small class=\"code\">(person.list)</small>",
+    )..];
     let row = &log[log[..log.len() - row.len()].rfind("<tr>").unwrap()..];
     let row = &row[..row.find("</tr>").unwrap()];
     assert!(row.contains("Cán bộ xa.cacson (xa.cacson)"), "{row}");

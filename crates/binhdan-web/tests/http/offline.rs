@@ -205,6 +205,27 @@ async fn refused_actions_say_why() {
 }
 
 #[tokio::test]
+async fn a_province_may_let_actions_wait_longer_on_the_phone() {
+    let app = crate::learn::with_curriculum_and(|c| c.offline.max_delay_days = 14).await;
+    let (me, _) = fixture(&app).await;
+    let (cookie, token) = session(&app, SessionOwner::Citizen(me)).await;
+    let csrf = token.csrf_token().expose().clone();
+    let lessons = first_lessons(&app, 2).await;
+    let body = json!({"csrf": csrf, "now": 15 * 24 * HOUR, "items": [
+        // Ten days on the phone: within this province's fortnight.
+        done("device-ten-0001", me, &csrf, &lessons[0], 5 * 24 * HOUR),
+        // Fifteen days: past it, and the message says the province's bound.
+        done("device-old-0002", me, &csrf, &lessons[1], 0),
+    ]});
+    let r = sync(&app, Some(&cookie), &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(statuses(&r), ["counted", "refused"]);
+    let message = r.json()["results"][1]["message"].clone();
+    assert!(message.as_str().unwrap().contains("hơn 14 ngày"), "{message}");
+    assert_eq!(lessons_done(&app, me).await, 1);
+}
+
+#[tokio::test]
 async fn practice_answers_taken_offline_count_once_in_the_questions_order() {
     let app = with_curriculum().await;
     let (me, _) = fixture(&app).await;
@@ -462,13 +483,19 @@ async fn the_site_installs_and_saves_a_module_for_offline_reading() {
     assert!(urls(&list).iter().any(|u| u.starts_with("/noi-dung/tep/")));
     let bytes = list["bytes"].as_u64().unwrap();
     assert!(bytes > 5_000 && bytes < 300_000, "{bytes}");
+    // The size the learner is shown first is close to what the phone then keeps (the sum of
+    // the bodies the script fetches and stores).
+    let mut kept = 0;
     for u in urls(&list) {
-        assert_eq!(
-            get_as(&app, &u, &cookie).await.status,
-            StatusCode::OK,
-            "{u}"
-        );
+        let r = get_as(&app, &u, &cookie).await;
+        assert_eq!(r.status, StatusCode::OK, "{u}");
+        kept += r.body.len() as u64;
     }
+    let ratio = bytes as f64 / kept as f64;
+    assert!(
+        (0.95..=1.05).contains(&ratio),
+        "shown {bytes} bytes, kept {kept} ({ratio:.3})"
+    );
     assert_eq!(
         app.get("/hoc/tai-ve/khong-co").await.status,
         StatusCode::NOT_FOUND
@@ -491,6 +518,26 @@ async fn a_learner_signing_out_takes_their_saved_data_with_them() {
     let r = crate::people::form(&app, "/dang-xuat", Some(&cookie), &format!("csrf={csrf}")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.header("clear-site-data"), "\"cache\", \"storage\"");
+}
+
+#[tokio::test]
+async fn a_learner_signing_out_leaves_a_team_members_waiting_work_on_the_phone() {
+    // On a shared phone the page's script removes the learner's own data and says another
+    // account's work waits: the server then clears only the HTTP cache, not the storage
+    // holding the member's queue.
+    let app = with_curriculum().await;
+    let (me, _) = fixture(&app).await;
+    let (cookie, token) = session(&app, SessionOwner::Citizen(me)).await;
+    let csrf = token.csrf_token().expose().clone();
+    let body = format!("csrf={csrf}&keep_others=1");
+    let r = crate::people::form(&app, "/dang-xuat", Some(&cookie), &body).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header("clear-site-data"), "\"cache\"");
+    // Signed out all the same.
+    assert_eq!(
+        get_as(&app, "/toi", &cookie).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]

@@ -68,6 +68,9 @@ pub(super) async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<Ex
     let store = open_store(config, clock.now()).await?;
     let web = config.web();
     web.exam.check().map_err(|e| anyhow::anyhow!("exam: {e}"))?;
+    web.offline
+        .check()
+        .map_err(|e| anyhow::anyhow!("offline: {e}"))?;
     if with_demo {
         let province = UnitCode::parse(&web.province).context("the configured province code")?;
         if demo::has_villages(store.as_ref(), &province).await? {
