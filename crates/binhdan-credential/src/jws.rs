@@ -47,16 +47,26 @@ struct HeaderIn {
 
 /// Signs any JSON payload as a compact JWS with `typ: vc+jwt`.
 pub fn sign_payload<T: Serialize>(payload: &T, key: &IssuerKey) -> Result<String, SignError> {
+    sign_compact(payload, TYP_VC_JWT, key.id(), |input| key.sign(input))
+}
+
+/// Signs a JSON payload as a compact JWS (`alg: EdDSA`) with the given `typ` and `kid`.
+pub(crate) fn sign_compact<T: Serialize>(
+    payload: &T,
+    typ: &'static str,
+    kid: &str,
+    sign: impl FnOnce(&[u8]) -> [u8; 64],
+) -> Result<String, SignError> {
     let header = serde_json::to_vec(&HeaderOut {
         alg: "EdDSA",
-        typ: TYP_VC_JWT,
-        kid: key.id(),
+        typ,
+        kid,
     })?;
     let body = serde_json::to_vec(payload)?;
     let mut token = URL_SAFE_NO_PAD.encode(header);
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(body, &mut token);
-    let sig = key.sign(token.as_bytes());
+    let sig = sign(token.as_bytes());
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(sig, &mut token);
     Ok(token)
@@ -81,6 +91,18 @@ pub(crate) fn verify_payload<T: DeserializeOwned>(
     token: &str,
     ring: &KeyRing,
 ) -> Result<Verified<T>, Failure> {
+    verify_compact(token, TYP_VC_JWT, |kid| {
+        ring.get(kid).map(|k| *k.verifying())
+    })
+}
+
+/// Verifies a compact JWS of the given `typ`, signed with `EdDSA` by the key `key_of` finds
+/// for its `kid`, then decodes the payload. Never panics.
+pub(crate) fn verify_compact<T: DeserializeOwned>(
+    token: &str,
+    typ: &str,
+    key_of: impl FnOnce(&str) -> Option<ed25519_dalek::VerifyingKey>,
+) -> Result<Verified<T>, Failure> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(Failure::Malformed);
     }
@@ -100,11 +122,11 @@ pub(crate) fn verify_payload<T: DeserializeOwned>(
     if header.crit.is_some() || header.b64.is_some() {
         return Err(Failure::Malformed);
     }
-    if header.typ.as_deref() != Some(TYP_VC_JWT) {
+    if header.typ.as_deref() != Some(typ) {
         return Err(Failure::TypInvalid);
     }
     let kid = header.kid.ok_or(Failure::KeyUnknown)?;
-    let key = ring.get(&kid).ok_or(Failure::KeyUnknown)?;
+    let key = key_of(&kid).ok_or(Failure::KeyUnknown)?;
     let sig_bytes = URL_SAFE_NO_PAD
         .decode(s64)
         .map_err(|_| Failure::Malformed)?;
@@ -112,8 +134,7 @@ pub(crate) fn verify_payload<T: DeserializeOwned>(
     let sig = ed25519_dalek::Signature::from_bytes(&sig_arr);
     let signing_input_len = h64.len() + 1 + p64.len();
     let signing_input = token.get(..signing_input_len).ok_or(Failure::Malformed)?;
-    key.verifying()
-        .verify_strict(signing_input.as_bytes(), &sig)
+    key.verify_strict(signing_input.as_bytes(), &sig)
         .map_err(|_| Failure::SignatureInvalid)?;
     let payload_bytes = URL_SAFE_NO_PAD
         .decode(p64)

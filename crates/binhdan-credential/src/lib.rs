@@ -5,13 +5,15 @@
 //! - [`jws`]: secured as VC-JOSE (`typ: vc+jwt`, compact JWS, Ed25519 `EdDSA`), and verified;
 //! - [`keys`]: issuer keys, the verifier's key ring (rotation), JWKS and `did:web` document;
 //! - [`status`]: revocation with the W3C Bitstring Status List v1.0;
-//! - [`qr`]: a short signed payload for the QR code printed on the certificate.
+//! - [`qr`]: a short signed payload for the QR code printed on the certificate;
+//! - [`presentation`]: presentations a holder signs (`typ: vp+jwt`, `did:jwk`), verified.
 //!
 //! Pure: no I/O, no clock (callers pass `now`), randomness only from a caller's CSPRNG.
 
 pub mod credential;
 pub mod jws;
 pub mod keys;
+pub mod presentation;
 pub mod qr;
 pub mod status;
 pub mod time;

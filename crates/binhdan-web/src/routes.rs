@@ -106,6 +106,7 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
             certificates::verify_page
         ))
         .routes(routes!(certificates::vc_verify))
+        .routes(routes!(certificates::vp_verify))
         .routes(routes!(certificates::vc_issue))
         .routes(routes!(certificates::jwks))
         .routes(routes!(certificates::did_document))
@@ -255,9 +256,13 @@ fn document_refusals(method: &str, path: &str, op: &mut utoipa::openapi::path::O
     if has_query {
         add("400", "A query parameter does not have the documented form");
     }
-    if op.request_body.is_some() {
+    // Every form post reads a body, documented or not (an upload's multipart stream): one
+    // that does not parse, or is too large, is refused before the route sees it.
+    if op.request_body.is_some() || method == "post" {
         add("400", "The body is malformed or misses a field");
         add("413", "The body is larger than the server accepts");
+    }
+    if op.request_body.is_some() {
         add("415", "The body is not of the documented media type");
         add(
             "422",
@@ -266,6 +271,10 @@ fn document_refusals(method: &str, path: &str, op: &mut utoipa::openapi::path::O
     }
     if method == "get" && signed_in_page {
         add("303", "Not signed in: to the sign-in page");
+    }
+    // The supervised sittings are a village team member's: other staff are refused.
+    if path.starts_with("/quan-ly/thi-ho") {
+        add("403", "Not a member of a village's team");
     }
     if method != "get" && forbids {
         add("401", "Not signed in");

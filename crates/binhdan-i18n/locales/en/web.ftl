@@ -378,6 +378,17 @@ certificate-api-bad-envelope = verifiableCredential is not a well-formed Envelop
 certificate-api-credential-refused = This issuer signs only the certificate of a recorded exam pass, never a credential sent to it. Send options.passId.
 certificate-api-no-pass = options.passId is missing: the id of the exam pass to certify.
 certificate-api-unknown-pass = There is no exam pass with this id.
+certificate-api-no-presentation = The verifiablePresentation field is missing (a vp+jwt, an EnvelopedVerifiablePresentation, or a presentation without a proof under "presentation").
+certificate-api-bad-presentation = This is not a verifiable presentation: it needs an "@context" starting with https://www.w3.org/ns/credentials/v2 and the "type" VerifiablePresentation (or EnvelopedVerifiablePresentation with an "id" of data:application/vp+jwt,…).
+certificate-api-proof-unsupported = This verifier checks presentations signed as vp+jwt (a did:jwk holder), or without a proof; it cannot check this kind of proof.
+certificate-api-too-many-credentials = The presentation carries more credentials than this verifier checks at once (at most 20).
+presentation-status-malformed = Unreadable: this is not a well-formed vp+jwt presentation.
+presentation-status-typ-invalid = Not a vp+jwt presentation.
+presentation-status-holder-key = The presentation is not signed with a holder key this verifier can read (an Ed25519 did:jwk).
+presentation-status-signature-invalid = The holder's signature does not match: the presentation was altered.
+presentation-status-holder-mismatch = The holder named in the presentation is not the one who signed it.
+presentation-status-challenge-mismatch = The presentation was not made for this challenge (its nonce differs, or it has no proof to carry one).
+presentation-status-domain-mismatch = The presentation was not made for this domain (its aud differs, or it has no proof to carry one).
 my-courses-place-first = Before you start, take the short placement test (a few minutes), to see later how far you have come.
 
 ## Targets

@@ -378,6 +378,17 @@ certificate-api-bad-envelope = verifiableCredential không đúng dạng Envelop
 certificate-api-credential-refused = Nơi cấp này chỉ ký chứng chỉ của một lần thi đạt đã ghi nhận, không ký credential gửi đến. Hãy gửi options.passId.
 certificate-api-no-pass = Thiếu options.passId: mã lần thi đạt cần cấp chứng chỉ.
 certificate-api-unknown-pass = Không có lần thi đạt với mã này.
+certificate-api-no-presentation = Thiếu trường verifiablePresentation (một vp+jwt, một EnvelopedVerifiablePresentation, hoặc một bản trình bày không kèm chữ ký trong "presentation").
+certificate-api-bad-presentation = Đây không phải bản trình bày có thể xác minh: cần "@context" bắt đầu bằng https://www.w3.org/ns/credentials/v2 và "type" là VerifiablePresentation (hoặc EnvelopedVerifiablePresentation với "id" là data:application/vp+jwt,…).
+certificate-api-proof-unsupported = Nơi xác minh này kiểm tra bản trình bày được ký dạng vp+jwt (người giữ là did:jwk) hoặc không kèm chữ ký; không kiểm tra được loại chữ ký này.
+certificate-api-too-many-credentials = Bản trình bày chứa nhiều chứng chỉ hơn số nơi xác minh này kiểm tra một lần (tối đa 20).
+presentation-status-malformed = Không đọc được: đây không phải bản trình bày vp+jwt đúng dạng.
+presentation-status-typ-invalid = Không phải bản trình bày vp+jwt.
+presentation-status-holder-key = Bản trình bày không được ký bằng khóa của người giữ mà nơi xác minh này đọc được (did:jwk Ed25519).
+presentation-status-signature-invalid = Chữ ký của người giữ không khớp: bản trình bày đã bị sửa.
+presentation-status-holder-mismatch = Người giữ ghi trong bản trình bày không phải người đã ký.
+presentation-status-challenge-mismatch = Bản trình bày không được lập cho mã thử thách này (nonce khác, hoặc không có chữ ký để mang nonce).
+presentation-status-domain-mismatch = Bản trình bày không được lập cho miền này (aud khác, hoặc không có chữ ký để mang aud).
 my-courses-place-first = Trước khi học, hãy làm bài kiểm tra đầu vào ngắn (vài phút) để sau này thấy mình tiến bộ bao nhiêu.
 
 ## Chỉ tiêu

@@ -691,6 +691,15 @@ fn cases(person: i64, facilitator: i64, (event, point): (i64, i64), stylesheet: 
         ),
         case(
             "post",
+            "/presentations/verify",
+            "/presentations/verify",
+            B::Json(r#"{"verifiablePresentation":"x"}"#),
+            all,
+            // not a presentation: not verified
+            StatusCode::BAD_REQUEST,
+        ),
+        case(
+            "post",
             "/credentials/issue",
             "/credentials/issue",
             B::Json(r#"{"options":{"passId":999}}"#),

@@ -14,7 +14,7 @@ use crate::helpers::{NOW, TestApp};
 use crate::people::{form, get_as, session, staff};
 
 /// A learner with a full date of birth and their CCCD sealed by the app's vault.
-async fn learner(app: &TestApp) -> i64 {
+pub(crate) async fn learner(app: &TestApp) -> i64 {
     let store = app.db.store.as_ref();
     let vault = binhdan_vault::Vault::new(&app.vault).unwrap();
     let cccd = Cccd::parse("038160004321").unwrap();

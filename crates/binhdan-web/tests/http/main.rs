@@ -21,6 +21,7 @@ mod ops;
 mod pages;
 mod people;
 mod refusals;
+mod presentations;
 mod rosters;
 mod staff_admin;
 mod targets;
