@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BASE, TIMEOUT, axeViolations, contextOptions, launch, nfc } from '../lib/harness.mjs';
@@ -165,3 +165,125 @@ test('a province admin signs in, imports a roster and signs out', { timeout: TIM
   assert.equal(again.status(), 200);
   await context.close();
 });
+
+const OUT = new URL('../out/staff/', import.meta.url).pathname;
+const SIZES = [
+  { name: 'phone', viewport: { width: 360, height: 640 } },
+  { name: 'desktop', viewport: { width: 1366, height: 768 } },
+];
+
+async function signIn(page, password = PASSWORD) {
+  await page.goto(`${BASE}/dang-nhap/can-bo`);
+  await page.fill('#username', USER);
+  await page.fill('#password', password);
+  return (await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]))[0];
+}
+
+/** Nothing wider than the window, axe finds nothing, and a full-page screenshot is saved. */
+async function fits(page, name) {
+  const { scroll, width } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    width: window.innerWidth,
+  }));
+  assert.ok(scroll <= width, `${name} fits ${width} px (${scroll})`);
+  assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
+  await page.screenshot({ path: `${OUT}${name}.png`, fullPage: true });
+}
+
+for (const size of SIZES) {
+  test(`the people list and the audit log, ${size.name}`, { timeout: TIMEOUT }, async () => {
+    mkdirSync(OUT, { recursive: true });
+    const context = await browser.newContext(
+      contextOptions({ viewport: size.viewport, bypassCSP: true, extraHTTPHeaders: { 'Accept-Encoding': 'gzip, br' } }),
+    );
+    const page = await context.newPage();
+    // A mistyped password first: the audit log lists it.
+    assert.equal((await signIn(page, 'không phải mật khẩu')).status(), 401);
+    await signIn(page);
+    assert.equal(new URL(page.url()).pathname, '/quan-ly');
+
+    // The province's residents, 50 a page: the document and the stylesheet within 30 KB.
+    const responses = [];
+    page.on('response', (r) => responses.push(r));
+    await page.goto(`${BASE}/quan-ly/nguoi?don-vi=38`);
+    let bytes = 0;
+    for (const r of responses) {
+      const s = await r.request().sizes();
+      bytes += s.responseBodySize + s.responseHeadersSize;
+    }
+    assert.ok(bytes <= 30_000, `the people page weighs ${bytes} bytes`);
+    await page.screenshot({ path: `${OUT}people-${size.name}-first-screen.png` });
+    const cards = await page.$$eval('table.people tbody tr', (rows) =>
+      rows.map((tr) => {
+        const box = tr.getBoundingClientRect();
+        const cccd = tr.querySelector('td.cccd').getBoundingClientRect();
+        // The point near the card's bottom right corner: a tap there opens the person.
+        const hit = document.elementFromPoint(box.right - 4, box.bottom - 4);
+        return {
+          display: getComputedStyle(tr).display,
+          height: box.height,
+          cccd: cccd.width > 0,
+          link: hit?.closest('a')?.getAttribute('href') ?? '',
+          status: tr.querySelector('td.status strong').textContent,
+          text: tr.textContent,
+        };
+      }),
+    );
+    await page.screenshot({ path: `${OUT}people-${size.name}.png`, fullPage: true });
+    assert.equal(cards.length, 50, 'a page of residents');
+    const head = await page.$eval('table.people thead', (t) => t.getBoundingClientRect().height);
+    if (size.name === 'phone') {
+      for (const c of cards) {
+        assert.equal(c.display, 'grid', 'a card per person');
+        assert.ok(c.height < 120, `a compact card (${c.height} px): ${c.text}`);
+        assert.ok(!c.cccd, 'the CCCD is left to the person page');
+      }
+      // The first card is on the screen, and the whole card is the link.
+      const first = await page.$eval('table.people tbody tr', (tr) => tr.getBoundingClientRect().top);
+      assert.ok(first < 640, `the first person shows on the first screen (${first})`);
+      const height = await page.evaluate(() => document.documentElement.scrollHeight);
+      // 50 residents: about 9,000 px as a table, under 6,500 as cards.
+      assert.ok(height < 6_500, `the page is ${height} px tall`);
+      assert.ok(head <= 1, 'no column headings on cards');
+      // Scrolled into view, a tap on a card's corner lands on its link.
+      await page.$eval('table.people tbody tr', (tr) => tr.scrollIntoView());
+      const hit = await page.$eval('table.people tbody tr', (tr) => {
+        const box = tr.getBoundingClientRect();
+        return document.elementFromPoint(box.right - 4, box.bottom - 4)?.closest('a')?.getAttribute('href') ?? '';
+      });
+      assert.match(hit, /^\/quan-ly\/nguoi\/\d+$/);
+    } else {
+      for (const c of cards) assert.equal(c.display, 'table-row');
+      assert.ok(cards.every((c) => c.cccd), 'the CCCD column at desktop widths');
+      assert.ok(head > 10, 'column headings');
+    }
+    await fits(page, `people-${size.name}`);
+    // The filters work on a phone too.
+    await page.selectOption('#tinh-trang', 'chua-bat-dau');
+    await Promise.all([page.waitForNavigation(), page.click('form.search button[type=submit]')]);
+    assert.match(page.url(), /tinh-trang=chua-bat-dau/);
+    const statuses = await page.$$eval('table.people td.status strong', (s) => s.map((x) => x.textContent.normalize('NFC')));
+    assert.ok(statuses.every((s) => s === 'Chưa bắt đầu'), statuses.join(', '));
+
+    // The province's dashboard: its few figures first, then what to do next.
+    await page.goto(`${BASE}/quan-ly/tien-do/38`);
+    await page.screenshot({ path: `${OUT}dashboard-${size.name}-first-screen.png` });
+    // How far it has come and how it stands are on the first screen.
+    const standing = await page.$eval('dl.figures dd:nth-of-type(2)', (d) => d.getBoundingClientRect().bottom);
+    assert.ok(standing <= size.viewport.height, `the standing ends at ${standing} px`);
+    const figures = await page.$eval('dl.figures', (d) => d.getBoundingClientRect().top);
+    const kpis = await page.$eval('ul.tabs', (d) => d.getBoundingClientRect().top);
+    assert.ok(kpis > figures, 'the other KPIs after the figures');
+    await fits(page, `dashboard-${size.name}`);
+
+    // The audit log: the failed sign-in in words, subjects by name with their codes beside.
+    await page.goto(`${BASE}/quan-ly/nhat-ky?hanh-dong=staff.sign_in_failed`);
+    assert.match(nfc(await page.textContent('tbody')), /Đăng nhập không thành công: sai mật khẩu \(staff\.sign_in_failed\)/);
+    assert.ok(!nfc(await page.content()).includes('không phải mật khẩu'), 'never the password');
+    await fits(page, `audit-failed-${size.name}`);
+    await page.goto(`${BASE}/quan-ly/nhat-ky?hanh-dong=person.list`);
+    assert.match(nfc(await page.textContent('tbody')), /Thanh Hóa\s*unit:38/);
+    await fits(page, `audit-${size.name}`);
+    await context.close();
+  });
+}

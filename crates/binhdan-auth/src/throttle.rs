@@ -143,6 +143,10 @@ pub struct Throttle {
     pub failures: u32,
     /// When the last of them happened.
     pub last_failure: Option<Timestamp>,
+    /// Whether an attempt refused since the last failure was noted (see
+    /// [`Throttle::note_refusal`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refusal_noted: bool,
 }
 
 impl Throttle {
@@ -169,8 +173,17 @@ impl Throttle {
             *self = Self::default();
         }
         self.failures = self.failures.saturating_add(1);
+        self.refusal_noted = false;
         // A clock that steps back never shortens a wait.
         self.last_failure = Some(self.last_failure.map_or(now, |last| last.max(now)));
+    }
+
+    /// Notes an attempt that [`Throttle::check`] refused: `true` for the first refusal since
+    /// the last failure, `false` for the others. Refused attempts cost no password check, so
+    /// a caller that keeps a record of them (the audit log) keeps one per wait, not one per
+    /// attempt: a flood of refused attempts adds nothing.
+    pub fn note_refusal(&mut self) -> bool {
+        !std::mem::replace(&mut self.refusal_noted, true)
     }
 
     /// Records a successful sign-in: the account's streak ends. (Never for addresses.)
@@ -343,10 +356,34 @@ mod tests {
     }
 
     #[test]
+    fn one_refusal_is_noted_per_wait() {
+        let mut t = Throttle::default();
+        for _ in 0..5 {
+            t.record_failure(&P, Timestamp(0));
+        }
+        assert!(matches!(
+            t.check(&P, Timestamp(1000)),
+            Decision::RetryAfter(_)
+        ));
+        assert!(t.note_refusal(), "the first refusal of the wait");
+        for _ in 0..1000 {
+            assert!(!t.note_refusal(), "not the others");
+        }
+        // The next failure (once the wait is over) starts a new wait with a new first refusal.
+        t.record_failure(&P, Timestamp(31_000));
+        assert!(t.note_refusal());
+        assert_eq!(
+            serde_json::to_string(&Throttle::default()).unwrap(),
+            r#"{"failures":0,"last_failure":null}"#
+        );
+    }
+
+    #[test]
     fn huge_counts_saturate() {
         let t = Throttle {
             failures: u32::MAX,
             last_failure: Some(Timestamp(0)),
+            refusal_noted: false,
         };
         assert_eq!(t.check(&P, Timestamp(0)), Decision::RetryAfter(900));
         let mut t = t;

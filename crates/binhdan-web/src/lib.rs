@@ -29,6 +29,7 @@ mod middleware;
 pub mod observe;
 mod offline;
 mod pages;
+mod pickers;
 pub mod prefs;
 pub mod problem;
 mod public_cache;

@@ -269,7 +269,29 @@ pub async fn create(
         )
         .await;
     };
-    let other = form.other_unit.trim();
+    let mut other = form.other_unit.trim().to_owned();
+    // Another unit may be named rather than coded: looked for under the caller's own units.
+    if !other.is_empty() && !other.starts_with("org:") {
+        for g in managing(&s)? {
+            let root = match &g.scope {
+                Scope::Unit { path } => unit_code_of(path),
+                Scope::Everywhere => UnitCode::parse(&state.config.province).ok(),
+                Scope::Organisation { .. } => None,
+            };
+            let Some(root) = root else { continue };
+            match crate::pickers::resolve_unit(state.store.as_ref(), &other, &root).await? {
+                crate::pickers::Resolved::Code(code) => {
+                    other = code;
+                    break;
+                }
+                crate::pickers::Resolved::AsTyped => {}
+                crate::pickers::Resolved::Ambiguous(msg) => {
+                    return refuse(StatusCode::UNPROCESSABLE_ENTITY, msg, form).await;
+                }
+            }
+        }
+    }
+    let other = other.as_str();
     let chosen = if other.is_empty() {
         form.scope.trim()
     } else {

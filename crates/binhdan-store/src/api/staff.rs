@@ -137,6 +137,9 @@ pub struct AuditQuery {
     pub within: Option<Vec<String>>,
     /// Only records by this actor (`staff:12`).
     pub actor: Option<String>,
+    /// Only records by or about this staff account (`staff:12` as the actor or the subject:
+    /// what they did, and what was done to their account, failed sign-ins included).
+    pub account: Option<String>,
     /// Only records about this person.
     pub person: Option<i64>,
     /// Only records of this action (`person.view`).

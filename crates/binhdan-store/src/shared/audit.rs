@@ -86,6 +86,13 @@ fn audit_search_sql(q: &crate::AuditQuery) -> (String, Vec<Bound>) {
     if let Some(actor) = &q.actor {
         conds.push(format!("a.actor = {}", place(Bound::Text(actor.clone()))));
     }
+    if let Some(account) = &q.account {
+        let (by, about) = (
+            place(Bound::Text(account.clone())),
+            place(Bound::Text(account.clone())),
+        );
+        conds.push(format!("a.actor = {by} OR a.subject = {about}"));
+    }
     if let Some(person) = q.person {
         conds.push(format!("a.person_id = {}", place(Bound::Int(person))));
     }

@@ -26,7 +26,8 @@ pub(super) struct EventsPage {
     rows: Vec<EventRow>,
     may_create: bool,
     csrf: String,
-    unit: String,
+    /// The organising unit, chosen by name among the caller's (when they may create).
+    unit_picker: Option<crate::pickers::Picker>,
     form: EventFormView,
     error: Option<String>,
 }
@@ -34,6 +35,8 @@ pub(super) struct EventsPage {
 #[derive(Default)]
 pub struct EventFormView {
     pub title: String,
+    /// The organising unit as chosen or typed (a code, or a name).
+    pub unit: String,
     pub kind: String,
     pub starts: String,
     pub ends: String,
@@ -83,12 +86,32 @@ pub(super) async fn events_page(
             .to_owned(),
         None => String::new(),
     };
+    let unit_picker = match binhdan_core::unit::UnitCode::parse(&unit) {
+        Ok(code) => match state.store.unit(&code).await? {
+            Some(root) => {
+                let picker = crate::pickers::unit_picker(state.store.as_ref(), lang, &root).await?;
+                // The caller's own unit first; as the text field shows a suggestion, by name.
+                let own = if picker.select {
+                    root.code.to_string()
+                } else {
+                    format!("{} ({})", root.name, root.code)
+                };
+                Some(picker.with(if form.unit.trim().is_empty() {
+                    &own
+                } else {
+                    &form.unit
+                }))
+            }
+            None => None,
+        },
+        Err(_) => None,
+    };
     Ok(EventsPage {
         l: Layout::new(lang, lang.text("event-list-title")),
         rows,
-        may_create: path.is_some(),
+        may_create: path.is_some() && unit_picker.is_some(),
         csrf: s.csrf().expose().clone(),
-        unit,
+        unit_picker,
         form,
         error,
     })
@@ -151,6 +174,7 @@ pub async fn create(
     s.require_somewhere(Permission::ManageEvents)?;
     let view = EventFormView {
         title: form.title.clone(),
+        unit: form.unit.clone(),
         kind: form.kind.clone(),
         starts: form.starts.clone(),
         ends: form.ends.clone(),
@@ -166,7 +190,18 @@ pub async fn create(
             Ok::<Response, Problem>(r)
         }
     };
-    let unit = match binhdan_core::unit::UnitCode::parse(form.unit.trim()) {
+    // A unit chosen by name is looked for among the caller's own.
+    let typed = match managed_root(&state, &s) {
+        Some(root) => {
+            match crate::pickers::resolve_unit(state.store.as_ref(), &form.unit, &root).await? {
+                crate::pickers::Resolved::Code(code) => code,
+                crate::pickers::Resolved::AsTyped => form.unit.clone(),
+                crate::pickers::Resolved::Ambiguous(msg) => return refused(msg, view).await,
+            }
+        }
+        None => form.unit.clone(),
+    };
+    let unit = match binhdan_core::unit::UnitCode::parse(typed.trim()) {
         Ok(code) => state.store.unit(&code).await?,
         Err(_) => None,
     };
@@ -223,6 +258,9 @@ pub(super) struct EventPage {
     may_manage: bool,
     /// The form to change the event, filled with what it is.
     form: EventFormView,
+    /// The new point's unit and host, chosen by name (for the event's organisers).
+    unit_picker: Option<crate::pickers::Picker>,
+    host_picker: Option<crate::pickers::Picker>,
     csrf: String,
     error: Option<String>,
     errors: Vec<String>,
@@ -243,10 +281,28 @@ pub(super) async fn event_page(
     } = said;
     let points = state.store.points(event.id).await?;
     let live = binhdan_app::events::summarise(&points, state.store.event_groups(event.id).await?);
+    let may_manage = s.may(Permission::ManageEvents, &Target::Unit(&event.unit_path));
+    let (unit_picker, host_picker) = if may_manage {
+        let root = state.store.unit(&event.unit_code).await?;
+        let units = match root {
+            Some(root) => {
+                Some(crate::pickers::unit_picker(state.store.as_ref(), lang, &root).await?)
+            }
+            None => None,
+        };
+        let hosts =
+            crate::pickers::staff_picker(state.store.as_ref(), lang, &event.unit_path).await?;
+        (units, Some(hosts))
+    } else {
+        (None, None)
+    };
     Ok(EventPage {
+        unit_picker,
+        host_picker,
         l: Layout::new(lang, event.title.clone()),
         form: EventFormView {
             title: event.title.clone(),
+            unit: event.unit_code.to_string(),
             kind: event.kind.as_str().to_owned(),
             starts: format_local_input(event.starts_at),
             ends: format_local_input(event.ends_at),
@@ -271,7 +327,7 @@ pub(super) async fn event_page(
             .arg("expected", format_count(lang, live.expected))
             .arg("connected", live.connected)
             .arg("points", live.points)),
-        may_manage: s.may(Permission::ManageEvents, &Target::Unit(&event.unit_path)),
+        may_manage,
         csrf: s.csrf().expose().clone(),
         event,
         error,
@@ -321,6 +377,40 @@ pub struct PointForm {
     host: String,
     #[serde(default)]
     expected: String,
+}
+
+/// The unit (under the event's) and host of a point form, each typed by code or chosen by
+/// name: the codes to use, or the refusal of a name that fits several.
+async fn by_name(
+    state: &AppState,
+    event: &EventRecord,
+    form: &PointForm,
+) -> Result<Result<(String, String), Msg>, Problem> {
+    use crate::pickers::{Resolved, resolve_staff, resolve_unit};
+    let store = state.store.as_ref();
+    let unit = match resolve_unit(store, &form.unit, &event.unit_code).await? {
+        Resolved::Code(code) => code,
+        Resolved::AsTyped => form.unit.clone(),
+        Resolved::Ambiguous(msg) => return Ok(Err(msg)),
+    };
+    let host = match resolve_staff(store, &form.host, &event.unit_path).await? {
+        Resolved::Code(username) => username,
+        Resolved::AsTyped => form.host.clone(),
+        Resolved::Ambiguous(msg) => return Ok(Err(msg)),
+    };
+    Ok(Ok((unit, host)))
+}
+
+/// The unit under which the caller organises events (their first grant's; the province for a
+/// grant over everything).
+fn managed_root(state: &AppState, s: &StaffCaller) -> Option<binhdan_core::unit::UnitCode> {
+    let path = managed_path(s)?;
+    let code = if path.is_empty() {
+        state.config.province.clone()
+    } else {
+        path.trim_end_matches('/').rsplit('/').next()?.to_owned()
+    };
+    binhdan_core::unit::UnitCode::parse(&code).ok()
 }
 
 pub(super) fn new_token() -> String {
@@ -399,10 +489,24 @@ pub async fn add_point(
     s.check_csrf(&form.csrf)?;
     let event = event_of(&state, id).await?;
     s.require(Permission::ManageEvents, &Target::Unit(&event.unit_path))?;
+    let (unit, host) = match by_name(&state, &event, &form).await? {
+        Ok(chosen) => chosen,
+        Err(msg) => {
+            let said = Said {
+                error: Some(lang.tr(&msg)),
+                ..Said::default()
+            };
+            let mut r = event_page(&state, lang, &s, event, said)
+                .await?
+                .into_response();
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(r);
+        }
+    };
     let draft = PointDraft {
         name: form.name,
-        unit: form.unit,
-        host: form.host,
+        unit,
+        host,
         expected: form.expected,
     };
     points_added(&state, lang, &s, event, PointDrafts::one(draft)).await
@@ -524,10 +628,29 @@ pub async fn change_point(
     s.check_csrf(&form.csrf)?;
     let (event, point) = point_of(&state, id, point).await?;
     s.require(Permission::ManageEvents, &Target::Unit(&event.unit_path))?;
+    let (unit, host) = match by_name(&state, &event, &form).await? {
+        Ok(chosen) => chosen,
+        Err(msg) => {
+            let said = Said {
+                error: Some(lang.tr(&msg)),
+                ..Said::default()
+            };
+            return host_page_after(
+                &state,
+                lang,
+                &s,
+                &headers,
+                event,
+                point,
+                (StatusCode::UNPROCESSABLE_ENTITY, said),
+            )
+            .await;
+        }
+    };
     let draft = PointDraft {
         name: form.name,
-        unit: form.unit,
-        host: form.host,
+        unit,
+        host,
         expected: form.expected,
     };
     let (status, said) = match binhdan_app::events::change_point(

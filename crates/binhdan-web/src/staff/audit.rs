@@ -4,13 +4,17 @@
 //! Audit records carry no unit of their own: a record is within a reader's units when the
 //! person it is about lives there, its subject names a unit or organisation there, or its actor
 //! or subject is a staff account whose every grant lies there (`AuditQuery::within`). A grant
-//! over everything reads the whole log. Failed sign-ins are not audited (they are throttled
-//! and logged without the username), so the log cannot list them.
+//! over everything reads the whole log. Failed staff sign-ins are records of their own
+//! (`staff.sign_in_failed`, the reason in words; see `sign_in::audit_failure` for how many a
+//! flood can add). Subjects read in words: a unit's or organisation's name, a staff member's
+//! name, and a person's name where the reader may see people there, the code kept small
+//! beside it; showing people's names is itself audited (`audit.view`).
 
 #[allow(clippy::wildcard_imports, reason = "the staff pages' shared imports")]
 use super::*;
 use crate::session::percent_encode;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Records on a page.
 const AUDIT_PAGE: u32 = 100;
@@ -20,7 +24,7 @@ const MILLIS_PER_DAY: i64 = 86_400_000;
 const VIETNAM_OFFSET_MS: i64 = 7 * 3_600_000;
 
 /// The actions with words, in the order the filter offers them.
-const ACTIONS: [(&str, &str); 26] = [
+const ACTIONS: [(&str, &str); 28] = [
     ("person.view", "audit-action-person-view"),
     ("person.view_identity", "audit-action-person-view-identity"),
     ("person.list", "audit-action-person-list"),
@@ -44,6 +48,11 @@ const ACTIONS: [(&str, &str); 26] = [
     ),
     ("staff.totp_enrol", "audit-action-staff-totp-enrol"),
     ("staff.totp_remove", "audit-action-staff-totp-remove"),
+    (
+        super::sign_in::SIGN_IN_FAILED,
+        "audit-action-staff-sign-in-failed",
+    ),
+    (AUDIT_VIEW, "audit-action-audit-view"),
     ("target.set", "audit-action-target-set"),
     ("team.appoint", "audit-action-team-appoint"),
     ("team.checklist", "audit-action-team-checklist"),
@@ -55,13 +64,57 @@ const ACTIONS: [(&str, &str); 26] = [
     ("team.exam.review", "audit-action-team-exam-review"),
 ];
 
+/// The action of a look at the log that showed people's names.
+const AUDIT_VIEW: &str = "audit.view";
+
 pub struct AuditRowView {
     pub seq: i64,
     pub at: String,
     pub actor: String,
+    /// The action in words (the code itself when it has none).
     pub action: String,
-    pub person: Option<i64>,
+    /// The action's code (`person.view`), shown small beside the words; empty when the
+    /// words are the code.
+    pub action_code: String,
+    /// The person's number, and their name where the reader may see people where they live
+    /// (else empty).
+    pub person: Option<(i64, String)>,
+    /// The subject in words ("Xã Cẩm Sơn"), empty when there are none.
+    pub subject_words: String,
+    /// The subject as stored (a code), shown small beside the words.
     pub subject: String,
+}
+
+/// What a record's subject names.
+#[derive(Debug, PartialEq, Eq)]
+enum SubjectRef {
+    /// `unit:16591`, `unit:16591001:visit:7` or a bare code (`16591`).
+    Unit(UnitCode),
+    /// `staff:12`.
+    Staff(i64),
+    /// `organisation:3`.
+    Organisation(i64),
+    /// Anything else (a file, a certificate, a class): shown as stored.
+    Other,
+}
+
+fn subject_ref(subject: &str) -> SubjectRef {
+    if let Some(rest) = subject.strip_prefix("unit:") {
+        let code = rest.split(':').next().unwrap_or_default();
+        return UnitCode::parse(code).map_or(SubjectRef::Other, SubjectRef::Unit);
+    }
+    if let Some(id) = subject.strip_prefix("staff:") {
+        return id.parse().map_or(SubjectRef::Other, SubjectRef::Staff);
+    }
+    if let Some(id) = subject.strip_prefix("organisation:") {
+        return id
+            .parse()
+            .map_or(SubjectRef::Other, SubjectRef::Organisation);
+    }
+    if !subject.is_empty() && subject.bytes().all(|b| b.is_ascii_digit()) {
+        return UnitCode::parse(subject).map_or(SubjectRef::Other, SubjectRef::Unit);
+    }
+    SubjectRef::Other
 }
 
 /// An action the filter offers: code, words, whether chosen.
@@ -190,20 +243,19 @@ pub async fn audit(
     let action: String = q.action.trim().chars().take(MAX_FILTER).collect();
     let from = day_start(&q.from)?;
     let until = day_start(&q.to)?.map(|t| t + MILLIS_PER_DAY);
-    let (actor, person) = if person_text.is_empty() {
-        (None, None)
+    let (actor, account, person) = if person_text.is_empty() {
+        (None, None, None)
     } else if let Ok(id) = person_text.parse::<i64>() {
-        (None, Some(id))
+        (None, None, Some(id))
     } else if person_text.starts_with("staff:") {
-        (Some(person_text.clone()), None)
+        (None, Some(person_text.clone()), None)
     } else {
-        // A username; anything else (`cli`, `citizen`) is matched as the actor itself.
-        let actor = state
-            .store
-            .staff_by_username(&person_text)
-            .await?
-            .map_or_else(|| person_text.clone(), |a| format!("staff:{}", a.id));
-        (Some(actor), None)
+        // A username: what they did and what was done to their account (failed sign-ins
+        // included); anything else (`cli`, `citizen`) is matched as the actor itself.
+        match state.store.staff_by_username(&person_text).await? {
+            Some(a) => (None, Some(format!("staff:{}", a.id)), None),
+            None => (Some(person_text.clone()), None, None),
+        }
     };
     let within = match scope {
         AuditScope::Everything => None,
@@ -215,6 +267,7 @@ pub async fn audit(
         .audit_search(&binhdan_store::AuditQuery {
             within,
             actor,
+            account,
             person,
             action: (!action.is_empty()).then(|| action.clone()),
             from,
@@ -235,32 +288,21 @@ pub async fn audit(
                 percent_encode(q.to.trim()),
             )
         });
-    // Staff by name: each account on the page is looked up once.
-    let mut names: HashMap<String, String> = HashMap::new();
-    for r in &records {
-        if names.contains_key(&r.actor) {
-            continue;
-        }
-        let name = match r.actor.strip_prefix("staff:").map(str::parse::<i64>) {
-            Some(Ok(id)) => state.store.staff(id).await?.map_or_else(
-                || r.actor.clone(),
-                |a| format!("{} ({})", a.display_name, a.username),
-            ),
-            _ => r.actor.clone(),
-        };
-        names.insert(r.actor.clone(), name);
+    let rows = in_words(&state, lang, &s, records).await?;
+    let people_named = rows
+        .iter()
+        .filter(|r| r.person.as_ref().is_some_and(|(_, name)| !name.is_empty()))
+        .count();
+    if people_named > 0 {
+        state
+            .store
+            .append_audit(
+                AuditEntry::new(s.actor(), AUDIT_VIEW)
+                    .detail(&Detail::new().num("people", i64::try_from(people_named).unwrap_or(0))),
+                state.clock.now(),
+            )
+            .await?;
     }
-    let rows = records
-        .into_iter()
-        .map(|r| AuditRowView {
-            seq: r.seq,
-            at: binhdan_app::events::format_local_time(binhdan_core::Timestamp(r.at)),
-            actor: names.get(&r.actor).cloned().unwrap_or_default(),
-            action: action_words(lang, &r.action),
-            person: r.person_id,
-            subject: r.subject,
-        })
-        .collect();
     let actions = ACTIONS
         .iter()
         .map(|(code, key)| ActionOption {
@@ -282,12 +324,126 @@ pub async fn audit(
     .into_response())
 }
 
-/// An audit record's action in words ("Xem hồ sơ một người"), with its code for searching;
-/// an action without words is shown as its code.
-fn action_words(lang: Lang, action: &str) -> String {
-    match ACTIONS.iter().find(|(code, _)| *code == action) {
-        Some((_, key)) => format!("{} ({action})", lang.text(key)),
-        None => action.to_owned(),
+/// The records as the page shows them: staff, people, units and organisations by name (each
+/// looked up once a page), a person's name only where the reader may see people there.
+async fn in_words(
+    state: &AppState,
+    lang: Lang,
+    s: &StaffCaller,
+    records: Vec<binhdan_core::audit::AuditRecord>,
+) -> Result<Vec<AuditRowView>, Problem> {
+    let mut staff: HashMap<i64, String> = HashMap::new();
+    let mut organisations: HashMap<i64, String> = HashMap::new();
+    let mut people: HashMap<i64, String> = HashMap::new();
+    let mut codes: Vec<UnitCode> = Vec::new();
+    for r in &records {
+        let ids = [
+            r.actor.strip_prefix("staff:").and_then(|i| i.parse().ok()),
+            match subject_ref(&r.subject) {
+                SubjectRef::Staff(id) => Some(id),
+                _ => None,
+            },
+        ];
+        for id in ids.into_iter().flatten() {
+            if let Entry::Vacant(slot) = staff.entry(id) {
+                let name = state
+                    .store
+                    .staff(id)
+                    .await?
+                    .map(|a| format!("{} ({})", a.display_name, a.username))
+                    .unwrap_or_default();
+                slot.insert(name);
+            }
+        }
+        match subject_ref(&r.subject) {
+            SubjectRef::Unit(code) if !codes.contains(&code) => codes.push(code),
+            SubjectRef::Organisation(id) => {
+                if let Entry::Vacant(slot) = organisations.entry(id) {
+                    let name = state
+                        .store
+                        .organisation(id)
+                        .await?
+                        .map(|o| o.name)
+                        .unwrap_or_default();
+                    slot.insert(name);
+                }
+            }
+            _ => {}
+        }
+        if let Some(id) = r.person_id
+            && let Entry::Vacant(slot) = people.entry(id)
+        {
+            let name = state
+                .store
+                .person(id)
+                .await?
+                .filter(|p| s.may(Permission::ViewPeople, &Target::Unit(&p.summary.unit_path)))
+                .map(|p| p.summary.name)
+                .unwrap_or_default();
+            slot.insert(name);
+        }
+    }
+    let units: HashMap<UnitCode, String> = state
+        .store
+        .units_by_codes(&codes)
+        .await?
+        .into_iter()
+        .map(|u| (u.code, u.name))
+        .collect();
+    let named = |name: Option<&String>| name.cloned().unwrap_or_default();
+    Ok(records
+        .into_iter()
+        .map(|r| {
+            let actor = match r.actor.strip_prefix("staff:").and_then(|i| i.parse().ok()) {
+                Some(id) => Some(named(staff.get(&id))).filter(|n| !n.is_empty()),
+                None if r.actor == super::sign_in::ANONYMOUS => {
+                    Some(lang.text("audit-actor-anonymous"))
+                }
+                None => None,
+            }
+            .unwrap_or_else(|| r.actor.clone());
+            let subject_words = match subject_ref(&r.subject) {
+                SubjectRef::Unit(code) => named(units.get(&code)),
+                SubjectRef::Staff(id) => named(staff.get(&id)),
+                SubjectRef::Organisation(id) => named(organisations.get(&id)),
+                SubjectRef::Other => String::new(),
+            };
+            AuditRowView {
+                seq: r.seq,
+                at: binhdan_app::events::format_local_time(binhdan_core::Timestamp(r.at)),
+                actor,
+                action: action_words(lang, &r.action, &r.detail),
+                action_code: if ACTIONS.iter().any(|(code, _)| *code == r.action) {
+                    r.action.clone()
+                } else {
+                    String::new()
+                },
+                person: r.person_id.map(|id| (id, named(people.get(&id)))),
+                subject_words,
+                subject: r.subject,
+            }
+        })
+        .collect())
+}
+
+/// An audit record's action in words ("Xem hồ sơ một người"); an action without words is
+/// shown as its code. A failed sign-in says why.
+fn action_words(lang: Lang, action: &str, detail: &str) -> String {
+    let Some((_, key)) = ACTIONS.iter().find(|(code, _)| *code == action) else {
+        return action.to_owned();
+    };
+    let why = (action == super::sign_in::SIGN_IN_FAILED)
+        .then(|| serde_json::from_str::<serde_json::Value>(detail).ok())
+        .flatten()
+        .and_then(|d| {
+            let reason = d.get("reason")?.as_str()?.to_owned();
+            super::sign_in::Failure::ALL
+                .into_iter()
+                .find(|f| f.code() == reason)
+        });
+    match why {
+        Some(f) => format!("{}: {}", lang.text(key), lang.text(f.msg_key())),
+        None => lang.text(key),
     }
 }
 
@@ -307,6 +463,27 @@ mod tests {
         assert_eq!(day_start(" ").unwrap(), None);
         assert!(day_start("2026-13-01").is_err());
         assert!(day_start("hôm qua").is_err());
+    }
+
+    #[test]
+    fn subjects_name_what_they_are_about() {
+        let unit = |c: &str| SubjectRef::Unit(UnitCode::parse(c).unwrap());
+        assert_eq!(subject_ref("unit:16591"), unit("16591"));
+        assert_eq!(subject_ref("unit:16591001:visit:7"), unit("16591001"));
+        assert_eq!(subject_ref("38"), unit("38"));
+        assert_eq!(subject_ref("16591"), unit("16591"));
+        assert_eq!(subject_ref("staff:12"), SubjectRef::Staff(12));
+        assert_eq!(subject_ref("organisation:3"), SubjectRef::Organisation(3));
+        for other in [
+            "",
+            "165910",
+            "danh-sach.csv",
+            "exam:4:assisted",
+            "staff:x",
+            "unit:",
+        ] {
+            assert_eq!(subject_ref(other), SubjectRef::Other, "{other}");
+        }
     }
 
     #[test]

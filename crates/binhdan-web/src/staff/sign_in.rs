@@ -139,13 +139,33 @@ pub async fn login_submit(
     let by_address = address
         .as_deref()
         .map_or(Decision::Allowed, |a| check(a, &ThrottlePolicy::ADDRESS));
+    // A refused attempt is audited once per wait (`Throttle::note_refusal`): the first
+    // refusal after a failure, not the flood that may follow it.
+    let first_refusal = |key: &str| {
+        state
+            .auth
+            .throttles
+            .lock()
+            .ok()
+            .and_then(|mut t| {
+                t.get_mut(key)
+                    .map(binhdan_auth::throttle::Throttle::note_refusal)
+            })
+            .unwrap_or(false)
+    };
     if let Decision::RetryAfter(seconds) = by_address {
         tracing::warn!("refused a sign-in: too many failures from the address");
+        if address.as_deref().is_some_and(first_refusal) {
+            audit_failure(&state, account.as_ref(), Failure::Throttled, now).await?;
+        }
         return Ok(too_many(page, seconds));
     }
     let key = throttle_key(&form.username, known_browser);
     if let Decision::RetryAfter(seconds) = check(&key, &policy) {
         tracing::warn!("refused a sign-in: too many failures for the account");
+        if first_refusal(&key) {
+            audit_failure(&state, account.as_ref(), Failure::Throttled, now).await?;
+        }
         return Ok(too_many(page, seconds));
     }
     let phc = account.as_ref().map_or_else(
@@ -158,6 +178,8 @@ pub async fn login_submit(
     })
     .await
     .map_err(|e| Problem::internal(&e))?;
+    // Kept for the audit record of a failure: the account, if the username names one.
+    let named = account.clone();
     let account = account.filter(|a| password_ok && !a.disabled);
     let totp_ok = match account.as_ref() {
         None => true,
@@ -186,6 +208,13 @@ pub async fn login_submit(
             crate::session::prune_throttles(&mut t, now);
         }
         tracing::warn!("refused a sign-in: wrong username, password or code");
+        let why = match named.as_ref() {
+            None => Failure::UnknownAccount,
+            Some(_) if !password_ok => Failure::Password,
+            Some(a) if a.disabled => Failure::Disabled,
+            Some(_) => Failure::Code,
+        };
+        audit_failure(&state, named.as_ref(), why, now).await?;
         let msg = if password_ok && !totp_ok {
             Msg::new("login-totp-wrong")
         } else {
@@ -235,6 +264,84 @@ pub async fn login_submit(
     Ok(r)
 }
 
+/// Why a staff sign-in failed, as the audit log records it (`reason` in the record's detail).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Failure {
+    /// The username names no account.
+    UnknownAccount,
+    Password,
+    /// The password was right, the authenticator's code was not (or was used before).
+    Code,
+    /// The password was right, the account is disabled.
+    Disabled,
+    /// Refused before any check: too many failures for the account or from the address.
+    Throttled,
+}
+
+impl Failure {
+    pub(super) const ALL: [Self; 5] = [
+        Self::UnknownAccount,
+        Self::Password,
+        Self::Code,
+        Self::Disabled,
+        Self::Throttled,
+    ];
+
+    /// The `reason` stored in the record.
+    pub(super) fn code(self) -> &'static str {
+        match self {
+            Self::UnknownAccount => "unknown_account",
+            Self::Password => "password",
+            Self::Code => "code",
+            Self::Disabled => "disabled",
+            Self::Throttled => "throttled",
+        }
+    }
+
+    /// The words for it.
+    pub(super) fn msg_key(self) -> &'static str {
+        match self {
+            Self::UnknownAccount => "audit-sign-in-unknown-account",
+            Self::Password => "audit-sign-in-password",
+            Self::Code => "audit-sign-in-code",
+            Self::Disabled => "audit-sign-in-disabled",
+            Self::Throttled => "audit-sign-in-throttled",
+        }
+    }
+}
+
+/// The action of a failed staff sign-in.
+pub(super) const SIGN_IN_FAILED: &str = "staff.sign_in_failed";
+/// Its actor: nobody is signed in yet.
+pub(super) const ANONYMOUS: &str = "anonymous";
+
+/// Appends the audit record of a failed staff sign-in. It names the account only when the
+/// username is one (its id as the subject, so readers over the account's units see it, and
+/// its stored username), never the text typed: a password or a CCCD typed into the username
+/// field is not kept; the password and code never are.
+///
+/// How much this can add: one record per password check the throttles admit (per account,
+/// about ten in the first quarter hour and then four an hour; per address, thirty and then
+/// one per wait, doubling to a quarter hour), plus one per wait imposed (`note_refusal`);
+/// attempts refused while waiting add nothing, and each admitted check costs an Argon2
+/// verification, so the log grows no faster than the throttles and the CPU let guesses be
+/// made.
+async fn audit_failure(
+    state: &AppState,
+    account: Option<&binhdan_store::StaffAccount>,
+    why: Failure,
+    now: binhdan_core::Timestamp,
+) -> Result<(), Problem> {
+    let mut detail = Detail::new().str("reason", why.code());
+    let mut entry = AuditEntry::new(ANONYMOUS, SIGN_IN_FAILED);
+    if let Some(a) = account {
+        detail = detail.str("account", a.username.clone());
+        entry = entry.subject(format!("staff:{}", a.id));
+    }
+    state.store.append_audit(entry.detail(&detail), now).await?;
+    Ok(())
+}
+
 /// The cookie marking a browser that signed in before.
 pub(super) fn device_cookie(state: &AppState) -> binhdan_auth::session::CookieOptions {
     binhdan_auth::session::CookieOptions::new(
@@ -258,6 +365,11 @@ pub(super) fn too_many(page: impl Fn(StatusCode, Msg) -> Response, seconds: u64)
 pub struct SignOutForm {
     #[serde(default)]
     csrf: String,
+    /// Set by the page's script when work another account queued on this phone (a village
+    /// team member's, on a shared phone) is still waiting: the script has removed the
+    /// learner's own data itself, so the phone's storage is not wiped.
+    #[serde(default)]
+    keep_others: Option<String>,
 }
 
 /// Signs out (staff or citizen).
@@ -290,20 +402,15 @@ pub async fn logout(
     // work waits on the same phone, the script has removed the learner's own and asks to
     // keep the rest: only the HTTP cache goes.
     if matches!(caller, Caller::Citizen(_)) {
-        r.headers_mut().insert(
-            axum::http::HeaderName::from_static("clear-site-data"),
-            HeaderValue::from_static("\"cache\", \"storage\""),
-        );
-    }
-    Ok(r)
-}
-    /// Set by the page's script when work another account queued on this phone (a village
-    /// team member's, on a shared phone) is still waiting: the script has removed the
-    /// learner's own data itself, so the phone's storage is not wiped.
-    #[serde(default)]
-    keep_others: Option<String>,
         let clear = if form.keep_others.is_some() {
             "\"cache\""
         } else {
             "\"cache\", \"storage\""
         };
+        r.headers_mut().insert(
+            axum::http::HeaderName::from_static("clear-site-data"),
+            HeaderValue::from_static(clear),
+        );
+    }
+    Ok(r)
+}

@@ -810,3 +810,100 @@ async fn organisers_change_an_event_and_a_point_and_the_host_changes_with_it() {
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// Units and hosts are chosen by name (issue 18): the commune's units listed by commune, a
+/// host suggested by name; a name typed without diacritics is found, one that fits several
+/// units is refused naming them, and codes still work.
+#[tokio::test]
+async fn units_and_hosts_are_chosen_by_name() {
+    let w = world().await;
+    let (app, (cookie, csrf)) = (&w.app, &w.organiser);
+    let page = get_as(app, &format!("/quan-ly/su-kien/{}", w.event), cookie)
+        .await
+        .text();
+    assert!(
+        page.contains("<select id=\"unit\" name=\"unit\" required>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<optgroup label=\"Xã Các Sơn (16591)\"><option value=\"16591\">Xã Các Sơn (16591)</option><option value=\"16591001\">Thôn Một (16591001)</option></optgroup>"),
+        "{page}"
+    );
+    assert!(page.contains("list=\"host-list\""), "{page}");
+    assert!(
+        page.contains("<option value=\"xa.hai\" label=\"Cán bộ xa.hai\">"),
+        "{page}"
+    );
+    // By name: the village without diacritics, the host by their name.
+    let r = form(
+        app,
+        &format!("/quan-ly/su-kien/{}/diem", w.event),
+        Some(cookie),
+        &format!(
+            "csrf={csrf}&name=Nh%C3%A0+v%C4%83n+h%C3%B3a&unit=THON+MOT&host={}&expected=7",
+            crate::people::encode("cán bộ thon.mot")
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let points = app.db.store.points(w.event).await.unwrap();
+    let added = points.iter().find(|p| p.name == "Nhà văn hóa").unwrap();
+    assert_eq!(added.unit_code.as_str(), "16591001");
+    assert_eq!(added.host_username, "thon.mot");
+
+    // A province's organiser: a village name two communes share is refused, naming both.
+    app.db
+        .store
+        .create_villages(
+            &[binhdan_store::NewVillage {
+                commune: code("16594"),
+                name: binhdan_core::unit::UnitName::parse("Thôn Một").unwrap(),
+                division_type: binhdan_core::unit::DivisionType::Thon,
+            }],
+            binhdan_store::WriteMode::Commit,
+            crate::helpers::NOW,
+        )
+        .await
+        .unwrap();
+    let province = staff(
+        app,
+        "tinh.sk",
+        Grant::new(Role::ProvinceAdmin, Scope::Everywhere),
+    )
+    .await;
+    let (cookie, csrf) = signed_in(app, SessionOwner::Staff(province)).await;
+    let create = |unit: &str| {
+        let body = format!(
+            "csrf={csrf}&title=H%E1%BB%8Dp&kind=class&unit={}&starts={STARTS}&ends={ENDS}",
+            crate::people::encode(unit)
+        );
+        let cookie = cookie.clone();
+        async move { form(app, "/quan-ly/su-kien", Some(&cookie), &body).await }
+    };
+    let r = create("thôn một").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.text().contains("Có nhiều đơn vị tên “thôn một”")
+            && r.text().contains("Thôn Một (16591001)")
+            && r.text().contains("Thôn Một (16594"),
+        "{}",
+        r.text()
+    );
+    for (typed, unit) in [
+        ("xa cac son", "16591"),
+        ("Xã Các Sơn (16591)", "16591"),
+        ("16594", "16594"),
+    ] {
+        let r = create(typed).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{typed}: {}", r.text());
+        let id: i64 = r
+            .header("location")
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let event = app.db.store.event(id).await.unwrap().unwrap();
+        assert_eq!(event.unit_code.as_str(), unit, "{typed}");
+    }
+}

@@ -53,7 +53,7 @@ pub async fn resident(app: &TestApp, name: &str, cccd: &str, village: &str) -> i
 
 /// The names in the people table's rows.
 fn names(html: &str) -> Vec<String> {
-    html.split("<tr><td><a href=\"/quan-ly/nguoi/")
+    html.split("<tr><td class=\"name\"><a href=\"/quan-ly/nguoi/")
         .skip(1)
         .map(|row| {
             let start = row.find('>').unwrap() + 1;

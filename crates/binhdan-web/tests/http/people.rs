@@ -797,3 +797,55 @@ async fn an_organisation_admin_uploads_their_members_and_nobody_elses() {
         vec![(binhdan_core::kpi::Group::Student, 1)]
     );
 }
+
+/// The people list on a phone (issue 18): each person a card — name, home, where they stand
+/// in words, one link — by the stylesheet alone (no inline style: CSP), the table kept for
+/// desktop widths, the CCCD left to the person's page; and a full page stays light.
+#[tokio::test]
+async fn the_people_list_is_a_card_per_person_on_a_phone() {
+    let app = TestApp::new().await;
+    let (person, _) = fixture(&app).await;
+    let id = staff(&app, "xa.the", commune_admin("38/16591/")).await;
+    let (cookie, _) = session(&app, SessionOwner::Staff(id)).await;
+    let r = get_as(&app, "/quan-ly/nguoi?don-vi=16591", &cookie).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    assert!(html.contains("<table class=\"people\">"), "{html}");
+    let row = html
+        .split("<tr><td class=\"name\">")
+        .nth(1)
+        .expect("a row per person");
+    assert!(
+        row.starts_with(&format!(
+            "<a href=\"/quan-ly/nguoi/{person}\">Nguyễn Văn A</a></td>"
+        )),
+        "{row}"
+    );
+    for cell in [
+        "<td class=\"status status-chua-bat-dau\"><strong>Chưa bắt đầu</strong>",
+        "<td class=\"cccd\">038*******45</td>",
+        "<td class=\"birth\">1990</td>",
+        "<td class=\"home\">Thôn Một</td>",
+    ] {
+        assert!(row.contains(cell), "{cell} in {row}");
+    }
+    assert!(!html.contains("style="), "no inline style");
+    // The stylesheet turns rows into cards under 40em (640 px), the CCCD hidden there.
+    let start = html.find("/static/app.").unwrap();
+    let css = app
+        .get(&html[start..start + html[start..].find('"').unwrap()])
+        .await
+        .text();
+    let phone = css
+        .split("@media (max-width: 40em)")
+        .find(|block| block.contains("table.people tr"))
+        .expect("a phone layout for the people list");
+    for rule in [
+        "table.people thead { position: absolute",
+        "table.people tr { display: grid",
+        "table.people td.name a::after { content: \"\"; position: absolute; inset: 0; }",
+        "table.people td.cccd { display: none; }",
+    ] {
+        assert!(phone.contains(rule), "{rule}");
+    }
+}

@@ -315,7 +315,16 @@ async fn a_disabled_account_is_signed_out_everywhere_and_cannot_sign_in() {
         .filter(|r| r.subject == format!("staff:{facilitator}"))
         .map(|r| r.action)
         .collect();
-    assert_eq!(actions, ["staff.create", "staff.disable", "staff.enable"]);
+    // The refused sign-in of the disabled account is audited too (issue 18).
+    assert_eq!(
+        actions,
+        [
+            "staff.create",
+            "staff.disable",
+            "staff.sign_in_failed",
+            "staff.enable"
+        ]
+    );
 }
 
 fn person_body(csrf: &str, unit: &str, name: &str, cccd: &str, birth: &str) -> String {
@@ -615,7 +624,11 @@ async fn staff_change_their_password_and_enrol_two_step_sign_in() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|r| r.subject == format!("staff:{me}") && r.action != "staff.create")
+        .filter(|r| {
+            r.subject == format!("staff:{me}")
+                && r.action != "staff.create"
+                && r.action != "staff.sign_in_failed"
+        })
         .map(|r| r.action)
         .collect();
     assert_eq!(
