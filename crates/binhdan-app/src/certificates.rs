@@ -28,8 +28,12 @@ use binhdan_store::{
 };
 use binhdan_vault::Vault;
 
+use crate::cache::TtlCache;
+
 /// The vault context of sealed signing keys.
 const KEY_CONTEXT: &str = "issuer-key";
+/// How long the published keys are trusted before they are read again.
+const RING_TTL: std::time::Duration = std::time::Duration::from_mins(1);
 
 /// Why a certificate could not be issued or a key made.
 #[derive(Debug, thiserror::Error)]
@@ -71,8 +75,9 @@ pub struct Issuer {
     /// The issuing authority's name, e.g. `Ủy ban nhân dân tỉnh Thanh Hóa`.
     pub name: String,
     vault: Arc<Vault>,
-    /// The published keys, kept a minute (a key unknown to it reloads it at once).
-    ring: Arc<std::sync::RwLock<Option<(std::time::Instant, KeyRing)>>>,
+    /// The published keys, kept [`RING_TTL`] on the server's clock (a key unknown to it
+    /// reloads it at once).
+    ring: Arc<TtlCache<(), KeyRing>>,
 }
 
 impl std::fmt::Debug for Issuer {
@@ -92,7 +97,7 @@ impl Issuer {
             name: name.to_owned(),
             base_url,
             vault,
-            ring: Arc::default(),
+            ring: Arc::new(TtlCache::new(RING_TTL, 1)),
         }
     }
 
@@ -172,19 +177,18 @@ impl Issuer {
         Ok(fragment)
     }
 
-    /// The published keys, from the minute-long cache or the store.
-    async fn cached_ring(&self, store: &dyn Store, fresh: bool) -> Result<KeyRing, CertError> {
-        if !fresh
-            && let Ok(guard) = self.ring.read()
-            && let Some((at, ring)) = guard.as_ref()
-            && at.elapsed() < std::time::Duration::from_mins(1)
-        {
-            return Ok(ring.clone());
+    /// The published keys, from the minute-long cache (unless `fresh`) or the store.
+    async fn cached_ring(
+        &self,
+        store: &dyn Store,
+        fresh: bool,
+        now: Timestamp,
+    ) -> Result<KeyRing, CertError> {
+        if !fresh && let Some(ring) = self.ring.get(&(), now) {
+            return Ok(ring);
         }
         let ring = self.key_ring(store).await?;
-        if let Ok(mut guard) = self.ring.write() {
-            *guard = Some((std::time::Instant::now(), ring.clone()));
-        }
+        self.ring.insert((), ring.clone(), now);
         Ok(ring)
     }
 
@@ -276,6 +280,7 @@ impl Issuer {
             birth_date: birth,
         };
         let achievement = achievement(&self.base_url, pass.group, pass.theta)?;
+        let tasks = tasks_demonstrated(store, pass, &achievement.competences).await?;
         let issuer = self.profile();
         let valid_from = binhdan_credential::Timestamp::from_unix(now.millis().div_euclid(1000));
         let sign = |slot: CertificateSlot| -> Result<SignedCertificate, String> {
@@ -292,7 +297,13 @@ impl Issuer {
                     index,
                 )),
             };
-            let credential = AchievementCredential::build(&spec).map_err(|e| e.to_string())?;
+            let credential = AchievementCredential::build(&spec)
+                .map_err(|e| e.to_string())?
+                .with_tasks(
+                    &tasks,
+                    &achievement.framework_name,
+                    &achievement.framework_url,
+                );
             let jwt = binhdan_credential::sign_credential(&credential, &key)
                 .map_err(|e| e.to_string())?;
             let delivery = serde_json::json!({
@@ -385,11 +396,11 @@ impl Issuer {
         now: Timestamp,
     ) -> Result<Verified, CertError> {
         let at = binhdan_credential::Timestamp::from_unix(now.millis().div_euclid(1000));
-        let mut ring = self.cached_ring(store, false).await?;
+        let mut ring = self.cached_ring(store, false, now).await?;
         let mut checked = binhdan_credential::verify_jwt(token.trim(), &ring, at);
         if checked.code() == binhdan_credential::Failure::KeyUnknown.code() {
             // A key made since (by another server, or a rotation): read the keys again.
-            ring = self.cached_ring(store, true).await?;
+            ring = self.cached_ring(store, true, now).await?;
             checked = binhdan_credential::verify_jwt(token.trim(), &ring, at);
         }
         let credential = match checked.into_result() {
@@ -510,6 +521,41 @@ fn uuid_text(b: &[u8; 16]) -> String {
         &h[16..20],
         &h[20..]
     )
+}
+
+/// The simulated tasks the holder could do in the sitting that passed
+/// ([`binhdan_store::TaskResult::could_do`]), for the credential.
+async fn tasks_demonstrated(
+    store: &dyn Store,
+    pass: &ExamPass,
+    competences: &[Competence],
+) -> Result<Vec<binhdan_credential::credential::TaskDemonstrated>, CertError> {
+    let mut tasks = Vec::new();
+    for r in store.sitting_task_results(pass.attempt_id).await? {
+        if !r.could_do() {
+            continue;
+        }
+        let Some(task) = store.sim_task(&r.task_id).await? else {
+            continue;
+        };
+        let competence = competences
+            .iter()
+            .find(|c| c.code == task.competence)
+            .cloned()
+            .unwrap_or_else(|| Competence {
+                code: task.competence.clone(),
+                name: task.competence.clone(),
+            });
+        tasks.push(binhdan_credential::credential::TaskDemonstrated {
+            id: task.id.clone(),
+            title: task.title.vi.clone(),
+            competence,
+            score: r.score,
+            credit: r.credit,
+            required: r.credit.div_ceil(2).max(1),
+        });
+    }
+    Ok(tasks)
 }
 
 /// The achievement of a group's certificate, with the level reached (from the ability).

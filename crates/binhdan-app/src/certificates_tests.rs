@@ -279,3 +279,30 @@ async fn a_pass_earns_one_certificate_that_verifies_until_revoked_and_survives_k
         db.cleanup().await;
     }
 }
+
+/// The published keys are kept a minute on the server's clock: a key made by another server
+/// shows in the cached ring once the clock has moved past the minute, not before.
+#[tokio::test]
+async fn the_key_ring_is_read_again_once_the_clock_passes_its_minute() {
+    let db = TestDb::sqlite().await;
+    let store = db.store.as_ref();
+    let (vault, issuer) = crate::test_support::vault_and_issuer();
+    let first = issuer.ensure_key(store, NOW).await.unwrap();
+    let ring = issuer.cached_ring(store, false, NOW).await.unwrap();
+    assert!(ring.get(&issuer.kid(&first)).is_some());
+    // Another server (same store, same vault) rotates the key.
+    let other = super::Issuer::new(&issuer.base_url, &issuer.name, vault);
+    let second = other.rotate_key(store, NOW).await.unwrap();
+    let ttl = i64::try_from(super::RING_TTL.as_millis()).unwrap();
+    let cached = issuer
+        .cached_ring(store, false, Timestamp(NOW.0 + ttl - 1))
+        .await
+        .unwrap();
+    assert!(cached.get(&issuer.kid(&second)).is_none(), "still cached");
+    let reread = issuer
+        .cached_ring(store, false, Timestamp(NOW.0 + ttl))
+        .await
+        .unwrap();
+    assert!(reread.get(&issuer.kid(&second)).is_some(), "read again");
+    db.cleanup().await;
+}

@@ -1,7 +1,8 @@
 //! DESIGN invariant 1, as a property: after any sequence of facts — people registered and
 //! moved between villages and communes, members of a school, lessons read, quizzes passed and
-//! failed, courses completed — the counters moved fact by fact are exactly what a rebuild from
-//! the facts gives, for every unit and organisation.
+//! failed, courses completed, placement tests and exams sat (some under a team member's
+//! supervision) and supervised passes voided by the commune — the counters moved fact by fact
+//! are exactly what a rebuild from the facts gives, for every unit and organisation.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use binhdan_core::Timestamp;
@@ -10,8 +11,9 @@ use binhdan_core::cccd::Sex;
 use binhdan_core::kpi::Group;
 use binhdan_core::unit::{DivisionType, UnitCode, UnitName};
 use binhdan_store::{
-    AdultCutoff, MembershipRecord, NewOrganisation, NewVillage, OrgKind, PersonRecord, Store,
-    WriteMode,
+    AdultCutoff, AssistVia, ExamAnswer, ExamKind, ExamLimits, ExamResult, ExamStart,
+    MembershipRecord, NewAssistedSitting, NewExamAttempt, NewOrganisation, NewVillage, OrgKind,
+    PersonRecord, Review, Store, WriteMode,
 };
 use proptest::prelude::*;
 
@@ -45,6 +47,19 @@ enum Op {
         who: u8,
         course: u8,
     },
+    /// A placement test or a certification exam ending at θ = `theta` / 4, maybe passed,
+    /// maybe under a team member's supervision.
+    Exam {
+        who: u8,
+        placement: bool,
+        theta: i8,
+        pass: bool,
+        assisted: bool,
+    },
+    /// The commune voids the person's latest supervised sitting not reviewed yet.
+    Void {
+        who: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -55,6 +70,10 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0u8..5, 0u8..2, any::<u8>(), any::<bool>())
             .prop_map(|(who, course, module, pass)| Op::Quiz { who, course, module, pass }),
         1 => (0u8..5, 0u8..2).prop_map(|(who, course)| Op::Course { who, course }),
+        3 => (0u8..5, any::<bool>(), -8i8..8, any::<bool>(), any::<bool>()).prop_map(
+            |(who, placement, theta, pass, assisted)| Op::Exam { who, placement, theta, pass, assisted }
+        ),
+        2 => (0u8..5).prop_map(|who| Op::Void { who }),
     ]
 }
 
@@ -111,6 +130,28 @@ async fn run(ops: &[Op]) {
         .await
         .unwrap();
     let mut ids: [Option<i64>; 5] = [None; 5];
+    let mut homes: [usize; 5] = [0; 5];
+    // Supervised sittings not reviewed yet, per person.
+    let mut sittings: Vec<(u8, i64)> = Vec::new();
+    let member = store
+        .create_staff(
+            &binhdan_store::NewStaff {
+                username: "to-truong".to_owned(),
+                display_name: "Tổ trưởng".to_owned(),
+                password_hash: binhdan_core::Secret::new("$argon2id$unused".to_owned()),
+                totp_secret: None,
+                grants: vec![binhdan_auth::access::Grant::new(
+                    binhdan_auth::access::Role::VillageFacilitator,
+                    binhdan_auth::access::Scope::Unit {
+                        path: "38/".to_owned(),
+                    },
+                )],
+            },
+            AuditEntry::new("test", "staff.create"),
+            NOW,
+        )
+        .await
+        .unwrap();
     for (step, op) in ops.iter().enumerate() {
         let at = Timestamp(NOW.0 + i64::try_from(step).unwrap() * DAY / 3);
         let person = |who: u8| ids[usize::from(who)];
@@ -145,6 +186,7 @@ async fn run(ops: &[Op]) {
                     .commit(AuditEntry::new("test", "person.import"))
                     .await
                     .unwrap();
+                homes[usize::from(*who)] = usize::from(*unit);
                 ids[usize::from(*who)] = Some(
                     store
                         .person_by_cccd_hash(&record.cccd_hash)
@@ -197,6 +239,135 @@ async fn run(ops: &[Op]) {
                     .await
                     .unwrap();
             }
+            Op::Exam {
+                who,
+                placement,
+                theta,
+                pass,
+                assisted,
+            } => {
+                let Some(p) = person(*who) else { continue };
+                let kind = if *placement {
+                    ExamKind::Placement
+                } else {
+                    ExamKind::Certification
+                };
+                let started = store
+                    .start_exam(
+                        &NewExamAttempt {
+                            person_id: p,
+                            group: Group::Adult,
+                            kind,
+                            calibration: None,
+                            state: "{}",
+                            deadline_at: Timestamp(at.0 + DAY),
+                        },
+                        &ExamLimits {
+                            max_attempts: 100,
+                            window_ms: DAY,
+                            cooldown_ms: 0,
+                        },
+                        at,
+                    )
+                    .await
+                    .unwrap();
+                let ExamStart::Started(attempt) = started else {
+                    continue;
+                };
+                if *placement {
+                    // A placement with no answer measures nothing: one answer.
+                    let quiz = store
+                        .module_quiz("cong-dan.dien-thoai")
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    store
+                        .record_exam_answer(
+                            attempt.id,
+                            p,
+                            &ExamAnswer {
+                                position: 0,
+                                item_id: &quiz.items[0].0.id,
+                                revision: quiz.items[0].1,
+                                reply: "0",
+                                correct: true,
+                                state: "{}",
+                            },
+                            at,
+                        )
+                        .await
+                        .unwrap();
+                }
+                let supervised = *assisted && !*placement;
+                if supervised {
+                    let home = &units[homes[usize::from(*who)]];
+                    let unit = store.unit(home).await.unwrap().unwrap();
+                    let commune = unit.parent_code.clone().unwrap_or_else(|| home.clone());
+                    let commune = if unit.level == binhdan_core::unit::UnitLevel::Commune {
+                        home.clone()
+                    } else {
+                        commune
+                    };
+                    store
+                        .start_assisted_sitting(
+                            &NewAssistedSitting {
+                                op: format!("op-{step}"),
+                                attempt_id: attempt.id,
+                                person_id: p,
+                                member_id: member,
+                                village: home.clone(),
+                                commune,
+                                device: "d".into(),
+                                via: AssistVia::Card,
+                                day: 0,
+                            },
+                            AuditEntry::new("test", "team.exam.assist"),
+                            at,
+                        )
+                        .await
+                        .unwrap();
+                }
+                store
+                    .finish_exam(
+                        attempt.id,
+                        p,
+                        &ExamResult {
+                            theta: f64::from(*theta) / 4.0,
+                            se: 0.3,
+                            passed: *pass && !*placement,
+                            timed_out: false,
+                        },
+                        CUTOFF,
+                        at,
+                    )
+                    .await
+                    .unwrap();
+                if supervised {
+                    store
+                        .close_assisted_sitting(attempt.id, *pass, 600, &["fast"], at)
+                        .await
+                        .unwrap();
+                    sittings.push((*who, attempt.id));
+                }
+            }
+            Op::Void { who } => {
+                let Some(i) = sittings.iter().rposition(|(w, _)| w == who) else {
+                    continue;
+                };
+                let (_, attempt) = sittings.remove(i);
+                store
+                    .review_assisted_sitting(
+                        attempt,
+                        Review::Voided,
+                        "Không có mặt người thi",
+                        member,
+                        AuditEntry::new("test", "team.exam.review"),
+                        CUTOFF,
+                        at,
+                    )
+                    .await
+                    .unwrap();
+            }
         }
     }
     let rebuilt = store.rebuild_counters(CUTOFF, false, NOW).await.unwrap();
@@ -239,6 +410,36 @@ async fn a_learner_who_moves_takes_their_counters_along() {
             course: 0,
             lesson: 1,
         },
+    ])
+    .await;
+}
+
+/// A supervised pass voided after its holder moved: the pass, `proficient`, the assisted
+/// figure and the best measure (`assessed`, `gain_milli`) go back where they are now, and the
+/// rebuild agrees; a later pass counts again.
+#[tokio::test]
+async fn a_voided_supervised_pass_takes_its_counters_back() {
+    let adult = |unit| Op::Register {
+        who: 0,
+        unit,
+        adult: true,
+        pupil: true,
+    };
+    let exam = |placement, theta, pass, assisted| Op::Exam {
+        who: 0,
+        placement,
+        theta,
+        pass,
+        assisted,
+    };
+    run(&[
+        adult(0),
+        exam(true, -4, false, false),
+        exam(false, 1, false, false),
+        exam(false, 6, true, true),
+        adult(2),
+        Op::Void { who: 0 },
+        exam(false, 3, true, true),
     ])
     .await;
 }

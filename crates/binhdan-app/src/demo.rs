@@ -48,6 +48,8 @@ pub enum DemoError {
     Bootstrap(#[from] BootstrapError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Vault(#[from] binhdan_vault::VaultError),
 }
 
 /// Whether the province already has villages (then the demo leaves it alone).
@@ -228,7 +230,7 @@ pub async fn complete_course(
     let outline = store
         .course_outline(course_id)
         .await?
-        .ok_or(StoreError::Unknown("course"))?;
+        .ok_or(StoreError::NotFound(binhdan_store::Entity::Course))?;
     for m in &outline.modules {
         for l in &m.lessons {
             store.complete_lesson(person, &l.id, cutoff, at).await?;
@@ -255,7 +257,7 @@ pub struct LearnersSummary {
 /// the trends all move as they would for real learners. Needs the curriculum loaded.
 ///
 /// # Errors
-/// The store failed or the adults' course is not loaded.
+/// The store failed, the adults' course is not loaded, or sealing a CCCD failed.
 pub async fn learners(
     store: &dyn Store,
     vault: &binhdan_vault::Vault,
@@ -264,14 +266,14 @@ pub async fn learners(
     seed: u64,
     cutoff: binhdan_store::AdultCutoff,
     now: Timestamp,
-) -> Result<LearnersSummary, StoreError> {
+) -> Result<LearnersSummary, DemoError> {
     use rand::Rng;
     const DAY: i64 = 86_400_000;
     let mut rng = StdRng::seed_from_u64(seed ^ 0x6c65_6172_6e65_7273);
     let outline = store
         .course_outline("cong-dan")
         .await?
-        .ok_or(StoreError::Unknown("course"))?;
+        .ok_or(StoreError::NotFound(binhdan_store::Entity::Course))?;
     let lessons: Vec<String> = outline
         .modules
         .iter()
@@ -303,9 +305,7 @@ pub async fn learners(
             continue;
         };
         let village = &villages[rng.random_range(0..villages.len())];
-        let sealed = vault
-            .encrypt(&cccd, &mut rng)
-            .map_err(|_| StoreError::Unknown("vault"))?;
+        let sealed = vault.encrypt(&cccd, &mut rng)?;
         records.push(binhdan_store::PersonRecord {
             cccd_hash: vault.lookup_hash(&cccd),
             cccd_sealed: sealed.into_bytes(),

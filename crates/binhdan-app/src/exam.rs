@@ -15,23 +15,40 @@
 //! * **Limits**: a few sittings per window, a cool-down after a failed one, none after a pass.
 //! * **Replays**: an answer names its position; the store takes it only while it is the
 //!   sitting's current one, so a replayed or forged submission changes nothing.
+//! * **Simulated tasks** (`[exam] tasks`, `placement_tasks`): a sitting also gives that many of
+//!   the group's simulated real-service tasks ([`binhdan_content::task`]), spread over the
+//!   multiple-choice items (task `j` of `T` after `(j + 1)·min_items / (T + 1)` of them, any left
+//!   before the end), balanced over the framework's domains, never twice, each chosen among
+//!   the `randomesque` most informative at the current θ under the generalized partial credit
+//!   model (provisional parameters: `a = 1`, steps spread 0.5 apart around the difficulty of
+//!   the task's proficiency step, one per credit point). Each task draws its own seed, so
+//!   amounts, names, the fake message and the order of the options differ per sitting. Its
+//!   state (the engine's [`Attempt`]: seed, screen, step count — never what was typed) lives in
+//!   the sitting's session; a step names the position and the step number, and the store takes
+//!   it only while both are current, before the deadline. No feedback and no hint; when the
+//!   task ends (goal, critical error or [`binhdan_content::task::MAX_STEPS`]) its partial
+//!   credit `0..=credit` is scored with the GPCM in the sitting's EAP (the computation of
+//!   [`binhdan_irt::record_score`]) and its result is kept per person (`task_result`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use binhdan_content::quiz::{self, Reply, ReplyError};
-use binhdan_content::{Item, Step};
+use binhdan_content::task::{Attempt, Input, Status, StepError};
+use binhdan_content::{Item, Step, Task};
 use binhdan_core::Timestamp;
 use binhdan_core::kpi::Group;
 use binhdan_irt::{
-    BankItem, Blueprint, CatState, DomainQuota, Exposure, ExposureControl, ItemBank, ItemParams,
-    PassRule, eap,
+    BankItem, Blueprint, CatState, DomainQuota, Exposure, ExposureControl, GpcmItem, ItemBank,
+    ItemModel, ItemParams, ItemResponse, PassRule, eap, eap_scored,
 };
 use binhdan_store::{
     AdultCutoff, ExamAnswer, ExamAnswerOutcome, ExamAttempt, ExamKind, ExamLimits, ExamResult,
-    ExamStart, NewExamAttempt, Store, StoreError,
+    ExamStart, NewExamAttempt, Store, StoreError, TaskEnd, TaskResult, TaskStep,
 };
 use serde::{Deserialize, Serialize};
+
+use crate::cache::TtlCache;
 
 /// The exam's rules (the `[exam]` section of the server's configuration).
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -59,7 +76,14 @@ pub struct ExamConfig {
     pub randomesque: usize,
     /// Highest share of sittings an item may appear in (once enough sittings are counted).
     pub max_exposure: f64,
+    /// Simulated tasks per certification sitting (as many as the group has, if fewer).
+    pub tasks: usize,
+    /// Simulated tasks per placement test.
+    pub placement_tasks: usize,
 }
+
+/// The most tasks a sitting may include (each takes a few minutes).
+pub const MAX_TASKS: usize = 6;
 
 impl Default for ExamConfig {
     fn default() -> Self {
@@ -79,6 +103,8 @@ impl Default for ExamConfig {
             placement_se_target: 0.5,
             randomesque: 5,
             max_exposure: 0.35,
+            tasks: 0,
+            placement_tasks: 0,
         }
     }
 }
@@ -116,6 +142,11 @@ impl ExamConfig {
         if !(self.max_exposure > 0.0 && self.max_exposure <= 1.0) {
             return Err("max_exposure must be in (0, 1]".into());
         }
+        if self.tasks > MAX_TASKS || self.placement_tasks > MAX_TASKS {
+            return Err(format!(
+                "tasks and placement_tasks must be at most {MAX_TASKS}"
+            ));
+        }
         Ok(())
     }
 
@@ -125,6 +156,13 @@ impl ExamConfig {
             max_attempts: self.max_attempts,
             window_ms: i64::from(self.window_days) * 86_400_000,
             cooldown_ms: i64::from(self.cooldown_hours) * 3_600_000,
+        }
+    }
+
+    fn tasks_for(&self, kind: ExamKind) -> usize {
+        match kind {
+            ExamKind::Placement => self.placement_tasks,
+            ExamKind::Certification => self.tasks,
         }
     }
 
@@ -148,8 +186,43 @@ pub struct Given {
     pub calibrated: bool,
     /// The options' original indices, in the order shown.
     pub order: Vec<usize>,
-    /// `None` while it is the current question.
+    /// `None` while it is the current question. For a task: whether it scored full credit.
     pub correct: Option<bool>,
+    /// A simulated task (then `item` is its id, `revision` its version, `a` its GPCM slope and
+    /// `b` the mean of its steps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<GivenTask>,
+}
+
+/// A simulated task given in a sitting.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GivenTask {
+    /// The GPCM step difficulties it is scored with, one per credit point.
+    pub steps: Vec<f64>,
+    /// The engine's attempt: drawn from a seed of this sitting's own, and what the steps did
+    /// (screen, step count, wrong steps) — never what was typed.
+    pub attempt: Attempt,
+    /// Its partial credit once it ended.
+    pub score: Option<u8>,
+}
+
+impl Given {
+    /// The item's model and, once answered, its score.
+    fn scored(&self) -> (ItemModel, Option<u8>) {
+        match &self.task {
+            Some(t) => (
+                ItemModel::Gpcm(GpcmItem {
+                    a: self.a,
+                    steps: t.steps.clone(),
+                }),
+                t.score,
+            ),
+            None => (
+                ItemModel::Dichotomous(ItemParams::new(self.a, self.b)),
+                self.correct.map(u8::from),
+            ),
+        }
+    }
 }
 
 /// A sitting's adaptive session, as the store keeps it (JSON).
@@ -158,6 +231,9 @@ pub struct Session {
     pub given: Vec<Given>,
     pub theta: f64,
     pub se: f64,
+    /// Simulated tasks this sitting includes (fixed when it starts).
+    #[serde(default)]
+    pub tasks: usize,
 }
 
 impl Session {
@@ -170,7 +246,41 @@ impl Session {
             .map(|g| (self.given.len() - 1, g))
     }
 
-    fn parse(attempt: &ExamAttempt) -> Result<Self, ExamFailure> {
+    /// The current simulated task, if the current item is one.
+    #[must_use]
+    pub fn current_task(&self) -> Option<(usize, &Given, &GivenTask)> {
+        self.current()
+            .and_then(|(at, g)| g.task.as_ref().map(|t| (at, g, t)))
+    }
+
+    /// The ability from every answer so far: the 2PL EAP while only multiple-choice items are
+    /// answered (as before tasks), else the EAP over the mixed responses (GPCM for tasks).
+    fn ability(&self) -> Result<binhdan_irt::Ability, binhdan_irt::IrtError> {
+        if self.given.iter().all(|g| g.task.is_none()) {
+            let params: Vec<ItemParams> = self
+                .given
+                .iter()
+                .map(|g| ItemParams::new(g.a, g.b))
+                .collect();
+            let responses: Vec<(usize, bool)> = self
+                .given
+                .iter()
+                .enumerate()
+                .filter_map(|(i, g)| g.correct.map(|c| (i, c)))
+                .collect();
+            return eap(&responses, &params);
+        }
+        let (models, scores): (Vec<ItemModel>, Vec<Option<u8>>) =
+            self.given.iter().map(Given::scored).unzip();
+        let responses: Vec<(usize, u8)> = scores
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.map(|s| (i, s)))
+            .collect();
+        eap_scored(&responses, &models)
+    }
+
+    pub fn parse(attempt: &ExamAttempt) -> Result<Self, ExamFailure> {
         serde_json::from_str(&attempt.state).map_err(|e| ExamFailure::Corrupt(e.to_string()))
     }
 
@@ -192,6 +302,8 @@ pub struct GroupBank {
     pub calibrated: usize,
     /// Per item, whether its parameters were fitted (else provisional).
     fitted: Vec<bool>,
+    /// The group's simulated tasks with the GPCM they are scored with.
+    pub tasks: Vec<(Task, GpcmItem)>,
 }
 
 impl GroupBank {
@@ -201,6 +313,12 @@ impl GroupBank {
             .get(id)
             .and_then(|&i| self.items.get(i))
             .map(|(item, _)| item)
+    }
+
+    /// A simulated task of the bank.
+    #[must_use]
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.tasks.iter().map(|(t, _)| t).find(|t| t.id == id)
     }
 
     fn blueprint(&self, config: &ExamConfig, kind: ExamKind) -> Blueprint {
@@ -260,6 +378,19 @@ pub fn provisional_difficulty(step: Step) -> f64 {
     -1.5 + 0.5 * rank
 }
 
+/// A task's provisional GPCM before it is calibrated: `a = 1`, one step per credit point,
+/// 0.5 apart and centred on the difficulty of its proficiency step.
+#[must_use]
+pub fn provisional_task_model(task: &Task) -> GpcmItem {
+    let centre = provisional_difficulty(task.step);
+    let m = usize::from(task.credit.max(1));
+    #[allow(clippy::cast_precision_loss, reason = "at most 4 steps")]
+    let steps = (1..=m)
+        .map(|v| centre + 0.5 * (v as f64 - f64::midpoint(m as f64, 1.0)))
+        .collect();
+    GpcmItem { a: 1.0, steps }
+}
+
 /// The domain of a competence code ("4.2" → "4").
 fn domain_of(competence: &str) -> String {
     competence
@@ -315,24 +446,24 @@ struct Exposures {
     counts: HashMap<String, u64>,
 }
 
-/// A bank and when it was built.
-type BuiltBank = (std::time::Instant, Arc<GroupBank>);
-
 /// The exams of a server: the banks it built and the exposure it has seen.
 pub struct Exams {
     config: ExamConfig,
-    banks: Mutex<HashMap<(Group, ExamKind), BuiltBank>>,
+    /// The banks as built, aged on the server's clock.
+    banks: TtlCache<(Group, ExamKind), Arc<GroupBank>>,
     exposure: Mutex<HashMap<Group, Exposures>>,
 }
 
 const BANK_TTL: std::time::Duration = std::time::Duration::from_mins(2);
+/// Every group's placement and certification banks.
+const BANKS_MAX: usize = 2 * Group::ALL.len();
 
 impl Exams {
     #[must_use]
     pub fn new(config: ExamConfig) -> Self {
         Self {
             config,
-            banks: Mutex::new(HashMap::new()),
+            banks: TtlCache::new(BANK_TTL, BANKS_MAX),
             exposure: Mutex::new(HashMap::new()),
         }
     }
@@ -351,12 +482,10 @@ impl Exams {
         store: &dyn Store,
         group: Group,
         kind: ExamKind,
+        now: Timestamp,
     ) -> Result<Option<Arc<GroupBank>>, StoreError> {
-        if let Ok(banks) = self.banks.lock()
-            && let Some((at, bank)) = banks.get(&(group, kind))
-            && at.elapsed() < BANK_TTL
-        {
-            return Ok(Some(bank.clone()));
+        if let Some(bank) = self.banks.get(&(group, kind), now) {
+            return Ok(Some(bank));
         }
         let all = store.exam_items(group).await?;
         let own = all.iter().filter(|i| i.exam_only).count();
@@ -410,6 +539,20 @@ impl Exams {
             .map(|(i, (item, _))| (item.id.clone(), i))
             .collect();
         let calibrated = fitted_flags.iter().filter(|f| **f).count();
+        let tasks = if self.config.tasks_for(kind) > 0 {
+            store
+                .sim_tasks()
+                .await?
+                .into_iter()
+                .filter(|t| t.groups.iter().any(|g| g.as_str() == group.as_str()))
+                .map(|t| {
+                    let model = provisional_task_model(&t);
+                    (t, model)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let bank = Arc::new(GroupBank {
             group,
             items,
@@ -418,10 +561,9 @@ impl Exams {
             calibration: version.filter(|_| calibrated > 0),
             calibrated,
             fitted: fitted_flags,
+            tasks,
         });
-        if let Ok(mut banks) = self.banks.lock() {
-            banks.insert((group, kind), (std::time::Instant::now(), bank.clone()));
-        }
+        self.banks.insert((group, kind), bank.clone(), now);
         Ok(Some(bank))
     }
 
@@ -432,7 +574,17 @@ impl Exams {
         kind: ExamKind,
         session: &mut Session,
     ) -> Result<bool, ExamFailure> {
+        let mut rng = rand::rng();
         let blueprint = bank.blueprint(&self.config, kind);
+        let want = session.tasks.min(bank.tasks.len());
+        let tasks_given = session.given.iter().filter(|g| g.task.is_some()).count();
+        let items_given = session.given.len() - tasks_given;
+        if tasks_given < want
+            && items_given >= (tasks_given + 1) * blueprint.min_items / (want + 1)
+            && give_task(bank, session, self.config.randomesque, &mut rng)
+        {
+            return Ok(true);
+        }
         let state = cat_state(bank, &blueprint, session);
         let control = ExposureControl {
             randomesque: self.config.randomesque.max(1),
@@ -450,11 +602,13 @@ impl Exams {
                 }
             }
         }
-        let mut rng = rand::rng();
         let Some(next) =
             binhdan_irt::next_item(&state, &bank.bank, &blueprint, &exposure, &mut rng)?
         else {
-            return Ok(false);
+            // The items are done: the tasks not given yet come before the end.
+            return Ok(
+                tasks_given < want && give_task(bank, session, self.config.randomesque, &mut rng)
+            );
         };
         let (Some((item, revision)), Some(entry)) = (bank.items.get(next), bank.bank.get(next))
         else {
@@ -476,6 +630,7 @@ impl Exams {
             calibrated: bank.fitted.get(next).copied().unwrap_or(false),
             order: quiz::present(item, &mut rng),
             correct: None,
+            task: None,
         });
         Ok(true)
     }
@@ -489,12 +644,13 @@ impl Exams {
         kind: ExamKind,
         now: Timestamp,
     ) -> Result<Start, ExamFailure> {
-        let Some(bank) = self.bank(store, group, kind).await? else {
+        let Some(bank) = self.bank(store, group, kind, now).await? else {
             return Ok(Start::NoBank);
         };
         let mut session = Session {
             theta: 0.0,
             se: 1.0,
+            tasks: self.config.tasks_for(kind).min(MAX_TASKS),
             ..Session::default()
         };
         if !self.give_next(&bank, kind, &mut session)? {
@@ -602,7 +758,7 @@ impl Exams {
         if session.current().is_some() || session.given.is_empty() {
             return Ok(attempt);
         }
-        let Some(bank) = self.bank(store, attempt.group, attempt.kind).await? else {
+        let Some(bank) = self.bank(store, attempt.group, attempt.kind, now).await? else {
             return Ok(attempt);
         };
         self.finish_scored(store, &bank, &attempt, &session, cutoff, now)
@@ -650,9 +806,17 @@ impl Exams {
         if at != position || given.item != item_id {
             return Ok(Answered::Stale(attempt));
         }
-        let Some(bank) = self.bank(store, attempt.group, attempt.kind).await? else {
+        let is_task = given.task.is_some();
+        let Some(bank) = self.bank(store, attempt.group, attempt.kind, now).await? else {
             return Ok(Answered::NotFound);
         };
+        if is_task {
+            return self
+                .step_task(
+                    store, &bank, attempt, session, position, fields, cutoff, now,
+                )
+                .await;
+        }
         let Some(item) = bank.item(item_id) else {
             return Ok(Answered::Stale(attempt));
         };
@@ -665,18 +829,7 @@ impl Exams {
         if let Some(last) = session.given.last_mut() {
             last.correct = Some(correct);
         }
-        let params: Vec<ItemParams> = session
-            .given
-            .iter()
-            .map(|g| ItemParams::new(g.a, g.b))
-            .collect();
-        let responses: Vec<(usize, bool)> = session
-            .given
-            .iter()
-            .enumerate()
-            .filter_map(|(i, g)| g.correct.map(|c| (i, c)))
-            .collect();
-        let ability = eap(&responses, &params).map_err(binhdan_irt::ExamError::from)?;
+        let ability = session.ability().map_err(binhdan_irt::ExamError::from)?;
         session.theta = ability.theta;
         session.se = ability.se;
         let more = self.give_next(&bank, attempt.kind, &mut session)?;
@@ -723,11 +876,200 @@ impl Exams {
     }
 }
 
-/// The engine's view of a session: the items given mapped to the bank (an item that left the
-/// bank still counts for its domain), the ability as the session scored it.
+impl Exams {
+    /// One step of the sitting's current task (`step`, `a` and the form's `f0`… in `fields`):
+    /// taken by the engine, recorded once in order; when the task ends, scored and the
+    /// sitting moves on. What was typed is compared and dropped here.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one step of a sitting, all of it needed"
+    )]
+    async fn step_task(
+        &self,
+        store: &dyn Store,
+        bank: &GroupBank,
+        attempt: ExamAttempt,
+        mut session: Session,
+        position: usize,
+        fields: &[(String, String)],
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<Answered, ExamFailure> {
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let Some(step) = field("step").and_then(|s| s.parse::<u32>().ok()) else {
+            return Ok(Answered::Stale(attempt));
+        };
+        let Some(action) = field("a").and_then(|s| s.parse::<usize>().ok()) else {
+            return Ok(Answered::Invalid(ReplyError::Missing));
+        };
+        let typed: Vec<String> = (0..*binhdan_content::task::FIELDS_PER_FORM.end())
+            .map_while(|i| field(&format!("f{i}")).map(str::to_owned))
+            .collect();
+        let Some(given) = session.given.last_mut() else {
+            return Ok(Answered::Stale(attempt));
+        };
+        let (Some(current), Some(task)) = (given.task.as_mut(), bank.task(&given.item)) else {
+            return Ok(Answered::Stale(attempt));
+        };
+        let before = current.attempt.step;
+        match current.attempt.apply(
+            task,
+            step,
+            &Input {
+                position: action,
+                typed,
+            },
+        ) {
+            Ok(()) => {}
+            Err(StepError::UnknownAction) => return Ok(Answered::Invalid(ReplyError::Unknown)),
+            Err(StepError::BadFields) => return Ok(Answered::Invalid(ReplyError::Missing)),
+            Err(StepError::Finished | StepError::OutOfOrder | StepError::OtherTask) => {
+                return Ok(Answered::Stale(attempt));
+            }
+        }
+        let outcome = (current.attempt.status != Status::Open).then(|| current.attempt.score(task));
+        let steps = current.attempt.step;
+        if let Some(points) = outcome {
+            current.score = Some(points.points);
+            given.correct = Some(points.points == points.max);
+        }
+        let (task_id, version) = (given.item.clone(), given.revision);
+        let mut more = true;
+        if outcome.is_some() {
+            let ability = session.ability().map_err(binhdan_irt::ExamError::from)?;
+            session.theta = ability.theta;
+            session.se = ability.se;
+            more = self.give_next(bank, attempt.kind, &mut session)?;
+        }
+        let state = session.to_json()?;
+        let recorded = store
+            .record_task_step(
+                attempt.id,
+                attempt.person_id,
+                &TaskStep {
+                    position: u32::try_from(position).unwrap_or(u32::MAX),
+                    step: before,
+                    state: &state,
+                    ended: outcome.map(|s| TaskEnd {
+                        task_id: &task_id,
+                        version,
+                        score: s.points,
+                        credit: s.max,
+                        steps,
+                    }),
+                },
+                now,
+            )
+            .await?;
+        let fresh = |a: Option<ExamAttempt>| a.unwrap_or_else(|| attempt.clone());
+        match recorded {
+            ExamAnswerOutcome::Recorded => {}
+            ExamAnswerOutcome::Stale => {
+                return Ok(Answered::Stale(fresh(
+                    store.exam_attempt(attempt.id).await?,
+                )));
+            }
+            ExamAnswerOutcome::TimeUp => {
+                return Ok(Answered::TimeUp(
+                    self.expire(store, &attempt, cutoff, now).await?,
+                ));
+            }
+            ExamAnswerOutcome::NotFound => return Ok(Answered::NotFound),
+        }
+        if more {
+            return Ok(Answered::Next(fresh(store.exam_attempt(attempt.id).await?)));
+        }
+        let ended = self
+            .finish_scored(store, bank, &attempt, &session, cutoff, now)
+            .await?;
+        Ok(Answered::Finished(ended))
+    }
+}
+
+/// The tasks a person could do ([`TaskResult::could_do`]) in sittings of `kind`: each task
+/// once, with its best result, in the order first done.
+#[must_use]
+pub fn tasks_done(results: &[TaskResult], kind: ExamKind) -> Vec<&TaskResult> {
+    let mut best: Vec<&TaskResult> = Vec::new();
+    for r in results.iter().filter(|r| r.kind == kind && r.could_do()) {
+        match best.iter_mut().find(|b| b.task_id == r.task_id) {
+            Some(b) if r.score > b.score => *b = r,
+            Some(_) => {}
+            None => best.push(r),
+        }
+    }
+    best
+}
+
+/// Adds one of the bank's tasks to the session: not given in it yet, of the domain its tasks
+/// have covered least, among the `randomesque` most informative at the current θ (ties in
+/// random order); with a seed of its own. `false` when none is left.
+fn give_task(
+    bank: &GroupBank,
+    session: &mut Session,
+    randomesque: usize,
+    rng: &mut impl rand::Rng,
+) -> bool {
+    use rand::seq::SliceRandom;
+    let tasks: Vec<&Given> = session.given.iter().filter(|g| g.task.is_some()).collect();
+    let candidates: Vec<(usize, usize, f64)> = bank
+        .tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, (t, _))| !tasks.iter().any(|g| g.item == t.id))
+        .map(|(i, (t, model))| {
+            let domain = domain_of(&t.competence);
+            let covered = tasks.iter().filter(|g| g.domain == domain).count();
+            (i, covered, model.item_information(session.theta))
+        })
+        .collect();
+    let Some(least) = candidates.iter().map(|c| c.1).min() else {
+        return false;
+    };
+    let mut pool: Vec<(usize, f64)> = candidates
+        .iter()
+        .filter(|c| c.1 == least)
+        .map(|c| (c.0, c.2))
+        .collect();
+    pool.shuffle(rng);
+    pool.sort_by(|p, q| q.1.total_cmp(&p.1));
+    pool.truncate(randomesque.max(1));
+    let Some(&(pick, _)) = pool.get(rng.random_range(0..pool.len().max(1))) else {
+        return false;
+    };
+    let Some((task, model)) = bank.tasks.get(pick) else {
+        return false;
+    };
+    session.given.push(Given {
+        item: task.id.clone(),
+        revision: task.version,
+        domain: domain_of(&task.competence),
+        a: model.a,
+        b: model.location(),
+        calibrated: false,
+        order: Vec::new(),
+        correct: None,
+        task: Some(GivenTask {
+            steps: model.steps.clone(),
+            attempt: Attempt::start(task, rng.random::<u64>()),
+            score: None,
+        }),
+    });
+    true
+}
+
+/// The engine's view of a session: the multiple-choice items given mapped to the bank (an
+/// item that left the bank still counts for its domain), the ability as the session scored it
+/// (tasks included). Tasks are given besides the blueprint's items, so they are not counted
+/// in its length or its domains.
 fn cat_state(bank: &GroupBank, blueprint: &Blueprint, session: &Session) -> CatState {
     let mut state = CatState::new(blueprint);
-    for g in &session.given {
+    for g in session.given.iter().filter(|g| g.task.is_none()) {
         if let Some(&i) = bank.index.get(&g.item) {
             state.responses.push((i, g.correct.unwrap_or(false)));
         }
@@ -745,16 +1087,14 @@ fn cat_state(bank: &GroupBank, blueprint: &Blueprint, session: &Session) -> CatS
 }
 
 /// How many of a sitting's answered questions were right, and how many were answered (for
-/// the result page: the score is an ability, not a share of right answers).
+/// the result page: the score is an ability, not a share of right answers). Tasks are not
+/// questions: the page lists them apart.
 #[must_use]
 pub fn answers_right(attempt: &ExamAttempt) -> Option<(usize, usize)> {
     let session = Session::parse(attempt).ok()?;
-    let answered = session.given.iter().filter(|g| g.correct.is_some()).count();
-    let right = session
-        .given
-        .iter()
-        .filter(|g| g.correct == Some(true))
-        .count();
+    let questions = || session.given.iter().filter(|g| g.task.is_none());
+    let answered = questions().filter(|g| g.correct.is_some()).count();
+    let right = questions().filter(|g| g.correct == Some(true)).count();
     Some((right, answered))
 }
 
@@ -774,3 +1114,7 @@ pub fn scaled_score(theta: f64) -> u32 {
 #[cfg(test)]
 #[path = "exam_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "exam_task_tests.rs"]
+mod task_tests;

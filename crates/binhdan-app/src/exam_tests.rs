@@ -72,7 +72,7 @@ async fn answer(
     let session: Session = serde_json::from_str(&attempt.state).unwrap();
     let (at, given) = session.current().expect("a current question");
     let bank = exams
-        .bank(store, attempt.group, attempt.kind)
+        .bank(store, attempt.group, attempt.kind, now)
         .await
         .unwrap()
         .unwrap();
@@ -456,4 +456,30 @@ fn the_rules_are_checked() {
     for config in bad {
         assert!(config.check().is_err(), "{config:?}");
     }
+}
+
+/// A bank is built again once the server's clock has moved past its TTL, not before.
+#[tokio::test]
+async fn a_bank_is_rebuilt_once_the_clock_passes_its_ttl() {
+    let db = TestDb::sqlite().await;
+    let store = db.store.as_ref();
+    crate::test_support::map_and_curriculum(store, NOW).await;
+    let exams = Exams::new(ExamConfig::default());
+    let kind = ExamKind::Certification;
+    let built = exams.bank(store, Group::Adult, kind, NOW).await.unwrap();
+    let built = built.expect("the adults' bank");
+    let ttl = i64::try_from(super::BANK_TTL.as_millis()).unwrap();
+    let later = Timestamp(NOW.0 + ttl - 1);
+    let cached = exams.bank(store, Group::Adult, kind, later).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&built, &cached.unwrap()), "cached");
+    let expired = Timestamp(NOW.0 + ttl);
+    let rebuilt = exams
+        .bank(store, Group::Adult, kind, expired)
+        .await
+        .unwrap();
+    assert!(
+        !std::sync::Arc::ptr_eq(&built, &rebuilt.unwrap()),
+        "rebuilt"
+    );
+    db.cleanup().await;
 }

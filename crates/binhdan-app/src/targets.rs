@@ -104,7 +104,7 @@ pub async fn set(
         .detail(&detail);
     match store.set_target(unit, kpi, target, actor, entry, now).await {
         Ok(()) => Ok(target),
-        Err(StoreError::Unknown("unit")) => Err(TargetError::UnknownUnit),
+        Err(StoreError::NotFound(binhdan_store::Entity::Unit)) => Err(TargetError::UnknownUnit),
         Err(e) => Err(e.into()),
     }
 }

@@ -125,6 +125,7 @@ pub fn run(rt: &tokio::runtime::Runtime, seconds: u64, passes: u32) -> anyhow::R
         birth: "05/03/1958".to_owned(),
         achievement: "Kỹ năng số cho người dân".to_owned(),
         level: "Cơ bản 2".to_owned(),
+        tasks: Vec::new(),
         issued: binhdan_pdf::Day {
             year: 2026,
             month: 11,

@@ -14,6 +14,9 @@
 //! `--only people-import` times `binhdan import people` of a generated roster (`--rows`, a
 //! million by default) on SQLite, beside reading and checking the same file alone (see
 //! `people_import.rs`).
+//!
+//! `--only task-leak` replays the steps that solved a simulated task in one attempt on other
+//! attempts (their own seeds), the leaked-answer-list study for tasks (see `task_leak.rs`).
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
@@ -22,6 +25,7 @@ mod credentials;
 mod dashboard;
 mod events;
 mod people_import;
+mod task_leak;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -138,6 +142,10 @@ fn main() -> anyhow::Result<()> {
     }
     if args.asks_for(credentials::NAME) {
         credentials::run(&server_rt, args.seconds, 500)?;
+    }
+    if args.asks_for(task_leak::NAME) {
+        let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
+        task_leak::run(&content, 2_000)?;
     }
     Ok(())
 }

@@ -13,6 +13,7 @@
 //! | competences of the national framework ("4.2") | `achievement.alignment[]`: `Alignment` with `targetCode`, `targetFramework`, `targetType: "ceasn:Competency"` |
 //! | proficiency levels (e.g. "CB2") | `achievement.resultDescription[0]`: `ResultDescription`, `resultType: "RubricCriterionLevel"`, one `RubricCriterionLevel` per level |
 //! | the level attained | `credentialSubject.result[0]`: `Result` whose `resultDescription` and `achievedLevel` point at those ids |
+//! | simulated tasks demonstrated in the exam | per task, `achievement.resultDescription[]`: `ResultDescription` named after the task, `resultType: "RawScore"`, `valueMin` 0, `valueMax` its credit, `requiredValue` the least score that counts as done, aligned (`ceasn:Competency`) to the competence it shows; and `credentialSubject.result[]`: a `Result` pointing at it with the score as `value`, `status: "Completed"`, the same alignment ([`AchievementCredential::with_tasks`]) |
 //! | revocation | `credentialStatus`: `BitstringStatusListEntry` |
 
 use serde::{Deserialize, Serialize};
@@ -102,7 +103,16 @@ pub struct ResultDescription {
     pub kind: Vec<String>,
     pub name: String,
     pub result_type: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rubric_criterion_level: Vec<RubricCriterionLevel>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alignment: Vec<Alignment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_min: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_max: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_value: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,8 +140,13 @@ pub struct AchievedResult {
     #[serde(rename = "type")]
     pub kind: Vec<String>,
     pub result_description: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub achieved_level: String,
     pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alignment: Vec<Alignment>,
 }
 
 /// `AchievementSubject` with the two documented extension fields `name` and `dateOfBirth`.
@@ -222,6 +237,21 @@ pub struct Competence {
     pub code: String,
     /// e.g. `"Bảo vệ dữ liệu cá nhân và quyền riêng tư"`.
     pub name: String,
+}
+
+/// A simulated real-service task the holder did in the exam.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskDemonstrated {
+    /// The task's id in the content pack (`chuyen-tien-kiem-tra-ten`).
+    pub id: String,
+    /// Its title, in Vietnamese.
+    pub title: String,
+    /// The competence it shows.
+    pub competence: Competence,
+    pub score: u8,
+    pub credit: u8,
+    /// The least score that counts as done.
+    pub required: u8,
 }
 
 /// One proficiency level of the framework.
@@ -391,6 +421,10 @@ impl AchievementCredential {
                         level: l.code.clone(),
                     })
                     .collect(),
+                alignment: Vec::new(),
+                value_min: None,
+                value_max: None,
+                required_value: None,
             }],
             in_language: "vi".to_owned(),
         };
@@ -424,6 +458,8 @@ impl AchievementCredential {
                     result_description: rd_id,
                     achieved_level: level_id(&a.achieved_level),
                     status: "Completed".to_owned(),
+                    value: None,
+                    alignment: Vec::new(),
                 }],
             },
             credential_status: spec.status.clone(),
@@ -432,6 +468,72 @@ impl AchievementCredential {
                 kind: "1EdTechJsonSchemaValidator2019".to_owned(),
             }],
         })
+    }
+
+    /// Adds the simulated tasks the holder did in the exam: per task, a `ResultDescription` on
+    /// the achievement and a `Result` with the score, both aligned to the task's competence
+    /// (`framework_name` and `framework_url` as in [`AchievementSpec`]). The level attained
+    /// stays `result[0]`.
+    #[must_use]
+    pub fn with_tasks(
+        mut self,
+        tasks: &[TaskDemonstrated],
+        framework_name: &str,
+        framework_url: &str,
+    ) -> Self {
+        let achievement_id = self.credential_subject.achievement.id.clone();
+        for t in tasks {
+            let id = format!("{achievement_id}#viec-{}", t.id);
+            let alignment = vec![Alignment {
+                kind: vec!["Alignment".to_owned()],
+                target_name: t.competence.name.clone(),
+                target_url: format!("{framework_url}#{}", t.competence.code),
+                target_code: t.competence.code.clone(),
+                target_framework: framework_name.to_owned(),
+                target_type: "ceasn:Competency".to_owned(),
+            }];
+            self.credential_subject
+                .achievement
+                .result_description
+                .push(ResultDescription {
+                    id: id.clone(),
+                    kind: vec!["ResultDescription".to_owned()],
+                    name: t.title.clone(),
+                    result_type: "RawScore".to_owned(),
+                    rubric_criterion_level: Vec::new(),
+                    alignment: alignment.clone(),
+                    value_min: Some("0".to_owned()),
+                    value_max: Some(t.credit.to_string()),
+                    required_value: Some(t.required.to_string()),
+                });
+            self.credential_subject.result.push(AchievedResult {
+                kind: vec!["Result".to_owned()],
+                result_description: id,
+                achieved_level: String::new(),
+                status: "Completed".to_owned(),
+                value: Some(t.score.to_string()),
+                alignment,
+            });
+        }
+        self
+    }
+
+    /// The simulated tasks listed (see [`Self::with_tasks`]): each one's name and score.
+    #[must_use]
+    pub fn tasks(&self) -> Vec<(&str, &str)> {
+        let s = &self.credential_subject;
+        s.result
+            .iter()
+            .filter_map(|r| {
+                let value = r.value.as_deref()?;
+                let d = s
+                    .achievement
+                    .result_description
+                    .iter()
+                    .find(|d| d.id == r.result_description && d.result_type == "RawScore")?;
+                Some((d.name.as_str(), value))
+            })
+            .collect()
     }
 
     /// The code of the level attained (the `level` of the `RubricCriterionLevel` that

@@ -81,6 +81,9 @@ pub struct Sheet {
     pub achievement: String,
     /// The level reached, e.g. "Cơ bản 2"; empty to leave the line out.
     pub level: String,
+    /// The simulated real-service tasks the holder did in the exam, by title (at most the
+    /// first six are printed).
+    pub tasks: Vec<String>,
     /// The day of issue.
     pub issued: Day,
     /// The certificate's identifier (its UUID).
@@ -459,6 +462,18 @@ pub fn render(sheet: &Sheet, format: Format) -> Result<Vec<u8>, PdfError> {
             INK,
         );
     }
+    if !sheet.tasks.is_empty() {
+        pen.gap(6.0 * gap);
+        pen.text(
+            "Đã tự làm được trên ứng dụng mô phỏng trong bài thi:",
+            &f.regular,
+            11.0 * scale,
+            INK,
+        );
+        for task in sheet.tasks.iter().take(6) {
+            pen.text(&format!("• {task}"), &f.regular, 11.0 * scale, INK);
+        }
+    }
     pen.gap(24.0 * gap);
     let after_body = pen.y;
     if phone {
@@ -525,6 +540,10 @@ mod tests {
                 "Kỹ năng số cơ bản cho người dân: dịch vụ công trực tuyến và an toàn trên mạng"
                     .to_owned(),
             level: "Cơ bản 2".to_owned(),
+            tasks: vec![
+                "Chuyển tiền và kiểm tra tên người nhận".to_owned(),
+                "Nhận ra tin nhắn ngân hàng giả".to_owned(),
+            ],
             issued: Day {
                 year: 2026,
                 month: 11,

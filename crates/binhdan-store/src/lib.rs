@@ -84,15 +84,85 @@ pub enum StoreError {
     /// A unique value already taken (a username, an organisation's code).
     #[error("already exists: {0}")]
     Conflict(&'static str),
-    /// A reference to something that does not exist (a unit, an organisation).
-    #[error("unknown {0}")]
-    Unknown(&'static str),
+    /// A reference to something that does not exist (a unit, an organisation, an event…).
+    #[error("no such {0}")]
+    NotFound(Entity),
+    /// A stored row that does not decode: a value no writer of ours writes (the database was
+    /// edited by hand, or by a newer release). Reads refuse it rather than skip the row, so a
+    /// list never silently loses what is in the database; it is logged where it is handled.
+    #[error("corrupt row in {table}: {detail}")]
+    Corrupt { table: &'static str, detail: String },
+    /// A writer that no longer runs: the check-in desk's after shutdown, an import already
+    /// committed. Nothing of the write was kept.
+    #[error("{0} has stopped")]
+    Stopped(&'static str),
     /// No signing key to issue a certificate with.
     #[error("no issuer key")]
     NoIssuerKey,
     /// Signing a certificate failed (nothing was stored).
     #[error("signing: {0}")]
     Signing(String),
+}
+
+/// What a reference named that does not exist ([`StoreError::NotFound`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entity {
+    Unit,
+    /// A unit that is not a commune, where a commune is needed.
+    Commune,
+    /// A unit that is not a village, where a village is needed.
+    Village,
+    Organisation,
+    Person,
+    StaffAccount,
+    /// An enabled staff account to host a bridge point.
+    Host,
+    Event,
+    BridgePoint,
+    Course,
+    Module,
+    Lesson,
+    /// A village team's class.
+    Class,
+    AssistedSitting,
+}
+
+impl Entity {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Unit => "unit",
+            Self::Commune => "commune",
+            Self::Village => "village",
+            Self::Organisation => "organisation",
+            Self::Person => "person",
+            Self::StaffAccount => "staff account",
+            Self::Host => "host",
+            Self::Event => "event",
+            Self::BridgePoint => "bridge point",
+            Self::Course => "course",
+            Self::Module => "module",
+            Self::Lesson => "lesson",
+            Self::Class => "class",
+            Self::AssistedSitting => "assisted sitting",
+        }
+    }
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl StoreError {
+    /// A row of `table` that does not decode; `detail` says which value (never personal data).
+    pub(crate) fn corrupt(table: &'static str, detail: impl std::fmt::Display) -> Self {
+        Self::Corrupt {
+            table,
+            detail: detail.to_string(),
+        }
+    }
 }
 
 /// A row of a batch that the store refused, by its index in the batch.

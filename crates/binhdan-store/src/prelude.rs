@@ -7,6 +7,7 @@ pub(crate) use binhdan_core::kpi::{Group, Kpi, Target};
 pub(crate) use binhdan_core::reference::AdminUnit;
 pub(crate) use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
 
+pub(crate) use crate::Entity;
 pub(crate) use crate::{
     AbilityRecord, AdultCutoff, AnswerOutcome, AnswerRecord, AssessmentStore, Attempt, AuditStore,
     CalibrationRun, CalibrationStore, CertificateRecord, CertificateSlot, CertificateStore,

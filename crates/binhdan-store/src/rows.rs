@@ -1,7 +1,58 @@
 //! Rows as they come out of SQL, and their conversion to domain values. Shared by both
 //! backends (`FromRow` is generic over the database).
 
+use binhdan_core::kpi::Group;
 use binhdan_core::unit::{Unit, UnitCode, UnitLevel};
+
+use crate::{Result, StoreError};
+
+/// Decoding follows one policy: a stored value that no writer of ours writes (a unit code, a
+/// group, a kind that does not parse) is [`StoreError::Corrupt`], naming the table and the
+/// value; a row is never silently left out of a list or turned into "none". The team's
+/// figures in the counters ([`crate::TEAM_GROUP`]) are no KPI group: the readers of the
+/// groups' figures skip them by name ([`kpi_group`]), not by failing to parse them.
+pub(crate) fn decoded<T>(
+    table: &'static str,
+    what: &str,
+    value: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T> {
+    parse(value).ok_or_else(|| StoreError::corrupt(table, format_args!("{what} {value:?}")))
+}
+
+/// A stored unit code.
+pub(crate) fn unit_code(table: &'static str, code: &str) -> Result<UnitCode> {
+    decoded(table, "unit code", code, |c| UnitCode::parse(c).ok())
+}
+
+/// A stored KPI group.
+pub(crate) fn group(table: &'static str, grp: &str) -> Result<Group> {
+    decoded(table, "group", grp, Group::parse)
+}
+
+/// A counter row's group: `None` for the team's figures, which count for no KPI group.
+pub(crate) fn kpi_group(table: &'static str, grp: &str) -> Result<Option<Group>> {
+    if grp == crate::TEAM_GROUP {
+        Ok(None)
+    } else {
+        group(table, grp).map(Some)
+    }
+}
+
+/// Counter rows `(grp, metric, value)` of the KPI groups (the team's left out, see
+/// [`kpi_group`]).
+pub(crate) fn kpi_counters(
+    table: &'static str,
+    rows: Vec<(String, String, i64)>,
+) -> Result<Vec<(Group, String, i64)>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for (g, metric, value) in rows {
+        if let Some(g) = kpi_group(table, &g)? {
+            out.push((g, metric, value));
+        }
+    }
+    Ok(out)
+}
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UnitRow {

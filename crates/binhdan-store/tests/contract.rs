@@ -16,6 +16,8 @@ const NOW: Timestamp = Timestamp(1_764_000_000_000);
 
 #[path = "contract/assist.rs"]
 mod assist;
+#[path = "contract/decoding.rs"]
+mod decoding;
 #[path = "contract/faults.rs"]
 mod faults;
 #[path = "contract/follow_up.rs"]
@@ -358,7 +360,7 @@ async fn targets_are_set_replaced_and_cleared_with_their_audit_record() {
             store
                 .set_target(&code("99"), Kpi::K4, Some(t(80, 31)), "admin", audit(), NOW)
                 .await,
-            Err(StoreError::Unknown("unit"))
+            Err(StoreError::NotFound(binhdan_store::Entity::Unit))
         ));
         // Four changes, four audit records (the refused one wrote none).
         let records = store.audit_records(0, 100).await.unwrap();
@@ -955,7 +957,7 @@ mod people {
             let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
             assert!(matches!(
                 import.write(&[person(3, "16594999", 1990)]).await,
-                Err(StoreError::Unknown("unit"))
+                Err(StoreError::NotFound(binhdan_store::Entity::Unit))
             ));
             import.rollback().await.unwrap();
             assert!(
@@ -1686,7 +1688,7 @@ mod events {
                         NOW
                     )
                     .await,
-                Err(StoreError::Unknown("unit"))
+                Err(StoreError::NotFound(binhdan_store::Entity::Unit))
             ));
             let event = store.create_event(&new, "staff:1", NOW).await.unwrap();
             let h = host(store, "chu.tri").await;
@@ -1731,7 +1733,7 @@ mod events {
                         }]
                     )
                     .await,
-                Err(StoreError::Unknown("host"))
+                Err(StoreError::NotFound(binhdan_store::Entity::Host))
             ));
             assert_eq!(store.points(event).await.unwrap().len(), 2, "{}", db.name);
             let pa = store.point_by_token("t1").await.unwrap().unwrap();

@@ -2,6 +2,12 @@
 //! page per group (standing, attempts left, the cool-down), starting a sitting, and one
 //! question per page with the time left, answered by a plain form. No feedback during a
 //! sitting; the result at its end on the ability scale, with the gain since the placement test.
+//!
+//! A simulated task given in a sitting is shown one screen per page, with the same rendering
+//! as practice ([`crate::tasks::SimScreen`]), its forms naming the sitting, the position and the
+//! step; no feedback, no hint, a plain word that it is a simulation and never to type a real
+//! password or OTP. The tasks a person could do are listed on the result, on the exam page and
+//! on the staff's person page.
 
 use crate::problem::Path;
 use askama::Template;
@@ -10,12 +16,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use binhdan_app::exam::{
-    Answered, ExamFailure, GroupBank, Session, Start, answers_right, scaled_score,
+    Answered, ExamFailure, GroupBank, Session, Start, answers_right, scaled_score, tasks_done,
 };
 use binhdan_core::kpi::Group;
 use binhdan_core::{Msg, Timestamp};
 use binhdan_i18n::Lang;
-use binhdan_store::{ExamAttempt, ExamKind, ExamStart};
+use binhdan_store::{ExamAttempt, ExamKind, ExamStart, TaskResult};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -25,6 +31,7 @@ use crate::problem::Problem;
 use crate::quiz::{QuestionView, form_field, learner_groups, option_views};
 use crate::respond::{cutoff, no_store};
 use crate::session::{Citizen, CitizenCaller};
+use crate::tasks::{SimScreen, text_lang};
 
 fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, Msg::new("exam-not-found"))
@@ -68,6 +75,9 @@ pub struct GroupExam {
     /// Whether a new sitting may start now.
     pub may_start: bool,
     pub passed: bool,
+    /// The tasks the person could do at the placement test and at the exam.
+    pub tasks_placed: Vec<String>,
+    pub tasks_examined: Vec<String>,
     /// Earlier sittings, newest first: when, kind, score, result.
     pub history: Vec<(String, String, String, String)>,
 }
@@ -91,7 +101,7 @@ async fn group_exam(
 ) -> Result<Option<GroupExam>, Problem> {
     if state
         .exams
-        .bank(state.store.as_ref(), group, ExamKind::Certification)
+        .bank(state.store.as_ref(), group, ExamKind::Certification, now)
         .await?
         .is_none()
     {
@@ -102,6 +112,13 @@ async fn group_exam(
     let history = state.store.exam_history(person, group).await?;
     let ability = state.store.ability(person, group).await?;
     let pass = state.store.exam_pass(person, group).await?;
+    let results: Vec<TaskResult> = state
+        .store
+        .task_results(person)
+        .await?
+        .into_iter()
+        .filter(|r| r.group == group)
+        .collect();
     let exams: Vec<&ExamAttempt> = history
         .iter()
         .filter(|a| a.kind == ExamKind::Certification)
@@ -191,8 +208,33 @@ async fn group_exam(
         open: open.map(|a| a.id),
         may_start,
         passed: pass.is_some(),
+        tasks_placed: task_lines(state, lang, &tasks_done(&results, ExamKind::Placement)).await?,
+        tasks_examined: task_lines(state, lang, &tasks_done(&results, ExamKind::Certification))
+            .await?,
         history,
     }))
+}
+
+/// Each task result as a line: the task's title and its score ("Chuyển tiền…: 3/3 điểm").
+pub(crate) async fn task_lines(
+    state: &AppState,
+    lang: Lang,
+    results: &[&TaskResult],
+) -> Result<Vec<String>, Problem> {
+    let mut lines = Vec::with_capacity(results.len());
+    for r in results {
+        let title = state.store.sim_task(&r.task_id).await?.map_or_else(
+            || r.task_id.clone(),
+            |t| t.title.get(text_lang(lang)).to_owned(),
+        );
+        lines.push(
+            lang.tr(&Msg::new("exam-task-line")
+                .arg("title", title)
+                .arg("points", r.score)
+                .arg("max", r.credit)),
+        );
+    }
+    Ok(lines)
 }
 
 fn history_is_empty(exams: &[&ExamAttempt], open: Option<&ExamAttempt>) -> bool {
@@ -324,6 +366,17 @@ pub struct ExamResultView {
     pub gain: Option<String>,
     /// The number of right answers, and why the score is not their share.
     pub explained: Option<String>,
+    /// The sitting's tasks: could do, and the others.
+    pub tasks_done: Vec<String>,
+    pub tasks_not_done: Vec<String>,
+}
+
+/// The current task of a sitting, above its screen.
+pub struct TaskView {
+    pub number: usize,
+    pub title: String,
+    pub goal: String,
+    pub error: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -336,6 +389,8 @@ struct SittingPage {
     notice: Option<String>,
     time_left: String,
     question: Option<QuestionView>,
+    task: Option<TaskView>,
+    screen: Option<SimScreen>,
     result: Option<ExamResultView>,
 }
 
@@ -373,6 +428,37 @@ pub(crate) fn question_of(
     })
 }
 
+/// The sitting's current task, if its current item is one: what to do and its screen, whose
+/// forms name the sitting, the position and the step.
+pub(crate) fn task_of(
+    bank: &GroupBank,
+    attempt: &ExamAttempt,
+    lang: Lang,
+    csrf: &str,
+    error: Option<String>,
+) -> Option<(TaskView, SimScreen)> {
+    let session: Session = serde_json::from_str(&attempt.state).ok()?;
+    let (at, given, current) = session.current_task()?;
+    let task = bank.task(&given.item)?;
+    let view = current.attempt.view(task, text_lang(lang));
+    let hidden = vec![
+        ("csrf".to_owned(), csrf.to_owned()),
+        ("position".to_owned(), at.to_string()),
+        ("item".to_owned(), given.item.clone()),
+        ("step".to_owned(), view.step.to_string()),
+    ];
+    let shown = TaskView {
+        number: at + 1,
+        title: view.task_title.clone(),
+        goal: view.goal.clone(),
+        error,
+    };
+    Some((
+        shown,
+        SimScreen::of(view, format!("/hoc/thi/lan/{}", attempt.id), hidden),
+    ))
+}
+
 async fn sitting_page(
     state: &AppState,
     lang: Lang,
@@ -396,6 +482,8 @@ async fn sitting_page(
         notice,
         time_left: String::new(),
         question: None,
+        task: None,
+        screen: None,
         result: None,
     };
     if attempt.finished_at.is_some() {
@@ -436,17 +524,22 @@ async fn sitting_page(
                 .arg("answered", answered)
                 .arg("cut", scaled_score(config.cut)))
         });
+        let results = state.store.sitting_task_results(attempt.id).await?;
+        let (done, not_done): (Vec<&TaskResult>, Vec<&TaskResult>) =
+            results.iter().partition(|r| r.could_do());
         page.result = Some(ExamResultView {
             passed,
             summary,
             gain,
             explained,
+            tasks_done: task_lines(state, lang, &done).await?,
+            tasks_not_done: task_lines(state, lang, &not_done).await?,
         });
         return Ok(page);
     }
     let bank = state
         .exams
-        .bank(state.store.as_ref(), attempt.group, attempt.kind)
+        .bank(state.store.as_ref(), attempt.group, attempt.kind, now)
         .await?
         .ok_or_else(not_found)?;
     let left_ms = (attempt.deadline_at.millis() - now.millis()).max(0);
@@ -457,7 +550,13 @@ async fn sitting_page(
         ExamKind::Placement => config.placement_max_items,
         ExamKind::Certification => config.max_items,
     };
-    page.question = question_of(&bank, attempt, max_items, error, now);
+    page.question = question_of(&bank, attempt, max_items, error.clone(), now);
+    if page.question.is_none()
+        && let Some((task, screen)) = task_of(&bank, attempt, lang, &page.csrf, error)
+    {
+        page.task = Some(task);
+        page.screen = Some(screen);
+    }
     Ok(page)
 }
 
@@ -496,8 +595,8 @@ pub async fn sitting(
 /// question follows on the same page, or the result.
 #[utoipa::path(post, path = "/hoc/thi/lan/{sitting}", tag = "pages",
     params(("sitting" = i64, Path, description = "Sitting id")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "csrf, position, item, and the answer: choice (repeated for several) or rank_K for each shown position K"),
-    responses((status = 200, description = "The next question, or the result (HTML)"), (status = 403, description = "Wrong CSRF token"), (status = 404, description = "No such sitting of this learner"), (status = 409, description = "Not the current question (a replay or out of turn), the sitting is over, or its time is up: nothing recorded"), (status = 422, description = "No answer chosen, or a malformed one")))]
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "csrf, position, item, and the answer: choice (repeated for several) or rank_K for each shown position K; for a simulated task, step (the step shown), a (the action's shown position) and f0… (a form's fields)"),
+    responses((status = 200, description = "The next question, or the result (HTML)"), (status = 403, description = "Wrong CSRF token"), (status = 404, description = "No such sitting of this learner"), (status = 409, description = "Not the current question or task step (a replay or out of turn), the sitting is over, or its time is up: nothing recorded"), (status = 422, description = "No answer chosen, or a malformed one")))]
 pub async fn answer(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,

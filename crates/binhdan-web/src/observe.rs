@@ -55,6 +55,8 @@ impl Metrics {
 
 /// Counts and times every request.
 pub async fn track(request: Request, next: Next) -> Response {
+    // Elapsed time for the latency histogram only, never a decision: the monotonic clock,
+    // not the server's `Clock` (invariant 9 is about what time it is).
     let start = Instant::now();
     let route = request
         .extensions()

@@ -127,9 +127,31 @@ impl From<binhdan_store::StoreError> for Problem {
                 tracing::warn!(error = %cause, "database busy");
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, Msg::new("error-busy")).retry_after(5)
             }
+            // What a handler checked is gone by the time it writes (deleted, retired, disabled
+            // in between): the same answer as when the handler finds it missing.
+            StoreError::NotFound(entity) => Self::new(StatusCode::NOT_FOUND, not_found(entity)),
             e => Self::internal(&e),
         }
     }
+}
+
+/// The message for something the store did not find, as the pages that look for it say it.
+fn not_found(entity: binhdan_store::Entity) -> Msg {
+    use binhdan_store::Entity;
+    Msg::new(match entity {
+        Entity::Event => "event-not-found",
+        Entity::BridgePoint => "point-not-found",
+        Entity::Organisation => "org-not-found",
+        Entity::Person => "people-not-found",
+        Entity::Course | Entity::Module | Entity::Lesson => "learn-not-found",
+        Entity::Unit
+        | Entity::Commune
+        | Entity::Village
+        | Entity::StaffAccount
+        | Entity::Host
+        | Entity::Class
+        | Entity::AssistedSitting => "error-not-found",
+    })
 }
 
 impl From<binhdan_app::revocation::RevokeError> for Problem {
@@ -230,7 +252,8 @@ pub async fn localize(request: Request, next: Next) -> Response {
     let lang = ReqLang::of(request.headers(), request.uri().query());
     // The JSON API and the VC API answer JSON problems whatever the client accepts.
     let api = request.uri().path().starts_with("/api/")
-        || request.uri().path().starts_with("/credentials/");
+        || request.uri().path().starts_with("/credentials/")
+        || request.uri().path().starts_with("/presentations/");
     let mut response = next.run(request).await;
     let problem = match response.extensions_mut().remove::<Problem>() {
         Some(p) => p,
@@ -367,5 +390,36 @@ where
                 Msg::new("error-form").arg("detail", e.body_text()),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::StatusCode;
+    use binhdan_store::{Entity, StoreError};
+
+    use super::Problem;
+
+    /// What a handler checked but the store no longer finds (deleted, retired or disabled in
+    /// between) is the page's own 404, not a 500; a corrupt row stays a 500.
+    #[test]
+    fn a_store_not_found_is_the_pages_404_and_a_corrupt_row_a_500() {
+        for (entity, key) in [
+            (Entity::Event, "event-not-found"),
+            (Entity::BridgePoint, "point-not-found"),
+            (Entity::Lesson, "learn-not-found"),
+            (Entity::Host, "error-not-found"),
+        ] {
+            let p = Problem::from(StoreError::NotFound(entity));
+            assert_eq!((p.status, p.msg.key), (StatusCode::NOT_FOUND, key));
+        }
+        let p = Problem::from(StoreError::Corrupt {
+            table: "event",
+            detail: "kind \"x\"".into(),
+        });
+        assert_eq!(
+            (p.status, p.msg.key),
+            (StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+        );
     }
 }

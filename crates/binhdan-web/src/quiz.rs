@@ -74,10 +74,9 @@ pub async fn lesson_done(
 /// Module quizzes kept in memory for a short while: every question and every answer needs the
 /// module's items, which change only when content is loaded (by another process, so entries
 /// expire rather than being told).
-#[derive(Default)]
 pub struct QuizCache {
-    entries:
-        std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, Arc<ModuleQuiz>)>>,
+    /// Aged on the server's clock.
+    entries: binhdan_app::cache::TtlCache<String, Arc<ModuleQuiz>>,
     /// Attempts' plans (who, which module, which questions in which order): they never change.
     plans: std::sync::RwLock<std::collections::HashMap<i64, Arc<Attempt>>>,
 }
@@ -88,26 +87,48 @@ const PLANS_MAX: usize = 100_000;
 /// How long a cached quiz is trusted.
 const QUIZ_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// At most this many modules' quizzes are kept.
+const QUIZZES_MAX: usize = 10_000;
+
+impl Default for QuizCache {
+    fn default() -> Self {
+        Self {
+            entries: binhdan_app::cache::TtlCache::new(QUIZ_TTL, QUIZZES_MAX),
+            plans: std::sync::RwLock::default(),
+        }
+    }
+}
+
 impl QuizCache {
     async fn get(&self, state: &AppState, module: &str) -> Result<Arc<ModuleQuiz>, Problem> {
-        if let Ok(entries) = self.entries.read()
-            && let Some((at, quiz)) = entries.get(module)
-            && at.elapsed() < QUIZ_TTL
-        {
-            return Ok(quiz.clone());
-        }
-        let quiz = Arc::new(
-            state
-                .store
-                .module_quiz(module)
-                .await?
-                .filter(|q| !q.items.is_empty())
-                .ok_or_else(not_found)?,
-        );
-        if let Ok(mut entries) = self.entries.write() {
-            entries.insert(module.to_owned(), (std::time::Instant::now(), quiz.clone()));
-        }
-        Ok(quiz)
+        self.get_at(module, state.clock.now(), || async {
+            Ok(Arc::new(
+                state
+                    .store
+                    .module_quiz(module)
+                    .await?
+                    .filter(|q| !q.items.is_empty())
+                    .ok_or_else(not_found)?,
+            ))
+        })
+        .await
+    }
+
+    /// The module's quiz as cached at `now`, or `load`ed (a quiz that is not found is not
+    /// kept).
+    async fn get_at<F, Fut>(
+        &self,
+        module: &str,
+        now: binhdan_core::Timestamp,
+        load: F,
+    ) -> Result<Arc<ModuleQuiz>, Problem>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Arc<ModuleQuiz>, Problem>>,
+    {
+        self.entries
+            .get_or_try_load(module.to_owned(), now, load)
+            .await
     }
 
     /// An attempt's plan and owner (its progress, `answered`, may be stale: do not use it).
@@ -726,6 +747,50 @@ pub async fn my_courses(
         }
         .into_response(),
     ))
+}
+
+#[cfg(test)]
+mod cache_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use binhdan_core::Timestamp;
+    use binhdan_store::ModuleQuiz;
+
+    use super::{QUIZ_TTL, QuizCache};
+
+    /// A quiz is read from the store again once the clock has moved past the TTL, not before.
+    #[tokio::test]
+    async fn a_cached_quiz_is_read_again_once_the_clock_passes_its_ttl() {
+        let cache = QuizCache::default();
+        let loads = AtomicU32::new(0);
+        let load = || async {
+            let n = loads.fetch_add(1, Ordering::SeqCst) + 1;
+            Ok(Arc::new(ModuleQuiz {
+                module_id: "m".into(),
+                module_title: format!("read {n}"),
+                course_id: "c".into(),
+                course_title: "c".into(),
+                items: Vec::new(),
+            }))
+        };
+        let t0 = Timestamp(1_764_000_000_000);
+        let ttl = i64::try_from(QUIZ_TTL.as_millis()).unwrap();
+        let title = |q: Arc<ModuleQuiz>| q.module_title.clone();
+        assert_eq!(title(cache.get_at("m", t0, load).await.unwrap()), "read 1");
+        let later = Timestamp(t0.millis() + ttl - 1);
+        assert_eq!(
+            title(cache.get_at("m", later, load).await.unwrap()),
+            "read 1"
+        );
+        let expired = Timestamp(t0.millis() + ttl);
+        assert_eq!(
+            title(cache.get_at("m", expired, load).await.unwrap()),
+            "read 2"
+        );
+    }
 }
 
 #[cfg(test)]

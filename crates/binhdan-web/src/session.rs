@@ -10,6 +10,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use binhdan_app::cache::TtlCache;
 use binhdan_auth::access::{Grant, Permission, Target, allows};
 use binhdan_auth::session::{CookieOptions, SessionPolicy, SessionToken};
 use binhdan_auth::throttle::Throttle;
@@ -46,14 +47,21 @@ enum Cached {
     },
 }
 
-/// Recently read sessions: storage key → owner, session expiry, when it was read. An entry is
-/// trusted for [`SessionCache::TTL`]; signing out, a password change or disabling an account
-/// removes it at once. Only a server on SQLite keeps one: it is the only server, so nothing is
-/// ended elsewhere; stateless servers on PostgreSQL read the session on every request, so that
-/// an ended session stops at once on all of them.
-#[derive(Default)]
+/// Recently read sessions: storage key → owner and session expiry, aged on the server's
+/// `Clock` ([`TtlCache`]). An entry is trusted for [`SessionCache::TTL`]; signing out, a
+/// password change or disabling an account removes it at once. Only a server on SQLite keeps
+/// one: it is the only server, so nothing is ended elsewhere; stateless servers on PostgreSQL
+/// read the session on every request, so that an ended session stops at once on all of them.
 pub struct SessionCache {
-    entries: Mutex<HashMap<String, (Cached, Timestamp, std::time::Instant)>>,
+    entries: TtlCache<String, (Cached, Timestamp)>,
+}
+
+impl Default for SessionCache {
+    fn default() -> Self {
+        Self {
+            entries: TtlCache::new(Self::TTL, Self::MAX),
+        }
+    }
 }
 
 impl SessionCache {
@@ -61,36 +69,22 @@ impl SessionCache {
     const MAX: usize = 200_000;
 
     fn get(&self, key: &str, now: Timestamp) -> Option<Cached> {
-        let entries = self.entries.lock().ok()?;
-        let (owner, expires_at, read_at) = entries.get(key)?;
-        (now < *expires_at && read_at.elapsed() < Self::TTL).then(|| owner.clone())
+        let (owner, expires_at) = self.entries.get(&key.to_owned(), now)?;
+        (now < expires_at).then_some(owner)
     }
 
-    fn put(&self, key: String, owner: Cached, expires_at: Timestamp) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= Self::MAX {
-                entries.retain(|_, (_, _, read_at)| read_at.elapsed() < Self::TTL);
-                if entries.len() >= Self::MAX {
-                    entries.clear();
-                }
-            }
-            entries.insert(key, (owner, expires_at, std::time::Instant::now()));
-        }
+    fn put(&self, key: String, owner: Cached, expires_at: Timestamp, now: Timestamp) {
+        self.entries.insert(key, (owner, expires_at), now);
     }
 
     fn forget(&self, key: &str) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(key);
-        }
+        self.entries.remove(&key.to_owned());
     }
 
     /// Forgets every session of a staff account (disabled: it must stop at once here).
     pub fn forget_staff(&self, staff: i64) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(
-                |_, (owner, _, _)| !matches!(owner, Cached::Staff { id, .. } if *id == staff),
-            );
-        }
+        self.entries
+            .retain(|_, (owner, _)| !matches!(owner, Cached::Staff { id, .. } if *id == staff));
     }
 }
 
@@ -333,6 +327,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
                             grants: a.grants.clone(),
                         },
                         session.expires_at,
+                        now,
                     );
                 }
                 Caller::Staff(StaffCaller {
@@ -350,7 +345,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
                 state
                     .auth
                     .sessions
-                    .put(key, Cached::Citizen(person_id), session.expires_at);
+                    .put(key, Cached::Citizen(person_id), session.expires_at, now);
             }
             Caller::Citizen(CitizenCaller { person_id, token })
         }
@@ -471,7 +466,32 @@ pub fn now(state: &AppState) -> Timestamp {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-    use super::safe_next;
+    use super::{Cached, SessionCache, safe_next};
+    use binhdan_core::Timestamp;
+
+    /// The cache ages on the clock it is given: moving it past the TTL (or the session's own
+    /// expiry) and nothing else makes an entry go.
+    #[test]
+    fn a_cached_session_expires_when_the_clock_moves_past_the_ttl() {
+        let cache = SessionCache::default();
+        let t0 = Timestamp(1_764_000_000_000);
+        let ttl = i64::try_from(SessionCache::TTL.as_millis()).unwrap();
+        let at = |ms: i64| Timestamp(t0.millis() + ms);
+        cache.put("k".into(), Cached::Citizen(7), at(60_000), t0);
+        assert!(matches!(
+            cache.get("k", at(ttl - 1)),
+            Some(Cached::Citizen(7))
+        ));
+        assert!(cache.get("k", at(ttl)).is_none());
+        // Within the TTL, but past the session's own expiry.
+        cache.put("k".into(), Cached::Citizen(7), at(10), t0);
+        assert!(cache.get("k", at(9)).is_some());
+        assert!(cache.get("k", at(10)).is_none());
+        // Forgotten at once.
+        cache.put("s".into(), Cached::Citizen(8), at(60_000), t0);
+        cache.forget("s");
+        assert!(cache.get("s", t0).is_none());
+    }
 
     #[test]
     fn only_paths_of_this_site_are_returned_to() {

@@ -8,7 +8,8 @@
 //! be neither read, changed nor replayed by anyone else. A step names the step it was shown
 //! at; anything else is refused and changes nothing, and resending a page gives the same
 //! answer again (an attempt is a pure function of its seed and inputs). Attempts expire after
-//! [`ATTEMPT_HOURS`]. An assessment (later) keeps its attempts in the store instead.
+//! [`ATTEMPT_HOURS`]. An assessment keeps its attempts in the store instead (`exam.rs`); both
+//! show a screen through [`SimScreen`] and the `sim_screen.html` partial.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -18,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use binhdan_content::Task;
-use binhdan_content::task::{ActionKind, Attempt, Input, Status, StepError, TextLang};
+use binhdan_content::task::{ActionKind, Attempt, Input, ScreenView, Status, StepError, TextLang};
 use binhdan_core::kpi::Group;
 use binhdan_core::{Msg, Timestamp};
 use binhdan_i18n::Lang;
@@ -33,7 +34,7 @@ use crate::session::{Caller, Citizen, CitizenCaller};
 /// How long an attempt may be continued.
 pub const ATTEMPT_HOURS: i64 = 3;
 
-fn text_lang(lang: Lang) -> TextLang {
+pub(crate) fn text_lang(lang: Lang) -> TextLang {
     match lang {
         Lang::Vi => TextLang::Vi,
         Lang::En => TextLang::En,
@@ -127,6 +128,67 @@ pub struct Button {
     pub back: bool,
 }
 
+/// A simulated screen as a page shows it (practice and the exam alike): every form posts to
+/// `action` with the `hidden` fields, and `a` naming the action's shown position.
+pub struct SimScreen {
+    pub action: String,
+    pub hidden: Vec<(String, String)>,
+    pub app: String,
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    pub rows: Vec<(String, String)>,
+    pub forms: Vec<TypeForm>,
+    pub choices: Vec<Button>,
+    pub buttons: Vec<Button>,
+}
+
+impl SimScreen {
+    /// The screen of `view` (its feedback and hint are not part of it).
+    #[must_use]
+    pub fn of(view: ScreenView, action: String, hidden: Vec<(String, String)>) -> Self {
+        let mut screen = Self {
+            action,
+            hidden,
+            app: view.app,
+            title: view.title,
+            paragraphs: view.paragraphs,
+            rows: view.rows,
+            forms: Vec::new(),
+            choices: Vec::new(),
+            buttons: Vec::new(),
+        };
+        for action in view.actions {
+            match action.kind {
+                ActionKind::Type => screen.forms.push(TypeForm {
+                    position: action.position,
+                    label: action.label,
+                    fields: action
+                        .fields
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, f)| FieldBox {
+                            name: format!("f{i}"),
+                            label: f.label,
+                            secret: f.secret,
+                        })
+                        .collect(),
+                }),
+                ActionKind::Choose => screen.choices.push(Button {
+                    position: action.position,
+                    label: action.label,
+                    back: false,
+                }),
+                ActionKind::Tap | ActionKind::Back => screen.buttons.push(Button {
+                    position: action.position,
+                    back: action.kind == ActionKind::Back,
+                    label: action.label,
+                }),
+            }
+        }
+        screen
+    }
+}
+
 /// The end of an attempt.
 pub struct Outcome {
     pub done: bool,
@@ -145,17 +207,11 @@ struct TaskPage {
     csrf: Option<String>,
     /// The sealed attempt (none: the introduction).
     sealed: Option<String>,
-    step: u32,
     goal: String,
     notice: Option<String>,
     feedback: Option<String>,
     hint: Option<String>,
-    screen_title: String,
-    paragraphs: Vec<String>,
-    rows: Vec<(String, String)>,
-    forms: Vec<TypeForm>,
-    choices: Vec<Button>,
-    buttons: Vec<Button>,
+    screen: Option<SimScreen>,
     outcome: Option<Outcome>,
 }
 
@@ -170,17 +226,11 @@ impl TaskPage {
             audience: group_labels(lang, task),
             csrf,
             sealed: None,
-            step: 0,
             goal: String::new(),
             notice: None,
             feedback: None,
             hint: None,
-            screen_title: String::new(),
-            paragraphs: Vec::new(),
-            rows: Vec::new(),
-            forms: Vec::new(),
-            choices: Vec::new(),
-            buttons: Vec::new(),
+            screen: None,
             outcome: None,
         }
     }
@@ -193,48 +243,28 @@ impl TaskPage {
         sealed_text: String,
     ) -> Self {
         let a = &sealed.attempt;
-        let view = a.view(task, text_lang(lang));
-        let mut page = Self::intro(lang, task, Some(c.token.csrf_token().expose().clone()));
+        let mut view = a.view(task, text_lang(lang));
+        let csrf = c.token.csrf_token().expose().clone();
+        let mut page = Self::intro(lang, task, Some(csrf.clone()));
+        page.goal = std::mem::take(&mut view.goal);
+        page.feedback = view.feedback.take();
+        page.hint = view.hint.take();
+        let status = view.status;
+        let hidden = vec![
+            ("csrf".to_owned(), csrf),
+            ("attempt".to_owned(), sealed_text.clone()),
+            ("step".to_owned(), view.step.to_string()),
+        ];
+        page.screen = Some(SimScreen::of(
+            view,
+            format!("/thuc-hanh/{}", task.id),
+            hidden,
+        ));
         page.sealed = Some(sealed_text);
-        page.step = view.step;
-        page.goal = view.goal;
-        page.feedback = view.feedback;
-        page.hint = view.hint;
-        page.screen_title = view.title;
-        page.paragraphs = view.paragraphs;
-        page.rows = view.rows;
-        for action in view.actions {
-            match action.kind {
-                ActionKind::Type => page.forms.push(TypeForm {
-                    position: action.position,
-                    label: action.label,
-                    fields: action
-                        .fields
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, f)| FieldBox {
-                            name: format!("f{i}"),
-                            label: f.label,
-                            secret: f.secret,
-                        })
-                        .collect(),
-                }),
-                ActionKind::Choose => page.choices.push(Button {
-                    position: action.position,
-                    label: action.label,
-                    back: false,
-                }),
-                ActionKind::Tap | ActionKind::Back => page.buttons.push(Button {
-                    position: action.position,
-                    back: action.kind == ActionKind::Back,
-                    label: action.label,
-                }),
-            }
-        }
-        if view.status != Status::Open {
+        if status != Status::Open {
             let score = a.score(task);
             page.outcome = Some(Outcome {
-                done: view.status == Status::Done,
+                done: status == Status::Done,
                 score: lang.tr(&Msg::new("task-score")
                     .arg("points", score.points)
                     .arg("max", score.max)),

@@ -16,7 +16,7 @@ use binhdan_core::audit::{AuditEntry, ChainBreak, GENESIS, verify_chain};
 use binhdan_core::unit::UnitCode;
 use binhdan_core::{Localized as _, Msg, Secret, Timestamp};
 use binhdan_i18n::Lang;
-use binhdan_store::{NewOrganisation, OrgKind, Store, StoreError};
+use binhdan_store::{Entity, NewOrganisation, OrgKind, Store, StoreError};
 use clap::{Args, ValueEnum};
 
 use crate::config::Config;
@@ -241,7 +241,7 @@ pub async fn org_create(
             );
             Ok(ExitCode::from(2))
         }
-        Err(StoreError::Unknown(_)) => {
+        Err(StoreError::NotFound(Entity::Unit | Entity::Commune)) => {
             eprintln!(
                 "{}",
                 lang.tr(&Msg::new("unit-not-commune").arg("code", commune.as_str().to_owned()))

@@ -288,7 +288,7 @@ impl CheckInDesk {
             });
         }
         let (done, rx) = tokio::sync::oneshot::channel();
-        let gone = || StoreError::Unknown("check-in writer");
+        let gone = || StoreError::Stopped("check-in writer");
         self.queue
             .send(Job {
                 items,

@@ -138,7 +138,7 @@ pub async fn change_event(
     let unit = store
         .unit(&event.unit_code)
         .await?
-        .ok_or(StoreError::Unknown("unit"))?;
+        .ok_or(StoreError::NotFound(binhdan_store::Entity::Unit))?;
     let changed = check_event(&unit, draft, now)?;
     Ok(store.update_event(event.id, &changed).await?)
 }

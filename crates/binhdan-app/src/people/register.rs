@@ -95,6 +95,8 @@ pub async fn register_person(
         .person_by_cccd_hash(&hash)
         .await
         .map_err(ImportFailure::Store)?
-        .ok_or(ImportFailure::Store(StoreError::Unknown("person")))?;
+        .ok_or(ImportFailure::Store(StoreError::NotFound(
+            binhdan_store::Entity::Person,
+        )))?;
     Ok((person.summary.id, counts))
 }

@@ -177,7 +177,13 @@ pub async fn start_sitting(
         .await
         .map_err(exam_failure)?
     {
-        Start::Sitting(a) => a,
+        // An open placement test (the exam waits for it) is not a sitting to supervise.
+        Start::Sitting(a) if a.kind == ExamKind::Certification => a,
+        Start::Sitting(_) => {
+            return Err(TeamError::Conflict(
+                Msg::new("team-exam-person-open").arg("name", &person.summary.name),
+            ));
+        }
         Start::NoBank => return Err(TeamError::NotFound(Msg::new("learn-not-found"))),
         Start::Refused(r) => return Err(TeamError::Conflict(refusal(&r))),
     };
@@ -207,8 +213,14 @@ pub async fn start_sitting(
         Ok(AssistedStart::Busy(other)) => Err(TeamError::Conflict(
             Msg::new("team-exam-busy").arg("name", &other.person_name),
         )),
+        // Another member started the person's sitting at the same moment (the store decided).
+        Ok(AssistedStart::PersonBusy(other)) => Err(TeamError::Conflict(
+            Msg::new("team-exam-person-supervised")
+                .arg("name", &other.person_name)
+                .arg("member", &other.member_name),
+        )),
         Err(StoreError::Conflict("assisted_sitting")) => Err(TeamError::Conflict(
-            Msg::new("team-exam-busy").arg("name", ""),
+            Msg::new("team-exam-person-open").arg("name", &person.summary.name),
         )),
         Err(e) => Err(op_taken(e)),
     }
@@ -230,10 +242,7 @@ async fn resent(
 fn exam_failure(e: crate::exam::ExamFailure) -> TeamError {
     match e {
         crate::exam::ExamFailure::Store(e) => TeamError::Store(e),
-        other => {
-            tracing::error!(error = %other, "a supervised sitting could not go on");
-            TeamError::Store(StoreError::Unknown("exam"))
-        }
+        other => TeamError::Exam(other),
     }
 }
 
@@ -419,12 +428,33 @@ pub fn may_review(actor: Actor<'_>, commune: &Unit) -> bool {
     )
 }
 
-/// Confirms or voids a flagged sitting of the commune, once. Voiding a passed one revokes its
+/// The reason of a review, cleaned: required (confirming as voiding), at most
+/// [`MAX_REASON_CHARS`](crate::revocation::MAX_REASON_CHARS) characters.
+///
+/// # Errors
+/// Empty, or too long.
+pub fn review_reason(reason: &str) -> Result<String, TeamError> {
+    let reason = binhdan_core::text::clean(reason);
+    if reason.is_empty() {
+        return Err(invalid("team-review-reason-required"));
+    }
+    let max = crate::revocation::MAX_REASON_CHARS;
+    if reason.chars().count() > max {
+        return Err(TeamError::Invalid(
+            Msg::new("team-review-reason-long").arg("max", max),
+        ));
+    }
+    Ok(reason)
+}
+
+/// Confirms or voids a flagged sitting of the commune, once, for a reason (kept with the
+/// sitting, in the audit record, and shown to the member). Voiding a passed one revokes its
 /// certificate (the revocation use case: `certified` back, the notice to VNeID) and moves the
 /// assisted figure back.
 ///
 /// # Errors
-/// Not the caller's commune, no such sitting, reviewed before, or the revocation refused.
+/// Not the caller's commune, no such sitting, reviewed before, no reason (or too long), or
+/// the revocation refused.
 #[allow(
     clippy::too_many_arguments,
     reason = "one use case, each argument a different thing"
@@ -451,11 +481,8 @@ pub async fn review_sitting(
     if sitting.review.is_some() || sitting.open {
         return Err(invalid("team-exam-reviewed"));
     }
-    let reason = binhdan_core::text::clean(reason);
+    let reason = review_reason(reason)?;
     if review == Review::Voided {
-        if reason.is_empty() {
-            return Err(invalid("certificate-reason-required"));
-        }
         let pass = store
             .exam_pass(sitting.person_id, Group::Adult)
             .await?
@@ -487,8 +514,10 @@ pub async fn review_sitting(
         .review_assisted_sitting(
             attempt_id,
             review,
+            &reason,
             actor.id,
             AuditEntry::new(actor.audit_name(), "team.exam.review"),
+            cutoff,
             now,
         )
         .await?

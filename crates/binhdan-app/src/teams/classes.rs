@@ -64,7 +64,7 @@ pub async fn open_class(
         )
         .await
     {
-        Err(StoreError::Unknown("module")) => Err(TeamError::Invalid(
+        Err(StoreError::NotFound(binhdan_store::Entity::Module)) => Err(TeamError::Invalid(
             Msg::new("team-class-module-unknown")
                 .arg("module", module.chars().take(60).collect::<String>()),
         )),

@@ -70,6 +70,10 @@ pub enum TeamError {
     Conflict(Msg),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A supervised sitting could not go on for a reason of the exam's own (its stored state
+    /// does not read, the adaptive test found no item).
+    #[error(transparent)]
+    Exam(crate::exam::ExamFailure),
 }
 
 impl Localized for TeamError {
@@ -78,7 +82,7 @@ impl Localized for TeamError {
             Self::NotFound(m) | Self::Forbidden(m) | Self::Invalid(m) | Self::Conflict(m) => {
                 m.clone()
             }
-            Self::Store(_) => Msg::new("error-internal"),
+            Self::Store(_) | Self::Exam(_) => Msg::new("error-internal"),
         }
     }
 }

@@ -3,10 +3,10 @@
 //! phone joins the class by its QR code, learning as the person marked present, for that class
 //! only.
 //!
-//! The answer itself goes through the ordinary store functions (`create_attempt`,
+//! The answer itself is written as the ordinary one (`create_attempt`, then the statement of
 //! `record_answer`, which finishes the attempt and moves the counters), so it counts like any
-//! other; [`record_assisted`] then marks it with the member who helped (a resend of the same
-//! `op` marks it if the first one did not get that far).
+//! other; on a member's device `record_assisted_answer` marks it with the member who helped in
+//! the same transaction, so a crash never leaves an assisted answer unmarked.
 
 use binhdan_auth::session::SessionToken;
 use binhdan_core::audit::AuditEntry;
@@ -88,9 +88,9 @@ pub enum Answerer<'a> {
     Learner,
 }
 
-/// Records an answer to the class's module quiz for `person`, through the ordinary
-/// `record_answer` (counted as any other), then, on a member's device, marks it with the
-/// member who helped.
+/// Records an answer to the class's module quiz for `person`, as the ordinary `record_answer`
+/// does (counted as any other); on a member's device, marked with the member who helped in
+/// the same transaction (`record_assisted_answer`).
 ///
 /// # Errors
 /// Not the member's class, the person not present, the attempt not the person's for the
@@ -122,27 +122,29 @@ pub async fn record_answer(
         .await?
         .filter(|a| a.person_id == person_id && a.module_id == class.module_id)
         .ok_or_else(|| TeamError::NotFound(Msg::new("learn-not-found")))?;
-    let outcome = store
-        .record_answer(attempt.id, person_id, answer, cutoff, now)
-        .await?;
-    if let (Some((member_id, op)), AnswerOutcome::Recorded { .. } | AnswerOutcome::Duplicate) =
-        (op, outcome)
-    {
-        store
-            .mark_assisted_answer(
+    match op {
+        // On a member's device the answer and its mark are one transaction: no assisted answer
+        // is ever left unmarked, whatever stops between.
+        Some((member_id, op)) => store
+            .record_assisted_answer(
+                answer,
                 &AssistedAnswer {
                     op: op.to_owned(),
-                    attempt_id,
+                    attempt_id: attempt.id,
                     position: answer.position,
                     person_id,
                     member_id,
                     class_id: Some(class.id),
                 },
+                cutoff,
                 now,
             )
-            .await?;
+            .await
+            .map_err(super::visits::op_taken),
+        None => Ok(store
+            .record_answer(attempt.id, person_id, answer, cutoff, now)
+            .await?),
     }
-    Ok(outcome)
 }
 
 /// A class's join code, made by a member: the token for the link (shown once, as a QR code;

@@ -1,7 +1,8 @@
 //! Where a resident stands (learning, skilled, certified…) and when the team should visit next.
 
 use binhdan_core::Timestamp;
-use binhdan_store::Resident;
+use binhdan_core::unit::UnitCode;
+use binhdan_store::{LearningStatus as Status, Resident, Store, StoreError, VisitNextQuery};
 
 use crate::learning_status::{LearnerFacts, LearningStatus, learning_status};
 
@@ -98,4 +99,56 @@ pub fn next_visit(r: &Resident, now: Timestamp) -> Option<NextVisit> {
         LearningStatus::Stuck => Some(NextVisit::Stuck),
         LearningStatus::NotStarted => Some(NextVisit::NotStarted),
     }
+}
+
+/// A resident visited within this many days (today counted) waits: the list of whom to visit
+/// next puts them after everyone not visited in that time.
+pub const VISITED_RECENTLY_DAYS: i64 = 7;
+
+/// How many people to visit next a page shows.
+pub const NEXT_PER_PAGE: u32 = 20;
+
+/// Someone to visit next: the resident, why, and whether the team visited them recently.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToVisit {
+    pub resident: Resident,
+    pub why: NextVisit,
+    /// Visited within [`VISITED_RECENTLY_DAYS`]: listed after the others.
+    pub visited_recently: bool,
+}
+
+/// Page `page` (from 1) of whom the village's team should visit next, in one query. The rule:
+/// those [`next_visit`] names (ready for the exam, stuck, not started), except that anyone
+/// visited within [`VISITED_RECENTLY_DAYS`] (a visit recorded today included) comes after all
+/// who were not; within each part, ready for the exam first, then stuck, then not started,
+/// then the longest since a visit (never visited first), then by name.
+///
+/// # Errors
+/// The store failed.
+pub async fn to_visit_next(
+    store: &dyn Store,
+    village: &UnitCode,
+    page: u32,
+    now: Timestamp,
+) -> Result<Vec<ToVisit>, StoreError> {
+    let query = VisitNextQuery {
+        stuck_before: crate::learning_status::stuck_before(now),
+        visited_since: super::visits::today(now) - (VISITED_RECENTLY_DAYS - 1),
+        limit: NEXT_PER_PAGE,
+        offset: page.saturating_sub(1).saturating_mul(NEXT_PER_PAGE),
+    };
+    Ok(store
+        .residents_to_visit(village, &query)
+        .await?
+        .into_iter()
+        .map(|r| ToVisit {
+            why: match r.status {
+                Status::Skilled => NextVisit::ReadyForExam,
+                Status::Stuck => NextVisit::Stuck,
+                _ => NextVisit::NotStarted,
+            },
+            visited_recently: r.visited_recently,
+            resident: r.resident,
+        })
+        .collect())
 }

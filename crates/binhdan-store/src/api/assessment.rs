@@ -55,6 +55,8 @@ pub struct ExamAttempt {
     /// The adaptive session (JSON, owned by the application).
     pub state: String,
     pub answered: u32,
+    /// Steps taken in the simulated task at position `answered`, while one is current.
+    pub task_step: u32,
     pub started_at: Timestamp,
     pub deadline_at: Timestamp,
     pub finished_at: Option<Timestamp>,
@@ -130,6 +132,55 @@ pub enum ExamAnswerOutcome {
     NotFound,
 }
 
+/// One step of the simulated task at a sitting's current position, with the session after it
+/// (the engine's state: never what was typed).
+#[derive(Clone, Debug)]
+pub struct TaskStep<'a> {
+    /// The position: must be the sitting's `answered`.
+    pub position: u32,
+    /// The step taken: must be the sitting's `task_step`.
+    pub step: u32,
+    pub state: &'a str,
+    /// The task ended with this step: its result; the sitting then moves to its next position.
+    pub ended: Option<TaskEnd<'a>>,
+}
+
+/// How a task given in a sitting ended.
+#[derive(Clone, Copy, Debug)]
+pub struct TaskEnd<'a> {
+    pub task_id: &'a str,
+    pub version: u32,
+    /// Partial credit, `0..=credit`.
+    pub score: u8,
+    pub credit: u8,
+    pub steps: u32,
+}
+
+/// A task a person was given in a sitting, and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskResult {
+    pub attempt_id: i64,
+    pub position: u32,
+    pub group: Group,
+    pub kind: ExamKind,
+    pub task_id: String,
+    pub version: u32,
+    pub score: u8,
+    pub credit: u8,
+    pub steps: u32,
+    pub at: Timestamp,
+}
+
+impl TaskResult {
+    /// Whether the person could do the task: the goal reached without a critical error, with
+    /// at least half the credit (`2 · score ≥ credit`: a wrong step or two is forgiven, a
+    /// wander through many is not).
+    #[must_use]
+    pub fn could_do(&self) -> bool {
+        self.score > 0 && 2 * u16::from(self.score) >= u16::from(self.credit)
+    }
+}
+
 /// How a sitting ended.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ExamResult {
@@ -187,6 +238,20 @@ pub trait AssessmentStore: Send + Sync {
         answer: &ExamAnswer<'_>,
         now: Timestamp,
     ) -> Result<ExamAnswerOutcome>;
+    /// Records one step of the task at `step.position`, once, in order, before the deadline:
+    /// only while that position is current and `step.step` is the next step. When the task
+    /// ends, its result is kept and the sitting moves to its next position.
+    async fn record_task_step(
+        &self,
+        attempt_id: i64,
+        person: i64,
+        step: &TaskStep<'_>,
+        now: Timestamp,
+    ) -> Result<ExamAnswerOutcome>;
+    /// Every task a person was given in a sitting, oldest first.
+    async fn task_results(&self, person: i64) -> Result<Vec<TaskResult>>;
+    /// The tasks given in one sitting, in order.
+    async fn sitting_task_results(&self, attempt_id: i64) -> Result<Vec<TaskResult>>;
     /// Ends a sitting (once: later calls return it as it ended), records a pass and the
     /// ability, and moves the counters. `None` if it is not that person's.
     async fn finish_exam(

@@ -18,7 +18,8 @@ use crate::Result;
 /// The team counter of passed assisted sittings not voided.
 pub const CERTIFIED_ASSISTED: &str = "certified_assisted";
 
-/// An answer a member helped with (recorded after the answer itself).
+/// Who helped with an answer given on a member's device: written in the answer's own
+/// transaction (`record_assisted_answer`), so no assisted answer is ever left unmarked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssistedAnswer {
     pub op: String,
@@ -80,6 +81,9 @@ pub enum AssistedStart {
     Recorded(AssistedSitting),
     /// The member supervises another sitting, still open.
     Busy(AssistedSitting),
+    /// The person sits another supervised sitting, still open (another member's, or one
+    /// started at the same moment).
+    PersonBusy(AssistedSitting),
 }
 
 /// A supervised sitting.
@@ -103,6 +107,8 @@ pub struct AssistedSitting {
     pub flags: Vec<String>,
     /// `confirmed` or `voided`, once reviewed.
     pub review: Option<String>,
+    /// Why the commune admin decided so.
+    pub review_reason: Option<String>,
 }
 
 /// A commune admin's decision on a flagged sitting.
@@ -125,9 +131,18 @@ impl Review {
 /// Shared devices and supervised sittings.
 #[async_trait]
 pub trait AssistStore: Send + Sync {
-    /// Marks an answer as given with a member's help; false when already marked (the same
-    /// `op`, or the same attempt and position).
-    async fn mark_assisted_answer(&self, answer: &AssistedAnswer, now: Timestamp) -> Result<bool>;
+    /// Records an answer given on a member's device exactly as `record_answer` does (the same
+    /// statement; on the last question the attempt finishes and the counters move) and marks
+    /// it with the member who helped, all in one transaction. A resend finds the answer there
+    /// (`Duplicate`) and changes nothing; `StoreError::Conflict("op")` when the `op` marks
+    /// another answer (nothing is written).
+    async fn record_assisted_answer(
+        &self,
+        answer: &crate::NewAnswer,
+        assisted: &AssistedAnswer,
+        cutoff: crate::AdultCutoff,
+        now: Timestamp,
+    ) -> Result<crate::AnswerOutcome>;
 
     /// The answers a member helped the person with, as (attempt, position, member).
     async fn assisted_answers(&self, person_id: i64) -> Result<Vec<(i64, u32, i64)>>;
@@ -158,7 +173,11 @@ pub trait AssistStore: Send + Sync {
     async fn class_session(&self, token_hash: &str) -> Result<Option<ClassSession>>;
 
     /// Records a supervised sitting, audited. A resend of the same `op` answers the first;
-    /// `StoreError::Conflict("op")` when the `op` is another sitting's.
+    /// `StoreError::Conflict("op")` when the `op` is another sitting's. The unique indexes
+    /// decide between simultaneous starts: one open sitting per member (`Busy`) and per person
+    /// (`PersonBusy`); the loser's exam attempt, if it was opened for this start (at `now`, no
+    /// answer, no sitting recorded), is taken back in the same transaction, so no unsupervised
+    /// sitting is left open.
     async fn start_assisted_sitting(
         &self,
         sitting: &NewAssistedSitting,
@@ -202,14 +221,24 @@ pub trait AssistStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<AssistedSitting>>;
 
-    /// Records the commune's decision on a closed sitting, once, audited (voiding a passed one
-    /// moves `certified_assisted` back); `None` when it was reviewed before or is not closed.
+    /// Records the commune's decision on a closed sitting with its reason, once, audited (the
+    /// reason in the record); `None` when it was reviewed before or is not closed. Voiding a
+    /// passed one undoes the pass in the same transaction: the pass is marked voided (the
+    /// person may pass again), and `proficient`, `certified_assisted` and the person's best
+    /// measure (`assessed`, `gain_milli`, recomputed without the sitting) move back. The
+    /// certificate is revoked before, by the revocation use case.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one decision: the sitting, what, why, who, its record, the cutoff and the time"
+    )]
     async fn review_assisted_sitting(
         &self,
         attempt_id: i64,
         review: Review,
+        reason: &str,
         reviewer: i64,
         audit: AuditEntry,
+        cutoff: crate::AdultCutoff,
         now: Timestamp,
     ) -> Result<Option<AssistedSitting>>;
 

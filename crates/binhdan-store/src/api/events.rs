@@ -197,7 +197,7 @@ pub struct CheckInView {
 /// group) in the same transaction.
 #[async_trait]
 pub trait EventStore: Send + Sync {
-    /// Creates an event; `StoreError::Unknown("unit")` for an unknown organising unit.
+    /// Creates an event; `NotFound(Entity::Unit)` for an unknown organising unit.
     async fn create_event(&self, event: &NewEvent, by: &str, now: Timestamp) -> Result<i64>;
     async fn event(&self, id: i64) -> Result<Option<EventRecord>>;
     /// Events organised in the subtree at `path` or with a point hosted by `host`, newest
@@ -209,13 +209,13 @@ pub trait EventStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<EventRecord>>;
     /// Adds points to an event, all or none: `StoreError::Conflict("point")` when a name is
-    /// taken, `Unknown("unit")` / `Unknown("host")` for a reference to nothing.
+    /// taken, `NotFound(Unit | Host)` for a reference to nothing.
     async fn add_points(&self, event: i64, points: &[NewPoint]) -> Result<Vec<i64>>;
     /// Changes an event's title, kind, window and link (not its unit).
-    /// `StoreError::Unknown("event")` when there is none.
+    /// `StoreError::NotFound(Entity::Event)` when there is none.
     async fn update_event(&self, id: i64, event: &NewEvent) -> Result<()>;
     /// Changes a point's name, unit, host and expected headcount (not its token or figures):
-    /// `Conflict("point")` when the name is another point's, `Unknown("unit" | "host" | "point")`.
+    /// `Conflict("point")` when the name is another point's, `NotFound(Unit | Host | BridgePoint)`.
     async fn update_point(&self, id: i64, point: &NewPoint) -> Result<()>;
     /// An event's points, by name.
     async fn points(&self, event: i64) -> Result<Vec<PointRecord>>;

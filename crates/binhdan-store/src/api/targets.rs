@@ -23,7 +23,7 @@ pub struct UnitTarget {
 #[async_trait]
 pub trait TargetStore: Send + Sync {
     /// Sets (`Some`) or clears (`None`) a unit's target for a KPI, and appends the audit record,
-    /// in one transaction. `StoreError::Unknown("unit")` when there is no such unit.
+    /// in one transaction. `NotFound(Entity::Unit)` when there is no such unit.
     async fn set_target(
         &self,
         unit: &UnitCode,

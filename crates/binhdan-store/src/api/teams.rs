@@ -190,6 +190,27 @@ pub struct Resident {
     pub last_visit_on: Option<i64>,
 }
 
+/// Which page of a village's residents to visit next, and by which rule (`residents_to_visit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VisitNextQuery {
+    /// A learner whose last lesson is before this instant is stuck (`learning_status`).
+    pub stuck_before: Timestamp,
+    /// Residents visited on this day (since 1970) or later were visited recently: they come
+    /// after everyone not visited since.
+    pub visited_since: i64,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A resident to visit next, and why: `Skilled` (ready for the exam), `Stuck` or `NotStarted`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResidentToVisit {
+    pub resident: Resident,
+    pub status: crate::LearningStatus,
+    /// Visited on or after `visited_since`.
+    pub visited_recently: bool,
+}
+
 /// A village team's figures, from counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TeamFigures {
@@ -217,7 +238,7 @@ pub struct VillageTeam {
 #[async_trait]
 pub trait TeamStore: Send + Sync {
     /// Appoints a staff account to a village's team (audited); false when already a member.
-    /// `StoreError::Unknown` for an unknown village or account.
+    /// `StoreError::NotFound` (`Village`, `StaffAccount`) for an unknown village or account.
     async fn appoint_team_member(
         &self,
         village: &UnitCode,
@@ -294,6 +315,16 @@ pub trait TeamStore: Send + Sync {
 
     /// The village's residents (people whose home is the village), by household then name.
     async fn residents(&self, village: &UnitCode, limit: u32) -> Result<Vec<Resident>>;
+
+    /// A page of the village's residents the team should visit next, in one query: those
+    /// certified, or learning with a lesson since `stuck_before`, are left out; those visited
+    /// since `visited_since` come after all the others; then ready for the exam, stuck, not
+    /// started; then the longest since a visit (never visited first), by name.
+    async fn residents_to_visit(
+        &self,
+        village: &UnitCode,
+        query: &VisitNextQuery,
+    ) -> Result<Vec<ResidentToVisit>>;
 
     /// The team's figures, from the counters (a commune's are its villages' together).
     async fn team_figures(&self, village: &UnitCode) -> Result<TeamFigures>;

@@ -4,6 +4,7 @@
 use super::learning::{LearningDeltas, learner_facts};
 use super::{Backend, Db};
 use crate::prelude::*;
+use crate::{TaskResult, TaskStep};
 
 #[derive(sqlx::FromRow)]
 struct ExamRow {
@@ -14,6 +15,7 @@ struct ExamRow {
     calibration: Option<i64>,
     state: String,
     answered: i64,
+    task_step: i64,
     started_at: i64,
     deadline_at: i64,
     finished_at: Option<i64>,
@@ -25,13 +27,8 @@ struct ExamRow {
 
 impl ExamRow {
     fn into_attempt(self) -> Result<ExamAttempt> {
-        let bad = |what: &str| {
-            StoreError::Database(sqlx::Error::Decode(
-                format!("exam_attempt {}: {what}", self.id).into(),
-            ))
-        };
-        let group = Group::parse(&self.grp).ok_or_else(|| bad("unknown group"))?;
-        let kind = ExamKind::parse(&self.kind).ok_or_else(|| bad("unknown kind"))?;
+        let group = crate::rows::group("exam_attempt", &self.grp)?;
+        let kind = crate::rows::decoded("exam_attempt", "kind", &self.kind, ExamKind::parse)?;
         Ok(ExamAttempt {
             id: self.id,
             person_id: self.person_id,
@@ -40,6 +37,7 @@ impl ExamRow {
             calibration: self.calibration,
             state: self.state,
             answered: u32::try_from(self.answered).unwrap_or(u32::MAX),
+            task_step: u32::try_from(self.task_step).unwrap_or(u32::MAX),
             started_at: Timestamp(self.started_at),
             deadline_at: Timestamp(self.deadline_at),
             finished_at: self.finished_at.map(Timestamp),
@@ -54,7 +52,7 @@ impl ExamRow {
 macro_rules! select_exam {
     ($rest:literal) => {
         concat!(
-            "SELECT id, person_id, grp, kind, calibration, state, answered, started_at, deadline_at, \
+            "SELECT id, person_id, grp, kind, calibration, state, answered, task_step, started_at, deadline_at, \
              finished_at, theta, se, passed, timed_out FROM exam_attempt ",
             $rest
         )
@@ -70,6 +68,51 @@ pub(super) fn milli(x: f64) -> i64 {
     )]
     let m = (x * 1000.0).round() as i64;
     m
+}
+
+#[derive(sqlx::FromRow)]
+struct TaskResultRow {
+    attempt_id: i64,
+    position: i64,
+    grp: String,
+    kind: String,
+    task_id: String,
+    task_version: i64,
+    score: i64,
+    credit: i64,
+    steps: i64,
+    at: i64,
+}
+
+impl TaskResultRow {
+    fn into_result(self) -> Result<TaskResult> {
+        const T: &str = "task_result";
+        let corrupt = |what: &str, v: i64| StoreError::corrupt(T, format_args!("{what} {v}"));
+        Ok(TaskResult {
+            attempt_id: self.attempt_id,
+            position: u32::try_from(self.position)
+                .map_err(|_| corrupt("position", self.position))?,
+            group: crate::rows::group(T, &self.grp)?,
+            kind: crate::rows::decoded(T, "kind", &self.kind, ExamKind::parse)?,
+            task_id: self.task_id,
+            version: u32::try_from(self.task_version)
+                .map_err(|_| corrupt("version", self.task_version))?,
+            score: u8::try_from(self.score).map_err(|_| corrupt("score", self.score))?,
+            credit: u8::try_from(self.credit).map_err(|_| corrupt("credit", self.credit))?,
+            steps: u32::try_from(self.steps).unwrap_or(u32::MAX),
+            at: Timestamp(self.at),
+        })
+    }
+}
+
+macro_rules! select_task_result {
+    ($rest:literal) => {
+        concat!(
+            "SELECT attempt_id, position, grp, kind, task_id, task_version, score, credit, steps, at \
+             FROM task_result ",
+            $rest
+        )
+    };
 }
 
 async fn exam_row(
@@ -108,7 +151,7 @@ impl AssessmentStore for Backend {
                 continue;
             }
             let item: binhdan_content::Item = serde_json::from_str(&body)
-                .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+                .map_err(|e| StoreError::corrupt("item", format_args!("body: {e}")))?;
             items.push(ExamItem {
                 item,
                 revision: u32::try_from(revision).unwrap_or(0),
@@ -151,12 +194,13 @@ impl AssessmentStore for Backend {
                 return Ok(ExamStart::Open(open.into_attempt()?));
             }
         }
-        let passed: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM exam_pass WHERE person_id = $1 AND grp = $2")
-                .bind(new.person_id)
-                .bind(new.group.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
+        let passed: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM exam_pass WHERE person_id = $1 AND grp = $2 AND voided_at IS NULL",
+        )
+        .bind(new.person_id)
+        .bind(new.group.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
         let sittings: Vec<(String, i64, Option<i64>, Option<bool>)> = sqlx::query_as(
             "SELECT kind, started_at, finished_at, passed FROM exam_attempt \
              WHERE person_id = $1 AND grp = $2 ORDER BY started_at",
@@ -303,6 +347,90 @@ impl AssessmentStore for Backend {
         Ok(ExamAnswerOutcome::Recorded)
     }
 
+    async fn record_task_step(
+        &self,
+        attempt_id: i64,
+        person: i64,
+        step: &TaskStep<'_>,
+        now: Timestamp,
+    ) -> Result<ExamAnswerOutcome> {
+        let mut tx = self.write.begin().await?;
+        let sql = if step.ended.is_some() {
+            "UPDATE exam_attempt SET answered = answered + 1, task_step = 0, state = $1 \
+             WHERE id = $2 AND person_id = $3 AND answered = $4 AND task_step = $5 \
+             AND finished_at IS NULL AND deadline_at >= $6 RETURNING grp, kind"
+        } else {
+            "UPDATE exam_attempt SET task_step = task_step + 1, state = $1 \
+             WHERE id = $2 AND person_id = $3 AND answered = $4 AND task_step = $5 \
+             AND finished_at IS NULL AND deadline_at >= $6 RETURNING grp, kind"
+        };
+        let moved: Option<(String, String)> = sqlx::query_as(sql)
+            .bind(step.state)
+            .bind(attempt_id)
+            .bind(person)
+            .bind(i64::from(step.position))
+            .bind(i64::from(step.step))
+            .bind(now.millis())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((grp, kind)) = moved else {
+            let row: Option<(Option<i64>, i64)> = sqlx::query_as(
+                "SELECT finished_at, deadline_at FROM exam_attempt WHERE id = $1 AND person_id = $2",
+            )
+            .bind(attempt_id)
+            .bind(person)
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.rollback().await?;
+            return Ok(match row {
+                None => ExamAnswerOutcome::NotFound,
+                Some((None, deadline)) if deadline < now.millis() => ExamAnswerOutcome::TimeUp,
+                Some(_) => ExamAnswerOutcome::Stale,
+            });
+        };
+        if let Some(end) = &step.ended {
+            sqlx::query(
+                "INSERT INTO task_result (attempt_id, position, person_id, grp, kind, task_id, task_version, \
+                 score, credit, steps, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(attempt_id)
+            .bind(i64::from(step.position))
+            .bind(person)
+            .bind(grp)
+            .bind(kind)
+            .bind(end.task_id)
+            .bind(i64::from(end.version))
+            .bind(i64::from(end.score))
+            .bind(i64::from(end.credit))
+            .bind(i64::from(end.steps))
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ExamAnswerOutcome::Recorded)
+    }
+
+    async fn task_results(&self, person: i64) -> Result<Vec<TaskResult>> {
+        let rows: Vec<TaskResultRow> = sqlx::query_as(select_task_result!(
+            "WHERE person_id = $1 ORDER BY at, attempt_id, position"
+        ))
+            .bind(person)
+            .fetch_all(&self.read)
+            .await?;
+        rows.into_iter().map(TaskResultRow::into_result).collect()
+    }
+
+    async fn sitting_task_results(&self, attempt_id: i64) -> Result<Vec<TaskResult>> {
+        let rows: Vec<TaskResultRow> = sqlx::query_as(select_task_result!(
+            "WHERE attempt_id = $1 ORDER BY position"
+        ))
+        .bind(attempt_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(TaskResultRow::into_result).collect()
+    }
+
     async fn finish_exam(
         &self,
         attempt_id: i64,
@@ -392,7 +520,7 @@ impl AssessmentStore for Backend {
             if kind == ExamKind::Certification.as_str() && result.passed && !result.timed_out {
                 let pass = sqlx::query(
                     "INSERT INTO exam_pass (person_id, grp, attempt_id, theta, passed_at) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (person_id, grp) DO NOTHING",
+                     ON CONFLICT (person_id, grp) WHERE voided_at IS NULL DO NOTHING",
                 )
                 .bind(person)
                 .bind(group.as_str())
@@ -414,7 +542,8 @@ impl AssessmentStore for Backend {
 
     async fn exam_pass(&self, person: i64, group: Group) -> Result<Option<ExamPass>> {
         let row: Option<(i64, i64, f64, i64)> = sqlx::query_as(
-            "SELECT id, attempt_id, theta, passed_at FROM exam_pass WHERE person_id = $1 AND grp = $2",
+            "SELECT id, attempt_id, theta, passed_at FROM exam_pass WHERE person_id = $1 AND grp = $2 \
+             AND voided_at IS NULL",
         )
         .bind(person)
         .bind(group.as_str())
@@ -437,16 +566,17 @@ impl AssessmentStore for Backend {
         .bind(id)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.and_then(|(person_id, grp, attempt_id, theta, at)| {
-            Group::parse(&grp).map(|group| ExamPass {
+        row.map(|(person_id, grp, attempt_id, theta, at)| {
+            Ok(ExamPass {
                 id,
                 person_id,
-                group,
+                group: crate::rows::group("exam_pass", &grp)?,
                 attempt_id,
                 theta,
                 passed_at: Timestamp(at),
             })
-        }))
+        })
+        .transpose()
     }
 
     async fn ability(&self, person: i64, group: Group) -> Result<AbilityRecord> {

@@ -5,8 +5,12 @@
 
 use std::collections::BTreeMap;
 
+use super::assessment::milli;
 use super::audit::append_audit_in;
 use super::counters::apply_unit_deltas;
+use super::learning::{
+    LearningDeltas, answer_missed, answer_row, finish_attempt_in, insert_answers, learner_facts,
+};
 use super::{Backend, Db};
 use crate::prelude::*;
 use crate::{
@@ -33,6 +37,7 @@ struct SittingRow {
     seconds: Option<i64>,
     flags: String,
     review: Option<String>,
+    review_reason: Option<String>,
 }
 
 impl From<SittingRow> for AssistedSitting {
@@ -54,6 +59,7 @@ impl From<SittingRow> for AssistedSitting {
             seconds: r.seconds,
             flags: r.flags.split_whitespace().map(str::to_owned).collect(),
             review: r.review,
+            review_reason: r.review_reason,
         }
     }
 }
@@ -61,7 +67,7 @@ impl From<SittingRow> for AssistedSitting {
 /// The select of a sitting with names; `{where}` completes it.
 const SELECT_SITTING: &str = "SELECT s.attempt_id, s.person_id, p.name AS person_name, s.member_id, \
      a.display_name AS member_name, s.village_code, s.commune_code, s.device, s.via, s.attested_at, \
-     s.open, s.finished_at, s.passed, s.seconds, s.flags, s.review \
+     s.open, s.finished_at, s.passed, s.seconds, s.flags, s.review, s.review_reason \
      FROM assisted_sitting s JOIN person p ON p.id = s.person_id \
      JOIN staff_account a ON a.id = s.member_id ";
 
@@ -90,23 +96,191 @@ async fn move_assisted(
     apply_unit_deltas(tx, &deltas, now).await
 }
 
+/// Why a supervised sitting did not go in: this `op` resent (the same sitting) or another's,
+/// the member's other open sitting, or the person's.
+async fn not_started(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    sitting: &NewAssistedSitting,
+) -> Result<Result<AssistedStart>> {
+    let first: Option<(i64, i64)> =
+        sqlx::query_as("SELECT attempt_id, member_id FROM assisted_sitting WHERE op = $1")
+            .bind(&sitting.op)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some((attempt, member)) = first {
+        return Ok(match sitting_in(tx, attempt).await? {
+            Some(s) if attempt == sitting.attempt_id && member == sitting.member_id => {
+                Ok(AssistedStart::Recorded(s))
+            }
+            _ => Err(StoreError::Conflict("op")),
+        });
+    }
+    let member_open: Option<i64> =
+        sqlx::query_scalar("SELECT attempt_id FROM assisted_sitting WHERE member_id = $1 AND open")
+            .bind(sitting.member_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some(open) = member_open
+        && let Some(s) = sitting_in(tx, open).await?
+    {
+        return Ok(Ok(if open == sitting.attempt_id {
+            AssistedStart::Recorded(s)
+        } else {
+            AssistedStart::Busy(s)
+        }));
+    }
+    let person_open: Option<i64> = sqlx::query_scalar(
+        "SELECT attempt_id FROM assisted_sitting WHERE (person_id = $1 AND open) OR attempt_id = $2 \
+         ORDER BY attempt_id LIMIT 1",
+    )
+    .bind(sitting.person_id)
+    .bind(sitting.attempt_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(open) = person_open
+        && let Some(s) = sitting_in(tx, open).await?
+    {
+        return Ok(Ok(AssistedStart::PersonBusy(s)));
+    }
+    Ok(Err(StoreError::Conflict("assisted_sitting")))
+}
+
+/// Takes back the exam attempt opened for a supervised sitting that did not go in: only one
+/// opened at this very instant, with no answer, that no sitting records (another member's
+/// sitting of the same attempt keeps it).
+async fn release_attempt(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    attempt_id: i64,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM exam_attempt WHERE id = $1 AND started_at = $2 AND answered = 0 \
+         AND finished_at IS NULL AND kind = 'certification' \
+         AND NOT EXISTS (SELECT 1 FROM assisted_sitting s WHERE s.attempt_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM exam_response r WHERE r.attempt_id = $1)",
+    )
+    .bind(attempt_id)
+    .bind(now.millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// What a voided sitting leaves undone, in the voiding transaction: its pass, if it passed, is
+/// marked voided (`proficient` back; the person may pass again), and the person's best measure
+/// is recomputed from their sittings not voided (`assessed` and `gain_milli` moved by the
+/// difference), as `finish_exam` would have left it without this sitting.
+async fn undo_sitting(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    attempt_id: i64,
+    person: i64,
+    cutoff: AdultCutoff,
+    now: Timestamp,
+) -> Result<()> {
+    let Some(group) = sqlx::query_scalar::<_, String>("SELECT grp FROM exam_attempt WHERE id = $1")
+        .bind(attempt_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .and_then(|g| Group::parse(&g))
+    else {
+        return Ok(());
+    };
+    let Some(facts) = learner_facts(tx, person, cutoff).await? else {
+        return Ok(());
+    };
+    let mut deltas = LearningDeltas::default();
+    let voided = sqlx::query(
+        "UPDATE exam_pass SET voided_at = $1 WHERE attempt_id = $2 AND voided_at IS NULL",
+    )
+    .bind(now.millis())
+    .bind(attempt_id)
+    .execute(&mut **tx)
+    .await?;
+    if voided.rows_affected() == 1 {
+        deltas.add_n(&facts, group, "proficient", -1);
+    }
+    let before: Option<(Option<f64>, Option<f64>)> = sqlx::query_as(
+        "SELECT placement_theta, best_theta FROM ability WHERE person_id = $1 AND grp = $2",
+    )
+    .bind(person)
+    .bind(group.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (placement, best) = before.unwrap_or((None, None));
+    let best_now: Option<f64> = sqlx::query_scalar(
+        "SELECT MAX(a.theta) FROM exam_attempt a WHERE a.person_id = $1 AND a.grp = $2 \
+         AND a.kind = 'certification' AND a.finished_at IS NOT NULL AND a.timed_out = FALSE \
+         AND a.theta IS NOT NULL AND NOT EXISTS (SELECT 1 FROM assisted_sitting s \
+         WHERE s.attempt_id = a.id AND s.review = 'voided')",
+    )
+    .bind(person)
+    .bind(group.as_str())
+    .fetch_one(&mut **tx)
+    .await?;
+    if best.map(f64::to_bits) != best_now.map(f64::to_bits) {
+        if let Some(p) = placement {
+            let gain = |b: Option<f64>| b.map_or(0, |b| milli(b - p));
+            let assessed = i64::from(best_now.is_some()) - i64::from(best.is_some());
+            deltas.add_n(&facts, group, "assessed", assessed);
+            deltas.add_n(&facts, group, "gain_milli", gain(best_now) - gain(best));
+        }
+        sqlx::query("UPDATE ability SET best_theta = $1 WHERE person_id = $2 AND grp = $3")
+            .bind(best_now)
+            .bind(person)
+            .bind(group.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    deltas.apply(tx, now).await
+}
+
 #[async_trait]
 impl AssistStore for Backend {
-    async fn mark_assisted_answer(&self, answer: &AssistedAnswer, now: Timestamp) -> Result<bool> {
-        let done = sqlx::query(
+    async fn record_assisted_answer(
+        &self,
+        answer: &crate::NewAnswer,
+        assisted: &AssistedAnswer,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<AnswerOutcome> {
+        let (attempt_id, person) = (assisted.attempt_id, assisted.person_id);
+        // The answer as `record_answer` writes it (not through SQLite's batching writer: the
+        // mark must share its transaction), then the mark, then the finish.
+        let row = answer_row(attempt_id, person, answer, now)?;
+        let mut tx = self.write.begin().await?;
+        if insert_answers(&mut *tx, &[&row]).await?.is_empty() {
+            let missed = answer_missed(&mut *tx, attempt_id, &answer.item_id, person).await?;
+            tx.rollback().await?;
+            return Ok(missed);
+        }
+        let marked = sqlx::query(
             "INSERT INTO assisted_answer (attempt_id, position, person_id, member_id, class_id, op, at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
         )
-        .bind(answer.attempt_id)
+        .bind(attempt_id)
         .bind(i64::from(answer.position))
-        .bind(answer.person_id)
-        .bind(answer.member_id)
-        .bind(answer.class_id)
-        .bind(&answer.op)
+        .bind(person)
+        .bind(assisted.member_id)
+        .bind(assisted.class_id)
+        .bind(&assisted.op)
         .bind(now.millis())
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() > 0)
+        if marked.rows_affected() == 0 {
+            // The answer is new, so the `op` is another answer's: nothing is written.
+            tx.rollback().await?;
+            return Err(StoreError::Conflict("op"));
+        }
+        let finished = if answer.last {
+            finish_attempt_in(&mut tx, attempt_id, person, cutoff, now).await?
+        } else {
+            None
+        };
+        tx.commit().await?;
+        Ok(AnswerOutcome::Recorded {
+            answered: answer.position.saturating_add(1),
+            finished,
+        })
     }
 
     async fn assisted_answers(&self, person_id: i64) -> Result<Vec<(i64, u32, i64)>> {
@@ -204,40 +378,12 @@ impl AssistStore for Backend {
         now: Timestamp,
     ) -> Result<AssistedStart> {
         let mut tx = self.write.begin().await?;
-        let first: Option<(i64, i64)> =
-            sqlx::query_as("SELECT attempt_id, member_id FROM assisted_sitting WHERE op = $1")
-                .bind(&sitting.op)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some((attempt, member)) = first {
-            let found = sitting_in(&mut tx, attempt).await?;
-            tx.rollback().await?;
-            return match found {
-                Some(s) if attempt == sitting.attempt_id && member == sitting.member_id => {
-                    Ok(AssistedStart::Recorded(s))
-                }
-                _ => Err(StoreError::Conflict("op")),
-            };
-        }
-        let open: Option<i64> = sqlx::query_scalar(
-            "SELECT attempt_id FROM assisted_sitting WHERE member_id = $1 AND open",
-        )
-        .bind(sitting.member_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(open) = open {
-            let found = sitting_in(&mut tx, open).await?;
-            tx.rollback().await?;
-            return match found {
-                Some(s) if open == sitting.attempt_id => Ok(AssistedStart::Recorded(s)),
-                Some(s) => Ok(AssistedStart::Busy(s)),
-                None => Err(StoreError::Conflict("op")),
-            };
-        }
+        // The unique indexes decide (the op; one open sitting per member, per person; one per
+        // attempt), whatever starts at the same moment; then the reason it did not go in.
         let inserted = sqlx::query(
             "INSERT INTO assisted_sitting (attempt_id, op, person_id, member_id, village_code, \
              commune_code, device, via, attested_at, day) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
         )
         .bind(sitting.attempt_id)
         .bind(&sitting.op)
@@ -250,14 +396,14 @@ impl AssistStore for Backend {
         .bind(now.millis())
         .bind(sitting.day)
         .execute(&mut *tx)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            // Another sitting of the member (or of the attempt) went in at the same moment.
-            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-                return Err(StoreError::Conflict("assisted_sitting"));
+        .await?;
+        if inserted.rows_affected() == 0 {
+            let outcome = not_started(&mut tx, sitting).await?;
+            if !matches!(outcome, Ok(AssistedStart::Recorded(_))) {
+                release_attempt(&mut tx, sitting.attempt_id, now).await?;
             }
-            Err(e) => return Err(e.into()),
+            tx.commit().await?;
+            return outcome;
         }
         append_audit_in(
             &mut tx,
@@ -269,7 +415,7 @@ impl AssistStore for Backend {
         .await?;
         let recorded = sitting_in(&mut tx, sitting.attempt_id)
             .await?
-            .ok_or(StoreError::Unknown("assisted_sitting"))?;
+            .ok_or(StoreError::NotFound(Entity::AssistedSitting))?;
         tx.commit().await?;
         Ok(AssistedStart::Recorded(recorded))
     }
@@ -372,23 +518,30 @@ impl AssistStore for Backend {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one decision: the sitting, what, why, who, its record, the cutoff and the time"
+    )]
     async fn review_assisted_sitting(
         &self,
         attempt_id: i64,
         review: Review,
+        reason: &str,
         reviewer: i64,
         audit: AuditEntry,
+        cutoff: AdultCutoff,
         now: Timestamp,
     ) -> Result<Option<AssistedSitting>> {
         let mut tx = self.write.begin().await?;
         let done: Option<(String, i64, Option<bool>)> = sqlx::query_as(
-            "UPDATE assisted_sitting SET review = $1, reviewed_by = $2, reviewed_at = $3 \
-             WHERE attempt_id = $4 AND review IS NULL AND NOT open \
+            "UPDATE assisted_sitting SET review = $1, reviewed_by = $2, reviewed_at = $3, \
+             review_reason = $4 WHERE attempt_id = $5 AND review IS NULL AND NOT open \
              RETURNING village_code, person_id, passed",
         )
         .bind(review.as_str())
         .bind(reviewer)
         .bind(now.millis())
+        .bind(reason)
         .bind(attempt_id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -396,14 +549,18 @@ impl AssistStore for Backend {
             tx.rollback().await?;
             return Ok(None);
         };
-        if review == Review::Voided && passed == Some(true) {
-            move_assisted(&mut tx, &village, -1, now).await?;
+        if review == Review::Voided {
+            if passed == Some(true) {
+                move_assisted(&mut tx, &village, -1, now).await?;
+            }
+            undo_sitting(&mut tx, attempt_id, person, cutoff, now).await?;
         }
         append_audit_in(
             &mut tx,
             &audit
                 .person(person)
-                .subject(format!("exam:{attempt_id}:{}", review.as_str())),
+                .subject(format!("exam:{attempt_id}:{}: {reason}", review.as_str()))
+                .detail(&binhdan_core::audit::Detail::new().str("reason", reason)),
             now,
         )
         .await?;

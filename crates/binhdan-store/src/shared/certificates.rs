@@ -22,11 +22,7 @@ struct CertificateRow {
 
 impl CertificateRow {
     fn into_record(self) -> Result<CertificateRecord> {
-        let group = Group::parse(&self.grp).ok_or_else(|| {
-            StoreError::Database(sqlx::Error::Decode(
-                format!("certificate {}: unknown group", self.id).into(),
-            ))
-        })?;
+        let group = crate::rows::group("certificate", &self.grp)?;
         Ok(CertificateRecord {
             seq: self.seq,
             id: self.id,
@@ -196,19 +192,18 @@ impl CertificateStore for Backend {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(id, person_id, grp, attempt_id, theta, at)| {
-                Group::parse(&grp).map(|group| ExamPass {
+        rows.into_iter()
+            .map(|(id, person_id, grp, attempt_id, theta, at)| {
+                Ok(ExamPass {
                     id,
                     person_id,
-                    group,
+                    group: crate::rows::group("exam_pass", &grp)?,
                     attempt_id,
                     theta,
                     passed_at: Timestamp(at),
                 })
             })
-            .collect())
+            .collect()
     }
 
     async fn issue_certificate(
@@ -332,9 +327,8 @@ impl CertificateStore for Backend {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some((person, grp)) = revoked {
-            if let Some(group) = Group::parse(&grp) {
-                move_certified(&mut tx, person, group, -1, cutoff, now).await?;
-            }
+            let group = crate::rows::group("certificate", &grp)?;
+            move_certified(&mut tx, person, group, -1, cutoff, now).await?;
             enqueue(
                 &mut tx,
                 "certificate.revoked",

@@ -399,5 +399,6 @@ impl ContentStore for Backend {
 
 /// A task's stored JSON (written by `load_content` from a validated pack).
 fn decode_task(body: &str) -> Result<binhdan_content::Task> {
-    serde_json::from_str(body).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))
+    serde_json::from_str(body)
+        .map_err(|e| StoreError::corrupt("sim_task", format_args!("body: {e}")))
 }

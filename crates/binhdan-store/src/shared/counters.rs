@@ -7,7 +7,7 @@
 //! * at the person's unit, under the fact's group: `lessons` (lessons done, under the course's
 //!   group), `quizzes_passed` (modules passed at least once), `learning` and `skilled`
 //!   (`learner_mark`), `placed`, `assessed`, `gain_milli` (`ability`), `proficient`
-//!   (`exam_pass`), `certified` (certificates not revoked), `participated` (`learner_mark`: came
+//!   (`exam_pass` not voided), `certified` (certificates not revoked), `participated` (`learner_mark`: came
 //!   to a live event);
 //! * `roster`: adults at the person's unit, members at their organisation's unit;
 //! * per organisation: the same learning figures for members whose membership gives the fact's
@@ -206,7 +206,7 @@ async fn facts_counts(
             "proficient",
             format!(
                 "SELECT {{key}}, f.grp, 'proficient', COUNT(*) FROM exam_pass f JOIN person p ON p.id = f.person_id \
-                 {{join}} WHERE {{org}}1 = 1 {only} GROUP BY {{key}}, f.grp"
+                 {{join}} WHERE {{org}}f.voided_at IS NULL {only} GROUP BY {{key}}, f.grp"
             ),
         ),
         (

@@ -31,10 +31,10 @@ impl DashboardStore for Backend {
         .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(code, name, level, value, roster, recent, population)| {
-                let level = UnitLevel::parse(&level)?;
-                Some(UnitFigure {
-                    code: UnitCode::parse(&code).ok()?,
+            .map(|(code, name, level, value, roster, recent, population)| {
+                let level = crate::rows::decoded("unit", "level", &level, UnitLevel::parse)?;
+                Ok(UnitFigure {
+                    code: crate::rows::unit_code("unit", &code)?,
                     name,
                     recent: if level == UnitLevel::Commune {
                         Some(recent.unwrap_or(0))
@@ -47,7 +47,7 @@ impl DashboardStore for Backend {
                     roster: u64::try_from(roster).unwrap_or(0),
                 })
             })
-            .collect())
+            .collect::<Result<_>>()?)
     }
 
     async fn daily_changes(
@@ -148,9 +148,6 @@ impl DashboardStore for Backend {
         .bind(organisation)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v)))
-            .collect())
+        crate::rows::kpi_counters("organisation_counter", rows)
     }
 }

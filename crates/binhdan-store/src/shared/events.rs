@@ -29,12 +29,12 @@ struct EventRow {
 }
 
 impl EventRow {
-    fn into_record(self) -> Option<EventRecord> {
-        Some(EventRecord {
+    fn into_record(self) -> Result<EventRecord> {
+        Ok(EventRecord {
             id: self.id,
             title: self.title,
-            kind: EventKind::parse(&self.kind)?,
-            unit_code: UnitCode::parse(&self.unit_code).ok()?,
+            kind: crate::rows::decoded("event", "kind", &self.kind, EventKind::parse)?,
+            unit_code: crate::rows::unit_code("event", &self.unit_code)?,
             unit_path: self.unit_path,
             unit_name: self.unit_name,
             starts_at: Timestamp(self.starts_at),
@@ -73,16 +73,16 @@ struct PointRow {
 }
 
 impl PointRow {
-    fn into_record(self) -> Option<PointRecord> {
+    fn into_record(self) -> Result<PointRecord> {
         let commune = match (self.commune_code, self.commune_name) {
-            (Some(c), Some(n)) => Some((UnitCode::parse(&c).ok()?, n)),
+            (Some(c), Some(n)) => Some((crate::rows::unit_code("bridge_point", &c)?, n)),
             _ => None,
         };
-        Some(PointRecord {
+        Ok(PointRecord {
             id: self.id,
             event_id: self.event_id,
             name: self.name,
-            unit_code: UnitCode::parse(&self.unit_code).ok()?,
+            unit_code: crate::rows::unit_code("bridge_point", &self.unit_code)?,
             unit_path: self.unit_path,
             unit_name: self.unit_name,
             commune,
@@ -139,7 +139,7 @@ impl EventStore for Backend {
             .fetch_optional(&mut *tx)
             .await?;
         let Some(path) = path else {
-            return Err(StoreError::Unknown("unit"));
+            return Err(StoreError::NotFound(Entity::Unit));
         };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO event (title, kind, unit_code, unit_path, starts_at, ends_at, broadcast_url, created_by, created_at) \
@@ -167,7 +167,7 @@ impl EventStore for Backend {
         .bind(id)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.and_then(EventRow::into_record))
+        row.map(EventRow::into_record).transpose()
     }
 
     async fn events_for(
@@ -197,7 +197,7 @@ impl EventStore for Backend {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.into_iter().filter_map(EventRow::into_record).collect())
+        rows.into_iter().map(EventRow::into_record).collect()
     }
 
     async fn add_points(&self, event: i64, points: &[NewPoint]) -> Result<Vec<i64>> {
@@ -207,7 +207,7 @@ impl EventStore for Backend {
             .fetch_optional(&mut *tx)
             .await?;
         if exists.is_none() {
-            return Err(StoreError::Unknown("event"));
+            return Err(StoreError::NotFound(Entity::Event));
         }
         let codes: Vec<String> = points
             .iter()
@@ -219,7 +219,7 @@ impl EventStore for Backend {
         let mut ids = Vec::with_capacity(points.len());
         for p in points {
             let Some(f) = facts.get(p.unit.as_str()) else {
-                return Err(StoreError::Unknown("unit"));
+                return Err(StoreError::NotFound(Entity::Unit));
             };
             let commune = match f.level.as_str() {
                 "commune" => Some(f.code.clone()),
@@ -233,7 +233,7 @@ impl EventStore for Backend {
             .fetch_optional(&mut *tx)
             .await?;
             if host.is_none() {
-                return Err(StoreError::Unknown("host"));
+                return Err(StoreError::NotFound(Entity::Host));
             }
             let id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO bridge_point (event_id, name, unit_code, unit_path, commune_code, host_id, expected, token) \
@@ -271,7 +271,7 @@ impl EventStore for Backend {
         .execute(&self.write)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Unknown("event"));
+            return Err(StoreError::NotFound(Entity::Event));
         }
         Ok(())
     }
@@ -280,7 +280,7 @@ impl EventStore for Backend {
         let mut tx = self.write.begin().await?;
         let facts = unit_facts(&mut tx, &[point.unit.as_str().to_owned()]).await?;
         let Some(f) = facts.get(point.unit.as_str()) else {
-            return Err(StoreError::Unknown("unit"));
+            return Err(StoreError::NotFound(Entity::Unit));
         };
         let commune = match f.level.as_str() {
             "commune" => Some(f.code.clone()),
@@ -294,7 +294,7 @@ impl EventStore for Backend {
         .fetch_optional(&mut *tx)
         .await?;
         if host.is_none() {
-            return Err(StoreError::Unknown("host"));
+            return Err(StoreError::NotFound(Entity::Host));
         }
         let taken: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM bridge_point WHERE event_id = (SELECT event_id FROM bridge_point WHERE id = $1) AND name = $2 AND id <> $1",
@@ -319,7 +319,7 @@ impl EventStore for Backend {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Unknown("point"));
+            return Err(StoreError::NotFound(Entity::BridgePoint));
         }
         tx.commit().await?;
         Ok(())
@@ -332,7 +332,7 @@ impl EventStore for Backend {
         .bind(event)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.into_iter().filter_map(PointRow::into_record).collect())
+        rows.into_iter().map(PointRow::into_record).collect()
     }
 
     async fn point(&self, id: i64) -> Result<Option<PointRecord>> {
@@ -342,7 +342,7 @@ impl EventStore for Backend {
         .bind(id)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.and_then(PointRow::into_record))
+        row.map(PointRow::into_record).transpose()
     }
 
     async fn points_hosted_by(&self, host: i64) -> Result<Vec<PointRecord>> {
@@ -352,7 +352,7 @@ impl EventStore for Backend {
         .bind(host)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.into_iter().filter_map(PointRow::into_record).collect())
+        rows.into_iter().map(PointRow::into_record).collect()
     }
 
     async fn point_by_token(&self, token: &str) -> Result<Option<PointRecord>> {
@@ -362,7 +362,7 @@ impl EventStore for Backend {
         .bind(token)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.and_then(PointRow::into_record))
+        row.map(PointRow::into_record).transpose()
     }
 
     async fn record_check_ins(
@@ -535,7 +535,8 @@ impl EventStore for Backend {
                 q.push(") ORDER BY person_id, organisation_id");
                 let rows: Vec<(i64, i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
                 for (person, org, grp) in rows {
-                    if let (Some(f), Some(g)) = (facts.get_mut(&person), Group::parse(&grp)) {
+                    let g = crate::rows::group("membership", &grp)?;
+                    if let Some(f) = facts.get_mut(&person) {
                         f.organisations.push((org, g));
                         if !f.groups.contains(&g) {
                             f.groups.push(g);
@@ -611,7 +612,8 @@ impl EventStore for Backend {
                 q.push(" ON CONFLICT (person_id, grp, metric) DO NOTHING RETURNING person_id, grp");
                 let rows: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
                 for (person, grp) in rows {
-                    if let (Some(f), Some(g)) = (facts.get(&person), Group::parse(&grp)) {
+                    let g = crate::rows::group("learner_mark", &grp)?;
+                    if let Some(f) = facts.get(&person) {
                         deltas.add(f, g, "participated");
                     }
                 }
@@ -715,14 +717,14 @@ impl EventStore for Backend {
         .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(label, via, person, at)| {
-                Some(CheckInView {
+            .map(|(label, via, person, at)| {
+                Ok(CheckInView {
                     label,
-                    via: CheckInVia::parse(&via)?,
+                    via: crate::rows::decoded("check_in", "via", &via, CheckInVia::parse)?,
                     registered: person.is_some(),
                     at: Timestamp(at),
                 })
             })
-            .collect())
+            .collect::<Result<_>>()?)
     }
 }

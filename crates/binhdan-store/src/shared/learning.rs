@@ -66,8 +66,8 @@ pub(super) async fn learner_facts(
     .await?;
     let organisations: Vec<(i64, Group)> = orgs
         .into_iter()
-        .filter_map(|(id, g)| Group::parse(&g).map(|g| (id, g)))
-        .collect();
+        .map(|(id, g)| Ok((id, crate::rows::group("membership", &g)?)))
+        .collect::<Result<_>>()?;
     let mut groups: Vec<Group> = organisations.iter().map(|(_, g)| *g).collect();
     if is_adult_born(row.birth_year, row.birth_day, cutoff) {
         groups.push(Group::Adult);
@@ -206,7 +206,7 @@ async fn course_of_module(
 impl AttemptRow {
     fn into_attempt(self) -> Result<Attempt> {
         let plan: Vec<PlannedItem> = serde_json::from_str(&self.plan)
-            .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+            .map_err(|e| StoreError::corrupt("quiz_attempt", format_args!("plan: {e}")))?;
         Ok(Attempt {
             id: self.id,
             person_id: self.person_id,
@@ -243,8 +243,8 @@ pub(super) struct AnswerRow {
 /// Inserts answers in one statement, each only if it answers the current question of its
 /// person's open attempt, once; returns those that went in. Answers of one attempt must not
 /// share a batch (the trigger moves the attempt on row by row).
-pub(super) async fn insert_answers(
-    pool: &sqlx::Pool<Db>,
+pub(super) async fn insert_answers<'e>(
+    on: impl sqlx::Executor<'e, Database = Db>,
     rows: &[&AnswerRow],
 ) -> Result<std::collections::HashSet<(i64, String)>> {
     let mut q = sqlx::QueryBuilder::<Db>::new(
@@ -274,8 +274,54 @@ pub(super) async fn insert_answers(
          AND a.answered = v.column4 AND a.finished_at IS NULL WHERE 1 = 1 \
          ON CONFLICT (attempt_id, item_id) DO NOTHING RETURNING attempt_id, item_id",
     );
-    let done: Vec<(i64, String)> = q.build_query_as().fetch_all(pool).await?;
+    let done: Vec<(i64, String)> = q.build_query_as().fetch_all(on).await?;
     Ok(done.into_iter().collect())
+}
+
+/// The row `record_answer` inserts for an answer.
+pub(super) fn answer_row(
+    attempt_id: i64,
+    person: i64,
+    answer: &NewAnswer,
+    now: Timestamp,
+) -> Result<AnswerRow> {
+    let reply = serde_json::to_string(&answer.reply)
+        .map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+    Ok(AnswerRow {
+        attempt_id,
+        person,
+        item_id: answer.item_id.clone(),
+        revision: i64::from(answer.revision),
+        position: i64::from(answer.position),
+        reply,
+        correct: answer.correct,
+        at: now.millis(),
+        elapsed_ms: answer.elapsed_ms.max(0),
+    })
+}
+
+/// Why an answer did not go in: given before (`Duplicate`), or not the current question of
+/// the person's open attempt.
+pub(super) async fn answer_missed<'e>(
+    on: impl sqlx::Executor<'e, Database = Db>,
+    attempt_id: i64,
+    item_id: &str,
+    person: i64,
+) -> Result<AnswerOutcome> {
+    let earlier: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM quiz_response r JOIN quiz_attempt a ON a.id = r.attempt_id \
+         WHERE r.attempt_id = $1 AND r.item_id = $2 AND a.person_id = $3",
+    )
+    .bind(attempt_id)
+    .bind(item_id.to_owned())
+    .bind(person)
+    .fetch_one(on)
+    .await?;
+    Ok(if earlier > 0 {
+        AnswerOutcome::Duplicate
+    } else {
+        AnswerOutcome::NotInAttempt
+    })
 }
 
 /// An answer waiting for SQLite's batching writer (`answer_writer` in `sqlite.rs`), and where
@@ -287,6 +333,69 @@ pub(super) async fn insert_answers(
 pub(super) struct AnswerJob {
     pub(super) row: AnswerRow,
     pub(super) done: tokio::sync::oneshot::Sender<Result<bool>>,
+}
+
+/// Finishes an attempt (see `finish_attempt`) in the caller's transaction: the first pass of a
+/// module and a completed course move the counters there.
+pub(super) async fn finish_attempt_in(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    attempt_id: i64,
+    person: i64,
+    cutoff: AdultCutoff,
+    now: Timestamp,
+) -> Result<Option<Finished>> {
+    let ended: Option<(i64, bool, String)> = sqlx::query_as(
+        "UPDATE quiz_attempt SET finished_at = $1, passed = (correct * 100 >= $2 * items) \
+         WHERE id = $3 AND person_id = $4 AND finished_at IS NULL AND answered >= items \
+         RETURNING correct, passed, module_id",
+    )
+    .bind(now.millis())
+    .bind(i64::from(binhdan_content::quiz::PASS_PERCENT))
+    .bind(attempt_id)
+    .bind(person)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((correct, passed, module_id)) = ended else {
+        // Finished before (or not finishable): how it ended, if it did.
+        let before: Option<(i64, Option<bool>)> = sqlx::query_as(
+            "SELECT correct, passed FROM quiz_attempt WHERE id = $1 AND person_id = $2 AND finished_at IS NOT NULL",
+        )
+        .bind(attempt_id)
+        .bind(person)
+        .fetch_optional(&mut **tx)
+        .await?;
+        return Ok(before.map(|(correct, passed)| Finished {
+            passed: passed.unwrap_or(false),
+            correct: u32::try_from(correct).unwrap_or(0),
+        }));
+    };
+    if passed {
+        let earlier_pass: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM quiz_attempt WHERE person_id = $1 AND module_id = $2 AND passed = $3 AND id <> $4",
+        )
+        .bind(person)
+        .bind(module_id.clone())
+        .bind(true)
+        .bind(attempt_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        if earlier_pass == 0 {
+            let facts = learner_facts(tx, person, cutoff).await?;
+            let course = course_of_module(tx, &module_id).await?;
+            if let (Some(facts), Some((course_id, group))) = (facts, course) {
+                let mut deltas = LearningDeltas::default();
+                if let Some(group) = group {
+                    deltas.add(&facts, group, "quizzes_passed");
+                }
+                check_course_completed(tx, person, &course_id, &facts, &mut deltas, now).await?;
+                deltas.apply(tx, now).await?;
+            }
+        }
+    }
+    Ok(Some(Finished {
+        passed,
+        correct: u32::try_from(correct).unwrap_or(0),
+    }))
 }
 
 #[async_trait]
@@ -307,10 +416,10 @@ impl LearningStore for Backend {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((revision, course_id, grp)) = lesson else {
-            return Err(StoreError::Unknown("lesson"));
+            return Err(StoreError::NotFound(Entity::Lesson));
         };
         let Some(facts) = learner_facts(&mut tx, person, cutoff).await? else {
-            return Err(StoreError::Unknown("person"));
+            return Err(StoreError::NotFound(Entity::Person));
         };
         let inserted = sqlx::query(
             "INSERT INTO lesson_progress (person_id, lesson_id, revision, completed_at) VALUES ($1, $2, $3, $4) \
@@ -403,7 +512,7 @@ impl LearningStore for Backend {
         let mut items = Vec::with_capacity(rows.len());
         for (body, revision) in rows {
             let item: binhdan_content::Item = serde_json::from_str(&body)
-                .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+                .map_err(|e| StoreError::corrupt("item", format_args!("body: {e}")))?;
             items.push((item, u32::try_from(revision).unwrap_or(0)));
         }
         Ok(Some(ModuleQuiz {
@@ -475,8 +584,9 @@ impl LearningStore for Backend {
         .await?;
         rows.into_iter()
             .map(|(item_id, reply, correct)| {
-                let reply = serde_json::from_str(&reply)
-                    .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+                let reply = serde_json::from_str(&reply).map_err(|e| {
+                    StoreError::corrupt("quiz_response", format_args!("reply: {e}"))
+                })?;
                 Ok(AnswerRecord {
                     item_id,
                     reply,
@@ -496,19 +606,7 @@ impl LearningStore for Backend {
     ) -> Result<AnswerOutcome> {
         // The hot path is one statement: the response goes in only if it answers the current
         // question of the person's open attempt, once; a trigger moves the attempt on.
-        let reply = serde_json::to_string(&answer.reply)
-            .map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
-        let row = AnswerRow {
-            attempt_id,
-            person,
-            item_id: answer.item_id.clone(),
-            revision: i64::from(answer.revision),
-            position: i64::from(answer.position),
-            reply,
-            correct: answer.correct,
-            at: now.millis(),
-            elapsed_ms: answer.elapsed_ms.max(0),
-        };
+        let row = answer_row(attempt_id, person, answer, now)?;
         let went_in = match self.answer_queue() {
             Some(queue) => {
                 let (done, result) = tokio::sync::oneshot::channel();
@@ -524,20 +622,7 @@ impl LearningStore for Backend {
         };
         let inserted = went_in.then_some(());
         if inserted.is_none() {
-            let earlier: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM quiz_response r JOIN quiz_attempt a ON a.id = r.attempt_id \
-                 WHERE r.attempt_id = $1 AND r.item_id = $2 AND a.person_id = $3",
-            )
-            .bind(attempt_id)
-            .bind(answer.item_id.clone())
-            .bind(person)
-            .fetch_one(&self.write)
-            .await?;
-            return Ok(if earlier > 0 {
-                AnswerOutcome::Duplicate
-            } else {
-                AnswerOutcome::NotInAttempt
-            });
+            return answer_missed(&self.write, attempt_id, &answer.item_id, person).await;
         }
         let answered = answer.position.saturating_add(1);
         let finished = if answer.last {
@@ -556,61 +641,9 @@ impl LearningStore for Backend {
         now: Timestamp,
     ) -> Result<Option<Finished>> {
         let mut tx = self.write.begin().await?;
-        let ended: Option<(i64, bool, String)> = sqlx::query_as(
-            "UPDATE quiz_attempt SET finished_at = $1, passed = (correct * 100 >= $2 * items) \
-             WHERE id = $3 AND person_id = $4 AND finished_at IS NULL AND answered >= items \
-             RETURNING correct, passed, module_id",
-        )
-        .bind(now.millis())
-        .bind(i64::from(binhdan_content::quiz::PASS_PERCENT))
-        .bind(attempt_id)
-        .bind(person)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((correct, passed, module_id)) = ended else {
-            // Finished before (or not finishable): how it ended, if it did.
-            let before: Option<(i64, Option<bool>)> = sqlx::query_as(
-                "SELECT correct, passed FROM quiz_attempt WHERE id = $1 AND person_id = $2 AND finished_at IS NOT NULL",
-            )
-            .bind(attempt_id)
-            .bind(person)
-            .fetch_optional(&mut *tx)
-            .await?;
-            tx.rollback().await?;
-            return Ok(before.map(|(correct, passed)| Finished {
-                passed: passed.unwrap_or(false),
-                correct: u32::try_from(correct).unwrap_or(0),
-            }));
-        };
-        if passed {
-            let earlier_pass: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM quiz_attempt WHERE person_id = $1 AND module_id = $2 AND passed = $3 AND id <> $4",
-            )
-            .bind(person)
-            .bind(module_id.clone())
-            .bind(true)
-            .bind(attempt_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            if earlier_pass == 0 {
-                let facts = learner_facts(&mut tx, person, cutoff).await?;
-                let course = course_of_module(&mut tx, &module_id).await?;
-                if let (Some(facts), Some((course_id, group))) = (facts, course) {
-                    let mut deltas = LearningDeltas::default();
-                    if let Some(group) = group {
-                        deltas.add(&facts, group, "quizzes_passed");
-                    }
-                    check_course_completed(&mut tx, person, &course_id, &facts, &mut deltas, now)
-                        .await?;
-                    deltas.apply(&mut tx, now).await?;
-                }
-            }
-        }
+        let finished = finish_attempt_in(&mut tx, attempt_id, person, cutoff, now).await?;
         tx.commit().await?;
-        Ok(Some(Finished {
-            passed,
-            correct: u32::try_from(correct).unwrap_or(0),
-        }))
+        Ok(finished)
     }
 
     async fn learning_under(&self, root: &UnitCode) -> Result<Vec<(Group, String, i64)>> {
@@ -639,10 +672,7 @@ impl LearningStore for Backend {
         .bind(upper)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v)))
-            .collect())
+        crate::rows::kpi_counters("unit_counter", rows)
     }
 
     async fn answers_recorded(&self) -> Result<u64> {
@@ -659,10 +689,7 @@ impl LearningStore for Backend {
         .bind(unit.as_str())
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(g, m, v)| Group::parse(&g).map(|g| (g, m, v)))
-            .collect())
+        crate::rows::kpi_counters("unit_counter", rows)
     }
 }
 

@@ -113,24 +113,29 @@ impl Backend {
             oidc_subject: subject,
             memberships: memberships
                 .into_iter()
-                .filter_map(|(id, name, grp, grade, class)| {
-                    Some(MembershipView {
+                .map(|(id, name, grp, grade, class)| {
+                    Ok(MembershipView {
                         organisation_id: id,
                         organisation_name: name,
-                        group: Group::parse(&grp)?,
+                        group: crate::rows::group("membership", &grp)?,
                         grade: grade.and_then(|g| u8::try_from(g).ok()),
                         class,
                     })
                 })
-                .collect(),
+                .collect::<Result<_>>()?,
         }))
     }
 }
 
-fn counter_rows(rows: Vec<(String, i64)>) -> Vec<(Group, u64)> {
-    rows.into_iter()
-        .filter_map(|(g, n)| Some((Group::parse(&g)?, u64::try_from(n).unwrap_or(0))))
-        .collect()
+/// Roster counter rows of the KPI groups (see `rows::kpi_group`).
+fn counter_rows(table: &'static str, rows: Vec<(String, i64)>) -> Result<Vec<(Group, u64)>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for (g, n) in rows {
+        if let Some(g) = crate::rows::kpi_group(table, &g)? {
+            out.push((g, u64::try_from(n).unwrap_or(0)));
+        }
+    }
+    Ok(out)
 }
 
 /// A person's learning facts, as columns of a query over `person p` (see [`LearnerRow`]).
@@ -253,7 +258,7 @@ impl PeopleStore for Backend {
                 .await;
         match done {
             Ok(r) if r.rows_affected() == 1 => Ok(()),
-            Ok(_) => Err(StoreError::Unknown("person")),
+            Ok(_) => Err(StoreError::NotFound(Entity::Person)),
             Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
                 Err(StoreError::Conflict("oidc_subject"))
             }
@@ -408,7 +413,7 @@ impl PeopleStore for Backend {
                 .await?
             }
         };
-        Ok(counter_rows(rows))
+        counter_rows("unit_counter", rows)
     }
 
     async fn organisation_roster(&self, organisation: i64) -> Result<Vec<(Group, u64)>> {
@@ -418,7 +423,7 @@ impl PeopleStore for Backend {
         .bind(organisation)
         .fetch_all(&self.read)
         .await?;
-        Ok(counter_rows(rows))
+        counter_rows("organisation_counter", rows)
     }
 
     async fn create_organisation(
@@ -434,10 +439,10 @@ impl PeopleStore for Backend {
                 .fetch_optional(&mut *tx)
                 .await?;
         let Some((path, level)) = unit else {
-            return Err(StoreError::Unknown("unit"));
+            return Err(StoreError::NotFound(Entity::Unit));
         };
         if level != "commune" {
-            return Err(StoreError::Unknown("commune"));
+            return Err(StoreError::NotFound(Entity::Commune));
         }
         let name = binhdan_core::text::clean(&org.name);
         let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(

@@ -37,7 +37,7 @@ const ROSTER: &str = "roster";
 
 impl ImportTx {
     fn tx(&mut self) -> Result<&mut sqlx::Transaction<'static, Db>> {
-        self.tx.as_mut().ok_or(StoreError::Unknown("transaction"))
+        self.tx.as_mut().ok_or(StoreError::Stopped("import"))
     }
 
     async fn load_units(&mut self, batch: &[PersonRecord]) -> Result<()> {
@@ -54,7 +54,7 @@ impl ImportTx {
         let tx = self.tx()?;
         let found = unit_facts(tx, &missing).await?;
         if found.len() < missing.len() {
-            return Err(StoreError::Unknown("unit"));
+            return Err(StoreError::NotFound(Entity::Unit));
         }
         self.units.extend(found);
         Ok(())
@@ -76,7 +76,7 @@ impl ImportTx {
                     .fetch_optional(&mut **tx)
                     .await?;
             self.orgs
-                .insert(id, unit.ok_or(StoreError::Unknown("organisation"))?);
+                .insert(id, unit.ok_or(StoreError::NotFound(Entity::Organisation))?);
         }
         Ok(())
     }
@@ -455,7 +455,7 @@ impl PeopleImport for ImportTx {
         let unit_deltas = std::mem::take(&mut self.unit_deltas);
         let org_deltas = std::mem::take(&mut self.org_deltas);
         let now = self.now;
-        let mut tx = self.tx.take().ok_or(StoreError::Unknown("transaction"))?;
+        let mut tx = self.tx.take().ok_or(StoreError::Stopped("import"))?;
         apply_unit_deltas(&mut tx, &unit_deltas, now).await?;
         apply_org_deltas(&mut tx, &org_deltas, now).await?;
         append_audit_in(&mut tx, &audit, now).await?;

@@ -120,9 +120,11 @@ impl PopulationStore for Backend {
                     .await?
                 }
             };
-        Ok(rows
-            .into_iter()
-            .filter_map(|(g, n)| Some((Group::parse(&g)?, u64::try_from(n).unwrap_or(0))))
-            .collect())
+        rows.into_iter()
+            .map(|(g, n)| {
+                let g = crate::rows::group("population", &g)?;
+                Ok((g, u64::try_from(n).unwrap_or(0)))
+            })
+            .collect()
     }
 }

@@ -24,19 +24,27 @@ struct GrantRow {
 }
 
 impl GrantRow {
-    fn into_grant(self) -> Option<Grant> {
-        let role: Role = serde_json::from_value(serde_json::Value::String(self.role)).ok()?;
+    fn into_grant(self) -> Result<Grant> {
+        const T: &str = "staff_grant";
+        let role: Role = serde_json::from_value(serde_json::Value::String(self.role.clone()))
+            .map_err(|_| StoreError::corrupt(T, format_args!("role {:?}", self.role)))?;
+        let missing = || {
+            StoreError::corrupt(
+                T,
+                format_args!("{} scope without its value", self.scope_kind),
+            )
+        };
         let scope = match self.scope_kind.as_str() {
             "unit" => Scope::Unit {
-                path: self.scope_path?,
+                path: self.scope_path.clone().ok_or_else(missing)?,
             },
             "organisation" => Scope::Organisation {
-                id: self.scope_org?,
+                id: self.scope_org.ok_or_else(missing)?,
             },
             "everywhere" => Scope::Everywhere,
-            _ => return None,
+            other => return Err(StoreError::corrupt(T, format_args!("scope {other:?}"))),
         };
-        Some(Grant::new(role, scope))
+        Ok(Grant::new(role, scope))
     }
 }
 
@@ -121,8 +129,8 @@ impl Backend {
             disabled: row.disabled_at.is_some(),
             grants: grants
                 .into_iter()
-                .filter_map(GrantRow::into_grant)
-                .collect(),
+                .map(GrantRow::into_grant)
+                .collect::<Result<_>>()?,
         }))
     }
 }

@@ -22,7 +22,7 @@ impl TargetStore for Backend {
             .fetch_optional(&mut *tx)
             .await?;
         if exists.is_none() {
-            return Err(StoreError::Unknown("unit"));
+            return Err(StoreError::NotFound(Entity::Unit));
         }
         match target {
             Some(t) => {
@@ -68,20 +68,23 @@ impl TargetStore for Backend {
         q.push(") ORDER BY unit_code, kpi");
         let rows: Vec<(String, String, i64, i64, String, i64)> =
             q.build_query_as().fetch_all(&self.read).await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(code, kpi, percent, deadline, set_by, set_at)| {
-                Some(UnitTarget {
-                    unit_code: UnitCode::parse(&code).ok()?,
-                    kpi: Kpi::parse(&kpi)?,
+        rows.into_iter()
+            .map(|(code, kpi, percent, deadline, set_by, set_at)| {
+                const T: &str = "unit_target";
+                let corrupt =
+                    |what: &str, v: i64| StoreError::corrupt(T, format_args!("{what} {v}"));
+                Ok(UnitTarget {
+                    unit_code: crate::rows::unit_code(T, &code)?,
+                    kpi: crate::rows::decoded(T, "kpi", &kpi, Kpi::parse)?,
                     target: Target {
-                        percent: u8::try_from(percent).ok()?,
-                        deadline: binhdan_core::people::Date::from_days_since_epoch(deadline)?,
+                        percent: u8::try_from(percent).map_err(|_| corrupt("percent", percent))?,
+                        deadline: binhdan_core::people::Date::from_days_since_epoch(deadline)
+                            .ok_or_else(|| corrupt("deadline", deadline))?,
                     },
                     set_by,
                     set_at: Timestamp(set_at),
                 })
             })
-            .collect())
+            .collect()
     }
 }

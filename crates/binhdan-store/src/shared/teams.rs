@@ -13,8 +13,8 @@ use super::{Backend, Db};
 use crate::prelude::*;
 use crate::{
     AttendVia, AttendanceOutcome, AttendeeView, ChecklistItem, ClassRecord, NewAttendance,
-    NewClass, NewVisit, Resident, TEAM_GROUP, TeamFigures, TeamMemberRecord, TeamStore, TeamWrite,
-    VillageTeam, VisitRecord,
+    NewClass, NewVisit, Resident, ResidentToVisit, TEAM_GROUP, TeamFigures, TeamMemberRecord,
+    TeamStore, TeamWrite, VillageTeam, VisitNextQuery, VisitRecord,
 };
 
 type Deltas = BTreeMap<(String, &'static str, &'static str), i64>;
@@ -86,10 +86,10 @@ struct ClassRow {
 }
 
 impl ClassRow {
-    fn into_record(self) -> Option<ClassRecord> {
-        Some(ClassRecord {
+    fn into_record(self) -> Result<ClassRecord> {
+        Ok(ClassRecord {
             id: self.id,
-            village_code: UnitCode::parse(&self.village_code).ok()?,
+            village_code: crate::rows::unit_code("team_class", &self.village_code)?,
             village_path: self.village_path,
             module_id: self.module_id,
             place: self.place,
@@ -122,6 +122,44 @@ struct ResidentRow {
     last_visit_on: Option<i64>,
 }
 
+impl From<ResidentRow> for Resident {
+    fn from(r: ResidentRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            cccd_masked: r.cccd_masked,
+            birth_year: i32::try_from(r.birth_year).unwrap_or(0),
+            has_phone: r.has_phone,
+            household: r.household,
+            learning: r.learning,
+            skilled: r.skilled,
+            certified: r.certified,
+            reached: r.reached,
+            last_lesson_at: r.last_lesson_at.map(Timestamp),
+            last_visit_on: r.last_visit_on,
+        }
+    }
+}
+
+/// A resident's columns (`p` the person, `h` their household, `$1` the village): the facts of
+/// the learning status and of the team's work.
+const RESIDENT_COLUMNS: &str = "p.id, p.name, p.name_key, p.cccd_masked, p.birth_year, \
+     p.phone IS NOT NULL AS has_phone, h.label AS household, \
+     EXISTS (SELECT 1 FROM learner_mark m WHERE m.person_id = p.id AND m.metric = 'learning') AS learning, \
+     EXISTS (SELECT 1 FROM learner_mark m WHERE m.person_id = p.id AND m.metric = 'skilled') AS skilled, \
+     EXISTS (SELECT 1 FROM certificate c WHERE c.person_id = p.id AND c.revoked_at IS NULL) AS certified, \
+     EXISTS (SELECT 1 FROM team_reach r WHERE r.village_code = $1 AND r.person_id = p.id) AS reached, \
+     (SELECT MAX(l.completed_at) FROM lesson_progress l WHERE l.person_id = p.id) AS last_lesson_at, \
+     (SELECT MAX(v.visited_on) FROM team_visit v WHERE v.person_id = p.id) AS last_visit_on";
+
+#[derive(sqlx::FromRow)]
+struct ToVisitRow {
+    #[sqlx(flatten)]
+    resident: ResidentRow,
+    recent: i64,
+    why: i64,
+}
+
 #[async_trait]
 impl TeamStore for Backend {
     async fn appoint_team_member(
@@ -137,14 +175,14 @@ impl TeamStore for Backend {
             .fetch_optional(&mut *tx)
             .await?;
         if level.as_deref() != Some("village") {
-            return Err(StoreError::Unknown("village"));
+            return Err(StoreError::NotFound(Entity::Village));
         }
         let account: Option<i64> = sqlx::query_scalar("SELECT id FROM staff_account WHERE id = $1")
             .bind(account_id)
             .fetch_optional(&mut *tx)
             .await?;
         if account.is_none() {
-            return Err(StoreError::Unknown("account"));
+            return Err(StoreError::NotFound(Entity::StaffAccount));
         }
         let done = sqlx::query(
             "INSERT INTO team_member (village_code, account_id, appointed_by, appointed_at) \
@@ -212,10 +250,9 @@ impl TeamStore for Backend {
         .bind(account_id)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(c, n)| Some((UnitCode::parse(&c).ok()?, n)))
-            .collect())
+        rows.into_iter()
+            .map(|(c, n)| Ok((crate::rows::unit_code("team_member", &c)?, n)))
+            .collect()
     }
 
     async fn visit_checklist(&self, province: &UnitCode) -> Result<Vec<ChecklistItem>> {
@@ -381,7 +418,7 @@ impl TeamStore for Backend {
                 .fetch_optional(&mut *tx)
                 .await?;
         if module.is_none() {
-            return Err(StoreError::Unknown("module"));
+            return Err(StoreError::NotFound(Entity::Module));
         }
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO team_class (op, village_code, module_id, place, starts_at, opened_by, opened_at) \
@@ -440,7 +477,7 @@ impl TeamStore for Backend {
         .bind(id)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.and_then(ClassRow::into_record))
+        row.map(ClassRow::into_record).transpose()
     }
 
     async fn village_classes(&self, village: &UnitCode, limit: u32) -> Result<Vec<ClassRecord>> {
@@ -451,7 +488,7 @@ impl TeamStore for Backend {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.into_iter().filter_map(ClassRow::into_record).collect())
+        rows.into_iter().map(ClassRow::into_record).collect()
     }
 
     async fn mark_attendance(
@@ -467,7 +504,7 @@ impl TeamStore for Backend {
                 .fetch_optional(&mut *tx)
                 .await?;
         let Some(village) = village else {
-            return Err(StoreError::Unknown("class"));
+            return Err(StoreError::NotFound(Entity::Class));
         };
         let inserted = sqlx::query(
             "INSERT INTO team_attendance (class_id, person_id, op, via, marked_by, marked_at) \
@@ -491,7 +528,7 @@ impl TeamStore for Backend {
             .fetch_optional(&mut *tx)
             .await?;
             let outcome = match by_op {
-                // The same marking resent: answered as the first was.
+                // The same marking resent: counted once, by the first.
                 Some((class, person, _)) if class == a.class_id && person == a.person_id => {
                     Ok(AttendanceOutcome::Resent)
                 }
@@ -560,15 +597,15 @@ impl TeamStore for Backend {
         .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(person_id, name, via, at)| {
-                Some(AttendeeView {
+            .map(|(person_id, name, via, at)| {
+                Ok(AttendeeView {
                     person_id,
                     name,
-                    via: AttendVia::parse(&via)?,
+                    via: crate::rows::decoded("team_attendance", "via", &via, AttendVia::parse)?,
                     marked_at: Timestamp(at),
                 })
             })
-            .collect())
+            .collect::<Result<_>>()?)
     }
 
     async fn residents(&self, village: &UnitCode, limit: u32) -> Result<Vec<Resident>> {
@@ -579,39 +616,63 @@ impl TeamStore for Backend {
         let Some(path) = path else {
             return Ok(Vec::new());
         };
-        let rows: Vec<ResidentRow> = sqlx::query_as(
-            "SELECT p.id, p.name, p.cccd_masked, p.birth_year, p.phone IS NOT NULL AS has_phone, \
-             h.label AS household, \
-             EXISTS (SELECT 1 FROM learner_mark m WHERE m.person_id = p.id AND m.metric = 'learning') AS learning, \
-             EXISTS (SELECT 1 FROM learner_mark m WHERE m.person_id = p.id AND m.metric = 'skilled') AS skilled, \
-             EXISTS (SELECT 1 FROM certificate c WHERE c.person_id = p.id AND c.revoked_at IS NULL) AS certified, \
-             EXISTS (SELECT 1 FROM team_reach r WHERE r.village_code = $1 AND r.person_id = p.id) AS reached, \
-             (SELECT MAX(l.completed_at) FROM lesson_progress l WHERE l.person_id = p.id) AS last_lesson_at, \
-             (SELECT MAX(v.visited_on) FROM team_visit v WHERE v.person_id = p.id) AS last_visit_on \
-             FROM person p LEFT JOIN team_household h ON h.person_id = p.id \
+        let sql = format!(
+            "SELECT {RESIDENT_COLUMNS} FROM person p LEFT JOIN team_household h ON h.person_id = p.id \
              WHERE p.unit_path = $2 \
-             ORDER BY CASE WHEN h.label_key IS NULL THEN 1 ELSE 0 END, h.label_key, p.name_key, p.id LIMIT $3",
-        )
-        .bind(village.as_str())
-        .bind(&path)
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await?;
+             ORDER BY CASE WHEN h.label_key IS NULL THEN 1 ELSE 0 END, h.label_key, p.name_key, p.id LIMIT $3"
+        );
+        let rows: Vec<ResidentRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(village.as_str())
+            .bind(&path)
+            .bind(i64::from(limit))
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn residents_to_visit(
+        &self,
+        village: &UnitCode,
+        query: &VisitNextQuery,
+    ) -> Result<Vec<ResidentToVisit>> {
+        let path: Option<String> = sqlx::query_scalar("SELECT path FROM unit WHERE code = $1")
+            .bind(village.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        let Some(path) = path else {
+            return Ok(Vec::new());
+        };
+        // The rule of `binhdan_app::learning_status` in SQL (as `learners_under` has it): not
+        // certified, and skilled (ready for the exam), not started, or stuck.
+        let sql = format!(
+            "SELECT x.*, CAST(CASE WHEN x.last_visit_on >= $4 THEN 1 ELSE 0 END AS BIGINT) AS recent, \
+             CAST(CASE WHEN x.skilled THEN 0 WHEN x.learning THEN 1 ELSE 2 END AS BIGINT) AS why \
+             FROM (SELECT {RESIDENT_COLUMNS} FROM person p \
+             LEFT JOIN team_household h ON h.person_id = p.id WHERE p.unit_path = $2) x \
+             WHERE NOT x.certified AND (x.skilled OR NOT x.learning \
+             OR x.last_lesson_at IS NULL OR x.last_lesson_at < $3) \
+             ORDER BY recent, why, CASE WHEN x.last_visit_on IS NULL THEN 0 ELSE 1 END, \
+             x.last_visit_on, x.name_key, x.id LIMIT $5 OFFSET $6"
+        );
+        let rows: Vec<ToVisitRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(village.as_str())
+            .bind(&path)
+            .bind(query.stuck_before.millis())
+            .bind(query.visited_since)
+            .bind(i64::from(query.limit))
+            .bind(i64::from(query.offset))
+            .fetch_all(&self.read)
+            .await?;
         Ok(rows
             .into_iter()
-            .map(|r| Resident {
-                id: r.id,
-                name: r.name,
-                cccd_masked: r.cccd_masked,
-                birth_year: i32::try_from(r.birth_year).unwrap_or(0),
-                has_phone: r.has_phone,
-                household: r.household,
-                learning: r.learning,
-                skilled: r.skilled,
-                certified: r.certified,
-                reached: r.reached,
-                last_lesson_at: r.last_lesson_at.map(Timestamp),
-                last_visit_on: r.last_visit_on,
+            .map(|r| ResidentToVisit {
+                status: match r.why {
+                    0 => crate::LearningStatus::Skilled,
+                    1 => crate::LearningStatus::Stuck,
+                    _ => crate::LearningStatus::NotStarted,
+                },
+                visited_recently: r.recent == 1,
+                resident: r.resident.into(),
             })
             .collect())
     }
@@ -663,9 +724,7 @@ impl TeamStore for Backend {
         let mut out: Vec<VillageTeam> = Vec::new();
         for (code, name, grp, metric, value) in rows {
             if out.last().is_none_or(|v| v.code.as_str() != code) {
-                let Ok(parsed) = UnitCode::parse(&code) else {
-                    continue;
-                };
+                let parsed = crate::rows::unit_code("unit", &code)?;
                 out.push(VillageTeam {
                     members: members.get(&code).copied().unwrap_or(0),
                     code: parsed,

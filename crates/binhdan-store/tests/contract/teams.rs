@@ -8,8 +8,9 @@ use binhdan_core::cccd::Sex;
 use binhdan_core::kpi::Group;
 use binhdan_store::testing::TestDb;
 use binhdan_store::{
-    AdultCutoff, AttendVia, AttendanceOutcome, ChecklistItem, NewAttendance, NewClass, NewStaff,
-    NewVisit, PersonRecord, Store, StoreError, TEAM_GROUP, WriteMode,
+    AdultCutoff, AttendVia, AttendanceOutcome, ChecklistItem, LearningStatus, NewAttendance,
+    NewClass, NewStaff, NewVisit, PersonRecord, ResidentToVisit, Store, StoreError, TEAM_GROUP,
+    VisitNextQuery, WriteMode,
 };
 
 use super::{NOW, code, shipped_content, village, with_map};
@@ -163,7 +164,7 @@ async fn members_are_appointed_once_and_audited() {
                     NOW
                 )
                 .await,
-            Err(StoreError::Unknown("village"))
+            Err(StoreError::NotFound(binhdan_store::Entity::Village))
         ));
         assert!(matches!(
             store
@@ -174,7 +175,7 @@ async fn members_are_appointed_once_and_audited() {
                     NOW
                 )
                 .await,
-            Err(StoreError::Unknown("account"))
+            Err(StoreError::NotFound(binhdan_store::Entity::StaffAccount))
         ));
         db.cleanup().await;
     }
@@ -328,7 +329,7 @@ async fn attendance_counts_participation_once_per_person() {
                     NOW
                 )
                 .await,
-            Err(StoreError::Unknown("module"))
+            Err(StoreError::NotFound(binhdan_store::Entity::Module))
         ));
         assert_eq!(team_counter(store, "16591001", "classes").await, 1);
         let mark = |op: &str, person: i64| NewAttendance {
@@ -345,7 +346,7 @@ async fn attendance_counts_participation_once_per_person() {
                 .unwrap(),
             AttendanceOutcome::New
         );
-        // The same marking resent: answered as the first, counted once.
+        // The same marking resent: said so, counted once.
         assert_eq!(
             store
                 .mark_attendance(&mark("mark-000001", people[0]), CUTOFF, NOW)
@@ -455,5 +456,118 @@ async fn a_province_sets_its_own_checklist_and_keys_are_kept() {
             db.name
         );
         db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn whom_to_visit_next_puts_the_recently_visited_last_in_one_query() {
+    const DAY: i64 = 86_400_000;
+    for db in TestDb::all().await {
+        let (store, member, people) = setup(&db).await;
+        let today = 20_416;
+        let query = |limit: u32, offset: u32| VisitNextQuery {
+            stuck_before: binhdan_core::Timestamp(NOW.millis() - 14 * DAY),
+            visited_since: today - 6,
+            limit,
+            offset,
+        };
+        let ids = |rows: Vec<ResidentToVisit>| {
+            rows.into_iter()
+                .map(|r| (r.resident.id, r.status, r.visited_recently))
+                .collect::<Vec<_>>()
+        };
+        let village = code("16591001");
+        // Neither started, never visited: by name.
+        assert_eq!(
+            ids(store
+                .residents_to_visit(&village, &query(10, 0))
+                .await
+                .unwrap()),
+            vec![
+                (people[0], LearningStatus::NotStarted, false),
+                (people[1], LearningStatus::NotStarted, false)
+            ],
+            "{}",
+            db.name
+        );
+        // A visit recorded today moves Người 1 after Người 2.
+        store
+            .record_visit(
+                &NewVisit {
+                    op: "5c0e2a44-7a1e-4b59-9a43-0d9f3f0b1c22".into(),
+                    village: village.clone(),
+                    person_id: people[0],
+                    member_id: member,
+                    visited_on: today,
+                    done: vec![],
+                    next_step: String::new(),
+                    household: None,
+                },
+                AuditEntry::new(format!("staff:{member}"), "team.visit"),
+                NOW,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            ids(store
+                .residents_to_visit(&village, &query(10, 0))
+                .await
+                .unwrap()),
+            vec![
+                (people[1], LearningStatus::NotStarted, false),
+                (people[0], LearningStatus::NotStarted, true)
+            ]
+        );
+        // One page at a time.
+        assert_eq!(
+            ids(store
+                .residents_to_visit(&village, &query(1, 1))
+                .await
+                .unwrap()),
+            vec![(people[0], LearningStatus::NotStarted, true)]
+        );
+        // A week later the visit is no longer recent: still after the one never visited.
+        let later = VisitNextQuery {
+            visited_since: today + 1,
+            ..query(10, 0)
+        };
+        assert_eq!(
+            ids(store.residents_to_visit(&village, &later).await.unwrap()),
+            vec![
+                (people[1], LearningStatus::NotStarted, false),
+                (people[0], LearningStatus::NotStarted, false)
+            ]
+        );
+        // A lesson today: Người 2 is learning, not to visit; a lesson long ago: stuck, before
+        // those not started.
+        let outline = store.course_outline("cong-dan").await.unwrap().unwrap();
+        let lesson = outline.modules[0].lessons[0].id.clone();
+        store
+            .complete_lesson(
+                people[1],
+                &lesson,
+                CUTOFF,
+                binhdan_core::Timestamp(NOW.millis() - 30 * DAY),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            ids(store
+                .residents_to_visit(&village, &query(10, 0))
+                .await
+                .unwrap()),
+            vec![
+                (people[1], LearningStatus::Stuck, false),
+                (people[0], LearningStatus::NotStarted, true)
+            ]
+        );
+        let fresh = VisitNextQuery {
+            stuck_before: binhdan_core::Timestamp(NOW.millis() - 31 * DAY),
+            ..query(10, 0)
+        };
+        assert_eq!(
+            ids(store.residents_to_visit(&village, &fresh).await.unwrap()),
+            vec![(people[0], LearningStatus::NotStarted, true)]
+        );
     }
 }

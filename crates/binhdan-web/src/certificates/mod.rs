@@ -124,6 +124,8 @@ pub struct CertificateView {
     pub birth: String,
     pub title: String,
     pub level: String,
+    /// The simulated tasks the holder did in the exam, as the credential lists them.
+    pub tasks: Vec<String>,
     pub issued: String,
     pub issuer: String,
     /// `valid`, `revoked`, or a failure code.
@@ -154,6 +156,14 @@ fn view_of(
         level: credential
             .and_then(AchievementCredential::achieved_level)
             .map(|code| crate::words::step(lang, code))
+            .unwrap_or_default(),
+        tasks: credential
+            .map(|c| {
+                c.tasks()
+                    .into_iter()
+                    .map(|(name, _)| name.to_owned())
+                    .collect()
+            })
             .unwrap_or_default(),
         issued: day(record.issued_at),
         issuer: credential
@@ -324,6 +334,7 @@ pub async fn pdf(
         birth: view.birth,
         achievement: view.title,
         level: view.level,
+        tasks: view.tasks,
         issued: binhdan_pdf::Day {
             year: u16::try_from(issued.year()).unwrap_or_default(),
             month: u8::try_from(issued.month()).unwrap_or_default(),

@@ -253,6 +253,9 @@ pub(super) struct PersonPage {
     /// Id, issued, status (revoked with its reason) of each certificate.
     certificates: Vec<(String, String, Option<String>)>,
     may_revoke: bool,
+    /// The simulated tasks they could do at the placement test and at the exam.
+    tasks_placed: Vec<String>,
+    tasks_examined: Vec<String>,
 }
 
 /// A person's record, with where they stand in their learning. The CCCD is shown in full only to a role that may see it (commune
@@ -296,7 +299,16 @@ pub async fn person(
             .unwrap_or_default(),
         Err(_) => String::new(),
     };
+    let results = state.store.task_results(p.summary.id).await?;
+    let done = |kind| binhdan_app::exam::tasks_done(&results, kind);
+    let tasks_placed =
+        crate::exam::task_lines(&state, lang, &done(binhdan_store::ExamKind::Placement)).await?;
+    let tasks_examined =
+        crate::exam::task_lines(&state, lang, &done(binhdan_store::ExamKind::Certification))
+            .await?;
     let mut r = PersonPage {
+        tasks_placed,
+        tasks_examined,
         l: Layout::new(lang, p.summary.name.clone()),
         name: p.summary.name.clone(),
         cccd,

@@ -187,6 +187,8 @@ struct SittingPage {
     question: Option<QuestionView>,
     /// The result, once over.
     result: Option<(bool, String)>,
+    /// The commune's decision on it, with its reason, once reviewed.
+    review: Option<String>,
 }
 
 #[allow(
@@ -239,7 +241,17 @@ fn sitting_page(
         notice,
         question,
         result,
+        review: review_text(lang, sitting),
     }
+}
+
+/// The commune's decision on a sitting and its reason, as the member and the admin read it.
+fn review_text(lang: Lang, s: &AssistedSitting) -> Option<String> {
+    let key = match s.review.as_deref()? {
+        "voided" => "team-exam-reviewed-voided",
+        _ => "team-exam-reviewed-confirmed",
+    };
+    Some(lang.tr(&Msg::new(key).arg("reason", s.review_reason.as_deref().unwrap_or("-"))))
 }
 
 /// A supervised sitting: its current question, or its result.
@@ -268,7 +280,10 @@ pub async fn exam_sitting(
         .exam_attempt(id)
         .await?
         .ok_or_else(|| Problem::not_found(Msg::new("team-exam-unknown")))?;
-    let bank = state.exams.bank(store, attempt.group, attempt.kind).await?;
+    let bank = state
+        .exams
+        .bank(store, attempt.group, attempt.kind, state.clock.now())
+        .await?;
     let page = sitting_page(
         &state,
         lang,
@@ -298,7 +313,10 @@ pub async fn exam_answer(
     s.check_csrf(form_field(&fields, "csrf"))?;
     let store = state.store.as_ref();
     let (sitting, attempt) = teams::members_sitting(store, actor(&s), id).await?;
-    let bank = state.exams.bank(store, attempt.group, attempt.kind).await?;
+    let bank = state
+        .exams
+        .bank(store, attempt.group, attempt.kind, state.clock.now())
+        .await?;
     match crate::quiz::taps(&fields) {
         crate::quiz::Taps::None => {}
         crate::quiz::Taps::Partial(picked) => {
@@ -471,13 +489,7 @@ async fn review_page(
             } else {
                 "team-review-failed"
             }),
-            review: f.review.as_deref().map(|r| {
-                lang.text(if r == "voided" {
-                    "team-review-done-voided"
-                } else {
-                    "team-review-done-confirmed"
-                })
-            }),
+            review: review_text(lang, &f),
             sat: lang.tr(&Msg::new("team-review-sat")
                 .arg("at", binhdan_app::events::format_local_time(f.attested_at))),
             error: error
@@ -521,7 +533,8 @@ pub struct ReviewForm {
     /// `xac-nhan` (confirm) or `huy` (void).
     #[serde(default)]
     decision: String,
-    /// Why it is voided (required to void).
+    /// Why the admin confirms or voids it (required, at most 500 characters): kept with the
+    /// sitting, in the audit log, and shown to the member.
     #[serde(default)]
     reason: String,
 }
@@ -531,7 +544,7 @@ pub struct ReviewForm {
 #[utoipa::path(post, path = "/quan-ly/xa/{code}/thi-ho/{sitting}", tag = "pages",
     params(("code" = String, Path, description = "Commune code"), ("sitting" = i64, Path, description = "Sitting id")),
     request_body(content = ReviewForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 303, description = "Recorded: back to the list"), (status = 403, description = "Not the caller's commune, or a wrong CSRF token"), (status = 404, description = "No such sitting in the commune"), (status = 422, description = "Reviewed before, no decision, or no reason to void")))]
+    responses((status = 303, description = "Recorded: back to the list"), (status = 403, description = "Not the caller's commune, or a wrong CSRF token"), (status = 404, description = "No such sitting in the commune"), (status = 422, description = "Reviewed before, no decision, or no reason (or one too long)")))]
 pub async fn review(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -551,27 +564,23 @@ pub async fn review(
             ));
         }
     };
-    let refusal =
-        if decision == Review::Voided && binhdan_core::text::clean(&form.reason).is_empty() {
-            Some(lang.text("team-review-reason-required"))
-        } else {
-            match teams::review_sitting(
-                state.store.as_ref(),
-                actor(&s),
-                &commune,
-                id,
-                decision,
-                &form.reason,
-                cutoff(&state),
-                state.clock.now(),
-            )
-            .await
-            {
-                Ok(_) => None,
-                Err(e @ TeamError::Invalid(_)) => Some(Problem::from(e).body(lang).error.message),
-                Err(e) => return Err(e.into()),
-            }
-        };
+    // The reason is checked by the use case (required for either decision, bounded).
+    let refusal = match teams::review_sitting(
+        state.store.as_ref(),
+        actor(&s),
+        &commune,
+        id,
+        decision,
+        &form.reason,
+        cutoff(&state),
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => None,
+        Err(e @ TeamError::Invalid(_)) => Some(Problem::from(e).body(lang).error.message),
+        Err(e) => return Err(e.into()),
+    };
     // A refusal keeps the admin on the list, the reason on that sitting's form.
     if let Some(message) = refusal {
         let page = review_page(&state, lang, &s, &commune, Some((id, message))).await?;

@@ -45,6 +45,7 @@ impl From<TeamError> for Problem {
             TeamError::Invalid(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, msg),
             TeamError::Conflict(_) => Self::new(StatusCode::CONFLICT, msg),
             TeamError::Store(e) => e.into(),
+            TeamError::Exam(e) => Self::internal(&e),
         }
     }
 }

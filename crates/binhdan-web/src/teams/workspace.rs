@@ -72,21 +72,21 @@ pub async fn workspace(
     let residents = store
         .residents(&village.code, teams::RESIDENTS_SHOWN)
         .await?;
-    let mut next: Vec<(teams::NextVisit, NextRow)> = residents
-        .iter()
-        .filter_map(|r| {
-            let why = teams::next_visit(r, now)?;
-            Some((
-                why,
-                NextRow {
-                    id: r.id,
-                    name: r.name.clone(),
-                    reason: lang.text(why.msg_key()),
-                },
-            ))
+    // Whom to visit next: one query (the store orders by the rule of `teams::to_visit_next`).
+    let next: Vec<NextRow> = teams::to_visit_next(store, &village.code, 1, now)
+        .await?
+        .into_iter()
+        .map(|n| NextRow {
+            id: n.resident.id,
+            name: n.resident.name,
+            reason: match (n.visited_recently, n.resident.last_visit_on) {
+                (true, Some(day)) => lang.tr(&Msg::new("team-next-visited")
+                    .arg("why", lang.text(n.why.msg_key()))
+                    .arg("day", day_text(day))),
+                _ => lang.text(n.why.msg_key()),
+            },
         })
         .collect();
-    next.sort_by_key(|(why, _)| *why);
     let mut households: Vec<HouseholdView> = Vec::new();
     let pages = residents.len().div_ceil(RESIDENTS_PER_PAGE).max(1);
     let page_no = page_no.min(pages);
@@ -166,11 +166,7 @@ pub async fn workspace(
             .collect(),
         member,
         can_appoint: teams::may_appoint(actor(&s), &village),
-        next: next
-            .into_iter()
-            .take(LISTED as usize)
-            .map(|(_, r)| r)
-            .collect(),
+        next,
         households,
         page_no,
         pages,

@@ -604,10 +604,47 @@ async fn supervised_exams_pass_and_a_too_fast_one_is_voided_with_the_counters_ba
         &t.app,
         &void,
         Some(&t.admin.0),
-        &format!("csrf={}&decision=xac-nhan", t.admin.1),
+        &format!("csrf={}&decision=xac-nhan&reason=ok", t.admin.1),
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Đã hủy kết quả") || r.text().contains("Xã đã hủy"));
+    // The reason is kept, shown to the member and in the audit log.
+    assert_eq!(
+        store
+            .assisted_sitting(second)
+            .await
+            .unwrap()
+            .unwrap()
+            .review_reason
+            .as_deref(),
+        Some("Làm bài quá nhanh")
+    );
+    let r = get_as(&t.app, &format!("/quan-ly/thi-ho/{second}"), &t.member.0).await;
+    assert!(
+        r.text()
+            .contains("Xã đã hủy kết quả này. Lý do: Làm bài quá nhanh"),
+        "{}",
+        r.text()
+    );
+    let audit = store.audit_of_person(b, 50).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "team.exam.review" && a.subject.contains("Làm bài quá nhanh")),
+        "{audit:?}"
+    );
+    // The pass is undone: no pass, `proficient` back, and she may sit again at once.
+    assert!(store.exam_pass(b, Group::Adult).await.unwrap().is_none());
+    let proficient: i64 = store
+        .unit_counters(&code("16591"))
+        .await
+        .unwrap()
+        .iter()
+        .filter(|(g, m, _)| *g == Group::Adult && m == "proficient")
+        .map(|(_, _, n)| n)
+        .sum();
+    assert_eq!(proficient, 1, "only Lê Văn Cường's pass counts");
     let certificates = store.certificates_of(b).await.unwrap();
     assert!(
         certificates[0].revoked_at.is_some(),
@@ -646,17 +683,147 @@ async fn supervised_exams_pass_and_a_too_fast_one_is_voided_with_the_counters_ba
         "{:?}",
         rebuilt.differences
     );
+    let again = sitting_of(
+        &start(
+            &t,
+            &format!("op=exam-op-0000006&present={class}:{b}&attest=1"),
+        )
+        .await,
+    );
+    assert_ne!(again, second);
+    sit(&t, again, 8_000).await;
+    assert!(store.exam_pass(b, Group::Adult).await.unwrap().is_some());
+    let rebuilt = store
+        .rebuild_counters(AdultCutoff(i64::MAX), false, NOW)
+        .await
+        .unwrap();
+    assert!(
+        rebuilt_agrees(&rebuilt.differences),
+        "{:?}",
+        rebuilt.differences
+    );
     // The commune's teams page and dashboard show the assisted share beside the certified.
     let r = get_as(&t.app, "/quan-ly/cac-to-cong-nghe/16591", &t.admin.0).await;
     assert_eq!(
         store.team_figures(&code("16591")).await.unwrap().assisted,
-        1
+        2
     );
     assert!(r.text().contains("Trong đó có hỗ trợ"), "{}", r.text());
     let r = get_as(&t.app, "/quan-ly/tien-do/16591", &t.admin.0).await;
     assert!(
-        r.text().contains("Có hỗ trợ: 1 / 1 chứng chỉ"),
+        r.text().contains("Có hỗ trợ: 2 / 2 chứng chỉ"),
         "{}",
         r.text()
     );
+}
+
+#[tokio::test]
+async fn a_review_needs_a_reason_either_way() {
+    let t = team().await;
+    let store = t.app.db.store.as_ref();
+    let class = open_class(&t, "class-op-reason-01").await;
+    let b = present(&t, class, CARD_B, "mark-op-reason-b").await;
+    let sitting = sitting_of(
+        &start(
+            &t,
+            &format!("op=exam-op-reason-01&present={class}:{b}&attest=1"),
+        )
+        .await,
+    );
+    sit(&t, sitting, 0).await;
+    let url = format!("/quan-ly/xa/16591/thi-ho/{sitting}");
+    for body in [
+        format!("csrf={}&decision=xac-nhan", t.admin.1),
+        format!("csrf={}&decision=xac-nhan&reason=%20%20", t.admin.1),
+    ] {
+        let r = form(&t.app, &url, Some(&t.admin.0), &body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("Chưa ghi lý do"), "{}", r.text());
+    }
+    let long = "x".repeat(501);
+    let r = form(
+        &t.app,
+        &url,
+        Some(&t.admin.0),
+        &format!("csrf={}&decision=xac-nhan&reason={long}", t.admin.1),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("tối đa 500 ký tự"), "{}", r.text());
+    let en = t
+        .app
+        .send(
+            axum::http::Request::post(&url)
+                .header("cookie", &t.admin.0)
+                .header("accept-language", "en")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(format!(
+                    "csrf={}&decision=xac-nhan",
+                    t.admin.1
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert!(en.text().contains("No reason given"), "{}", en.text());
+    assert!(
+        store
+            .assisted_sitting(sitting)
+            .await
+            .unwrap()
+            .unwrap()
+            .review
+            .is_none(),
+        "nothing decided"
+    );
+    let r = form(
+        &t.app,
+        &url,
+        Some(&t.admin.0),
+        &format!(
+            "csrf={}&decision=xac-nhan&reason={}",
+            t.admin.1,
+            encode("Đã gọi điện hỏi lại, đúng người")
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = get_as(&t.app, "/quan-ly/xa/16591/thi-ho", &t.admin.0).await;
+    assert!(
+        r.text().contains("Đã gọi điện hỏi lại, đúng người"),
+        "{}",
+        r.text()
+    );
+    // A confirmed pass stays.
+    assert!(store.exam_pass(b, Group::Adult).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn simultaneous_starts_open_one_sitting() {
+    let t = team().await;
+    let store = t.app.db.store.as_ref();
+    let class = open_class(&t, "class-op-race-0001").await;
+    let b = present(&t, class, CARD_B, "mark-op-race-b").await;
+    let c = present(&t, class, CARD_C, "mark-op-race-c").await;
+    // The same member, two people at once: one sitting, the other told why.
+    let (one, two) = (
+        format!("op=exam-op-race-001&present={class}:{b}&attest=1"),
+        format!("op=exam-op-race-002&present={class}:{c}&attest=1"),
+    );
+    let (first, second) = tokio::join!(start(&t, &one), start(&t, &two));
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
+    let refused = if first.status == StatusCode::CONFLICT {
+        &first
+    } else {
+        &second
+    };
+    assert!(
+        refused.text().contains("mỗi lần chỉ giám sát một bài thi"),
+        "{}",
+        refused.text()
+    );
+    let open = store.exam_history(b, Group::Adult).await.unwrap().len()
+        + store.exam_history(c, Group::Adult).await.unwrap().len();
+    assert_eq!(open, 1, "no unsupervised sitting left open");
 }

@@ -31,7 +31,7 @@ fn value_of<'a>(html: &'a str, name: &str) -> &'a str {
 }
 
 /// The form answering the page's question, right or wrong.
-async fn reply(app: &TestApp, sitting: i64, html: &str, right: bool, csrf: &str) -> String {
+pub async fn reply(app: &TestApp, sitting: i64, html: &str, right: bool, csrf: &str) -> String {
     let attempt = app.db.store.exam_attempt(sitting).await.unwrap().unwrap();
     let session: Session = serde_json::from_str(&attempt.state).unwrap();
     let (at, given) = session.current().unwrap();

@@ -746,3 +746,71 @@ async fn the_class_page_offers_the_card_scanner_to_members_only() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.text().contains("quet-the.") && !page.text().contains("id=\"scan\""));
 }
+
+/// The names under "Who to visit next", in order.
+fn next_names(page: &str) -> Vec<String> {
+    let start = page.find("id=\"next\"").unwrap();
+    let section = &page[start..start + page[start..].find("</section>").unwrap()];
+    section
+        .split("<li><a href=\"")
+        .skip(1)
+        .map(|li| {
+            let name = &li[li.find('>').unwrap() + 1..];
+            name[..name.find('<').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_visit_recorded_today_moves_the_person_down_the_list_to_visit() {
+    let t = team().await;
+    let store = t.app.db.store.as_ref();
+    assert_eq!(
+        appoint(&t, &t.admin, "thon-mot").await.status,
+        StatusCode::SEE_OTHER
+    );
+    // A second resident who has not started either.
+    let mut import = store
+        .begin_people_import(binhdan_store::AdultCutoff(i64::MAX), crate::helpers::NOW)
+        .await
+        .unwrap();
+    import
+        .write(&[binhdan_store::PersonRecord {
+            cccd_hash: [7; 32],
+            cccd_sealed: vec![7],
+            cccd_masked: "038*******07".into(),
+            name: "Trần Thị Bình".into(),
+            birth_year: 1960,
+            birth_day: None,
+            sex: binhdan_core::cccd::Sex::Female,
+            unit: code(VILLAGE),
+            phone: None,
+            membership: None,
+        }])
+        .await
+        .unwrap();
+    import
+        .commit(binhdan_core::audit::AuditEntry::new("cli", "person.import"))
+        .await
+        .unwrap();
+    let workspace = format!("/quan-ly/to-cong-nghe/{VILLAGE}");
+    let page = get_as(&t.app, &workspace, &t.member.0).await.text();
+    assert_eq!(
+        next_names(&page),
+        ["Nguyễn Văn A", "Trần Thị Bình"],
+        "by name"
+    );
+    assert!(page.contains("trong 7 ngày qua"), "the rule is stated");
+    // Nguyễn Văn A visited today: Trần Thị Bình first.
+    let r = form(
+        &t.app,
+        &format!("{workspace}/tham"),
+        Some(&t.member.0),
+        &visit_body(&t.member.1, "visit-op-next-01", t.person),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = get_as(&t.app, &workspace, &t.member.0).await.text();
+    assert_eq!(next_names(&page), ["Trần Thị Bình", "Nguyễn Văn A"]);
+    assert!(page.contains("đã thăm ngày 24/11/2025"), "{page}");
+}
