@@ -224,7 +224,13 @@ mod tests {
         let same = |t: &str| t == "tok";
         let now = Timestamp(1_000_000_000);
         let week = OfflineConfig::default();
-        let ok = admit(&item("device-id-0001", 7, 1_000, 61_000), 7, same, now, &week);
+        let ok = admit(
+            &item("device-id-0001", 7, 1_000, 61_000),
+            7,
+            same,
+            now,
+            &week,
+        );
         assert_eq!(ok, Ok(Timestamp(now.0 - 60_000)));
         let theirs = admit(&item("bad", 8, 0, MAX_DELAY_MS + 1), 7, same, now, &week);
         assert_eq!(theirs, Err(Refusal::OtherPerson));

@@ -500,7 +500,12 @@ pub async fn sync(
                         attempt = a.attempt,
                         "refused an offline answer to another learner's attempt"
                     );
-                    results.push(refusal(lang, &a.id, Refusal::OtherPerson, &state.config.offline));
+                    results.push(refusal(
+                        lang,
+                        &a.id,
+                        Refusal::OtherPerson,
+                        &state.config.offline,
+                    ));
                     continue;
                 }
                 if !a.module.is_empty() && attempt.module_id != a.module {
@@ -519,7 +524,12 @@ pub async fn sync(
                     .unwrap_or(usize::MAX);
                 answers.push((position, a, taken));
             }
-            _ => results.push(refusal(lang, &a.id, Refusal::Malformed, &state.config.offline)),
+            _ => results.push(refusal(
+                lang,
+                &a.id,
+                Refusal::Malformed,
+                &state.config.offline,
+            )),
         }
     }
     answers.sort_by_key(|(position, a, _)| (a.attempt, *position));

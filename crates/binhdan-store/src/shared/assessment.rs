@@ -415,9 +415,9 @@ impl AssessmentStore for Backend {
         let rows: Vec<TaskResultRow> = sqlx::query_as(select_task_result!(
             "WHERE person_id = $1 ORDER BY at, attempt_id, position"
         ))
-            .bind(person)
-            .fetch_all(&self.read)
-            .await?;
+        .bind(person)
+        .fetch_all(&self.read)
+        .await?;
         rows.into_iter().map(TaskResultRow::into_result).collect()
     }
 

@@ -180,7 +180,12 @@ pub async fn team_sync(
             }
         };
         let Some(action) = a.action() else {
-            results.push(refusal(lang, &a.id, Refusal::Malformed, &state.config.offline));
+            results.push(refusal(
+                lang,
+                &a.id,
+                Refusal::Malformed,
+                &state.config.offline,
+            ));
             continue;
         };
         let synced = binhdan_app::offline::team::record(

@@ -8,9 +8,7 @@ pub async fn with_curriculum() -> TestApp {
 }
 
 /// The curriculum loaded, on a server configured by `configure`.
-pub async fn with_curriculum_and(
-    configure: impl FnOnce(&mut binhdan_web::WebConfig),
-) -> TestApp {
+pub async fn with_curriculum_and(configure: impl FnOnce(&mut binhdan_web::WebConfig)) -> TestApp {
     let app = TestApp::with(configure).await;
     let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
     binhdan_app::content::load(app.db.store.as_ref(), &content, NOW)

@@ -221,7 +221,10 @@ async fn a_province_may_let_actions_wait_longer_on_the_phone() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(statuses(&r), ["counted", "refused"]);
     let message = r.json()["results"][1]["message"].clone();
-    assert!(message.as_str().unwrap().contains("hơn 14 ngày"), "{message}");
+    assert!(
+        message.as_str().unwrap().contains("hơn 14 ngày"),
+        "{message}"
+    );
     assert_eq!(lessons_done(&app, me).await, 1);
 }
 

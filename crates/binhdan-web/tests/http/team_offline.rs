@@ -137,8 +137,7 @@ async fn team_work_sent_twice_counts_once_at_the_time_it_was_taken() {
     let again = sync(&t.app, &t.member.0, &batch).await;
     let statuses: Vec<String> = outcomes(&again).into_iter().map(|(s, _)| s).collect();
     assert_eq!(
-        statuses,
-        ["duplicate"; 3],
+        statuses, ["duplicate"; 3],
         "each resent marking and the visit are said to be counted already"
     );
     assert_eq!(present(&t, class).await, 2);
