@@ -851,28 +851,10 @@ impl Exams {
                 now,
             )
             .await?;
-        let fresh = |a: Option<ExamAttempt>| a.unwrap_or_else(|| attempt.clone());
-        match recorded {
-            ExamAnswerOutcome::Recorded => {}
-            ExamAnswerOutcome::Stale => {
-                return Ok(Answered::Stale(fresh(
-                    store.exam_attempt(attempt.id).await?,
-                )));
-            }
-            ExamAnswerOutcome::TimeUp => {
-                return Ok(Answered::TimeUp(
-                    self.expire(store, &attempt, cutoff, now).await?,
-                ));
-            }
-            ExamAnswerOutcome::NotFound => return Ok(Answered::NotFound),
-        }
-        if more {
-            return Ok(Answered::Next(fresh(store.exam_attempt(attempt.id).await?)));
-        }
-        let ended = self
-            .finish_scored(store, &bank, &attempt, &session, cutoff, now)
-            .await?;
-        Ok(Answered::Finished(ended))
+        self.after_recording(
+            store, &bank, &attempt, &session, recorded, more, cutoff, now,
+        )
+        .await
     }
 }
 
@@ -966,6 +948,27 @@ impl Exams {
                 now,
             )
             .await?;
+        self.after_recording(store, bank, &attempt, &session, recorded, more, cutoff, now)
+            .await
+    }
+
+    /// What an answer or a task's step recorded as `recorded` leads to: refused as stale or
+    /// late, the next question (`more`), or the sitting finished and scored.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the sitting's parts, each a different thing"
+    )]
+    async fn after_recording(
+        &self,
+        store: &dyn Store,
+        bank: &GroupBank,
+        attempt: &ExamAttempt,
+        session: &Session,
+        recorded: ExamAnswerOutcome,
+        more: bool,
+        cutoff: AdultCutoff,
+        now: Timestamp,
+    ) -> Result<Answered, ExamFailure> {
         let fresh = |a: Option<ExamAttempt>| a.unwrap_or_else(|| attempt.clone());
         match recorded {
             ExamAnswerOutcome::Recorded => {}
@@ -976,7 +979,7 @@ impl Exams {
             }
             ExamAnswerOutcome::TimeUp => {
                 return Ok(Answered::TimeUp(
-                    self.expire(store, &attempt, cutoff, now).await?,
+                    self.expire(store, attempt, cutoff, now).await?,
                 ));
             }
             ExamAnswerOutcome::NotFound => return Ok(Answered::NotFound),
@@ -985,7 +988,7 @@ impl Exams {
             return Ok(Answered::Next(fresh(store.exam_attempt(attempt.id).await?)));
         }
         let ended = self
-            .finish_scored(store, bank, &attempt, &session, cutoff, now)
+            .finish_scored(store, bank, attempt, session, cutoff, now)
             .await?;
         Ok(Answered::Finished(ended))
     }
