@@ -26,10 +26,8 @@ use std::time::Duration;
 use binhdan_auth::access::{Grant, Role, Scope};
 use binhdan_core::unit::UnitCode;
 use binhdan_core::{Secret, Timestamp};
-use binhdan_store::{
-    EventKind, NewEvent, NewPoint, NewStaff, SessionOwner, SessionRecord, Store, StoreConfig,
-};
-use support::{Server, binhdan, free_port, wait_ready};
+use binhdan_store::{EventKind, NewEvent, NewPoint, NewStaff, SessionOwner};
+use support::{Server, binhdan, free_port, now, signed_in, store, wait_ready};
 
 const POINTS: usize = 8;
 const PER_POINT: usize = 400;
@@ -58,23 +56,6 @@ struct Point {
     id: i64,
     cookie: String,
     csrf: String,
-}
-
-fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    Timestamp(i64::try_from(ms).unwrap())
-}
-
-async fn store(db: &Path) -> Arc<dyn Store> {
-    binhdan_store::connect(&StoreConfig {
-        url: Secret::new(format!("sqlite://{}", db.display())),
-        ..StoreConfig::default()
-    })
-    .await
-    .unwrap()
 }
 
 /// The map, an event now, and its points with their hosts signed in.
@@ -135,22 +116,8 @@ async fn prepare(db: &Path) -> (i64, Vec<Point>) {
     let ids = store.add_points(event, &new_points).await.unwrap();
     let mut points = Vec::new();
     for (id, host) in ids.into_iter().zip(hosts) {
-        let token = binhdan_auth::session::SessionToken::generate(&mut rand::rng());
-        store
-            .create_session(&SessionRecord {
-                key: token.storage_key(),
-                owner: SessionOwner::Staff(host),
-                created_at: now,
-                last_seen_at: now,
-                expires_at: Timestamp(now.0 + 3_600_000),
-            })
-            .await
-            .unwrap();
-        points.push(Point {
-            id,
-            cookie: format!("binhdan={}", token.expose()),
-            csrf: token.csrf_token().expose().clone(),
-        });
+        let (cookie, csrf) = signed_in(store.as_ref(), SessionOwner::Staff(host), now).await;
+        points.push(Point { id, cookie, csrf });
     }
     store.close().await;
     (event, points)

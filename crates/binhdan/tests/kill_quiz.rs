@@ -27,9 +27,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use binhdan_content::ItemKind;
-use binhdan_core::{Secret, Timestamp};
-use binhdan_store::{SessionOwner, SessionRecord, Store, StoreConfig};
-use support::{Server, binhdan, free_port, wait_ready};
+use binhdan_store::SessionOwner;
+use support::{Server, binhdan, free_port, now, signed_in, store, wait_ready};
 
 const LEARNERS: i64 = 16;
 
@@ -40,23 +39,6 @@ struct Learner {
 
 /// What a learner's answer needs of a question: its kind and how many options it shows.
 type Items = HashMap<String, (ItemKind, usize)>;
-
-fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    Timestamp(i64::try_from(ms).unwrap())
-}
-
-async fn store(db: &Path) -> Arc<dyn Store> {
-    binhdan_store::connect(&StoreConfig {
-        url: Secret::new(format!("sqlite://{}", db.display())),
-        ..StoreConfig::default()
-    })
-    .await
-    .unwrap()
-}
 
 /// The curriculum loaded (before the demo, whose learners need it).
 async fn load_content(db: &Path) {
@@ -92,21 +74,8 @@ async fn prepare(db: &Path) -> (Vec<String>, Items, Vec<Learner>) {
             store.person(person).await.unwrap().is_some(),
             "person {person}"
         );
-        let token = binhdan_auth::session::SessionToken::generate(&mut rand::rng());
-        store
-            .create_session(&SessionRecord {
-                key: token.storage_key(),
-                owner: SessionOwner::Citizen(person),
-                created_at: now,
-                last_seen_at: now,
-                expires_at: Timestamp(now.0 + 3_600_000),
-            })
-            .await
-            .unwrap();
-        learners.push(Learner {
-            cookie: format!("binhdan={}", token.expose()),
-            csrf: token.csrf_token().expose().clone(),
-        });
+        let (cookie, csrf) = signed_in(store.as_ref(), SessionOwner::Citizen(person), now).await;
+        learners.push(Learner { cookie, csrf });
     }
     store.close().await;
     (modules, items, learners)

@@ -76,3 +76,46 @@ pub fn wait_ready(addr: &str) {
     }
     panic!("the server did not start");
 }
+
+/// The wall clock, as the store counts time.
+pub fn now() -> binhdan_core::Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    binhdan_core::Timestamp(i64::try_from(ms).unwrap())
+}
+
+/// The test's own connection to the server's SQLite file.
+pub async fn store(db: &Path) -> std::sync::Arc<dyn binhdan_store::Store> {
+    binhdan_store::connect(&binhdan_store::StoreConfig {
+        url: binhdan_core::Secret::new(format!("sqlite://{}", db.display())),
+        ..binhdan_store::StoreConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// A session for `owner`, valid an hour: the cookie a browser sends and the CSRF token its
+/// forms carry.
+pub async fn signed_in(
+    store: &dyn binhdan_store::Store,
+    owner: binhdan_store::SessionOwner,
+    now: binhdan_core::Timestamp,
+) -> (String, String) {
+    let token = binhdan_auth::session::SessionToken::generate(&mut rand::rng());
+    store
+        .create_session(&binhdan_store::SessionRecord {
+            key: token.storage_key(),
+            owner,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: binhdan_core::Timestamp(now.0 + 3_600_000),
+        })
+        .await
+        .unwrap();
+    (
+        format!("binhdan={}", token.expose()),
+        token.csrf_token().expose().clone(),
+    )
+}
