@@ -270,10 +270,10 @@ test('three villagers take the quiz on the member’s phone, then a supervised e
   const [refused] = await Promise.all([commune.waitForNavigation(), card.locator('button[value=huy]').click()]);
   assert.equal(refused.status(), 422);
   const again = commune.locator('main section.card', { hasText: LEARNERS[2].name });
-  assert.match(nfc(await again.locator('[role=alert]').textContent()), /Chưa ghi lý do hủy/);
+  assert.match(nfc(await again.locator('[role=alert]').textContent()), /Chưa ghi lý do\. Hãy ghi lý do quyết định/);
   await check(commune, 'xem-xet-thieu-ly-do');
   await again.locator('input[name=reason]').fill('Làm bài quá nhanh, không có người chứng kiến');
   await Promise.all([commune.waitForNavigation(), again.locator('button[value=huy]').click()]);
-  assert.match(nfc(await commune.locator('main section.card', { hasText: LEARNERS[2].name }).textContent()), /Đã hủy kết quả/);
+  assert.match(nfc(await commune.locator('main section.card', { hasText: LEARNERS[2].name }).textContent()), /Xã đã hủy kết quả này\. Lý do: Làm bài quá nhanh/);
   await check(commune, 'xem-xet-da-huy');
 });

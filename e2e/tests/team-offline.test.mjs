@@ -170,7 +170,7 @@ test('a team member takes attendance and records a visit offline; it counts once
   // still waiting for the member stays on the phone.
   await Promise.all([page.waitForNavigation(), page.click('form.signout button')]);
   await page.goto(`${BASE}/dang-nhap`);
-  await signInWithVneid(page, 'lethihoa');
+  await signInWithVneid(page, 'vivankhanh');
   await registerInCommune(page, 'cac son');
   assert.equal(new URL(page.url()).pathname, '/toi');
   const signOut = page.waitForResponse((r) => new URL(r.url()).pathname === '/dang-xuat');

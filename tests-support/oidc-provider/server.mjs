@@ -69,6 +69,16 @@ export const USERS = {
     birthdate: '1952-05-09',
     gender: 'female',
   },
+  // 038 Thanh Hóa; 0 = male, born 19xx; 70 = 1970. Signs in and out on a team member's
+  // phone (e2e/tests/team-offline.test.mjs).
+  vivankhanh: {
+    cccd: '038070006612',
+    name: 'Vi Văn Khánh',
+    family_name: 'Vi',
+    given_name: 'Văn Khánh',
+    birthdate: '1970-04-02',
+    gender: 'male',
+  },
   // No CCCD claim: for the relying party's "VNeID sent no CCCD" path.
   khongcccd: {
     name: 'Lê Văn Không',
