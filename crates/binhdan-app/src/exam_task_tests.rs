@@ -9,11 +9,9 @@ use std::path::Path;
 use binhdan_content::quiz;
 use binhdan_content::task::{Input, Outcome, solution, way_to_critical};
 use binhdan_core::Timestamp;
-use binhdan_core::cccd::Sex;
 use binhdan_core::kpi::Group;
-use binhdan_core::unit::UnitCode;
 use binhdan_store::testing::TestDb;
-use binhdan_store::{AdultCutoff, ExamAttempt, ExamKind, PersonRecord, Store, TaskStep};
+use binhdan_store::{AdultCutoff, ExamAttempt, ExamKind, Store, TaskStep};
 
 use super::{Answered, ExamConfig, Exams, Session, Start, tasks_done};
 
@@ -59,40 +57,7 @@ async fn setup(store: &dyn Store, keep: &[&str]) -> Vec<i64> {
     assert_eq!(tasks.len(), keep.len());
     assert!(tasks.iter().all(binhdan_content::Task::has_critical));
 
-    let commune = UnitCode::parse("16591").unwrap();
-    let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
-    let records: Vec<PersonRecord> = (0..2u8)
-        .map(|i| PersonRecord {
-            cccd_hash: [i + 1; 32],
-            cccd_sealed: vec![0],
-            cccd_masked: "038*******00".into(),
-            name: format!("Người {i}"),
-            birth_year: 1960,
-            birth_day: None,
-            sex: Sex::Female,
-            unit: commune.clone(),
-            phone: None,
-            membership: None,
-        })
-        .collect();
-    import.write(&records).await.unwrap();
-    import
-        .commit(binhdan_core::audit::AuditEntry::new(
-            "test",
-            "person.import",
-        ))
-        .await
-        .unwrap();
-    let mut ids = Vec::new();
-    for r in &records {
-        let p = store
-            .person_by_cccd_hash(&r.cccd_hash)
-            .await
-            .unwrap()
-            .unwrap();
-        ids.push(p.summary.id);
-    }
-    ids
+    super::tests::people(store, 2).await
 }
 
 fn config() -> ExamConfig {

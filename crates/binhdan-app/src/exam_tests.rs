@@ -17,7 +17,8 @@ const NOW: Timestamp = Timestamp(1_764_000_000_000);
 const CUTOFF: AdultCutoff = AdultCutoff(i64::MAX / 2);
 const MINUTE: i64 = 60_000;
 
-async fn people(store: &dyn Store, n: u8) -> Vec<i64> {
+/// `n` people registered in Các Sơn (shared with the task tests).
+pub(super) async fn people(store: &dyn Store, n: u8) -> Vec<i64> {
     let commune = UnitCode::parse("16591").unwrap();
     let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
     let records: Vec<PersonRecord> = (0..n)
