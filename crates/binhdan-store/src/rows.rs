@@ -20,6 +20,12 @@ pub(crate) fn decoded<T>(
     parse(value).ok_or_else(|| StoreError::corrupt(table, format_args!("{what} {value:?}")))
 }
 
+/// A stored count, size or version: one that does not fit (a negative count) is
+/// [`StoreError::Corrupt`], never read as 0.
+pub(crate) fn number<T: TryFrom<i64>>(table: &'static str, what: &str, value: i64) -> Result<T> {
+    T::try_from(value).map_err(|_| StoreError::corrupt(table, format_args!("{what} {value}")))
+}
+
 /// A stored unit code.
 pub(crate) fn unit_code(table: &'static str, code: &str) -> Result<UnitCode> {
     decoded(table, "unit code", code, |c| UnitCode::parse(c).ok())
@@ -65,16 +71,16 @@ pub(crate) struct UnitRow {
 }
 
 impl UnitRow {
-    pub fn into_unit(self) -> Unit {
+    pub fn into_unit(self) -> Result<Unit> {
         let code = UnitCode::from_stored(self.code);
-        Unit {
-            level: UnitLevel::parse(&self.level).unwrap_or_else(|| code.level()),
+        Ok(Unit {
+            level: decoded("unit", "level", &self.level, UnitLevel::parse)?,
             code,
             name: self.name,
             division_type: self.division_type,
             parent_code: self.parent_code.map(UnitCode::from_stored),
             path: self.path,
-        }
+        })
     }
 }
 
@@ -90,15 +96,15 @@ pub(crate) struct CourseRow {
 }
 
 impl CourseRow {
-    pub fn into_summary(self) -> crate::CourseSummary {
-        crate::CourseSummary {
+    pub fn into_summary(self) -> Result<crate::CourseSummary> {
+        Ok(crate::CourseSummary {
             id: self.id,
-            version: u32::try_from(self.version).unwrap_or(0),
+            version: number("course", "version", self.version)?,
             group: self.grp,
             title: self.title,
             summary: self.summary,
-            modules: u64::try_from(self.modules).unwrap_or(0),
-            lessons: u64::try_from(self.lessons).unwrap_or(0),
-        }
+            modules: number("course", "modules", self.modules)?,
+            lessons: number("course", "lessons", self.lessons)?,
+        })
     }
 }

@@ -154,7 +154,7 @@ impl AssessmentStore for Backend {
                 .map_err(|e| StoreError::corrupt("item", format_args!("body: {e}")))?;
             items.push(ExamItem {
                 item,
-                revision: u32::try_from(revision).unwrap_or(0),
+                revision: crate::rows::number("item", "revision", revision)?,
                 exam_only,
             });
         }

@@ -291,10 +291,9 @@ impl AssistStore for Backend {
         .bind(person_id)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(a, p, m)| (a, u32::try_from(p).unwrap_or(0), m))
-            .collect())
+        rows.into_iter()
+            .map(|(a, p, m)| Ok((a, crate::rows::number("assisted_answer", "position", p)?, m)))
+            .collect()
     }
 
     async fn create_class_join(

@@ -244,7 +244,7 @@ impl ContentStore for Backend {
         Ok(rows
             .into_iter()
             .map(crate::rows::CourseRow::into_summary)
-            .collect())
+            .collect::<Result<_>>()?)
     }
 
     async fn course_outline(&self, id: &str) -> Result<Option<CourseOutline>> {
@@ -286,12 +286,12 @@ impl ContentStore for Backend {
                 module.lessons.push(LessonRef {
                     id,
                     title,
-                    minutes: u32::try_from(minutes).unwrap_or(0),
+                    minutes: crate::rows::number("lesson", "minutes", minutes)?,
                 });
             }
         }
         Ok(Some(CourseOutline {
-            course: row.into_summary(),
+            course: row.into_summary()?,
             modules,
         }))
     }
@@ -328,11 +328,14 @@ impl ContentStore for Backend {
         .bind(course_id.clone())
         .fetch_all(&self.read)
         .await?;
-        let to_ref = |(id, title, minutes, _): &(String, String, i64, String)| LessonRef {
-            id: id.clone(),
-            title: title.clone(),
-            minutes: u32::try_from(*minutes).unwrap_or(0),
-        };
+        let to_ref =
+            |(id, title, minutes, _): &(String, String, i64, String)| -> Result<LessonRef> {
+                Ok(LessonRef {
+                    id: id.clone(),
+                    title: title.clone(),
+                    minutes: crate::rows::number("lesson", "minutes", *minutes)?,
+                })
+            };
         let at = order.iter().position(|(l, _, _, _)| *l == id);
         let last_in_module = at
             .and_then(|i| order.get(i + 1))
@@ -340,12 +343,13 @@ impl ContentStore for Backend {
         let previous = at
             .and_then(|i| i.checked_sub(1))
             .and_then(|i| order.get(i))
-            .map(to_ref);
-        let next = at.and_then(|i| order.get(i + 1)).map(to_ref);
+            .map(to_ref)
+            .transpose()?;
+        let next = at.and_then(|i| order.get(i + 1)).map(to_ref).transpose()?;
         Ok(Some(LessonPage {
             id,
             title,
-            minutes: u32::try_from(minutes).unwrap_or(0),
+            minutes: crate::rows::number("lesson", "minutes", minutes)?,
             competence,
             step,
             html,

@@ -44,7 +44,7 @@ impl DashboardStore for Backend {
                     level,
                     value,
                     population: population.and_then(|p| u64::try_from(p).ok()),
-                    roster: u64::try_from(roster).unwrap_or(0),
+                    roster: crate::rows::number("unit_counter", "roster", roster)?,
                 })
             })
             .collect::<Result<_>>()?)
@@ -127,18 +127,18 @@ impl DashboardStore for Backend {
         .await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(id, name, kind, unit_name, value, recent, roster)| OrganisationFigure {
+            .map(|(id, name, kind, unit_name, value, recent, roster)| {
+                Ok(OrganisationFigure {
                     id,
                     name,
                     kind,
                     unit_name,
                     value,
                     recent,
-                    roster: u64::try_from(roster).unwrap_or(0),
-                },
-            )
-            .collect())
+                    roster: crate::rows::number("organisation_counter", "roster", roster)?,
+                })
+            })
+            .collect::<Result<_>>()?)
     }
 
     async fn organisation_counters(&self, organisation: i64) -> Result<Vec<(Group, String, i64)>> {

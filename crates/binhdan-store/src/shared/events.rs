@@ -42,7 +42,7 @@ impl EventRow {
             broadcast_url: self.broadcast_url,
             created_by: self.created_by,
             created_at: Timestamp(self.created_at),
-            points: u64::try_from(self.points).unwrap_or(0),
+            points: crate::rows::number("bridge_point", "count", self.points)?,
         })
     }
 }
@@ -88,10 +88,10 @@ impl PointRow {
             commune,
             host_id: self.host_id,
             host_username: self.host_username,
-            expected: u32::try_from(self.expected).unwrap_or(0),
+            expected: crate::rows::number("bridge_point", "expected", self.expected)?,
             token: self.token,
-            checked_in: u64::try_from(self.checked_in).unwrap_or(0),
-            headcount: u64::try_from(self.headcount).unwrap_or(0),
+            checked_in: crate::rows::number("bridge_point", "checked_in", self.checked_in)?,
+            headcount: crate::rows::number("bridge_point", "headcount", self.headcount)?,
             headcount_at: self.headcount_at.map(Timestamp),
             connected_at: self.connected_at.map(Timestamp),
             last_seen_at: self.last_seen_at.map(Timestamp),
@@ -586,13 +586,13 @@ impl EventStore for Backend {
                 q.push_bind(now.millis());
                 q.push(" FROM v WHERE bridge_point.id = v.id RETURNING bridge_point.id, bridge_point.checked_in, bridge_point.headcount");
                 let rows: Vec<(i64, i64, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                moved.extend(rows.into_iter().map(|(id, c, h)| {
-                    (
+                for (id, c, h) in rows {
+                    moved.push((
                         id,
-                        u64::try_from(c).unwrap_or(0),
-                        u64::try_from(h).unwrap_or(0),
-                    )
-                }));
+                        crate::rows::number("bridge_point", "checked_in", c)?,
+                        crate::rows::number("bridge_point", "headcount", h)?,
+                    ));
+                }
             }
             moved.sort_unstable();
             // Participation: once per person and group, ever.
@@ -687,10 +687,9 @@ impl EventStore for Backend {
                 .bind(event)
                 .fetch_all(&self.read)
                 .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(g, n)| (g, u64::try_from(n).unwrap_or(0)))
-            .collect())
+        rows.into_iter()
+            .map(|(g, n)| Ok((g, crate::rows::number("point_group_counter", "value", n)?)))
+            .collect()
     }
 
     async fn people_with_phone(

@@ -214,8 +214,8 @@ impl AttemptRow {
             plan,
             started_at: Timestamp(self.started_at),
             finished_at: self.finished_at.map(Timestamp),
-            answered: u32::try_from(self.answered).unwrap_or(0),
-            correct: u32::try_from(self.correct).unwrap_or(0),
+            answered: crate::rows::number("quiz_attempt", "answered", self.answered)?,
+            correct: crate::rows::number("quiz_attempt", "correct", self.correct)?,
             passed: self.passed,
         })
     }
@@ -364,10 +364,14 @@ pub(super) async fn finish_attempt_in(
         .bind(person)
         .fetch_optional(&mut **tx)
         .await?;
-        return Ok(before.map(|(correct, passed)| Finished {
-            passed: passed.unwrap_or(false),
-            correct: u32::try_from(correct).unwrap_or(0),
-        }));
+        return before
+            .map(|(correct, passed)| {
+                Ok(Finished {
+                    passed: passed.unwrap_or(false),
+                    correct: crate::rows::number("quiz_attempt", "correct", correct)?,
+                })
+            })
+            .transpose();
     };
     if passed {
         let earlier_pass: i64 = sqlx::query_scalar(
@@ -394,7 +398,7 @@ pub(super) async fn finish_attempt_in(
     }
     Ok(Some(Finished {
         passed,
-        correct: u32::try_from(correct).unwrap_or(0),
+        correct: crate::rows::number("quiz_attempt", "correct", correct)?,
     }))
 }
 
@@ -513,7 +517,7 @@ impl LearningStore for Backend {
         for (body, revision) in rows {
             let item: binhdan_content::Item = serde_json::from_str(&body)
                 .map_err(|e| StoreError::corrupt("item", format_args!("body: {e}")))?;
-            items.push((item, u32::try_from(revision).unwrap_or(0)));
+            items.push((item, crate::rows::number("item", "revision", revision)?));
         }
         Ok(Some(ModuleQuiz {
             module_id: module_id.to_owned(),
@@ -679,7 +683,7 @@ impl LearningStore for Backend {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quiz_response")
             .fetch_one(&self.read)
             .await?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        crate::rows::number("quiz_response", "count", n)
     }
 
     async fn unit_counters(&self, unit: &UnitCode) -> Result<Vec<(Group, String, i64)>> {
@@ -709,13 +713,15 @@ impl CalibrationStore for Backend {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(person_id, item_id, revision, correct)| ScoredResponse {
-                person_id,
-                item_id,
-                item_revision: u32::try_from(revision).unwrap_or(0),
-                correct,
+            .map(|(person_id, item_id, revision, correct)| {
+                Ok(ScoredResponse {
+                    person_id,
+                    item_id,
+                    item_revision: crate::rows::number("quiz_response", "item_revision", revision)?,
+                    correct,
+                })
             })
-            .collect())
+            .collect::<Result<_>>()?)
     }
 
     async fn item_parameters(&self) -> Result<Option<(i64, Vec<ItemParameter>)>> {
@@ -734,17 +740,21 @@ impl CalibrationStore for Backend {
         Ok(Some((
             version,
             rows.into_iter()
-                .map(
-                    |(item_id, revision, a, b, responses, calibrated)| ItemParameter {
+                .map(|(item_id, revision, a, b, responses, calibrated)| {
+                    Ok(ItemParameter {
                         item_id,
-                        item_revision: u32::try_from(revision).unwrap_or(0),
+                        item_revision: crate::rows::number(
+                            "item_parameter",
+                            "item_revision",
+                            revision,
+                        )?,
                         a,
                         b,
-                        responses: u64::try_from(responses).unwrap_or(0),
+                        responses: crate::rows::number("item_parameter", "responses", responses)?,
                         calibrated,
-                    },
-                )
-                .collect(),
+                    })
+                })
+                .collect::<Result<_>>()?,
         )))
     }
 

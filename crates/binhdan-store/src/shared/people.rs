@@ -54,17 +54,17 @@ struct OrgRow {
 }
 
 impl OrgRow {
-    fn into_org(self) -> Organisation {
+    fn into_org(self) -> Result<Organisation> {
         let grade = |g: Option<i64>| g.and_then(|g| u8::try_from(g).ok());
-        Organisation {
+        Ok(Organisation {
             id: self.id,
-            kind: OrgKind::parse(&self.kind).unwrap_or(OrgKind::Agency),
+            kind: crate::rows::decoded("organisation", "kind", &self.kind, OrgKind::parse)?,
             code: self.code,
             name: self.name,
             unit_code: self.unit_code,
             unit_path: self.unit_path,
             grades: grade(self.min_grade).zip(grade(self.max_grade)),
-        }
+        })
     }
 }
 
@@ -132,7 +132,7 @@ fn counter_rows(table: &'static str, rows: Vec<(String, i64)>) -> Result<Vec<(Gr
     let mut out = Vec::with_capacity(rows.len());
     for (g, n) in rows {
         if let Some(g) = crate::rows::kpi_group(table, &g)? {
-            out.push((g, u64::try_from(n).unwrap_or(0)));
+            out.push((g, crate::rows::number(table, "value", n)?));
         }
     }
     Ok(out)
@@ -485,7 +485,7 @@ impl PeopleStore for Backend {
             .bind(id)
             .fetch_optional(&self.read)
             .await?;
-        Ok(row.map(OrgRow::into_org))
+        row.map(OrgRow::into_org).transpose()
     }
 
     async fn organisation_by_code(
@@ -498,7 +498,7 @@ impl PeopleStore for Backend {
             .bind(code.to_owned())
             .fetch_optional(&self.read)
             .await?;
-        Ok(row.map(OrgRow::into_org))
+        row.map(OrgRow::into_org).transpose()
     }
 
     async fn organisations_under(&self, path: &str, limit: u32) -> Result<Vec<Organisation>> {
@@ -512,6 +512,6 @@ impl PeopleStore for Backend {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.into_iter().map(OrgRow::into_org).collect())
+        rows.into_iter().map(OrgRow::into_org).collect()
     }
 }

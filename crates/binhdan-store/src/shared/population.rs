@@ -123,7 +123,7 @@ impl PopulationStore for Backend {
         rows.into_iter()
             .map(|(g, n)| {
                 let g = crate::rows::group("population", &g)?;
-                Ok((g, u64::try_from(n).unwrap_or(0)))
+                Ok((g, crate::rows::number("population", "value", n)?))
             })
             .collect()
     }

@@ -311,7 +311,7 @@ impl StaffStore for Backend {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_account")
             .fetch_one(&self.read)
             .await?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        crate::rows::number("staff_account", "count", n)
     }
 
     async fn record_login(

@@ -21,10 +21,10 @@ where
         .bind(code.to_owned())
         .fetch_optional(executor)
         .await?;
-    Ok(row.map(crate::rows::UnitRow::into_unit))
+    row.map(crate::rows::UnitRow::into_unit).transpose()
 }
 
-fn into_units(rows: Vec<crate::rows::UnitRow>) -> Vec<Unit> {
+fn into_units(rows: Vec<crate::rows::UnitRow>) -> Result<Vec<Unit>> {
     rows.into_iter()
         .map(crate::rows::UnitRow::into_unit)
         .collect()
@@ -246,7 +246,7 @@ impl UnitStore for Backend {
             }
             q.push(") ORDER BY code");
             let rows: Vec<crate::rows::UnitRow> = q.build_query_as().fetch_all(&self.read).await?;
-            out.extend(into_units(rows));
+            out.extend(into_units(rows)?);
         }
         Ok(out)
     }
@@ -272,7 +272,7 @@ impl UnitStore for Backend {
             .bind(prefixes[2].clone())
             .fetch_all(&self.read)
             .await?;
-        Ok(into_units(rows))
+        into_units(rows)
     }
 
     async fn children(&self, parent: Option<&UnitCode>) -> Result<Vec<Unit>> {
@@ -289,7 +289,7 @@ impl UnitStore for Backend {
                     .await?
             }
         };
-        Ok(into_units(rows))
+        into_units(rows)
     }
 
     async fn descendants(
@@ -318,7 +318,7 @@ impl UnitStore for Backend {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
-        Ok(into_units(rows))
+        into_units(rows)
     }
 
     async fn subtree_counts(&self, root: &UnitCode) -> Result<SubtreeCounts> {
@@ -334,7 +334,7 @@ impl UnitStore for Backend {
         .await?;
         let mut counts = SubtreeCounts::default();
         for (level, n) in rows {
-            let n = u64::try_from(n).unwrap_or(0);
+            let n = crate::rows::number("unit", "count", n)?;
             match UnitLevel::parse(&level) {
                 Some(UnitLevel::Commune) => counts.communes = n,
                 Some(UnitLevel::Village) => counts.villages = n,
@@ -374,7 +374,7 @@ impl UnitStore for Backend {
         .bind(i64::from(query.limit.clamp(1, 200)))
         .fetch_all(&self.read)
         .await?;
-        Ok(into_units(rows))
+        into_units(rows)
     }
 
     async fn create_villages(
