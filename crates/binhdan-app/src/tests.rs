@@ -91,8 +91,42 @@ async fn bad_files_get_row_level_answers() {
             .unwrap_err(),
     );
     assert_eq!(latin1, [(2, String::new(), "import-not-utf8")]);
+    // The whole file, not one of its rows (row 0), as for a roster.
     let empty = rows(import(&db, b"", false).await.unwrap_err());
-    assert_eq!(empty, [(1, String::new(), "import-empty-file")]);
+    assert_eq!(empty, [(0, String::new(), "import-empty-file")]);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_workbook_of_villages_imports_like_a_csv() {
+    use binhdan_tabular::write::{Out, Sheet, to_xlsx};
+    let db = TestDb::sqlite().await;
+    load_map(db.store.as_ref(), NOW).await.unwrap();
+    // As an office's workbook: a title above the header, the same columns as the CSV.
+    let text = |t: &str| Out::Text(t.to_owned());
+    let sheet = Sheet {
+        name: "Thôn".to_owned(),
+        title: vec!["DANH SÁCH THÔN, BẢN".to_owned()],
+        headers: vec!["Mã xã".to_owned(), "Tên thôn".to_owned(), "Loại".to_owned()],
+        rows: vec![
+            vec![text("16591"), text("Thôn Đông"), text("thôn")],
+            vec![text("16591"), text(""), Out::Empty],
+        ],
+    };
+    let xlsx = to_xlsx(std::slice::from_ref(&sheet)).unwrap();
+    // A bad row is named by its row in the sheet (the title, a blank row and the header
+    // come first) and its column by the header.
+    let errors = rows(import(&db, &xlsx, false).await.unwrap_err());
+    assert_eq!(errors, [(5, "Tên thôn".to_owned(), "unit-name-empty")]);
+    let good = Sheet {
+        rows: sheet.rows[..1].to_vec(),
+        ..sheet
+    };
+    let report = import(&db, &to_xlsx(&[good]).unwrap(), false)
+        .await
+        .unwrap();
+    assert_eq!(report.count, 1);
+    assert_eq!(report.created[0].name, "Thôn Đông");
     db.cleanup().await;
 }
 

@@ -1,4 +1,4 @@
-//! Importing villages (thôn, bản, tổ dân phố) from a CSV file, all or nothing.
+//! Importing villages (thôn, bản, tổ dân phố) from a CSV or XLSX file, all or nothing.
 //!
 //! Files as officials make them: UTF-8 with or without a byte-order mark, comma or semicolon
 //! separated (Excel in a Vietnamese locale writes `;`), headers in Vietnamese with or without
@@ -7,9 +7,7 @@
 
 use std::io::Read;
 
-use binhdan_core::import::{
-    Columns, RowError, VILLAGE_FIELDS, duplicate_villages, parse_village_row,
-};
+use binhdan_core::import::{RowError, VILLAGE_FIELDS, duplicate_villages, parse_village_row};
 use binhdan_core::unit::{Unit, UnitError};
 use binhdan_core::{Localized, Msg, Timestamp};
 use binhdan_store::{NewVillage, Store, StoreError, WriteMode};
@@ -102,7 +100,7 @@ fn refusals_to_rows(e: StoreError, rows: &[binhdan_core::import::VillageRow]) ->
     }
 }
 
-fn file_error(row: usize, msg: Msg) -> ImportFailure {
+fn file_error_at(row: usize, msg: Msg) -> ImportFailure {
     ImportFailure::Rows(vec![RowError {
         row,
         column: String::new(),
@@ -110,86 +108,56 @@ fn file_error(row: usize, msg: Msg) -> ImportFailure {
     }])
 }
 
-/// Reads and checks every row; returns the good rows or every error.
+/// Reads and checks every row; returns the good rows or every error. The rows come from
+/// `binhdan_tabular`, as a roster's do: CSV (either delimiter, with or without a byte-order
+/// mark) or an XLSX workbook (checked against bombs before it is read), title rows above the
+/// header skipped.
 fn read_rows(mut input: impl Read) -> Result<Vec<binhdan_core::import::VillageRow>, ImportFailure> {
-    // Villages files are small (a province: a few hundred KB), so reading them whole is fine
-    // and lets us sniff the delimiter from the header line.
+    // Villages files are small (a province: a few hundred KB): read whole, so that a workbook
+    // can be seeked.
     let mut bytes = Vec::new();
     input
         .by_ref()
         .take(64 * 1024 * 1024)
         .read_to_end(&mut bytes)
         .map_err(|e| {
-            file_error(
+            file_error_at(
                 0,
                 Msg::new("import-malformed-csv")
                     .arg("row", 0)
                     .arg("detail", e),
             )
         })?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let header_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
-    #[allow(clippy::naive_bytecount)] // one short header line
-    let semicolons = header_line.iter().filter(|b| **b == b';').count();
-    #[allow(clippy::naive_bytecount)]
-    let commas = header_line.iter().filter(|b| **b == b',').count();
-    let delimiter = if semicolons > commas { b';' } else { b',' };
-
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(body);
-    let mut records = reader.byte_records();
-    let headers = match records.next() {
-        None => return Err(file_error(1, Msg::new("import-empty-file"))),
-        Some(Err(e)) => {
-            return Err(file_error(
-                1,
-                Msg::new("import-malformed-csv")
-                    .arg("row", 1)
-                    .arg("detail", e),
-            ));
-        }
-        Some(Ok(h)) => utf8_cells(&h, 1)?,
-    };
-    let columns = Columns::resolve(&VILLAGE_FIELDS, &headers).map_err(ImportFailure::Rows)?;
+    let file_error =
+        |e: &binhdan_tabular::TabularError| ImportFailure::Rows(vec![e.to_row_error()]);
+    let mut table = binhdan_tabular::Table::from_reader(std::io::Cursor::new(bytes))
+        .map_err(|e| file_error(&e))?;
+    let mut records = table.rows().map_err(|e| file_error(&e))?;
+    let (_, columns) = records
+        .find_columns(&VILLAGE_FIELDS)
+        .map_err(ImportFailure::Rows)?;
 
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     for (i, record) in records.enumerate() {
-        let row_no = i + 2;
-        if i >= MAX_ROWS {
-            return Err(file_error(
-                row_no,
-                Msg::new("import-too-many-rows").arg("max", MAX_ROWS),
-            ));
-        }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RowError {
-                    row: row_no,
-                    column: String::new(),
-                    msg: Msg::new("import-malformed-csv")
-                        .arg("row", row_no)
-                        .arg("detail", e),
-                });
+                errors.push(e.to_row_error());
                 continue;
             }
         };
-        if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
+        if i >= MAX_ROWS {
+            return Err(file_error_at(
+                record.number,
+                Msg::new("import-too-many-rows").arg("max", MAX_ROWS),
+            ));
+        }
+        if record.is_blank() {
             continue; // blank lines, common at the end of exported files
         }
-        let cells = match utf8_cells(&record, row_no) {
-            Ok(c) => c,
-            Err(ImportFailure::Rows(mut e)) => {
-                errors.append(&mut e);
-                continue;
-            }
-            Err(other) => return Err(other),
-        };
-        match parse_village_row(&columns, row_no, &cells) {
+        let number = record.number;
+        match parse_village_row(&columns, number, &record.into_texts()) {
             Ok(row) => rows.push(row),
             Err(mut e) => errors.append(&mut e),
         }
@@ -201,12 +169,4 @@ fn read_rows(mut input: impl Read) -> Result<Vec<binhdan_core::import::VillageRo
         errors.sort_by_key(|e| e.row);
         Err(ImportFailure::Rows(errors))
     }
-}
-
-fn utf8_cells(record: &csv::ByteRecord, row: usize) -> Result<Vec<String>, ImportFailure> {
-    record
-        .iter()
-        .map(|c| std::str::from_utf8(c).map(str::to_owned))
-        .collect::<Result<_, _>>()
-        .map_err(|_| file_error(row, Msg::new("import-not-utf8").arg("row", row)))
 }

@@ -228,7 +228,7 @@ enum ImportWhat {
     /// XLSX: name, CCCD, date of birth, and optionally sex, unit, phone, grade, class, position.
     /// Upserted by CCCD: importing the same file again changes nothing.
     People(crate::people_cli::ImportPeopleArgs),
-    /// Villages (thôn, bản, tổ dân phố) from a CSV: commune code, name, optional type.
+    /// Villages (thôn, bản, tổ dân phố) from a CSV or XLSX file: commune code, name, optional type.
     Villages {
         file: PathBuf,
         /// Check the file and report, writing nothing.
