@@ -19,6 +19,10 @@
 //! attempts (their own seeds), the leaked-answer-list study for tasks (see `task_leak.rs`).
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a benchmark times itself with the monotonic clock"
+)]
 
 mod answers;
 mod credentials;

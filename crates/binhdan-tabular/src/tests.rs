@@ -1,3 +1,5 @@
+#![allow(clippy::disallowed_methods, reason = "size tests print how long they took")]
+
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 

@@ -1,3 +1,5 @@
+#![allow(clippy::disallowed_methods, reason = "size tests print how long they took")]
+
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;

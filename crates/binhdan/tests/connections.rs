@@ -3,6 +3,7 @@
 //! stops `/healthz` from answering for long. The real server, on loopback.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::disallowed_methods, reason = "deadlines for a real server, on the monotonic clock")]
 #![allow(
     clippy::disallowed_methods,
     reason = "a synchronous test: no runtime thread to block"

@@ -8,6 +8,7 @@
 //!     [--cut 0] [--z 0] [--se 0.3] [--min-items 18] [--max-items 40] [--form-length 30]
 //!     [--randomesque 5] [--max-rate 0.25] [--stratum 4] [--progressive 0]
 //! ```
+#![allow(clippy::disallowed_methods, reason = "a benchmark times itself with the monotonic clock")]
 #![allow(
     clippy::print_stdout,
     reason = "a command-line report is this binary's output"
