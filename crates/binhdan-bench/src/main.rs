@@ -17,6 +17,10 @@
 //!
 //! `--only task-leak` replays the steps that solved a simulated task in one attempt on other
 //! attempts (their own seeds), the leaked-answer-list study for tasks (see `task_leak.rs`).
+//!
+//! `--only exam-leak` runs `exam-bench`'s leaked-answer-list attack on the adaptive exam with
+//! the pack's tasks in the bank: honest learners and cheaters (a list of answers and of task
+//! steps) at several θ, with 0 to 6 tasks a sitting (see `exam_leak.rs`).
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 #![allow(
@@ -28,6 +32,7 @@ mod answers;
 mod credentials;
 mod dashboard;
 mod events;
+mod exam_leak;
 mod people_import;
 mod task_leak;
 
@@ -73,6 +78,15 @@ struct Args {
     /// `people-import` also times the store's writes alone (each in a transaction rolled back).
     #[arg(long)]
     parts: bool,
+    /// The content pack `task-leak` and `exam-leak` read (the repository's by default).
+    #[arg(long)]
+    content: Option<std::path::PathBuf>,
+    /// The seed of `task-leak`'s pairs and of `exam-leak`'s simulation.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Sittings per cell of `exam-leak`.
+    #[arg(long, default_value_t = 1_000)]
+    attempts: usize,
 }
 
 impl Args {
@@ -147,9 +161,15 @@ fn main() -> anyhow::Result<()> {
     if args.asks_for(credentials::NAME) {
         credentials::run(&server_rt, args.seconds, 500)?;
     }
+    let content = args
+        .content
+        .clone()
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content"));
     if args.asks_for(task_leak::NAME) {
-        let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
-        task_leak::run(&content, 2_000)?;
+        task_leak::run(&content, 2_000, args.seed)?;
+    }
+    if args.asks_for(exam_leak::NAME) {
+        exam_leak::run(&content, args.seed, args.attempts)?;
     }
     Ok(())
 }

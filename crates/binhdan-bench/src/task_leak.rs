@@ -42,11 +42,11 @@ fn replay(task: &binhdan_content::Task, seed: u64, steps: &[Input]) -> (Status, 
 ///
 /// # Errors
 /// The pack cannot be read.
-pub fn run(content: &Path, pairs: u64) -> anyhow::Result<()> {
+pub fn run(content: &Path, pairs: u64, seed: u64) -> anyhow::Result<()> {
     let pack = binhdan_content::load_dir(content, "/noi-dung")
         .map_err(|e| anyhow::anyhow!("{} errors in the content pack", e.len()))?;
     println!(
-        "leaked task steps: {} tasks, {pairs} pairs of seeds each; the solution of seed A replayed on seed B\n",
+        "leaked task steps: {} tasks, {pairs} pairs of seeds each (seed {seed}); the solution of seed A replayed on seed B\n",
         pack.tasks.len()
     );
     println!(
@@ -65,7 +65,7 @@ pub fn run(content: &Path, pairs: u64) -> anyhow::Result<()> {
     };
     let mut control_ok = 0u64;
     let mut tasks_never_done = 0usize;
-    let mut splitmix = 0x5EED_u64;
+    let mut splitmix = 0x5EED_u64 ^ seed;
     let mut next = || {
         splitmix = splitmix.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = splitmix;

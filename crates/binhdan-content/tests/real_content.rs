@@ -235,3 +235,50 @@ fn the_tasks_cover_the_domains_and_groups() {
         assert!(!t.lessons.is_empty(), "{} prepares from no lesson", t.id);
     }
 }
+
+/// A leaked answer list passes no task often: the steps that solved one attempt (positions
+/// pressed, texts typed), replayed on another attempt's draw (a refused step skipped, as a page
+/// would not take it), reach the goal in fewer than one pair in 8 for every task (issue 21:
+/// each attempt draws its own amounts, names, fake message and order of options). The pairs
+/// are fixed, so the counts are too.
+#[test]
+fn a_replayed_solution_rarely_solves_another_attempt() {
+    use binhdan_content::task::{Attempt, Status, solution};
+
+    const PAIRS: u64 = 400;
+    let Ok(pack) = load_dir(&content_root(), "/content/assets") else {
+        return; // reported by the test above
+    };
+    let mut state = 0x1EA_u64;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut leaky = Vec::new();
+    for task in &pack.tasks {
+        let mut reached = 0u64;
+        for _ in 0..PAIRS {
+            let (a, b) = (next(), next());
+            let leaked = solution(task, a).unwrap_or_default();
+            let mut attempt = Attempt::start(task, b);
+            for input in &leaked {
+                if attempt.status != Status::Open {
+                    break;
+                }
+                let step = attempt.step;
+                let _ = attempt.apply(task, step, input);
+            }
+            reached += u64::from(attempt.status == Status::Done);
+        }
+        if reached * 8 >= PAIRS {
+            leaky.push(format!("{} {reached}/{PAIRS}", task.id));
+        }
+    }
+    assert!(
+        leaky.is_empty(),
+        "a leaked list passes too often: {leaky:?}"
+    );
+}
