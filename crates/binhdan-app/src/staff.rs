@@ -111,6 +111,25 @@ pub async fn reseal_legacy_totp(
     Ok(store.reseal_totp(id, stored, &sealed).await?)
 }
 
+/// Seals every TOTP secret still stored in clear (from before secrets were sealed) at once,
+/// without waiting for each owner's next sign-in: how many were resealed now. An account whose
+/// secret changes meanwhile keeps the new one.
+///
+/// # Errors
+/// The store could not be read or written, or the vault could not seal.
+pub async fn reseal_all_legacy_totp(
+    store: &dyn Store,
+    vault: &binhdan_vault::Vault,
+) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
+    let mut resealed = 0;
+    for (id, stored) in store.staff_totp_secrets().await? {
+        if reseal_legacy_totp(store, Some(vault), id, stored.expose()).await? {
+            resealed += 1;
+        }
+    }
+    Ok(resealed)
+}
+
 /// Creates the account; returns its id and, if asked for, its new TOTP secret (stored sealed
 /// by `vault` when there is one).
 pub async fn create_staff(
@@ -189,5 +208,80 @@ mod totp_tests {
         // A secret stored before sealing is still read.
         assert!(open_totp(Some(&vault), base32.expose()).is_some());
         assert!(open_totp(Some(&vault), "sealed:zz").is_none());
+    }
+
+    /// The bulk reseal seals every secret stored in clear, leaves sealed ones and accounts
+    /// without TOTP alone, and a second run finds nothing to do.
+    #[tokio::test]
+    async fn a_bulk_reseal_seals_every_clear_secret_once() {
+        use binhdan_core::Secret;
+        use binhdan_core::audit::AuditEntry;
+        use binhdan_store::NewStaff;
+        use binhdan_store::testing::TestDb;
+
+        let db = TestDb::sqlite().await;
+        let store = db.store.as_ref();
+        let vault = Vault::new(&VaultConfig::generate(&mut rand::rng())).unwrap();
+        let now = binhdan_core::Timestamp(1_764_000_000_000);
+        let clear = TotpSecret::generate(&mut rand::rng()).to_base32();
+        let sealed_before = seal_totp(
+            &vault,
+            TotpSecret::generate(&mut rand::rng()).to_base32().expose(),
+        )
+        .unwrap();
+        let mut ids = Vec::new();
+        for (name, totp) in [
+            ("cu", Some(clear.expose().clone())),
+            ("da-niem", Some(sealed_before.clone())),
+            ("khong-totp", None),
+        ] {
+            let staff = NewStaff {
+                username: name.to_owned(),
+                display_name: name.to_owned(),
+                password_hash: Secret::new("$argon2id$unused".to_owned()),
+                totp_secret: totp.map(Secret::new),
+                grants: Vec::new(),
+            };
+            ids.push(
+                store
+                    .create_staff(&staff, AuditEntry::new("test", "staff.create"), now)
+                    .await
+                    .unwrap(),
+            );
+        }
+        assert_eq!(
+            super::reseal_all_legacy_totp(store, &vault).await.unwrap(),
+            1
+        );
+        let stored = |id| async move {
+            store
+                .staff(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .totp_secret
+                .map(|s| s.expose().clone())
+        };
+        let resealed = stored(ids[0]).await.unwrap();
+        assert!(resealed.starts_with("sealed:") && !resealed.contains(clear.expose().as_str()));
+        assert_eq!(
+            open_totp(Some(&vault), &resealed)
+                .unwrap()
+                .to_base32()
+                .expose(),
+            clear.expose()
+        );
+        assert_eq!(
+            stored(ids[1]).await.unwrap(),
+            sealed_before,
+            "already sealed: unchanged"
+        );
+        assert_eq!(stored(ids[2]).await, None);
+        assert_eq!(
+            super::reseal_all_legacy_totp(store, &vault).await.unwrap(),
+            0,
+            "nothing left"
+        );
+        db.cleanup().await;
     }
 }

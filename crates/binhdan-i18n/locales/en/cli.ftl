@@ -22,6 +22,7 @@ cli-grant-ill-formed = This role cannot have the scope chosen (e.g. an organisat
 cli-password-prompt = Type the password (at least 10 characters) and press Enter:
 cli-admin-created = Created account { $id }: { $username }.
 cli-admin-exists = The username { $username } is taken.
+cli-totp-resealed = { $count } TOTP secrets stored in clear were sealed; none is left in clear.
 cli-audit-ok = The audit log is intact: { $count } records, the hash chain holds.
 cli-audit-altered = The audit log was edited: record { $seq } does not match its hash.
 cli-audit-broken = The audit log was cut: record { $seq } does not follow the one before (expected { $expected }).

@@ -22,6 +22,7 @@ cli-grant-ill-formed = Vai trò này không dùng được với phạm vi đã 
 cli-password-prompt = Nhập mật khẩu (ít nhất 10 ký tự) rồi nhấn Enter:
 cli-admin-created = Đã tạo tài khoản số { $id }: { $username }.
 cli-admin-exists = Tên đăng nhập { $username } đã có người dùng.
+cli-totp-resealed = Đã niêm phong { $count } khóa TOTP còn lưu dạng rõ; không còn khóa nào ở dạng rõ.
 cli-audit-ok = Nhật ký kiểm toán nguyên vẹn: { $count } bản ghi, chuỗi băm khớp.
 cli-audit-altered = Nhật ký kiểm toán bị sửa: bản ghi số { $seq } không khớp với mã băm của nó.
 cli-audit-broken = Nhật ký kiểm toán bị cắt xén: bản ghi số { $seq } không nối tiếp bản ghi trước (cần số { $expected }).

@@ -108,6 +108,9 @@ pub trait StaffStore: Send + Sync {
     /// changing nothing else (the account's sessions stay): `false` when the stored value is
     /// no longer `plain` (changed or resealed meanwhile).
     async fn reseal_totp(&self, id: i64, plain: &str, sealed: &str) -> Result<bool>;
+    /// Every account's stored TOTP secret, as stored (sealed or, from before sealing, in
+    /// clear), by account id: what a bulk reseal goes through.
+    async fn staff_totp_secrets(&self) -> Result<Vec<(i64, Secret<String>)>>;
     async fn record_login(
         &self,
         id: i64,

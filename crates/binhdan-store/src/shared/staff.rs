@@ -357,6 +357,18 @@ impl StaffStore for Backend {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn staff_totp_secrets(&self) -> Result<Vec<(i64, Secret<String>)>> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, totp_secret FROM staff_account WHERE totp_secret IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, secret)| (id, Secret::new(secret)))
+            .collect())
+    }
+
     async fn create_session(&self, session: &SessionRecord) -> Result<()> {
         let (kind, account, person) = match session.owner {
             SessionOwner::Staff(id) => ("staff", Some(id), None),

@@ -192,6 +192,9 @@ enum AdminWhat {
     /// Create a staff account with one role (the first province admin, for a start). The
     /// password is read from standard input or --password-file.
     Create(crate::people_cli::AdminCreateArgs),
+    /// Seal every staff TOTP secret still stored in clear (from before secrets were sealed),
+    /// without waiting for each owner's next sign-in.
+    ResealTotp,
 }
 
 #[derive(Subcommand)]

@@ -233,6 +233,20 @@ pub(super) async fn run(command: Command, config: &Config, lang: Lang) -> anyhow
             store.close().await;
             result
         }
+        Command::Admin {
+            what: AdminWhat::ResealTotp,
+        } => {
+            let vault = config.vault()?;
+            let store = open_store(config, clock.now()).await?;
+            let result = binhdan_app::staff::reseal_all_legacy_totp(store.as_ref(), &vault).await;
+            store.close().await;
+            let count = result.map_err(|e| anyhow::anyhow!(e))?;
+            println!(
+                "{}",
+                lang.tr(&binhdan_core::Msg::new("cli-totp-resealed").arg("count", count))
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit {
             what: AuditWhat::Verify,
         } => {
