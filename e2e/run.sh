@@ -212,7 +212,7 @@ if [[ -n "${BINHDAN_E2E_TESTS:-}" ]]; then
 else
   TEST_FILES=(tests/*.test.mjs)
 fi
-BINHDAN_E2E_URL="$ORIGIN" BINHDAN_E2E_CHROMIUM="$CHROMIUM" \
+BINHDAN_E2E_URL="$ORIGIN" BINHDAN_E2E_CHROMIUM="$CHROMIUM" BINHDAN_E2E_BINARY="$BIN" \
   timeout -k 10 "$TEST_TIMEOUT" node --test --test-concurrency="${BINHDAN_E2E_CONCURRENCY:-1}" --test-reporter=spec "${TEST_FILES[@]}" 2>&1 | tee "$WORK/test.log"
 TEST_RC=${PIPESTATUS[0]}
 cp "$WORK/test.log" "$OUT/test.log"

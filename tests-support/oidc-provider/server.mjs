@@ -79,6 +79,36 @@ export const USERS = {
     birthdate: '1970-04-02',
     gender: 'male',
   },
+  // 038 Thanh Hóa; 1 = female, born 19xx; 58 = 1958. Practises simulated tasks with
+  // JavaScript (e2e/tests/tasks.test.mjs).
+  dothithu: {
+    cccd: '038158003344',
+    name: 'Đỗ Thị Thu',
+    family_name: 'Đỗ',
+    given_name: 'Thị Thu',
+    birthdate: '1958-10-21',
+    gender: 'female',
+  },
+  // 038 Thanh Hóa; 0 = male, born 19xx; 55 = 1955. Practises simulated tasks without
+  // JavaScript (e2e/tests/tasks.test.mjs).
+  ngovanbay: {
+    cccd: '038055009911',
+    name: 'Ngô Văn Bảy',
+    family_name: 'Ngô',
+    given_name: 'Văn Bảy',
+    birthdate: '1955-07-07',
+    gender: 'male',
+  },
+  // 038 Thanh Hóa; 1 = female, born 19xx; 63 = 1963. Sits an exam with simulated tasks
+  // (e2e/tests/tasks.test.mjs, on a server of its own).
+  luongthimai: {
+    cccd: '038163005522',
+    name: 'Lương Thị Mai',
+    family_name: 'Lương',
+    given_name: 'Thị Mai',
+    birthdate: '1963-03-30',
+    gender: 'female',
+  },
   // No CCCD claim: for the relying party's "VNeID sent no CCCD" path.
   khongcccd: {
     name: 'Lê Văn Không',

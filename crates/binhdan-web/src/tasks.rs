@@ -1,7 +1,9 @@
 //! Practice with simulated real-service tasks (`content/tasks`): the list, a task's
 //! introduction, and its steps. Each step is a page of plain forms (no script needed): the
 //! simulated screen, clearly labelled as a simulation, with its buttons, choices and fields;
-//! after a wrong step the feedback and the screen's hint; at the end the score and a retry.
+//! after a wrong step the feedback and the screen's hint; at the end the score and a retry
+//! (with the goal screen, when done, to show what success looks like). The introduction and
+//! the result link to the lessons that prepare for the task.
 //!
 //! Practice stores nothing. The attempt (its seed, screen, step number and counts — never what
 //! was typed) travels in the page, sealed by the vault for this learner and this task: it can
@@ -19,7 +21,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use binhdan_content::Task;
-use binhdan_content::task::{ActionKind, Attempt, Input, ScreenView, Status, StepError, TextLang};
+use binhdan_content::task::{
+    ActionKind, Attempt, Input, Last, ScreenView, Status, StepError, TextLang,
+};
 use binhdan_core::kpi::Group;
 use binhdan_core::{Msg, Timestamp};
 use binhdan_i18n::Lang;
@@ -211,8 +215,13 @@ struct TaskPage {
     notice: Option<String>,
     feedback: Option<String>,
     hint: Option<String>,
+    /// The last step was wrong (said even when the task has no words for why).
+    wrong_step: bool,
     screen: Option<SimScreen>,
     outcome: Option<Outcome>,
+    /// The lessons that prepare for the task (id, title): on the introduction and the result,
+    /// the way back to learning.
+    lessons: Vec<(String, String)>,
 }
 
 impl TaskPage {
@@ -230,8 +239,10 @@ impl TaskPage {
             notice: None,
             feedback: None,
             hint: None,
+            wrong_step: false,
             screen: None,
             outcome: None,
+            lessons: Vec::new(),
         }
     }
 
@@ -250,6 +261,8 @@ impl TaskPage {
         page.feedback = view.feedback.take();
         page.hint = view.hint.take();
         let status = view.status;
+        page.wrong_step = status == Status::Open
+            && matches!(a.last, Some(Last::Wrong { .. } | Last::Mismatch { .. }));
         let hidden = vec![
             ("csrf".to_owned(), csrf),
             ("attempt".to_owned(), sealed_text.clone()),
@@ -290,7 +303,20 @@ pub async fn intro(
         Caller::Citizen(c) => Some(c.token.csrf_token().expose().clone()),
         _ => None,
     };
-    Ok(TaskPage::intro(lang, &task, csrf).into_response())
+    let mut page = TaskPage::intro(lang, &task, csrf);
+    page.lessons = lesson_links(&state, &task).await?;
+    Ok(page.into_response())
+}
+
+/// The lessons that prepare for `task`, as (id, title), those still in the pack.
+async fn lesson_links(state: &AppState, task: &Task) -> Result<Vec<(String, String)>, Problem> {
+    let mut links = Vec::with_capacity(task.lessons.len());
+    for id in &task.lessons {
+        if let Some(lesson) = state.store.lesson_page(id).await? {
+            links.push((lesson.id, lesson.title));
+        }
+    }
+    Ok(links)
 }
 
 /// What the page carries: the attempt and when it began.
@@ -345,7 +371,7 @@ fn open(
     serde_json::from_slice(plain.expose()).ok()
 }
 
-fn respond(
+async fn respond(
     state: &AppState,
     lang: Lang,
     task: &Task,
@@ -357,6 +383,9 @@ fn respond(
     let text = seal(vault(state)?, c.person_id, task, sealed)?;
     let mut page = TaskPage::attempt(lang, task, c, sealed, text);
     page.notice = notice.map(|k| lang.text(k));
+    if page.outcome.is_some() {
+        page.lessons = lesson_links(state, task).await?;
+    }
     Ok((status, page).into_response())
 }
 
@@ -384,7 +413,7 @@ pub async fn step(
             attempt: Attempt::start(&task, rand::random::<u64>()),
             started: now.millis(),
         };
-        return respond(&state, lang, &task, &c, &fresh, None, StatusCode::OK);
+        return respond(&state, lang, &task, &c, &fresh, None, StatusCode::OK).await;
     }
     let Some(mut sealed) = open(vault, c.person_id, &task, sealed_text) else {
         tracing::warn!(
@@ -400,6 +429,7 @@ pub async fn step(
     if now.millis().saturating_sub(sealed.started) > max_age {
         let mut page = TaskPage::intro(lang, &task, Some(c.token.csrf_token().expose().clone()));
         page.notice = Some(lang.text("task-expired"));
+        page.lessons = lesson_links(&state, &task).await?;
         return Ok((StatusCode::CONFLICT, page).into_response());
     }
     let step: Option<u32> = field("step").parse().ok();
@@ -424,7 +454,7 @@ pub async fn step(
         }
     };
     match result {
-        Ok(()) => respond(&state, lang, &task, &c, &sealed, None, StatusCode::OK),
+        Ok(()) => respond(&state, lang, &task, &c, &sealed, None, StatusCode::OK).await,
         Err(e) => {
             let status = match e {
                 StepError::UnknownAction | StepError::BadFields => StatusCode::UNPROCESSABLE_ENTITY,
@@ -432,7 +462,7 @@ pub async fn step(
                     StatusCode::CONFLICT
                 }
             };
-            respond(&state, lang, &task, &c, &sealed, Some(e.msg_key()), status)
+            respond(&state, lang, &task, &c, &sealed, Some(e.msg_key()), status).await
         }
     }
 }

@@ -35,3 +35,7 @@ person-tasks-placement = At the placement test
 person-tasks-exam = At the certification exam
 person-tasks-none = None yet.
 certificate-tasks = Did in the exam (simulated tasks)
+task-try-again-below = No matter: try again on the screen below.
+task-done-lead = You did it yourself. This is how the last screen looks:
+task-failed-lead = No matter: read the explanation above, then press “Try again” to have another go.
+task-lessons = Go back to the lesson

@@ -35,3 +35,7 @@ person-tasks-placement = Ở bài kiểm tra đầu vào
 person-tasks-exam = Ở bài thi cấp chứng chỉ
 person-tasks-none = Chưa có.
 certificate-tasks = Đã tự làm được trong bài thi (mô phỏng)
+task-try-again-below = Không sao, hãy thử lại trên màn hình bên dưới.
+task-done-lead = Bạn đã tự làm được việc này. Màn hình cuối cùng trông như sau:
+task-failed-lead = Không sao: đọc lời giải thích ở trên, rồi bấm “Làm lại” để làm lần nữa.
+task-lessons = Ôn lại bài học
