@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Summarises a schemathesis NDJSON report (scripts/schemathesis): requests sent, operations
 reached, and the operations that only ever answered a refusal of the caller (401, 403, or a
-303 to the sign-in page), whose handlers the run therefore never exercised.
+303 to the sign-in page), whose handlers the run therefore never exercised; and those that
+only ever answered 404 (besides 400 or 415 for input that did not parse), for which the run
+had no existing id.
 
     schemathesis-statuses.py REPORT.ndjson OPENAPI.json
 """
@@ -84,7 +86,17 @@ def main():
     for method, template in sorted(refused):
         counts = operations[(method, template)]
         print(f"     refused only: {method} {template} {dict(counts)}")
-
+    # Never past "no such thing": a 404 for every id tried (and 400 or 415 for input that did
+    # not parse): the run had no id of theirs that exists.
+    unknown = [
+        op
+        for op, counts in operations.items()
+        if 404 in counts and all(s in (400, 404, 415) for s in counts)
+    ]
+    print(f"   {len(unknown)} answered only 404 (or 400/415): no id of theirs was found")
+    for method, template in sorted(unknown):
+        counts = operations[(method, template)]
+        print(f"     not found only: {method} {template} {dict(counts)}")
 
 if __name__ == "__main__":
     main()

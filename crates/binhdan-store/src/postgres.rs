@@ -117,8 +117,12 @@ impl PgStore {
                 .map_or_else(|| "binhdan".to_owned(), |s| format!("binhdan/{s}"));
             options = options.application_name(&name);
         }
+        // A request waits at most 5 s for a connection (sqlx's default is 30 s, as long as the
+        // request timeout): with the database down, a write is answered 503 `Retry-After`
+        // promptly instead of a 408 after the whole request timeout.
         let pool = PgPoolOptions::new()
             .max_connections(config.max_connections.max(2))
+            .acquire_timeout(std::time::Duration::from_secs(5))
             .connect_with(options)
             .await?;
         let store = Self {

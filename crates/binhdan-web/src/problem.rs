@@ -379,7 +379,7 @@ where
             Ok(axum::Form(v)) => Ok(Self(v)),
             Err(FormRejection::InvalidFormContentType(_)) => Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                Msg::new("error-media-type"),
+                Msg::new("error-form-type"),
             )),
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -390,6 +390,99 @@ where
                 Msg::new("error-form").arg("detail", e.body_text()),
             )),
         }
+    }
+}
+
+/// `axum::extract::Multipart` whose refusals are problems: a body that is not
+/// `multipart/form-data` answers 415, one without its boundary 400, in the reader's language.
+/// Reading its parts goes through [`Multipart::next_field`], whose failures (a body cut off,
+/// malformed, larger than the import limit) are problems too. Every route that takes one sits
+/// under the import limit (`routes.rs`), which the refusal of a large upload states.
+pub struct Multipart {
+    inner: axum::extract::Multipart,
+    limit: usize,
+}
+
+impl FromRequest<crate::AppState> for Multipart {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &crate::AppState) -> Result<Self, Self::Rejection> {
+        let essence = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if essence != "multipart/form-data" {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Msg::new("upload-media-type"),
+            ));
+        }
+        let limit = state.config.import_limit_bytes;
+        axum::extract::Multipart::from_request(req, state)
+            .await
+            .map(|inner| Self { inner, limit })
+            .map_err(|_| Problem::bad_request(Msg::new("upload-no-boundary")))
+    }
+}
+
+impl Multipart {
+    /// The next part of the body, or `None` after the last.
+    pub async fn next_field(
+        &mut self,
+    ) -> Result<Option<axum::extract::multipart::Field<'_>>, Problem> {
+        let limit = self.limit;
+        self.inner
+            .next_field()
+            .await
+            .map_err(|e| upload_problem(&e, limit))
+    }
+
+    /// The largest body the route takes, in bytes (for [`upload_problem`]).
+    #[must_use]
+    pub const fn limit(&self) -> usize {
+        self.limit
+    }
+}
+
+/// The problem for a multipart body that could not be read: larger than `limit` (413), cut off
+/// before its end (400: send it again), or otherwise malformed (400). The framework's
+/// English detail is not passed on.
+#[must_use]
+pub fn upload_problem(e: &axum::extract::multipart::MultipartError, limit: usize) -> Problem {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Msg::new("upload-too-large").arg("size", byte_size(limit)),
+        );
+    }
+    let cause = std::error::Error::source(e).and_then(|c| c.downcast_ref::<multer::Error>());
+    let key = match cause {
+        // The body ended inside a part, or stopped coming (the client went, the connection
+        // broke). multer says `IncompleteStream` both for a body cut off between parts and
+        // for one whose boundaries do not match: that is the malformed one, which the message
+        // says may be incomplete.
+        Some(
+            multer::Error::IncompleteFieldData { .. }
+            | multer::Error::IncompleteHeaders
+            | multer::Error::StreamReadFailed(_),
+        ) => "upload-truncated",
+        _ => "upload-malformed",
+    };
+    Problem::bad_request(Msg::new(key))
+}
+
+/// A size in bytes as people read it: `16 MB`, `64 KB`, `900 B`.
+fn byte_size(bytes: usize) -> String {
+    const KB: usize = 1024;
+    if bytes >= KB * KB && bytes.is_multiple_of(KB * KB) {
+        format!("{} MB", bytes / (KB * KB))
+    } else if bytes >= KB {
+        format!("{} KB", bytes.div_ceil(KB))
+    } else {
+        format!("{bytes} B")
     }
 }
 

@@ -3,10 +3,10 @@
 //! the caller's grants against the unit or organisation it touches, and every look at personal
 //! data is recorded in the audit log.
 
-use crate::problem::Path;
+use crate::problem::{Multipart, Path};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use binhdan_auth::access::{Permission, Scope, Target};

@@ -89,7 +89,9 @@ pub async fn import_form(
 
 /// Receives a roster file (CSV or XLSX) for a unit, checks every row, and imports it all or
 /// nothing; with "keep the good rows", answers with the file of rejected rows.
-#[utoipa::path(post, path = "/quan-ly/nhap-danh-sach", tag = "pages", responses((status = 200, description = "The result (HTML), or the rejected rows (CSV)"), (status = 403, description = "Outside the caller's scope or a wrong CSRF token"), (status = 422, description = "Rows refused")))]
+#[utoipa::path(post, path = "/quan-ly/nhap-danh-sach", tag = "pages",
+    request_body(content_type = "multipart/form-data", description = "`csrf`, `unit` (a unit code or `org:<id>`), `file`, and the checkboxes `keep_good` and `dry_run`"),
+    responses((status = 200, description = "The result (HTML), or the rejected rows (CSV)"), (status = 403, description = "Outside the caller's scope or a wrong CSRF token"), (status = 422, description = "Rows refused")))]
 pub async fn import_submit(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -296,7 +298,9 @@ pub async fn population_form(ReqLang(lang): ReqLang, Staff(s): Staff) -> Result<
 
 /// Receives a file of official population figures per unit and group (CSV or XLSX) and stores
 /// it all or nothing. Every row's unit must lie in the caller's scope.
-#[utoipa::path(post, path = "/quan-ly/nhap-dan-so", tag = "pages", responses((status = 200, description = "The result (HTML)"), (status = 403, description = "The caller may not set figures, a row's unit is outside their scope, or a wrong CSRF token"), (status = 422, description = "Rows refused")))]
+#[utoipa::path(post, path = "/quan-ly/nhap-dan-so", tag = "pages",
+    request_body(content_type = "multipart/form-data", description = "`csrf`, `file`, and the checkbox `dry_run`"),
+    responses((status = 200, description = "The result (HTML)"), (status = 403, description = "The caller may not set figures, a row's unit is outside their scope, or a wrong CSRF token"), (status = 422, description = "Rows refused")))]
 pub async fn population_submit(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -369,21 +373,16 @@ pub(crate) struct Upload {
 }
 
 impl Upload {
+    /// Reads every part of the body; one that cannot be read is a problem in the reader's
+    /// language (cut off, malformed, over the import limit).
     pub(crate) async fn read(multipart: &mut Multipart) -> Result<Self, Problem> {
-        // Over the import limit: 413, said as such; anything else is a malformed upload.
-        let bad = |e: &axum::extract::multipart::MultipartError| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, Msg::new("error-too-large"))
-            } else {
-                Problem::bad_request(
-                    Msg::new("import-upload-malformed").arg("detail", e.body_text()),
-                )
-            }
-        };
+        let limit = multipart.limit();
+        let bad =
+            |e: &axum::extract::multipart::MultipartError| crate::problem::upload_problem(e, limit);
         let dir = tempfile_dir()?;
         let mut fields = Vec::new();
         let mut file = None;
-        while let Some(field) = multipart.next_field().await.map_err(|e| bad(&e))? {
+        while let Some(field) = multipart.next_field().await? {
             let name = field.name().unwrap_or_default().to_owned();
             if name == "file" {
                 let ext = field
@@ -416,7 +415,7 @@ impl Upload {
 
     pub(crate) fn file(&self) -> Result<std::path::PathBuf, Problem> {
         self.file.clone().ok_or_else(|| {
-            Problem::bad_request(Msg::new("import-upload-malformed").arg("detail", "file"))
+            Problem::bad_request(Msg::new("upload-missing-field").arg("field", "file"))
         })
     }
 }
