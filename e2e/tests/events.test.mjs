@@ -82,6 +82,15 @@ test('an organiser, a host on a flaky network, a participant and the live screen
   const qrUrl = nfc(await page.textContent('.qr + p small')).trim();
   assert.match(qrUrl, /^http:\/\/127\.0\.0\.1:\d+\/su-kien\/diem\/[A-Za-z0-9_-]+$/);
   assert.deepEqual(await axeViolations(page), []);
+  // The form that changes the point: its unit chosen in the same list as when adding it, its
+  // expected headcount a number field the browser bounds (the server checks it too).
+  const change = await page.$eval('form[action$="/sua"]', (f) => ({
+    unit: f.querySelector('#change-unit').tagName,
+    chosen: f.querySelector('#change-unit').value,
+    host: f.querySelector('#change-host').value,
+    expected: ['type', 'min', 'max', 'inputmode'].map((a) => f.querySelector('#change-expected').getAttribute(a)),
+  }));
+  assert.deepEqual(change, { unit: 'SELECT', chosen: '16591', host: USER, expected: ['number', '0', '100000', 'numeric'] });
   await page.waitForFunction(() => /Đã gửi hết/.test(document.getElementById('queue-status').textContent));
 
   // The control room's screen, in another tab.

@@ -274,6 +274,24 @@ for (const size of SIZES) {
     const figures = await page.$eval('dl.figures', (d) => d.getBoundingClientRect().top);
     const kpis = await page.$eval('ul.tabs', (d) => d.getBoundingClientRect().top);
     assert.ok(kpis > figures, 'the other KPIs after the figures');
+    // Each figure's label: above it on a phone (the figure keeps the whole width), beside it
+    // on a desktop.
+    const pairs = await page.$$eval('dl.figures dt', (dts) =>
+      dts.map((dt) => {
+        const dd = dt.nextElementSibling.getBoundingClientRect();
+        const box = dt.getBoundingClientRect();
+        return { dtBottom: box.bottom, dtTop: box.top, dtLeft: box.left, ddTop: dd.top, ddLeft: dd.left, ddWidth: dd.width };
+      }),
+    );
+    assert.ok(pairs.length >= 4, 'the figures');
+    for (const p of pairs) {
+      if (size.name === 'phone') {
+        assert.ok(p.dtBottom <= p.ddTop + 1, `the label above its figure: ${JSON.stringify(p)}`);
+        assert.ok(Math.abs(p.ddLeft - p.dtLeft) < 2 && p.ddWidth > 250, `the figure the card's width: ${JSON.stringify(p)}`);
+      } else {
+        assert.ok(Math.abs(p.dtTop - p.ddTop) < 2 && p.ddLeft > p.dtLeft, `the label beside its figure: ${JSON.stringify(p)}`);
+      }
+    }
     await fits(page, `dashboard-${size.name}`);
 
     // The audit log: the failed sign-in in words, subjects by name with their codes beside.
@@ -284,6 +302,40 @@ for (const size of SIZES) {
     await page.goto(`${BASE}/quan-ly/nhat-ky?hanh-dong=person.list`);
     assert.match(nfc(await page.textContent('tbody')), /Thanh Hóa\s*unit:38/);
     await fits(page, `audit-${size.name}`);
+    // On a phone, one card per record (when, what was done, who, about what), nothing that
+    // scrolls sideways; on a desktop, the table with its headings.
+    await page.goto(`${BASE}/quan-ly/nhat-ky`);
+    const log = await page.$eval('.table-wrap', (wrap) => ({
+      inner: wrap.scrollWidth,
+      outer: wrap.clientWidth,
+      head: wrap.querySelector('thead').getBoundingClientRect().height,
+      rows: [...wrap.querySelectorAll('tbody tr')].map((tr) => {
+        const cell = (n) => tr.children[n].getBoundingClientRect();
+        return {
+          display: getComputedStyle(tr).display,
+          width: tr.getBoundingClientRect().width,
+          height: tr.getBoundingClientRect().height,
+          at: cell(1),
+          action: cell(3),
+          actor: cell(2),
+        };
+      }),
+    }));
+    assert.ok(log.rows.length >= 3, `records (${log.rows.length})`);
+    assert.ok(log.inner <= log.outer, `the log does not scroll sideways (${log.inner} > ${log.outer})`);
+    if (size.name === 'phone') {
+      assert.ok(log.head <= 1, 'no column headings on cards');
+      for (const r of log.rows) {
+        assert.equal(r.display, 'grid', 'a card per record');
+        assert.ok(r.width <= 360, `a card fits (${r.width})`);
+        assert.ok(r.height < 200, `a compact card (${r.height})`);
+        assert.ok(r.at.bottom <= r.action.top + 1 && r.action.bottom <= r.actor.top + 1, 'when, then what, then who');
+      }
+    } else {
+      assert.ok(log.head > 10, 'column headings');
+      for (const r of log.rows) assert.equal(r.display, 'table-row');
+    }
+    await fits(page, `audit-all-${size.name}`);
     await context.close();
   });
 }

@@ -6,6 +6,7 @@
 // page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { BASE, TIMEOUT, axeViolations, contextOptions, launch, nfc } from '../lib/harness.mjs';
 
 const USER = process.env.BINHDAN_E2E_STAFF_USER;
@@ -14,11 +15,13 @@ const MEMBER = 'e2e.to-cong-nghe';
 const MEMBER_PASSWORD = 'mật khẩu của tổ công nghệ số';
 const CCCD = '038185012377';
 const CARD = `${CCCD}|123456789|Hà Thị Lan|12031985|Nữ|Thôn Một, xã Hà Trung, Thanh Hóa|15062021`;
+const OUT = new URL('../out/teams/', import.meta.url).pathname;
 
 let browser;
 before(async () => {
   assert.ok(USER && PASSWORD, 'run through e2e/run.sh, which creates the staff account');
   browser = await launch();
+  mkdirSync(OUT, { recursive: true });
 });
 after(async () => {
   await browser?.close();
@@ -69,6 +72,16 @@ test('a team member takes attendance by card QR and records a visit', { timeout:
   await page.fill('#birth', '12/03/1985');
   await Promise.all([page.waitForNavigation(), page.click('form[action="/quan-ly/nguoi/moi"] button[type=submit]')]);
   assert.match(nfc(await page.textContent('[role=status]')), /Hà Thị Lan/);
+  // More neighbours than a page of whom to visit next (20): 24 registered the same way.
+  {
+    const csrf = await page.inputValue('form[action="/quan-ly/nguoi/moi"] input[name=csrf]');
+    for (let n = 10; n < 34; n += 1) {
+      const r = await page.request.post(`${BASE}/quan-ly/nguoi/moi`, {
+        form: { csrf, unit: village, name: `Đỗ Văn ${String.fromCharCode(55 + n)}`, cccd: `0380900200${n}`, birth: '01/01/1990', sex: '', phone: '' },
+      });
+      assert.ok(r.status() < 400, `neighbour ${n}: ${r.status()} ${(await r.text()).match(/class="errors">(.*?)<\/ul>/s)?.[1]}`);
+    }
+  }
 
   await page.goto(`${BASE}/quan-ly`);
   const [opened] = await Promise.all([page.waitForNavigation(), page.click(`a[href="/quan-ly/to-cong-nghe/${village}"]`)]);
@@ -81,6 +94,33 @@ test('a team member takes attendance by card QR and records a visit', { timeout:
   assert.deepEqual(await axeViolations(page), []);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `the workspace fits a 360 px screen (${width})`);
+
+  // Whom to visit next, 20 at a time (issue 19): the demo's village has more, and "Xem thêm"
+  // leads on to the next 20, numbered on, without JavaScript.
+  const nextNames = (p) => p.$$eval('section[aria-labelledby=next] ol > li > a', (a) => a.map((x) => x.textContent));
+  const firstNext = await nextNames(page);
+  assert.equal(firstNext.length, 20, 'a page of people to visit');
+  {
+    const plain = await (await browser.newContext(contextOptions({ ...phone, javaScriptEnabled: false }))).newPage();
+    await signIn(plain, MEMBER, MEMBER_PASSWORD);
+    await plain.goto(`${BASE}/quan-ly/to-cong-nghe/${village}`);
+    assert.deepEqual(await nextNames(plain), firstNext);
+    const more = plain.locator('section[aria-labelledby=next] a[rel=next]');
+    assert.equal(nfc(await more.textContent()), 'Xem thêm');
+    await Promise.all([plain.waitForNavigation(), more.click()]);
+    assert.match(plain.url(), /[?&]tham=2(&|$|#)/);
+    const second = await nextNames(plain);
+    assert.ok(second.length > 0 && second.length <= 20, `the next page (${second.length})`);
+    assert.ok(second.every((n) => !firstNext.includes(n)), 'nobody twice');
+    assert.equal(await plain.$eval('section[aria-labelledby=next] ol', (o) => o.start), 21);
+    assert.ok(await plain.$('section[aria-labelledby=next] a[rel=prev]'), 'a way back');
+    const wide = await plain.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 360, `the second page fits a 360 px screen (${wide})`);
+    await plain.screenshot({ path: `${OUT}team-next-2-phone.png`, fullPage: true });
+    await plain.context().close();
+    await page.goto(`${BASE}/quan-ly/to-cong-nghe/${village}?tham=2`);
+    assert.deepEqual(await axeViolations(page), []);
+  }
 
   // A class at the cultural house.
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/lop"] button[type=submit]')]);
@@ -113,7 +153,7 @@ test('a team member takes attendance by card QR and records a visit', { timeout:
 
   // A visit with the checklist, on the person's page.
   await page.goto(`${BASE}/quan-ly/to-cong-nghe/${village}`);
-  await Promise.all([page.waitForNavigation(), page.click('section[aria-labelledby=residents] a[href*="/nguoi/"]')]);
+  await Promise.all([page.waitForNavigation(), page.click('section[aria-labelledby=residents] a[href*="/nguoi/"]:has-text("Hà Thị Lan")')]);
   assert.deepEqual(await axeViolations(page), []);
   await page.check('input[name="muc-vneid-install"]');
   await page.fill('#next', 'Học bài gửi ảnh qua Zalo');

@@ -117,7 +117,17 @@ pub struct ToVisit {
     pub visited_recently: bool,
 }
 
-/// Page `page` (from 1) of whom the village's team should visit next, in one query. The rule:
+/// A page of whom to visit next, and whether another page follows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ToVisitPage {
+    /// At most [`NEXT_PER_PAGE`] people, in the order of the rule.
+    pub people: Vec<ToVisit>,
+    /// There are more after these (the query asked for one more than a page).
+    pub more: bool,
+}
+
+/// Page `page` (from 1) of whom the village's team should visit next, in one bounded query
+/// (`LIMIT` a page and one, `OFFSET` the pages before). The rule:
 /// those [`next_visit`] names (ready for the exam, stuck, not started), except that anyone
 /// visited within [`VISITED_RECENTLY_DAYS`] (a visit recorded today included) comes after all
 /// who were not; within each part, ready for the exam first, then stuck, then not started,
@@ -130,14 +140,14 @@ pub async fn to_visit_next(
     village: &UnitCode,
     page: u32,
     now: Timestamp,
-) -> Result<Vec<ToVisit>, StoreError> {
+) -> Result<ToVisitPage, StoreError> {
     let query = VisitNextQuery {
         stuck_before: crate::learning_status::stuck_before(now),
         visited_since: super::visits::today(now) - (VISITED_RECENTLY_DAYS - 1),
-        limit: NEXT_PER_PAGE,
+        limit: NEXT_PER_PAGE + 1,
         offset: page.saturating_sub(1).saturating_mul(NEXT_PER_PAGE),
     };
-    Ok(store
+    let mut people: Vec<ToVisit> = store
         .residents_to_visit(village, &query)
         .await?
         .into_iter()
@@ -150,5 +160,9 @@ pub async fn to_visit_next(
             visited_recently: r.visited_recently,
             resident: r.resident,
         })
-        .collect())
+        .collect();
+    let shown = usize::try_from(NEXT_PER_PAGE).unwrap_or(usize::MAX);
+    let more = people.len() > shown;
+    people.truncate(shown);
+    Ok(ToVisitPage { people, more })
 }

@@ -202,7 +202,6 @@ staff-admin-create = Create a staff account
 staff-admin-password = Initial password (at least 10 characters)
 staff-admin-role = Role
 staff-admin-scope = Scope (unit or organisation)
-staff-admin-other-unit = Or another unit's code (a village, say)
 staff-admin-totp = Turn on two-step verification with an app (6-digit code)
 staff-role-unknown = No role was chosen, or there is no such role.
 staff-grant-beyond = You may not give this role in that scope: only accounts with less power than yours, inside your scope.

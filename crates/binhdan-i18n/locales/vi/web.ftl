@@ -202,7 +202,6 @@ staff-admin-create = Tạo tài khoản cán bộ
 staff-admin-password = Mật khẩu ban đầu (ít nhất 10 ký tự)
 staff-admin-role = Vai trò
 staff-admin-scope = Phạm vi (đơn vị hoặc tổ chức)
-staff-admin-other-unit = Hoặc mã đơn vị khác (ví dụ mã thôn)
 staff-admin-totp = Bật xác thực hai lớp bằng ứng dụng (mã 6 số)
 staff-role-unknown = Chưa chọn vai trò, hoặc vai trò không có.
 staff-grant-beyond = Bạn không được giao vai trò này ở phạm vi đó: chỉ được tạo tài khoản có quyền thấp hơn, trong phạm vi của mình.

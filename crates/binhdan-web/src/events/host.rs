@@ -48,6 +48,11 @@ pub(super) struct HostPage {
     recent: Vec<CheckInRow>,
     /// The caller organises the event (and may change the point).
     may_manage: bool,
+    /// The point's unit and host in the change form, chosen as when adding a point.
+    unit_picker: Option<crate::pickers::Picker>,
+    host_picker: Option<crate::pickers::Picker>,
+    /// The most a point may expect (the change form's `max`).
+    max_expected: u32,
     /// The caller's account, so that each keeps their own queue on a shared device.
     user: i64,
     csrf: String,
@@ -118,8 +123,29 @@ pub(super) async fn host_page(
         })
         .collect();
 
+    let may_manage = s.may(Permission::ManageEvents, &Target::Unit(&event.unit_path));
+    let (unit_picker, host_picker) = if may_manage {
+        let store = state.store.as_ref();
+        let units = match store.unit(&event.unit_code).await? {
+            Some(root) => Some(
+                crate::pickers::unit_picker(store, lang, &root)
+                    .await?
+                    .with(point.unit_code.as_str()),
+            ),
+            None => None,
+        };
+        let hosts = crate::pickers::staff_picker(store, lang, &event.unit_path)
+            .await?
+            .with(&point.host_username);
+        (units, Some(hosts))
+    } else {
+        (None, None)
+    };
     Ok(HostPage {
-        may_manage: s.may(Permission::ManageEvents, &Target::Unit(&event.unit_path)),
+        may_manage,
+        unit_picker,
+        host_picker,
+        max_expected: binhdan_app::events::MAX_HEADCOUNT,
         user: s.id,
         l: Layout::new(lang, point.name.clone()).with_script(crate::assets::host_js_url()),
         window: window(&event),

@@ -200,12 +200,26 @@ pub struct Done {
     done: Option<String>,
 }
 
-/// Which page of the residents (from 1).
+/// Which page of the residents, and of whom to visit next (each from 1).
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct Paged {
     #[serde(rename = "trang")]
     #[param(rename = "trang")]
     page: Option<String>,
+    /// The page of whom to visit next ("Xem thêm" leads to the next).
+    #[serde(rename = "tham")]
+    #[param(rename = "tham")]
+    next_page: Option<String>,
+}
+
+impl Paged {
+    /// A page number from 1 (1 when missing or unreadable).
+    fn number(value: Option<&str>) -> u32 {
+        value
+            .and_then(|p| p.trim().parse::<u32>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
+    }
 }
 
 /// Residents shown per page of the workspace (a page stays light on a phone).

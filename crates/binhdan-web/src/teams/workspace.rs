@@ -34,6 +34,11 @@ struct WorkspacePage {
     member: bool,
     can_appoint: bool,
     next: Vec<NextRow>,
+    /// The page of whom to visit next (from 1), the number of its first, and whether more
+    /// follow.
+    next_page: u32,
+    next_first: u64,
+    next_more: bool,
     households: Vec<HouseholdView>,
     /// The residents' page shown, and how many there are.
     page_no: usize,
@@ -72,9 +77,13 @@ pub async fn workspace(
     let residents = store
         .residents(&village.code, teams::RESIDENTS_SHOWN)
         .await?;
-    // Whom to visit next: one query (the store orders by the rule of `teams::to_visit_next`).
-    let next: Vec<NextRow> = teams::to_visit_next(store, &village.code, 1, now)
-        .await?
+    // Whom to visit next: one bounded query a page (the store orders by the rule of
+    // `teams::to_visit_next`).
+    let next_page = Paged::number(shown.next_page.as_deref());
+    let to_visit = teams::to_visit_next(store, &village.code, next_page, now).await?;
+    let next_more = to_visit.more;
+    let next: Vec<NextRow> = to_visit
+        .people
         .into_iter()
         .map(|n| NextRow {
             id: n.resident.id,
@@ -167,6 +176,9 @@ pub async fn workspace(
         member,
         can_appoint: teams::may_appoint(actor(&s), &village),
         next,
+        next_page,
+        next_first: u64::from(next_page - 1) * u64::from(teams::NEXT_PER_PAGE) + 1,
+        next_more,
         households,
         page_no,
         pages,

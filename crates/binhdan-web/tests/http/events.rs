@@ -907,3 +907,90 @@ async fn units_and_hosts_are_chosen_by_name() {
         assert_eq!(event.unit_code.as_str(), unit, "{typed}");
     }
 }
+
+/// The form that changes a point (issue 18): its unit and host chosen as when adding one (a
+/// list of the commune's units with the point's own chosen, hosts suggested by name), its
+/// expected headcount a number field from 0 to 100,000; the server refuses a headcount out of
+/// range or not a number, naming the field, in Vietnamese and in English, and changes nothing.
+#[tokio::test]
+async fn the_change_point_form_is_typed_and_its_headcount_checked() {
+    let w = world().await;
+    let (app, (cookie, csrf)) = (&w.app, &w.organiser);
+    let page_uri = format!("/quan-ly/su-kien/{}/diem/{}", w.event, w.point_a);
+    let page = get_as(app, &page_uri, cookie).await.text();
+    assert!(
+        page.contains("<select id=\"change-unit\" name=\"unit\" required>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option value=\"16591001\" selected>Thôn Một (16591001)</option>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "<input id=\"change-host\" name=\"host\" value=\"thon.mot\" list=\"change-host-list\""
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("<input id=\"change-expected\" name=\"expected\" type=\"number\" inputmode=\"numeric\" min=\"0\" max=\"100000\" step=\"1\""),
+        "{page}"
+    );
+    // The host of the point sees no change form.
+    let hosts = get_as(app, &page_uri, &w.host_a.0).await.text();
+    assert!(!hosts.contains("change-expected"), "{hosts}");
+
+    let before = app.db.store.point(w.point_a).await.unwrap().unwrap();
+    let uri = format!("{page_uri}/sua");
+    let body = |expected: &str| {
+        format!(
+            "csrf={csrf}&name=%C4%90i%E1%BB%83m+th%C3%B4n+M%E1%BB%99t&unit=16591001&host=thon.mot&expected={expected}"
+        )
+    };
+    for (typed, shown) in [("100001", "100001"), ("abc", "abc"), ("-3", "-3"), ("", "")] {
+        let r = form(app, &uri, Some(cookie), &body(typed)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed}");
+        assert!(
+            r.text().contains(&format!(
+                "Số người dự kiến “{shown}” không hợp lệ: hãy nhập một số nguyên từ 0 đến 100000."
+            )),
+            "{typed}: {}",
+            r.text()
+        );
+    }
+    let en = app
+        .send(
+            Request::post(&uri)
+                .header(header::COOKIE, cookie)
+                .header("accept-language", "en")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body("100001")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(en.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        en.text().contains(
+            "The expected headcount “100001” is not valid: enter a whole number from 0 to 100000."
+        ),
+        "{}",
+        en.text()
+    );
+    assert_eq!(
+        app.db.store.point(w.point_a).await.unwrap().unwrap(),
+        before
+    );
+    // At the bound it is taken.
+    let r = form(app, &uri, Some(cookie), &body("100000")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        app.db
+            .store
+            .point(w.point_a)
+            .await
+            .unwrap()
+            .unwrap()
+            .expected,
+        100_000
+    );
+}

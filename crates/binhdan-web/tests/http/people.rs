@@ -810,7 +810,10 @@ async fn the_people_list_is_a_card_per_person_on_a_phone() {
     let r = get_as(&app, "/quan-ly/nguoi?don-vi=16591", &cookie).await;
     assert_eq!(r.status, StatusCode::OK);
     let html = r.text();
-    assert!(html.contains("<table class=\"people\">"), "{html}");
+    assert!(
+        html.contains("<div class=\"table-wrap cards\" tabindex=\"0\" role=\"region\" aria-label=\"Xã Các Sơn\"><table class=\"people\">"),
+        "{html}"
+    );
     let row = html
         .split("<tr><td class=\"name\">")
         .nth(1)
@@ -830,7 +833,8 @@ async fn the_people_list_is_a_card_per_person_on_a_phone() {
         assert!(row.contains(cell), "{cell} in {row}");
     }
     assert!(!html.contains("style="), "no inline style");
-    // The stylesheet turns rows into cards under 40em (640 px), the CCCD hidden there.
+    // The stylesheet turns rows into cards under 40em (640 px), the CCCD hidden there: the
+    // rules every list of cards shares (the audit log's too), then the people's own.
     let start = html.find("/static/app.").unwrap();
     let css = app
         .get(&html[start..start + html[start..].find('"').unwrap()])
@@ -838,11 +842,11 @@ async fn the_people_list_is_a_card_per_person_on_a_phone() {
         .text();
     let phone = css
         .split("@media (max-width: 40em)")
-        .find(|block| block.contains("table.people tr"))
+        .find(|block| block.contains("table.people td.name"))
         .expect("a phone layout for the people list");
     for rule in [
-        "table.people thead { position: absolute",
-        "table.people tr { display: grid",
+        ".cards > table > thead { position: absolute",
+        ".cards > table > tbody > tr { display: grid",
         "table.people td.name a::after { content: \"\"; position: absolute; inset: 0; }",
         "table.people td.cccd { display: none; }",
     ] {

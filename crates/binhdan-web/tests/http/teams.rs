@@ -814,3 +814,123 @@ async fn a_visit_recorded_today_moves_the_person_down_the_list_to_visit() {
     assert_eq!(next_names(&page), ["Trần Thị Bình", "Nguyễn Văn A"]);
     assert!(page.contains("đã thăm ngày 24/11/2025"), "{page}");
 }
+
+/// The workspace with page `n` of whom to visit next (none: the first), as the commune admin.
+async fn visit_next_page(t: &Team, n: &str) -> String {
+    let mut uri = format!("/quan-ly/to-cong-nghe/{VILLAGE}");
+    if !n.is_empty() {
+        uri.push_str("?tham=");
+        uri.push_str(n);
+    }
+    let r = get_as(&t.app, &uri, &t.admin.0).await;
+    assert_eq!(r.status, StatusCode::OK, "{uri}");
+    r.text()
+}
+
+/// Issue 19: whom to visit next, 20 a page, with links that need no JavaScript. A village of
+/// 46 residents who have not started: pages of 20, 20 and 6, together everyone once, in the
+/// order of the rule (by name here); a page past the end says so; a page that is no number is
+/// the first.
+#[tokio::test]
+async fn whom_to_visit_next_is_paged_twenty_at_a_time() {
+    let t = team().await;
+    let store = t.app.db.store.as_ref();
+    let mut import = store
+        .begin_people_import(binhdan_store::AdultCutoff(i64::MAX), crate::helpers::NOW)
+        .await
+        .unwrap();
+    let people: Vec<binhdan_store::PersonRecord> = (0..45u16)
+        .map(|n| {
+            let mut hash = [9u8; 32];
+            hash[..2].copy_from_slice(&n.to_be_bytes());
+            binhdan_store::PersonRecord {
+                cccd_hash: hash,
+                cccd_sealed: vec![1],
+                cccd_masked: "038*******00".into(),
+                name: format!("Lê Văn {n:03}"),
+                birth_year: 1960,
+                birth_day: None,
+                sex: binhdan_core::cccd::Sex::Male,
+                unit: code(VILLAGE),
+                phone: None,
+                membership: None,
+            }
+        })
+        .collect();
+    import.write(&people).await.unwrap();
+    import
+        .commit(binhdan_core::audit::AuditEntry::new(
+            "test",
+            "person.import",
+        ))
+        .await
+        .unwrap();
+    let workspace = format!("/quan-ly/to-cong-nghe/{VILLAGE}");
+    let page = |n: &'static str| visit_next_page(&t, n);
+    let more = |n: u32| {
+        format!("?tham={n}&amp;trang=1#next\" rel=\"next\" class=\"button secondary\">Xem thêm</a>")
+    };
+    let back = |n: u32| format!("?tham={n}&amp;trang=1#next\" rel=\"prev\"");
+
+    let first = page("").await;
+    let one = next_names(&first);
+    assert_eq!(one.len(), 20, "{first}");
+    assert_eq!(one[..2], ["Lê Văn 000", "Lê Văn 001"]);
+    assert!(first.contains("<ol start=\"1\">"), "{first}");
+    assert!(first.contains(&more(2)), "{first}");
+    assert!(
+        !first.contains("rel=\"prev\" class=\"button"),
+        "no way back from the first"
+    );
+
+    let second = page("2").await;
+    let two = next_names(&second);
+    assert_eq!(two.len(), 20);
+    assert_eq!(
+        two[0], "Lê Văn 020",
+        "the 21st (the fixture's Nguyễn Văn A is the 46th)"
+    );
+    assert!(second.contains("<ol start=\"21\">"), "{second}");
+    assert!(
+        second.contains(&more(3)) && second.contains(&back(1)),
+        "{second}"
+    );
+
+    let third = page("3").await;
+    let three = next_names(&third);
+    assert_eq!(three.len(), 6, "{three:?}");
+    assert_eq!(three.last().map(String::as_str), Some("Nguyễn Văn A"));
+    assert!(
+        !third.contains("Xem thêm") && third.contains(&back(2)),
+        "{third}"
+    );
+
+    // Everyone once, in order.
+    let all: Vec<String> = [one, two, three].concat();
+    let mut want: Vec<String> = (0..45).map(|n| format!("Lê Văn {n:03}")).collect();
+    want.push("Nguyễn Văn A".into());
+    assert_eq!(all, want);
+
+    let past = page("9").await;
+    assert!(next_names(&past).is_empty());
+    assert!(
+        past.contains("Không còn ai nữa trong danh sách cần thăm."),
+        "{past}"
+    );
+    for odd in ["0", "abc", "-1", "99999999999999999999"] {
+        assert_eq!(next_names(&page(odd).await)[0], "Lê Văn 000", "tham={odd}");
+    }
+    // In English too.
+    let en = t
+        .app
+        .send(
+            axum::http::Request::get(&workspace)
+                .header("cookie", &t.admin.0)
+                .header("accept-language", "en")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .text();
+    assert!(en.contains(">See more</a>"), "{en}");
+}
