@@ -1,6 +1,7 @@
 //! Use cases: what the web server and the command line both do, on top of the domain
 //! (`binhdan-core`) and the store (`binhdan-store`). Time and randomness come in as arguments.
 
+pub mod abilities;
 pub mod bootstrap;
 pub mod cache;
 pub mod certificates;

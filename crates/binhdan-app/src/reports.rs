@@ -358,3 +358,101 @@ pub fn one_sheet(lang: Lang, lines: &[Vec<UnitLine>], scope: &str, day: &str) ->
         rows,
     }
 }
+
+/// A share of the task sheet: empty when nobody was given the task.
+fn task_share(s: crate::abilities::Share) -> Out {
+    if s.tried == 0 {
+        Out::Empty
+    } else {
+        #[allow(clippy::cast_precision_loss, reason = "counts of people")]
+        let share = s.could as f64 / s.tried as f64;
+        Out::Share(share)
+    }
+}
+
+/// A change in percentage points as the reports write it: `37,0` or `−5,0` (a minus sign, not
+/// a hyphen, so no spreadsheet reads it as a formula; no plus sign for the same reason).
+fn task_change(lang: Lang, permille: i64) -> String {
+    let sep = if lang == Lang::Vi { ',' } else { '.' };
+    let sign = if permille < 0 { "−" } else { "" };
+    let p = permille.unsigned_abs();
+    format!("{sign}{}{sep}{}", p / 10, p % 10)
+}
+
+/// What people could do of the simulated tasks, per unit (the scope, then the units below)
+/// and task, as one sheet headed in `lang`; `None` when no task was ever given in the scope.
+#[must_use]
+pub fn task_sheet(
+    lang: Lang,
+    units: &[crate::abilities::UnitTasks],
+    scope: &str,
+    day: &str,
+) -> Option<Sheet> {
+    if units.iter().all(|u| u.tasks.is_empty()) {
+        return None;
+    }
+    let headers = [
+        "report-task-level",
+        "report-code",
+        "report-name",
+        "report-task-group",
+        "report-task",
+        "report-task-id",
+        "report-task-placement-tried",
+        "report-task-placement-could",
+        "report-task-placement-share",
+        "report-task-exam-tried",
+        "report-task-exam-could",
+        "report-task-exam-share",
+        "report-task-change",
+    ]
+    .iter()
+    .map(|k| lang.text(k))
+    .collect();
+    let mut rows = Vec::new();
+    for u in units {
+        for t in &u.tasks {
+            rows.push(vec![
+                Out::Text(level_name(lang, u.level)),
+                Out::Text(u.code.clone()),
+                Out::Text(u.name.clone()),
+                Out::Text(lang.tr(&t.group.label())),
+                Out::Text(t.title.clone()),
+                Out::Text(t.task_id.clone()),
+                Out::Count(t.placement.tried),
+                Out::Count(t.placement.could),
+                task_share(t.placement),
+                Out::Count(t.exam.tried),
+                Out::Count(t.exam.could),
+                task_share(t.exam),
+                t.change_permille()
+                    .map_or(Out::Empty, |c| Out::Text(task_change(lang, c))),
+            ]);
+        }
+    }
+    Some(Sheet {
+        name: lang.text("report-tasks-sheet"),
+        title: vec![lang.text("report-tasks-title"), format!("{scope} · {day}")],
+        headers,
+        rows,
+    })
+}
+
+/// The report's sheets with the task sheet (when any task was given): before the legend of
+/// the workbook's sheets (`legend_last`), or after the CSV's one table.
+#[must_use]
+pub fn with_task_sheet(
+    mut sheets: Vec<Sheet>,
+    tasks: Option<Sheet>,
+    legend_last: bool,
+) -> Vec<Sheet> {
+    if let Some(t) = tasks {
+        let at = if legend_last {
+            sheets.len().saturating_sub(1)
+        } else {
+            sheets.len()
+        };
+        sheets.insert(at, t);
+    }
+    sheets
+}

@@ -22,6 +22,10 @@ mod decoding;
 mod faults;
 #[path = "contract/follow_up.rs"]
 mod follow_up;
+#[path = "contract/migrations.rs"]
+mod migrations;
+#[path = "contract/task_counters.rs"]
+mod task_counters;
 #[path = "contract/tasks.rs"]
 mod tasks;
 #[path = "contract/teams.rs"]

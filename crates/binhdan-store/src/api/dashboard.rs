@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use binhdan_core::kpi::Group;
 use binhdan_core::unit::{UnitCode, UnitLevel};
 
-use crate::Result;
+use crate::{ExamKind, Result};
 
 /// One unit's figures for a group and metric, for a dashboard's table of units.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +40,26 @@ pub struct OrganisationFigure {
     pub roster: u64,
 }
 
+/// What people of a group could do of one simulated task, in sittings of one kind: counted
+/// once per person (migration 0023: `tried` if given it, `could` if they could do it in one of
+/// them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskFigure {
+    pub group: Group,
+    pub task_id: String,
+    pub kind: ExamKind,
+    pub tried: u64,
+    pub could: u64,
+}
+
+/// A unit's own task figures, for the reports' lines below the unit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitTaskFigure {
+    pub code: UnitCode,
+    pub name: String,
+    pub figure: TaskFigure,
+}
+
 /// Reads for the campaign's dashboards: counters only, never people.
 #[async_trait]
 pub trait DashboardStore: Send + Sync {
@@ -62,6 +82,17 @@ pub trait DashboardStore: Send + Sync {
         metric: &str,
         after_day: i64,
     ) -> Result<Option<(i64, Vec<(i64, i64)>)>>;
+    /// What people in a unit's subtree could do, per group (or only `group`), task and kind,
+    /// summed over one level of the task counters (one range on the path): ordered by group,
+    /// task and kind. Empty when no task was given there.
+    async fn task_figures(&self, root: &UnitCode, group: Option<Group>) -> Result<Vec<TaskFigure>>;
+    /// The task figures of each unit of `level` in a unit's subtree (their own counter rows),
+    /// ordered by unit code, group, task and kind.
+    async fn task_figures_below(
+        &self,
+        root: &UnitCode,
+        level: UnitLevel,
+    ) -> Result<Vec<UnitTaskFigure>>;
     /// An organisation's counters: (group, metric, value).
     async fn organisation_counters(&self, organisation: i64) -> Result<Vec<(Group, String, i64)>>;
     /// The organisations in a unit's subtree with members of the group, and their figures.

@@ -17,6 +17,11 @@
 //!   visited or taught, once each) and `classes` of the village's team, and
 //!   `certified_assisted` (passed supervised sittings not voided, `assist.rs`).
 //!
+//! * `unit_task_counter`, per unit, group, simulated task and kind of sitting: `tried` and
+//!   `could` (what people could do, once per person: the rule is migration 0023's), moved by
+//!   `record_task_step`, a voided supervised sitting and a move home (`move_person_tasks`,
+//!   `move_home_tasks`).
+//!
 //! A village's figures are also its commune's.
 
 use super::assessment::milli;
@@ -451,9 +456,12 @@ impl CounterStore for Backend {
                 org_fixes.push((key.clone(), r, r - s));
             }
         }
+        // The task figures (what people could do), per unit, group, task and kind.
+        let task_fixes = rebuild_task_counters(&mut tx, &parent, &mut report).await?;
         if !write || report.differences.is_empty() {
             return Ok(report);
         }
+        write_task_fixes(&mut tx, &task_fixes).await?;
         // Set each differing counter to its rebuilt value; a commune's daily changes get the
         // correction on today, so they still add up to the counter.
         let day = vietnam_day(now);
@@ -519,4 +527,254 @@ impl CounterStore for Backend {
         report.written = true;
         Ok(report)
     }
+}
+
+/// A task counter's key: (unit code, group, task id, kind of sitting).
+pub(super) type TaskKey = (String, String, String, String);
+/// A task counter's figures: (people who tried it, people who could do it).
+pub(super) type TaskTally = (i64, i64);
+type TaskTallies = std::collections::BTreeMap<TaskKey, TaskTally>;
+
+/// The task figures from the facts (the rule is migration 0023's): per person, group, task and
+/// kind once, `tried` if given it in a sitting of that kind, `could` if they could do it in
+/// one, sittings voided by the commune left out; summed at each person's unit (villages not yet
+/// added to their communes). With `person`, only theirs. `unvoided` is a sitting counted as if
+/// it were not voided: the figures just before the commune voided it.
+pub(super) async fn task_tallies(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    person: Option<i64>,
+    unvoided: Option<i64>,
+) -> Result<TaskTallies> {
+    let only = if person.is_some() {
+        "AND r.person_id = $2"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT p.unit_code, t.grp, t.task_id, t.kind, COUNT(*), CAST(SUM(t.could) AS BIGINT) FROM ( \
+           SELECT r.person_id, r.grp, r.task_id, r.kind, \
+           MAX(CASE WHEN r.score > 0 AND 2 * r.score >= r.credit THEN 1 ELSE 0 END) AS could \
+           FROM task_result r WHERE NOT EXISTS (SELECT 1 FROM assisted_sitting s \
+             WHERE s.attempt_id = r.attempt_id AND s.review = 'voided' AND s.attempt_id <> $1) {only} \
+           GROUP BY r.person_id, r.grp, r.task_id, r.kind \
+         ) t JOIN person p ON p.id = t.person_id GROUP BY p.unit_code, t.grp, t.task_id, t.kind"
+    );
+    let q =
+        sqlx::query_as::<_, (String, String, String, String, i64, i64)>(sqlx::AssertSqlSafe(sql))
+            .bind(unvoided.unwrap_or(-1));
+    let q = if let Some(p) = person { q.bind(p) } else { q };
+    Ok(q.fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(unit, grp, task, kind, tried, could)| ((unit, grp, task, kind), (tried, could)))
+        .collect())
+}
+
+/// Adds `deltas` to the task counters, each on the unit's own row and, for a village, on its
+/// commune's (as `apply_unit_deltas`): O(units × tasks touched) rows.
+pub(super) async fn apply_task_deltas(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    deltas: &TaskTallies,
+) -> Result<()> {
+    let codes: Vec<String> = deltas
+        .keys()
+        .map(|k| k.0.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut facts = unit_facts(tx, &codes).await?;
+    let mut by_unit = TaskTallies::new();
+    for ((code, grp, task, kind), (tried, could)) in deltas {
+        if (*tried, *could) == (0, 0) {
+            continue;
+        }
+        let Some(f) = facts.get(code) else { continue };
+        let mut add = |unit: &String| {
+            let e = by_unit
+                .entry((unit.clone(), grp.clone(), task.clone(), kind.clone()))
+                .or_default();
+            e.0 += tried;
+            e.1 += could;
+        };
+        add(code);
+        if f.level == "village"
+            && let Some(parent) = &f.parent_code
+        {
+            add(parent);
+        }
+    }
+    let parents: Vec<String> = by_unit
+        .keys()
+        .map(|k| k.0.clone())
+        .filter(|c| !facts.contains_key(c))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    facts.extend(unit_facts(tx, &parents).await?);
+    let rows: Vec<(&TaskKey, &UnitFacts, &TaskTally)> = by_unit
+        .iter()
+        .filter(|(_, d)| **d != (0, 0))
+        .filter_map(|(k, d)| Some((k, facts.get(&k.0)?, d)))
+        .collect();
+    for chunk in rows.chunks(DELTA_CHUNK) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO unit_task_counter (unit_code, level, path, grp, task_id, kind, tried, could) ",
+        );
+        q.push_values(
+            chunk,
+            |mut b, ((code, grp, task, kind), f, (tried, could))| {
+                b.push_bind(code.clone())
+                    .push_bind(f.level.clone())
+                    .push_bind(f.path.clone())
+                    .push_bind(grp.clone())
+                    .push_bind(task.clone())
+                    .push_bind(kind.clone())
+                    .push_bind(*tried)
+                    .push_bind(*could);
+            },
+        );
+        q.push(
+            " ON CONFLICT (unit_code, grp, task_id, kind) DO UPDATE SET \
+             tried = unit_task_counter.tried + excluded.tried, could = unit_task_counter.could + excluded.could",
+        );
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Moves a person's task counters by what changed since `before` (their `task_tallies` then),
+/// in the writer's transaction.
+pub(super) async fn move_person_tasks(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    person: i64,
+    before: &TaskTallies,
+) -> Result<()> {
+    let after = task_tallies(tx, Some(person), None).await?;
+    let mut deltas = TaskTallies::new();
+    for (k, (tried, could)) in &after {
+        let e = deltas.entry(k.clone()).or_default();
+        e.0 += tried;
+        e.1 += could;
+    }
+    for (k, (tried, could)) in before {
+        let e = deltas.entry(k.clone()).or_default();
+        e.0 -= tried;
+        e.1 -= could;
+    }
+    apply_task_deltas(tx, &deltas).await
+}
+
+/// Moves a person's task counters from `old_unit` to where they live now (a move home: what
+/// they could do goes with them).
+pub(super) async fn move_home_tasks(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    person: i64,
+    old_unit: &str,
+) -> Result<()> {
+    let now = task_tallies(tx, Some(person), None).await?;
+    let mut deltas = TaskTallies::new();
+    for ((unit, grp, task, kind), (tried, could)) in now {
+        if unit == old_unit {
+            continue;
+        }
+        let e = deltas
+            .entry((old_unit.to_owned(), grp.clone(), task.clone(), kind.clone()))
+            .or_default();
+        e.0 -= tried;
+        e.1 -= could;
+        let e = deltas.entry((unit, grp, task, kind)).or_default();
+        e.0 += tried;
+        e.1 += could;
+    }
+    apply_task_deltas(tx, &deltas).await
+}
+
+/// Compares the task counters with `task_tallies` from the facts (villages added to their
+/// communes through `parent`), adding each difference to `report` (metric
+/// `task:{id}:{kind}:tried` or `…:could`); with `write`, sets them to the rebuilt values.
+async fn rebuild_task_counters(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    parent: &std::collections::HashMap<&str, &str>,
+    report: &mut CounterRebuild,
+) -> Result<Vec<(TaskKey, TaskTally)>> {
+    let mut rebuilt = TaskTallies::new();
+    for ((unit, grp, task, kind), (tried, could)) in task_tallies(tx, None, None).await? {
+        let mut add = |u: String| {
+            let e = rebuilt
+                .entry((u, grp.clone(), task.clone(), kind.clone()))
+                .or_default();
+            e.0 += tried;
+            e.1 += could;
+        };
+        if let Some(p) = parent.get(unit.as_str()) {
+            add((*p).to_owned());
+        }
+        add(unit);
+    }
+    let stored: Vec<(String, String, String, String, i64, i64)> =
+        sqlx::query_as("SELECT unit_code, grp, task_id, kind, tried, could FROM unit_task_counter")
+            .fetch_all(&mut **tx)
+            .await?;
+    let stored: TaskTallies = stored
+        .into_iter()
+        .map(|(u, g, t, k, tried, could)| ((u, g, t, k), (tried, could)))
+        .collect();
+    let mut fixes = Vec::new();
+    for key in stored
+        .keys()
+        .chain(rebuilt.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let s = stored.get(key).copied().unwrap_or_default();
+        let r = rebuilt.get(key).copied().unwrap_or_default();
+        for (what, s, r) in [("tried", s.0, r.0), ("could", s.1, r.1)] {
+            report.compared += 1;
+            if s != r {
+                report.differences.push(CounterDifference {
+                    scope: format!("unit:{}", key.0),
+                    group: key.1.clone(),
+                    metric: format!("task:{}:{}:{what}", key.2, key.3),
+                    stored: s,
+                    rebuilt: r,
+                });
+            }
+        }
+        if s != r {
+            fixes.push((key.clone(), r));
+        }
+    }
+    Ok(fixes)
+}
+
+/// Sets each task counter of `fixes` to its rebuilt value.
+async fn write_task_fixes(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    fixes: &[(TaskKey, TaskTally)],
+) -> Result<()> {
+    let codes: Vec<String> = fixes
+        .iter()
+        .map(|f| f.0.0.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let facts = unit_facts(tx, &codes).await?;
+    for ((unit, grp, task, kind), (tried, could)) in fixes {
+        let Some(f) = facts.get(unit) else { continue };
+        sqlx::query(
+            "INSERT INTO unit_task_counter (unit_code, level, path, grp, task_id, kind, tried, could) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (unit_code, grp, task_id, kind) \
+             DO UPDATE SET tried = excluded.tried, could = excluded.could",
+        )
+        .bind(unit)
+        .bind(&f.level)
+        .bind(&f.path)
+        .bind(grp)
+        .bind(task)
+        .bind(kind)
+        .bind(tried)
+        .bind(could)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }

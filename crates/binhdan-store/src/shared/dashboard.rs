@@ -3,6 +3,7 @@
 
 use super::Backend;
 use crate::prelude::*;
+use crate::{TaskFigure, UnitTaskFigure};
 
 #[async_trait]
 impl DashboardStore for Backend {
@@ -141,6 +142,71 @@ impl DashboardStore for Backend {
             .collect::<Result<_>>()?)
     }
 
+    async fn task_figures(&self, root: &UnitCode, group: Option<Group>) -> Result<Vec<TaskFigure>> {
+        let unit: Option<(String, String)> =
+            sqlx::query_as("SELECT level, path FROM unit WHERE code = $1")
+                .bind(root.as_str())
+                .fetch_optional(&self.read)
+                .await?;
+        let Some((level, path)) = unit else {
+            return Ok(Vec::new());
+        };
+        // Villages' figures are also in their commune's row: sum one level only.
+        let summed = if level == "village" {
+            "village"
+        } else {
+            "commune"
+        };
+        let upper = binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound();
+        let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT grp, task_id, kind, CAST(SUM(tried) AS BIGINT), CAST(SUM(could) AS BIGINT)              FROM unit_task_counter WHERE level = $1 AND path >= $2 AND path < $3              AND ($4 = '' OR grp = $4) GROUP BY grp, task_id, kind ORDER BY grp, task_id, kind",
+        )
+        .bind(summed)
+        .bind(&path)
+        .bind(&upper)
+        .bind(group.map_or("", Group::as_str))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .filter(|r| r.3 != 0 || r.4 != 0)
+            .map(|(grp, task_id, kind, tried, could)| {
+                task_figure(grp, task_id, &kind, tried, could)
+            })
+            .collect()
+    }
+
+    async fn task_figures_below(
+        &self,
+        root: &UnitCode,
+        level: UnitLevel,
+    ) -> Result<Vec<UnitTaskFigure>> {
+        let path: Option<String> = sqlx::query_scalar("SELECT path FROM unit WHERE code = $1")
+            .bind(root.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        let Some(path) = path else {
+            return Ok(Vec::new());
+        };
+        let upper = binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound();
+        let rows: Vec<(String, String, String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT c.unit_code, u.name, c.grp, c.task_id, c.kind, c.tried, c.could              FROM unit_task_counter c JOIN unit u ON u.code = c.unit_code              WHERE c.level = $1 AND c.path >= $2 AND c.path < $3 AND (c.tried <> 0 OR c.could <> 0)              ORDER BY c.unit_code, c.grp, c.task_id, c.kind",
+        )
+        .bind(level.as_str())
+        .bind(&path)
+        .bind(&upper)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(code, name, grp, task_id, kind, tried, could)| {
+                Ok(UnitTaskFigure {
+                    code: crate::rows::unit_code("unit_task_counter", &code)?,
+                    name,
+                    figure: task_figure(grp, task_id, &kind, tried, could)?,
+                })
+            })
+            .collect()
+    }
+
     async fn organisation_counters(&self, organisation: i64) -> Result<Vec<(Group, String, i64)>> {
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT grp, metric, value FROM organisation_counter WHERE organisation_id = $1 ORDER BY grp, metric",
@@ -150,4 +216,22 @@ impl DashboardStore for Backend {
         .await?;
         crate::rows::kpi_counters("organisation_counter", rows)
     }
+}
+
+/// A task counter row, decoded.
+fn task_figure(
+    grp: String,
+    task_id: String,
+    kind: &str,
+    tried: i64,
+    could: i64,
+) -> Result<TaskFigure> {
+    const T: &str = "unit_task_counter";
+    Ok(TaskFigure {
+        group: crate::rows::group(T, &grp)?,
+        task_id,
+        kind: crate::rows::decoded(T, "kind", kind, ExamKind::parse)?,
+        tried: crate::rows::number(T, "tried", tried)?,
+        could: crate::rows::number(T, "could", could)?,
+    })
 }

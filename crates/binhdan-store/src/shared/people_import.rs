@@ -4,7 +4,9 @@
 //! the same transaction, so a crash or a refusal leaves nothing behind.
 
 use super::audit::append_audit_in;
-use super::counters::{LEARNING_METRICS, apply_org_deltas, apply_unit_deltas, person_learning};
+use super::counters::{
+    LEARNING_METRICS, apply_org_deltas, apply_unit_deltas, move_home_tasks, person_learning,
+};
 use super::people::{is_adult_born, parse_sex};
 use super::units::{UnitFacts, unit_facts};
 use super::{DIALECT, Db};
@@ -213,6 +215,7 @@ impl ImportTx {
             // Someone who moves takes their learning with them: the counters follow the facts.
             if old_unit != r.unit.as_str() {
                 let tx = self.tx()?;
+                move_home_tasks(tx, old.id, &old_unit).await?;
                 for (grp, metric, n) in person_learning(tx, old.id).await? {
                     let (Some(g), Some(m)) = (
                         Group::parse(&grp),

@@ -367,6 +367,12 @@ pub struct ProgressReport {
     /// what is still needed and the standing at the current pace.
     #[schema(value_type = Vec<Vec<Object>>)]
     pub levels: Vec<Vec<binhdan_app::reports::UnitLine>>,
+    /// What people could do of the simulated tasks: the unit, then each unit below it where a
+    /// task was given, each with its tasks (group, id, title in Vietnamese) and, at the
+    /// placement test and at the certification exam, how many were given it (`tried`) and
+    /// how many could do it (`could`), each person once. Empty when no task was given.
+    #[schema(value_type = Vec<Object>)]
+    pub tasks: Vec<binhdan_app::abilities::UnitTasks>,
 }
 
 /// The progress of a unit and everything below it, for the national aggregation: the same
@@ -389,11 +395,18 @@ pub async fn progress(
     }
     let now = state.clock.now();
     let levels = binhdan_app::reports::progress_lines(state.store.as_ref(), &lineage, now).await?;
+    let tasks = binhdan_app::abilities::report_lines(
+        state.store.as_ref(),
+        &lineage,
+        binhdan_i18n::Lang::Vi,
+    )
+    .await?;
     let day = binhdan_core::people::Date::from_timestamp_vietnam(now)
         .unwrap_or(binhdan_core::people::Date::EPOCH);
     Ok(Json(ProgressReport {
         unit: code.to_string(),
         day: format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day()),
         levels,
+        tasks,
     }))
 }

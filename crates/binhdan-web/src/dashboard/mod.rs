@@ -24,6 +24,7 @@ use crate::problem::Problem;
 use crate::respond::spreadsheet;
 use crate::session::Staff;
 
+mod can_do;
 mod report;
 pub use report::*;
 
@@ -312,6 +313,8 @@ struct DashboardPage {
     has_children_level: bool,
     /// The community digital technology teams' work (a commune's or village's).
     team: Option<TeamView>,
+    /// What people of the group could do of the simulated tasks; empty when none was given.
+    can_do: Vec<can_do::CanDoView>,
 }
 
 /// What the village teams did, beside the unit's figures.
@@ -504,6 +507,13 @@ pub async fn show(
         String::new()
     };
     let gain = mean_gain(lang, d.assessed, d.gain_milli);
+    let tasks = binhdan_app::abilities::task_abilities(
+        state.store.as_ref(),
+        &unit.code,
+        Some(kpi.group()),
+        lang,
+    )
+    .await?;
     let page = DashboardPage {
         l: Layout::new(
             lang,
@@ -588,6 +598,7 @@ pub async fn show(
         weekly: d.children.iter().any(|c| c.permille_week_ago.is_some()),
         has_children_level: unit.level.child().is_some(),
         team,
+        can_do: can_do::views(lang, &tasks),
         filtered: only.is_some(),
         orders,
         filters,

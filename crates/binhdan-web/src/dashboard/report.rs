@@ -82,6 +82,10 @@ pub async fn report(
         ));
     }
     let csv = format.is_csv();
+    // What people could do of the simulated tasks: a sheet (CSV: a second table) when any
+    // task was given in the scope.
+    let tasks = binhdan_app::abilities::report_lines(state.store.as_ref(), &lineage, lang).await?;
+    let task_sheet = binhdan_app::reports::task_sheet(lang, &tasks, &unit.name, &day.to_string());
     let sheets = if csv {
         vec![binhdan_app::reports::one_sheet(
             lang,
@@ -92,6 +96,7 @@ pub async fn report(
     } else {
         binhdan_app::reports::sheets(lang, &lines, &unit.name, &day.to_string())
     };
+    let sheets = binhdan_app::reports::with_task_sheet(sheets, task_sheet, !csv);
     let file = format!(
         "bao-cao-tien-do-{}-{:04}-{:02}-{:02}.{}",
         unit.code,
