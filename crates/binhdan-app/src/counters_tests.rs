@@ -2,7 +2,9 @@
 //! moved between villages and communes, members of a school, lessons read, quizzes passed and
 //! failed, courses completed, placement tests and exams sat (some under a team member's
 //! supervision) and supervised passes voided by the commune — the counters moved fact by fact
-//! are exactly what a rebuild from the facts gives, for every unit and organisation.
+//! are exactly what a rebuild from the facts gives, for every unit and organisation, and the
+//! task counters (what people could do of the simulated tasks given in those sittings) too. On SQLite,
+//! or on a PostgreSQL schema per case when `BINHDAN_TEST_POSTGRES_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use binhdan_core::Timestamp;
@@ -11,9 +13,9 @@ use binhdan_core::cccd::Sex;
 use binhdan_core::kpi::Group;
 use binhdan_core::unit::{DivisionType, UnitCode, UnitName};
 use binhdan_store::{
-    AdultCutoff, AssistVia, ExamAnswer, ExamKind, ExamLimits, ExamResult, ExamStart,
-    MembershipRecord, NewAssistedSitting, NewExamAttempt, NewOrganisation, NewVillage, OrgKind,
-    PersonRecord, Review, Store, WriteMode,
+    AdultCutoff, AssistVia, ExamAnswer, ExamAnswerOutcome, ExamKind, ExamLimits, ExamResult,
+    ExamStart, MembershipRecord, NewAssistedSitting, NewExamAttempt, NewOrganisation, NewVillage,
+    OrgKind, PersonRecord, Review, Store, TaskEnd, TaskStep, WriteMode,
 };
 use proptest::prelude::*;
 
@@ -22,6 +24,8 @@ const DAY: i64 = 86_400_000;
 /// Born on or before 2008-12-31 is an adult.
 const CUTOFF: AdultCutoff = AdultCutoff(14_244);
 const COURSES: [&str; 2] = ["cong-dan", "hoc-sinh"];
+/// Simulated tasks of the adults' group.
+const TASKS: [&str; 2] = ["chuyen-tien-kiem-tra-ten", "sms-ngan-hang-gia"];
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -48,13 +52,15 @@ enum Op {
         course: u8,
     },
     /// A placement test or a certification exam ending at θ = `theta` / 4, maybe passed,
-    /// maybe under a team member's supervision.
+    /// maybe under a team member's supervision, maybe giving a simulated task (which of
+    /// `TASKS`, its score out of 4).
     Exam {
         who: u8,
         placement: bool,
         theta: i8,
         pass: bool,
         assisted: bool,
+        task: Option<(u8, u8)>,
     },
     /// The commune voids the person's latest supervised sitting not reviewed yet.
     Void {
@@ -70,9 +76,18 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0u8..5, 0u8..2, any::<u8>(), any::<bool>())
             .prop_map(|(who, course, module, pass)| Op::Quiz { who, course, module, pass }),
         1 => (0u8..5, 0u8..2).prop_map(|(who, course)| Op::Course { who, course }),
-        3 => (0u8..5, any::<bool>(), -8i8..8, any::<bool>(), any::<bool>()).prop_map(
-            |(who, placement, theta, pass, assisted)| Op::Exam { who, placement, theta, pass, assisted }
-        ),
+        3 => (
+            (0u8..5, any::<bool>(), -8i8..8, any::<bool>(), any::<bool>()),
+            proptest::option::of((0u8..2, 0u8..5)),
+        )
+            .prop_map(|((who, placement, theta, pass, assisted), task)| Op::Exam {
+                who,
+                placement,
+                theta,
+                pass,
+                assisted,
+                task,
+            }),
         2 => (0u8..5).prop_map(|who| Op::Void { who }),
     ]
 }
@@ -82,7 +97,7 @@ fn code(s: &str) -> UnitCode {
 }
 
 async fn run(ops: &[Op]) {
-    let db = binhdan_store::testing::TestDb::sqlite().await;
+    let db = binhdan_store::testing::TestDb::from_env().await;
     let store: &dyn Store = db.store.as_ref();
     crate::test_support::map_and_curriculum(store, NOW).await;
     let villages = store
@@ -245,6 +260,7 @@ async fn run(ops: &[Op]) {
                 theta,
                 pass,
                 assisted,
+                task,
             } => {
                 let Some(p) = person(*who) else { continue };
                 let kind = if *placement {
@@ -297,6 +313,29 @@ async fn run(ops: &[Op]) {
                         )
                         .await
                         .unwrap();
+                }
+                if let Some((t, score)) = task {
+                    let outcome = store
+                        .record_task_step(
+                            attempt.id,
+                            p,
+                            &TaskStep {
+                                position: u32::from(*placement),
+                                step: 0,
+                                state: "{}",
+                                ended: Some(TaskEnd {
+                                    task_id: TASKS[usize::from(*t)],
+                                    version: 1,
+                                    score: *score,
+                                    credit: 4,
+                                    steps: 2,
+                                }),
+                            },
+                            at,
+                        )
+                        .await
+                        .unwrap();
+                    assert_eq!(outcome, ExamAnswerOutcome::Recorded);
                 }
                 let supervised = *assisted && !*placement;
                 if supervised {
@@ -431,6 +470,7 @@ async fn a_voided_supervised_pass_takes_its_counters_back() {
         theta,
         pass,
         assisted,
+        task: Some((0, 4)),
     };
     run(&[
         adult(0),
@@ -440,6 +480,41 @@ async fn a_voided_supervised_pass_takes_its_counters_back() {
         adult(2),
         Op::Void { who: 0 },
         exam(false, 3, true, true),
+    ])
+    .await;
+}
+
+/// What people could do of the tasks: given at placement and at exams (a resit, a supervised
+/// sitting voided), by someone who then moves to another commune; the task counters agree with
+/// their rebuild from `task_result`.
+#[tokio::test]
+async fn what_a_person_could_do_follows_resits_voids_and_moves() {
+    let adult = |who, unit| Op::Register {
+        who,
+        unit,
+        adult: true,
+        pupil: false,
+    };
+    let exam = |who, placement, assisted, task| Op::Exam {
+        who,
+        placement,
+        theta: 1,
+        pass: false,
+        assisted,
+        task: Some(task),
+    };
+    run(&[
+        adult(0, 0),
+        adult(1, 1),
+        exam(0, true, false, (0, 1)),
+        exam(1, true, false, (0, 4)),
+        exam(0, false, true, (0, 4)),
+        exam(0, false, false, (0, 3)),
+        exam(1, false, true, (1, 4)),
+        Op::Void { who: 0 },
+        adult(0, 3),
+        Op::Void { who: 1 },
+        exam(1, false, false, (1, 0)),
     ])
     .await;
 }

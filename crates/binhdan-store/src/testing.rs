@@ -102,12 +102,27 @@ impl TestDb {
     /// SQLite, and PostgreSQL when [`POSTGRES_URL_VAR`] is set.
     pub async fn all() -> Vec<Self> {
         let mut dbs = vec![Self::sqlite().await];
-        if let Ok(url) = std::env::var(POSTGRES_URL_VAR)
-            && !url.is_empty()
-        {
+        if let Some(url) = postgres_url() {
             dbs.push(Self::postgres(&url).await);
         }
         dbs
+    }
+
+    /// One database for a suite that runs once per backend: a PostgreSQL schema of its own
+    /// when [`POSTGRES_URL_VAR`] is set, a SQLite file otherwise. Without `cleanup`, the
+    /// schema is dropped when the `TestDb` is (a panicking test included).
+    pub async fn from_env() -> Self {
+        match postgres_url() {
+            Some(url) => Self::postgres(&url).await,
+            None => Self::sqlite().await,
+        }
+    }
+
+    /// Whether this database is PostgreSQL: a test of something only SQLite has (a file on
+    /// disk, its own faults) skips itself on it.
+    #[must_use]
+    pub fn is_postgres(&self) -> bool {
+        self.name == "postgres"
     }
 
     /// Drops the PostgreSQL schema and closes the pools.
@@ -148,6 +163,29 @@ impl Drop for TestDb {
             eprintln!("test database: could not drop schema {name}: {e}");
         }
     }
+}
+
+/// The PostgreSQL server for tests, when [`POSTGRES_URL_VAR`] names one.
+#[must_use]
+pub fn postgres_url() -> Option<String> {
+    std::env::var(POSTGRES_URL_VAR)
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// Whether the PostgreSQL database at `url` still holds `schema` (a test's, after it ended).
+pub async fn postgres_schema_exists(url: &str, schema: &str) -> bool {
+    let pool = sqlx::PgPool::connect(url)
+        .await
+        .unwrap_or_else(|e| fail(&format!("connect to PostgreSQL: {e}")));
+    let found: Option<(String,)> =
+        sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname = $1")
+            .bind(schema)
+            .fetch_optional(&pool)
+            .await
+            .unwrap_or_else(|e| fail(&format!("look for schema {schema}: {e}")));
+    pool.close().await;
+    found.is_some()
 }
 
 /// Drops `schema` on its own connection and runtime (see `Drop for TestDb`).
@@ -228,19 +266,7 @@ fn fail(why: &str) -> ! {
 mod tests {
     use std::sync::Mutex;
 
-    use super::{POSTGRES_URL_VAR, TestDb};
-
-    async fn schema_exists(url: &str, schema: &str) -> bool {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        let found: Option<(String,)> =
-            sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname = $1")
-                .bind(schema)
-                .fetch_optional(&pool)
-                .await
-                .unwrap();
-        pool.close().await;
-        found.is_some()
-    }
+    use super::{POSTGRES_URL_VAR, TestDb, postgres_schema_exists as schema_exists};
 
     /// A test that panics on a current-thread runtime (as `#[tokio::test]` makes) while one of
     /// its connections holds a transaction with a lock in its schema: the schema goes anyway.

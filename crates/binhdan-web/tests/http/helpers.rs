@@ -28,7 +28,9 @@ impl Clock for TestClock {
     }
 }
 
-/// A server on a fresh SQLite database holding the official map, called in-process.
+/// A server on a fresh database holding the official map, called in-process: SQLite, or a
+/// PostgreSQL schema of its own (dropped with the app, a panicking test's too) when
+/// `BINHDAN_TEST_POSTGRES_URL` is set.
 pub struct TestApp {
     pub router: Router,
     pub db: TestDb,
@@ -67,7 +69,7 @@ impl TestApp {
     }
 
     pub async fn with(configure: impl FnOnce(&mut WebConfig)) -> Self {
-        let db = TestDb::sqlite().await;
+        let db = TestDb::from_env().await;
         binhdan_app::bootstrap::load_map(db.store.as_ref(), NOW)
             .await
             .unwrap();
@@ -140,5 +142,58 @@ impl TestApp {
                 .unwrap(),
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use axum::http::StatusCode;
+    use binhdan_store::testing::postgres_schema_exists;
+
+    use super::TestApp;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// A test that panics with its app in hand (as an assertion does, on the runtime
+    /// `#[tokio::test]` makes) leaves no database behind: its PostgreSQL schema is dropped
+    /// while it unwinds, its SQLite file goes with its temporary directory.
+    #[test]
+    fn a_panicking_test_leaves_no_database_behind() {
+        // (PostgreSQL?, schema, URL) of the database the test had.
+        let made = Mutex::new(None::<(bool, Option<String>, String)>);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            runtime().block_on(async {
+                let app = TestApp::new().await;
+                assert_eq!(app.get("/api/v1/units/38").await.status, StatusCode::OK);
+                *made.lock().unwrap() = Some((
+                    app.db.is_postgres(),
+                    app.db.config.schema.clone(),
+                    app.db.config.url.expose().clone(),
+                ));
+                panic!("the test fails with its app in hand");
+            });
+        }));
+        assert!(outcome.is_err(), "the inner test must have panicked");
+        let (postgres, schema, url) = made.lock().unwrap().clone().expect("an app was made");
+        if postgres {
+            let schema = schema.expect("a PostgreSQL test database has a schema");
+            assert!(
+                !runtime().block_on(postgres_schema_exists(&url, &schema)),
+                "schema {schema} outlived its panicking test"
+            );
+        } else {
+            let file = url.strip_prefix("sqlite://").expect("a SQLite URL");
+            assert!(
+                !std::path::Path::new(file).exists(),
+                "{file} outlived its panicking test"
+            );
+        }
     }
 }

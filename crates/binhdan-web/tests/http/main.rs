@@ -7,6 +7,7 @@
 mod access;
 mod assisted;
 mod audit_log;
+mod can_do;
 mod certificates;
 mod dashboard;
 mod events;
