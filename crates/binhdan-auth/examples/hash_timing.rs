@@ -1,7 +1,10 @@
 //! Measures the Argon2id hash and verify times with the production parameters:
 //! `cargo run --release -p binhdan-auth --example hash_timing`.
 #![allow(clippy::print_stdout)]
-#![allow(clippy::disallowed_methods, reason = "times the hash with the monotonic clock")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "times the hash with the monotonic clock"
+)]
 
 use std::time::Instant;
 

@@ -1,7 +1,10 @@
 //! Verification throughput on one core. Meaningful only in release:
 //! `cargo test --release -p binhdan-credential --test speed -- --ignored --nocapture`
 #![allow(clippy::unwrap_used)]
-#![allow(clippy::disallowed_methods, reason = "times verification with the monotonic clock")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "times verification with the monotonic clock"
+)]
 
 mod common;
 

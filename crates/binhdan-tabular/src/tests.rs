@@ -1,4 +1,7 @@
-#![allow(clippy::disallowed_methods, reason = "size tests print how long they took")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "size tests print how long they took"
+)]
 
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};

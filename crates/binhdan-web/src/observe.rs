@@ -54,7 +54,10 @@ impl Metrics {
 }
 
 /// Counts and times every request.
-#[allow(clippy::disallowed_methods, reason = "request latency, never a decision")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "request latency, never a decision"
+)]
 pub async fn track(request: Request, next: Next) -> Response {
     // Elapsed time for the latency histogram only, never a decision: the monotonic clock,
     // not the server's `Clock` (invariant 9 is about what time it is).

@@ -3,10 +3,9 @@
 //! stops `/healthz` from answering for long. The real server, on loopback.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![allow(clippy::disallowed_methods, reason = "deadlines for a real server, on the monotonic clock")]
 #![allow(
     clippy::disallowed_methods,
-    reason = "a synchronous test: no runtime thread to block"
+    reason = "a synchronous test of a real server: no runtime thread to block, deadlines on the monotonic clock"
 )]
 
 mod support;

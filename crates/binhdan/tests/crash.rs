@@ -12,7 +12,10 @@
 //! other within milliseconds), so such a test would not be deterministic.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![allow(clippy::disallowed_methods, reason = "deadlines for a real server, on the monotonic clock")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "deadlines for a real server, on the monotonic clock"
+)]
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -18,7 +18,10 @@
 //!     [--gpcm-categories 3] [--girth-iterations 25] [--girth-script PATH] [--seed 42]
 //!     [--threads 2] [--no-reference] [--python python3]
 //! ```
-#![allow(clippy::disallowed_methods, reason = "a benchmark times itself with the monotonic clock")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a benchmark times itself with the monotonic clock"
+)]
 #![allow(
     clippy::print_stdout,
     reason = "a command-line report is this binary's output"

@@ -305,7 +305,10 @@ async fn read_back(store: &dyn Store, db: &str) {
     // Voided before 0022 existed: 0022 left the pass current, 0024 marks it voided at the
     // review's time, so it is no longer the person's pass (they may pass again); the pass row
     // and its revoked certificate stay.
-    assert!(store.exam_pass(102, Group::Adult).await.unwrap().is_none(), "{db}");
+    assert!(
+        store.exam_pass(102, Group::Adult).await.unwrap().is_none(),
+        "{db}"
+    );
     assert_eq!(
         store
             .exam_pass_by_id(202)
