@@ -4,9 +4,10 @@
 //! The setting is `exam-bench`'s: a simulated calibrated bank of 300 multiple-choice items over
 //! six domains, the adaptive test with content balancing, 18–40 items, SE target 0.3, pass if
 //! the EAP ≥ 0; once with randomesque k = 5 and an exposure ceiling of 0.25 (`exam-bench`'s
-//! default), once with k = 10 and 0.10. A warm-up of 2,000 honest sittings (θ ~ N(0, 1)) gives
-//! the exposure counts; the cheaters' list holds the right answers of the `M` most exposed
-//! items.
+//! default), once with k = 10 and 0.10, once with the server's defaults (`[exam] randomesque`
+//! and `max_exposure`, `ExamConfig::default()`). A warm-up of 2,000 honest sittings
+//! (θ ~ N(0, 1)) gives the exposure counts; the cheaters' list holds the right answers of the
+//! `M` most exposed items.
 //!
 //! With `T` tasks, a sitting also gives `T` of the adult group's tasks as `app::exam` does:
 //! task `j` after `(j + 1)·min_items / (T + 1)` items (any left before the end), of the domain
@@ -25,7 +26,7 @@
 
 use std::path::Path;
 
-use binhdan_app::exam::provisional_task_model;
+use binhdan_app::exam::{ExamConfig, provisional_task_model};
 use binhdan_content::Task;
 use binhdan_content::task::{Attempt, Input, Status, solution};
 use binhdan_irt::simulate::draw_abilities;
@@ -273,7 +274,12 @@ pub fn run(content: &Path, seed: u64, attempts: usize) -> anyhow::Result<()> {
         "cell: pass rate over {attempts} sittings; cheater = answers of the M most exposed items + every task's leaked steps \
          (credited with the better of the list and their own ability)"
     );
-    for (k, ceiling) in [(RANDOMESQUE, 0.25), (10, 0.10)] {
+    let server = ExamConfig::default();
+    for (k, ceiling) in [
+        (RANDOMESQUE, 0.25),
+        (10, 0.10),
+        (server.randomesque, server.max_exposure),
+    ] {
         let control = ExposureControl {
             randomesque: k,
             max_rate: ceiling,

@@ -7,8 +7,17 @@
 //!     [--seed 42] [--examinees 2000] [--items 300] [--attempts 1000] [--attack-theta -2]
 //!     [--cut 0] [--z 0] [--se 0.3] [--min-items 18] [--max-items 40] [--form-length 30]
 //!     [--randomesque 5] [--max-rate 0.25] [--stratum 4] [--progressive 0]
+//!     [--sweep SEEDS] [--leaked 60] [--grid exposure|banks]
 //! ```
-#![allow(clippy::disallowed_methods, reason = "a benchmark times itself with the monotonic clock")]
+//!
+//! `--sweep SEEDS` prints instead the trade-off study of the server's exam (`[exam]` in the
+//! configuration): per bank size, randomesque size, exposure ceiling and test length, the
+//! honest pass rates near the cut, the precision, and the pass rate of cheaters who know the
+//! `--leaked` most exposed items, as ranges over `SEEDS` seeds (see [`sweep`]).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a benchmark times itself with the monotonic clock"
+)]
 #![allow(
     clippy::print_stdout,
     reason = "a command-line report is this binary's output"
@@ -49,6 +58,13 @@ struct Args {
     max_rate: f64,
     stratum: usize,
     progressive: usize,
+    /// Seeds of the `--sweep` study (0: the usual report).
+    sweep: u64,
+    /// Items on the cheaters' list in the sweep.
+    leaked: usize,
+    /// The sweep's settings: `exposure` (the bank `--items` under every exposure setting,
+    /// then longer tests and bigger banks) or `banks` (bigger banks, lower ceilings).
+    grid: String,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -68,6 +84,9 @@ fn parse_args() -> Result<Args, String> {
         max_rate: 0.25,
         stratum: 4,
         progressive: 0,
+        sweep: 0,
+        leaked: 60,
+        grid: "exposure".to_owned(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -101,6 +120,9 @@ fn parse_args() -> Result<Args, String> {
             "--max-rate" => args.max_rate = real()?,
             "--stratum" => args.stratum = int()?,
             "--progressive" => args.progressive = int()?,
+            "--sweep" => args.sweep = value.parse().map_err(|e| format!("--sweep {value}: {e}"))?,
+            "--leaked" => args.leaked = int()?,
+            "--grid" => args.grid.clone_from(&value),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -424,6 +446,217 @@ fn run(args: &Args) -> Result<(), ExamError> {
     Ok(())
 }
 
+/// One setting of the sweep: bank size, randomesque size, ceiling, test length, SE target.
+#[derive(Clone, Copy)]
+struct Knobs {
+    items: usize,
+    k: usize,
+    ceiling: f64,
+    min_items: usize,
+    max_items: usize,
+    se: f64,
+}
+
+/// A setting's figures over one seed.
+struct Figures {
+    mean_len: f64,
+    rmse: f64,
+    misclassified: f64,
+    max_exp: f64,
+    /// Cheaters' pass rate at θ = −2 and −1.
+    cheat: [f64; 2],
+    /// Leaked items a cheater of θ = −2 meets, on average.
+    seen: f64,
+    /// Honest pass rates at [`HONEST`].
+    honest: [f64; 5],
+}
+
+const CHEAT: [f64; 2] = [-2.0, -1.0];
+const HONEST: [f64; 5] = [-1.0, -0.5, 0.0, 0.5, 1.0];
+
+/// One seed of one setting, shaped as the server's exam (`app::exam`): six domains of
+/// `items / 6` items each, at least 1 and at most `⌈max_items / 2⌉` items per domain, the
+/// pass rule `EAP ≥ cut` (`--cut`, `--z`), the warm-up of the exposure ceiling 20 sittings.
+/// 2,000 honest sittings (θ ~ N(0, 1)) give the precision and the exposure counts; the
+/// cheaters know the `leaked` most exposed items and continue from those counts.
+fn sweep_one(args: &Args, knobs: Knobs, seed: u64) -> Result<Figures, ExamError> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let bank = simulated_bank(knobs.items, 6, &mut rng);
+    let rule = PassRule::lower_bound(args.cut, args.z);
+    let bp = uniform_blueprint(
+        6,
+        1,
+        knobs.max_items.div_ceil(2),
+        knobs.min_items,
+        knobs.max_items,
+        knobs.se,
+        rule,
+    );
+    let thetas = draw_abilities(args.examinees, &mut rng);
+    let control = ExposureControl {
+        randomesque: knobs.k,
+        max_rate: knobs.ceiling,
+        warmup: 20,
+        progressive: 0,
+    };
+    let mut exposure = Exposure::new(bank.len(), control);
+    let study = cat_study(&bank, &bp, &mut exposure, &thetas, &mut rng)?;
+    let leaked = exposure.most_exposed(args.leaked);
+    let attack = |theta: f64, leaked: &[usize], rng: &mut StdRng| {
+        leak_attack_cat(
+            &bank,
+            &bp,
+            &exposure,
+            &Attack {
+                theta,
+                leaked,
+                attempts: args.attempts,
+            },
+            rng,
+        )
+    };
+    let mut cheat = [0.0; 2];
+    let mut met = 0.0;
+    for (i, (slot, theta)) in cheat.iter_mut().zip(CHEAT).enumerate() {
+        let report = attack(theta, &leaked, &mut rng)?;
+        *slot = report.pass_rate;
+        if i == 0 {
+            met = report.mean_leaked_seen;
+        }
+    }
+    let mut honest = [0.0; 5];
+    for (slot, theta) in honest.iter_mut().zip(HONEST) {
+        *slot = attack(theta, &[], &mut rng)?.pass_rate;
+    }
+    Ok(Figures {
+        mean_len: study.mean_length,
+        rmse: study.rmse,
+        misclassified: 1.0 - study.decision_accuracy,
+        max_exp: study.max_exposure,
+        cheat,
+        seen: met,
+        honest,
+    })
+}
+
+/// `lo–hi` of a figure over the seeds (one value when they agree to the digits shown).
+fn range(values: impl Iterator<Item = f64>, digits: usize) -> String {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    let (a, b) = (format!("{lo:.digits$}"), format!("{hi:.digits$}"));
+    if a == b { a } else { format!("{a}–{b}") }
+}
+
+/// The trade-off study (`--sweep SEEDS`): the server's exam as configured by default, then
+/// stricter exposure settings, longer tests and bigger banks. Every cell is a range over the
+/// seeds `--seed`, `--seed + 1`, ….
+fn sweep(args: &Args) -> Result<(), ExamError> {
+    let seeds: Vec<u64> = (0..args.sweep).map(|i| args.seed + i).collect();
+    let base = Knobs {
+        items: args.items,
+        k: args.randomesque,
+        ceiling: args.max_rate,
+        min_items: args.min_items,
+        max_items: args.max_items,
+        se: args.se,
+    };
+    let mut grid = Vec::new();
+    if args.grid == "banks" {
+        // Bigger banks with ceilings low enough that the leaked list covers little of a test
+        // (a leaked item held at the ceiling is met by that share of sittings).
+        for items in [300, 600, 900, 1200] {
+            for ceiling in [0.05, 0.03, 0.02] {
+                grid.push(Knobs {
+                    items,
+                    k: 15,
+                    ceiling,
+                    ..base
+                });
+            }
+        }
+        for items in [600, 900, 1200] {
+            grid.push(Knobs {
+                items,
+                k: 15,
+                ceiling: 0.03,
+                min_items: 18,
+                max_items: 30,
+                se: 0.30,
+            });
+        }
+    } else {
+        for k in [5, 10, 15] {
+            for ceiling in [0.35, 0.25, 0.15, 0.10] {
+                grid.push(Knobs { k, ceiling, ..base });
+            }
+        }
+        for (min_items, max_items, se) in [(18, 30, 0.30), (24, 40, 0.25)] {
+            for (k, ceiling) in [(5, 0.35), (10, 0.10)] {
+                grid.push(Knobs {
+                    k,
+                    ceiling,
+                    min_items,
+                    max_items,
+                    se,
+                    ..base
+                });
+            }
+        }
+        for items in [150, 300, 450, 600, 900] {
+            for (k, ceiling) in [(5, 0.35), (10, 0.10), (15, 0.10), (15, 0.05)] {
+                grid.push(Knobs {
+                    items,
+                    k,
+                    ceiling,
+                    ..base
+                });
+            }
+        }
+    }
+    println!(
+        "exam as the server gives it: six domains, 1 to ⌈max/2⌉ items each, pass if EAP - {}·SE >= {}; \
+         {} honest sittings (θ ~ N(0, 1)) give the exposure counts; cheaters know the {} most exposed items; \
+         {} sittings per pass rate; ranges over seeds {:?}\n",
+        args.z, args.cut, args.examinees, args.leaked, args.attempts, seeds
+    );
+    println!(
+        "| bank | k  | ceiling | items  | SE   | mean len    | RMSE        | misclass    | max exp     | met θ=-2    | cheat θ=-2  | cheat θ=-1  | honest θ=-1 | θ=-0.5      | θ=0         | θ=0.5       | θ=1         |"
+    );
+    println!(
+        "|-----:|---:|--------:|--------|------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|"
+    );
+    for knobs in grid {
+        let mut runs = Vec::with_capacity(seeds.len());
+        for &seed in &seeds {
+            runs.push(sweep_one(args, knobs, seed)?);
+        }
+        let col = |f: &dyn Fn(&Figures) -> f64, d: usize| range(runs.iter().map(f), d);
+        print!(
+            "| {:>4} | {:>2} | {:>7.2} | {:>2}–{:<3} | {:.2} | {:<11} | {:<11} | {:<11} | {:<11} | {:<11} |",
+            knobs.items,
+            knobs.k,
+            knobs.ceiling,
+            knobs.min_items,
+            knobs.max_items,
+            knobs.se,
+            col(&|f| f.mean_len, 1),
+            col(&|f| f.rmse, 3),
+            col(&|f| f.misclassified, 3),
+            col(&|f| f.max_exp, 2),
+            col(&|f| f.seen, 1),
+        );
+        for i in 0..CHEAT.len() {
+            print!(" {:<11} |", col(&|f| f.cheat[i], 3));
+        }
+        for i in 0..HONEST.len() {
+            print!(" {:<11} |", col(&|f| f.honest[i], 3));
+        }
+        println!();
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -433,12 +666,18 @@ fn main() -> ExitCode {
             }
             eprintln!(
                 "usage: exam-bench [--seed N] [--examinees N] [--items N] [--attempts N] [--attack-theta X] [--cut X] [--z X] \
-                 [--se X] [--min-items N] [--max-items N] [--form-length N] [--randomesque N] [--max-rate X] [--stratum N] [--progressive N]"
+                 [--se X] [--min-items N] [--max-items N] [--form-length N] [--randomesque N] [--max-rate X] [--stratum N] [--progressive N] \
+                 [--sweep SEEDS] [--leaked N] [--grid exposure|banks]"
             );
             return ExitCode::from(2);
         }
     };
-    match run(&args) {
+    let result = if args.sweep > 0 {
+        sweep(&args)
+    } else {
+        run(&args)
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("exam-bench: {e}");
