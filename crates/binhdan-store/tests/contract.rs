@@ -16,6 +16,8 @@ const NOW: Timestamp = Timestamp(1_764_000_000_000);
 
 #[path = "contract/assist.rs"]
 mod assist;
+#[path = "contract/at_migration.rs"]
+mod at_migration;
 #[path = "contract/decoding.rs"]
 mod decoding;
 #[path = "contract/faults.rs"]

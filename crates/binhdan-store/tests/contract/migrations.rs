@@ -7,16 +7,11 @@
 //! then 0022": a migration added after 0022 runs only after the checks of 0022. SQLite always,
 //! PostgreSQL when `BINHDAN_TEST_POSTGRES_URL` is set.
 
-use std::str::FromStr as _;
-
-use binhdan_core::Secret;
 use binhdan_core::kpi::Group;
-use binhdan_store::postgres::PgStore;
-use binhdan_store::sqlite::SqliteStore;
-use binhdan_store::testing::POSTGRES_URL_VAR;
-use binhdan_store::{Store, StoreConfig};
+use binhdan_store::Store;
 use sqlx::Connection as _;
-use sqlx::migrate::Migrator;
+
+use super::at_migration::{PostgresAt, SqliteAt, drop_schema, remove};
 
 /// The last migration before the one under test, and the one under test.
 const BEFORE: i64 = 21;
@@ -84,9 +79,6 @@ fn expected() -> (Vec<Pass>, Vec<Cert>, Vec<Sitting>) {
     )
 }
 
-/// The versions applied, in order.
-const APPLIED: &str = "SELECT version FROM _sqlx_migrations ORDER BY version";
-
 /// 0022's rules on the migrated rows, each tried in a transaction rolled back: a second
 /// current pass for a person is refused; once their pass is voided, a new one is taken; a
 /// second open sitting for a person is refused, whoever supervises it. (A macro: the same
@@ -134,141 +126,73 @@ macro_rules! new_rules {
     }};
 }
 
+/// Up to 0021 and nothing after it, the rows, then 0022 alone: the rows keep their ids,
+/// values and references. (A macro, as `new_rules!`: the same steps on either backend's
+/// database, [`SqliteAt`] or [`PostgresAt`].)
+macro_rules! up_to_0022 {
+    ($db:expr) => {{
+        $db.run_to(BEFORE).await;
+        let until = $db.versions_to(BEFORE);
+        assert_eq!(
+            $db.applied().await,
+            until,
+            "up to 0021 and nothing after it"
+        );
+        $db.insert(ROWS).await;
+
+        $db.run_to(REVIEW).await;
+        let applied = $db.applied().await;
+        assert_eq!(applied.last(), Some(&REVIEW), "0022 and nothing after it");
+        let passes: Vec<Pass> = sqlx::query_as(PASSES)
+            .fetch_all(&mut $db.conn)
+            .await
+            .unwrap();
+        let certs: Vec<Cert> = sqlx::query_as(CERTS)
+            .fetch_all(&mut $db.conn)
+            .await
+            .unwrap();
+        let sittings: Vec<Sitting> = sqlx::query_as(SITTINGS)
+            .fetch_all(&mut $db.conn)
+            .await
+            .unwrap();
+        assert_eq!((passes, certs, sittings), expected());
+    }};
+}
+
 #[tokio::test]
 async fn migration_0022_keeps_supervised_sittings_passes_and_certificates_on_sqlite() {
-    let path = std::env::temp_dir().join(format!("binhdan-0022-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let url = format!("sqlite://{}", path.display());
-    let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
-        .unwrap()
-        .create_if_missing(true)
-        .foreign_keys(true);
-    let mut conn = sqlx::SqliteConnection::connect_with(&options)
-        .await
-        .unwrap();
-    let migrator: Migrator = sqlx::migrate!("./migrations/sqlite");
-    assert!(migrator.version_exists(REVIEW));
-    migrator.run_to(BEFORE, &mut conn).await.unwrap();
-    let applied: Vec<i64> = sqlx::query_scalar(APPLIED)
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-    let until: Vec<i64> = migrator
-        .iter()
-        .map(|m| m.version)
-        .filter(|v| *v <= BEFORE)
-        .collect();
-    assert_eq!(applied, until, "up to 0021 and nothing after it");
-    for sql in ROWS {
-        let sql = sql
-            .replace("{blob}1", "x'01'")
-            .replace("{blob}2", "x'02'")
-            .replace("{blob}3", "x'03'");
-        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .execute(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
-
-    migrator.run_to(REVIEW, &mut conn).await.unwrap();
-    let applied: Vec<i64> = sqlx::query_scalar(APPLIED)
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(applied.last(), Some(&REVIEW), "0022 and nothing after it");
-    let passes: Vec<Pass> = sqlx::query_as(PASSES).fetch_all(&mut conn).await.unwrap();
-    let certs: Vec<Cert> = sqlx::query_as(CERTS).fetch_all(&mut conn).await.unwrap();
-    let sittings: Vec<Sitting> = sqlx::query_as(SITTINGS).fetch_all(&mut conn).await.unwrap();
-    assert_eq!((passes, certs, sittings), expected());
+    let mut db = SqliteAt::new("0022").await;
+    assert!(db.migrator.version_exists(REVIEW));
+    up_to_0022!(db);
     // Every certificate still references its pass (the table was rebuilt under them).
     let broken: Vec<(String, i64)> =
         sqlx::query_as("SELECT \"table\", rowid FROM pragma_foreign_key_check")
-            .fetch_all(&mut conn)
+            .fetch_all(&mut db.conn)
             .await
             .unwrap();
     assert!(broken.is_empty(), "{broken:?}");
     // The rebuilt table's rules: one attempt a pass; a second current pass refused; a new one
     // allowed once the old is voided.
-    new_rules!(conn, "sqlite");
-    conn.close().await.unwrap();
+    new_rules!(db.conn, "sqlite");
 
     // The rest of the migrations, then the store reads what was there.
-    let config = StoreConfig {
-        url: Secret::new(url),
-        ..StoreConfig::default()
-    };
-    let store = SqliteStore::open(&config).await.unwrap();
+    let (store, path) = db.open().await;
     read_back(&store, "sqlite").await;
     binhdan_store::OpsStore::close(&store).await;
-    let _ = std::fs::remove_file(&path);
+    remove(&path);
 }
 
 #[tokio::test]
 async fn migration_0022_keeps_supervised_sittings_passes_and_certificates_on_postgres() {
-    let Some(url) = std::env::var(POSTGRES_URL_VAR)
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
+    let Some(mut db) = PostgresAt::new("mig0022").await else {
         return;
     };
-    let schema = format!("test_mig0022_{}", std::process::id());
-    // Opened without migrating: the schema is made, nothing in it.
-    let config = StoreConfig {
-        url: Secret::new(url.clone()),
-        schema: Some(schema.clone()),
-        migrate_on_start: false,
-        max_connections: 2,
-    };
-    let store = PgStore::open(&config).await.unwrap();
-    store.drop_schema(&schema).await.unwrap();
-    binhdan_store::OpsStore::close(&store).await;
-    let store = PgStore::open(&config).await.unwrap();
+    up_to_0022!(db);
+    new_rules!(db.conn, "postgres");
 
-    let options = sqlx::postgres::PgConnectOptions::from_str(&url)
-        .unwrap()
-        .options([("search_path", schema.as_str())]);
-    let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
-    let mut migrator: Migrator = sqlx::migrate!("./migrations/postgres");
-    migrator.set_locking(false);
-    migrator.run_to(BEFORE, &mut conn).await.unwrap();
-    let applied: Vec<i64> = sqlx::query_scalar(APPLIED)
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-    let until: Vec<i64> = migrator
-        .iter()
-        .map(|m| m.version)
-        .filter(|v| *v <= BEFORE)
-        .collect();
-    assert_eq!(applied, until, "up to 0021 and nothing after it");
-    for sql in ROWS {
-        let sql = sql
-            .replace("{blob}1", "'\\x01'::bytea")
-            .replace("{blob}2", "'\\x02'::bytea")
-            .replace("{blob}3", "'\\x03'::bytea");
-        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .execute(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
-
-    migrator.run_to(REVIEW, &mut conn).await.unwrap();
-    let applied: Vec<i64> = sqlx::query_scalar(APPLIED)
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(applied.last(), Some(&REVIEW), "0022 and nothing after it");
-    let passes: Vec<Pass> = sqlx::query_as(PASSES).fetch_all(&mut conn).await.unwrap();
-    let certs: Vec<Cert> = sqlx::query_as(CERTS).fetch_all(&mut conn).await.unwrap();
-    let sittings: Vec<Sitting> = sqlx::query_as(SITTINGS).fetch_all(&mut conn).await.unwrap();
-    assert_eq!((passes, certs, sittings), expected());
-    new_rules!(conn, "postgres");
-    conn.close().await.unwrap();
-
-    binhdan_store::OpsStore::migrate(&store).await.unwrap();
+    let (store, schema) = db.migrate().await;
     read_back(&store, "postgres").await;
-    store.drop_schema(&schema).await.unwrap();
-    binhdan_store::OpsStore::close(&store).await;
+    drop_schema(store, &schema).await;
 }
 
 /// The store, all migrations applied, reads the sittings, passes and certificates.

@@ -278,18 +278,11 @@ async fn what_people_could_do_counts_once_per_person_and_moves_with_them() {
 /// results (a resit, a supervised sitting the commune voided, people in a village and at a
 /// commune), then 0023: its counters are what a rebuild from `task_result` gives.
 mod migration {
-    use std::str::FromStr as _;
-
-    use binhdan_core::Secret;
     use binhdan_core::kpi::Group;
-    use binhdan_store::postgres::PgStore;
-    use binhdan_store::sqlite::SqliteStore;
-    use binhdan_store::testing::POSTGRES_URL_VAR;
-    use binhdan_store::{ExamKind, Store, StoreConfig, TaskFigure};
-    use sqlx::Connection as _;
-    use sqlx::migrate::Migrator;
+    use binhdan_store::{ExamKind, Store, TaskFigure};
 
     use super::{CUTOFF, NOW, SMS, TRANSFER, code};
+    use crate::at_migration::{PostgresAt, SqliteAt, drop_schema, remove};
 
     const BEFORE: i64 = 22;
     const COUNTERS: i64 = 23;
@@ -413,81 +406,26 @@ mod migration {
 
     #[tokio::test]
     async fn migration_0023_counts_the_tasks_already_given_on_sqlite() {
-        let path = std::env::temp_dir().join(format!("binhdan-0023-{}.db", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        let url = format!("sqlite://{}", path.display());
-        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
-            .unwrap()
-            .create_if_missing(true)
-            .foreign_keys(true);
-        let mut conn = sqlx::SqliteConnection::connect_with(&options)
-            .await
-            .unwrap();
-        let migrator: Migrator = sqlx::migrate!("./migrations/sqlite");
-        migrator.run_to(BEFORE, &mut conn).await.unwrap();
-        for sql in rows() {
-            let sql = sql
-                .replace("{blob}1", "x'01'")
-                .replace("{blob}2", "x'02'")
-                .replace("{blob}3", "x'03'");
-            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                .execute(&mut conn)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        }
-        migrator.run_to(COUNTERS, &mut conn).await.unwrap();
-        conn.close().await.unwrap();
-        let config = StoreConfig {
-            url: Secret::new(url),
-            ..StoreConfig::default()
-        };
-        let store = SqliteStore::open(&config).await.unwrap();
+        let mut db = SqliteAt::new("0023").await;
+        db.run_to(BEFORE).await;
+        db.insert(&rows()).await;
+        db.run_to(COUNTERS).await;
+        let (store, path) = db.open().await;
         read_back(&store, "sqlite").await;
         binhdan_store::OpsStore::close(&store).await;
-        let _ = std::fs::remove_file(&path);
+        remove(&path);
     }
 
     #[tokio::test]
     async fn migration_0023_counts_the_tasks_already_given_on_postgres() {
-        let Some(url) = std::env::var(POSTGRES_URL_VAR)
-            .ok()
-            .filter(|u| !u.is_empty())
-        else {
+        let Some(mut db) = PostgresAt::new("mig0023").await else {
             return;
         };
-        let schema = format!("test_mig0023_{}", std::process::id());
-        let config = StoreConfig {
-            url: Secret::new(url.clone()),
-            schema: Some(schema.clone()),
-            migrate_on_start: false,
-            max_connections: 2,
-        };
-        let store = PgStore::open(&config).await.unwrap();
-        store.drop_schema(&schema).await.unwrap();
-        binhdan_store::OpsStore::close(&store).await;
-        let store = PgStore::open(&config).await.unwrap();
-        let options = sqlx::postgres::PgConnectOptions::from_str(&url)
-            .unwrap()
-            .options([("search_path", schema.as_str())]);
-        let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
-        let mut migrator: Migrator = sqlx::migrate!("./migrations/postgres");
-        migrator.set_locking(false);
-        migrator.run_to(BEFORE, &mut conn).await.unwrap();
-        for sql in rows() {
-            let sql = sql
-                .replace("{blob}1", "'\\x01'::bytea")
-                .replace("{blob}2", "'\\x02'::bytea")
-                .replace("{blob}3", "'\\x03'::bytea");
-            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                .execute(&mut conn)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        }
-        migrator.run_to(COUNTERS, &mut conn).await.unwrap();
-        conn.close().await.unwrap();
-        binhdan_store::OpsStore::migrate(&store).await.unwrap();
+        db.run_to(BEFORE).await;
+        db.insert(&rows()).await;
+        db.run_to(COUNTERS).await;
+        let (store, schema) = db.migrate().await;
         read_back(&store, "postgres").await;
-        store.drop_schema(&schema).await.unwrap();
-        binhdan_store::OpsStore::close(&store).await;
+        drop_schema(store, &schema).await;
     }
 }

@@ -9,12 +9,12 @@ use std::fmt::Write as _;
 use axum::http::StatusCode;
 use binhdan_app::exam::Session;
 use binhdan_content::task::{Outcome, solution, way_to_critical};
-use binhdan_core::audit::AuditEntry;
-use binhdan_core::cccd::Cccd;
-use binhdan_store::{AdultCutoff, PersonRecord, SessionOwner};
+use binhdan_store::SessionOwner;
 
-use crate::helpers::{NOW, TestApp};
-use crate::people::{code, commune_admin, encode, fixture, form, get_as, session, staff};
+use crate::helpers::{NOW, TestApp, sheet_rows};
+use crate::people::{
+    adults, commune_admin, encode, fixture, form, get_as, get_en_as, session, staff,
+};
 
 const TASK: &str = "chuyen-tien-kiem-tra-ten";
 
@@ -32,49 +32,6 @@ async fn app() -> TestApp {
     assert_eq!(pack.tasks.len(), 1);
     app.db.store.load_content(&pack, NOW).await.unwrap();
     app
-}
-
-async fn adults(app: &TestApp, people: &[(&str, &str)]) -> Vec<i64> {
-    let store = app.db.store.as_ref();
-    let vault = binhdan_vault::Vault::new(&app.vault).unwrap();
-    let mut import = store
-        .begin_people_import(AdultCutoff(i64::MAX), NOW)
-        .await
-        .unwrap();
-    let mut records = Vec::new();
-    for (cccd, unit) in people {
-        let cccd = Cccd::parse(cccd).unwrap();
-        records.push(PersonRecord {
-            cccd_hash: vault.lookup_hash(&cccd),
-            cccd_sealed: vault.encrypt(&cccd, &mut rand::rng()).unwrap().into_bytes(),
-            cccd_masked: cccd.masked(),
-            name: "Học Viên".into(),
-            birth_year: 1970,
-            birth_day: None,
-            sex: cccd.sex(),
-            unit: code(unit),
-            phone: None,
-            membership: None,
-        });
-    }
-    import.write(&records).await.unwrap();
-    import
-        .commit(AuditEntry::new("test", "person.import"))
-        .await
-        .unwrap();
-    let mut ids = Vec::new();
-    for r in &records {
-        ids.push(
-            store
-                .person_by_cccd_hash(&r.cccd_hash)
-                .await
-                .unwrap()
-                .unwrap()
-                .summary
-                .id,
-        );
-    }
-    ids
 }
 
 /// Sits a placement test (`dau-vao`) or the exam (`chung-chi`) through the pages, every
@@ -140,26 +97,9 @@ async fn sit(app: &TestApp, person: i64, kind: &str, solve: bool) {
 
 /// The text of an XLSX sheet's cells, `|`-joined.
 fn sheet_text(bytes: &[u8], sheet: &str) -> String {
-    let mut table = binhdan_tabular::Table::from_reader_named(
-        std::io::Cursor::new(bytes.to_vec()),
-        Some("xlsx"),
-        &binhdan_tabular::Options {
-            sheet: Some(sheet.to_owned()),
-            ..binhdan_tabular::Options::default()
-        },
-    )
-    .unwrap();
-    table
-        .rows()
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|r| {
-            r.cells
-                .iter()
-                .map(binhdan_tabular::cell_text)
-                .collect::<Vec<_>>()
-                .join("|")
-        })
+    sheet_rows(bytes, sheet)
+        .iter()
+        .map(|r| r.join("|"))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -194,6 +134,7 @@ async fn the_dashboards_and_reports_show_what_people_could_do_before_and_after()
             ("038090012347", "16591001"),
             ("038090012348", "16594001"),
         ],
+        NOW,
     )
     .await;
     // 16591: one fails the task at placement and then does it at the exam, the other does it
@@ -242,16 +183,7 @@ async fn the_dashboards_and_reports_show_what_people_could_do_before_and_after()
         .text();
     assert!(!k2.contains("Làm được việc gì"), "{k2}");
     // In English.
-    let en = app
-        .send(
-            axum::http::Request::get("/quan-ly/tien-do/38")
-                .header("cookie", &cookie)
-                .header("accept-language", "en")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await
-        .text();
+    let en = get_en_as(&app, "/quan-ly/tien-do/38", &cookie).await.text();
     assert!(en.contains("What people can do"), "{en}");
     // (The English title has an apostrophe, escaped in the page.)
     assert!(
@@ -321,14 +253,7 @@ async fn the_dashboards_and_reports_show_what_people_could_do_before_and_after()
     assert_eq!(village_csv[0], "Thôn, bản, tổ dân phố");
 
     // The JSON for the national aggregation.
-    let api = app
-        .send(
-            axum::http::Request::get("/api/v1/units/38/progress")
-                .header("authorization", format!("Bearer {}", crate::helpers::TOKEN))
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let api = app.get_as_operator("/api/v1/units/38/progress").await;
     assert_eq!(api.status, StatusCode::OK);
     let json = api.json();
     let first = &json["tasks"][0];

@@ -9,55 +9,11 @@ use binhdan_core::audit::AuditEntry;
 use binhdan_core::cccd::Cccd;
 use binhdan_store::{AdultCutoff, PersonRecord, SessionOwner};
 
-use crate::helpers::{NOW, TestApp};
+use crate::helpers::{NOW, sheet_rows};
 
-use crate::people::{code, fixture, get_as, session, staff};
+use crate::people::{adults, code, fixture, get_as, get_en_as, session, staff};
 
 const DAY: i64 = 86_400_000;
-
-/// Adults registered in `unit`, returned by id in the order given.
-async fn adults(app: &TestApp, people: &[(&str, &str)]) -> Vec<i64> {
-    let store = app.db.store.as_ref();
-    let vault = binhdan_vault::Vault::new(&app.vault).unwrap();
-    let mut import = store
-        .begin_people_import(AdultCutoff(i64::MAX), Timestamp(NOW.0 - 20 * DAY))
-        .await
-        .unwrap();
-    let mut records = Vec::new();
-    for (cccd, unit) in people {
-        let cccd = Cccd::parse(cccd).unwrap();
-        records.push(PersonRecord {
-            cccd_hash: vault.lookup_hash(&cccd),
-            cccd_sealed: vault.encrypt(&cccd, &mut rand::rng()).unwrap().into_bytes(),
-            cccd_masked: cccd.masked(),
-            name: "Học Viên".into(),
-            birth_year: 1970,
-            birth_day: None,
-            sex: cccd.sex(),
-            unit: code(unit),
-            phone: None,
-            membership: None,
-        });
-    }
-    import.write(&records).await.unwrap();
-    import
-        .commit(AuditEntry::new("test", "person.import"))
-        .await
-        .unwrap();
-    let mut ids = Vec::new();
-    for r in &records {
-        ids.push(
-            store
-                .person_by_cccd_hash(&r.cccd_hash)
-                .await
-                .unwrap()
-                .unwrap()
-                .summary
-                .id,
-        );
-    }
-    ids
-}
 
 #[tokio::test]
 async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
@@ -70,6 +26,7 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
             ("038090012347", "16591001"),
             ("038090012348", "16594001"),
         ],
+        Timestamp(NOW.0 - 20 * DAY),
     )
     .await;
     // 16591: one completes ten days ago, one yesterday (the fixture's third never starts).
@@ -287,14 +244,7 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
         .text();
     assert!(k4.contains("<strong>0</strong> / 4"), "{k4}");
     // In English on request: the same figures.
-    let en = app
-        .send(
-            axum::http::Request::get("/quan-ly/tien-do/38?chi-tieu=K3")
-                .header("cookie", &cookie)
-                .header("accept-language", "en")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
+    let en = get_en_as(&app, "/quan-ly/tien-do/38?chi-tieu=K3", &cookie)
         .await
         .text();
     assert!(
@@ -315,27 +265,7 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
         ("Xã, phường", "16594"),
         ("Thôn, bản, tổ dân phố", "16591001"),
     ] {
-        let mut table = binhdan_tabular::Table::from_reader_named(
-            std::io::Cursor::new(bytes.clone()),
-            Some("xlsx"),
-            &binhdan_tabular::Options {
-                sheet: Some(sheet.to_owned()),
-                ..binhdan_tabular::Options::default()
-            },
-        )
-        .unwrap();
-        let text: String = table
-            .rows()
-            .unwrap()
-            .filter_map(Result::ok)
-            .flat_map(|r| {
-                r.cells
-                    .iter()
-                    .map(binhdan_tabular::cell_text)
-                    .collect::<Vec<_>>()
-            })
-            .collect::<Vec<_>>()
-            .join("|");
+        let text: String = sheet_rows(&bytes, sheet).concat().join("|");
         assert!(
             text.contains(want) && text.contains("K3 đã đạt"),
             "{sheet}: {text}"
@@ -365,14 +295,7 @@ async fn the_province_ranks_its_communes_by_what_learners_really_completed() {
         StatusCode::NOT_FOUND
     );
     // The national aggregation's JSON, with the operator's token.
-    let api = app
-        .send(
-            axum::http::Request::get("/api/v1/units/38/progress")
-                .header("authorization", format!("Bearer {}", crate::helpers::TOKEN))
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let api = app.get_as_operator("/api/v1/units/38/progress").await;
     assert_eq!(api.status, StatusCode::OK);
     let json = api.json();
     let k3 = &json["levels"][0][0]["kpis"][2];

@@ -130,6 +130,17 @@ impl TestApp {
         .await
     }
 
+    /// A GET as the operator would send it, with its token.
+    pub async fn get_as_operator(&self, uri: &str) -> TestResponse {
+        self.send(
+            Request::get(uri)
+                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
     /// A POST as the operator would send it.
     pub async fn post(&self, uri: &str, content_type: &str, body: impl Into<Body>) -> TestResponse {
         self.send(
@@ -143,6 +154,30 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// The cells of an XLSX sheet as text, row by row.
+pub fn sheet_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    let mut table = binhdan_tabular::Table::from_reader_named(
+        std::io::Cursor::new(bytes.to_vec()),
+        Some("xlsx"),
+        &binhdan_tabular::Options {
+            sheet: Some(sheet.to_owned()),
+            ..binhdan_tabular::Options::default()
+        },
+    )
+    .unwrap();
+    table
+        .rows()
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|r| {
+            r.cells
+                .iter()
+                .map(binhdan_tabular::cell_text)
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 #[cfg(test)]

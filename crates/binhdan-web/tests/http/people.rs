@@ -95,6 +95,50 @@ pub async fn fixture(app: &TestApp) -> (i64, i64) {
     (person.summary.id, org.id)
 }
 
+/// Adults registered (CCCD, unit) by an import at `at`, returned by id in the order given.
+pub async fn adults(app: &TestApp, people: &[(&str, &str)], at: Timestamp) -> Vec<i64> {
+    let store = app.db.store.as_ref();
+    let vault = binhdan_vault::Vault::new(&app.vault).unwrap();
+    let mut import = store
+        .begin_people_import(AdultCutoff(i64::MAX), at)
+        .await
+        .unwrap();
+    let mut records = Vec::new();
+    for (cccd, unit) in people {
+        let cccd = Cccd::parse(cccd).unwrap();
+        records.push(PersonRecord {
+            cccd_hash: vault.lookup_hash(&cccd),
+            cccd_sealed: vault.encrypt(&cccd, &mut rand::rng()).unwrap().into_bytes(),
+            cccd_masked: cccd.masked(),
+            name: "Học Viên".into(),
+            birth_year: 1970,
+            birth_day: None,
+            sex: cccd.sex(),
+            unit: code(unit),
+            phone: None,
+            membership: None,
+        });
+    }
+    import.write(&records).await.unwrap();
+    import
+        .commit(AuditEntry::new("test", "person.import"))
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for r in &records {
+        ids.push(
+            store
+                .person_by_cccd_hash(&r.cccd_hash)
+                .await
+                .unwrap()
+                .unwrap()
+                .summary
+                .id,
+        );
+    }
+    ids
+}
+
 /// The file of rejected rows a roster upload's page offers to download (a `data:` link).
 pub fn rejects_file(r: &TestResponse) -> String {
     use base64::Engine as _;
@@ -178,6 +222,18 @@ pub async fn get_as(app: &TestApp, uri: &str, cookie: &str) -> TestResponse {
     app.send(
         Request::get(uri)
             .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+/// A GET with the session cookie, asking for the page in English.
+pub async fn get_en_as(app: &TestApp, uri: &str, cookie: &str) -> TestResponse {
+    app.send(
+        Request::get(uri)
+            .header(header::COOKIE, cookie)
+            .header(header::ACCEPT_LANGUAGE, "en")
             .body(Body::empty())
             .unwrap(),
     )

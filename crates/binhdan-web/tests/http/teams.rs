@@ -5,6 +5,7 @@
 
 use axum::http::StatusCode;
 use binhdan_auth::access::{Grant, Role, Scope};
+use binhdan_core::cccd::Sex;
 use binhdan_store::SessionOwner;
 
 use crate::helpers::TestApp;
@@ -524,26 +525,26 @@ async fn the_province_sets_the_visit_checklist() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
 }
 
-#[tokio::test]
-async fn a_large_village_is_shown_a_hundred_residents_a_page() {
-    let t = team().await;
+/// `count` residents of the village who have not started, imported at once: CCCD hashes
+/// filled with `fill` and numbered in their first two bytes, named `{name} 000` on.
+async fn residents(t: &Team, count: u16, fill: u8, name: &str, birth_year: i32, sex: Sex) {
     let store = t.app.db.store.as_ref();
     let mut import = store
         .begin_people_import(binhdan_store::AdultCutoff(i64::MAX), crate::helpers::NOW)
         .await
         .unwrap();
-    let people: Vec<binhdan_store::PersonRecord> = (0..150u16)
+    let people: Vec<binhdan_store::PersonRecord> = (0..count)
         .map(|n| {
-            let mut hash = [7u8; 32];
+            let mut hash = [fill; 32];
             hash[..2].copy_from_slice(&n.to_be_bytes());
             binhdan_store::PersonRecord {
                 cccd_hash: hash,
                 cccd_sealed: vec![1],
                 cccd_masked: "038*******00".into(),
-                name: format!("Người Thứ {n:03}"),
-                birth_year: 1950,
+                name: format!("{name} {n:03}"),
+                birth_year,
                 birth_day: None,
-                sex: binhdan_core::cccd::Sex::Female,
+                sex,
                 unit: code(VILLAGE),
                 phone: None,
                 membership: None,
@@ -558,6 +559,12 @@ async fn a_large_village_is_shown_a_hundred_residents_a_page() {
         ))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_large_village_is_shown_a_hundred_residents_a_page() {
+    let t = team().await;
+    residents(&t, 150, 7, "Người Thứ", 1950, Sex::Female).await;
     let first = get_as(
         &t.app,
         &format!("/quan-ly/to-cong-nghe/{VILLAGE}"),
@@ -834,37 +841,7 @@ async fn visit_next_page(t: &Team, n: &str) -> String {
 #[tokio::test]
 async fn whom_to_visit_next_is_paged_twenty_at_a_time() {
     let t = team().await;
-    let store = t.app.db.store.as_ref();
-    let mut import = store
-        .begin_people_import(binhdan_store::AdultCutoff(i64::MAX), crate::helpers::NOW)
-        .await
-        .unwrap();
-    let people: Vec<binhdan_store::PersonRecord> = (0..45u16)
-        .map(|n| {
-            let mut hash = [9u8; 32];
-            hash[..2].copy_from_slice(&n.to_be_bytes());
-            binhdan_store::PersonRecord {
-                cccd_hash: hash,
-                cccd_sealed: vec![1],
-                cccd_masked: "038*******00".into(),
-                name: format!("Lê Văn {n:03}"),
-                birth_year: 1960,
-                birth_day: None,
-                sex: binhdan_core::cccd::Sex::Male,
-                unit: code(VILLAGE),
-                phone: None,
-                membership: None,
-            }
-        })
-        .collect();
-    import.write(&people).await.unwrap();
-    import
-        .commit(binhdan_core::audit::AuditEntry::new(
-            "test",
-            "person.import",
-        ))
-        .await
-        .unwrap();
+    residents(&t, 45, 9, "Lê Văn", 1960, Sex::Male).await;
     let workspace = format!("/quan-ly/to-cong-nghe/{VILLAGE}");
     let page = |n: &'static str| visit_next_page(&t, n);
     let more = |n: u32| {
