@@ -7,14 +7,14 @@
 // implementation (Mozilla's pdf.js): its text, diacritics and all, and its page sizes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
-import { parse as parseToml } from 'smol-toml';
 import Ajv2019 from 'ajv/dist/2019.js';
 import addFormats from 'ajv-formats';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { BASE, TIMEOUT, axeViolations, contextOptions, launch, nfc, registerInCommune, signInWithVneid } from '../lib/harness.mjs';
+import { answerRightly, itemBank } from '../lib/items.mjs';
 
 let browser;
 before(async () => {
@@ -24,47 +24,8 @@ after(async () => {
   await browser?.close();
 });
 
-/** The item bank, by stem (NFC, trimmed). */
-function bank() {
-  const dir = new URL('../../content/items/', import.meta.url);
-  const byStem = new Map();
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.toml'))) {
-    const doc = parseToml(readFileSync(new URL(f, dir), 'utf8'));
-    for (const item of doc.item ?? []) byStem.set(nfc(item.stem).trim(), item);
-  }
-  return byStem;
-}
-
-const optionText = (o) => nfc(typeof o === 'string' ? o : o.alt).trim();
-
-/** Answers the question on the page rightly. */
-async function answerRightly(page, items) {
-  const stem = nfc(await page.textContent('form.quiz legend.stem')).trim();
-  const item = items.get(stem);
-  assert.ok(item, `no item with the stem “${stem}”`);
-  if (item.kind === 'true_false') {
-    await page.check(`form.quiz input[name=choice][value="${item.answer}"]`);
-  } else if (item.kind === 'ordering') {
-    // Tap the steps in their order: each tap is a form submission; the last one answers.
-    for (const step of item.options) {
-      const button = page.locator('form.quiz button.step', { hasText: optionText(step) });
-      assert.equal(await button.count(), 1, `one button for the step “${optionText(step)}”`);
-      await Promise.all([page.waitForNavigation(), button.click()]);
-    }
-    return;
-  } else {
-    const right = item.answer.map((i) => optionText(item.options[i]));
-    for (const label of await page.$$('form.quiz label.option')) {
-      const img = await label.$('img');
-      const text = nfc(img ? await img.getAttribute('alt') : await label.textContent()).trim();
-      if (right.includes(text)) await (await label.$('input')).check();
-    }
-  }
-  await Promise.all([page.waitForNavigation(), page.click('form.quiz button[type=submit]')]);
-}
-
 test('a citizen passes the exam and an independent verifier accepts the certificate', { timeout: TIMEOUT * 2 }, async () => {
-  const items = bank();
+  const items = itemBank();
   const context = await browser.newContext(contextOptions({ bypassCSP: true }));
   const page = await context.newPage();
 

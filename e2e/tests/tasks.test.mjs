@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { AXE_SOURCE, BASE, TIMEOUT, contextOptions, launch, nfc, registerInCommune, signInWithVneid } from '../lib/harness.mjs';
+import { answerRightly, itemBank } from '../lib/items.mjs';
 
 const OUT = fileURLToPath(new URL('../out/tasks/', import.meta.url));
 const BUDGET = 30_000;
@@ -668,43 +669,6 @@ async function examServer(binary) {
     await stop();
     throw err;
   }
-}
-
-/** The item bank, by stem (NFC, trimmed), as certificate.test.mjs reads it. */
-function itemBank() {
-  const dir = new URL('../../content/items/', import.meta.url);
-  const byStem = new Map();
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.toml'))) {
-    const doc = parseToml(readFileSync(new URL(f, dir), 'utf8'));
-    for (const item of doc.item ?? []) byStem.set(nfc(item.stem).trim(), item);
-  }
-  return byStem;
-}
-
-const optionText = (o) => nfc(typeof o === 'string' ? o : o.alt).trim();
-
-/** Answers the question on the page rightly (a learner who knows the lessons). */
-async function answerRightly(page, items) {
-  const stem = nfc(await page.textContent('form.quiz legend.stem')).trim();
-  const item = items.get(stem);
-  assert.ok(item, `no item with the stem “${stem}”`);
-  if (item.kind === 'true_false') {
-    await page.check(`form.quiz input[name=choice][value="${item.answer}"]`);
-  } else if (item.kind === 'ordering') {
-    for (const step of item.options) {
-      const button = page.locator('form.quiz button.step', { hasText: optionText(step) });
-      await Promise.all([page.waitForNavigation(), button.click()]);
-    }
-    return;
-  } else {
-    const right = item.answer.map((i) => optionText(item.options[i]));
-    for (const label of await page.$$('form.quiz label.option')) {
-      const img = await label.$('img');
-      const text = nfc(img ? await img.getAttribute('alt') : await label.textContent()).trim();
-      if (right.includes(text)) await (await label.$('input')).check();
-    }
-  }
-  await Promise.all([page.waitForNavigation(), page.click('form.quiz button[type=submit]')]);
 }
 
 test('a certification exam with two simulated tasks, passed end to end', { timeout: TIMEOUT * 5 }, async (t) => {
