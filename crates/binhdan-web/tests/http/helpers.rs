@@ -63,13 +63,25 @@ impl TestResponse {
     }
 }
 
+/// The suite's database: PostgreSQL (a schema per test) when `BINHDAN_TEST_POSTGRES_URL` is
+/// set, SQLite otherwise — unless `BINHDAN_TEST_HTTP_SQLITE` is set: CI keeps the suite on
+/// SQLite for time (about three times as long on PostgreSQL) while the rest of the workspace's
+/// tests, in the same `cargo test`, run on PostgreSQL.
+pub async fn database() -> TestDb {
+    if std::env::var_os("BINHDAN_TEST_HTTP_SQLITE").is_some() {
+        TestDb::sqlite().await
+    } else {
+        TestDb::from_env().await
+    }
+}
+
 impl TestApp {
     pub async fn new() -> Self {
         Self::with(|_| {}).await
     }
 
     pub async fn with(configure: impl FnOnce(&mut WebConfig)) -> Self {
-        let db = TestDb::from_env().await;
+        let db = database().await;
         binhdan_app::bootstrap::load_map(db.store.as_ref(), NOW)
             .await
             .unwrap();

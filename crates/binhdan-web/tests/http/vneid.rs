@@ -81,7 +81,7 @@ impl VneidApp {
         ))
         .await
         .unwrap_or_else(|e| panic!("discovery failed: {e}"));
-        let db = TestDb::from_env().await;
+        let db = crate::helpers::database().await;
         binhdan_app::bootstrap::load_map(db.store.as_ref(), now())
             .await
             .unwrap();
