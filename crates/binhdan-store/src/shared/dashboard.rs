@@ -143,23 +143,13 @@ impl DashboardStore for Backend {
     }
 
     async fn task_figures(&self, root: &UnitCode, group: Option<Group>) -> Result<Vec<TaskFigure>> {
-        let unit: Option<(String, String)> =
-            sqlx::query_as("SELECT level, path FROM unit WHERE code = $1")
-                .bind(root.as_str())
-                .fetch_optional(&self.read)
-                .await?;
-        let Some((level, path)) = unit else {
+        let Some((summed, path, upper)) = self.counter_range(root).await? else {
             return Ok(Vec::new());
         };
-        // Villages' figures are also in their commune's row: sum one level only.
-        let summed = if level == "village" {
-            "village"
-        } else {
-            "commune"
-        };
-        let upper = binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound();
         let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT grp, task_id, kind, CAST(SUM(tried) AS BIGINT), CAST(SUM(could) AS BIGINT)              FROM unit_task_counter WHERE level = $1 AND path >= $2 AND path < $3              AND ($4 = '' OR grp = $4) GROUP BY grp, task_id, kind ORDER BY grp, task_id, kind",
+            "SELECT grp, task_id, kind, CAST(SUM(tried) AS BIGINT), CAST(SUM(could) AS BIGINT) \
+             FROM unit_task_counter WHERE level = $1 AND path >= $2 AND path < $3 \
+             AND ($4 = '' OR grp = $4) GROUP BY grp, task_id, kind ORDER BY grp, task_id, kind",
         )
         .bind(summed)
         .bind(&path)
@@ -180,20 +170,18 @@ impl DashboardStore for Backend {
         root: &UnitCode,
         level: UnitLevel,
     ) -> Result<Vec<UnitTaskFigure>> {
-        let path: Option<String> = sqlx::query_scalar("SELECT path FROM unit WHERE code = $1")
-            .bind(root.as_str())
-            .fetch_optional(&self.read)
-            .await?;
-        let Some(path) = path else {
+        let Some(path) = self.path_of(root).await? else {
             return Ok(Vec::new());
         };
-        let upper = binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound();
         let rows: Vec<(String, String, String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT c.unit_code, u.name, c.grp, c.task_id, c.kind, c.tried, c.could              FROM unit_task_counter c JOIN unit u ON u.code = c.unit_code              WHERE c.level = $1 AND c.path >= $2 AND c.path < $3 AND (c.tried <> 0 OR c.could <> 0)              ORDER BY c.unit_code, c.grp, c.task_id, c.kind",
+            "SELECT c.unit_code, u.name, c.grp, c.task_id, c.kind, c.tried, c.could \
+             FROM unit_task_counter c JOIN unit u ON u.code = c.unit_code \
+             WHERE c.level = $1 AND c.path >= $2 AND c.path < $3 AND (c.tried <> 0 OR c.could <> 0) \
+             ORDER BY c.unit_code, c.grp, c.task_id, c.kind",
         )
         .bind(level.as_str())
-        .bind(&path)
-        .bind(&upper)
+        .bind(path.as_str())
+        .bind(path.subtree_upper_bound())
         .fetch_all(&self.read)
         .await?;
         rows.into_iter()

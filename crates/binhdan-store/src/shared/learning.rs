@@ -651,21 +651,9 @@ impl LearningStore for Backend {
     }
 
     async fn learning_under(&self, root: &UnitCode) -> Result<Vec<(Group, String, i64)>> {
-        let unit: Option<(String, String)> =
-            sqlx::query_as("SELECT level, path FROM unit WHERE code = $1")
-                .bind(root.as_str())
-                .fetch_optional(&self.read)
-                .await?;
-        let Some((level, path)) = unit else {
+        let Some((summed, path, upper)) = self.counter_range(root).await? else {
             return Ok(Vec::new());
         };
-        // Villages' figures are also in their commune's row: sum one level only.
-        let summed = if level == "village" {
-            "village"
-        } else {
-            "commune"
-        };
-        let upper = binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound();
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT grp, metric, CAST(SUM(value) AS BIGINT) FROM unit_counter \
              WHERE level = $1 AND path >= $2 AND path < $3 AND metric <> 'roster' \

@@ -65,7 +65,33 @@ pub(super) async fn unit_facts(
 }
 
 impl Backend {
-    async fn path_of(&self, code: &UnitCode) -> Result<Option<binhdan_core::unit::UnitPath>> {
+    /// A unit's subtree as the counters read it: the level whose rows to sum (a village's
+    /// figures are also in its commune's row, so one level only) and the path range.
+    pub(super) async fn counter_range(
+        &self,
+        code: &UnitCode,
+    ) -> Result<Option<(&'static str, String, String)>> {
+        let unit: Option<(String, String)> =
+            sqlx::query_as("SELECT level, path FROM unit WHERE code = $1")
+                .bind(code.as_str())
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(unit.map(|(level, path)| {
+            let summed = if level == "village" {
+                "village"
+            } else {
+                "commune"
+            };
+            let upper =
+                binhdan_core::unit::UnitPath::from_stored(path.clone()).subtree_upper_bound();
+            (summed, path, upper)
+        }))
+    }
+
+    pub(super) async fn path_of(
+        &self,
+        code: &UnitCode,
+    ) -> Result<Option<binhdan_core::unit::UnitPath>> {
         let path: Option<String> = sqlx::query_scalar("SELECT path FROM unit WHERE code = $1")
             .bind(code.as_str().to_owned())
             .fetch_optional(&self.read)
