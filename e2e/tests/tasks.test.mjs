@@ -132,10 +132,11 @@ async function readScreen(page) {
       locator: form,
     });
   }
-  const choices = sim.locator('label.choice');
+  // Each choice is a button of its own (one tap), in a group that says to tap one.
+  const choices = sim.locator('form.sim-choices button[name=a]');
   for (let i = 0; i < (await choices.count()); i += 1) {
     const c = choices.nth(i);
-    view.choices.push({ position: await c.locator('input').getAttribute('value'), label: norm(await c.innerText()), locator: c });
+    view.choices.push({ position: await c.getAttribute('value'), label: norm(await c.innerText()), locator: c });
   }
   const buttons = sim.locator('form.sim-buttons button[name=a]');
   for (let i = 0; i < (await buttons.count()); i += 1) {
@@ -215,10 +216,8 @@ async function take(page, task, view, a, known, lang, texts) {
       await inputs.nth(i).fill(texts?.[i] ?? typed(task, f.expect, known));
     }
     click = target.locator.locator('button[type=submit]');
-  } else if (a.kind === 'choose') {
-    await target.locator.locator('input').check();
-    click = page.locator('section.sim form:has(label.choice) button[type=submit]');
   } else {
+    // A button, or a choice: one tap takes the step.
     click = target.locator;
   }
   const [res] = await Promise.all([page.waitForNavigation(), click.click()]);
@@ -381,7 +380,7 @@ async function check(t, page, m, name, { js = true, lang = 'vi', desktop = false
       assert.ok(box && box.y >= 0 && box.y + box.height <= PHONE.viewport.height, `${name}: the simulation label stays in view (${JSON.stringify(box)})`);
     }
   }
-  const targets = page.locator('main button, main input:not([type=hidden]):not([type=radio]), main label.choice, main a');
+  const targets = page.locator('main button, main input:not([type=hidden]):not([type=radio]), main label:has(input[type=radio]), main a');
   const small = [];
   for (let i = 0; i < (await targets.count()); i += 1) {
     const box = await targets.nth(i).boundingBox();
@@ -446,6 +445,10 @@ test('the task list and an introduction, signed out, in Vietnamese and English',
       assert.equal(await page.locator(`main a[href="/dang-nhap?tiep=/thuc-hanh/${transfer.id}"]`).count(), 1);
       const lessons = await page.locator('main .task-lessons a').evaluateAll((els) => els.map((e) => e.getAttribute('href')));
       assert.deepEqual(lessons, transfer.lessons.map((l) => `/bai/${l}`), 'links to the lessons it practises');
+      // Named in the page's language (the lessons' English titles on the English page).
+      assert.equal(await page.locator('main .task-lessons a[lang]').count(), 0, 'no lesson named in another language');
+      const named = norm(await page.locator('main .task-lessons a').first().innerText());
+      assert.equal(/[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/i.test(named), lang === 'vi', `“${named}” is in ${lang}`);
     } finally {
       await context.close();
     }
@@ -489,10 +492,26 @@ test('with JavaScript: a transfer with a wrong step, a hint and a retry; a criti
     assert.equal(norm(await page.locator('.feedback.wrong .task-feedback').innerText()), typo.feedback);
     assert.equal((await learner.look()).id, 'so-tien');
 
-    // On to the goal; the secret field warns never to type a real code.
+    // On to the goal; the secret field warns never to type a real code; a choice of
+    // recipient is one tap on the name (no round button, no separate "Chọn").
     learner.meter = m;
     let warned = false;
+    let chose = false;
     await learner.walk(async () => (await page.locator('.task-outcome').count()) > 0, async () => {
+      if (!chose && (await page.locator('section.sim form.sim-choices').count()) > 0) {
+        chose = true;
+        await check(t, page, m, 'transfer-choice', { desktop: true });
+        assert.equal(await page.locator('section.sim input[type=radio]').count(), 0, 'no round buttons to pick first');
+        assert.equal(norm(await page.locator('form.sim-choices legend').innerText()), 'Chạm vào một mục để chọn');
+        const buttons = page.locator('form.sim-choices button');
+        assert.ok((await buttons.count()) >= 2, 'the choices');
+        assert.equal(await page.locator('form.sim-choices button:not([name=a])').count(), 0, 'nothing to press but a choice');
+        const before = (await learner.look()).id;
+        m.reset();
+        const res = await learner.step();
+        assert.equal(res.status(), 200);
+        assert.notEqual((await learner.look()).id, before, 'one tap moved on');
+      }
       const secret = page.locator('section.sim input[type=password]');
       if ((await secret.count()) > 0) {
         const note = page.locator(`#${await secret.getAttribute('aria-describedby')}`);
@@ -501,6 +520,7 @@ test('with JavaScript: a transfer with a wrong step, a hint and a retry; a criti
       }
     });
     assert.ok(warned, 'the OTP box warned never to type a real code');
+    assert.ok(chose, 'the recipient was chosen with one tap');
     const done = await outcome(page);
     assert.match(done.box, /^Hoàn thành!/);
     assert.equal(done.points, Math.max(1, done.max - 2), 'a point less for each wrong step, at least 1');

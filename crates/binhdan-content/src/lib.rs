@@ -330,6 +330,9 @@ pub struct Lesson {
     pub id: String,
     pub module_id: String,
     pub title: String,
+    /// The title in English, when the pack gives one (the text itself is Vietnamese only): the
+    /// English pages that link to the lesson show it.
+    pub title_en: Option<String>,
     /// A component competence code (`1.1` … `6.3`).
     pub competence: String,
     pub step: Step,

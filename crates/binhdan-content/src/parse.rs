@@ -405,6 +405,7 @@ pub(crate) fn module_lenient(
 struct RawLesson {
     id: Spanned<String>,
     title: Spanned<String>,
+    title_en: Option<Spanned<String>>,
     competence: Spanned<String>,
     step: Spanned<String>,
     minutes: Spanned<i64>,
@@ -460,6 +461,10 @@ pub(crate) fn lesson_lenient(
     let mut errors = Errors::default();
     check_child_id(&raw.id, module_id, src, &mut errors);
     let title = field_text("title", &raw.title, src, &mut errors);
+    let title_en = raw
+        .title_en
+        .as_ref()
+        .map(|t| field_text("title_en", t, src, &mut errors));
     let competence = competence(&raw.competence, src, &mut errors);
     let step = step(&raw.step, src, &mut errors);
     let minutes = u8::try_from(*raw.minutes.get_ref())
@@ -486,6 +491,7 @@ pub(crate) fn lesson_lenient(
         id: raw.id.get_ref().clone(),
         module_id: module_id.unwrap_or_default().to_owned(),
         title,
+        title_en,
         competence,
         step,
         minutes,

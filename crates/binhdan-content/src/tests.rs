@@ -182,6 +182,29 @@ fn a_good_lesson_parses() {
 }
 
 #[test]
+fn a_lesson_may_have_an_english_title_but_not_a_blank_one() {
+    assert_eq!(parse_lesson(LESSON, None).unwrap().lesson.title_en, None);
+    let with = LESSON.replace(
+        "competence = \"1.1\"",
+        "title_en = \"Turning the phone on and off\"\ncompetence = \"1.1\"",
+    );
+    assert_eq!(
+        parse_lesson(&with, None)
+            .unwrap()
+            .lesson
+            .title_en
+            .as_deref(),
+        Some("Turning the phone on and off")
+    );
+    let blank = LESSON.replace(
+        "competence = \"1.1\"",
+        "title_en = \" \"\ncompetence = \"1.1\"",
+    );
+    let errs = parse_lesson(&blank, None).unwrap_err();
+    assert_eq!(keys(&errs), vec![(4, "content-text-empty")]);
+}
+
+#[test]
 fn lesson_text_is_stored_in_nfc() {
     use unicode_normalization::UnicodeNormalization;
     let nfd: String = LESSON.nfd().collect();

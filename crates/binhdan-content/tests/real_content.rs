@@ -236,6 +236,22 @@ fn the_tasks_cover_the_domains_and_groups() {
     }
 }
 
+/// Every lesson a task names has an English title: an English task page links to it by name.
+#[test]
+fn the_lessons_tasks_name_have_english_titles() {
+    let Ok(pack) = load_dir(&content_root(), "/content/assets") else {
+        return; // reported by the test above
+    };
+    let missing: BTreeSet<&str> = pack
+        .tasks
+        .iter()
+        .flat_map(|t| &t.lessons)
+        .filter(|id| pack.lesson(id).is_some_and(|l| l.title_en.is_none()))
+        .map(String::as_str)
+        .collect();
+    assert!(missing.is_empty(), "no title_en: {missing:?}");
+}
+
 /// A leaked answer list passes no task often: the steps that solved one attempt (positions
 /// pressed, texts typed), replayed on another attempt's draw (a refused step skipped, as a page
 /// would not take it), reach the goal in fewer than one pair in 8 for every task (issue 21:

@@ -6,8 +6,9 @@
 //! A simulated task given in a sitting is shown one screen per page, with the same rendering
 //! as practice ([`crate::tasks::SimScreen`]), its forms naming the sitting, the position and the
 //! step; no feedback, no hint, a plain word that it is a simulation and never to type a real
-//! password or OTP. The tasks a person could do are listed on the result, on the exam page and
-//! on the staff's person page.
+//! password or OTP (`exam_task.html`, which a supervised sitting on a member's device shows
+//! too). The tasks a person could do are listed on the result, on the exam page and on the
+//! staff's person page.
 
 use crate::problem::Path;
 use askama::Template;
@@ -429,12 +430,14 @@ pub(crate) fn question_of(
 }
 
 /// The sitting's current task, if its current item is one: what to do and its screen, whose
-/// forms name the sitting, the position and the step.
+/// forms post to `action` (the learner's sitting, or a supervised one on a member's device)
+/// naming the position and the step.
 pub(crate) fn task_of(
     bank: &GroupBank,
     attempt: &ExamAttempt,
     lang: Lang,
     csrf: &str,
+    action: String,
     error: Option<String>,
 ) -> Option<(TaskView, SimScreen)> {
     let session: Session = serde_json::from_str(&attempt.state).ok()?;
@@ -453,10 +456,7 @@ pub(crate) fn task_of(
         goal: view.goal.clone(),
         error,
     };
-    Some((
-        shown,
-        SimScreen::of(view, format!("/hoc/thi/lan/{}", attempt.id), hidden),
-    ))
+    Some((shown, SimScreen::of(view, action, hidden)))
 }
 
 async fn sitting_page(
@@ -552,7 +552,14 @@ async fn sitting_page(
     };
     page.question = question_of(&bank, attempt, max_items, error.clone(), now);
     if page.question.is_none()
-        && let Some((task, screen)) = task_of(&bank, attempt, lang, &page.csrf, error)
+        && let Some((task, screen)) = task_of(
+            &bank,
+            attempt,
+            lang,
+            &page.csrf,
+            format!("/hoc/thi/lan/{}", attempt.id),
+            error,
+        )
     {
         page.task = Some(task);
         page.screen = Some(screen);

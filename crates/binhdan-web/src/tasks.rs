@@ -1,6 +1,7 @@
 //! Practice with simulated real-service tasks (`content/tasks`): the list, a task's
 //! introduction, and its steps. Each step is a page of plain forms (no script needed): the
-//! simulated screen, clearly labelled as a simulation, with its buttons, choices and fields;
+//! simulated screen, clearly labelled as a simulation, with its buttons, its choices (each a
+//! submit button of its own: one tap, as in an app) and its forms;
 //! after a wrong step the feedback and the screen's hint; at the end the score and a retry
 //! (with the goal screen, when done, to show what success looks like). The introduction and
 //! the result link to the lessons that prepare for the task.
@@ -219,9 +220,9 @@ struct TaskPage {
     wrong_step: bool,
     screen: Option<SimScreen>,
     outcome: Option<Outcome>,
-    /// The lessons that prepare for the task (id, title): on the introduction and the result,
-    /// the way back to learning.
-    lessons: Vec<(String, String)>,
+    /// The lessons that prepare for the task: on the introduction and the result, the way
+    /// back to learning.
+    lessons: Vec<LessonLink>,
 }
 
 impl TaskPage {
@@ -304,16 +305,39 @@ pub async fn intro(
         _ => None,
     };
     let mut page = TaskPage::intro(lang, &task, csrf);
-    page.lessons = lesson_links(&state, &task).await?;
+    page.lessons = lesson_links(&state, lang, &task).await?;
     Ok(page.into_response())
 }
 
-/// The lessons that prepare for `task`, as (id, title), those still in the pack.
-async fn lesson_links(state: &AppState, task: &Task) -> Result<Vec<(String, String)>, Problem> {
+/// A link to a lesson that prepares for a task.
+pub struct LessonLink {
+    pub id: String,
+    /// In the page's language when the content has it, else in Vietnamese.
+    pub title: String,
+    /// The page is English but the title Vietnamese (the link says so, for screen readers).
+    pub vietnamese: bool,
+}
+
+/// The lessons that prepare for `task`, those still in the pack, titled in `lang` where the
+/// content gives a title in it (lessons are written in Vietnamese; some have an English title).
+async fn lesson_links(
+    state: &AppState,
+    lang: Lang,
+    task: &Task,
+) -> Result<Vec<LessonLink>, Problem> {
     let mut links = Vec::with_capacity(task.lessons.len());
     for id in &task.lessons {
         if let Some(lesson) = state.store.lesson_page(id).await? {
-            links.push((lesson.id, lesson.title));
+            let (title, vietnamese) = match (lang, lesson.title_en) {
+                (Lang::Vi, _) => (lesson.title, false),
+                (Lang::En, Some(en)) => (en, false),
+                (Lang::En, None) => (lesson.title, true),
+            };
+            links.push(LessonLink {
+                id: lesson.id,
+                title,
+                vietnamese,
+            });
         }
     }
     Ok(links)
@@ -384,7 +408,7 @@ async fn respond(
     let mut page = TaskPage::attempt(lang, task, c, sealed, text);
     page.notice = notice.map(|k| lang.text(k));
     if page.outcome.is_some() {
-        page.lessons = lesson_links(state, task).await?;
+        page.lessons = lesson_links(state, lang, task).await?;
     }
     Ok((status, page).into_response())
 }
@@ -429,7 +453,7 @@ pub async fn step(
     if now.millis().saturating_sub(sealed.started) > max_age {
         let mut page = TaskPage::intro(lang, &task, Some(c.token.csrf_token().expose().clone()));
         page.notice = Some(lang.text("task-expired"));
-        page.lessons = lesson_links(&state, &task).await?;
+        page.lessons = lesson_links(&state, lang, &task).await?;
         return Ok((StatusCode::CONFLICT, page).into_response());
     }
     let step: Option<u32> = field("step").parse().ok();

@@ -62,6 +62,8 @@ pub struct CourseOutline {
 pub struct LessonPage {
     pub id: String,
     pub title: String,
+    /// The title in English, when the content pack gives one (the text is Vietnamese only).
+    pub title_en: Option<String>,
     pub minutes: u32,
     pub competence: String,
     pub step: String,

@@ -127,10 +127,10 @@ impl ContentStore for Backend {
                         Some(_) => {}
                     }
                     sqlx::query(
-                        "INSERT INTO lesson (id, module_id, position, title, competence, step, minutes, markdown, html, revision) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) \
+                        "INSERT INTO lesson (id, module_id, position, title, competence, step, minutes, markdown, html, revision, title_en) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) \
                          ON CONFLICT (id) DO UPDATE SET module_id = excluded.module_id, position = excluded.position, \
-                         title = excluded.title, competence = excluded.competence, step = excluded.step, minutes = excluded.minutes, \
+                         title = excluded.title, title_en = excluded.title_en, competence = excluded.competence, step = excluded.step, minutes = excluded.minutes, \
                          revision = CASE WHEN lesson.markdown <> excluded.markdown THEN lesson.revision + 1 ELSE lesson.revision END, \
                          markdown = excluded.markdown, html = excluded.html, retired_at = NULL",
                     )
@@ -143,6 +143,7 @@ impl ContentStore for Backend {
                     .bind(i64::from(lesson.minutes))
                     .bind(lesson.markdown.clone())
                     .bind(lesson.html.clone())
+                    .bind(lesson.title_en.clone())
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -297,8 +298,8 @@ impl ContentStore for Backend {
     }
 
     async fn lesson_page(&self, id: &str) -> Result<Option<LessonPage>> {
-        let row: Option<(String, String, i64, String, String, String, String, String, String, String)> = sqlx::query_as(
-            "SELECT l.id, l.title, l.minutes, l.competence, l.step, l.html, c.id, c.title, m.title, m.id FROM lesson l \
+        let row: Option<(String, String, Option<String>, i64, String, String, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT l.id, l.title, l.title_en, l.minutes, l.competence, l.step, l.html, c.id, c.title, m.title, m.id FROM lesson l \
              JOIN course_module m ON m.id = l.module_id JOIN course c ON c.id = m.course_id \
              WHERE l.id = $1 AND l.retired_at IS NULL",
         )
@@ -308,6 +309,7 @@ impl ContentStore for Backend {
         let Some((
             id,
             title,
+            title_en,
             minutes,
             competence,
             step,
@@ -349,6 +351,7 @@ impl ContentStore for Backend {
         Ok(Some(LessonPage {
             id,
             title,
+            title_en,
             minutes: crate::rows::number("lesson", "minutes", minutes)?,
             competence,
             step,

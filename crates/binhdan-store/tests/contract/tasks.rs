@@ -32,6 +32,15 @@ async fn tasks_load_read_back_and_retire() {
             linked.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
             expected
         );
+        // The lesson's English title, as the pack gives it, for the English task pages.
+        let page = store.lesson_page(lesson).await.unwrap().unwrap();
+        assert_eq!(
+            page.title_en,
+            pack.lesson(lesson).unwrap().title_en,
+            "{}",
+            db.name
+        );
+        assert!(page.title_en.is_some(), "{}", db.name);
         assert!(
             store
                 .sim_tasks_for_lesson("khong-co")

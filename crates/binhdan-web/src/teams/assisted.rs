@@ -1,6 +1,7 @@
 //! Assisted certification (issue 19, item 6) on the member's device: starting a supervised
 //! sitting (the card's QR text or someone present at the member's class, and the member's
-//! statement), the sitting itself — the same adaptive exam and certificate as a learner's own —
+//! statement), the sitting itself — the same adaptive exam (its simulated tasks shown as in
+//! the learner's own, `crate::exam::task_of`) and certificate as a learner's own —
 //! and the commune admin's review of flagged sittings. The rules are
 //! `binhdan_app::teams::{start_sitting, answer_sitting, review_sitting}`.
 
@@ -185,6 +186,10 @@ struct SittingPage {
     sitting: i64,
     notice: Option<String>,
     question: Option<QuestionView>,
+    /// The current item when it is a simulated task: what to do, and its screen (the same
+    /// rendering as the learner's own exam, posting here).
+    task: Option<crate::exam::TaskView>,
+    screen: Option<crate::tasks::SimScreen>,
     /// The result, once over.
     result: Option<(bool, String)>,
     /// The commune's decision on it, with its reason, once reviewed.
@@ -221,25 +226,39 @@ fn sitting_page(
         };
         (passed, text)
     });
-    let question = match (attempt.finished_at, bank) {
-        (None, Some(bank)) => crate::exam::question_of(
+    let csrf = s.csrf().expose().clone();
+    let (mut question, mut task) = (None, None);
+    if let (None, Some(bank)) = (attempt.finished_at, bank) {
+        question = crate::exam::question_of(
             bank,
             attempt,
             state.exams.config().max_items,
-            error,
+            error.clone(),
             state.clock.now(),
-        ),
-        _ => None,
-    };
+        );
+        if question.is_none() {
+            task = crate::exam::task_of(
+                bank,
+                attempt,
+                lang,
+                &csrf,
+                format!("/quan-ly/thi-ho/{}", attempt.id),
+                error,
+            );
+        }
+    }
+    let (task, screen) = task.unzip();
     SittingPage {
         l: Layout::new(
             lang,
             lang.tr(&Msg::new("team-exam-sitting").arg("name", &sitting.person_name)),
         ),
-        csrf: s.csrf().expose().clone(),
+        csrf,
         sitting: sitting.attempt_id,
         notice,
         question,
+        task,
+        screen,
         result,
         review: review_text(lang, sitting),
     }
@@ -301,7 +320,7 @@ pub async fn exam_sitting(
 /// the result; a pass earns the certificate as a learner's own does.
 #[utoipa::path(post, path = "/quan-ly/thi-ho/{sitting}", tag = "pages",
     params(("sitting" = i64, Path, description = "Sitting id")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "csrf, position, item, and the answer"),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "csrf, position, item, and the answer; for a simulated task, step (the step shown), a (the action's shown position) and f0… (a form's fields)"),
     responses((status = 200, description = "The next question or the result (HTML)"), (status = 403, description = "Not the member's sitting, or a wrong CSRF token"), (status = 404, description = "No such sitting"), (status = 409, description = "Not the current question, over, or time is up"), (status = 422, description = "No answer chosen")))]
 pub async fn exam_answer(
     State(state): State<AppState>,

@@ -43,9 +43,15 @@ fn facilitator(path: &str) -> Grant {
 /// The curriculum (and a 5-minute exam, flagged under 60 seconds), the fixture, a commune
 /// admin, an appointed member of Thôn Một, and one of Thôn Hai (commune 16594).
 async fn team() -> Team {
+    team_with(|_| {}).await
+}
+
+/// [`team`] on a server configured further by `configure`.
+async fn team_with(configure: impl FnOnce(&mut binhdan_web::WebConfig)) -> Team {
     let app = TestApp::with(|c| {
         c.exam.minutes = 5;
         c.assisted.min_seconds = 60;
+        configure(c);
     })
     .await;
     let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
@@ -449,6 +455,103 @@ async fn sit(t: &Team, sitting: i64, advance_ms: i64) -> String {
         }
     }
     panic!("the sitting did not end");
+}
+
+/// A supervised exam with simulated tasks among its items (`[exam] tasks`): each task's screen
+/// is shown on the member's device as in a learner's own exam (labelled a simulation, each
+/// choice one tap), its steps post to the supervised sitting, and the sitting passes with the
+/// tasks counted.
+#[tokio::test]
+async fn a_supervised_exam_shows_its_simulated_tasks_and_takes_their_steps() {
+    use std::fmt::Write as _;
+    let t = team_with(|c| {
+        c.exam.minutes = 30;
+        c.exam.tasks = 2;
+    })
+    .await;
+    let store = t.app.db.store.as_ref();
+    let class = open_class(&t, "class-op-task-001").await;
+    let c = present(&t, class, CARD_C, "mark-op-task-c").await;
+    let sitting = sitting_of(
+        &start(
+            &t,
+            &format!("op=exam-op-task-001&present={class}:{c}&attest=1"),
+        )
+        .await,
+    );
+    let url = format!("/quan-ly/thi-ho/{sitting}");
+    let tasks = store.sim_tasks().await.unwrap();
+    let items = store.exam_items(Group::Adult).await.unwrap();
+    let mut page = get_as(&t.app, &url, &t.member.0).await.text();
+    let mut tasks_seen = 0;
+    for _ in 0..60 {
+        let attempt = store.exam_attempt(sitting).await.unwrap().unwrap();
+        if attempt.finished_at.is_some() {
+            break;
+        }
+        // A plausible pace: not flagged as too fast.
+        let now = binhdan_web::Clock::now(t.app.clock.as_ref());
+        t.app
+            .clock
+            .set(binhdan_core::Timestamp(now.millis() + 8_000));
+        let session: binhdan_app::exam::Session = serde_json::from_str(&attempt.state).unwrap();
+        let Some((at, given, current)) = session.current_task() else {
+            let (at, given) = session.current().unwrap();
+            let item = &items.iter().find(|i| i.item.id == given.item).unwrap().item;
+            let fields: Vec<String> = quiz::form_fields(&quiz::right_reply(item), &given.order)
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let body = format!(
+                "csrf={}&position={at}&item={}&{}",
+                t.member.1,
+                given.item,
+                fields.join("&")
+            );
+            let r = form(&t.app, &url, Some(&t.member.0), &body).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            page = r.text();
+            continue;
+        };
+        tasks_seen += 1;
+        let task = tasks.iter().find(|x| x.id == given.item).unwrap();
+        assert!(
+            page.contains("Mô phỏng — không phải ứng dụng thật"),
+            "{page}"
+        );
+        assert!(page.contains(task.title.vi.as_str()), "{page}");
+        assert!(page.contains(&format!("action=\"{url}\"")), "{page}");
+        assert!(page.len() < 30_000, "{} bytes", page.len());
+        for (k, input) in binhdan_content::task::solution(task, current.attempt.seed)
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            let _choices = crate::tasks::choice_buttons(&page);
+            assert!(
+                page.contains(&format!("name=\"step\" value=\"{k}\"")),
+                "{page}"
+            );
+            let mut body = format!(
+                "csrf={}&position={at}&item={}&step={k}&a={}",
+                t.member.1, given.item, input.position
+            );
+            for (i, typed) in input.typed.iter().enumerate() {
+                write!(body, "&f{i}={}", encode(typed)).unwrap();
+            }
+            let r = form(&t.app, &url, Some(&t.member.0), &body).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            page = r.text();
+        }
+    }
+    assert_eq!(tasks_seen, 2);
+    let ended = store.exam_attempt(sitting).await.unwrap().unwrap();
+    assert_eq!(ended.passed, Some(true), "{page}");
+    assert!(page.contains("Chúc mừng"), "{page}");
+    let results = store.sitting_task_results(sitting).await.unwrap();
+    assert_eq!(results.len(), 2);
+    assert!(results.iter().all(|r| r.score == r.credit), "{results:?}");
+    assert_eq!(store.certificates_of(c).await.unwrap().len(), 1);
 }
 
 async fn start(t: &Team, body: &str) -> TestResponse {

@@ -5,7 +5,9 @@ use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use binhdan_content::Task;
-use binhdan_content::task::{Attempt, Input, Outcome, solution, way_to_critical};
+use binhdan_content::task::{
+    ActionKind, Attempt, Input, Outcome, TextLang, solution, way_to_critical,
+};
 use binhdan_store::SessionOwner;
 
 use crate::helpers::TestApp;
@@ -22,6 +24,43 @@ fn hidden(html: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("{name} in {html}"))
         + key.len();
     html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+/// The choices of the simulated screen on `html` (practice or exam), checked to be one tap
+/// each: every option its own submit button sending its shown position as `a`, inside a
+/// labelled group, with no radio button and no separate button to confirm. Their positions.
+pub(crate) fn choice_buttons(html: &str) -> Vec<usize> {
+    const BUTTON: &str = " type=\"submit\" name=\"a\" value=\"";
+    let Some(start) = html.find("<section class=\"sim\"") else {
+        return Vec::new();
+    };
+    let sim = &html[start..start + html[start..].find("</section>").unwrap()];
+    assert!(!sim.contains("type=\"radio\""), "{sim}");
+    let Some(at) = sim.find("<form class=\"sim-choices\"") else {
+        return Vec::new();
+    };
+    let form = &sim[at..at + sim[at..].find("</form>").unwrap()];
+    assert!(form.contains("<fieldset><legend>"), "{form}");
+    form.split("<button")
+        .skip(1)
+        .map(|b| {
+            let v = b
+                .strip_prefix(BUTTON)
+                .unwrap_or_else(|| panic!("a choice that is not one tap: {form}"));
+            v[..v.find('"').unwrap()].parse().unwrap()
+        })
+        .collect()
+}
+
+/// The positions of the choices the attempt's current screen offers, as shown.
+fn choices_of(attempt: &Attempt, task: &Task) -> Vec<usize> {
+    attempt
+        .view(task, TextLang::Vi)
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Choose)
+        .map(|a| a.position)
+        .collect()
 }
 
 fn vault(app: &TestApp) -> binhdan_vault::Vault {
@@ -93,6 +132,41 @@ async fn tasks_are_listed_labelled_and_linked_from_their_lessons() {
     // Starting needs a learner.
     let r = form(&app, &format!("/thuc-hanh/{TASK}"), None, "csrf=x").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+/// An English task page names the lessons that prepare for it by their English titles (the
+/// lessons are written in Vietnamese; the pack gives their titles in English too).
+#[tokio::test]
+async fn english_task_pages_name_their_lessons_in_english() {
+    let app = with_curriculum().await;
+    let link = "href=\"/bai/cong-dan.thanh-toan.kiem-tra-ten-va-han-muc\"";
+    let vi = app.get(&format!("/thuc-hanh/{TASK}")).await.text();
+    assert!(
+        vi.contains(&format!(
+            "{link}>Chuyển tiền an toàn: tên người nhận, hạn mức, xác thực khuôn mặt</a>"
+        )),
+        "{vi}"
+    );
+    let en = app.get_en(&format!("/thuc-hanh/{TASK}")).await.text();
+    assert!(
+        en.contains(&format!(
+            "{link}>Sending money safely: the payee&#39;s name, limits, face verification</a>"
+        )),
+        "{en}"
+    );
+    assert!(!en.contains("Chuyển tiền an toàn"), "{en}");
+    // Every lesson link of every English task introduction is in English.
+    for task in app.db.store.sim_tasks().await.unwrap() {
+        let en = app.get_en(&format!("/thuc-hanh/{}", task.id)).await.text();
+        let lessons = &en[en.find("task-lessons").unwrap()..];
+        assert_eq!(
+            lessons.matches("href=\"/bai/").count(),
+            task.lessons.len(),
+            "{}",
+            task.id
+        );
+        assert!(!lessons.contains("lang=\"vi\""), "{}: {lessons}", task.id);
+    }
 }
 
 #[tokio::test]
@@ -323,8 +397,8 @@ async fn a_critical_error_ends_the_attempt_and_an_old_attempt_expires() {
 }
 
 /// Every task of the pack, played to its goal through the pages: each page within the 30 KB
-/// budget, labelled as a simulation, with no script or inline style, and every parameter
-/// filled in.
+/// budget, labelled as a simulation, with no script or inline style, every parameter filled
+/// in, and every choice one tap (its own button).
 #[tokio::test]
 async fn every_task_plays_through_its_pages_within_the_budget() {
     let app = with_curriculum().await;
@@ -333,6 +407,7 @@ async fn every_task_plays_through_its_pages_within_the_budget() {
     let csrf = token.csrf_token().expose().clone();
     let tasks = app.db.store.sim_tasks().await.unwrap();
     assert!(tasks.len() >= 30);
+    let mut choice_steps = 0;
     for task in &tasks {
         let url = format!("/thuc-hanh/{}", task.id);
         let check = |status: StatusCode, html: &str, len: usize| {
@@ -360,6 +435,10 @@ async fn every_task_plays_through_its_pages_within_the_budget() {
         check(r.status, &html, r.body.len());
         let seed = attempt_of(&app, me, task, &html).seed;
         for input in solution(task, seed).unwrap() {
+            // Each choice on the screen is a button of its own: one tap takes the step.
+            let choices = choices_of(&attempt_of(&app, me, task, &html), task);
+            assert_eq!(choice_buttons(&html), choices, "{}", task.id);
+            choice_steps += usize::from(choices.contains(&input.position));
             let r = form(&app, &url, Some(&cookie), &step_body(&csrf, &html, &input)).await;
             html = r.text();
             if html.contains("Hoàn thành!") {
@@ -375,4 +454,5 @@ async fn every_task_plays_through_its_pages_within_the_budget() {
             task.id
         );
     }
+    assert!(choice_steps >= 20, "{choice_steps} steps were choices");
 }
