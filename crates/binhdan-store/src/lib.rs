@@ -18,6 +18,7 @@ use binhdan_core::unit::UnitError;
 
 mod api;
 pub mod config;
+pub mod group_commit;
 pub mod postgres;
 mod prelude;
 mod rows;

@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use self::learning::AnswerJob;
+use self::learning::AnswerWriter;
 use crate::prelude::*;
 
 // The SQL of each area, written once in `shared/` and compiled here as modules of this
@@ -68,7 +68,7 @@ impl PgStore {
         clippy::unused_self,
         reason = "the same call as SQLite's, which has a queue"
     )]
-    const fn answer_queue(&self) -> Option<&tokio::sync::mpsc::Sender<AnswerJob>> {
+    const fn answer_writer(&self) -> Option<&AnswerWriter> {
         None
     }
 }

@@ -14,7 +14,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use self::learning::{AnswerJob, AnswerRow, insert_answers};
+use self::learning::{AnswerRow, AnswerWriter, insert_answers};
+use crate::group_commit::{Batcher, GroupCommit, Limits};
 use crate::prelude::*;
 
 // The SQL of each area, written once in `shared/` and compiled here as modules of this
@@ -62,18 +63,18 @@ const DIALECT: Dialect = Dialect::Sqlite;
 pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
-    /// Quiz answers go through one batching writer ([`answer_writer`]).
-    answers: tokio::sync::mpsc::Sender<AnswerJob>,
+    /// Quiz answers go through one group-commit writer ([`Answers`]).
+    answers: AnswerWriter,
 }
 type Backend = SqliteStore;
 
 impl SqliteStore {
-    /// The batching writer's queue of quiz answers.
+    /// The group-commit writer of quiz answers.
     #[allow(
         clippy::unnecessary_wraps,
         reason = "the same call as PostgreSQL's, which has none"
     )]
-    fn answer_queue(&self) -> Option<&tokio::sync::mpsc::Sender<AnswerJob>> {
+    fn answer_writer(&self) -> Option<&AnswerWriter> {
         Some(&self.answers)
     }
 
@@ -134,8 +135,16 @@ impl SqliteStore {
             .max_connections(config.max_connections.max(1))
             .connect_with(options.read_only(true))
             .await?;
-        let (answers, queue) = tokio::sync::mpsc::channel(4 * ANSWER_BATCH);
-        tokio::spawn(answer_writer(write.clone(), queue));
+        let answers = GroupCommit::start(
+            "answer writer",
+            Limits {
+                batch: ANSWER_BATCH,
+                queue: 4 * ANSWER_BATCH,
+            },
+            Answers {
+                pool: write.clone(),
+            },
+        );
         let store = Self {
             read,
             write,
@@ -151,60 +160,29 @@ impl SqliteStore {
 /// At most this many answers per statement.
 const ANSWER_BATCH: usize = 64;
 
-/// The batching writer (SQLite, whose one writer would otherwise take answers one statement
-/// at a time): it takes whatever answers are waiting, inserts them in one statement, and tells
-/// each request whether its answer went in. A failed batch is retried answer by answer, so
-/// each request gets its own result.
-async fn answer_writer(pool: sqlx::Pool<Db>, mut queue: tokio::sync::mpsc::Receiver<AnswerJob>) {
-    let mut carried: std::collections::VecDeque<AnswerJob> = std::collections::VecDeque::new();
-    loop {
-        let first = match carried.pop_front() {
-            Some(j) => j,
-            None => match queue.recv().await {
-                Some(j) => j,
-                None => return,
-            },
-        };
-        let mut attempts = std::collections::HashSet::from([first.row.attempt_id]);
-        let mut batch = vec![first];
-        // The answers carried over, looked at once each (in order): those of an attempt not
-        // yet in the batch join it, the others wait for the next one. (Taking them back in
-        // a loop spun for ever when every carried answer was of an attempt in the batch:
-        // two answers of one attempt arriving together, as a resent offline queue does.)
-        let mut waiting = std::collections::VecDeque::with_capacity(carried.len());
-        while let Some(next) = carried.pop_front() {
-            if batch.len() < ANSWER_BATCH && attempts.insert(next.row.attempt_id) {
-                batch.push(next);
-            } else {
-                waiting.push_back(next);
-            }
-        }
-        carried = waiting;
-        while batch.len() < ANSWER_BATCH && carried.len() <= ANSWER_BATCH {
-            let Ok(next) = queue.try_recv() else {
-                break;
-            };
-            if attempts.insert(next.row.attempt_id) {
-                batch.push(next);
-            } else {
-                carried.push_back(next);
-            }
-        }
-        let rows: Vec<&AnswerRow> = batch.iter().map(|j| &j.row).collect();
-        match insert_answers(&pool, &rows).await {
-            Ok(done) => {
-                for j in batch {
-                    let went_in = done.contains(&(j.row.attempt_id, j.row.item_id.clone()));
-                    let _ = j.done.send(Ok(went_in));
-                }
-            }
-            Err(_) => {
-                for j in batch {
-                    let one = insert_answers(&pool, &[&j.row]).await;
-                    let _ = j.done.send(one.map(|d| !d.is_empty()));
-                }
-            }
-        }
+/// Quiz answers on SQLite, whose one writer would otherwise take them one statement at a
+/// time: whatever answers are waiting go in one statement, and each request hears whether its
+/// answer went in. Two answers of one attempt never share a statement (the trigger moves the
+/// attempt on row by row), so the later waits for the next.
+struct Answers {
+    pool: sqlx::Pool<Db>,
+}
+
+impl Batcher for Answers {
+    type Item = AnswerRow;
+    type Done = bool;
+
+    fn apart(&self, row: &AnswerRow) -> Option<i64> {
+        Some(row.attempt_id)
+    }
+
+    async fn commit(&self, rows: &[AnswerRow]) -> Result<Vec<bool>> {
+        let refs: Vec<&AnswerRow> = rows.iter().collect();
+        let done = insert_answers(&self.pool, &refs).await?;
+        Ok(rows
+            .iter()
+            .map(|r| done.contains(&(r.attempt_id, r.item_id.clone())))
+            .collect())
     }
 }
 

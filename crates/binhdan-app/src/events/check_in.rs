@@ -8,9 +8,9 @@ use binhdan_core::cccd::Cccd;
 use binhdan_core::people::Phone;
 use binhdan_core::text::{clean, search_key};
 use binhdan_core::{Localized, Msg, Timestamp};
+use binhdan_store::group_commit::{Batcher, GroupCommit, Limits};
 use binhdan_store::{
-    AdultCutoff, CheckInOutcome, CheckInVia, CheckInsDone, EventRecord, NewCheckIn, PointRecord,
-    Store, StoreError,
+    AdultCutoff, CheckInVia, CheckInsDone, EventRecord, NewCheckIn, PointRecord, Store, StoreError,
 };
 use binhdan_vault::Vault;
 
@@ -204,71 +204,70 @@ pub fn may_check_in(
         )
 }
 
-struct Job {
+/// A host's check-ins, as one request queues them at the desk.
+struct Request {
     items: Vec<NewCheckIn>,
     cutoff: AdultCutoff,
     now: Timestamp,
-    done: tokio::sync::oneshot::Sender<Result<CheckInsDone, StoreError>>,
 }
 
-/// At most this many check-ins per transaction.
+/// What the desk writes: the check-ins of every request waiting, in one transaction.
+struct CheckIns {
+    store: Arc<dyn Store>,
+}
+
+impl Batcher for CheckIns {
+    type Item = Request;
+    type Done = CheckInsDone;
+
+    fn weight(&self, request: &Request) -> usize {
+        request.items.len()
+    }
+
+    async fn commit(&self, requests: &[Request]) -> Result<Vec<CheckInsDone>, StoreError> {
+        let Some(first) = requests.first() else {
+            return Ok(Vec::new());
+        };
+        let now = requests.iter().map(|r| r.now).max().unwrap_or(first.now);
+        let all: Vec<NewCheckIn> = requests
+            .iter()
+            .flat_map(|r| r.items.iter().cloned())
+            .collect();
+        let done = self.store.record_check_ins(&all, first.cutoff, now).await?;
+        let mut outcomes = done.outcomes.into_iter();
+        Ok(requests
+            .iter()
+            .map(|r| CheckInsDone {
+                outcomes: outcomes.by_ref().take(r.items.len()).collect(),
+                points: done.points.clone(),
+            })
+            .collect())
+    }
+}
+
+/// At most this many check-ins per transaction (a request's are never split).
 const DESK_BATCH: usize = 1_000;
 
-/// The one writer of check-ins: each transaction takes whatever has queued up (group commit),
-/// and each request gets its own outcomes. A failed transaction is retried request by
-/// request, so one bad request cannot fail the others.
+/// The one writer of check-ins: each transaction takes whatever requests have queued up
+/// (group commit, [`binhdan_store::group_commit`]), and each request gets its own outcomes. A
+/// failed transaction is retried request by request, so one bad request cannot fail the
+/// others.
 #[derive(Clone)]
 pub struct CheckInDesk {
-    queue: tokio::sync::mpsc::Sender<Job>,
+    writer: GroupCommit<Request, CheckInsDone>,
 }
 
 impl CheckInDesk {
     /// Starts the writer on the current Tokio runtime.
     #[must_use]
     pub fn start(store: Arc<dyn Store>) -> Self {
-        let (queue, mut rx) = tokio::sync::mpsc::channel::<Job>(4_096);
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut jobs = vec![first];
-                let mut n = jobs[0].items.len();
-                while n < DESK_BATCH {
-                    match rx.try_recv() {
-                        Ok(j) => {
-                            n += j.items.len();
-                            jobs.push(j);
-                        }
-                        Err(_) => break,
-                    }
-                }
-                let (cutoff, now) = (
-                    jobs[0].cutoff,
-                    jobs.iter().map(|j| j.now).max().unwrap_or(jobs[0].now),
-                );
-                let all: Vec<NewCheckIn> =
-                    jobs.iter().flat_map(|j| j.items.iter().cloned()).collect();
-                match store.record_check_ins(&all, cutoff, now).await {
-                    Ok(done) => {
-                        let mut it = done.outcomes.into_iter();
-                        for j in jobs {
-                            let outcomes: Vec<(CheckInOutcome, String)> =
-                                it.by_ref().take(j.items.len()).collect();
-                            let _ = j.done.send(Ok(CheckInsDone {
-                                outcomes,
-                                points: done.points.clone(),
-                            }));
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, jobs = jobs.len(), "a batch of check-ins failed; retrying one request at a time");
-                        for j in jobs {
-                            let one = store.record_check_ins(&j.items, j.cutoff, j.now).await;
-                            let _ = j.done.send(one);
-                        }
-                    }
-                }
-            }
-        });
-        Self { queue }
+        let limits = Limits {
+            batch: DESK_BATCH,
+            queue: 4_096,
+        };
+        Self {
+            writer: GroupCommit::start("check-in writer", limits, CheckIns { store }),
+        }
     }
 
     /// Records check-ins (in one transaction with whatever else is waiting).
@@ -287,17 +286,6 @@ impl CheckInDesk {
                 points: Vec::new(),
             });
         }
-        let (done, rx) = tokio::sync::oneshot::channel();
-        let gone = || StoreError::Stopped("check-in writer");
-        self.queue
-            .send(Job {
-                items,
-                cutoff,
-                now,
-                done,
-            })
-            .await
-            .map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())?
+        self.writer.submit(Request { items, cutoff, now }).await
     }
 }

@@ -324,16 +324,9 @@ pub(super) async fn answer_missed<'e>(
     })
 }
 
-/// An answer waiting for SQLite's batching writer (`answer_writer` in `sqlite.rs`), and where
-/// to say whether it went in.
-#[allow(
-    dead_code,
-    reason = "only the SQLite backend's batching writer reads its fields"
-)]
-pub(super) struct AnswerJob {
-    pub(super) row: AnswerRow,
-    pub(super) done: tokio::sync::oneshot::Sender<Result<bool>>,
-}
+/// SQLite's group-commit writer of answers (`Answers` in `sqlite.rs`): each answer, and
+/// whether it went in.
+pub(super) type AnswerWriter = crate::group_commit::GroupCommit<AnswerRow, bool>;
 
 /// Finishes an attempt (see `finish_attempt`) in the caller's transaction: the first pass of a
 /// module and a completed course move the counters there.
@@ -611,17 +604,8 @@ impl LearningStore for Backend {
         // The hot path is one statement: the response goes in only if it answers the current
         // question of the person's open attempt, once; a trigger moves the attempt on.
         let row = answer_row(attempt_id, person, answer, now)?;
-        let went_in = match self.answer_queue() {
-            Some(queue) => {
-                let (done, result) = tokio::sync::oneshot::channel();
-                queue
-                    .send(AnswerJob { row, done })
-                    .await
-                    .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
-                result
-                    .await
-                    .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))??
-            }
+        let went_in = match self.answer_writer() {
+            Some(writer) => writer.submit(row).await?,
             None => !insert_answers(&self.write, &[&row]).await?.is_empty(),
         };
         let inserted = went_in.then_some(());
