@@ -30,6 +30,15 @@ use super::units::{UnitFacts, unit_facts};
 use super::{Backend, Db};
 use crate::prelude::*;
 
+/// The distinct unit codes of a batch (each looked up once by [`unit_facts`]), in order.
+fn distinct_units<'a>(codes: impl Iterator<Item = &'a String>) -> Vec<String> {
+    codes
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .cloned()
+        .collect()
+}
+
 /// Adds `deltas` (unit code, group, metric → change) to the unit counters, each on the unit's
 /// own row and, for a village, on its commune's: O(units touched) rows, never a shared hot row.
 /// Moves the counters of the units named (a village's also moves its commune's), and the
@@ -43,12 +52,7 @@ pub(super) async fn apply_unit_deltas(
     let day = vietnam_day(now);
     let mut by_unit: std::collections::BTreeMap<(String, &'static str, &'static str), i64> =
         std::collections::BTreeMap::new();
-    let codes: Vec<String> = deltas
-        .keys()
-        .map(|k| k.0.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let codes = distinct_units(deltas.keys().map(|k| &k.0));
     let facts = unit_facts(tx, &codes).await?;
     for ((code, grp, metric), d) in deltas {
         if *d == 0 {
@@ -62,13 +66,12 @@ pub(super) async fn apply_unit_deltas(
             *by_unit.entry((parent.clone(), grp, metric)).or_default() += d;
         }
     }
-    let parents: Vec<String> = by_unit
-        .keys()
-        .map(|k| k.0.clone())
-        .filter(|c| !facts.contains_key(c))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let parents = distinct_units(
+        by_unit
+            .keys()
+            .map(|k| &k.0)
+            .filter(|c| !facts.contains_key(*c)),
+    );
     let mut facts = facts;
     facts.extend(unit_facts(tx, &parents).await?);
     // One multi-row statement per table and chunk, whatever the number of units.
@@ -576,12 +579,7 @@ pub(super) async fn apply_task_deltas(
     tx: &mut sqlx::Transaction<'_, Db>,
     deltas: &TaskTallies,
 ) -> Result<()> {
-    let codes: Vec<String> = deltas
-        .keys()
-        .map(|k| k.0.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let codes = distinct_units(deltas.keys().map(|k| &k.0));
     let mut facts = unit_facts(tx, &codes).await?;
     let mut by_unit = TaskTallies::new();
     for ((code, grp, task, kind), (tried, could)) in deltas {
@@ -603,13 +601,12 @@ pub(super) async fn apply_task_deltas(
             add(parent);
         }
     }
-    let parents: Vec<String> = by_unit
-        .keys()
-        .map(|k| k.0.clone())
-        .filter(|c| !facts.contains_key(c))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let parents = distinct_units(
+        by_unit
+            .keys()
+            .map(|k| &k.0)
+            .filter(|c| !facts.contains_key(*c)),
+    );
     facts.extend(unit_facts(tx, &parents).await?);
     let rows: Vec<(&TaskKey, &UnitFacts, &TaskTally)> = by_unit
         .iter()
@@ -751,12 +748,7 @@ async fn write_task_fixes(
     tx: &mut sqlx::Transaction<'_, Db>,
     fixes: &[(TaskKey, TaskTally)],
 ) -> Result<()> {
-    let codes: Vec<String> = fixes
-        .iter()
-        .map(|f| f.0.0.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let codes = distinct_units(fixes.iter().map(|f| &f.0.0));
     let facts = unit_facts(tx, &codes).await?;
     for ((unit, grp, task, kind), (tried, could)) in fixes {
         let Some(f) = facts.get(unit) else { continue };
