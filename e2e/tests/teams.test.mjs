@@ -122,6 +122,17 @@ test('a team member takes attendance by card QR and records a visit', { timeout:
     assert.deepEqual(await axeViolations(page), []);
   }
 
+  // A name looked up among the residents, typed without diacritics as on a cheap keyboard.
+  await page.goto(`${BASE}/quan-ly/to-cong-nghe/${village}`);
+  await page.fill('#tim', 'ha thi lan');
+  await Promise.all([page.waitForNavigation(), page.click('form[role=search] button[type=submit]')]);
+  const found = await page.$$eval('section[aria-labelledby=residents] li > a', (a) => a.map((x) => x.textContent));
+  assert.deepEqual(found.map(nfc), ['Hà Thị Lan']);
+  assert.match(nfc(await page.textContent('section[aria-labelledby=residents] [role=status]')), /Tìm thấy 1 người/);
+  assert.deepEqual(await axeViolations(page), []);
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 360);
+  await page.screenshot({ path: `${OUT}team-residents-search-phone.png`, fullPage: true });
+
   // A class at the cultural house.
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/lop"] button[type=submit]')]);
   assert.match(new URL(page.url()).pathname, /^\/quan-ly\/lop-hoc\/\d+$/);

@@ -50,8 +50,6 @@ pub const BUILTIN_CHECKLIST: [(&str, &str); 6] = [
 /// Days without a lesson after which a learner who started counts as stuck (the rule is
 /// shared with the staff people pages).
 pub use crate::learning_status::STUCK_AFTER_DAYS;
-/// Residents listed on the workspace (a village has a few hundred adults).
-pub const RESIDENTS_SHOWN: u32 = 2_000;
 
 const MAX_NEXT_STEP: usize = 300;
 const MAX_HOUSEHOLD: usize = 80;

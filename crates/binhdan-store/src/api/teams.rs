@@ -190,6 +190,22 @@ pub struct Resident {
     pub last_visit_on: Option<i64>,
 }
 
+/// Which page of a village's residents to list (`residents`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResidentsQuery {
+    /// Only residents whose name contains this text, compared without diacritics or case.
+    pub name: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A page of a village's residents and how many match the query in all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResidentsPage {
+    pub residents: Vec<Resident>,
+    pub total: u64,
+}
+
 /// Which page of a village's residents to visit next, and by which rule (`residents_to_visit`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VisitNextQuery {
@@ -225,7 +241,8 @@ pub struct TeamFigures {
     pub assisted: i64,
 }
 
-/// A village's team at a glance, for its commune.
+/// A village's team at a glance, for its commune (or a commune's teams together, for its
+/// province).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VillageTeam {
     pub code: UnitCode,
@@ -313,8 +330,13 @@ pub trait TeamStore: Send + Sync {
     /// Who is present, in the order they came.
     async fn attendees(&self, class_id: i64) -> Result<Vec<AttendeeView>>;
 
-    /// The village's residents (people whose home is the village), by household then name.
-    async fn residents(&self, village: &UnitCode, limit: u32) -> Result<Vec<Resident>>;
+    /// A page of the village's residents (people whose home is the village), by household then
+    /// name, and how many match: one bounded query however large the village.
+    async fn residents(&self, village: &UnitCode, query: &ResidentsQuery) -> Result<ResidentsPage>;
+
+    /// One resident of the village, with the same standing as in `residents`; `None` when the
+    /// person does not live there.
+    async fn resident(&self, village: &UnitCode, person_id: i64) -> Result<Option<Resident>>;
 
     /// A page of the village's residents the team should visit next, in one query: those
     /// certified, or learning with a lesson since `stuck_before`, are left out; those visited
@@ -329,7 +351,9 @@ pub trait TeamStore: Send + Sync {
     /// The team's figures, from the counters (a commune's are its villages' together).
     async fn team_figures(&self, village: &UnitCode) -> Result<TeamFigures>;
 
-    /// The commune's villages with their teams' figures, by name: counters and members only,
-    /// one row per village.
-    async fn village_teams(&self, commune: &UnitCode) -> Result<Vec<VillageTeam>>;
+    /// The units directly under `unit` with their teams' figures, by name: a commune's
+    /// villages, or a province's communes (each its villages' teams together, from the
+    /// commune's counters; `members` counts each account once). Counters and members only, one
+    /// row per unit; empty under a village.
+    async fn teams_below(&self, unit: &UnitCode) -> Result<Vec<VillageTeam>>;
 }

@@ -27,17 +27,19 @@ struct PersonRow {
 }
 
 impl PersonRow {
-    fn into_summary(self) -> PersonSummary {
-        PersonSummary {
+    /// # Errors
+    /// A birth year that does not fit is [`StoreError::Corrupt`].
+    fn into_summary(self) -> Result<PersonSummary> {
+        Ok(PersonSummary {
             id: self.id,
             name: self.name,
             cccd_masked: self.cccd_masked,
-            birth_year: i32::try_from(self.birth_year).unwrap_or_default(),
+            birth_year: crate::rows::number("person", "birth_year", self.birth_year)?,
             birth_day: self.birth_day,
             sex: parse_sex(&self.sex),
             unit_code: self.unit_code,
             unit_path: self.unit_path,
-        }
+        })
     }
 }
 
@@ -107,7 +109,7 @@ impl Backend {
         .fetch_all(&self.read)
         .await?;
         Ok(Some(PersonDetail {
-            summary: row.into_summary(),
+            summary: row.into_summary()?,
             cccd_sealed: sealed,
             phone,
             oidc_subject: subject,
@@ -296,7 +298,7 @@ impl PeopleStore for Backend {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.into_iter().map(PersonRow::into_summary).collect())
+        rows.into_iter().map(PersonRow::into_summary).collect()
     }
 
     async fn learners_under(&self, q: &LearnersQuery<'_>) -> Result<LearnersPage> {
@@ -337,7 +339,7 @@ impl PeopleStore for Backend {
                 .into_iter()
                 .map(|r| {
                     let facts = r.facts();
-                    LearnerListing {
+                    Ok(LearnerListing {
                         home: r.home.clone().unwrap_or_else(|| r.unit_code.clone()),
                         facts,
                         person: PersonRow {
@@ -350,10 +352,10 @@ impl PeopleStore for Backend {
                             unit_code: r.unit_code,
                             unit_path: r.unit_path,
                         }
-                        .into_summary(),
-                    }
+                        .into_summary()?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_>>()?,
         })
     }
 
@@ -385,7 +387,7 @@ impl PeopleStore for Backend {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.into_iter().map(PersonRow::into_summary).collect())
+        rows.into_iter().map(PersonRow::into_summary).collect()
     }
 
     async fn roster_under(

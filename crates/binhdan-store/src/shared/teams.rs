@@ -13,8 +13,8 @@ use super::{Backend, Db};
 use crate::prelude::*;
 use crate::{
     AttendVia, AttendanceOutcome, AttendeeView, ChecklistItem, ClassRecord, NewAttendance,
-    NewClass, NewVisit, Resident, ResidentToVisit, TEAM_GROUP, TeamFigures, TeamMemberRecord,
-    TeamStore, TeamWrite, VillageTeam, VisitNextQuery, VisitRecord,
+    NewClass, NewVisit, Resident, ResidentToVisit, ResidentsPage, ResidentsQuery, TEAM_GROUP,
+    TeamFigures, TeamMemberRecord, TeamStore, TeamWrite, VillageTeam, VisitNextQuery, VisitRecord,
 };
 
 type Deltas = BTreeMap<(String, &'static str, &'static str), i64>;
@@ -122,13 +122,17 @@ struct ResidentRow {
     last_visit_on: Option<i64>,
 }
 
-impl From<ResidentRow> for Resident {
-    fn from(r: ResidentRow) -> Self {
-        Self {
+impl TryFrom<ResidentRow> for Resident {
+    type Error = StoreError;
+
+    /// # Errors
+    /// A birth year that does not fit is [`StoreError::Corrupt`].
+    fn try_from(r: ResidentRow) -> Result<Self> {
+        Ok(Self {
             id: r.id,
             name: r.name,
             cccd_masked: r.cccd_masked,
-            birth_year: i32::try_from(r.birth_year).unwrap_or(0),
+            birth_year: crate::rows::number("person", "birth_year", r.birth_year)?,
             has_phone: r.has_phone,
             household: r.household,
             learning: r.learning,
@@ -137,7 +141,7 @@ impl From<ResidentRow> for Resident {
             reached: r.reached,
             last_lesson_at: r.last_lesson_at.map(Timestamp),
             last_visit_on: r.last_visit_on,
-        }
+        })
     }
 }
 
@@ -608,26 +612,73 @@ impl TeamStore for Backend {
             .collect::<Result<_>>()?)
     }
 
-    async fn residents(&self, village: &UnitCode, limit: u32) -> Result<Vec<Resident>> {
-        let path: Option<String> = sqlx::query_scalar("SELECT path FROM unit WHERE code = $1")
-            .bind(village.as_str())
-            .fetch_optional(&self.read)
-            .await?;
-        let Some(path) = path else {
-            return Ok(Vec::new());
+    async fn residents(&self, village: &UnitCode, query: &ResidentsQuery) -> Result<ResidentsPage> {
+        let Some(path) = self.path_of(village).await? else {
+            return Ok(ResidentsPage::default());
         };
+        // The key holds only letters, digits and single spaces, so it needs no LIKE escaping.
+        let pattern = query
+            .name
+            .as_deref()
+            .map(|text| {
+                binhdan_core::text::search_key(text)
+                    .chars()
+                    .take(binhdan_core::text::MAX_SEARCH_CHARS)
+                    .collect::<String>()
+            })
+            .filter(|key| !key.is_empty())
+            .map(|key| format!("%{key}%"));
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM person WHERE unit_path = $1 AND ($2 IS NULL OR name_key LIKE $2)",
+        )
+        .bind(path.as_str())
+        .bind(pattern.as_deref())
+        .fetch_one(&self.read)
+        .await?;
+        // The page is chosen on the sort keys alone; the standing (five look-ups a person) is
+        // read only for the rows shown.
         let sql = format!(
-            "SELECT {RESIDENT_COLUMNS} FROM person p LEFT JOIN team_household h ON h.person_id = p.id \
-             WHERE p.unit_path = $2 \
-             ORDER BY CASE WHEN h.label_key IS NULL THEN 1 ELSE 0 END, h.label_key, p.name_key, p.id LIMIT $3"
+            "SELECT {RESIDENT_COLUMNS} FROM (SELECT p.id AS pid, \
+             CASE WHEN h.label_key IS NULL THEN 1 ELSE 0 END AS no_household, \
+             h.label_key AS household_key, p.name_key AS person_key \
+             FROM person p LEFT JOIN team_household h ON h.person_id = p.id \
+             WHERE p.unit_path = $2 AND ($5 IS NULL OR p.name_key LIKE $5) \
+             ORDER BY no_household, household_key, person_key, p.id LIMIT $3 OFFSET $4) pg \
+             JOIN person p ON p.id = pg.pid LEFT JOIN team_household h ON h.person_id = p.id \
+             ORDER BY pg.no_household, pg.household_key, pg.person_key, p.id"
         );
         let rows: Vec<ResidentRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(village.as_str())
-            .bind(&path)
-            .bind(i64::from(limit))
+            .bind(path.as_str())
+            .bind(i64::from(query.limit))
+            .bind(i64::from(query.offset))
+            .bind(pattern.as_deref())
             .fetch_all(&self.read)
             .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(ResidentsPage {
+            residents: rows
+                .into_iter()
+                .map(Resident::try_from)
+                .collect::<Result<_>>()?,
+            total: crate::rows::number("person", "count", total)?,
+        })
+    }
+
+    async fn resident(&self, village: &UnitCode, person_id: i64) -> Result<Option<Resident>> {
+        let Some(path) = self.path_of(village).await? else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "SELECT {RESIDENT_COLUMNS} FROM person p LEFT JOIN team_household h ON h.person_id = p.id \
+             WHERE p.unit_path = $2 AND p.id = $3"
+        );
+        let row: Option<ResidentRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(village.as_str())
+            .bind(path.as_str())
+            .bind(person_id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(Resident::try_from).transpose()
     }
 
     async fn residents_to_visit(
@@ -663,18 +714,19 @@ impl TeamStore for Backend {
             .bind(i64::from(query.offset))
             .fetch_all(&self.read)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ResidentToVisit {
-                status: match r.why {
-                    0 => crate::LearningStatus::Skilled,
-                    1 => crate::LearningStatus::Stuck,
-                    _ => crate::LearningStatus::NotStarted,
-                },
-                visited_recently: r.recent == 1,
-                resident: r.resident.into(),
+        rows.into_iter()
+            .map(|r| {
+                Ok(ResidentToVisit {
+                    status: match r.why {
+                        0 => crate::LearningStatus::Skilled,
+                        1 => crate::LearningStatus::Stuck,
+                        _ => crate::LearningStatus::NotStarted,
+                    },
+                    visited_recently: r.recent == 1,
+                    resident: r.resident.try_into()?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn team_figures(&self, village: &UnitCode) -> Result<TeamFigures> {
@@ -701,26 +753,35 @@ impl TeamStore for Backend {
         Ok(f)
     }
 
-    async fn village_teams(&self, commune: &UnitCode) -> Result<Vec<VillageTeam>> {
+    async fn teams_below(&self, unit: &UnitCode) -> Result<Vec<VillageTeam>> {
+        // A commune's row holds its villages' team figures too (`apply_unit_deltas`).
         let rows: Vec<(String, String, Option<String>, Option<String>, Option<i64>)> =
             sqlx::query_as(
                 "SELECT u.code, u.name, c.grp, c.metric, c.value FROM unit u \
                  LEFT JOIN unit_counter c ON c.unit_code = u.code \
                  AND (c.grp = $2 OR (c.grp = 'adult' AND c.metric IN ('roster', 'certified'))) \
-                 WHERE u.parent_code = $1 AND u.level = 'village' ORDER BY u.name, u.code",
+                 WHERE u.parent_code = $1 AND u.level IN ('commune', 'village') \
+                 ORDER BY u.name, u.code",
             )
-            .bind(commune.as_str())
+            .bind(unit.as_str())
             .bind(TEAM_GROUP)
             .fetch_all(&self.read)
             .await?;
-        let members: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT t.village_code, COUNT(*) FROM team_member t JOIN unit u ON u.code = t.village_code \
-             WHERE u.parent_code = $1 GROUP BY t.village_code",
+        // Members per village under a commune, per commune (each account once) under a
+        // province.
+        let members: Vec<(Option<String>, i64)> = sqlx::query_as(
+            "SELECT CASE WHEN u.parent_code = $1 THEN u.code ELSE u.parent_code END, \
+             COUNT(DISTINCT t.account_id) FROM team_member t JOIN unit u ON u.code = t.village_code \
+             WHERE u.parent_code = $1 OR u.parent_code IN (SELECT code FROM unit WHERE parent_code = $1) \
+             GROUP BY 1",
         )
-        .bind(commune.as_str())
+        .bind(unit.as_str())
         .fetch_all(&self.read)
         .await?;
-        let members: std::collections::HashMap<String, i64> = members.into_iter().collect();
+        let members: std::collections::HashMap<String, i64> = members
+            .into_iter()
+            .filter_map(|(code, n)| Some((code?, n)))
+            .collect();
         let mut out: Vec<VillageTeam> = Vec::new();
         for (code, name, grp, metric, value) in rows {
             if out.last().is_none_or(|v| v.code.as_str() != code) {

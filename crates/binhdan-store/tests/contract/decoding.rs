@@ -5,11 +5,12 @@
 use binhdan_auth::access::{Grant, Role, Scope};
 use binhdan_core::Secret;
 use binhdan_core::audit::AuditEntry;
+use binhdan_core::cccd::Sex;
 use binhdan_store::testing::TestDb;
-use binhdan_store::{NewStaff, StoreError};
+use binhdan_store::{AdultCutoff, NewStaff, PersonRecord, ResidentsQuery, StoreError, WriteMode};
 use sqlx::Connection as _;
 
-use super::{NOW, code, with_map};
+use super::{NOW, code, village, with_map};
 
 /// Runs `sql` on the test's database behind the store's back, as a hand edit would.
 async fn raw(db: &TestDb, sql: &'static str) {
@@ -108,6 +109,80 @@ async fn a_grant_of_no_known_role_makes_the_account_unreadable_not_smaller() {
         corrupt_in(
             store.staff_by_username("can-bo").await,
             "staff_grant",
+            db.name,
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_birth_year_that_does_not_fit_is_an_error_not_zero() {
+    for db in TestDb::all().await {
+        let store = with_map(&db).await;
+        store
+            .create_villages(&[village("16591", "Thôn Một")], WriteMode::Commit, NOW)
+            .await
+            .unwrap();
+        let mut import = store
+            .begin_people_import(AdultCutoff(14_244), NOW)
+            .await
+            .unwrap();
+        import
+            .write(&[PersonRecord {
+                cccd_hash: [7; 32],
+                cccd_sealed: vec![1, 7],
+                cccd_masked: "038*******07".into(),
+                name: "Người Bảy".into(),
+                birth_year: 1960,
+                birth_day: None,
+                sex: Sex::Female,
+                unit: code("16591001"),
+                phone: None,
+                membership: None,
+            }])
+            .await
+            .unwrap();
+        import
+            .commit(AuditEntry::new("cli", "person.import"))
+            .await
+            .unwrap();
+        let id = store
+            .person_by_cccd_hash(&[7; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .summary
+            .id;
+        let village = code("16591001");
+        let everyone = ResidentsQuery {
+            name: None,
+            limit: 10,
+            offset: 0,
+        };
+        assert_eq!(
+            store.person(id).await.unwrap().unwrap().summary.birth_year,
+            1960
+        );
+        assert_eq!(
+            store
+                .residents(&village, &everyone)
+                .await
+                .unwrap()
+                .residents[0]
+                .birth_year,
+            1960
+        );
+        // A year no writer of ours writes (beyond `i32`): refused, never read as 0.
+        raw(&db, "UPDATE person SET birth_year = 99999999999").await;
+        corrupt_in(store.person(id).await, "person", db.name);
+        corrupt_in(
+            store.people_under("38/16591/", "", None, 10).await,
+            "person",
+            db.name,
+        );
+        corrupt_in(
+            store.residents(&village, &everyone).await,
+            "person",
             db.name,
         );
         db.cleanup().await;

@@ -264,15 +264,63 @@ async fn a_resent_visit_counts_once_and_the_counters_rebuild() {
         assert_eq!(visits[1].person_name, "Người 1");
         assert_eq!(store.person_visits(people[0], 10).await.unwrap().len(), 2);
         // The household the team formed, and the residents' list.
-        let residents = store.residents(&code("16591001"), 100).await.unwrap();
+        let all = binhdan_store::ResidentsQuery {
+            name: None,
+            limit: 100,
+            offset: 0,
+        };
+        let page = store.residents(&code("16591001"), &all).await.unwrap();
+        assert_eq!(page.total, 2);
+        let residents = page.residents;
         assert_eq!(residents.len(), 2);
+        // A page of one, the second; a name search without diacritics; one resident alone.
+        let second = store
+            .residents(
+                &code("16591001"),
+                &binhdan_store::ResidentsQuery {
+                    limit: 1,
+                    offset: 1,
+                    ..all.clone()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((second.total, second.residents.len()), (2, 1));
+        assert_eq!(second.residents[0], residents[1]);
+        let named = store
+            .residents(
+                &code("16591001"),
+                &binhdan_store::ResidentsQuery {
+                    name: Some(residents[1].name.to_uppercase()),
+                    ..all.clone()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((named.total, named.residents.len()), (1, 1));
+        assert_eq!(
+            store
+                .resident(&code("16591001"), residents[0].id)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(&residents[0])
+        );
+        assert_eq!(
+            store
+                .resident(&code("16591"), residents[0].id)
+                .await
+                .unwrap(),
+            None,
+            "a resident of the village only"
+        );
         assert_eq!(residents[0].household.as_deref(), Some("Hộ bà Năm"));
         assert!(residents[0].reached && !residents[1].reached);
         assert_eq!(residents[0].last_visit_on, Some(20_400));
         let rebuilt = store.rebuild_counters(CUTOFF, false, NOW).await.unwrap();
         assert!(rebuilt.differences.is_empty(), "{:?}", rebuilt.differences);
         // The commune sees its villages' teams, from counters.
-        let teams = store.village_teams(&code("16591")).await.unwrap();
+        let teams = store.teams_below(&code("16591")).await.unwrap();
         assert_eq!(teams.len(), 1);
         assert_eq!(
             (
@@ -283,6 +331,21 @@ async fn a_resent_visit_counts_once_and_the_counters_rebuild() {
             ("16591001", 1, 2)
         );
         assert_eq!((teams[0].figures.reached, teams[0].figures.roster), (1, 2));
+        // The province sees its communes', each its villages' teams together.
+        let communes = store.teams_below(&code("38")).await.unwrap();
+        let commune = communes
+            .iter()
+            .find(|c| c.code.as_str() == "16591")
+            .unwrap();
+        assert_eq!(
+            (
+                commune.members,
+                commune.figures.visits,
+                commune.figures.reached
+            ),
+            (1, 2, 1)
+        );
+        assert!(communes.iter().all(|c| c.code.as_str().len() == 5));
         db.cleanup().await;
     }
 }

@@ -86,6 +86,10 @@ struct ClassPage {
     attendees: Vec<AttendeeRow>,
     member: bool,
     residents: Vec<(i64, String)>,
+    /// The name the village list was narrowed to, and, when the list holds only part of the
+    /// village, a line saying so.
+    search: String,
+    pick_more: Option<String>,
     csrf: String,
     op: String,
     /// The QR decoder's URL, which the scanner loads when first used.
@@ -101,7 +105,15 @@ pub struct Marked {
     #[serde(rename = "co-mat")]
     #[param(rename = "co-mat")]
     marked: Option<String>,
+    /// Narrows the village list to residents whose name holds this text.
+    #[serde(rename = "tim")]
+    #[param(rename = "tim")]
+    search: Option<String>,
 }
+
+/// Residents offered in the class's village list at once; a larger village is searched by
+/// name first.
+const PICK_LIMIT: u32 = 300;
 
 /// A class of a village's team and who is present; for a member, the attendance form (card
 /// QR text, a typed number or phone, or the village list).
@@ -120,7 +132,8 @@ pub async fn class(
         Some("roi") => Some(lang.text("team-attend-already")),
         _ => None,
     };
-    let page = class_page(&state, lang, &s, id, notice, None).await?;
+    let search = marked.search.as_deref().map_or("", str::trim);
+    let page = class_page(&state, lang, &s, id, notice, None, search).await?;
     Ok(crate::respond::no_store(page.into_response()))
 }
 
@@ -132,6 +145,7 @@ async fn class_page(
     id: i64,
     notice: Option<String>,
     error: Option<String>,
+    search: &str,
 ) -> Result<ClassPage, Problem> {
     let store = state.store.as_ref();
     let class = store
@@ -145,16 +159,27 @@ async fn class_page(
         .into_iter()
         .find(|m| m.id == class.module_id)
         .map_or_else(|| class.module_id.clone(), |m| m.title);
-    let residents = if member {
-        store
-            .residents(&village.code, teams::RESIDENTS_SHOWN)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.name))
-            .collect()
+    let found = if member {
+        let query = binhdan_store::ResidentsQuery {
+            name: (!search.is_empty()).then(|| search.to_owned()),
+            limit: PICK_LIMIT,
+            offset: 0,
+        };
+        store.residents(&village.code, &query).await?
     } else {
-        Vec::new()
+        binhdan_store::ResidentsPage::default()
     };
+    // More residents than the list holds: say so, and that a name search finds the others.
+    let pick_more = (found.total > u64::from(PICK_LIMIT)).then(|| {
+        lang.tr(&Msg::new("team-attend-pick-more")
+            .arg("shown", PICK_LIMIT)
+            .arg("total", found.total))
+    });
+    let residents = found
+        .residents
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
     let mut l = Layout::new(
         lang,
         lang.tr(&Msg::new("team-class-title").arg("module", &module)),
@@ -190,6 +215,8 @@ async fn class_page(
             .collect(),
         member,
         residents,
+        search: search.to_owned(),
+        pick_more,
         csrf: s.csrf().expose().clone(),
         op: new_op(),
         decoder: crate::assets::jsqr_js_url(),
@@ -247,7 +274,7 @@ pub async fn attend(
             if refused.status.is_client_error() && refused.status != StatusCode::FORBIDDEN =>
         {
             let message = refused.body(lang).error.message;
-            let page = class_page(&state, lang, &s, id, None, Some(message)).await?;
+            let page = class_page(&state, lang, &s, id, None, Some(message), "").await?;
             let mut r = crate::respond::no_store(page.into_response());
             *r.status_mut() = refused.status;
             Ok(r)

@@ -11,6 +11,7 @@ use binhdan_core::time::Date;
 use binhdan_core::unit::Unit;
 use binhdan_core::{Localized, Msg};
 use binhdan_i18n::Lang;
+use binhdan_store::{Resident, ResidentsQuery, Store};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -210,6 +211,10 @@ pub struct Paged {
     #[serde(rename = "tham")]
     #[param(rename = "tham")]
     next_page: Option<String>,
+    /// Only residents whose name holds this text (diacritics and case do not matter).
+    #[serde(rename = "tim")]
+    #[param(rename = "tim")]
+    search: Option<String>,
 }
 
 impl Paged {
@@ -223,4 +228,28 @@ impl Paged {
 }
 
 /// Residents shown per page of the workspace (a page stays light on a phone).
-const RESIDENTS_PER_PAGE: usize = 100;
+const RESIDENTS_PER_PAGE: u32 = 100;
+
+/// A page of the village's residents found by `search` (all when empty), in one bounded
+/// query however large the village: the residents, the page shown (a page past the last
+/// shows the last), how many pages and how many residents were found.
+async fn resident_page(
+    store: &dyn Store,
+    village: &Unit,
+    search: &str,
+    page_no: u32,
+) -> Result<(Vec<Resident>, u32, u32, u64), Problem> {
+    let query = |page: u32| ResidentsQuery {
+        name: (!search.is_empty()).then(|| search.to_owned()),
+        limit: RESIDENTS_PER_PAGE,
+        offset: (page - 1).saturating_mul(RESIDENTS_PER_PAGE),
+    };
+    let mut found = store.residents(&village.code, &query(page_no)).await?;
+    let pages = u32::try_from(found.total.div_ceil(u64::from(RESIDENTS_PER_PAGE)))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    if page_no > pages {
+        found = store.residents(&village.code, &query(pages)).await?;
+    }
+    Ok((found.residents, page_no.min(pages), pages, found.total))
+}

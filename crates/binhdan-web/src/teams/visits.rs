@@ -62,11 +62,7 @@ pub async fn person(
         .await?
         .filter(|p| p.summary.unit_path == village.path)
         .ok_or_else(|| Problem::not_found(Msg::new("people-not-found")))?;
-    let resident = store
-        .residents(&village.code, teams::RESIDENTS_SHOWN)
-        .await?
-        .into_iter()
-        .find(|r| r.id == id);
+    let resident = store.resident(&village.code, id).await?;
     store
         .append_audit(AuditEntry::new(s.actor(), "person.view").person(id), now)
         .await?;

@@ -10,9 +10,8 @@ use binhdan_core::Msg;
 use serde::Deserialize;
 
 use super::{
-    ClassRow, Done, HouseholdView, LISTED, MemberRow, ModuleOption, NextRow, Paged,
-    RESIDENTS_PER_PAGE, ResidentRow, VisitRow, actor, day_text, module_options, new_op,
-    visible_village, visit_rows,
+    ClassRow, Done, HouseholdView, LISTED, MemberRow, ModuleOption, NextRow, Paged, ResidentRow,
+    VisitRow, actor, day_text, module_options, new_op, resident_page, visible_village, visit_rows,
 };
 use crate::AppState;
 use crate::lang::ReqLang;
@@ -41,8 +40,13 @@ struct WorkspacePage {
     next_more: bool,
     households: Vec<HouseholdView>,
     /// The residents' page shown, and how many there are.
-    page_no: usize,
-    pages: usize,
+    page_no: u32,
+    pages: u32,
+    /// The name searched for among the residents (empty: all), how many were found, and the
+    /// search as a query parameter for the paging links.
+    search: String,
+    found: String,
+    search_param: String,
     visits: Vec<VisitRow>,
     classes: Vec<ClassRow>,
     modules: Vec<ModuleOption>,
@@ -67,16 +71,12 @@ pub async fn workspace(
     let store = state.store.as_ref();
     let now = state.clock.now();
     let member = teams::is_member(store, actor(&s), &village).await?;
-    let page_no = shown
-        .page
-        .and_then(|p| p.trim().parse::<usize>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page_no = Paged::number(shown.page.as_deref());
+    let search = shown.search.as_deref().map(str::trim).unwrap_or_default();
     let figures = store.team_figures(&village.code).await?;
     let items = teams::checklist(store, &village).await?;
-    let residents = store
-        .residents(&village.code, teams::RESIDENTS_SHOWN)
-        .await?;
+    let (residents, page_no, pages, found) =
+        resident_page(store, &village, search, page_no).await?;
     // Whom to visit next: one bounded query a page (the store orders by the rule of
     // `teams::to_visit_next`).
     let next_page = Paged::number(shown.next_page.as_deref());
@@ -97,13 +97,7 @@ pub async fn workspace(
         })
         .collect();
     let mut households: Vec<HouseholdView> = Vec::new();
-    let pages = residents.len().div_ceil(RESIDENTS_PER_PAGE).max(1);
-    let page_no = page_no.min(pages);
-    for r in residents
-        .iter()
-        .skip((page_no - 1) * RESIDENTS_PER_PAGE)
-        .take(RESIDENTS_PER_PAGE)
-    {
+    for r in &residents {
         let standing = teams::standing(r);
         let row = ResidentRow {
             id: r.id,
@@ -182,6 +176,15 @@ pub async fn workspace(
         households,
         page_no,
         pages,
+        search: search.to_owned(),
+        found: lang.tr(&Msg::new("team-residents-found")
+            .arg("n", found)
+            .arg("q", search)),
+        search_param: if search.is_empty() {
+            String::new()
+        } else {
+            format!("&tim={}", crate::session::percent_encode(search))
+        },
         visits: visit_rows(
             lang,
             &items,
@@ -306,7 +309,7 @@ pub async fn commune(
         binhdan_auth::access::Permission::ViewDashboard,
         &binhdan_auth::access::Target::Unit(&commune.path),
     )?;
-    let teams = state.store.village_teams(&commune.code).await?;
+    let teams = state.store.teams_below(&commune.code).await?;
     let total = state.store.team_figures(&commune.code).await?;
     let members = teams.iter().map(|t| t.members).sum();
     let page = CommunePage {

@@ -65,7 +65,7 @@ pub(crate) async fn appoint(
     .await
 }
 
-fn visit_body(csrf: &str, op: &str, person: i64) -> String {
+pub(crate) fn visit_body(csrf: &str, op: &str, person: i64) -> String {
     format!(
         "csrf={csrf}&op={op}&person={person}&date=2025-11-24&muc-vneid-install=1&muc-first-lesson=1&next={}&household={}",
         encode("Học bài 2 cùng con gái"),
@@ -596,6 +596,104 @@ async fn a_large_village_is_shown_a_hundred_residents_a_page() {
     assert_eq!((rows(&html), rows(&second.text())), (100, 51));
 }
 
+/// Issue 19: a village larger than any in-memory cap (2,000 residents were loaded, then
+/// paged in the app, so the 2,001st never showed). Paging is the database's now: the last of
+/// 2,151 by name (the fixture's) is on page 22; a name search without diacritics finds one
+/// among them and its paging links keep the search; the class's village list offers 300 and
+/// says how to find the rest.
+#[tokio::test]
+async fn every_resident_of_a_very_large_village_can_be_found() {
+    let t = team().await;
+    residents(&t, 2_150, 5, "Người Thứ", 1950, Sex::Female).await;
+    let workspace = format!("/quan-ly/to-cong-nghe/{VILLAGE}");
+    let last = get_as(&t.app, &format!("{workspace}?trang=22"), &t.admin.0).await;
+    assert_eq!(last.status, StatusCode::OK);
+    let html = last.text();
+    assert!(html.contains("Trang 22/22"), "{html}");
+    // The last by name (the fixture's Nguyễn Văn A) is there, with 50 others.
+    assert!(html.contains(">Nguyễn Văn A</a>"), "{html}");
+    let rows = html
+        .split("<section aria-labelledby=\"residents\">")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap()
+        .matches("<li>")
+        .count();
+    assert_eq!(rows, 51);
+    // A page past the last shows the last.
+    let past = get_as(&t.app, &format!("{workspace}?trang=99"), &t.admin.0).await;
+    assert!(past.text().contains("Trang 22/22"));
+    // A search without diacritics or case: one found, named, with a way back to everyone.
+    let found = get_as(
+        &t.app,
+        &format!("{workspace}?tim=NGUOI%20THU%202149"),
+        &t.admin.0,
+    )
+    .await;
+    let html = found.text();
+    assert!(html.contains("Tìm thấy 1 người có tên chứa"), "{html}");
+    assert!(html.contains(">Người Thứ 2149</a>") && !html.contains(">Người Thứ 2148</a>"));
+    assert!(
+        html.contains("value=\"NGUOI THU 2149\""),
+        "the box keeps the search"
+    );
+    // A search over several pages keeps itself in the paging links.
+    let many = get_as(&t.app, &format!("{workspace}?tim=thu%201"), &t.admin.0).await;
+    let html = many.text();
+    assert!(
+        html.contains("Trang 1/11"),
+        "1,100 names hold “thu 1”: {html}"
+    );
+    assert!(
+        html.contains("?trang=2&amp;tham=1&#38;tim=thu%201#residents"),
+        "{html}"
+    );
+    let none = get_as(&t.app, &format!("{workspace}?tim=zzz"), &t.admin.0).await;
+    assert!(
+        none.text()
+            .contains("Không có ai trong thôn có tên như vậy.")
+    );
+    // The class's village list: 300 of 2,151, and a search that narrows it.
+    assert_eq!(
+        appoint(&t, &t.admin, "thon-mot").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let r = form(
+        &t.app,
+        &format!("{workspace}/lop"),
+        Some(&t.member.0),
+        &format!(
+            "csrf={}&op=class-op-400001&module=cong-dan.dien-thoai&place=Nh%C3%A0+v%C4%83n+h%C3%B3a&starts=2025-11-24T19:30",
+            t.member.1
+        ),
+    )
+    .await;
+    let class_uri = r.header("location").to_owned();
+    let options =
+        |h: &str| h.matches("<option value=\"").count() - h.matches("<option value=\"\"").count();
+    let class = get_as(&t.app, &class_uri, &t.member.0).await.text();
+    assert_eq!(options(&class), 300, "{class}");
+    assert!(
+        class.contains("Danh sách chỉ có 300 trong 2151 người của thôn"),
+        "{class}"
+    );
+    let narrowed = get_as(&t.app, &format!("{class_uri}?tim=thu%202149"), &t.member.0)
+        .await
+        .text();
+    assert_eq!(options(&narrowed), 1, "{narrowed}");
+    assert!(narrowed.contains(">Người Thứ 2149</option>"));
+    // In English.
+    let en =
+        crate::people::get_en_as(&t.app, &format!("{workspace}?tim=thu%202149"), &t.admin.0).await;
+    assert!(
+        en.text().contains("1 found whose name contains"),
+        "{}",
+        en.text()
+    );
+}
+
 #[tokio::test]
 async fn someone_not_on_the_roster_is_registered_from_their_card() {
     let t = team().await;
@@ -649,7 +747,21 @@ async fn someone_not_on_the_roster_is_registered_from_their_card() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert!(r.header("location").ends_with("co-mat=moi"));
-    let residents = t.app.db.store.residents(&code(VILLAGE), 10).await.unwrap();
+    let residents = t
+        .app
+        .db
+        .store
+        .residents(
+            &code(VILLAGE),
+            &binhdan_store::ResidentsQuery {
+                name: Some("ha thi lan".into()),
+                limit: 10,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap()
+        .residents;
     let lan = residents
         .iter()
         .find(|p| p.name == "Hà Thị Lan")
