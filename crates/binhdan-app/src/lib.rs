@@ -24,6 +24,7 @@ pub mod revocation;
 pub mod staff;
 pub mod targets;
 pub mod teams;
+pub mod unit_search;
 pub mod villages;
 
 pub use villages::{ImportFailure, ImportOptions, ImportReport, import_villages};

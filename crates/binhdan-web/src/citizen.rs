@@ -353,13 +353,17 @@ pub async fn register_form(
         Vec::new()
     } else {
         state
-            .store
-            .search_units(&binhdan_store::UnitQuery {
-                text: q.q.clone(),
-                level: Some(UnitLevel::Commune),
-                within: Some(province),
-                limit: 20,
-            })
+            .unit_search
+            .search(
+                state.store.as_ref(),
+                &binhdan_store::UnitQuery {
+                    text: q.q.clone(),
+                    level: Some(UnitLevel::Commune),
+                    within: Some(province),
+                    limit: 20,
+                },
+                state.clock.now(),
+            )
             .await?
             .into_iter()
             .map(|u| Choice {

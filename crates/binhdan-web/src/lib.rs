@@ -90,6 +90,8 @@ pub struct AppState {
     pub figures: Arc<binhdan_app::public::PublicFigures>,
     /// Public pages as rendered for anonymous readers a few seconds ago.
     pub public: Arc<public_cache::PublicPages>,
+    /// Units' search keys, read a few seconds ago (the search page, the API, registration).
+    pub unit_search: Arc<binhdan_app::unit_search::UnitSearch>,
 }
 
 impl AppState {
@@ -109,6 +111,7 @@ impl AppState {
             events: Arc::new(events::EventsState::default()),
             figures: Arc::new(binhdan_app::public::PublicFigures::default()),
             public: Arc::new(public_cache::PublicPages::default()),
+            unit_search: Arc::new(binhdan_app::unit_search::UnitSearch::default()),
         }
     }
 

@@ -615,12 +615,16 @@ pub async fn search(
         Vec::new()
     } else {
         let units = state
-            .store
-            .search_units(&binhdan_store::UnitQuery {
-                text: q.clone(),
-                limit: 30,
-                ..Default::default()
-            })
+            .unit_search
+            .search(
+                state.store.as_ref(),
+                &binhdan_store::UnitQuery {
+                    text: q.clone(),
+                    limit: 30,
+                    ..Default::default()
+                },
+                state.clock.now(),
+            )
             .await?;
         with_context(&state, units).await?
     };

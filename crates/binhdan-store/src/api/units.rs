@@ -19,6 +19,13 @@ pub struct UnitQuery {
     pub limit: u32,
 }
 
+/// A unit with the key searches match (`text::search_key` of its name, as stored).
+#[derive(Clone, Debug)]
+pub struct KeyedUnit {
+    pub name_key: String,
+    pub unit: Unit,
+}
+
 /// A village to create under a commune.
 #[derive(Clone, Debug)]
 pub struct NewVillage {
@@ -65,7 +72,13 @@ pub trait UnitStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<Unit>>;
     async fn subtree_counts(&self, root: &UnitCode) -> Result<SubtreeCounts>;
+    /// The units whose key contains the query's key (case and diacritics folded): the exact
+    /// name first, then names that start with it, each by level (province, commune, village),
+    /// key and code. A full scan of `unit`: for requests, `app::unit_search` answers the same
+    /// from memory.
     async fn search_units(&self, query: &UnitQuery) -> Result<Vec<Unit>>;
+    /// Every unit with its search key, for an index in memory (`app::unit_search`).
+    async fn keyed_units(&self) -> Result<Vec<KeyedUnit>>;
     /// Creates villages, all or nothing: if any is refused (unknown commune, a name the
     /// commune already has), nothing is written and every refusal is returned.
     async fn create_villages(

@@ -403,6 +403,28 @@ impl UnitStore for Backend {
         into_units(rows)
     }
 
+    async fn keyed_units(&self) -> Result<Vec<crate::KeyedUnit>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            unit: crate::rows::UnitRow,
+            name_key: String,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT code, parent_code, level, division_type, name, path, name_key FROM unit",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(crate::KeyedUnit {
+                    name_key: r.name_key,
+                    unit: r.unit.into_unit()?,
+                })
+            })
+            .collect()
+    }
+
     async fn create_villages(
         &self,
         villages: &[NewVillage],

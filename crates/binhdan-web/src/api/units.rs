@@ -68,7 +68,10 @@ pub async fn search(
         within,
         limit: p.limit.unwrap_or(20).clamp(1, 200),
     };
-    let units = state.store.search_units(&query).await?;
+    let units = state
+        .unit_search
+        .search(state.store.as_ref(), &query, state.clock.now())
+        .await?;
     Ok(Json(UnitList {
         units: units.into_iter().map(UnitDto::from).collect(),
     }))
@@ -240,11 +243,13 @@ pub async fn create_village(
         name,
         division_type,
     };
-    match state
+    let created = state
         .store
         .create_villages(&[new], WriteMode::Commit, state.clock.now())
-        .await
-    {
+        .await;
+    // Found by this server's searches at once (by the others' within `UNITS_TTL`).
+    state.unit_search.forget();
+    match created {
         Ok(mut created) => match created.pop() {
             Some(unit) => Ok((StatusCode::CREATED, Json(UnitDto::from(unit))).into_response()),
             None => Err(Problem::internal(&"no village returned")),
@@ -317,14 +322,17 @@ pub async fn import(
         ));
     }
     let options = ImportOptions { dry_run: p.dry_run };
-    match binhdan_app::import_villages(
+    let imported = binhdan_app::import_villages(
         state.store.as_ref(),
         body.as_ref(),
         options,
         state.clock.now(),
     )
-    .await
-    {
+    .await;
+    if !p.dry_run {
+        state.unit_search.forget();
+    }
+    match imported {
         Ok(report) => {
             let status = if p.dry_run {
                 StatusCode::OK
@@ -373,6 +381,13 @@ pub struct ProgressReport {
     /// how many could do it (`could`), each person once. Empty when no task was given.
     #[schema(value_type = Vec<Object>)]
     pub tasks: Vec<binhdan_app::abilities::UnitTasks>,
+    /// The village teams' figures: the unit, then each unit directly below it (a commune's
+    /// villages, a province's communes, each its villages' teams together), with the team
+    /// members, adults on the roster, people reached, visits, classes, adults certified and
+    /// of them certified in a sitting a member supervised (`assisted`). Empty when no team
+    /// ever worked in the unit.
+    #[schema(value_type = Vec<Object>)]
+    pub teams: Vec<binhdan_app::teams::TeamLine>,
 }
 
 /// The progress of a unit and everything below it, for the national aggregation: the same
@@ -401,6 +416,7 @@ pub async fn progress(
         binhdan_i18n::Lang::Vi,
     )
     .await?;
+    let teams = binhdan_app::teams::report_lines(state.store.as_ref(), &lineage).await?;
     let day = binhdan_core::people::Date::from_timestamp_vietnam(now)
         .unwrap_or(binhdan_core::people::Date::EPOCH);
     Ok(Json(ProgressReport {
@@ -408,5 +424,6 @@ pub async fn progress(
         day: format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day()),
         levels,
         tasks,
+        teams,
     }))
 }

@@ -295,3 +295,71 @@ async fn descendants_page_through_a_province() {
     }
     assert_eq!(seen, 166);
 }
+
+/// The search page's and the API's answers come from memory (`app::unit_search`): the same
+/// units in the same order as the store's SQL, for queries without diacritics and partial
+/// ones; a village created here is found at once.
+#[tokio::test]
+async fn the_search_answers_what_the_sql_answers_and_finds_a_new_village_at_once() {
+    let app = TestApp::new().await;
+    let queries = [
+        ("cac%20son", "cac son"),
+        ("C%C3%A1c%20S%C6%A1n", "Các Sơn"),
+        ("ac%20so", "ac so"),
+        ("son", "son"),
+        ("phuong%20dong", "phuong dong"),
+        ("thanh", "thanh"),
+        ("o", "o"),
+        ("1", "1"),
+    ];
+    for (encoded, text) in queries {
+        for (params, level, within, limit) in [
+            ("&limit=200", None, None, 200),
+            ("&limit=7", None, None, 7),
+            (
+                "&level=commune&within=38&limit=50",
+                Some(binhdan_core::unit::UnitLevel::Commune),
+                Some("38"),
+                50,
+            ),
+        ] {
+            let r = app.get(&format!("/api/v1/units?q={encoded}{params}")).await;
+            assert_eq!(r.status, StatusCode::OK);
+            let got: Vec<String> = r.json()["units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["code"].as_str().unwrap().to_owned())
+                .collect();
+            let sql: Vec<String> = app
+                .db
+                .store
+                .search_units(&binhdan_store::UnitQuery {
+                    text: text.to_owned(),
+                    level,
+                    within: within.map(|c| binhdan_core::unit::UnitCode::parse(c).unwrap()),
+                    limit,
+                })
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|u| u.code.to_string())
+                .collect();
+            assert_eq!(got, sql, "{text}{params}");
+        }
+    }
+    let r = app.get("/api/v1/units?q=ban%20moi%20tinh&limit=5").await;
+    assert_eq!(r.json()["units"].as_array().unwrap().len(), 0);
+    let r = app
+        .post(
+            "/api/v1/units/16591/villages",
+            "application/json",
+            json!({"name": "Bản Mới Tinh"}).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = app.get("/api/v1/units?q=ban%20moi%20tinh&limit=5").await;
+    assert_eq!(r.json()["units"][0]["name"], "Bản Mới Tinh");
+    let r = app.get("/tim-kiem?q=ban+moi+tinh").await;
+    assert!(r.text().contains("Bản Mới Tinh"), "{}", r.text());
+}
