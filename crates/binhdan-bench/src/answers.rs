@@ -26,15 +26,17 @@ pub const NAME: &str = "quiz answers";
 /// The modules whose quizzes the learners take, in turn (adult course).
 const MODULES: [&str; 3] = ["cong-dan.dien-thoai", "cong-dan.vneid", "cong-dan.lua-dao"];
 
-/// Creates one learner per connection, each with a session; returns their cookies.
+/// Creates learners numbered `first..first + count`, each with a session; returns their
+/// cookies.
 pub async fn learners(
     store: &dyn Store,
+    first: usize,
     count: usize,
     now: Timestamp,
 ) -> anyhow::Result<Vec<String>> {
     let commune = UnitCode::parse("16591").map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut records = Vec::with_capacity(count);
-    for i in 0..count {
+    for i in first..first + count {
         let mut hash = [0xbe_u8; 32];
         hash[..8].copy_from_slice(&(i as u64).to_le_bytes());
         records.push(PersonRecord {
@@ -98,28 +100,7 @@ pub async fn drive(addr: SocketAddr, cookies: &[String], seconds: u64) -> Answer
             learner(addr, &cookie, i, deadline).await
         }));
     }
-    let (mut answers, mut questions) = (histogram(), histogram());
-    let (mut answer_errors, mut question_errors) = (0, 0);
-    for t in tasks {
-        if let Ok(r) = t.await {
-            let _ = answers.add(&r.answers);
-            let _ = questions.add(&r.questions);
-            answer_errors += r.answer_errors;
-            question_errors += r.question_errors;
-        }
-    }
-    let elapsed = started.elapsed().as_secs_f64().max(1e-9);
-    let figures = |h: &Histogram<u64>, errors| Figures {
-        requests: h.len(),
-        errors,
-        per_second: h.len() as f64 / elapsed,
-        p50_ms: h.value_at_quantile(0.50) as f64 / 1000.0,
-        p99_ms: h.value_at_quantile(0.99) as f64 / 1000.0,
-    };
-    AnswerFigures {
-        answers: figures(&answers, answer_errors),
-        questions: figures(&questions, question_errors),
-    }
+    collect(tasks, started).await
 }
 
 struct LearnerRun {
@@ -150,56 +131,59 @@ fn answer_fields(html: &str) -> String {
     "choice=0".to_owned()
 }
 
-async fn learner(addr: SocketAddr, cookie: &str, offset: usize, deadline: Instant) -> LearnerRun {
-    let mut run = LearnerRun {
-        answers: histogram(),
-        questions: histogram(),
-        answer_errors: 0,
-        question_errors: 0,
-    };
-    let Ok(stream) = TcpStream::connect(addr).await else {
-        run.question_errors += 1;
-        return run;
-    };
-    let _ = stream.set_nodelay(true);
-    let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
-    else {
-        run.question_errors += 1;
-        return run;
-    };
-    tokio::spawn(conn);
-    let mut module = offset;
-    let mut page: Option<String> = None;
-    while Instant::now() < deadline {
-        let path = format!("/hoc/kiem-tra/{}", MODULES[module % MODULES.len()]);
-        // Open the quiz when there is no question in hand.
-        let html = if let Some(html) = page.take() {
-            html
-        } else {
+/// A learner's connection and where they are: the module and the question in hand.
+struct Seat {
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    module: usize,
+    page: Option<String>,
+}
+
+impl Seat {
+    async fn open(addr: SocketAddr, module: usize) -> Option<Self> {
+        let stream = TcpStream::connect(addr).await.ok()?;
+        let _ = stream.set_nodelay(true);
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .ok()?;
+        tokio::spawn(conn);
+        Some(Self {
+            sender,
+            module,
+            page: None,
+        })
+    }
+
+    /// One step: opens the quiz when no question is in hand (timed as a question fetch),
+    /// moves to the next module when the quiz is over, else posts an answer (timed as an
+    /// answer). `false` when the connection failed.
+    async fn step(&mut self, cookie: &str, run: &mut LearnerRun) -> bool {
+        let path = format!("/hoc/kiem-tra/{}", MODULES[self.module % MODULES.len()]);
+        let Some(html) = self.page.take() else {
             let Ok(get) = Request::get(path.as_str())
                 .header("host", "127.0.0.1")
                 .header("cookie", cookie)
                 .header("accept-encoding", "gzip")
                 .body(Full::new(Bytes::new()))
             else {
-                break;
+                return false;
             };
             let start = Instant::now();
-            let Ok(response) = sender.send_request(get).await else {
+            let Ok(response) = self.sender.send_request(get).await else {
                 run.question_errors += 1;
-                break;
+                return false;
             };
             let ok = response.status().is_success();
             let Some(body) = text(response).await else {
                 run.question_errors += 1;
-                break;
+                return false;
             };
             let _ = run.questions.record(micros(start));
-            if !ok {
+            if ok {
+                self.page = Some(body);
+            } else {
                 run.question_errors += 1;
-                continue;
             }
-            body
+            return true;
         };
         let (Some(csrf), Some(attempt), Some(item)) = (
             hidden(&html, "csrf"),
@@ -207,8 +191,8 @@ async fn learner(addr: SocketAddr, cookie: &str, offset: usize, deadline: Instan
             hidden(&html, "item"),
         ) else {
             // No question on the page: the attempt is over, the next module.
-            module += 1;
-            continue;
+            self.module += 1;
+            return true;
         };
         let form = format!(
             "csrf={csrf}&attempt={attempt}&item={item}&shown_at=0&{}",
@@ -221,26 +205,112 @@ async fn learner(addr: SocketAddr, cookie: &str, offset: usize, deadline: Instan
             .header("content-type", "application/x-www-form-urlencoded")
             .body(Full::new(Bytes::from(form)))
         else {
-            break;
+            return false;
         };
         let start = Instant::now();
-        let Ok(response) = sender.send_request(post).await else {
+        let Ok(response) = self.sender.send_request(post).await else {
             run.answer_errors += 1;
-            break;
+            return false;
         };
         let ok = response.status().is_success();
         let Some(body) = text(response).await else {
             run.answer_errors += 1;
-            break;
+            return false;
         };
         let _ = run.answers.record(micros(start));
         if ok {
-            page = Some(body);
+            self.page = Some(body);
         } else {
             run.answer_errors += 1;
         }
+        true
+    }
+}
+
+impl LearnerRun {
+    fn new() -> Self {
+        Self {
+            answers: histogram(),
+            questions: histogram(),
+            answer_errors: 0,
+            question_errors: 0,
+        }
+    }
+}
+
+async fn learner(addr: SocketAddr, cookie: &str, offset: usize, deadline: Instant) -> LearnerRun {
+    let mut run = LearnerRun::new();
+    let Some(mut seat) = Seat::open(addr, offset).await else {
+        run.question_errors += 1;
+        return run;
+    };
+    while Instant::now() < deadline {
+        if !seat.step(cookie, &mut run).await {
+            break;
+        }
     }
     run
+}
+
+pub const CLASS_NAME: &str = "class of 40";
+
+/// A class at the village cultural house: every learner takes the same module's quiz, and in
+/// each of `rounds` rounds all of them answer at once (a barrier releases them together, as
+/// the question on the big screen does). A learner whose quiz is over opens the next module's
+/// in that round. The answers per second are over the rounds' whole time.
+pub async fn class(addr: SocketAddr, cookies: &[String], rounds: usize) -> AnswerFigures {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(cookies.len()));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for cookie in cookies {
+        let cookie = cookie.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut run = LearnerRun::new();
+            let mut seat = Seat::open(addr, 0).await;
+            for _ in 0..rounds {
+                // Everyone waits for everyone, even a learner whose connection failed, so
+                // the class never deadlocks.
+                barrier.wait().await;
+                if let Some(s) = seat.as_mut()
+                    && !s.step(&cookie, &mut run).await
+                {
+                    seat = None;
+                }
+            }
+            run
+        }));
+    }
+    collect(tasks, started).await
+}
+
+/// The learners' runs together, per second over the time since `started`.
+async fn collect(
+    tasks: Vec<tokio::task::JoinHandle<LearnerRun>>,
+    started: Instant,
+) -> AnswerFigures {
+    let (mut answers, mut questions) = (histogram(), histogram());
+    let (mut answer_errors, mut question_errors) = (0, 0);
+    for t in tasks {
+        if let Ok(r) = t.await {
+            let _ = answers.add(&r.answers);
+            let _ = questions.add(&r.questions);
+            answer_errors += r.answer_errors;
+            question_errors += r.question_errors;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+    let figures = |h: &Histogram<u64>, errors| Figures {
+        requests: h.len(),
+        errors,
+        per_second: h.len() as f64 / elapsed,
+        p50_ms: h.value_at_quantile(0.50) as f64 / 1000.0,
+        p99_ms: h.value_at_quantile(0.99) as f64 / 1000.0,
+    };
+    AnswerFigures {
+        answers: figures(&answers, answer_errors),
+        questions: figures(&questions, question_errors),
+    }
 }
 
 /// The body as text, gunzipped if it came compressed (as a phone asks for it).

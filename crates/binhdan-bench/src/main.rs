@@ -15,6 +15,9 @@
 //! million by default) on SQLite, beside reading and checking the same file alone (see
 //! `people_import.rs`).
 //!
+//! `--only class` seats a class of 40 at the village cultural house: all answer the same
+//! module's quiz, each question at once (answers per second and p99 beside the ceiling).
+//!
 //! `--only task-leak` replays the steps that solved a simulated task in one attempt on other
 //! attempts (their own seeds), the leaked-answer-list study for tasks (see `task_leak.rs`).
 //!
@@ -110,6 +113,10 @@ impl Args {
     }
 }
 
+/// Learners in the class scenario, and its rounds (all answer at once in each).
+const CLASS_SIZE: usize = 40;
+const CLASS_ROUNDS: usize = 60;
+
 /// One request pattern: `paths[i % len]` for the i-th request of a connection.
 struct Scenario {
     name: &'static str,
@@ -146,7 +153,10 @@ fn main() -> anyhow::Result<()> {
         .build()?;
 
     let wanted = |name: &str| args.wants(name);
-    if scenarios().iter().any(|s| wanted(s.name)) || wanted(answers::NAME) {
+    if scenarios().iter().any(|s| wanted(s.name))
+        || wanted(answers::NAME)
+        || args.asks_for(answers::CLASS_NAME)
+    {
         http_scenarios(&args, &server_rt, &client_rt)?;
     }
     if wanted(people_import::NAME) {
@@ -232,6 +242,7 @@ fn http_scenarios(
         if args.wants(answers::NAME) {
             let cookies = server_rt.block_on(answers::learners(
                 store.as_ref(),
+                0,
                 args.connections,
                 SystemClock.now(),
             ))?;
@@ -253,6 +264,32 @@ fn http_scenarios(
                 &format!("  quiz openings between [{name}]"),
                 &f.questions,
                 &ceiling,
+            );
+        }
+        if args.asks_for(answers::CLASS_NAME) {
+            // Learners of their own, numbered after the quiz answers' connections.
+            let cookies = server_rt.block_on(answers::learners(
+                store.as_ref(),
+                10_000,
+                CLASS_SIZE,
+                SystemClock.now(),
+            ))?;
+            let before = server_rt.block_on(store.answers_recorded())?;
+            let f = client_rt.block_on(answers::class(addr, &cookies, CLASS_ROUNDS));
+            print_row(
+                &format!("{} [{name}]", answers::CLASS_NAME),
+                &f.answers,
+                &ceiling,
+            );
+            let stored = server_rt.block_on(store.answers_recorded())? - before;
+            let acknowledged = f.answers.requests - f.answers.errors;
+            println!(
+                "  {CLASS_SIZE} learners, {CLASS_ROUNDS} rounds: answers acknowledged {acknowledged}, stored {stored}{}",
+                if acknowledged == stored {
+                    ""
+                } else {
+                    "  MISMATCH"
+                }
             );
         }
         if name == "postgres" {
