@@ -30,7 +30,18 @@ impl Share {
     pub fn permille(self) -> Option<u64> {
         (self.tried > 0).then(|| permille(self.could, self.tried))
     }
+
+    /// The share as the administrative report gives it: `None` when measured on fewer than
+    /// [`REPORTED_MIN`] people, whom a share could name in a small unit.
+    #[must_use]
+    pub fn reported_permille(self) -> Option<u64> {
+        (self.tried >= REPORTED_MIN).then(|| permille(self.could, self.tried))
+    }
 }
+
+/// The fewest people a share of the administrative report is measured on, as public pages
+/// never tell a count of 1 to 4.
+pub const REPORTED_MIN: u64 = 5;
 
 /// One task's figures in a unit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -218,4 +229,18 @@ pub async fn report_lines(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Share;
+
+    #[test]
+    fn the_report_gives_no_share_measured_on_fewer_than_five() {
+        let share = |tried, could| Share { tried, could }.reported_permille();
+        assert_eq!(share(0, 0), None);
+        assert_eq!(share(4, 4), None);
+        assert_eq!(share(5, 2), Some(400));
+        assert_eq!(share(6, 4), Some(667));
+    }
 }

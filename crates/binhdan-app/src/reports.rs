@@ -1,7 +1,8 @@
 //! The periodic progress report of a scope: one sheet per level (the unit itself, its
 //! communes or villages, and for a province every village), each unit with the five KPIs —
-//! reached, denominator, share, target, still needed, standing. Read from the counters, like
-//! the dashboards. Written as XLSX or CSV by `binhdan_tabular::write`; the JSON form is the
+//! reached, denominator, share, target, still needed, standing; then what people can do of
+//! the simulated tasks and the village teams' figures, each where there is any. Read from the
+//! counters, like the dashboards. Written as XLSX or CSV by `binhdan_tabular::write`; the JSON form is the
 //! same rows, for the national aggregation.
 
 use binhdan_core::Timestamp;
@@ -438,21 +439,79 @@ pub fn task_sheet(
     })
 }
 
-/// The report's sheets with the task sheet (when any task was given): before the legend of
-/// the workbook's sheets (`legend_last`), or after the CSV's one table.
+/// The village teams' figures (`teams::report_lines`) as one sheet headed in `lang`: the
+/// scope, then each unit below it; `None` when no team ever worked in the scope.
 #[must_use]
-pub fn with_task_sheet(
+pub fn team_sheet(
+    lang: Lang,
+    lines: &[crate::teams::TeamLine],
+    scope: &str,
+    day: &str,
+) -> Option<Sheet> {
+    if lines.is_empty() {
+        return None;
+    }
+    let headers = [
+        "report-task-level",
+        "report-code",
+        "report-name",
+        "report-team-members",
+        "report-team-roster",
+        "report-team-reached",
+        "report-team-visits",
+        "report-team-classes",
+        "report-team-certified",
+        "report-team-assisted",
+        "report-team-assisted-share",
+    ]
+    .iter()
+    .map(|k| lang.text(k))
+    .collect();
+    let count = |n: i64| Out::Count(u64::try_from(n).unwrap_or(0));
+    let rows = lines
+        .iter()
+        .map(|l| {
+            vec![
+                Out::Text(level_name(lang, l.level)),
+                Out::Text(l.code.clone()),
+                Out::Text(l.name.clone()),
+                count(l.members),
+                count(l.roster),
+                count(l.reached),
+                count(l.visits),
+                count(l.classes),
+                count(l.certified),
+                count(l.assisted),
+                l.assisted_permille().map_or(Out::Empty, |p| {
+                    #[allow(clippy::cast_precision_loss, reason = "0..=1000")]
+                    let share = p as f64 / 1000.0;
+                    Out::Share(share)
+                }),
+            ]
+        })
+        .collect();
+    Some(Sheet {
+        name: lang.text("report-teams-sheet"),
+        title: vec![lang.text("report-teams-title"), format!("{scope} · {day}")],
+        headers,
+        rows,
+    })
+}
+
+/// The report's sheets with the further ones (the task sheet, the team sheet, each when there
+/// is something to say), in order: before the legend of the workbook's sheets
+/// (`legend_last`), or after the CSV's one table.
+#[must_use]
+pub fn with_sheets(
     mut sheets: Vec<Sheet>,
-    tasks: Option<Sheet>,
+    further: impl IntoIterator<Item = Option<Sheet>>,
     legend_last: bool,
 ) -> Vec<Sheet> {
-    if let Some(t) = tasks {
-        let at = if legend_last {
-            sheets.len().saturating_sub(1)
-        } else {
-            sheets.len()
-        };
-        sheets.insert(at, t);
-    }
+    let at = if legend_last {
+        sheets.len().saturating_sub(1)
+    } else {
+        sheets.len()
+    };
+    sheets.splice(at..at, further.into_iter().flatten());
     sheets
 }

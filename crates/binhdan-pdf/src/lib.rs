@@ -21,7 +21,7 @@ use krilla::surface::Surface;
 use krilla::text::{Font, GlyphId, KrillaGlyph};
 
 mod report;
-pub use report::{ProgressReport, ReportRow, render_report};
+pub use report::{ProgressReport, ReportRow, ReportTable, render_report};
 
 const SERIF: &[u8] = include_bytes!("../fonts/DejaVuSerif.ttf");
 const SERIF_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSerif-Bold.ttf");

@@ -19,3 +19,9 @@ report-task-exam-tried = Tried at the exam
 report-task-exam-could = Could do at the exam
 report-task-exam-share = Share at the exam
 report-task-change = Change (points)
+
+# The administrative document's table of what people can do.
+report-pdf-tasks = What people can do: the share who could do each simulated task by themselves
+report-pdf-tasks-placement = At the placement test
+report-pdf-tasks-exam = At the certification exam
+report-pdf-tasks-note = Simulated tasks: n is the number of people given the task, each once with their best result; a share measured on fewer than 5 people is not given (–).

@@ -153,3 +153,19 @@ team-scan-found = Card read, marking present…
 team-scan-decoder-failed = The QR reader could not be loaded (weak network?). Try again, or type the identity number.
 team-next-visited = { $why } (visited { $day })
 team-next-rule = Ready for the exam first, then stuck, then not started, the longest without a visit first; anyone visited in the last 7 days (today included) comes after everyone else.
+
+# The teams' figures in the progress report (the workbook's sheet, the CSV's table, the
+# administrative document's table).
+report-teams-sheet = Village teams
+report-teams-title = RESULTS OF THE COMMUNITY DIGITAL TECHNOLOGY TEAMS
+report-team-members = Team members
+report-team-roster = Adults on the roster
+report-team-reached = People reached
+report-team-visits = Visits
+report-team-classes = Classes
+report-team-certified = People certified
+report-team-assisted = Certificates with assistance
+report-team-assisted-share = Share of certificates with assistance
+report-pdf-teams = Results of the community digital technology teams
+report-pdf-teams-reached = Reached / on the roster
+report-pdf-teams-note = Village teams: people reached are those the team visited or taught, each once; certificates with assistance were earned in a sitting a team member supervised, with their share of the people certified.

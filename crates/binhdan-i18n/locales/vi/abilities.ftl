@@ -19,3 +19,9 @@ report-task-exam-tried = Số người thử ở bài thi
 report-task-exam-could = Số người làm được ở bài thi
 report-task-exam-share = Tỷ lệ làm được ở bài thi
 report-task-change = Thay đổi (điểm %)
+
+# The administrative document's table of what people can do.
+report-pdf-tasks = Làm được việc gì: tỷ lệ người tự làm được mỗi việc mô phỏng
+report-pdf-tasks-placement = Ở bài kiểm tra đầu vào
+report-pdf-tasks-exam = Ở bài thi cấp chứng chỉ
+report-pdf-tasks-note = Việc mô phỏng: n là số người được giao việc, mỗi người một lần theo kết quả tốt nhất; tỷ lệ đo trên dưới 5 người không nêu (–).

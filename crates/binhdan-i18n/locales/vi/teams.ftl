@@ -153,3 +153,19 @@ team-scan-found = Đã đọc được thẻ, đang điểm danh…
 team-scan-decoder-failed = Không tải được bộ đọc mã QR (mạng yếu?). Hãy thử lại, hoặc nhập số định danh.
 team-next-visited = { $why } (đã thăm ngày { $day })
 team-next-rule = Người sẵn sàng thi trước, rồi người đang dừng học, rồi người chưa bắt đầu, ai lâu chưa được thăm nhất đứng trước; người đã được thăm trong 7 ngày qua (kể cả hôm nay) đứng sau tất cả.
+
+# The teams' figures in the progress report (the workbook's sheet, the CSV's table, the
+# administrative document's table).
+report-teams-sheet = Tổ công nghệ số
+report-teams-title = KẾT QUẢ CỦA CÁC TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG
+report-team-members = Thành viên tổ
+report-team-roster = Người trưởng thành trong danh sách
+report-team-reached = Người đã tiếp cận
+report-team-visits = Lượt thăm
+report-team-classes = Lớp học
+report-team-certified = Người có chứng chỉ
+report-team-assisted = Chứng chỉ có hỗ trợ
+report-team-assisted-share = Tỷ lệ chứng chỉ có hỗ trợ
+report-pdf-teams = Kết quả của các tổ công nghệ số cộng đồng
+report-pdf-teams-reached = Đã tiếp cận / danh sách
+report-pdf-teams-note = Tổ công nghệ số: người đã tiếp cận là người được tổ thăm hoặc dạy, mỗi người một lần; chứng chỉ có hỗ trợ là chứng chỉ đạt trong bài thi có thành viên tổ hỗ trợ, kèm tỷ lệ trên số người có chứng chỉ.

@@ -54,8 +54,13 @@ pub async fn report(
         binhdan_app::reports::progress_lines(state.store.as_ref(), &lineage, state.clock.now())
             .await?;
     let day = vietnam_day(&state);
+    // The village teams' figures: counters and members only.
+    let teams = binhdan_app::teams::report_lines(state.store.as_ref(), &lineage).await?;
     if format == binhdan_app::reports::ReportFormat::Pdf {
-        let document = administrative_report(&state, &lineage, &lines, day);
+        let tasks =
+            binhdan_app::abilities::report_lines(state.store.as_ref(), &lineage, Lang::Vi).await?;
+        let mut document = administrative_report(&state, &lineage, &lines, day);
+        document.tables = further_tables(unit, &tasks, &teams);
         let bytes = tokio::task::spawn_blocking(move || binhdan_pdf::render_report(&document))
             .await
             .map_err(|e| Problem::internal(&e))?
@@ -82,10 +87,11 @@ pub async fn report(
         ));
     }
     let csv = format.is_csv();
-    // What people could do of the simulated tasks: a sheet (CSV: a second table) when any
-    // task was given in the scope.
+    // What people could do of the simulated tasks and the village teams' figures: a sheet
+    // each (CSV: a further table each) when there is any in the scope.
     let tasks = binhdan_app::abilities::report_lines(state.store.as_ref(), &lineage, lang).await?;
     let task_sheet = binhdan_app::reports::task_sheet(lang, &tasks, &unit.name, &day.to_string());
+    let team_sheet = binhdan_app::reports::team_sheet(lang, &teams, &unit.name, &day.to_string());
     let sheets = if csv {
         vec![binhdan_app::reports::one_sheet(
             lang,
@@ -96,7 +102,7 @@ pub async fn report(
     } else {
         binhdan_app::reports::sheets(lang, &lines, &unit.name, &day.to_string())
     };
-    let sheets = binhdan_app::reports::with_task_sheet(sheets, task_sheet, !csv);
+    let sheets = binhdan_app::reports::with_sheets(sheets, [task_sheet, team_sheet], !csv);
     let file = format!(
         "bao-cao-tien-do-{}-{:04}-{:02}-{:02}.{}",
         unit.code,
@@ -231,5 +237,98 @@ fn administrative_report(
             ]
         },
         signer_role: vec!["TM. BAN CHỈ ĐẠO".to_owned(), "TRƯỞNG BAN".to_owned()],
+        tables: Vec::new(),
     }
+}
+
+/// The document's tables after the indicators': what people can do in the unit (its own
+/// line of the task figures), and for a commune or a village its teams' figures.
+fn further_tables(
+    unit: &binhdan_core::unit::Unit,
+    tasks: &[binhdan_app::abilities::UnitTasks],
+    teams: &[binhdan_app::teams::TeamLine],
+) -> Vec<binhdan_pdf::ReportTable> {
+    let vi = Lang::Vi;
+    let mut tables = Vec::new();
+    let mine = tasks
+        .first()
+        .filter(|t| t.code == unit.code.as_str())
+        .map_or(&[][..], |t| t.tasks.as_slice());
+    if !mine.is_empty() {
+        let share = |s: binhdan_app::abilities::Share| {
+            if s.tried == 0 {
+                return vi.text("can-do-not-given");
+            }
+            let n = format_count(vi, s.tried);
+            s.reported_permille().map_or_else(
+                || format!("– (n = {n})"),
+                |p| format!("{} (n = {n})", percent(vi, p)),
+            )
+        };
+        let rows = mine
+            .iter()
+            .map(|t| {
+                // The group beside the title where the same task was given to two groups.
+                let title = if mine.iter().filter(|o| o.task_id == t.task_id).count() > 1 {
+                    format!("{} ({})", t.title, vi.tr(&t.group.label()))
+                } else {
+                    t.title.clone()
+                };
+                let change = match (t.placement.reported_permille(), t.exam.reported_permille()) {
+                    (Some(before), Some(after)) => points(vi, after, before),
+                    _ => String::new(),
+                };
+                vec![title, share(t.placement), share(t.exam), change]
+            })
+            .collect();
+        tables.push(binhdan_pdf::ReportTable {
+            heading: vi.text("report-pdf-tasks"),
+            columns: vec![
+                (vi.text("report-task"), 200.0),
+                (vi.text("report-pdf-tasks-placement"), 100.0),
+                (vi.text("report-pdf-tasks-exam"), 100.0),
+                (vi.text("report-task-change"), 83.0),
+            ],
+            rows,
+            notes: vec![vi.text("report-pdf-tasks-note")],
+        });
+    }
+    if unit.level != binhdan_core::unit::UnitLevel::Province && !teams.is_empty() {
+        let count = |n: i64| format_count(vi, u64::try_from(n).unwrap_or(0));
+        // The villages, then the unit's teams together.
+        let rows = teams
+            .iter()
+            .skip(1)
+            .chain(teams.first())
+            .map(|l| {
+                vec![
+                    l.name.clone(),
+                    count(l.members),
+                    format!("{} / {}", count(l.reached), count(l.roster)),
+                    count(l.visits),
+                    count(l.classes),
+                    count(l.certified),
+                    l.assisted_permille().map_or_else(
+                        || count(l.assisted),
+                        |p| format!("{} ({})", count(l.assisted), percent(vi, p)),
+                    ),
+                ]
+            })
+            .collect();
+        tables.push(binhdan_pdf::ReportTable {
+            heading: vi.text("report-pdf-teams"),
+            columns: vec![
+                (vi.text("team-commune-village"), 130.0),
+                (vi.text("report-team-members"), 55.0),
+                (vi.text("report-pdf-teams-reached"), 80.0),
+                (vi.text("report-team-visits"), 50.0),
+                (vi.text("report-team-classes"), 50.0),
+                (vi.text("report-team-certified"), 58.0),
+                (vi.text("report-team-assisted"), 60.0),
+            ],
+            rows,
+            notes: vec![vi.text("report-pdf-teams-note")],
+        });
+    }
+    tables
 }

@@ -252,6 +252,24 @@ async fn the_dashboards_and_reports_show_what_people_could_do_before_and_after()
         .unwrap();
     assert_eq!(village_csv[0], "Thôn, bản, tổ dân phố");
 
+    // The administrative document: the commune's task table, read back; the task by its
+    // title, each share with its n, withheld when measured on fewer than 5 people.
+    let pdf = get_as(&app, "/quan-ly/bao-cao/16591?dinh-dang=pdf", &cookie).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    let text = crate::helpers::pdf_text(&pdf.body);
+    for want in [
+        "Làm được việc gì: tỷ lệ người tự làm được mỗi việc mô phỏng",
+        "Ở bài kiểm tra đầu vào",
+        "Ở bài thi cấp chứng chỉ",
+        title.vi.as_str(),
+        "– (n = 2) – (n = 2)",
+        "tỷ lệ đo trên dưới 5 người không nêu",
+        "K1",
+    ] {
+        assert!(text.contains(want), "{want:?} in {text}");
+    }
+    assert!(!text.contains("50,0%"), "{text}");
+
     // The JSON for the national aggregation.
     let api = app.get_as_operator("/api/v1/units/38/progress").await;
     assert_eq!(api.status, StatusCode::OK);

@@ -168,6 +168,29 @@ impl TestApp {
     }
 }
 
+/// A PDF's text as `pdftotext` (poppler-utils; `scripts/test` installs it) reads it back,
+/// NFC, its whitespace folded to single spaces.
+pub fn pdf_text(bytes: &[u8]) -> String {
+    use std::io::Write as _;
+    use unicode_normalization::UnicodeNormalization as _;
+    let mut child = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("pdftotext (apt-get install poppler-utils; scripts/test installs it)");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .nfc()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The cells of an XLSX sheet as text, row by row.
 pub fn sheet_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
     let mut table = binhdan_tabular::Table::from_reader_named(

@@ -24,6 +24,7 @@ mod pages;
 mod people;
 mod presentations;
 mod refusals;
+mod report_teams;
 mod rosters;
 mod staff_admin;
 mod targets;
