@@ -68,6 +68,8 @@ pub struct ProgressReport {
     pub recipients: Vec<String>,
     /// "TM. BAN CHỈ ĐẠO" / "TRƯỞNG BAN".
     pub signer_role: Vec<String>,
+    /// The signer's name under the space for the signature and seal (empty: written by hand).
+    pub signer_name: String,
 }
 
 /// A table as it is drawn: column widths in points, header and rows.
@@ -100,6 +102,8 @@ const LINE: f32 = 1.35;
 const CELL: f32 = 9.0;
 const NOTE: f32 = 9.5;
 const HEADING: f32 = 10.5;
+/// The room left for the signature and the seal above the signer's name.
+const SIGNATURE_SPACE: f32 = 60.0;
 
 /// The height of `text` wrapped to `width`, in the pen's lines.
 fn text_height(text: &str, font: &krilla::text::Font, size: f32, width: f32) -> f32 {
@@ -249,7 +253,13 @@ pub fn render_report(report: &ProgressReport) -> Result<Vec<u8>, PdfError> {
                     .signer_role
                     .iter()
                     .map(|r| text_height(r, &f.bold, 11.0, right - split))
-                    .sum();
+                    .sum::<f32>()
+                    + if report.signer_name.is_empty() {
+                        0.0
+                    } else {
+                        SIGNATURE_SPACE
+                            + text_height(&report.signer_name, &f.bold, 11.0, right - split)
+                    };
                 (10.0 * LINE + recipients).max(roles + 10.0 * LINE)
             }
         }
@@ -421,6 +431,10 @@ fn closing(
         pen.text(role, &f.bold, 11.0, INK);
     }
     pen.text("(Ký, ghi rõ họ tên và đóng dấu)", &f.italic, 10.0, GREY);
+    if !report.signer_name.is_empty() {
+        pen.gap(SIGNATURE_SPACE);
+        pen.text(&report.signer_name, &f.bold, 11.0, INK);
+    }
     pen.y = pen.y.max(left_end);
 }
 
@@ -459,6 +473,7 @@ mod tests {
             recipients: vec!["Ban Chỉ đạo Trung ương".to_owned(), "Lưu: VT".to_owned()],
             tables,
             signer_role: vec!["TM. BAN CHỈ ĐẠO".to_owned(), "TRƯỞNG BAN".to_owned()],
+            signer_name: "Nguyễn Văn Minh".to_owned(),
         }
     }
 

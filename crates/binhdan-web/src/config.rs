@@ -43,8 +43,10 @@ pub struct WebConfig {
 }
 
 /// The issuing body as people expect to see it on an official site: its name above every
-/// page, its address and contacts below. Nothing is shown for what is not set.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+/// page, its address and contacts below. Nothing is shown for what is not set. The province's
+/// progress report (Decree 30/2020/NĐ-CP) is issued in its name, under its symbol, and signed
+/// by its signer.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Official {
     /// e.g. "UBND tỉnh Thanh Hóa — Ban Chỉ đạo phong trào Bình dân học vụ số".
@@ -54,6 +56,71 @@ pub struct Official {
     pub hotline: String,
     /// An e-mail address or other contact.
     pub contact: String,
+    /// The symbol after the report's number ("Số: …/BC-BCĐ"); the office fills the number in.
+    pub report_symbol: String,
+    /// The lines above the signature of the province's report ("TM. BAN CHỈ ĐẠO",
+    /// "TRƯỞNG BAN").
+    pub signer_title: Vec<String>,
+    /// Who signs the province's report, printed under the signature (empty: written by hand).
+    /// A commune's report is signed in the commune: its signer is left to be written.
+    pub signer: String,
+}
+
+impl Default for Official {
+    fn default() -> Self {
+        Self {
+            body: String::new(),
+            address: String::new(),
+            hotline: String::new(),
+            contact: String::new(),
+            report_symbol: "BC-BCĐ".to_owned(),
+            signer_title: vec!["TM. BAN CHỈ ĐẠO".to_owned(), "TRƯỞNG BAN".to_owned()],
+            signer: String::new(),
+        }
+    }
+}
+
+/// Longest report symbol, signer's name and title line, in characters.
+const MAX_SYMBOL: usize = 20;
+const MAX_SIGNER: usize = 80;
+const MAX_TITLE_LINE: usize = 60;
+
+impl Official {
+    /// Whether the report's symbol, title and signer print as a document expects: a symbol of
+    /// letters, digits and hyphens (it follows "Số: …/"), one to four title lines, bounded
+    /// lengths.
+    ///
+    /// # Errors
+    /// Which key is wrong and why.
+    pub fn check(&self) -> Result<(), String> {
+        let symbol = self.report_symbol.trim();
+        if symbol.is_empty()
+            || symbol.chars().count() > MAX_SYMBOL
+            || !symbol.chars().all(|c| c.is_alphanumeric() || c == '-')
+        {
+            return Err(format!(
+                "report_symbol: \"{}\" must be 1–{MAX_SYMBOL} letters, digits or hyphens (e.g. \"BC-BCĐ\")",
+                symbol.chars().take(MAX_SYMBOL + 5).collect::<String>()
+            ));
+        }
+        if self.signer_title.is_empty()
+            || self.signer_title.len() > 4
+            || self
+                .signer_title
+                .iter()
+                .any(|l| l.trim().is_empty() || l.chars().count() > MAX_TITLE_LINE)
+        {
+            return Err(format!(
+                "signer_title: 1–4 lines, none empty or over {MAX_TITLE_LINE} characters (e.g. [\"TM. BAN CHỈ ĐẠO\", \"TRƯỞNG BAN\"])"
+            ));
+        }
+        if self.signer.chars().count() > MAX_SIGNER || self.signer.contains(['\n', '\r']) {
+            return Err(format!(
+                "signer: one line of at most {MAX_SIGNER} characters"
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for WebConfig {

@@ -138,11 +138,25 @@ fn administrative_report(
     let vi = Lang::Vi;
     let unit_name = lineage.last().map(|u| u.name.clone()).unwrap_or_default();
     let province = lineage.first().map(|u| u.name.clone()).unwrap_or_default();
-    let body = &state.config.official.body;
-    let (parent_body, issuer) = match body.split_once(" — ") {
-        Some((parent, issuer)) => (parent.to_uppercase(), issuer.to_uppercase()),
-        None if !body.is_empty() => (String::new(), body.to_uppercase()),
-        None => (
+    let official = &state.config.official;
+    // The province's report is issued by the configured body and signed by its signer; a
+    // commune's (or a village's) by the commune's steering committee, signed there by hand.
+    let province_report = lineage.len() == 1;
+    let body = binhdan_core::text::clean(&official.body);
+    let (parent_body, issuer) = match (province_report, body.split_once(" — ")) {
+        (false, _) => (
+            format!(
+                "UBND {}",
+                lineage
+                    .get(1)
+                    .map_or_else(|| unit_name.clone(), |c| c.name.clone())
+                    .to_uppercase()
+            ),
+            "BAN CHỈ ĐẠO PHONG TRÀO BÌNH DÂN HỌC VỤ SỐ".to_owned(),
+        ),
+        (true, Some((parent, issuer))) => (parent.to_uppercase(), issuer.to_uppercase()),
+        (true, None) if !body.is_empty() => (String::new(), body.to_uppercase()),
+        (true, None) => (
             String::new(),
             format!(
                 "BAN CHỈ ĐẠO BÌNH DÂN HỌC VỤ SỐ {}",
@@ -200,7 +214,7 @@ fn administrative_report(
     binhdan_pdf::ProgressReport {
         parent_body,
         issuer,
-        number: String::new(),
+        number: format!("Số: ……/{}", official.report_symbol.trim()),
         place: province
             .trim_start_matches("Tỉnh ")
             .trim_start_matches("Thành phố ")
@@ -236,7 +250,16 @@ fn administrative_report(
                 "Lưu: VT".to_owned(),
             ]
         },
-        signer_role: vec!["TM. BAN CHỈ ĐẠO".to_owned(), "TRƯỞNG BAN".to_owned()],
+        signer_role: official
+            .signer_title
+            .iter()
+            .map(|l| binhdan_core::text::clean(l))
+            .collect(),
+        signer_name: if province_report {
+            binhdan_core::text::clean(&official.signer)
+        } else {
+            String::new()
+        },
         tables: Vec::new(),
     }
 }

@@ -243,6 +243,7 @@ async fn the_issuing_body_is_on_every_page_when_configured() {
             address: "35 Đại lộ Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa".into(),
             hotline: "0237 3 852 xxx".replace("xxx", "123"),
             contact: String::new(),
+            ..binhdan_web::config::Official::default()
         };
     })
     .await;
@@ -258,4 +259,77 @@ async fn the_issuing_body_is_on_every_page_when_configured() {
         );
         assert!(html.contains("35 Đại lộ Lê Lợi"), "{path}");
     }
+}
+
+/// Issue 18 (item 7): the administrative report is issued as configured — the province's in
+/// the body's name, under its symbol, signed by its signer (NFC, under the room for the
+/// signature); a commune's by the commune's steering committee, its signer left to be written
+/// by hand. A symbol that would not print after "Số: …/" is refused before the server starts.
+#[tokio::test]
+async fn the_report_is_issued_and_signed_as_configured() {
+    use unicode_normalization::UnicodeNormalization as _;
+    let app = TestApp::with(|c| {
+        c.official = binhdan_web::config::Official {
+            body: "UBND tỉnh Thanh Hóa — Ban Chỉ đạo phong trào Bình dân học vụ số".into(),
+            report_symbol: "BC-BCĐBDHVS".into(),
+            signer_title: vec!["KT. TRƯỞNG BAN".into(), "PHÓ TRƯỞNG BAN".into()],
+            // Decomposed, as a configuration file may hold it.
+            signer: "Lê Văn Hùng".nfd().collect(),
+            ..binhdan_web::config::Official::default()
+        };
+    })
+    .await;
+    let province = crate::people::staff(
+        &app,
+        "tinh-38",
+        binhdan_auth::access::Grant::new(
+            binhdan_auth::access::Role::ProvinceAdmin,
+            binhdan_auth::access::Scope::Unit { path: "38/".into() },
+        ),
+    )
+    .await;
+    let (cookie, _) =
+        crate::people::session(&app, binhdan_store::SessionOwner::Staff(province)).await;
+    let pdf = crate::people::get_as(&app, "/quan-ly/bao-cao/38?dinh-dang=pdf", &cookie).await;
+    assert_eq!(pdf.status, axum::http::StatusCode::OK);
+    let text = crate::helpers::pdf_text(&pdf.body);
+    for want in [
+        "UBND TỈNH THANH HÓA",
+        "BAN CHỈ ĐẠO PHONG TRÀO BÌNH DÂN HỌC VỤ SỐ",
+        "Số: ……/BC-BCĐBDHVS",
+        "KT. TRƯỞNG BAN PHÓ TRƯỞNG BAN",
+        "(Ký, ghi rõ họ tên và đóng dấu) Lê Văn Hùng",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    let commune =
+        crate::people::get_as(&app, "/quan-ly/bao-cao/16591?dinh-dang=pdf", &cookie).await;
+    let text = crate::helpers::pdf_text(&commune.body);
+    assert!(text.contains("UBND XÃ CÁC SƠN"), "{text}");
+    assert!(!text.contains("UBND TỈNH THANH HÓA"), "{text}");
+    assert!(text.contains("Số: ……/BC-BCĐBDHVS"));
+    assert!(!text.contains("Lê Văn Hùng"), "the commune signs by hand");
+
+    let bad = |f: fn(&mut binhdan_web::config::Official)| {
+        let mut o = binhdan_web::config::Official::default();
+        f(&mut o);
+        o.check()
+    };
+    assert!(binhdan_web::config::Official::default().check().is_ok());
+    assert!(
+        bad(|o| o.report_symbol = "BC/BCĐ".into())
+            .unwrap_err()
+            .contains("report_symbol")
+    );
+    assert!(bad(|o| o.report_symbol = " ".into()).is_err());
+    assert!(
+        bad(|o| o.signer_title = Vec::new())
+            .unwrap_err()
+            .contains("signer_title")
+    );
+    assert!(
+        bad(|o| o.signer = "Lê\nVăn".into())
+            .unwrap_err()
+            .contains("signer")
+    );
 }

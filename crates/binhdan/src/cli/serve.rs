@@ -71,6 +71,9 @@ pub(super) async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<Ex
     web.offline
         .check()
         .map_err(|e| anyhow::anyhow!("offline: {e}"))?;
+    web.official
+        .check()
+        .map_err(|e| anyhow::anyhow!("official: {e}"))?;
     if with_demo {
         let province = UnitCode::parse(&web.province).context("the configured province code")?;
         if demo::has_villages(store.as_ref(), &province).await? {
