@@ -515,3 +515,49 @@ pub fn with_sheets(
     sheets.splice(at..at, further.into_iter().flatten());
     sheets
 }
+
+/// The progress report's tables as the staff page and the command line write them: the KPI
+/// lines (a sheet per level, or one CSV table), then what people could do of the simulated
+/// tasks and the village teams' figures, each when there is something to say. `units` is how
+/// many units' lines it holds (for the audit record and the command's message).
+///
+/// # Errors
+/// The store failed.
+pub async fn tables(
+    store: &dyn Store,
+    lineage: &[Unit],
+    lang: Lang,
+    csv: bool,
+    now: Timestamp,
+) -> Result<Tables, StoreError> {
+    let scope = lineage.last().map(|u| u.name.clone()).unwrap_or_default();
+    let day = binhdan_core::people::Date::from_timestamp_vietnam(now)
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let lines = progress_lines(store, lineage, now).await?;
+    let tasks = crate::abilities::report_lines(store, lineage, lang).await?;
+    let teams = crate::teams::report_lines(store, lineage).await?;
+    let kpis = if csv {
+        vec![one_sheet(lang, &lines, &scope, &day)]
+    } else {
+        sheets(lang, &lines, &scope, &day)
+    };
+    let sheets = with_sheets(
+        kpis,
+        [
+            task_sheet(lang, &tasks, &scope, &day),
+            team_sheet(lang, &teams, &scope, &day),
+        ],
+        !csv,
+    );
+    Ok(Tables {
+        sheets,
+        units: lines.iter().map(Vec::len).sum(),
+    })
+}
+
+/// The report's tables (`tables`) and how many units' lines they hold.
+pub struct Tables {
+    pub sheets: Vec<Sheet>,
+    pub units: usize,
+}

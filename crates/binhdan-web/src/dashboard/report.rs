@@ -50,13 +50,13 @@ pub async fn report(
             .await?;
         return Err(refused);
     }
-    let lines =
-        binhdan_app::reports::progress_lines(state.store.as_ref(), &lineage, state.clock.now())
-            .await?;
     let day = vietnam_day(&state);
-    // The village teams' figures: counters and members only.
-    let teams = binhdan_app::teams::report_lines(state.store.as_ref(), &lineage).await?;
     if format == binhdan_app::reports::ReportFormat::Pdf {
+        let lines =
+            binhdan_app::reports::progress_lines(state.store.as_ref(), &lineage, state.clock.now())
+                .await?;
+        // The village teams' figures: counters and members only.
+        let teams = binhdan_app::teams::report_lines(state.store.as_ref(), &lineage).await?;
         let tasks =
             binhdan_app::abilities::report_lines(state.store.as_ref(), &lineage, Lang::Vi).await?;
         let mut document = administrative_report(&state, &lineage, &lines, day);
@@ -87,22 +87,9 @@ pub async fn report(
         ));
     }
     let csv = format.is_csv();
-    // What people could do of the simulated tasks and the village teams' figures: a sheet
-    // each (CSV: a further table each) when there is any in the scope.
-    let tasks = binhdan_app::abilities::report_lines(state.store.as_ref(), &lineage, lang).await?;
-    let task_sheet = binhdan_app::reports::task_sheet(lang, &tasks, &unit.name, &day.to_string());
-    let team_sheet = binhdan_app::reports::team_sheet(lang, &teams, &unit.name, &day.to_string());
-    let sheets = if csv {
-        vec![binhdan_app::reports::one_sheet(
-            lang,
-            &lines,
-            &unit.name,
-            &day.to_string(),
-        )]
-    } else {
-        binhdan_app::reports::sheets(lang, &lines, &unit.name, &day.to_string())
-    };
-    let sheets = binhdan_app::reports::with_sheets(sheets, [task_sheet, team_sheet], !csv);
+    let tables =
+        binhdan_app::reports::tables(state.store.as_ref(), &lineage, lang, csv, state.clock.now())
+            .await?;
     let file = format!(
         "bao-cao-tien-do-{}-{:04}-{:02}-{:02}.{}",
         unit.code,
@@ -111,16 +98,13 @@ pub async fn report(
         day.day(),
         format.extension()
     );
-    let download = spreadsheet(sheets, csv, &file).await?;
+    let download = spreadsheet(tables.sheets, csv, &file).await?;
     state
         .store
         .append_audit(
             AuditEntry::new(s.actor(), "report.export")
                 .subject(unit.code.to_string())
-                .detail(&detail.num(
-                    "units",
-                    i64::try_from(lines.iter().map(Vec::len).sum::<usize>()).unwrap_or(0),
-                )),
+                .detail(&detail.num("units", i64::try_from(tables.units).unwrap_or(0))),
             state.clock.now(),
         )
         .await?;

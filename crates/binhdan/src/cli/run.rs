@@ -38,37 +38,35 @@ pub(super) async fn run(command: Command, config: &Config, lang: Lang) -> anyhow
             let lineage = store.lineage(&code).await;
             let result = match lineage {
                 Ok(l) if l.is_empty() => Ok(None),
-                Ok(l) => binhdan_app::reports::progress_lines(store.as_ref(), &l, clock.now())
-                    .await
-                    .map(|lines| Some((l, lines))),
+                Ok(l) => binhdan_app::reports::tables(
+                    store.as_ref(),
+                    &l,
+                    lang,
+                    format.is_csv(),
+                    clock.now(),
+                )
+                .await
+                .map(Some),
                 Err(e) => Err(e),
             };
             store.close().await;
-            let Some((lineage, lines)) = result? else {
+            let Some(tables) = result? else {
                 eprintln!(
                     "{}",
                     lang.tr(&binhdan_core::Msg::new("unit-unknown").arg("code", &unit))
                 );
                 return Ok(ExitCode::from(2));
             };
-            let name = lineage.last().map(|u| u.name.clone()).unwrap_or_default();
-            let day = binhdan_core::people::Date::from_timestamp_vietnam(clock.now())
-                .map(|d| d.to_string())
-                .unwrap_or_default();
             let bytes = if format.is_csv() {
-                binhdan_tabular::write::to_csv(&[binhdan_app::reports::one_sheet(
-                    lang, &lines, &name, &day,
-                )])?
+                binhdan_tabular::write::to_csv(&tables.sheets)?
             } else {
-                binhdan_tabular::write::to_xlsx(&binhdan_app::reports::sheets(
-                    lang, &lines, &name, &day,
-                ))?
+                binhdan_tabular::write::to_xlsx(&tables.sheets)?
             };
             std::fs::write(&out, bytes).with_context(|| format!("{}", out.display()))?;
             println!(
                 "{}",
                 lang.tr(&binhdan_core::Msg::new("cli-report-written")
-                    .arg("units", lines.iter().map(Vec::len).sum::<usize>())
+                    .arg("units", tables.units)
                     .arg("file", out.display()))
             );
             Ok(ExitCode::SUCCESS)
