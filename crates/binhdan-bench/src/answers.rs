@@ -103,15 +103,15 @@ pub async fn drive(addr: SocketAddr, cookies: &[String], seconds: u64) -> Answer
     collect(tasks, started).await
 }
 
-struct LearnerRun {
-    answers: Histogram<u64>,
-    questions: Histogram<u64>,
-    answer_errors: u64,
-    question_errors: u64,
+pub(crate) struct LearnerRun {
+    pub(crate) answers: Histogram<u64>,
+    pub(crate) questions: Histogram<u64>,
+    pub(crate) answer_errors: u64,
+    pub(crate) question_errors: u64,
 }
 
 /// The value of a hidden input of the question form.
-fn hidden<'a>(html: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn hidden<'a>(html: &'a str, name: &str) -> Option<&'a str> {
     let at = html.find(&format!("name=\"{name}\" value=\""))? + name.len() + 15;
     Some(&html[at..at + html[at..].find('"')?])
 }
@@ -228,7 +228,7 @@ impl Seat {
 }
 
 impl LearnerRun {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             answers: histogram(),
             questions: histogram(),
@@ -285,7 +285,7 @@ pub async fn class(addr: SocketAddr, cookies: &[String], rounds: usize) -> Answe
 }
 
 /// The learners' runs together, per second over the time since `started`.
-async fn collect(
+pub(crate) async fn collect(
     tasks: Vec<tokio::task::JoinHandle<LearnerRun>>,
     started: Instant,
 ) -> AnswerFigures {
@@ -314,7 +314,7 @@ async fn collect(
 }
 
 /// The body as text, gunzipped if it came compressed (as a phone asks for it).
-async fn text(response: hyper::Response<hyper::body::Incoming>) -> Option<String> {
+pub(crate) async fn text(response: hyper::Response<hyper::body::Incoming>) -> Option<String> {
     let gzip = response
         .headers()
         .get("content-encoding")
@@ -330,7 +330,7 @@ async fn text(response: hyper::Response<hyper::body::Incoming>) -> Option<String
     }
 }
 
-fn micros(start: Instant) -> u64 {
+pub(crate) fn micros(start: Instant) -> u64 {
     u64::try_from(start.elapsed().as_micros())
         .unwrap_or(u64::MAX)
         .max(1)

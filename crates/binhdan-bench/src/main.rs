@@ -15,6 +15,9 @@
 //! million by default) on SQLite, beside reading and checking the same file alone (see
 //! `people_import.rs`).
 //!
+//! `task steps` (run by default) practises simulated tasks through their pages, a step at a
+//! time, each connection its own learner (see `task_steps.rs`).
+//!
 //! `--only class` seats a class of 40 at the village cultural house: all answer the same
 //! module's quiz, each question at once (answers per second and p99 beside the ceiling).
 //!
@@ -38,6 +41,7 @@ mod events;
 mod exam_leak;
 mod people_import;
 mod task_leak;
+mod task_steps;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -156,6 +160,7 @@ fn main() -> anyhow::Result<()> {
     if scenarios().iter().any(|s| wanted(s.name))
         || wanted(answers::NAME)
         || args.asks_for(answers::CLASS_NAME)
+        || wanted(task_steps::NAME)
     {
         http_scenarios(&args, &server_rt, &client_rt)?;
     }
@@ -262,6 +267,36 @@ fn http_scenarios(
             );
             print_row(
                 &format!("  quiz openings between [{name}]"),
+                &f.questions,
+                &ceiling,
+            );
+        }
+        if args.wants(task_steps::NAME) {
+            // Learners of their own, numbered after the others.
+            let cookies = server_rt.block_on(answers::learners(
+                store.as_ref(),
+                20_000,
+                args.connections,
+                SystemClock.now(),
+            ))?;
+            // Practice attempts are sealed by the vault: a server of the same store with one.
+            let with_vault = server_rt.block_on(async {
+                let vault = binhdan_vault::Vault::new(&binhdan_vault::VaultConfig::generate(
+                    &mut rand::rng(),
+                ))?;
+                let state =
+                    AppState::new(store.clone(), WebConfig::default(), Arc::new(SystemClock))
+                        .with_auth(vault, None, binhdan_core::people::DEFAULT_EVALUATION_DATE);
+                serve(state).await
+            })?;
+            let f = client_rt.block_on(task_steps::drive(with_vault, &cookies, args.seconds));
+            print_row(
+                &format!("{} [{name}]", task_steps::NAME),
+                &f.answers,
+                &ceiling,
+            );
+            print_row(
+                &format!("  task starts between [{name}]"),
                 &f.questions,
                 &ceiling,
             );
