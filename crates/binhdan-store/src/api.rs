@@ -15,5 +15,6 @@ pub mod people;
 pub mod population;
 pub mod staff;
 pub mod targets;
+pub mod residents;
 pub mod teams;
 pub mod units;

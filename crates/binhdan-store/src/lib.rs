@@ -39,6 +39,7 @@ pub use api::people::*;
 pub use api::population::*;
 pub use api::staff::*;
 pub use api::targets::*;
+pub use api::residents::*;
 pub use api::teams::*;
 pub use api::units::*;
 pub use config::StoreConfig;
@@ -247,6 +248,7 @@ pub trait Store:
     + AuditStore
     + OpsStore
     + TeamStore
+    + ResidentStore
     + AssistStore
 {
 }
@@ -267,6 +269,7 @@ impl<T> Store for T where
         + AuditStore
         + OpsStore
         + TeamStore
+        + ResidentStore
         + AssistStore
 {
 }

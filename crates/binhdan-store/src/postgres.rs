@@ -46,6 +46,8 @@ mod population;
 mod staff;
 #[path = "shared/targets.rs"]
 mod targets;
+#[path = "shared/residents.rs"]
+mod residents;
 #[path = "shared/teams.rs"]
 mod teams;
 #[path = "shared/units.rs"]
