@@ -6,7 +6,8 @@
 // registered from their card in the second tap), a QR code that is not a card and a photo
 // without one are refused with the reason shown, and the rear camera (Chromium's fake camera
 // playing a video of a card's QR code) marks a learner too; refused permission and a browser
-// without a camera say so.
+// without a camera say so. Without JavaScript, a photo is sent to the server, which reads the
+// code (binhdan-qr) and marks the learner the same way.
 // Screenshots in out/scan/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -165,11 +166,15 @@ test('a class of 5 marked present by photos of their cards\' QR codes', { timeou
     assert.ok(box.height >= 48 && box.width >= 280, `${sel} is a big target (${box.width}×${box.height})`);
   }
   assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 360, 'fits 360 px');
+  // The server's photo form is for a browser without the scanner: not offered twice.
+  assert.equal(await page.isVisible('#photo-form'), false);
   await page.screenshot({ path: `${OUT}1-class.png` });
 
   // A photo without any QR code, and a QR code that is not a card: said, nothing sent.
   await page.setInputFiles('#scan-photo', { name: 'anh.jpg', mimeType: 'image/jpeg', buffer: await cardPhoto(null, 'Không có mã') });
   await page.waitForFunction(() => /Không tìm thấy mã QR/.test(document.getElementById('scan-status').textContent.normalize('NFC')));
+  // The phone found none: the server may, so its photo form is offered now.
+  assert.ok(await page.isVisible('#photo-form'));
   await page.screenshot({ path: `${OUT}2-no-qr.png` });
   const notCard = await QRCode.toBuffer('https://dichvucong.gov.vn/p/home/dvc-trang-chu.html', { margin: 4, scale: 8 });
   await page.setInputFiles('#scan-photo', { name: 'ma.png', mimeType: 'image/png', buffer: notCard });
@@ -270,6 +275,29 @@ test('without JavaScript the class page says why scanning is not offered, and th
     await Promise.all([page.waitForNavigation(), page.click('form[action$="/diem-danh"] button[type=submit]:not([name])')]);
     assert.match(nfc(await page.textContent('[role=status]')), /đã có mặt/);
     await page.screenshot({ path: `${OUT}8-no-js.png` });
+
+    // A photo of the card sent to the server, which reads its QR code: the same marking.
+    await page.goto(classUrl);
+    assert.ok(await page.isVisible('#photo-form'));
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 360, 'fits 360 px');
+    const send = page.locator('#photo-form button[type=submit]');
+    const box = await send.boundingBox();
+    assert.ok(box.height >= 44, `the send button is a big target (${box.width}×${box.height})`);
+    await page.locator('#photo-form').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${OUT}9-no-js-photo-form.png` });
+    const p = LEARNERS[3];
+    const photo = await cardPhoto(await QRCode.toDataURL([{ data: cardText(p), mode: 'byte' }], { margin: 4, width: 400 }), p.name);
+    await page.setInputFiles('#photo', { name: 'the.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await Promise.all([page.waitForNavigation(), send.click()]);
+    assert.match(nfc(await page.textContent('[role=status]')), /đã có mặt/);
+    assert.equal(await present(page), 5);
+    // A photo without a code: the reason, the forms ready.
+    await page.setInputFiles('#photo', { name: 'anh.jpg', mimeType: 'image/jpeg', buffer: await cardPhoto(null, 'Không có mã') });
+    const [refused] = await Promise.all([page.waitForNavigation(), page.click('#photo-form button[type=submit]')]);
+    assert.equal(refused.status(), 422);
+    assert.match(nfc(await page.textContent('[role=alert]')), /Không đọc được mã QR trong ảnh — hãy chụp gần hơn, đủ sáng, giữ máy thẳng/);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 360, 'fits 360 px');
+    await page.screenshot({ path: `${OUT}10-no-js-photo-refused.png` });
   } finally {
     await context.close();
   }

@@ -1,9 +1,9 @@
 //! Fuzzing the readers of untrusted input: every file or text a stranger, an official or a
 //! scanner can hand the server (roster CSV and XLSX, content packs, a citizen identity card's
-//! QR code, JSON bodies). A committed corpus (`corpus/<reader>/`) holds valid and tricky
-//! inputs; proptest mutates them (bit flips, interesting bytes, insertions, deletions,
-//! repetitions, splices of two seeds) and each reader must answer `Ok` or a clear error:
-//! never a panic, never output out of proportion to the input.
+//! QR code and a photo of it, JSON bodies). A committed corpus (`corpus/<reader>/`) holds
+//! valid and tricky inputs; proptest mutates them (bit flips, interesting bytes, insertions,
+//! deletions, repetitions, splices of two seeds) and each reader must answer `Ok` or a clear
+//! error: never a panic, never output out of proportion to the input.
 //!
 //! The number of cases per reader is [`cases`] (`BINHDAN_FUZZ_CASES`, 256 by default), so a
 //! test run stays bounded in time; a failing case is shrunk and written to

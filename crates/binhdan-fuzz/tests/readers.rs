@@ -127,6 +127,37 @@ proptest! {
     }
 }
 
+/// Small limits for the photo target, so that a run of mutations stays quick: a mutated
+/// header may claim any size, which these refuse before decoding.
+const PHOTO_LIMITS: binhdan_qr::Limits = binhdan_qr::Limits {
+    max_bytes: 64 * 1024,
+    max_pixels: 1_000_000,
+    max_side: 4096,
+    max_alloc: 32 * 1024 * 1024,
+    search_side: 400,
+    full_search_pixels: 250_000,
+};
+
+#[test]
+fn every_photo_seed_is_read() {
+    for (name, bytes) in corpus("photo") {
+        let text = binhdan_qr::decode_card_photo(&bytes, PHOTO_LIMITS)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(CardQr::parse(&text).is_ok(), "{name}");
+    }
+}
+
+proptest! {
+    #![proptest_config(config("photo"))]
+    #[test]
+    fn card_photo_reader((_, bytes) in mutated(&corpus("photo"))) {
+        // Ok (a QR code's text, at most a version 40 code's bytes) or a refusal.
+        if let Ok(text) = binhdan_qr::decode_card_photo(&bytes, PHOTO_LIMITS) {
+            prop_assert!(text.len() <= 7089 * 4, "{} bytes", text.len());
+        }
+    }
+}
+
 fn ddmmyyyy(d: Date) -> String {
     d.to_string().replace('/', "")
 }

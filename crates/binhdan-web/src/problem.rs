@@ -445,6 +445,14 @@ impl Multipart {
     pub const fn limit(&self) -> usize {
         self.limit
     }
+
+    /// The same body under a route whose limit is `limit` rather than the import limit (a
+    /// class's photo of a card): its refusal of a large body states that.
+    #[must_use]
+    pub const fn with_limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
 }
 
 /// The problem for a multipart body that could not be read: larger than `limit` (413), cut off
@@ -475,7 +483,7 @@ pub fn upload_problem(e: &axum::extract::multipart::MultipartError, limit: usize
 }
 
 /// A size in bytes as people read it: `16 MB`, `64 KB`, `900 B`.
-fn byte_size(bytes: usize) -> String {
+pub(crate) fn byte_size(bytes: usize) -> String {
     const KB: usize = 1024;
     if bytes >= KB * KB && bytes.is_multiple_of(KB * KB) {
         format!("{} MB", bytes / (KB * KB))

@@ -158,6 +158,12 @@ fn documented(import_limit: usize) -> OpenApiRouter<AppState> {
                 .routes(routes!(staff::population_form, staff::population_submit))
                 .layer(DefaultBodyLimit::max(import_limit)),
         )
+        .merge(
+            // A photo of a card's QR code, and the form's few fields around it.
+            OpenApiRouter::new()
+                .routes(routes!(teams::attend_photo))
+                .layer(DefaultBodyLimit::max(teams::PHOTO_BODY_LIMIT)),
+        )
 }
 
 /// The OpenAPI document of every route.

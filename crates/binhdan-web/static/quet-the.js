@@ -18,6 +18,11 @@
   var video = document.getElementById('scan-video');
   var stopButton = document.getElementById('scan-stop');
   var markButton = form.querySelector('button[type=submit]:not([name])');
+  // The server's photo form (for a browser without this script): hidden while the phone
+  // decodes photos itself, shown again when that fails (no code found, a picture the phone
+  // cannot open, the decoder not loaded), where the server may still read it.
+  var serverPhoto = document.getElementById('photo-form');
+  var SERVER_MAY_READ = { 'not-found': 1, 'bad-image': 1, 'decoder-failed': 1 };
   // Frames and photos are decoded at most this many pixels on their longer side: enough for
   // the card's QR code (about 3 pixels a module when the card fills the picture) and quick on
   // a cheap phone. A photo not read at the first size is tried once more, larger.
@@ -38,6 +43,7 @@
   function say(key, bad, quiet) {
     status.textContent = key ? root.getAttribute('data-' + key) : '';
     status.className = bad ? 'error' : 'hint';
+    if (serverPhoto && SERVER_MAY_READ[key]) serverPhoto.hidden = false;
     if (key && !quiet && status.scrollIntoView) status.scrollIntoView({ block: 'nearest' });
   }
 
@@ -218,6 +224,7 @@
   } catch (e) { /* storage off */ }
 
   actions.hidden = false;
+  if (serverPhoto && !refusal) serverPhoto.hidden = true;
   if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
     say('');
     cameraButton.addEventListener('click', startCamera);

@@ -92,6 +92,13 @@ struct ClassPage {
     pick_more: Option<String>,
     csrf: String,
     op: String,
+    /// The photo form's own device-made id (a photo and a typed marking are two actions).
+    photo_op: String,
+    /// A card read from a photo and refused (someone not yet on the roster): kept in the card
+    /// field, so that registering them from it is one more tap, not another photo.
+    card: String,
+    /// A photo was refused: a link to its form, further down, to send another.
+    photo_again: bool,
     /// The QR decoder's URL, which the scanner loads when first used.
     decoder: String,
     /// The member's offline queue: attendance taken without a network waits on the phone.
@@ -219,6 +226,9 @@ async fn class_page(
         pick_more,
         csrf: s.csrf().expose().clone(),
         op: new_op(),
+        photo_op: new_op(),
+        card: String::new(),
+        photo_again: false,
         decoder: crate::assets::jsqr_js_url(),
         off: crate::offline::Learner::member(s),
     };
@@ -266,7 +276,22 @@ pub async fn attend(
         .ok_or_else(|| Problem::internal(&"no vault configured"))?;
     // A refusal (a card that is not one, a number of the wrong shape, someone not on the
     // roster) keeps the member on the class page, the form ready, the reason above it.
-    match mark(&state, &s, id, &vault, &form).await {
+    let marked = mark(&state, &s, id, &vault, &form).await;
+    answer(&state, lang, &s, id, marked, None).await
+}
+
+/// After a marking: back to the class saying so, or a refusal on the class page, the form
+/// ready, the reason above it. `photo`: the marking came from a photo, and the card read from
+/// it to keep in the card field (empty when there is none to keep).
+async fn answer(
+    state: &AppState,
+    lang: Lang,
+    s: &StaffCaller,
+    id: i64,
+    marked: Result<&'static str, Problem>,
+    photo: Option<String>,
+) -> Result<Response, Problem> {
+    match marked {
         Ok(marked) => {
             Ok(Redirect::to(&format!("/quan-ly/lop-hoc/{id}?co-mat={marked}")).into_response())
         }
@@ -274,12 +299,154 @@ pub async fn attend(
             if refused.status.is_client_error() && refused.status != StatusCode::FORBIDDEN =>
         {
             let message = refused.body(lang).error.message;
-            let page = class_page(&state, lang, &s, id, None, Some(message), "").await?;
+            let mut page = class_page(state, lang, s, id, None, Some(message), "").await?;
+            if let Some(card) = photo {
+                page.photo_again = card.is_empty();
+                page.card = card;
+            }
             let mut r = crate::respond::no_store(page.into_response());
             *r.status_mut() = refused.status;
             Ok(r)
         }
         Err(other) => Err(other),
+    }
+}
+
+/// The body a class's photo route takes: the photo and the form's few fields.
+pub const PHOTO_BODY_LIMIT: usize = PHOTO_LIMITS.max_bytes + 64 * 1024;
+
+/// Photos searched at once by this server.
+static PHOTO_READERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// What a photo of a card may be (8 MiB, 40 MP), and how it is searched.
+const PHOTO_LIMITS: binhdan_qr::Limits = binhdan_qr::Limits::DEFAULT;
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // the OpenAPI document's description of the multipart body
+pub struct PhotoForm {
+    csrf: String,
+    /// The device-made id.
+    op: String,
+    /// A photo (JPEG or PNG) of the QR code on the citizen identity card.
+    #[schema(value_type = String, format = Binary)]
+    photo: Vec<u8>,
+}
+
+/// Marks a learner present from a photo of their card's QR code, read on the server (for a
+/// phone whose browser does not decode it): the code's text then goes where a scanned card's
+/// does.
+#[utoipa::path(post, path = "/quan-ly/lop-hoc/{id}/diem-danh-anh", tag = "pages",
+    params(("id" = i64, Path, description = "Class id")),
+    request_body(content = PhotoForm, content_type = "multipart/form-data"),
+    responses((status = 303, description = "Marked (or already present): back to the class"), (status = 400, description = "A body that is not a readable multipart form"), (status = 403, description = "Not a member of the class's village team, a person outside the village, or a wrong CSRF token"), (status = 404, description = "No such class or person"), (status = 409, description = "The op is another action's"), (status = 413, description = "A photo over 8 MiB"), (status = 415, description = "Not multipart/form-data"), (status = 422, description = "No photo, not an image, too many pixels, no QR code read, or a code that is not a card (the message says why)")))]
+pub async fn attend_photo(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Staff(s): Staff,
+    Path(id): Path<i64>,
+    multipart: crate::problem::Multipart,
+) -> Result<Response, Problem> {
+    let mut multipart = multipart.with_limit(PHOTO_LIMITS.max_bytes);
+    let (mut csrf, mut op, mut photo) = (String::new(), String::new(), Vec::new());
+    while let Some(mut field) = multipart.next_field().await? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let bad = |e: &axum::extract::multipart::MultipartError| {
+            crate::problem::upload_problem(e, PHOTO_LIMITS.max_bytes)
+        };
+        match name.as_str() {
+            "photo" => {
+                // Read a chunk at a time: a photo over the limit is refused as soon as it is.
+                while let Some(chunk) = field.chunk().await.map_err(|e| bad(&e))? {
+                    if photo.len() + chunk.len() > PHOTO_LIMITS.max_bytes {
+                        return Err(photo_too_large());
+                    }
+                    photo.extend_from_slice(&chunk);
+                }
+            }
+            "csrf" => csrf = field.text().await.map_err(|e| bad(&e))?,
+            "op" => op = field.text().await.map_err(|e| bad(&e))?,
+            _ => {}
+        }
+    }
+    s.check_csrf(&csrf)?;
+    let vault = state
+        .auth
+        .vault
+        .clone()
+        .ok_or_else(|| Problem::internal(&"no vault configured"))?;
+    // Only a member of the class's team has a photo searched (the work is the costly part).
+    let class = state
+        .store
+        .team_class(id)
+        .await?
+        .ok_or_else(|| Problem::not_found(Msg::new("team-class-unknown")))?;
+    let village = teams::village(state.store.as_ref(), class.village_code.as_str()).await?;
+    if !teams::is_member(state.store.as_ref(), actor(&s), &village).await? {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            Msg::new("team-not-member").arg("village", &village.name),
+        ));
+    }
+    // At most a few photos searched at once (each is a second or two of one core and up to
+    // a few hundred MB): others wait their turn, within the request's timeout.
+    let _turn = PHOTO_READERS
+        .acquire()
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let read =
+        tokio::task::spawn_blocking(move || binhdan_qr::decode_card_photo(&photo, PHOTO_LIMITS))
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+    // The code's text is never logged: it holds the card's number.
+    let card = match read {
+        Ok(text) => text,
+        Err(e) => {
+            let refused = photo_refusal(&e);
+            return answer(&state, lang, &s, id, Err(refused), Some(String::new())).await;
+        }
+    };
+    let form = AttendForm {
+        csrf,
+        op,
+        card,
+        identity: String::new(),
+        person: String::new(),
+        register: String::new(),
+    };
+    let marked = mark(&state, &s, id, &vault, &form).await;
+    // A card refused only because its holder is not on the roster yet: kept in the form for
+    // "register from the card". Anything that is not a card is never shown back.
+    let keep = if binhdan_core::cccd::CardQr::parse(&form.card).is_ok() {
+        form.card
+    } else {
+        String::new()
+    };
+    answer(&state, lang, &s, id, marked, Some(keep)).await
+}
+
+fn photo_too_large() -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        Msg::new("team-photo-too-large")
+            .arg("limit", crate::problem::byte_size(PHOTO_LIMITS.max_bytes)),
+    )
+}
+
+/// Why a photo gave no text, in the member's words.
+fn photo_refusal(e: &binhdan_qr::QrError) -> Problem {
+    use binhdan_qr::QrError;
+    let unprocessable = |msg| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, msg);
+    match e {
+        QrError::Empty => unprocessable(Msg::new("team-photo-missing")),
+        QrError::TooLarge { .. } => photo_too_large(),
+        QrError::NotAnImage => unprocessable(Msg::new("team-photo-not-image")),
+        QrError::TooManyPixels { width, height } => unprocessable(
+            Msg::new("team-photo-too-many-pixels")
+                .arg("width", *width)
+                .arg("height", *height)
+                .arg("max", PHOTO_LIMITS.max_pixels / 1_000_000),
+        ),
+        QrError::NotFound => unprocessable(Msg::new("team-photo-no-code")),
     }
 }
 

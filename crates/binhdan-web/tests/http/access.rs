@@ -72,6 +72,8 @@ enum Body2 {
     Upload,
     /// A file of population figures for commune 16591, checked but not stored.
     UploadPopulation,
+    /// A class's photo form with a file that is not an image (refused after the checks).
+    Photo,
 }
 
 fn case(
@@ -332,6 +334,15 @@ fn cases(person: i64, facilitator: i64, (event, point): (i64, i64), stylesheet: 
             B::Form("csrf={csrf}&op=matrix-attend-{who}&person=1"),
             &[Facilitator],
             StatusCode::SEE_OTHER,
+        ),
+        case(
+            "post",
+            "/quan-ly/lop-hoc/{id}/diem-danh-anh",
+            "/quan-ly/lop-hoc/1/diem-danh-anh",
+            // not an image: refused once the caller is known to be on the class's team
+            B::Photo,
+            &[Facilitator],
+            StatusCode::UNPROCESSABLE_ENTITY,
         ),
         // Shared devices and supervised sittings (`assisted.rs` tests them in full).
         case(
@@ -1291,6 +1302,18 @@ async fn every_route_checks_every_roles_scope() {
                     );
                     r = r.header(header::CONTENT_TYPE, content_type);
                     Body::from(body)
+                }
+                Body2::Photo => {
+                    let (content_type, body) = multipart(
+                        &[
+                            ("csrf", &csrf),
+                            ("op", &format!("matrix-photo-{who:?}").to_lowercase()),
+                        ],
+                        "a.csv",
+                        "not a photo",
+                    );
+                    r = r.header(header::CONTENT_TYPE, content_type);
+                    Body::from(body.replace("name=\"file\"", "name=\"photo\""))
                 }
                 Body2::UploadPopulation => {
                     let (content_type, body) = multipart(

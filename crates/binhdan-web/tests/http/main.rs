@@ -31,6 +31,7 @@ mod targets;
 mod tasks;
 mod team_offline;
 mod teams;
+mod teams_photo;
 mod throttle;
 mod units;
 mod vneid;
