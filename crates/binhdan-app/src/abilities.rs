@@ -5,7 +5,8 @@
 //!
 //! Read from the task counters (`DashboardStore::task_figures`, moved with each task's result
 //! and rebuilt by `binhdan counters rebuild`), never from people: each person counts once per
-//! task and kind of sitting, with their best result (migration 0023).
+//! task and kind of sitting, with their best result (migration 0023); an organisation's from
+//! its own (`organisation_task_figures`, migration 0026).
 
 use binhdan_content::task::TextLang;
 use binhdan_core::kpi::Group;
@@ -162,7 +163,30 @@ pub async fn task_abilities(
     group: Option<Group>,
     lang: Lang,
 ) -> Result<Vec<TaskAbility>, StoreError> {
-    let figures = store.task_figures(unit, group).await?;
+    lines(store, store.task_figures(unit, group).await?, lang).await
+}
+
+/// What an organisation's members could do, per task: of `group` only, or of every group
+/// (its own task counters, migration 0026). Empty when no member was given a task.
+///
+/// # Errors
+/// The store failed.
+pub async fn organisation_task_abilities(
+    store: &dyn Store,
+    organisation: i64,
+    group: Option<Group>,
+    lang: Lang,
+) -> Result<Vec<TaskAbility>, StoreError> {
+    let figures = store.organisation_task_figures(organisation, group).await?;
+    lines(store, figures, lang).await
+}
+
+/// Counter figures as the lines shown: titled, one per group and task, most sat first.
+async fn lines(
+    store: &dyn Store,
+    figures: Vec<TaskFigure>,
+    lang: Lang,
+) -> Result<Vec<TaskAbility>, StoreError> {
     if figures.is_empty() {
         return Ok(Vec::new());
     }

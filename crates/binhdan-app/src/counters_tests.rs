@@ -3,7 +3,8 @@
 //! failed, courses completed, placement tests and exams sat (some under a team member's
 //! supervision) and supervised passes voided by the commune — the counters moved fact by fact
 //! are exactly what a rebuild from the facts gives, for every unit and organisation, and the
-//! task counters (what people could do of the simulated tasks given in those sittings) too. On SQLite,
+//! task counters (what people could do of the simulated tasks given in those sittings, per
+//! unit and per organisation: pupils' sittings count at their school) too. On SQLite,
 //! or on a PostgreSQL schema per case when `BINHDAN_TEST_POSTGRES_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -53,7 +54,8 @@ enum Op {
     },
     /// A placement test or a certification exam ending at θ = `theta` / 4, maybe passed,
     /// maybe under a team member's supervision, maybe giving a simulated task (which of
-    /// `TASKS`, its score out of 4).
+    /// `TASKS`, its score out of 4); the adults' sitting, or with `pupil` the pupils' (whose
+    /// tasks count at the school of a pupil who is or becomes its member).
     Exam {
         who: u8,
         placement: bool,
@@ -61,6 +63,7 @@ enum Op {
         pass: bool,
         assisted: bool,
         task: Option<(u8, u8)>,
+        pupil: bool,
     },
     /// The commune voids the person's latest supervised sitting not reviewed yet.
     Void {
@@ -79,14 +82,16 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (
             (0u8..5, any::<bool>(), -8i8..8, any::<bool>(), any::<bool>()),
             proptest::option::of((0u8..2, 0u8..5)),
+            any::<bool>(),
         )
-            .prop_map(|((who, placement, theta, pass, assisted), task)| Op::Exam {
+            .prop_map(|((who, placement, theta, pass, assisted), task, pupil)| Op::Exam {
                 who,
                 placement,
                 theta,
                 pass,
                 assisted,
                 task,
+                pupil,
             }),
         2 => (0u8..5).prop_map(|who| Op::Void { who }),
     ]
@@ -261,6 +266,7 @@ async fn run(ops: &[Op]) {
                 pass,
                 assisted,
                 task,
+                pupil,
             } => {
                 let Some(p) = person(*who) else { continue };
                 let kind = if *placement {
@@ -272,7 +278,7 @@ async fn run(ops: &[Op]) {
                     .start_exam(
                         &NewExamAttempt {
                             person_id: p,
-                            group: Group::Adult,
+                            group: if *pupil { Group::Student } else { Group::Adult },
                             kind,
                             calibration: None,
                             state: "{}",
@@ -471,6 +477,7 @@ async fn a_voided_supervised_pass_takes_its_counters_back() {
         pass,
         assisted,
         task: Some((0, 4)),
+        pupil: false,
     };
     run(&[
         adult(0),
@@ -484,6 +491,19 @@ async fn a_voided_supervised_pass_takes_its_counters_back() {
     .await;
 }
 
+/// A sitting at θ = 1/4, not passed, giving `task` (which of `TASKS`, its score out of 4).
+fn task_exam(who: u8, placement: bool, assisted: bool, task: (u8, u8), pupil: bool) -> Op {
+    Op::Exam {
+        who,
+        placement,
+        theta: 1,
+        pass: false,
+        assisted,
+        task: Some(task),
+        pupil,
+    }
+}
+
 /// What people could do of the tasks: given at placement and at exams (a resit, a supervised
 /// sitting voided), by someone who then moves to another commune; the task counters agree with
 /// their rebuild from `task_result`.
@@ -495,14 +515,7 @@ async fn what_a_person_could_do_follows_resits_voids_and_moves() {
         adult: true,
         pupil: false,
     };
-    let exam = |who, placement, assisted, task| Op::Exam {
-        who,
-        placement,
-        theta: 1,
-        pass: false,
-        assisted,
-        task: Some(task),
-    };
+    let exam = |who, placement, assisted, task| task_exam(who, placement, assisted, task, false);
     run(&[
         adult(0, 0),
         adult(1, 1),
@@ -515,6 +528,33 @@ async fn what_a_person_could_do_follows_resits_voids_and_moves() {
         adult(0, 3),
         Op::Void { who: 1 },
         exam(1, false, false, (1, 0)),
+    ])
+    .await;
+}
+
+/// What pupils could do counts at their school: a pupil's tasks before and after joining it,
+/// a resit, a supervised sitting voided after a move; the school's task counters agree with
+/// their rebuild.
+#[tokio::test]
+async fn what_a_pupil_could_do_counts_at_their_school() {
+    let register = |who, unit, pupil| Op::Register {
+        who,
+        unit,
+        adult: false,
+        pupil,
+    };
+    let exam = |who, placement, assisted, task| task_exam(who, placement, assisted, task, true);
+    run(&[
+        register(0, 0, false),
+        register(1, 1, true),
+        exam(0, true, false, (0, 1)),
+        exam(1, true, false, (0, 4)),
+        exam(0, false, true, (0, 4)),
+        register(0, 2, true),
+        exam(1, false, true, (1, 4)),
+        exam(1, false, false, (1, 0)),
+        Op::Void { who: 0 },
+        Op::Void { who: 1 },
     ])
     .await;
 }

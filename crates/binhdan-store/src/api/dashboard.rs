@@ -93,6 +93,14 @@ pub trait DashboardStore: Send + Sync {
         root: &UnitCode,
         level: UnitLevel,
     ) -> Result<Vec<UnitTaskFigure>>;
+    /// What an organisation's members could do, per group (or only `group`), task and kind:
+    /// its own task counters (one range of their key, migration 0026), ordered by group, task
+    /// and kind. Empty when no member was given a task.
+    async fn organisation_task_figures(
+        &self,
+        organisation: i64,
+        group: Option<Group>,
+    ) -> Result<Vec<TaskFigure>>;
     /// An organisation's counters: (group, metric, value).
     async fn organisation_counters(&self, organisation: i64) -> Result<Vec<(Group, String, i64)>>;
     /// The organisations in a unit's subtree with members of the group, and their figures.

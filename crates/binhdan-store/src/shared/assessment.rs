@@ -1,7 +1,7 @@
 //! Placement tests and certification exams: sittings, responses, abilities and passes, and the
 //! counters they move, written once for both backends (see `AssessmentStore` for the metrics).
 
-use super::counters::{move_person_tasks, task_tallies};
+use super::counters::{move_person_tasks, person_tasks};
 use super::learning::{LearningDeltas, learner_facts};
 use super::{Backend, Db};
 use crate::prelude::*;
@@ -391,7 +391,7 @@ impl AssessmentStore for Backend {
         };
         if let Some(end) = &step.ended {
             // What the person could do before, to move the task counters by the difference.
-            let before = task_tallies(&mut tx, Some(person), None).await?;
+            let before = person_tasks(&mut tx, person, None).await?;
             sqlx::query(
                 "INSERT INTO task_result (attempt_id, position, person_id, grp, kind, task_id, task_version, \
                  score, credit, steps, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",

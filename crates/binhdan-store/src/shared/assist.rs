@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::assessment::milli;
 use super::audit::append_audit_in;
-use super::counters::{apply_unit_deltas, move_person_tasks, task_tallies};
+use super::counters::{apply_unit_deltas, move_person_tasks, person_tasks};
 use super::learning::{
     LearningDeltas, answer_missed, answer_row, finish_attempt_in, insert_answers, learner_facts,
 };
@@ -554,7 +554,7 @@ impl AssistStore for Backend {
             }
             undo_sitting(&mut tx, attempt_id, person, cutoff, now).await?;
             // What the person could do in the sitting no longer counts.
-            let before = task_tallies(&mut tx, Some(person), Some(attempt_id)).await?;
+            let before = person_tasks(&mut tx, person, Some(attempt_id)).await?;
             move_person_tasks(&mut tx, person, &before).await?;
         }
         append_audit_in(

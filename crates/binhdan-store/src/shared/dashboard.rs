@@ -160,7 +160,28 @@ impl DashboardStore for Backend {
         rows.into_iter()
             .filter(|r| r.3 != 0 || r.4 != 0)
             .map(|(grp, task_id, kind, tried, could)| {
-                task_figure(grp, task_id, &kind, tried, could)
+                task_figure(UNIT_TASKS, grp, task_id, &kind, tried, could)
+            })
+            .collect()
+    }
+
+    async fn organisation_task_figures(
+        &self,
+        organisation: i64,
+        group: Option<Group>,
+    ) -> Result<Vec<TaskFigure>> {
+        let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT grp, task_id, kind, tried, could FROM organisation_task_counter \
+             WHERE organisation_id = $1 AND ($2 = '' OR grp = $2) AND (tried <> 0 OR could <> 0) \
+             ORDER BY grp, task_id, kind",
+        )
+        .bind(organisation)
+        .bind(group.map_or("", Group::as_str))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(grp, task_id, kind, tried, could)| {
+                task_figure(ORG_TASKS, grp, task_id, &kind, tried, could)
             })
             .collect()
     }
@@ -189,7 +210,7 @@ impl DashboardStore for Backend {
                 Ok(UnitTaskFigure {
                     code: crate::rows::unit_code("unit_task_counter", &code)?,
                     name,
-                    figure: task_figure(grp, task_id, &kind, tried, could)?,
+                    figure: task_figure(UNIT_TASKS, grp, task_id, &kind, tried, could)?,
                 })
             })
             .collect()
@@ -206,20 +227,23 @@ impl DashboardStore for Backend {
     }
 }
 
-/// A task counter row, decoded.
+const UNIT_TASKS: &str = "unit_task_counter";
+const ORG_TASKS: &str = "organisation_task_counter";
+
+/// A task counter row of `table`, decoded.
 fn task_figure(
+    table: &'static str,
     grp: String,
     task_id: String,
     kind: &str,
     tried: i64,
     could: i64,
 ) -> Result<TaskFigure> {
-    const T: &str = "unit_task_counter";
     Ok(TaskFigure {
-        group: crate::rows::group(T, &grp)?,
+        group: crate::rows::group(table, &grp)?,
         task_id,
-        kind: crate::rows::decoded(T, "kind", kind, ExamKind::parse)?,
-        tried: crate::rows::number(T, "tried", tried)?,
-        could: crate::rows::number(T, "could", could)?,
+        kind: crate::rows::decoded(table, "kind", kind, ExamKind::parse)?,
+        tried: crate::rows::number(table, "tried", tried)?,
+        could: crate::rows::number(table, "could", could)?,
     })
 }

@@ -5,7 +5,8 @@
 
 use super::audit::append_audit_in;
 use super::counters::{
-    LEARNING_METRICS, apply_org_deltas, apply_unit_deltas, move_home_tasks, person_learning,
+    LEARNING_METRICS, apply_org_deltas, apply_unit_deltas, join_org_tasks, move_home_tasks,
+    person_learning,
 };
 use super::people::{is_adult_born, parse_sex};
 use super::units::{UnitFacts, unit_facts};
@@ -317,8 +318,10 @@ impl ImportTx {
                             .org_deltas
                             .entry((m.organisation_id, m.group.as_str(), ROSTER))
                             .or_default() += 1;
-                        // What they already learned in the group now counts for the organisation.
+                        // What they already learned in the group, and could do of its
+                        // tasks, now counts for the organisation.
                         let tx = self.tx()?;
+                        join_org_tasks(tx, pid, m.organisation_id).await?;
                         for (grp, metric, n) in person_learning(tx, pid).await? {
                             let Some(metric) = LEARNING_METRICS.iter().find(|x| **x == metric)
                             else {

@@ -10,8 +10,8 @@ use binhdan_core::kpi::Group;
 use binhdan_core::unit::UnitLevel;
 use binhdan_store::testing::TestDb;
 use binhdan_store::{
-    AdultCutoff, ExamKind, ExamLimits, ExamResult, ExamStart, NewExamAttempt, PersonRecord, Store,
-    TaskEnd, TaskFigure, TaskStep, WriteMode,
+    AdultCutoff, ExamKind, ExamLimits, ExamResult, ExamStart, MembershipRecord, NewExamAttempt,
+    NewOrganisation, OrgKind, PersonRecord, Store, TaskEnd, TaskFigure, TaskStep, WriteMode,
 };
 
 use super::{NOW, code, shipped_content, village, with_map};
@@ -57,14 +57,19 @@ async fn register(store: &dyn Store, people: &[PersonRecord]) -> Vec<i64> {
     ids
 }
 
-/// One sitting of `kind` giving `tasks` (id, score out of 4) in order, then ended (not
-/// passed, so a resit may follow).
+/// One adults' sitting of `kind` giving `tasks` (id, score out of 4) in order, then ended
+/// (not passed, so a resit may follow).
 async fn sit(store: &dyn Store, who: i64, kind: ExamKind, tasks: &[(&str, u8)]) {
+    sit_in(store, who, Group::Adult, kind, tasks).await;
+}
+
+/// [`sit`], in `group`'s sittings.
+async fn sit_in(store: &dyn Store, who: i64, group: Group, kind: ExamKind, tasks: &[(&str, u8)]) {
     let started = store
         .start_exam(
             &NewExamAttempt {
                 person_id: who,
-                group: Group::Adult,
+                group,
                 kind,
                 calibration: None,
                 state: "{}",
@@ -274,6 +279,84 @@ async fn what_people_could_do_counts_once_per_person_and_moves_with_them() {
     }
 }
 
+/// An organisation's figures (migration 0026): its members' results under the group their
+/// membership gives, each once with their best; someone who joins brings what they could do
+/// in that group (not in another); a move home leaves them; a rebuild agrees.
+#[tokio::test]
+async fn an_organisation_counts_what_its_members_could_do() {
+    use ExamKind::{Certification as Exam, Placement};
+    for db in TestDb::all().await {
+        let store = with_map(&db).await;
+        store.load_content(&shipped_content(), NOW).await.unwrap();
+        let firm = store
+            .create_organisation(
+                &NewOrganisation {
+                    kind: OrgKind::Enterprise,
+                    code: "0101234567".into(),
+                    name: "Công ty Một".into(),
+                    commune: code("16591"),
+                    grades: None,
+                },
+                AuditEntry::new("cli", "organisation.create"),
+                NOW,
+            )
+            .await
+            .unwrap();
+        let worker = |n: u8, unit: &str| PersonRecord {
+            membership: Some(MembershipRecord {
+                organisation_id: firm.id,
+                group: Group::Worker,
+                grade: None,
+                class: None,
+                position: None,
+            }),
+            ..person(n, unit)
+        };
+        let ids = register(
+            store,
+            &[worker(1, "16591"), worker(2, "16594"), person(3, "16594")],
+        )
+        .await;
+        let (a, b, c) = (ids[0], ids[1], ids[2]);
+        let theirs = |group| store.organisation_task_figures(firm.id, group);
+        assert!(theirs(None).await.unwrap().is_empty());
+        let worker_figure = |task: &str, kind, tried, could| TaskFigure {
+            group: Group::Worker,
+            ..figure(task, kind, tried, could)
+        };
+        // A: 0/4 at placement, then 4/4 and a worse resit; B: 2/4 at the exam. An adults'
+        // sitting of A's counts at their commune, not at the enterprise.
+        sit_in(store, a, Group::Worker, Placement, &[(TRANSFER, 0)]).await;
+        sit_in(store, a, Group::Worker, Exam, &[(TRANSFER, 4)]).await;
+        sit_in(store, a, Group::Worker, Exam, &[(TRANSFER, 1)]).await;
+        sit_in(store, b, Group::Worker, Exam, &[(TRANSFER, 2)]).await;
+        sit(store, a, Exam, &[(SMS, 4)]).await;
+        let both = vec![
+            worker_figure(TRANSFER, Exam, 2, 2),
+            worker_figure(TRANSFER, Placement, 1, 0),
+        ];
+        assert_eq!(theirs(None).await.unwrap(), both, "{}", db.name);
+        assert_eq!(theirs(Some(Group::Worker)).await.unwrap(), both);
+        assert!(theirs(Some(Group::Adult)).await.unwrap().is_empty());
+        agrees(store, db.name).await;
+
+        // C did the SMS task as a worker (and as an adult) before joining: the worker's
+        // result comes along, the adult's stays out.
+        sit_in(store, c, Group::Worker, Exam, &[(SMS, 3)]).await;
+        sit(store, c, Exam, &[(TRANSFER, 4)]).await;
+        assert_eq!(theirs(None).await.unwrap(), both, "not a member yet");
+        register(store, &[worker(3, "16594")]).await;
+        let mut joined = both.clone();
+        joined.push(worker_figure(SMS, Exam, 1, 1));
+        assert_eq!(theirs(None).await.unwrap(), joined, "{}", db.name);
+        // Joining again changes nothing; a move home changes nothing at the enterprise.
+        register(store, &[worker(3, "16591"), worker(1, "16594")]).await;
+        assert_eq!(theirs(None).await.unwrap(), joined, "{}", db.name);
+        agrees(store, db.name).await;
+        db.cleanup().await;
+    }
+}
+
 /// Migration 0023 on a database with tasks already given: migrated up to 0022, given task
 /// results (a resit, a supervised sitting the commune voided, people in a village and at a
 /// commune), then 0023: its counters are what a rebuild from `task_result` gives.
@@ -290,7 +373,7 @@ mod migration {
     /// Person 101 (village 16591001): placement 0/4, exam 4/4 then a resit 1/4; person 102
     /// (same village): a supervised exam 4/4 the commune voided; person 103 (commune 16594):
     /// exam 3/4 of the SMS task.
-    fn rows() -> Vec<String> {
+    pub(super) fn rows() -> Vec<String> {
         let mut rows: Vec<String> = [
             ("38", "NULL", "province", "38/"),
             ("16591", "'38'", "commune", "38/16591/"),
@@ -328,36 +411,43 @@ mod migration {
                  VALUES ('{task}', 1, '1.1', '{{}}', 1, 0)"
             ));
         }
-        for (attempt, person, kind) in [
-            (401, 101, "placement"),
-            (402, 101, "certification"),
-            (403, 101, "certification"),
-            (404, 102, "certification"),
-            (405, 103, "certification"),
-        ] {
+        rows.extend(sittings(
+            "adult",
+            &[
+                (401, 101, "placement", TRANSFER, 0),
+                (402, 101, "certification", TRANSFER, 4),
+                (403, 101, "certification", TRANSFER, 1),
+                (404, 102, "certification", TRANSFER, 4),
+                (405, 103, "certification", SMS, 3),
+            ],
+        ));
+        rows.push(voided(404, 102));
+        rows
+    }
+
+    /// Finished sittings of `group`, each giving one task: (attempt, person, kind, task,
+    /// score out of 4).
+    pub(super) fn sittings(group: &str, given: &[(i64, i64, &str, &str, u8)]) -> Vec<String> {
+        let mut rows = Vec::new();
+        for (attempt, person, kind, task, score) in given {
             rows.push(format!(
                 "INSERT INTO exam_attempt (id, person_id, grp, kind, state, answered, started_at, deadline_at, finished_at, theta, se, passed) \
-                 VALUES ({attempt}, {person}, 'adult', '{kind}', 'finished', 1, {attempt}, 9000, {attempt}, 0.0, 0.3, FALSE)"
+                 VALUES ({attempt}, {person}, '{group}', '{kind}', 'finished', 1, {attempt}, 9000, {attempt}, 0.0, 0.3, FALSE)"
             ));
-        }
-        for (attempt, person, kind, task, score) in [
-            (401, 101, "placement", TRANSFER, 0),
-            (402, 101, "certification", TRANSFER, 4),
-            (403, 101, "certification", TRANSFER, 1),
-            (404, 102, "certification", TRANSFER, 4),
-            (405, 103, "certification", SMS, 3),
-        ] {
             rows.push(format!(
                 "INSERT INTO task_result (attempt_id, position, person_id, grp, kind, task_id, task_version, score, credit, steps, at) \
-                 VALUES ({attempt}, 0, {person}, 'adult', '{kind}', '{task}', 1, {score}, 4, 3, {attempt})"
+                 VALUES ({attempt}, 0, {person}, '{group}', '{kind}', '{task}', 1, {score}, 4, 3, {attempt})"
             ));
         }
-        rows.push(
-            "INSERT INTO assisted_sitting (attempt_id, op, person_id, member_id, village_code, commune_code, device, via, attested_at, day, open, finished_at, passed, seconds, flags, review, reviewed_by, reviewed_at) \
-             VALUES (404, 'sit-op-404', 102, 11, '16591001', '16591', 'device-1', 'card', 404, 20000, FALSE, 404, FALSE, 100, '', 'voided', 11, 500)"
-                .into(),
-        );
         rows
+    }
+
+    /// A supervised sitting of `person`'s, at their village, that the commune voided.
+    pub(super) fn voided(attempt: i64, person: i64) -> String {
+        format!(
+            "INSERT INTO assisted_sitting (attempt_id, op, person_id, member_id, village_code, commune_code, device, via, attested_at, day, open, finished_at, passed, seconds, flags, review, reviewed_by, reviewed_at) \
+             VALUES ({attempt}, 'sit-op-{attempt}', {person}, 11, '16591001', '16591', 'device-1', 'card', {attempt}, 20000, FALSE, {attempt}, FALSE, 100, '', 'voided', 11, 500)"
+        )
     }
 
     fn figure(task: &str, kind: ExamKind, tried: u64, could: u64) -> TaskFigure {
@@ -395,37 +485,137 @@ mod migration {
             ],
             "{db}"
         );
+        tasks_agree(store, db, "").await;
+    }
+
+    /// A rebuild finds no task counter of a scope starting with `scope` to change.
+    pub(super) async fn tasks_agree(store: &dyn Store, db: &str, scope: &str) {
         let rebuilt = store.rebuild_counters(CUTOFF, false, NOW).await.unwrap();
         let tasks: Vec<_> = rebuilt
             .differences
             .iter()
-            .filter(|d| d.metric.starts_with("task:"))
+            .filter(|d| d.scope.starts_with(scope) && d.metric.starts_with("task:"))
             .collect();
         assert!(tasks.is_empty(), "{db}: {tasks:#?}");
     }
 
     #[tokio::test]
     async fn migration_0023_counts_the_tasks_already_given_on_sqlite() {
-        let mut db = SqliteAt::new("0023").await;
-        db.run_to(BEFORE).await;
-        db.insert(&rows()).await;
-        db.run_to(COUNTERS).await;
+        on_sqlite("0023", (BEFORE, COUNTERS), &rows(), read_back).await;
+    }
+
+    #[tokio::test]
+    async fn migration_0023_counts_the_tasks_already_given_on_postgres() {
+        on_postgres("0023", (BEFORE, COUNTERS), &rows(), read_back).await;
+    }
+
+    /// On a SQLite file: migrated up to `before`, given `rows`, then up to `after`, then
+    /// opened (the rest applied) for `read_back`.
+    pub(super) async fn on_sqlite(
+        name: &str,
+        (before, after): (i64, i64),
+        rows: &[String],
+        read_back: impl AsyncFn(&dyn Store, &str),
+    ) {
+        let mut db = SqliteAt::new(name).await;
+        db.run_to(before).await;
+        db.insert(rows).await;
+        db.run_to(after).await;
         let (store, path) = db.open().await;
         read_back(&store, "sqlite").await;
         binhdan_store::OpsStore::close(&store).await;
         remove(&path);
     }
 
-    #[tokio::test]
-    async fn migration_0023_counts_the_tasks_already_given_on_postgres() {
-        let Some(mut db) = PostgresAt::new("mig0023").await else {
+    /// [`on_sqlite`] on a PostgreSQL schema, when `BINHDAN_TEST_POSTGRES_URL` is set.
+    pub(super) async fn on_postgres(
+        name: &str,
+        (before, after): (i64, i64),
+        rows: &[String],
+        read_back: impl AsyncFn(&dyn Store, &str),
+    ) {
+        let Some(mut db) = PostgresAt::new(&format!("mig{name}")).await else {
             return;
         };
-        db.run_to(BEFORE).await;
-        db.insert(&rows()).await;
-        db.run_to(COUNTERS).await;
+        db.run_to(before).await;
+        db.insert(rows).await;
+        db.run_to(after).await;
         let (store, schema) = db.migrate().await;
         read_back(&store, "postgres").await;
         drop_schema(store, &schema).await;
+    }
+}
+
+/// Migration 0026 on a database with tasks already given to an organisation's members:
+/// migrated up to 0025, given the rows of 0023's test, an enterprise whose workers are people
+/// 101 and 102 (103 is not a member) and their workers' sittings (a resit, a supervised one
+/// the commune voided), then 0026: its counters are what a rebuild gives.
+mod organisation_migration {
+    use binhdan_core::kpi::Group;
+    use binhdan_store::{ExamKind, Store, TaskFigure};
+
+    use super::migration::{on_postgres, on_sqlite, sittings, tasks_agree, voided};
+    use super::{SMS, TRANSFER};
+
+    const BEFORE: i64 = 25;
+    const COUNTERS: i64 = 26;
+    const FIRM: i64 = 501;
+
+    /// 101: placement 1/4 then exam 4/4 of the transfer; 102: exam 2/4 of the transfer, and a
+    /// supervised 4/4 of the SMS task the commune voided; 103 (no member): exam 4/4.
+    fn rows() -> Vec<String> {
+        let mut rows = super::migration::rows();
+        rows.push(format!(
+            "INSERT INTO organisation (id, kind, code, name, name_key, unit_code, unit_path, created_at) \
+             VALUES ({FIRM}, 'enterprise', '0101234567', 'Công ty Một', 'cong ty mot', '16591', '38/16591/', 0)"
+        ));
+        for person in [101, 102] {
+            rows.push(format!(
+                "INSERT INTO membership (person_id, organisation_id, grp, updated_at) \
+                 VALUES ({person}, {FIRM}, 'worker', 0)"
+            ));
+        }
+        rows.extend(sittings(
+            "worker",
+            &[
+                (411, 101, "placement", TRANSFER, 1),
+                (412, 101, "certification", TRANSFER, 4),
+                (413, 102, "certification", TRANSFER, 2),
+                (414, 102, "certification", SMS, 4),
+                (415, 103, "certification", SMS, 4),
+            ],
+        ));
+        rows.push(voided(414, 102));
+        rows
+    }
+
+    /// The store, all migrations applied: the backfilled figures, and a rebuild that agrees.
+    async fn read_back(store: &dyn Store, db: &str) {
+        let figure = |task: &str, kind, tried, could| TaskFigure {
+            group: Group::Worker,
+            task_id: task.to_owned(),
+            kind,
+            tried,
+            could,
+        };
+        assert_eq!(
+            store.organisation_task_figures(FIRM, None).await.unwrap(),
+            vec![
+                figure(TRANSFER, ExamKind::Certification, 2, 2),
+                figure(TRANSFER, ExamKind::Placement, 1, 0),
+            ],
+            "{db}"
+        );
+        tasks_agree(store, db, "organisation:").await;
+    }
+
+    #[tokio::test]
+    async fn migration_0026_counts_the_tasks_organisations_members_did_on_sqlite() {
+        on_sqlite("0026", (BEFORE, COUNTERS), &rows(), read_back).await;
+    }
+
+    #[tokio::test]
+    async fn migration_0026_counts_the_tasks_organisations_members_did_on_postgres() {
+        on_postgres("0026", (BEFORE, COUNTERS), &rows(), read_back).await;
     }
 }

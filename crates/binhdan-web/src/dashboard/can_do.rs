@@ -1,6 +1,7 @@
 //! The dashboard's "what people can do" section (issue 21, item 5): per simulated task of the
 //! indicator's group, the share who could do it at the placement test and at the exam, from
-//! the task counters (`binhdan_app::abilities`). Hidden when no task was given in the unit.
+//! the task counters (`binhdan_app::abilities`), on a unit's page and on an organisation's.
+//! Hidden when no task was given there.
 
 use binhdan_app::abilities::TaskAbility;
 use binhdan_core::Msg;

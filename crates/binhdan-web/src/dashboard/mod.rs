@@ -631,6 +631,9 @@ struct OrganisationPage {
     gain: String,
     proficient: String,
     participated: String,
+    /// What its members of the group could do of the simulated tasks; empty when none was
+    /// given.
+    can_do: Vec<can_do::CanDoView>,
 }
 
 /// An organisation's own progress, for its admins (and for staff over the commune it sits in):
@@ -666,6 +669,13 @@ pub async fn organisation(
         state.clock.now(),
     )
     .await?;
+    let tasks = binhdan_app::abilities::organisation_task_abilities(
+        state.store.as_ref(),
+        org.id,
+        Some(d.kpi.group()),
+        lang,
+    )
+    .await?;
     let page = OrganisationPage {
         l: Layout::new(
             lang,
@@ -678,6 +688,7 @@ pub async fn organisation(
         gain: mean_gain(lang, d.assessed, d.gain_milli),
         proficient: format_count(lang, d.proficient),
         participated: format_count(lang, d.participated),
+        can_do: can_do::views(lang, &tasks),
     };
     Ok(page.into_response())
 }

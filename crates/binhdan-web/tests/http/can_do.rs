@@ -2,7 +2,8 @@
 //! test and the exam through the pages, each given a simulated task they solve or fail; the
 //! unit dashboards show each task's share at placement → at the exam with its counts (in both
 //! languages, only where a task was given), and the XLSX, CSV and JSON reports carry the same
-//! figures. Refusals are unchanged.
+//! figures; an organisation's admin sees its members' figures on its page. Refusals are
+//! unchanged.
 
 use std::fmt::Write as _;
 
@@ -13,7 +14,7 @@ use binhdan_store::SessionOwner;
 
 use crate::helpers::{NOW, TestApp, sheet_rows};
 use crate::people::{
-    adults, commune_admin, encode, fixture, form, get_as, get_en_as, session, staff,
+    adults, code, commune_admin, encode, fixture, form, get_as, get_en_as, members, session, staff,
 };
 
 const TASK: &str = "chuyen-tien-kiem-tra-ten";
@@ -34,13 +35,18 @@ async fn app() -> TestApp {
     app
 }
 
-/// Sits a placement test (`dau-vao`) or the exam (`chung-chi`) through the pages, every
+/// Sits an adults' placement test (`dau-vao`) or exam (`chung-chi`) through the pages, every
 /// question answered right, the task solved or failed by its critical error.
 async fn sit(app: &TestApp, person: i64, kind: &str, solve: bool) {
+    sit_in(app, person, "adult", kind, solve).await;
+}
+
+/// [`sit`], in `group`'s sittings.
+async fn sit_in(app: &TestApp, person: i64, group: &str, kind: &str, solve: bool) {
     let store = app.db.store.as_ref();
     let (cookie, token) = session(app, SessionOwner::Citizen(person)).await;
     let csrf = token.csrf_token().expose().clone();
-    let sitting = crate::exam::start(app, &cookie, &csrf, kind).await;
+    let sitting = crate::exam::start_in(app, &cookie, &csrf, group, kind).await;
     let url = format!("/hoc/thi/lan/{sitting}");
     let mut page = get_as(app, &url, &cookie).await.text();
     let mut tasks = 0;
@@ -313,5 +319,77 @@ async fn the_dashboards_and_reports_show_what_people_could_do_before_and_after()
         let r = get_as(&app, url, &theirs).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{url}");
         assert!(!r.text().contains("Làm được việc gì"));
+    }
+}
+
+/// An organisation's page (migration 0026): two workers of an enterprise sit the workers'
+/// placement test and exam, each given the task; its admin sees the share who could do it,
+/// 50% → 100%, from the enterprise's own task counters.
+#[tokio::test]
+async fn an_organisation_admin_sees_what_its_members_could_do() {
+    let app = app().await;
+    fixture(&app).await;
+    let firm = app
+        .db
+        .store
+        .create_organisation(
+            &binhdan_store::NewOrganisation {
+                kind: binhdan_store::OrgKind::Enterprise,
+                code: "0101234567".into(),
+                name: "Công ty Một".into(),
+                commune: code("16591"),
+                grades: None,
+            },
+            binhdan_core::audit::AuditEntry::new("test", "organisation.create"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let admin = staff(
+        &app,
+        "cong-ty",
+        binhdan_auth::access::Grant::new(
+            binhdan_auth::access::Role::OrgAdmin,
+            binhdan_auth::access::Scope::Organisation { id: firm.id },
+        ),
+    )
+    .await;
+    let (cookie, _) = session(&app, SessionOwner::Staff(admin)).await;
+    let url = format!("/quan-ly/to-chuc/{}/tien-do", firm.id);
+    let before = get_as(&app, &url, &cookie).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert!(!before.text().contains("Làm được việc gì"));
+
+    let worker = binhdan_store::MembershipRecord {
+        organisation_id: firm.id,
+        group: binhdan_core::kpi::Group::Worker,
+        grade: None,
+        class: None,
+        position: None,
+    };
+    let ids = members(
+        &app,
+        &[("038090012346", "16591001"), ("038090012347", "16594001")],
+        Some(&worker),
+        NOW,
+    )
+    .await;
+    // One fails the task at placement and does it at the exam, the other does it both times.
+    for (person, placement) in [(ids[0], false), (ids[1], true)] {
+        sit_in(&app, person, "worker", "dau-vao", placement).await;
+        sit_in(&app, person, "worker", "chung-chi", true).await;
+    }
+    let title = app.db.store.sim_task(TASK).await.unwrap().unwrap().title;
+    let page = get_as(&app, &url, &cookie).await.text();
+    let line = format!(
+        "{}: <strong>50,0% <span aria-hidden=\"true\">→</span><span class=\"visually-hidden\">đến</span> 100,0%</strong> (+50,0 điểm %)",
+        title.vi
+    );
+    for want in [
+        "Làm được việc gì",
+        line.as_str(),
+        "1/2 người ở đầu vào · 2/2 người ở bài thi",
+    ] {
+        assert!(page.contains(want), "{want:?} in {page}");
     }
 }

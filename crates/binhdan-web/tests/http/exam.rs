@@ -41,7 +41,7 @@ pub async fn reply(app: &TestApp, sitting: i64, html: &str, right: bool, csrf: &
         "the page shows the current item"
     );
     assert_eq!(value_of(html, "position"), at.to_string());
-    let items = app.db.store.exam_items(Group::Adult).await.unwrap();
+    let items = app.db.store.exam_items(attempt.group).await.unwrap();
     let item = &items.iter().find(|i| i.item.id == given.item).unwrap().item;
     let r = if right {
         quiz::right_reply(item)
@@ -125,9 +125,14 @@ async fn another_person(app: &TestApp) -> i64 {
 }
 
 pub async fn start(app: &TestApp, cookie: &str, csrf: &str, kind: &str) -> i64 {
+    start_in(app, cookie, csrf, "adult", kind).await
+}
+
+/// [`start`], in `group`'s sittings.
+pub async fn start_in(app: &TestApp, cookie: &str, csrf: &str, group: &str, kind: &str) -> i64 {
     let r = form(
         app,
-        &format!("/hoc/thi/adult/{kind}"),
+        &format!("/hoc/thi/{group}/{kind}"),
         Some(cookie),
         &format!("csrf={csrf}"),
     )

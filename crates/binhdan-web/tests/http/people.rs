@@ -13,8 +13,8 @@ use binhdan_core::cccd::Cccd;
 use binhdan_core::unit::{DivisionType, UnitCode, UnitName};
 use binhdan_core::{Secret, Timestamp};
 use binhdan_store::{
-    AdultCutoff, NewOrganisation, NewStaff, NewVillage, OrgKind, PersonRecord, SessionOwner,
-    SessionRecord, WriteMode,
+    AdultCutoff, MembershipRecord, NewOrganisation, NewStaff, NewVillage, OrgKind, PersonRecord,
+    SessionOwner, SessionRecord, WriteMode,
 };
 
 use crate::helpers::{NOW, TestApp, TestResponse};
@@ -97,6 +97,16 @@ pub async fn fixture(app: &TestApp) -> (i64, i64) {
 
 /// Adults registered (CCCD, unit) by an import at `at`, returned by id in the order given.
 pub async fn adults(app: &TestApp, people: &[(&str, &str)], at: Timestamp) -> Vec<i64> {
+    members(app, people, None, at).await
+}
+
+/// [`adults`], each given `membership` when there is one.
+pub async fn members(
+    app: &TestApp,
+    people: &[(&str, &str)],
+    membership: Option<&MembershipRecord>,
+    at: Timestamp,
+) -> Vec<i64> {
     let store = app.db.store.as_ref();
     let vault = binhdan_vault::Vault::new(&app.vault).unwrap();
     let mut import = store
@@ -116,7 +126,7 @@ pub async fn adults(app: &TestApp, people: &[(&str, &str)], at: Timestamp) -> Ve
             sex: cccd.sex(),
             unit: code(unit),
             phone: None,
-            membership: None,
+            membership: membership.cloned(),
         });
     }
     import.write(&records).await.unwrap();
