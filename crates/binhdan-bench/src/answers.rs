@@ -116,19 +116,32 @@ pub(crate) fn hidden<'a>(html: &'a str, name: &str) -> Option<&'a str> {
     Some(&html[at..at + html[at..].find('"')?])
 }
 
-/// An answer the form accepts (right or wrong, it is graded all the same).
-fn answer_fields(html: &str) -> String {
+/// An answer the form accepts (right or wrong, it is graded all the same), and whether it is
+/// the whole answer: an ordering question is answered a tap (a post) per step, the last of
+/// which is the answer; the taps before it are timed apart, like the quiz openings.
+fn answer_fields(html: &str) -> (String, bool) {
     if html.contains("value=\"true\"") {
-        return "choice=true".to_owned();
+        return ("choice=true".to_owned(), true);
     }
-    let ranks = html.matches("name=\"rank_").count();
-    if ranks > 0 {
-        return (0..ranks)
-            .map(|k| format!("rank_{k}={}", k + 1))
-            .collect::<Vec<_>>()
-            .join("&");
+    if html.contains("name=\"pick\"") {
+        let picks: Vec<&str> = html
+            .split("name=\"pick\" value=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|v| *v != "lai")
+            .collect();
+        let field = |name| hidden(html, name).unwrap_or_default();
+        return (
+            format!(
+                "steps={}&picked={}&pick={}",
+                field("steps"),
+                field("picked").replace(',', "%2C"),
+                picks.first().copied().unwrap_or("0")
+            ),
+            picks.len() <= 1,
+        );
     }
-    "choice=0".to_owned()
+    ("choice=0".to_owned(), true)
 }
 
 /// A learner's connection and where they are: the module and the question in hand.
@@ -194,10 +207,8 @@ impl Seat {
             self.module += 1;
             return true;
         };
-        let form = format!(
-            "csrf={csrf}&attempt={attempt}&item={item}&shown_at=0&{}",
-            answer_fields(&html)
-        );
+        let (fields, whole) = answer_fields(&html);
+        let form = format!("csrf={csrf}&attempt={attempt}&item={item}&shown_at=0&{fields}");
         let Ok(post) = Request::post(path.as_str())
             .header("host", "127.0.0.1")
             .header("cookie", cookie)
@@ -217,11 +228,22 @@ impl Seat {
             run.answer_errors += 1;
             return false;
         };
-        let _ = run.answers.record(micros(start));
+        let took = micros(start);
+        match (whole, ok) {
+            (true, true) => {
+                let _ = run.answers.record(took);
+            }
+            (true, false) => {
+                let _ = run.answers.record(took);
+                run.answer_errors += 1;
+            }
+            (false, ok) => {
+                let _ = run.questions.record(took);
+                run.question_errors += u64::from(!ok);
+            }
+        }
         if ok {
             self.page = Some(body);
-        } else {
-            run.answer_errors += 1;
         }
         true
     }

@@ -266,7 +266,7 @@ fn http_scenarios(
                 }
             );
             print_row(
-                &format!("  quiz openings between [{name}]"),
+                &format!("  quiz openings and ordering taps [{name}]"),
                 &f.questions,
                 &ceiling,
             );
