@@ -5,7 +5,7 @@
 //! module of their own (`src/api/<area>.rs`) and re-exported here, so every path is
 //! `binhdan_store::X`. There are two backends, [`sqlite::SqliteStore`] (the default: one file,
 //! one writer, a pool of readers) and [`postgres::PgStore`] (stateless servers at scale). Their
-//! SQL is written once: each area's implementation lives in `src/shared/<area>.rs` and is
+//! SQL is written once: each area's implementation lives in `src/sql/<area>.rs` and is
 //! compiled into both backends, as a module of each, against that backend's `Db` type and
 //! [`Dialect`]. Where the two dialects differ, the code branches on `DIALECT`.
 //!
@@ -37,9 +37,9 @@ pub use api::learning::*;
 pub use api::ops::*;
 pub use api::people::*;
 pub use api::population::*;
+pub use api::residents::*;
 pub use api::staff::*;
 pub use api::targets::*;
-pub use api::residents::*;
 pub use api::teams::*;
 pub use api::units::*;
 pub use config::StoreConfig;

@@ -1,4 +1,4 @@
-//! What the shared SQL modules (`shared/*.rs`) and the backends import, all at once.
+//! What the shared SQL modules (`sql/*.rs`) and the backends import, all at once.
 
 pub(crate) use async_trait::async_trait;
 pub(crate) use binhdan_core::Timestamp;

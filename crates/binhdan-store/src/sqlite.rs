@@ -18,43 +18,43 @@ use self::learning::{AnswerRow, AnswerWriter, insert_answers};
 use crate::group_commit::{Batcher, GroupCommit, Limits};
 use crate::prelude::*;
 
-// The SQL of each area, written once in `shared/` and compiled here as modules of this
+// The SQL of each area, written once in `sql/` and compiled here as modules of this
 // backend, against its `Db`, `Backend` and `DIALECT` (`postgres.rs` compiles the same files).
-#[path = "shared/assessment.rs"]
+#[path = "sql/assessment.rs"]
 mod assessment;
-#[path = "shared/assist.rs"]
+#[path = "sql/assist.rs"]
 mod assist;
-#[path = "shared/audit.rs"]
+#[path = "sql/audit.rs"]
 mod audit;
-#[path = "shared/certificates.rs"]
+#[path = "sql/certificates.rs"]
 mod certificates;
-#[path = "shared/content.rs"]
+#[path = "sql/content.rs"]
 mod content;
-#[path = "shared/counters.rs"]
+#[path = "sql/counters.rs"]
 mod counters;
-#[path = "shared/dashboard.rs"]
+#[path = "sql/dashboard.rs"]
 mod dashboard;
-#[path = "shared/events.rs"]
+#[path = "sql/events.rs"]
 mod events;
-#[path = "shared/learning.rs"]
+#[path = "sql/learning.rs"]
 mod learning;
-#[path = "shared/ops.rs"]
+#[path = "sql/ops.rs"]
 mod ops;
-#[path = "shared/people.rs"]
+#[path = "sql/people.rs"]
 mod people;
-#[path = "shared/people_import.rs"]
+#[path = "sql/people_import.rs"]
 mod people_import;
-#[path = "shared/population.rs"]
+#[path = "sql/population.rs"]
 mod population;
-#[path = "shared/staff.rs"]
-mod staff;
-#[path = "shared/targets.rs"]
-mod targets;
-#[path = "shared/residents.rs"]
+#[path = "sql/residents.rs"]
 mod residents;
-#[path = "shared/teams.rs"]
+#[path = "sql/staff.rs"]
+mod staff;
+#[path = "sql/targets.rs"]
+mod targets;
+#[path = "sql/teams.rs"]
 mod teams;
-#[path = "shared/units.rs"]
+#[path = "sql/units.rs"]
 mod units;
 
 type Db = sqlx::Sqlite;

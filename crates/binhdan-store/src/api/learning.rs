@@ -117,7 +117,7 @@ pub struct CourseProgress {
 }
 
 /// Lessons, quizzes and progress. Every fact moves the counters of the learner's units and
-/// organisations in its own transaction (see `shared/learning.rs` for the metrics).
+/// organisations in its own transaction (see `sql/learning.rs` for the metrics).
 #[async_trait]
 pub trait LearningStore: Send + Sync {
     async fn complete_lesson(
