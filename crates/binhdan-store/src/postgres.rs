@@ -48,6 +48,8 @@ mod residents;
 mod staff;
 #[path = "sql/targets.rs"]
 mod targets;
+#[path = "sql/task_counters.rs"]
+mod task_counters;
 #[path = "sql/teams.rs"]
 mod teams;
 #[path = "sql/units.rs"]

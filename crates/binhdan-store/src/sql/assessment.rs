@@ -1,8 +1,8 @@
 //! Placement tests and certification exams: sittings, responses, abilities and passes, and the
 //! counters they move, written once for both backends (see `AssessmentStore` for the metrics).
 
-use super::counters::{move_person_tasks, person_tasks};
 use super::learning::{LearningDeltas, learner_facts};
+use super::task_counters::{move_person_tasks, person_tasks};
 use super::{Backend, Db};
 use crate::prelude::*;
 use crate::{TaskResult, TaskStep};

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use super::assessment::milli;
 use super::audit::append_audit_in;
-use super::counters::{apply_unit_deltas, move_person_tasks, person_tasks};
+use super::counters::apply_unit_deltas;
 use super::learning::{
     LearningDeltas, answer_missed, answer_row, finish_attempt_in, insert_answers, learner_facts,
 };
+use super::task_counters::{move_person_tasks, person_tasks};
 use super::{Backend, Db};
 use crate::prelude::*;
 use crate::{

@@ -4,11 +4,9 @@
 //! the same transaction, so a crash or a refusal leaves nothing behind.
 
 use super::audit::append_audit_in;
-use super::counters::{
-    LEARNING_METRICS, apply_org_deltas, apply_unit_deltas, join_org_tasks, move_home_tasks,
-    person_learning,
-};
+use super::counters::{LEARNING_METRICS, apply_org_deltas, apply_unit_deltas, person_learning};
 use super::people::{is_adult_born, parse_sex};
+use super::task_counters::{join_org_tasks, move_home_tasks};
 use super::units::{UnitFacts, unit_facts};
 use super::{DIALECT, Db};
 use crate::prelude::*;
