@@ -198,6 +198,48 @@ fn read(grey: &GrayImage) -> Option<String> {
     .flatten()
 }
 
+/// Inputs for tests of this crate and of its callers.
+#[doc(hidden)]
+pub mod testing {
+    /// A PNG signature and `IHDR` chunk for an RGB image of `w` × `h`, then an empty `IDAT`
+    /// and `IEND`: a header that claims a huge image without its pixels.
+    #[must_use]
+    pub fn huge_png_header(w: u32, h: u32) -> Vec<u8> {
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&w.to_be_bytes());
+        ihdr.extend_from_slice(&h.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        for (kind, data) in [
+            (&b"IHDR"[..], ihdr.as_slice()),
+            (b"IDAT", &[]),
+            (b"IEND", &[]),
+        ] {
+            let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(kind);
+            out.extend_from_slice(data);
+            out.extend_from_slice(&crc32(&[kind, data].concat()).to_be_bytes());
+        }
+        out
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffff_u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -291,7 +333,7 @@ mod tests {
     /// header, before anything of that size is allocated.
     #[test]
     fn a_huge_image_is_refused_on_its_header() {
-        let bytes = huge_png_header(30_000, 30_000);
+        let bytes = crate::testing::huge_png_header(30_000, 30_000);
         assert_eq!(
             decode_card_photo(&bytes, Limits::default()),
             Err(QrError::TooManyPixels {
@@ -300,46 +342,10 @@ mod tests {
             })
         );
         // Within each side's limit but not in area.
-        let bytes = huge_png_header(10_000, 10_000);
+        let bytes = crate::testing::huge_png_header(10_000, 10_000);
         assert!(matches!(
             decode_card_photo(&bytes, Limits::default()),
             Err(QrError::TooManyPixels { .. })
         ));
-    }
-
-    /// A PNG signature and `IHDR` chunk for an RGB image of `w` × `h`, then an empty `IDAT`
-    /// and `IEND`.
-    fn huge_png_header(w: u32, h: u32) -> Vec<u8> {
-        let mut ihdr = Vec::new();
-        ihdr.extend_from_slice(&w.to_be_bytes());
-        ihdr.extend_from_slice(&h.to_be_bytes());
-        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-        for (kind, data) in [
-            (&b"IHDR"[..], ihdr.as_slice()),
-            (b"IDAT", &[]),
-            (b"IEND", &[]),
-        ] {
-            out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
-            out.extend_from_slice(kind);
-            out.extend_from_slice(data);
-            out.extend_from_slice(&crc32(&[kind, data].concat()).to_be_bytes());
-        }
-        out
-    }
-
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xffff_ffff_u32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xedb8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
     }
 }

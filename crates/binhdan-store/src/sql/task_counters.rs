@@ -3,9 +3,9 @@
 //! by `record_task_step`, a voided supervised sitting, a move home and a new membership, and
 //! rebuilt with the other counters (`counters.rs`).
 
+use super::Db;
 use super::counters::{DELTA_CHUNK, distinct_units};
 use super::units::{UnitFacts, unit_facts};
-use super::Db;
 use crate::prelude::*;
 
 /// A task counter's figures: (people who tried it, people who could do it).

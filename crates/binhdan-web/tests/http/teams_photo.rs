@@ -234,7 +234,7 @@ async fn a_photo_that_gives_no_card_is_refused_and_says_why() {
         ImageFormat::Png,
     );
     // A PNG whose header says 30000 × 30000: refused on its header, nothing decoded.
-    let huge = huge_png_header(30_000, 30_000);
+    let huge = binhdan_qr::testing::huge_png_header(30_000, 30_000);
     let cases: [Refusal; 6] = [
         (
             "no code",
@@ -383,35 +383,4 @@ async fn someone_not_on_the_roster_is_registered_from_a_photo_in_two_taps() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert!(r.header("location").ends_with("co-mat=moi"));
     assert_eq!(present(&t, &class_uri).await, 1);
-}
-
-/// A PNG signature and `IHDR` for an RGB image of `w` × `h`, then an empty `IDAT` and `IEND`.
-fn huge_png_header(w: u32, h: u32) -> Vec<u8> {
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&w.to_be_bytes());
-    ihdr.extend_from_slice(&h.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    for (kind, data) in [
-        (&b"IHDR"[..], ihdr.as_slice()),
-        (b"IDAT", &[]),
-        (b"IEND", &[]),
-    ] {
-        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let mut crc = 0xffff_ffff_u32;
-        for &b in kind.iter().chain(data) {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xedb8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        out.extend_from_slice(&(!crc).to_be_bytes());
-    }
-    out
 }
