@@ -87,13 +87,14 @@ function learn(template, text, known) {
 }
 
 /** Whether `text` is `template` filled in, a parameter not yet known standing for anything but
- * the value of another (the names drawn in an attempt differ: the look-alike is not the payee). */
+ * the name another stands for (the names drawn in an attempt differ: the look-alike is not the
+ * payee). Amounts and numbers may repeat: a fee may be drawn equal to a day's pay. */
 function fits(template, text, known) {
   const { re, names } = pattern(template, known);
   const m = norm(text).match(re);
   if (!m) return false;
   const taken = new Set(known.values());
-  return names.every((_, i) => !taken.has(m[i + 1]));
+  return names.every((_, i) => /\d/.test(m[i + 1]) || !taken.has(m[i + 1]));
 }
 
 /** What must be typed into a field: its expected text with the parameters' values (an amount
