@@ -31,8 +31,14 @@ async function figures(context) {
   return { lessons: Number(m[1]), text, quizzes: quizzes ? Number(quizzes[1]) : null };
 }
 
-/** Waits until the page is controlled by the service worker. */
+/** Waits until the page is controlled by the service worker: once it is active, a page it has
+ * not claimed yet (a busy machine) is reloaded, as a learner's next page would be controlled. */
 async function controlled(page) {
+  await page.evaluate(() => Promise.race([
+    navigator.serviceWorker.ready,
+    new Promise((resolve) => { setTimeout(resolve, 30_000); }),
+  ]));
+  if (!(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)))) await page.reload();
   await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller, null, { timeout: 20_000 });
 }
 
