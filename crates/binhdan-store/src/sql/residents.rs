@@ -142,11 +142,7 @@ impl ResidentStore for Backend {
         village: &UnitCode,
         query: &VisitNextQuery,
     ) -> Result<Vec<ResidentToVisit>> {
-        let path: Option<String> = sqlx::query_scalar("SELECT path FROM unit WHERE code = $1")
-            .bind(village.as_str())
-            .fetch_optional(&self.read)
-            .await?;
-        let Some(path) = path else {
+        let Some(path) = self.path_of(village).await? else {
             return Ok(Vec::new());
         };
         // The rule of `binhdan_app::learning_status` in SQL (as `learners_under` has it): not
@@ -163,7 +159,7 @@ impl ResidentStore for Backend {
         );
         let rows: Vec<ToVisitRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(village.as_str())
-            .bind(&path)
+            .bind(path.as_str())
             .bind(query.stuck_before.millis())
             .bind(query.visited_since)
             .bind(i64::from(query.limit))
