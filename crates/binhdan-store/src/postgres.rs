@@ -22,6 +22,8 @@ mod assessment;
 mod assist;
 #[path = "sql/audit.rs"]
 mod audit;
+#[path = "sql/calibration.rs"]
+mod calibration;
 #[path = "sql/certificates.rs"]
 mod certificates;
 #[path = "sql/content.rs"]

@@ -20,9 +20,10 @@ pub(crate) use crate::{
     NewExamAttempt, NewOrganisation, NewPoint, NewStaff, NewVillage, OpsStore, OrgKind,
     Organisation, OrganisationFigure, OutboxMessage, PeopleImport, PeopleStore, PeopleWriteCounts,
     PersonDetail, PersonRecord, PersonSummary, PlannedItem, PointRecord, PopulationStore, Reach,
-    Result, ScoredResponse, SessionOwner, SessionRecord, SignedCertificate, StaffAccount,
-    StaffStore, StaffWithin, StoreConfig, StoreError, StoredIssuerKey, SubtreeCounts, TargetStore,
-    UnitFigure, UnitQuery, UnitStore, UnitTarget, WriteMode, WriteOutcome,
+    Result, ScoredResponse, ScoredTask, SessionOwner, SessionRecord, SignedCertificate,
+    StaffAccount, StaffStore, StaffWithin, StoreConfig, StoreError, StoredIssuerKey, SubtreeCounts,
+    TargetStore, TaskParameter, UnitFigure, UnitQuery, UnitStore, UnitTarget, WriteMode,
+    WriteOutcome,
 };
 pub(crate) use binhdan_auth::access::{Grant, Role, Scope};
 pub(crate) use binhdan_core::Secret;

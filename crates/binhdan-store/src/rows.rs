@@ -60,6 +60,22 @@ pub(crate) fn kpi_counters(
     Ok(out)
 }
 
+/// A task's steps as a JSON array of numbers, each in the shortest form that reads back to
+/// the same `f64` (`serde_json` reads floats to within a unit in the last place only).
+pub(crate) fn encode_steps(steps: &[f64]) -> String {
+    let numbers: Vec<String> = steps.iter().map(|b| format!("{b:?}")).collect();
+    format!("[{}]", numbers.join(","))
+}
+
+/// [`encode_steps`] read back: `None` unless a non-empty array of finite numbers.
+pub(crate) fn decode_steps(text: &str) -> Option<Vec<f64>> {
+    let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
+    inner
+        .split(',')
+        .map(|b| b.trim().parse::<f64>().ok().filter(|b| b.is_finite()))
+        .collect()
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct UnitRow {
     pub code: String,
@@ -106,5 +122,23 @@ impl CourseRow {
             modules: number("course", "modules", self.modules)?,
             lessons: number("course", "lessons", self.lessons)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decode_steps, encode_steps};
+
+    #[test]
+    fn steps_read_back_exactly_and_odd_text_is_refused() {
+        let steps = vec![-0.8125, 0.1 + 0.2, 1e-17, -3.0, 123_456.789];
+        let text = encode_steps(&steps);
+        assert_eq!(decode_steps(&text), Some(steps));
+        assert_eq!(decode_steps(" [ 1.5 , -2 ] "), Some(vec![1.5, -2.0]));
+        for odd in [
+            "", "[]", "[1,]", "[NaN]", "[inf]", "1.5", "[1.5", "[\"1\"]", "null",
+        ] {
+            assert_eq!(decode_steps(odd), None, "{odd}");
+        }
     }
 }

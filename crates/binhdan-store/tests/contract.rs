@@ -26,6 +26,8 @@ mod faults;
 mod follow_up;
 #[path = "contract/migrations.rs"]
 mod migrations;
+#[path = "contract/task_calibration.rs"]
+mod task_calibration;
 #[path = "contract/task_counters.rs"]
 mod task_counters;
 #[path = "contract/tasks.rs"]
@@ -1515,7 +1517,7 @@ mod learning {
 
     #[tokio::test]
     async fn item_parameters_are_stored_as_versions() {
-        use binhdan_store::{CalibrationRun, ItemParameter};
+        use binhdan_store::{CalibrationRun, ItemParameter, TaskParameter};
 
         let pack = shipped_content();
         for db in TestDb::all().await {
@@ -1549,15 +1551,47 @@ mod learning {
                     calibrated: false,
                 },
             ];
-            let first = store.store_calibration(&run, &params, NOW).await.unwrap();
+            // The tasks' parameters go with the items' version (steps as given, exactly).
+            let tasks = vec![
+                TaskParameter {
+                    task_id: pack.tasks[0].id.clone(),
+                    task_version: pack.tasks[0].version,
+                    a: 1.375,
+                    steps: vec![-0.8125, 0.1 + 0.2, 1e-17],
+                    responses: 250,
+                    calibrated: true,
+                },
+                TaskParameter {
+                    task_id: pack.tasks[1].id.clone(),
+                    task_version: 7,
+                    a: 1.0,
+                    steps: vec![-1.25],
+                    responses: 3,
+                    calibrated: false,
+                },
+            ];
+            let first = store
+                .store_calibration(&run, &params, &tasks, NOW)
+                .await
+                .unwrap();
             let second = store
-                .store_calibration(&run, &params[..1], NOW)
+                .store_calibration(&run, &params[..1], &[], NOW)
                 .await
                 .unwrap();
             assert!(second > first);
             let (version, stored) = store.item_parameters().await.unwrap().unwrap();
             assert_eq!(version, second, "the latest version is in force");
             assert_eq!(stored, params[..1].to_vec(), "{}", db.name);
+            let mut expected = tasks.clone();
+            expected.sort_by(|x, y| x.task_id.cmp(&y.task_id));
+            assert_eq!(
+                store.task_parameters(first).await.unwrap(),
+                expected,
+                "{}",
+                db.name
+            );
+            assert!(store.task_parameters(second).await.unwrap().is_empty());
+            assert!(store.task_parameters(second + 1).await.unwrap().is_empty());
             db.cleanup().await;
         }
     }

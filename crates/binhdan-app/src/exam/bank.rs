@@ -10,7 +10,7 @@ pub struct GroupBank {
     pub items: Vec<(Item, u32)>,
     pub bank: ItemBank,
     pub(super) index: HashMap<String, usize>,
-    /// The calibration version used, if any item is calibrated.
+    /// The calibration version used, if any item or task is calibrated.
     pub calibration: Option<i64>,
     /// Items with calibrated parameters.
     pub calibrated: usize,
@@ -18,6 +18,10 @@ pub struct GroupBank {
     pub(super) fitted: Vec<bool>,
     /// The group's simulated tasks with the GPCM they are scored with.
     pub tasks: Vec<(Task, GpcmItem)>,
+    /// Tasks with calibrated parameters (for their current version).
+    pub tasks_calibrated: usize,
+    /// Per task, whether its parameters were fitted (else provisional).
+    pub(super) tasks_fitted: Vec<bool>,
 }
 
 impl GroupBank {
@@ -112,4 +116,19 @@ pub(super) fn domain_of(competence: &str) -> String {
         .next()
         .unwrap_or(competence)
         .to_owned()
+}
+
+/// The GPCM a task is scored with: the latest calibration's for its current version and
+/// credit, when it was fitted (and `None` otherwise: then the provisional one).
+pub(super) fn fitted_task_model(task: &Task, parameters: &[TaskParameter]) -> Option<GpcmItem> {
+    let credit = usize::from(task.credit.max(1));
+    parameters
+        .iter()
+        .find(|p| p.task_id == task.id)
+        .filter(|p| p.calibrated && p.task_version == task.version && p.steps.len() == credit)
+        .map(|p| GpcmItem {
+            a: p.a,
+            steps: p.steps.clone(),
+        })
+        .filter(GpcmItem::is_valid)
 }

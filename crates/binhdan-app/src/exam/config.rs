@@ -25,14 +25,28 @@ pub struct ExamConfig {
     pub placement_min_items: usize,
     pub placement_max_items: usize,
     pub placement_se_target: f64,
-    /// Each item is drawn among this many most informative ones.
+    /// Each item (and task) of a certification sitting is drawn among this many most
+    /// informative ones.
     pub randomesque: usize,
-    /// Highest share of sittings an item may appear in (once enough sittings are counted).
+    /// Highest share of certification sittings an item may appear in (once enough sittings are
+    /// counted).
     /// Below the mean exposure (test length / items in the bank) it cannot hold, and every
     /// item is then drawn among the least given ones: exposure is flat. The default is that
     /// low on purpose: a leaked list of the most given items then covers the least of anyone's
     /// sitting (`exam-bench --sweep`, bench/irt/README.md).
     pub max_exposure: f64,
+    /// The placement test's own `randomesque`, for its items and tasks.
+    pub placement_randomesque: usize,
+    /// The placement test's own exposure ceiling, over placement sittings only (their counts
+    /// are kept apart from the exam's, so placement sittings use none of its budget).
+    ///
+    /// The defaults, randomesque 5 and a ceiling of 0.25, are `binhdan_irt`'s own
+    /// (`ExposureControl::default()`): the placement test is short (5 to 8 items) and decides
+    /// no certificate — it measures where a learner starts, and so the gain — so little is won
+    /// by leaking its answers, and every item must tell as much as it can. Drawing among 15 with the exam's flat exposure would
+    /// give mostly middling items and a rougher start; 5 and 0.25 still give neighbours on
+    /// their phones different tests.
+    pub placement_max_exposure: f64,
     /// Simulated tasks per certification sitting (as many as the group has, if fewer).
     pub tasks: usize,
     /// Simulated tasks per placement test.
@@ -64,6 +78,8 @@ impl Default for ExamConfig {
             // on a 75-item bank). No setting resists on a 75-item bank: see the README.
             randomesque: 15,
             max_exposure: 0.02,
+            placement_randomesque: 5,
+            placement_max_exposure: 0.25,
             tasks: 0,
             placement_tasks: 0,
         }
@@ -79,11 +95,12 @@ impl ExamConfig {
             self.se_target,
             self.placement_se_target,
             self.max_exposure,
+            self.placement_max_exposure,
         ];
         if finite.iter().any(|x| !x.is_finite()) {
-            return Err(
-                "cut, z, se_target, placement_se_target and max_exposure must be numbers".into(),
-            );
+            return Err("cut, z, se_target, placement_se_target, max_exposure and \
+                 placement_max_exposure must be numbers"
+                .into());
         }
         if self.minutes == 0 || self.placement_minutes == 0 {
             return Err("minutes and placement_minutes must be at least 1".into());
@@ -103,6 +120,12 @@ impl ExamConfig {
         if !(self.max_exposure > 0.0 && self.max_exposure <= 1.0) {
             return Err("max_exposure must be in (0, 1]".into());
         }
+        if !(self.placement_max_exposure > 0.0 && self.placement_max_exposure <= 1.0) {
+            return Err("placement_max_exposure must be in (0, 1]".into());
+        }
+        if self.randomesque == 0 || self.placement_randomesque == 0 {
+            return Err("randomesque and placement_randomesque must be at least 1".into());
+        }
         if self.tasks > MAX_TASKS || self.placement_tasks > MAX_TASKS {
             return Err(format!(
                 "tasks and placement_tasks must be at most {MAX_TASKS}"
@@ -117,6 +140,19 @@ impl ExamConfig {
             max_attempts: self.max_attempts,
             window_ms: i64::from(self.window_days) * 86_400_000,
             cooldown_ms: i64::from(self.cooldown_hours) * 3_600_000,
+        }
+    }
+
+    /// The exposure control of a kind of sitting: its `randomesque` and its ceiling.
+    pub(super) fn exposure_control(&self, kind: ExamKind) -> ExposureControl {
+        let (randomesque, max_rate) = match kind {
+            ExamKind::Placement => (self.placement_randomesque, self.placement_max_exposure),
+            ExamKind::Certification => (self.randomesque, self.max_exposure),
+        };
+        ExposureControl {
+            randomesque: randomesque.max(1),
+            max_rate,
+            ..ExposureControl::default()
         }
     }
 

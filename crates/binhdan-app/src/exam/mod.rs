@@ -8,8 +8,10 @@
 //! * **A sitting** is an adaptive test ([`binhdan_irt::next_item`]): maximum information at the
 //!   current ability estimate, content balanced over the framework's domains, one of the
 //!   `randomesque` best items drawn at random and an exposure ceiling, so two people side by
-//!   side get different tests and a list of answers covers little of anyone's. It stops at the
-//!   standard-error target or the item cap. Options are shuffled per sitting.
+//!   side get different tests and a list of answers covers little of anyone's (the placement
+//!   test has its own `placement_randomesque` and ceiling, and its exposure is counted apart
+//!   from the exam's, per group). It stops at the standard-error target or the item cap.
+//!   Options are shuffled per sitting.
 //! * **The server keeps the time**: each sitting has a deadline; an answer after it is refused
 //!   and not recorded, and the sitting ends as timed out (never a pass).
 //! * **Limits**: a few sittings per window, a cool-down after a failed one, none after a pass.
@@ -20,8 +22,10 @@
 //!   multiple-choice items (task `j` of `T` after `(j + 1)·min_items / (T + 1)` of them, any left
 //!   before the end), balanced over the framework's domains, never twice, each chosen among
 //!   the `randomesque` most informative at the current θ under the generalized partial credit
-//!   model (provisional parameters: `a = 1`, steps spread 0.5 apart around the difficulty of
-//!   the task's proficiency step, one per credit point). Each task draws its own seed, so
+//!   model: the latest calibration's parameters for the task's current version (`binhdan irt
+//!   calibrate` fits the tasks with the items), or, before it has enough results, provisional
+//!   ones (`a = 1`, steps spread 0.5 apart around the difficulty of the task's proficiency
+//!   step, one per credit point). Each task draws its own seed, so
 //!   amounts, names, the fake message and the order of the options differ per sitting. Its
 //!   state (the engine's [`Attempt`]: seed, screen, step count — never what was typed) lives in
 //!   the sitting's session; a step names the position and the step number, and the store takes
@@ -44,7 +48,7 @@ use binhdan_irt::{
 };
 use binhdan_store::{
     AdultCutoff, ExamAnswer, ExamAnswerOutcome, ExamAttempt, ExamKind, ExamLimits, ExamResult,
-    ExamStart, NewExamAttempt, Store, StoreError, TaskEnd, TaskResult, TaskStep,
+    ExamStart, NewExamAttempt, Store, StoreError, TaskEnd, TaskParameter, TaskResult, TaskStep,
 };
 use serde::{Deserialize, Serialize};
 
@@ -212,7 +216,9 @@ pub enum Answered {
     NotFound,
 }
 
-/// How many times each item was given, per group (the exposure control's counts).
+/// How many times each item was given, per group and kind of sitting (the exposure
+/// control's counts): placement sittings are counted apart from the exam's, so they use none
+/// of its exposure budget.
 #[derive(Default)]
 struct Exposures {
     sessions: u64,
@@ -224,7 +230,7 @@ pub struct Exams {
     config: ExamConfig,
     /// The banks as built, aged on the server's clock.
     banks: TtlCache<(Group, ExamKind), Arc<GroupBank>>,
-    exposure: Mutex<HashMap<Group, Exposures>>,
+    exposure: Mutex<HashMap<(Group, ExamKind), Exposures>>,
 }
 
 const BANK_TTL: std::time::Duration = std::time::Duration::from_mins(2);
@@ -312,32 +318,55 @@ impl Exams {
             .map(|(i, (item, _))| (item.id.clone(), i))
             .collect();
         let calibrated = fitted_flags.iter().filter(|f| **f).count();
-        let tasks = if self.config.tasks_for(kind) > 0 {
-            store
-                .sim_tasks()
-                .await?
-                .into_iter()
-                .filter(|t| t.groups.iter().any(|g| g.as_str() == group.as_str()))
-                .map(|t| {
-                    let model = provisional_task_model(&t);
-                    (t, model)
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let mut tasks = Vec::new();
+        let mut tasks_fitted = Vec::new();
+        if self.config.tasks_for(kind) > 0 {
+            // The tasks' parameters of the same version as the items' (one run, one scale).
+            let task_parameters = match version {
+                Some(v) => store.task_parameters(v).await?,
+                None => Vec::new(),
+            };
+            for t in store.sim_tasks().await? {
+                if !t.groups.iter().any(|g| g.as_str() == group.as_str()) {
+                    continue;
+                }
+                let fitted = fitted_task_model(&t, &task_parameters);
+                tasks_fitted.push(fitted.is_some());
+                let model = fitted.unwrap_or_else(|| provisional_task_model(&t));
+                tasks.push((t, model));
+            }
+        }
+        let tasks_calibrated = tasks_fitted.iter().filter(|f| **f).count();
         let bank = Arc::new(GroupBank {
             group,
             items,
             bank: ItemBank::new(bank_items),
             index,
-            calibration: version.filter(|_| calibrated > 0),
+            calibration: version.filter(|_| calibrated + tasks_calibrated > 0),
             calibrated,
             fitted: fitted_flags,
             tasks,
+            tasks_calibrated,
+            tasks_fitted,
         });
         self.banks.insert((group, kind), bank.clone(), now);
         Ok(Some(bank))
+    }
+
+    /// The exposure control of `kind` with the counts of the group's sittings of that kind.
+    fn exposure(&self, bank: &GroupBank, kind: ExamKind) -> Exposure {
+        let mut exposure = Exposure::new(bank.bank.len(), self.config.exposure_control(kind));
+        if let Ok(seen) = self.exposure.lock()
+            && let Some(e) = seen.get(&(bank.group, kind))
+        {
+            exposure.sessions = e.sessions;
+            for (i, (item, _)) in bank.items.iter().enumerate() {
+                if let Some(slot) = exposure.counts.get_mut(i) {
+                    *slot = e.counts.get(&item.id).copied().unwrap_or(0);
+                }
+            }
+        }
+        exposure
     }
 
     /// Chooses the next item of `session` (or `None`: the sitting is complete) and adds it.
@@ -352,35 +381,21 @@ impl Exams {
         let want = session.tasks.min(bank.tasks.len());
         let tasks_given = session.given.iter().filter(|g| g.task.is_some()).count();
         let items_given = session.given.len() - tasks_given;
+        let control = self.config.exposure_control(kind);
         if tasks_given < want
             && items_given >= (tasks_given + 1) * blueprint.min_items / (want + 1)
-            && give_task(bank, session, self.config.randomesque, &mut rng)
+            && give_task(bank, session, control.randomesque, &mut rng)
         {
             return Ok(true);
         }
         let state = cat_state(bank, &blueprint, session);
-        let control = ExposureControl {
-            randomesque: self.config.randomesque.max(1),
-            max_rate: self.config.max_exposure,
-            ..ExposureControl::default()
-        };
-        let mut exposure = Exposure::new(bank.bank.len(), control);
-        if let Ok(seen) = self.exposure.lock()
-            && let Some(e) = seen.get(&bank.group)
-        {
-            exposure.sessions = e.sessions;
-            for (i, (item, _)) in bank.items.iter().enumerate() {
-                if let Some(slot) = exposure.counts.get_mut(i) {
-                    *slot = e.counts.get(&item.id).copied().unwrap_or(0);
-                }
-            }
-        }
+        let exposure = self.exposure(bank, kind);
         let Some(next) =
             binhdan_irt::next_item(&state, &bank.bank, &blueprint, &exposure, &mut rng)?
         else {
             // The items are done: the tasks not given yet come before the end.
             return Ok(
-                tasks_given < want && give_task(bank, session, self.config.randomesque, &mut rng)
+                tasks_given < want && give_task(bank, session, control.randomesque, &mut rng)
             );
         };
         let (Some((item, revision)), Some(entry)) = (bank.items.get(next), bank.bank.get(next))
@@ -388,8 +403,9 @@ impl Exams {
             return Ok(false);
         };
         if let Ok(mut seen) = self.exposure.lock() {
-            let e = seen.entry(bank.group).or_default();
-            if session.given.is_empty() {
+            let e = seen.entry((bank.group, kind)).or_default();
+            // A sitting counts once, with its first item (a task may come before it).
+            if items_given == 0 {
                 e.sessions += 1;
             }
             *e.counts.entry(item.id.clone()).or_default() += 1;

@@ -400,3 +400,52 @@ async fn task_steps_out_of_order_twice_for_another_or_late_are_refused() {
         assert!(store.task_results(ids[0]).await.unwrap().is_empty());
     }
 }
+
+/// A sitting that opens with a task (here the placement test: its one task comes before its
+/// first item) counts once in the exposure, when its first item is given, and not again.
+#[tokio::test]
+async fn a_sitting_opening_with_a_task_counts_once_in_the_exposure() {
+    let db = TestDb::sqlite().await;
+    let store = db.store.as_ref();
+    setup(store, &TASKS).await;
+    let exams = Exams::new(ExamConfig {
+        placement_min_items: 1,
+        ..config()
+    });
+    let kind = ExamKind::Placement;
+    let bank = exams
+        .bank(store, Group::Adult, kind, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut s = Session {
+        se: 1.0,
+        tasks: 1,
+        ..Session::default()
+    };
+    assert!(exams.give_next(&bank, kind, &mut s).unwrap());
+    assert!(s.given[0].task.is_some(), "the task first");
+    assert_eq!(exams.exposure(&bank, kind).sessions, 0);
+    // The task ends; then the sitting's first item, and its second.
+    let credit = u8::try_from(s.given[0].task.as_ref().unwrap().steps.len()).unwrap();
+    s.given[0].task.as_mut().unwrap().score = Some(credit);
+    s.given[0].correct = Some(true);
+    assert!(exams.give_next(&bank, kind, &mut s).unwrap());
+    assert!(s.given[1].task.is_none());
+    let e = exams.exposure(&bank, kind);
+    assert_eq!((e.sessions, e.counts.iter().sum::<u64>()), (1, 1));
+    s.given[1].correct = Some(true);
+    assert!(exams.give_next(&bank, kind, &mut s).unwrap());
+    let e = exams.exposure(&bank, kind);
+    assert_eq!((e.sessions, e.counts.iter().sum::<u64>()), (1, 2));
+    // The exam's counts are apart.
+    assert_eq!(
+        exams
+            .exposure(&bank, ExamKind::Certification)
+            .counts
+            .iter()
+            .sum::<u64>(),
+        0
+    );
+    db.cleanup().await;
+}

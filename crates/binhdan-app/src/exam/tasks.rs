@@ -193,13 +193,14 @@ pub(super) fn give_task(
     let Some((task, model)) = bank.tasks.get(pick) else {
         return false;
     };
+    let calibrated = bank.tasks_fitted.get(pick).copied().unwrap_or(false);
     session.given.push(Given {
         item: task.id.clone(),
         revision: task.version,
         domain: domain_of(&task.competence),
         a: model.a,
         b: model.location(),
-        calibrated: false,
+        calibrated,
         order: Vec::new(),
         correct: None,
         task: Some(GivenTask {

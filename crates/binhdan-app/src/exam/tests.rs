@@ -453,6 +453,22 @@ fn the_rules_are_checked() {
             max_attempts: 0,
             ..ExamConfig::default()
         },
+        ExamConfig {
+            placement_max_exposure: 0.0,
+            ..ExamConfig::default()
+        },
+        ExamConfig {
+            placement_max_exposure: 1.5,
+            ..ExamConfig::default()
+        },
+        ExamConfig {
+            placement_max_exposure: f64::NAN,
+            ..ExamConfig::default()
+        },
+        ExamConfig {
+            placement_randomesque: 0,
+            ..ExamConfig::default()
+        },
     ];
     for config in bad {
         assert!(config.check().is_err(), "{config:?}");
@@ -482,5 +498,82 @@ async fn a_bank_is_rebuilt_once_the_clock_passes_its_ttl() {
         !std::sync::Arc::ptr_eq(&built, &rebuilt.unwrap()),
         "rebuilt"
     );
+    db.cleanup().await;
+}
+
+/// The placement test draws with its own `randomesque` and exposure ceiling, and its sittings
+/// are counted apart from the exam's: they use none of the exam's exposure budget, and the
+/// exam's none of theirs.
+#[tokio::test]
+async fn the_placement_test_has_its_own_exposure_settings_and_counts() {
+    let db = TestDb::sqlite().await;
+    let store = db.store.as_ref();
+    crate::test_support::map_and_curriculum(store, NOW).await;
+    let ids = people(store, 4).await;
+    let defaults = ExamConfig::default();
+    assert_eq!(
+        (
+            defaults.placement_randomesque,
+            defaults.placement_max_exposure
+        ),
+        (5, 0.25)
+    );
+    let exams = Exams::new(ExamConfig {
+        randomesque: 9,
+        max_exposure: 0.1,
+        placement_randomesque: 2,
+        placement_max_exposure: 0.6,
+        ..ExamConfig::default()
+    });
+    let (placement, certification) = (ExamKind::Placement, ExamKind::Certification);
+    let placement_bank = exams
+        .bank(store, Group::Adult, placement, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    let exam_bank = exams
+        .bank(store, Group::Adult, certification, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    let control = |kind| {
+        let bank = if kind == placement {
+            &placement_bank
+        } else {
+            &exam_bank
+        };
+        let c = exams.exposure(bank, kind).control;
+        (c.randomesque, c.max_rate)
+    };
+    assert_eq!(control(placement), (2, 0.6));
+    assert_eq!(control(certification), (9, 0.1));
+
+    // Three placement tests: counted as the placement test's only.
+    for &person in &ids[..3] {
+        sitting(
+            exams
+                .start(store, person, Group::Adult, placement, NOW)
+                .await
+                .unwrap(),
+        );
+    }
+    let placed = exams.exposure(&placement_bank, placement);
+    assert_eq!(placed.sessions, 3);
+    assert_eq!(placed.counts.iter().sum::<u64>(), 3, "one item each so far");
+    let exam = exams.exposure(&exam_bank, certification);
+    assert_eq!(exam.sessions, 0, "placement sittings counted as the exam's");
+    assert!(exam.counts.iter().all(|&n| n == 0));
+
+    // An exam sitting: counted as the exam's; the placement test's counts do not move.
+    sitting(
+        exams
+            .start(store, ids[3], Group::Adult, certification, NOW)
+            .await
+            .unwrap(),
+    );
+    let exam = exams.exposure(&exam_bank, certification);
+    assert_eq!((exam.sessions, exam.counts.iter().sum::<u64>()), (1, 1));
+    let placed = exams.exposure(&placement_bank, placement);
+    assert_eq!((placed.sessions, placed.counts.iter().sum::<u64>()), (3, 3));
     db.cleanup().await;
 }

@@ -31,10 +31,10 @@ cli-admin-totp = Add the address below to an authenticator app (Google Authentic
 
 ## Item response theory
 
-cli-irt-done = Calibrated { $calibrated } of { $items } items on { $responses } answers from { $persons } people; stored as version { $version }.
+cli-irt-done = Calibrated { $calibrated } of { $items } items and { $tasks_calibrated } of { $tasks } simulated tasks on { $responses } answers from { $persons } people; stored as version { $version }.
 irt-too-few-responses = Too little data to calibrate: { $responses } answers so far, at least { $min } needed. The previous parameters stay.
 irt-too-few-persons = Too little data to calibrate: { $persons } people have answered, at least { $min } needed. The previous parameters stay.
-irt-no-item = Too little data to calibrate: no item has { $min } answers or more. The previous parameters stay.
+irt-no-item = Too little data to calibrate: no item or simulated task has { $min } answers or more. The previous parameters stay.
 irt-refused = Could not calibrate ({ $detail }). The previous parameters stay.
 cli-outbox-state = --state must be pending, delivered or dead (not “{ $state }”).
 cli-outbox-retried = Put { $count } dead messages back to be delivered now.

@@ -31,10 +31,10 @@ cli-admin-totp = Thêm địa chỉ dưới đây vào ứng dụng xác thực 
 
 ## Item response theory
 
-cli-irt-done = Đã hiệu chỉnh { $calibrated }/{ $items } câu hỏi trên { $responses } câu trả lời của { $persons } người; tham số lưu thành phiên bản { $version }.
+cli-irt-done = Đã hiệu chỉnh { $calibrated }/{ $items } câu hỏi và { $tasks_calibrated }/{ $tasks } bài thực hành mô phỏng trên { $responses } câu trả lời của { $persons } người; tham số lưu thành phiên bản { $version }.
 irt-too-few-responses = Chưa đủ dữ liệu để hiệu chỉnh: mới có { $responses } câu trả lời, cần ít nhất { $min }. Tham số cũ được giữ nguyên.
 irt-too-few-persons = Chưa đủ dữ liệu để hiệu chỉnh: mới có { $persons } người trả lời, cần ít nhất { $min }. Tham số cũ được giữ nguyên.
-irt-no-item = Chưa đủ dữ liệu để hiệu chỉnh: không câu hỏi nào có từ { $min } câu trả lời trở lên. Tham số cũ được giữ nguyên.
+irt-no-item = Chưa đủ dữ liệu để hiệu chỉnh: không câu hỏi hay bài thực hành mô phỏng nào có từ { $min } câu trả lời trở lên. Tham số cũ được giữ nguyên.
 irt-refused = Không hiệu chỉnh được ({ $detail }). Tham số cũ được giữ nguyên.
 cli-outbox-state = --state phải là pending, delivered hoặc dead (không phải “{ $state }”).
 cli-outbox-retried = Đã đưa { $count } tin chưa gửi được về hàng đợi để gửi lại ngay.

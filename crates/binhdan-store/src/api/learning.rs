@@ -194,6 +194,32 @@ pub struct ItemParameter {
     pub calibrated: bool,
 }
 
+/// A simulated task's result in a sitting, as calibration reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScoredTask {
+    pub person_id: i64,
+    pub task_id: String,
+    /// The task's version the sitting gave.
+    pub task_version: u32,
+    /// Partial credit, `0..=credit` as the task was then.
+    pub score: u8,
+    pub credit: u8,
+}
+
+/// A simulated task's generalized partial credit parameters in a calibration version.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskParameter {
+    pub task_id: String,
+    /// The task's version they were estimated on.
+    pub task_version: u32,
+    pub a: f64,
+    /// The step difficulties `b_1..b_m`, one per credit point (finite, as `a` is: a
+    /// non-finite number would be stored as JSON `null` and read back as corrupt).
+    pub steps: Vec<f64>,
+    pub responses: u64,
+    pub calibrated: bool,
+}
+
 /// A calibration run, as stored with its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CalibrationRun {
@@ -206,19 +232,28 @@ pub struct CalibrationRun {
     pub log_likelihood: f64,
 }
 
-/// Item response theory: the responses to calibrate on and the versioned item parameters.
+/// Item response theory: the responses and task results to calibrate on, and the versioned
+/// parameters of the items and the simulated tasks.
 #[async_trait]
 pub trait CalibrationStore: Send + Sync {
     /// Every recorded answer to an active item, in quizzes and in exam sittings (the raw
     /// material of calibration).
     async fn scored_responses(&self) -> Result<Vec<ScoredResponse>>;
+    /// Every simulated task's result in a sitting, for a task not retired, leaving out the
+    /// supervised sittings the commune voided (practice stores nothing): the tasks' raw
+    /// material of calibration, by person.
+    async fn scored_tasks(&self) -> Result<Vec<ScoredTask>>;
     /// The latest version's parameters, with its number; `None` before the first calibration.
     async fn item_parameters(&self) -> Result<Option<(i64, Vec<ItemParameter>)>>;
-    /// Stores a new version (run and parameters) in one transaction; returns its number.
+    /// The tasks' parameters in a version (none for a version stored without tasks).
+    async fn task_parameters(&self, version: i64) -> Result<Vec<TaskParameter>>;
+    /// Stores a new version (run, items' and tasks' parameters) in one transaction; returns
+    /// its number.
     async fn store_calibration(
         &self,
         run: &CalibrationRun,
-        parameters: &[ItemParameter],
+        items: &[ItemParameter],
+        tasks: &[TaskParameter],
         now: Timestamp,
     ) -> Result<i64>;
 }

@@ -346,6 +346,8 @@ pub(super) async fn run(command: Command, config: &Config, lang: Lang) -> anyhow
                             .arg("version", r.version)
                             .arg("calibrated", r.calibrated)
                             .arg("items", r.items)
+                            .arg("tasks_calibrated", r.tasks_calibrated)
+                            .arg("tasks", r.tasks)
                             .arg("responses", r.responses)
                             .arg("persons", r.persons))
                     );
