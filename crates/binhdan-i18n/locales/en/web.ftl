@@ -38,6 +38,7 @@ home-hero = Learn to use a phone, VNeID, public services, safe transfers, and to
 home-start = Start learning
 home-continue = Continue learning
 home-vneid-why = Sign in with VNeID to keep your progress, take the test and receive a certificate.
+home-try-tasks = Try it on a simulated app — no account needed
 home-verify = Check a certificate
 home-staff = Staff sign-in
 home-all-communes = Show all communes and wards

@@ -38,6 +38,7 @@ home-hero = Học dùng điện thoại, VNeID, dịch vụ công, chuyển ti�
 home-start = Bắt đầu học
 home-continue = Học tiếp
 home-vneid-why = Đăng nhập bằng VNeID để lưu bài đã học, làm bài kiểm tra và nhận giấy chứng nhận.
+home-try-tasks = Làm thử trên ứng dụng mô phỏng — không cần tài khoản
 home-verify = Kiểm tra một giấy chứng nhận
 home-staff = Cán bộ đăng nhập
 home-all-communes = Xem danh sách tất cả xã, phường

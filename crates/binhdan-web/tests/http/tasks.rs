@@ -1,18 +1,22 @@
 //! Practice with simulated tasks: the list, the introduction, a task played step by step
-//! through plain forms to the end, a critical error, and every refusal changing nothing.
+//! through plain forms to the end, a critical error, and every refusal changing nothing; a
+//! visitor without an account practising with the practice cookie, in both languages, their
+//! steps refused without it or with another's, and nothing of theirs stored or counted.
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use binhdan_auth::session::SessionToken;
 use binhdan_content::Task;
 use binhdan_content::task::{
     ActionKind, Attempt, Input, Outcome, TextLang, solution, way_to_critical,
 };
 use binhdan_store::SessionOwner;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, TestResponse};
 use crate::learn::with_curriculum;
-use crate::people::{fixture, form, get_as, session};
+use crate::people::{code, fixture, form, get_as, session};
 
 const TASK: &str = "chuyen-tien-kiem-tra-ten";
 
@@ -69,8 +73,14 @@ fn vault(app: &TestApp) -> binhdan_vault::Vault {
 
 /// The attempt a page carries, opened as the server would (the test holds the vault's keys).
 fn attempt_of(app: &TestApp, person: i64, task: &Task, html: &str) -> Attempt {
+    attempt_for(app, &person.to_string(), task, html)
+}
+
+/// The attempt a page carries for `owner`: a person's id, or `visitor/` and the hash of a
+/// visitor's practice cookie.
+fn attempt_for(app: &TestApp, owner: &str, task: &Task, html: &str) -> Attempt {
     let sealed = URL_SAFE_NO_PAD.decode(hidden(html, "attempt")).unwrap();
-    let context = format!("sim-task/{person}/{}/{}", task.id, task.version);
+    let context = format!("sim-task/{owner}/{}/{}", task.id, task.version);
     let plain = vault(app).open_secret(&sealed, &context).unwrap();
     let v: serde_json::Value = serde_json::from_slice(plain.expose()).unwrap();
     serde_json::from_value(v["attempt"].clone()).unwrap()
@@ -129,9 +139,11 @@ async fn tasks_are_listed_labelled_and_linked_from_their_lessons() {
         lesson.contains(&format!("href=\"/thuc-hanh/{TASK}\"")),
         "{lesson}"
     );
-    // Starting needs a learner.
+    // Starting needs a session or the practice cookie the introduction gives.
     let r = form(&app, &format!("/thuc-hanh/{TASK}"), None, "csrf=x").await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The front door leads to practice, for visitors too.
+    assert!(app.get("/").await.text().contains("href=\"/thuc-hanh\""));
 }
 
 /// An English task page names the lessons that prepare for it by their English titles (the
@@ -455,4 +467,346 @@ async fn every_task_plays_through_its_pages_within_the_budget() {
         );
     }
     assert!(choice_steps >= 20, "{choice_steps} steps were choices");
+}
+
+/// The practice cookie a response sets (checked `HttpOnly`, `SameSite=Lax`, for the whole
+/// site): the `Cookie` header that sends it back, and its token.
+fn practice_cookie(r: &TestResponse) -> (String, SessionToken) {
+    let set: Vec<&str> = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter(|v| v.starts_with("binhdan_thuc_hanh="))
+        .collect();
+    assert_eq!(set.len(), 1, "one practice cookie: {:?}", r.headers);
+    let set = set[0];
+    assert!(
+        set.contains("; Path=/;") && set.contains("; HttpOnly") && set.ends_with("; SameSite=Lax"),
+        "{set}"
+    );
+    let value = set
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("binhdan_thuc_hanh=")
+        .unwrap();
+    (
+        format!("binhdan_thuc_hanh={value}"),
+        SessionToken::from_cookie(value).expect("a token"),
+    )
+}
+
+fn sets_no_cookie(r: &TestResponse) -> bool {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .next()
+        .is_none()
+}
+
+/// What a visitor's attempt is sealed for.
+fn visitor(token: &SessionToken) -> String {
+    format!("visitor/{}", token.storage_key())
+}
+
+/// A form post in English.
+async fn form_en(app: &TestApp, uri: &str, cookie: &str, body: &str) -> TestResponse {
+    app.send(
+        Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT_LANGUAGE, "en")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body.to_owned()))
+            .unwrap(),
+    )
+    .await
+}
+
+/// Everything practice could have moved in the store: the task figures and learning counters
+/// of the whole province, the answers and task results, the audit log's head.
+async fn figures(app: &TestApp) -> String {
+    let store = app.db.store.as_ref();
+    format!(
+        "{:?}",
+        (
+            store.task_figures(&code("38"), None).await.unwrap(),
+            store.learning_under(&code("38")).await.unwrap(),
+            store.answers_recorded().await.unwrap(),
+            store.scored_tasks().await.unwrap(),
+            store.audit_head().await.unwrap(),
+        )
+    )
+}
+
+/// Someone who is not registered tries a task at once: the introduction gives them the
+/// practice cookie and a start button; the steps, the feedback, the hint, the result and a
+/// retry are a learner's; the result offers to register or sign in to have learning kept; and
+/// nothing is stored, counted or made a session.
+#[tokio::test]
+async fn a_visitor_practises_a_task_to_the_end_without_an_account() {
+    let app = with_curriculum().await;
+    let task = app.db.store.sim_task(TASK).await.unwrap().unwrap();
+    let url = format!("/thuc-hanh/{TASK}");
+    let before = figures(&app).await;
+
+    let intro = app.get(&url).await;
+    assert_eq!(intro.status, StatusCode::OK);
+    assert!(intro.header("cache-control").contains("no-store"));
+    let (cookie, token) = practice_cookie(&intro);
+    let html = intro.text();
+    assert!(html.contains("Không cần tài khoản: bấm “Bắt đầu” để làm thử ngay."));
+    assert!(html.contains(&format!("action=\"{url}\"")));
+    let csrf = hidden(&html, "csrf");
+    assert!(token.verify_csrf(&csrf), "the form's token is the cookie's");
+    assert!(html.contains(&format!("href=\"/dang-nhap?tiep=/thuc-hanh/{TASK}\"")));
+    // Coming back keeps the cookie (renewed); another visitor gets their own.
+    assert_eq!(
+        practice_cookie(&get_as(&app, &url, &cookie).await).0,
+        cookie
+    );
+    assert_ne!(practice_cookie(&app.get(&url).await).0, cookie);
+
+    let first = form(&app, &url, Some(&cookie), &format!("csrf={csrf}")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.header("cache-control").contains("no-store"));
+    assert_eq!(practice_cookie(&first).0, cookie, "renewed");
+    let mut html = first.text();
+    assert!(html.contains("Mô phỏng — không phải ứng dụng thật"));
+    let attempt = attempt_for(&app, &visitor(&token), &task, &html);
+    assert_eq!(attempt.step, 0);
+
+    // A wrong step: the feedback and the hint, on the same screen.
+    let wrong = task.screens[task.start]
+        .actions
+        .iter()
+        .position(|a| matches!(a.outcome, Outcome::Wrong(_)))
+        .unwrap();
+    let position = attempt
+        .order(&task, task.start)
+        .iter()
+        .position(|&i| i == wrong)
+        .unwrap();
+    let wrong = Input {
+        position,
+        typed: vec![],
+    };
+    let r = form(&app, &url, Some(&cookie), &step_body(&csrf, &html, &wrong)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    html = r.text();
+    assert!(
+        html.contains("Chưa đúng.") && html.contains("Gợi ý:"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("task-keep"),
+        "the offer waits for the result"
+    );
+
+    // The way to the goal.
+    for (k, input) in solution(&task, attempt.seed).unwrap().iter().enumerate() {
+        let r = form(&app, &url, Some(&cookie), &step_body(&csrf, &html, input)).await;
+        assert_eq!(r.status, StatusCode::OK, "step {k}: {}", r.text());
+        assert!(r.body.len() <= 30 * 1024, "{} bytes", r.body.len());
+        html = r.text();
+    }
+    assert!(
+        html.contains("Hoàn thành!") && html.contains("Điểm: 1/2."),
+        "{html}"
+    );
+    let keep = &html[html.find("class=\"task-keep\"").expect("the offer")..];
+    assert!(keep.contains("Bài làm thử không được lưu lại."), "{keep}");
+    assert!(
+        keep.contains(&format!(
+            "<a class=\"button secondary\" href=\"/dang-nhap?tiep=/thuc-hanh/{TASK}\">Đăng ký hoặc đăng nhập</a>"
+        )),
+        "{keep}"
+    );
+    assert!(html.contains("href=\"/bai/"), "the way back to the lesson");
+
+    // Again: a fresh attempt.
+    let retry = form(&app, &url, Some(&cookie), &format!("csrf={csrf}&restart=1")).await;
+    assert_eq!(retry.status, StatusCode::OK);
+    let fresh = attempt_for(&app, &visitor(&token), &task, &retry.text());
+    assert_eq!(fresh.step, 0);
+    assert_ne!(fresh.seed, attempt.seed);
+
+    // Nothing stored, nothing counted, no session.
+    assert_eq!(figures(&app).await, before);
+    assert!(
+        app.db
+            .store
+            .session(&token.storage_key())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// A visitor's step without the practice cookie, with another visitor's cookie, or with an
+/// attempt sealed for another (a visitor or a citizen) is refused and changes nothing: the
+/// attempt goes on where it was.
+#[tokio::test]
+async fn a_visitors_steps_need_their_own_cookie_and_attempt() {
+    let app = with_curriculum().await;
+    let (me, _) = fixture(&app).await;
+    let task = app.db.store.sim_task(TASK).await.unwrap().unwrap();
+    let url = format!("/thuc-hanh/{TASK}");
+    let (cookie_a, token_a) = practice_cookie(&app.get(&url).await);
+    let (cookie_b, token_b) = practice_cookie(&app.get(&url).await);
+    let (csrf_a, csrf_b) = (
+        token_a.csrf_token().expose().clone(),
+        token_b.csrf_token().expose().clone(),
+    );
+    let page_a = form(&app, &url, Some(&cookie_a), &format!("csrf={csrf_a}"))
+        .await
+        .text();
+    let page_b = form(&app, &url, Some(&cookie_b), &format!("csrf={csrf_b}"))
+        .await
+        .text();
+    let current = attempt_for(&app, &visitor(&token_a), &task, &page_a);
+    let before = figures(&app).await;
+    let first_a = solution(&task, current.seed).unwrap().remove(0);
+    let step_a = step_body(&csrf_a, &page_a, &first_a);
+
+    // Without a cookie: the introduction again, saying the page is out of date, with a way to
+    // open the task afresh; no cookie is given in answer to a form.
+    for body in [step_a.clone(), format!("csrf={csrf_a}")] {
+        let r = form(&app, &url, None, &body).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(sets_no_cookie(&r));
+        let html = r.text();
+        assert!(html.contains("Trang này đã cũ."), "{html}");
+        assert!(
+            html.contains(&format!(
+                "<a class=\"button big\" href=\"{url}\">Mở lại bài thực hành</a>"
+            )),
+            "{html}"
+        );
+        assert!(!html.contains("name=\"attempt\"") && !html.contains("name=\"csrf\""));
+    }
+    // Another visitor's cookie with this visitor's page: refused.
+    let r = form(&app, &url, Some(&cookie_b), &step_a).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(sets_no_cookie(&r));
+    // A forged token with the cookie: refused.
+    let other = if csrf_a.starts_with('A') { "B" } else { "A" };
+    let forged = step_a.replacen(
+        &format!("csrf={csrf_a}"),
+        &format!("csrf={other}{}", &csrf_a[1..]),
+        1,
+    );
+    assert_ne!(forged, step_a);
+    assert_eq!(
+        form(&app, &url, Some(&cookie_a), &forged).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Another visitor's own cookie and token with this visitor's attempt: not theirs.
+    let theirs = step_body(&csrf_b, &page_a, &first_a);
+    let r = form(&app, &url, Some(&cookie_b), &theirs).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text().contains("không phải của bạn"));
+    // Nor a signed-in citizen's, either way.
+    let (session_cookie, session_token) = session(&app, SessionOwner::Citizen(me)).await;
+    let csrf_me = session_token.csrf_token().expose().clone();
+    let mine = step_body(&csrf_me, &page_a, &first_a);
+    assert_eq!(
+        form(&app, &url, Some(&session_cookie), &mine).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let citizen_page = form(
+        &app,
+        &url,
+        Some(&session_cookie),
+        &format!("csrf={csrf_me}"),
+    )
+    .await
+    .text();
+    let as_visitor = step_body(&csrf_a, &citizen_page, &Input::default());
+    assert_eq!(
+        form(&app, &url, Some(&cookie_a), &as_visitor).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Nothing changed: each visitor's attempt goes on from where it was.
+    assert_eq!(figures(&app).await, before);
+    let r = form(&app, &url, Some(&cookie_a), &step_a).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        attempt_for(&app, &visitor(&token_a), &task, &r.text()).step,
+        current.step + 1
+    );
+    let seed_b = attempt_for(&app, &visitor(&token_b), &task, &page_b).seed;
+    let first_b = solution(&task, seed_b).unwrap().remove(0);
+    let step_b = step_body(&csrf_b, &page_b, &first_b);
+    assert_eq!(
+        form(&app, &url, Some(&cookie_b), &step_b).await.status,
+        StatusCode::OK
+    );
+}
+
+/// In English (the reader's language), a visitor's introduction, steps, result and the offer
+/// to sign in are in English, and so is a refusal.
+#[tokio::test]
+async fn a_visitor_practises_in_english() {
+    let app = with_curriculum().await;
+    let id = "sms-ngan-hang-gia";
+    let task = app.db.store.sim_task(id).await.unwrap().unwrap();
+    let url = format!("/thuc-hanh/{id}");
+    let intro = app.get_en(&url).await;
+    assert_eq!(intro.status, StatusCode::OK);
+    let (cookie, token) = practice_cookie(&intro);
+    let html = intro.text();
+    assert!(
+        html.contains("You need no account: press “Start” to try it now."),
+        "{html}"
+    );
+    assert!(html.contains(">Register or sign in</a>"), "{html}");
+    assert!(html.contains("Simulation — not the real app"));
+    let csrf = hidden(&html, "csrf");
+    let mut html = form_en(&app, &url, &cookie, &format!("csrf={csrf}"))
+        .await
+        .text();
+    let seed = attempt_for(&app, &visitor(&token), &task, &html).seed;
+    for input in solution(&task, seed).unwrap() {
+        let r = form_en(&app, &url, &cookie, &step_body(&csrf, &html, &input)).await;
+        assert_eq!(r.status, StatusCode::OK);
+        html = r.text();
+    }
+    assert!(html.contains("Done!"), "{html}");
+    assert!(html.contains("Practice is not saved."), "{html}");
+    assert!(!html.contains("Đăng ký hoặc đăng nhập"));
+    let refused = form_en(&app, &url, "", &format!("csrf={csrf}")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = refused.text();
+    assert!(
+        refused.contains("This page is out of date.")
+            && refused.contains(">Open the practice again</a>"),
+        "{refused}"
+    );
+}
+
+/// A staff member (a village team member showing someone the site on their phone) practises
+/// as a visitor does, by the practice cookie, and is not asked to sign in.
+#[tokio::test]
+async fn staff_practise_as_visitors_without_the_offer_to_sign_in() {
+    let app = with_curriculum().await;
+    let url = format!("/thuc-hanh/{TASK}");
+    let staff =
+        crate::people::staff(&app, "xa.cacson", crate::people::commune_admin("38/16591/")).await;
+    let (staff_cookie, staff_token) = session(&app, SessionOwner::Staff(staff)).await;
+    let intro = get_as(&app, &url, &staff_cookie).await;
+    assert_eq!(intro.status, StatusCode::OK);
+    let (practice, token) = practice_cookie(&intro);
+    let html = intro.text();
+    assert!(!html.contains("task-keep") && !html.contains("Không cần tài khoản"));
+    // The start form's token (the header's sign-out form carries the session's).
+    let csrf = hidden(&html[html.find("<main").unwrap()..], "csrf");
+    assert!(token.verify_csrf(&csrf) && !staff_token.verify_csrf(&csrf));
+    let both = format!("{staff_cookie}; {practice}");
+    let r = form(&app, &url, Some(&both), &format!("csrf={csrf}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("name=\"attempt\""));
 }
