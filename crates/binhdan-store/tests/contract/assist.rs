@@ -22,14 +22,16 @@ use super::{NOW, code, village, with_map};
 const CUTOFF: AdultCutoff = AdultCutoff(i64::MAX);
 
 /// Thôn Một, two residents and a facilitator: (store, member, people).
-async fn setup(db: &TestDb) -> (&dyn Store, i64, Vec<i64>) {
+/// A village (Thôn Một, commune 16591) with `people` residents and its team member (a village
+/// facilitator): the store, the member's id and the residents' ids.
+pub(super) async fn village_with_team(db: &TestDb, people: u8) -> (&dyn Store, i64, Vec<i64>) {
     let store = with_map(db).await;
     store
         .create_villages(&[village("16591", "Thôn Một")], WriteMode::Commit, NOW)
         .await
         .unwrap();
     let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
-    let people: Vec<PersonRecord> = (1..=2u8)
+    let records: Vec<PersonRecord> = (1..=people)
         .map(|n| PersonRecord {
             cccd_hash: [n; 32],
             cccd_sealed: vec![1, n],
@@ -43,13 +45,13 @@ async fn setup(db: &TestDb) -> (&dyn Store, i64, Vec<i64>) {
             membership: None,
         })
         .collect();
-    import.write(&people).await.unwrap();
+    import.write(&records).await.unwrap();
     import
         .commit(AuditEntry::new("cli", "person.import"))
         .await
         .unwrap();
     let mut ids = Vec::new();
-    for n in 1..=2u8 {
+    for n in 1..=people {
         let p = store.person_by_cccd_hash(&[n; 32]).await.unwrap().unwrap();
         ids.push(p.summary.id);
     }
@@ -156,7 +158,7 @@ async fn assisted(store: &dyn Store, unit: &str) -> i64 {
 #[tokio::test]
 async fn one_open_sitting_per_member_and_voiding_moves_the_figure_back() {
     for db in TestDb::all().await {
-        let (store, member, people) = setup(&db).await;
+        let (store, member, people) = village_with_team(&db, 2).await;
         let first = sitting_of(store, people[0]).await;
         let audit = || AuditEntry::new(format!("staff:{member}"), "team.exam.assist");
         let s = new_sitting("exam-op-0001", first, people[0], member);
@@ -291,7 +293,7 @@ async fn one_open_sitting_per_member_and_voiding_moves_the_figure_back() {
 #[tokio::test]
 async fn assisted_answers_are_marked_once_and_join_codes_are_found_by_hash() {
     for db in TestDb::all().await {
-        let (store, member, people) = setup(&db).await;
+        let (store, member, people) = village_with_team(&db, 2).await;
         store
             .load_content(&super::shipped_content(), NOW)
             .await
@@ -400,7 +402,7 @@ async fn assisted_answers_are_marked_once_and_join_codes_are_found_by_hash() {
 #[tokio::test]
 async fn an_assisted_answer_and_its_mark_are_written_together_or_not_at_all() {
     for db in TestDb::all().await {
-        let (store, member, people) = setup(&db).await;
+        let (store, member, people) = village_with_team(&db, 2).await;
         store
             .load_content(&super::shipped_content(), NOW)
             .await
@@ -492,7 +494,7 @@ async fn an_assisted_answer_and_its_mark_are_written_together_or_not_at_all() {
 #[tokio::test]
 async fn simultaneous_starts_are_decided_by_the_store() {
     for db in TestDb::all().await {
-        let (store, member, people) = setup(&db).await;
+        let (store, member, people) = village_with_team(&db, 2).await;
         let other = second_member(store).await;
         let audit = || AuditEntry::new("staff:1", "team.exam.assist");
         // The same member, two people at once: one sitting; the other's attempt taken back.
@@ -589,7 +591,7 @@ async fn finish(store: &dyn Store, attempt: i64, person: i64, theta: f64, passed
 #[tokio::test]
 async fn voiding_a_passed_sitting_undoes_the_pass_and_its_counters() {
     for db in TestDb::all().await {
-        let (store, member, people) = setup(&db).await;
+        let (store, member, people) = village_with_team(&db, 2).await;
         store
             .load_content(&super::shipped_content(), NOW)
             .await

@@ -1,19 +1,15 @@
 //! The tasks' raw material of calibration: every task result of a sitting, by person, for the
 //! tasks not retired; a supervised sitting the commune voided counts for nothing.
 
-use binhdan_auth::access::{Grant, Role, Scope};
-use binhdan_core::Secret;
 use binhdan_core::audit::AuditEntry;
-use binhdan_core::cccd::Sex;
 use binhdan_core::kpi::Group;
 use binhdan_store::testing::TestDb;
 use binhdan_store::{
-    AdultCutoff, AssistVia, AssistedStart, ExamAnswerOutcome, ExamKind, ExamLimits, ExamStart,
-    NewAssistedSitting, NewExamAttempt, NewStaff, PersonRecord, Review, ScoredTask, Store, TaskEnd,
-    TaskStep, WriteMode,
+    AdultCutoff, AssistVia, AssistedStart, ExamKind, NewAssistedSitting, Review, ScoredTask, Store,
 };
 
-use super::{NOW, code, shipped_content, village, with_map};
+use super::task_counters::{end_tasks, open_sitting};
+use super::{NOW, code, shipped_content};
 
 const CUTOFF: AdultCutoff = AdultCutoff(i64::MAX);
 const TRANSFER: &str = "chuyen-tien-kiem-tra-ten";
@@ -22,68 +18,21 @@ const OTP: &str = "tu-choi-cuoc-goi-otp";
 
 /// A certification sitting of `who`'s, open.
 async fn sitting(store: &dyn Store, who: i64) -> i64 {
-    let started = store
-        .start_exam(
-            &NewExamAttempt {
-                person_id: who,
-                group: Group::Adult,
-                kind: ExamKind::Certification,
-                calibration: None,
-                state: "{}",
-                deadline_at: binhdan_core::Timestamp(NOW.millis() + 600_000),
-            },
-            &ExamLimits {
-                max_attempts: 10,
-                window_ms: 86_400_000,
-                cooldown_ms: 0,
-            },
-            NOW,
-        )
-        .await
-        .unwrap();
-    let ExamStart::Started(attempt) = started else {
-        panic!("{started:?}");
-    };
-    attempt.id
+    open_sitting(store, who, Group::Adult, ExamKind::Certification).await
 }
 
 /// The sitting gives `tasks` (id, version, score out of 2) in order.
 async fn give(store: &dyn Store, attempt: i64, who: i64, tasks: &[(&str, u32, u8)]) {
-    for (i, (task, version, score)) in tasks.iter().enumerate() {
-        let outcome = store
-            .record_task_step(
-                attempt,
-                who,
-                &TaskStep {
-                    position: u32::try_from(i).unwrap(),
-                    step: 0,
-                    state: "{}",
-                    ended: Some(TaskEnd {
-                        task_id: task,
-                        version: *version,
-                        score: *score,
-                        credit: 2,
-                        steps: 3,
-                    }),
-                },
-                NOW,
-            )
-            .await
-            .unwrap();
-        assert_eq!(outcome, ExamAnswerOutcome::Recorded);
-    }
+    let tasks: Vec<(&str, u32, u8, u8)> = tasks.iter().map(|(t, v, s)| (*t, *v, *s, 2)).collect();
+    end_tasks(store, attempt, who, &tasks).await;
 }
 
 #[tokio::test]
 async fn task_results_to_calibrate_on_leave_out_voided_sittings_and_retired_tasks() {
     let mut pack = shipped_content();
     for db in TestDb::all().await {
-        let store = with_map(&db).await;
+        let (store, member, people) = super::assist::village_with_team(&db, 3).await;
         store.load_content(&pack, NOW).await.unwrap();
-        store
-            .create_villages(&[village("16591", "Thôn Một")], WriteMode::Commit, NOW)
-            .await
-            .unwrap();
         assert!(store.scored_tasks().await.unwrap().is_empty());
         let version = {
             let versions: Vec<(String, u32)> = pack
@@ -93,50 +42,6 @@ async fn task_results_to_calibrate_on_leave_out_voided_sittings_and_retired_task
                 .collect();
             move |id: &str| versions.iter().find(|(t, _)| t == id).unwrap().1
         };
-        let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
-        let records: Vec<PersonRecord> = (1..=3u8)
-            .map(|n| PersonRecord {
-                cccd_hash: [n; 32],
-                cccd_sealed: vec![1, n],
-                cccd_masked: format!("038*******{n:02}"),
-                name: format!("Người {n}"),
-                birth_year: 1960,
-                birth_day: None,
-                sex: Sex::Female,
-                unit: code("16591001"),
-                phone: None,
-                membership: None,
-            })
-            .collect();
-        import.write(&records).await.unwrap();
-        import
-            .commit(AuditEntry::new("cli", "person.import"))
-            .await
-            .unwrap();
-        let mut people = Vec::new();
-        for n in 1..=3u8 {
-            let p = store.person_by_cccd_hash(&[n; 32]).await.unwrap().unwrap();
-            people.push(p.summary.id);
-        }
-        let member = store
-            .create_staff(
-                &NewStaff {
-                    username: "to-truong".into(),
-                    display_name: "Tổ trưởng".into(),
-                    password_hash: Secret::new("$argon2id$unused".into()),
-                    totp_secret: None,
-                    grants: vec![Grant::new(
-                        Role::VillageFacilitator,
-                        Scope::Unit {
-                            path: "38/16591/16591001/".into(),
-                        },
-                    )],
-                },
-                AuditEntry::new("test", "staff.create"),
-                NOW,
-            )
-            .await
-            .unwrap();
 
         // Person 1: a sitting of two tasks, one at a version the pack no longer has (the
         // store keeps what was given; calibration decides what still counts).

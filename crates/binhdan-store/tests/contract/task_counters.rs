@@ -65,6 +65,28 @@ async fn sit(store: &dyn Store, who: i64, kind: ExamKind, tasks: &[(&str, u8)]) 
 
 /// [`sit`], in `group`'s sittings.
 async fn sit_in(store: &dyn Store, who: i64, group: Group, kind: ExamKind, tasks: &[(&str, u8)]) {
+    let attempt = open_sitting(store, who, group, kind).await;
+    let tasks: Vec<(&str, u32, u8, u8)> = tasks.iter().map(|(t, s)| (*t, 1, *s, 4)).collect();
+    end_tasks(store, attempt, who, &tasks).await;
+    store
+        .finish_exam(
+            attempt,
+            who,
+            &ExamResult {
+                theta: 0.0,
+                se: 0.4,
+                passed: false,
+                timed_out: false,
+            },
+            CUTOFF,
+            NOW,
+        )
+        .await
+        .unwrap();
+}
+
+/// A sitting of `who`'s in `group`'s sittings of `kind`, open: its id.
+pub(super) async fn open_sitting(store: &dyn Store, who: i64, group: Group, kind: ExamKind) -> i64 {
     let started = store
         .start_exam(
             &NewExamAttempt {
@@ -87,10 +109,20 @@ async fn sit_in(store: &dyn Store, who: i64, group: Group, kind: ExamKind, tasks
     let ExamStart::Started(attempt) = started else {
         panic!("{started:?}");
     };
-    for (i, (task, score)) in tasks.iter().enumerate() {
+    attempt.id
+}
+
+/// The sitting gives `tasks` (id, version, score, credit) in order, each ended at once.
+pub(super) async fn end_tasks(
+    store: &dyn Store,
+    attempt: i64,
+    who: i64,
+    tasks: &[(&str, u32, u8, u8)],
+) {
+    for (i, (task, version, score, credit)) in tasks.iter().enumerate() {
         let outcome = store
             .record_task_step(
-                attempt.id,
+                attempt,
                 who,
                 &TaskStep {
                     position: u32::try_from(i).unwrap(),
@@ -98,9 +130,9 @@ async fn sit_in(store: &dyn Store, who: i64, group: Group, kind: ExamKind, tasks
                     state: "{}",
                     ended: Some(TaskEnd {
                         task_id: task,
-                        version: 1,
+                        version: *version,
                         score: *score,
-                        credit: 4,
+                        credit: *credit,
                         steps: 3,
                     }),
                 },
@@ -110,21 +142,6 @@ async fn sit_in(store: &dyn Store, who: i64, group: Group, kind: ExamKind, tasks
             .unwrap();
         assert_eq!(outcome, binhdan_store::ExamAnswerOutcome::Recorded);
     }
-    store
-        .finish_exam(
-            attempt.id,
-            who,
-            &ExamResult {
-                theta: 0.0,
-                se: 0.4,
-                passed: false,
-                timed_out: false,
-            },
-            CUTOFF,
-            NOW,
-        )
-        .await
-        .unwrap();
 }
 
 fn figure(task: &str, kind: ExamKind, tried: u64, could: u64) -> TaskFigure {

@@ -111,6 +111,20 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// Where the first screen shows its first wrong action, in `attempt`'s order.
+fn wrong_at_start(task: &Task, attempt: &Attempt) -> usize {
+    let wrong = task.screens[task.start]
+        .actions
+        .iter()
+        .position(|a| matches!(a.outcome, Outcome::Wrong(_)))
+        .unwrap();
+    attempt
+        .order(task, task.start)
+        .iter()
+        .position(|&i| i == wrong)
+        .unwrap()
+}
+
 #[tokio::test]
 async fn tasks_are_listed_labelled_and_linked_from_their_lessons() {
     let app = with_curriculum().await;
@@ -205,16 +219,7 @@ async fn a_learner_practises_a_task_to_the_end_with_feedback_and_a_retry() {
     assert_eq!(attempt.step, 0);
 
     // A wrong step first: the feedback and the hint, same screen, nothing else changes.
-    let wrong = task.screens[task.start]
-        .actions
-        .iter()
-        .position(|a| matches!(a.outcome, Outcome::Wrong(_)))
-        .unwrap();
-    let position = attempt
-        .order(&task, task.start)
-        .iter()
-        .position(|&i| i == wrong)
-        .unwrap();
+    let position = wrong_at_start(&task, &attempt);
     let r = form(
         &app,
         &url,
@@ -579,16 +584,7 @@ async fn a_visitor_practises_a_task_to_the_end_without_an_account() {
     assert_eq!(attempt.step, 0);
 
     // A wrong step: the feedback and the hint, on the same screen.
-    let wrong = task.screens[task.start]
-        .actions
-        .iter()
-        .position(|a| matches!(a.outcome, Outcome::Wrong(_)))
-        .unwrap();
-    let position = attempt
-        .order(&task, task.start)
-        .iter()
-        .position(|&i| i == wrong)
-        .unwrap();
+    let position = wrong_at_start(&task, &attempt);
     let wrong = Input {
         position,
         typed: vec![],
