@@ -9,12 +9,10 @@ use std::collections::{HashMap, HashSet};
 
 use binhdan_content::Task;
 use binhdan_core::{Localized, Msg, Timestamp};
-use binhdan_irt::{
-    CalibrationConfig, GpcmItem, IrtError, ItemModel, ItemParams, Model, ScoredResponse,
-};
+use binhdan_irt::{CalibrationConfig, IrtError, ItemModel, ItemParams, Model, ScoredResponse};
 use binhdan_store::{CalibrationRun, ItemParameter, ScoredTask, Store, StoreError, TaskParameter};
 
-use crate::exam::provisional_task_model;
+use crate::exam::{provisional_task_model, stored_task_model};
 
 /// What a calibration stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -203,18 +201,7 @@ pub async fn calibrate_bank(
     let min_item = config.min_item_responses.max(1);
     for (j, task) in tasks.iter().enumerate() {
         let provisional = provisional_task_model(task);
-        let before = previous_tasks
-            .iter()
-            .find(|p| {
-                p.task_id == task.id
-                    && p.task_version == task.version
-                    && p.steps.len() == provisional.steps.len()
-            })
-            .map(|p| GpcmItem {
-                a: p.a,
-                steps: p.steps.clone(),
-            })
-            .filter(GpcmItem::is_valid);
+        let before = stored_task_model(task, &previous_tasks).map(|(g, _)| g);
         start.push(ItemModel::Gpcm(match before {
             Some(fitted) if responses_of[items.len() + j] >= min_item => fitted,
             _ => provisional,

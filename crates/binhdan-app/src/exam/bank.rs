@@ -118,17 +118,34 @@ pub(super) fn domain_of(competence: &str) -> String {
         .to_owned()
 }
 
-/// The GPCM a task is scored with: the latest calibration's for its current version and
-/// credit, when it was fitted (and `None` otherwise: then the provisional one).
-pub(super) fn fitted_task_model(task: &Task, parameters: &[TaskParameter]) -> Option<GpcmItem> {
+/// A task's stored parameters, when they are for its current version and credit and usable:
+/// the GPCM, and whether it was fitted (else the provisional one stored with the version).
+#[must_use]
+pub(crate) fn stored_task_model(
+    task: &Task,
+    parameters: &[TaskParameter],
+) -> Option<(GpcmItem, bool)> {
     let credit = usize::from(task.credit.max(1));
     parameters
         .iter()
         .find(|p| p.task_id == task.id)
-        .filter(|p| p.calibrated && p.task_version == task.version && p.steps.len() == credit)
-        .map(|p| GpcmItem {
-            a: p.a,
-            steps: p.steps.clone(),
+        .filter(|p| p.task_version == task.version && p.steps.len() == credit)
+        .map(|p| {
+            (
+                GpcmItem {
+                    a: p.a,
+                    steps: p.steps.clone(),
+                },
+                p.calibrated,
+            )
         })
-        .filter(GpcmItem::is_valid)
+        .filter(|(g, _)| g.is_valid())
+}
+
+/// The GPCM a task is scored with: the latest calibration's for its current version and
+/// credit, when it was fitted (and `None` otherwise: then the provisional one).
+pub(super) fn fitted_task_model(task: &Task, parameters: &[TaskParameter]) -> Option<GpcmItem> {
+    stored_task_model(task, parameters)
+        .filter(|(_, calibrated)| *calibrated)
+        .map(|(g, _)| g)
 }
