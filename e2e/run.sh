@@ -16,7 +16,8 @@
 #   BINHDAN_E2E_READY_TIMEOUT seconds to wait for /readyz (default 180)
 #   BINHDAN_E2E_STOP_TIMEOUT  seconds the server has to exit after SIGTERM (default 10)
 #   BINHDAN_E2E_TEST_TIMEOUT  seconds for the whole `node --test` run (default 1200)
-#   BINHDAN_E2E_CONCURRENCY   test files run at once by node --test (default 1)
+#   BINHDAN_E2E_CONCURRENCY   test files run at once by node --test (default 2: one file waits
+#                             on the server or the network while another renders)
 #   BINHDAN_E2E_TESTS         test files to run, space-separated, relative to e2e/
 #                             (default: tests/*.test.mjs)
 set -uo pipefail
@@ -213,7 +214,7 @@ else
   TEST_FILES=(tests/*.test.mjs)
 fi
 BINHDAN_E2E_URL="$ORIGIN" BINHDAN_E2E_CHROMIUM="$CHROMIUM" BINHDAN_E2E_BINARY="$BIN" \
-  timeout -k 10 "$TEST_TIMEOUT" node --test --test-concurrency="${BINHDAN_E2E_CONCURRENCY:-1}" --test-reporter=spec "${TEST_FILES[@]}" 2>&1 | tee "$WORK/test.log"
+  timeout -k 10 "$TEST_TIMEOUT" node --test --test-concurrency="${BINHDAN_E2E_CONCURRENCY:-2}" --test-reporter=spec "${TEST_FILES[@]}" 2>&1 | tee "$WORK/test.log"
 TEST_RC=${PIPESTATUS[0]}
 cp "$WORK/test.log" "$OUT/test.log"
 (( TEST_RC == 124 || TEST_RC == 137 )) && say "the tests took longer than ${TEST_TIMEOUT}s and were stopped"
