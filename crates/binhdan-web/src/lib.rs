@@ -70,9 +70,22 @@ impl Clock for SystemClock {
     }
 }
 
-/// What every handler can reach.
+/// What every handler can reach: one `Arc`, so that each middleware layer and extractor that
+/// takes the state (several per request) costs one counter increment, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of the [`AppState`].
+#[derive(Clone)]
+pub struct Shared {
     pub store: Arc<dyn Store>,
     pub config: Arc<WebConfig>,
     pub clock: Arc<dyn Clock>,
@@ -99,7 +112,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, config: WebConfig, clock: Arc<dyn Clock>) -> Self {
         let auth = session::AuthState::new(config.behind_tls());
         let exams = binhdan_app::exam::Exams::new(config.exam.clone());
-        Self {
+        Self(Arc::new(Shared {
             store,
             config: Arc::new(config),
             clock,
@@ -112,37 +125,38 @@ impl AppState {
             figures: Arc::new(binhdan_app::public::PublicFigures::default()),
             public: Arc::new(public_cache::PublicPages::default()),
             unit_search: Arc::new(binhdan_app::unit_search::UnitSearch::default()),
-        }
+        }))
     }
 
     /// With the vault that seals and opens CCCD numbers, the VNeID client if configured, and
     /// the campaign's evaluation date.
     #[must_use]
     pub fn with_auth(
-        mut self,
+        self,
         vault: binhdan_vault::Vault,
         oidc: Option<binhdan_oidc::OidcClient>,
         evaluation_date: binhdan_core::people::Date,
     ) -> Self {
-        let mut auth = session::AuthState::new(self.config.behind_tls());
+        let mut shared = Arc::unwrap_or_clone(self.0);
+        let mut auth = session::AuthState::new(shared.config.behind_tls());
         let vault = Arc::new(vault);
-        let base_url = self
+        let base_url = shared
             .config
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", self.config.listen));
+            .unwrap_or_else(|| format!("http://{}", shared.config.listen));
         let province = binhdan_core::reference::admin_units()
             .ok()
             .and_then(|units| {
                 units
                     .into_iter()
-                    .find(|u| u.code.as_str() == self.config.province)
+                    .find(|u| u.code.as_str() == shared.config.province)
             })
             .map_or_else(
-                || self.config.province.clone(),
+                || shared.config.province.clone(),
                 |u| format!("{} {}", u.division_type.as_str(), u.name),
             );
-        self.issuer = Some(Arc::new(binhdan_app::certificates::Issuer::new(
+        shared.issuer = Some(Arc::new(binhdan_app::certificates::Issuer::new(
             &base_url,
             &format!("Ủy ban nhân dân {province}"),
             vault.clone(),
@@ -150,7 +164,7 @@ impl AppState {
         auth.vault = Some(vault);
         auth.oidc = oidc;
         auth.evaluation_date = evaluation_date;
-        self.auth = Arc::new(auth);
-        self
+        shared.auth = Arc::new(auth);
+        Self(Arc::new(shared))
     }
 }

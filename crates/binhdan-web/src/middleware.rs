@@ -1,4 +1,8 @@
-//! Security headers on every response, and remembering the reader's language.
+//! Security headers on every response, and remembering the reader's language. The same
+//! layer then runs the page context, the problem localisation and the request's metrics inside
+//! it ([`crate::pages::context`], [`crate::problem::localize`], [`crate::observe::track`]): one
+//! layer instead of four nested ones, each of which boxed the request's future and cloned the
+//! rest of the stack (about a sixth of the server's time under the launch scenario, perf).
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
@@ -28,7 +32,7 @@ pub async fn security_headers(
             .is_some();
     let prefs: Vec<(&str, String)> =
         crate::prefs::Prefs::chosen_cookies(request.uri().query()).collect();
-    let mut response = next.run(request).await;
+    let mut response = crate::pages::context(state.clone(), request, next).await;
     if let Some(lang) = chosen {
         let secure = if state.config.behind_tls() {
             "; Secure"

@@ -53,13 +53,13 @@ tokio::task_local! {
 /// says who is signed in, and the reading preferences apply on every page, `/` included).
 /// Resolves the session only when the request carries its cookie.
 pub async fn context(
-    State(state): State<AppState>,
+    state: AppState,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     use axum::extract::FromRequestParts as _;
     if request.uri().path().starts_with("/api/") || request.uri().path().starts_with("/static/") {
-        return next.run(request).await;
+        return crate::problem::localize(request, next).await;
     }
     let (mut parts, body) = request.into_parts();
     let prefs = crate::prefs::Prefs::of(&parts.headers, parts.uri.query());
@@ -86,7 +86,8 @@ pub async fn context(
         config: state.config.clone(),
     };
     let request = axum::extract::Request::from_parts(parts, body);
-    PAGE.scope(ctx, next.run(request)).await
+    PAGE.scope(ctx, crate::problem::localize(request, next))
+        .await
 }
 
 /// A link to the current page with one reading preference switched.

@@ -247,14 +247,15 @@ fn bare_status_msg(response: &Response) -> Option<Msg> {
     Some(Msg::new(key))
 }
 
-/// Renders problems in the reader's language.
+/// Renders problems in the reader's language. Inside it, each request is counted and timed
+/// ([`crate::observe::track`]): refusals by the CSRF check and timeouts included.
 pub async fn localize(request: Request, next: Next) -> Response {
     let lang = ReqLang::of(request.headers(), request.uri().query());
     // The JSON API and the VC API answer JSON problems whatever the client accepts.
     let api = request.uri().path().starts_with("/api/")
         || request.uri().path().starts_with("/credentials/")
         || request.uri().path().starts_with("/presentations/");
-    let mut response = next.run(request).await;
+    let mut response = crate::observe::track(request, next).await;
     let problem = match response.extensions_mut().remove::<Problem>() {
         Some(p) => p,
         None => match bare_status_msg(&response) {

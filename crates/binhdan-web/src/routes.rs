@@ -18,8 +18,7 @@ use utoipa_axum::routes;
 use crate::api::{ops, units};
 use crate::{
     AppState, account, certificates, citizen, dashboard, events, exam, learn, middleware, observe,
-    offline, pages, problem, public_cache, quiz, registry, staff, staff_admin, targets, tasks,
-    teams,
+    offline, pages, public_cache, quiz, registry, staff, staff_admin, targets, tasks, teams,
 };
 
 #[derive(OpenApi)]
@@ -302,18 +301,14 @@ pub fn router(state: AppState) -> Router {
     let (routes, _) = documented(config.import_limit_bytes).split_for_parts();
     routes
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn(observe::track))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(CsrfLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(config.request_timeout_secs),
         ))
-        .layer(axum::middleware::from_fn(problem::localize))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            pages::context,
-        ))
+        // Security headers, then the page context, then problems in the reader's language,
+        // then the request's count and time: one layer (see `middleware`).
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,

@@ -96,10 +96,15 @@ pub(super) fn via_label(lang: Lang, via: CheckInVia) -> String {
 }
 
 pub(super) fn point_figures(lang: Lang, point: &PointRecord) -> String {
+    figures_text(lang, point.checked_in, point.headcount, point.expected)
+}
+
+/// "N checked in, M counted by head, of E expected" in the reader's language.
+fn figures_text(lang: Lang, checked_in: u64, headcount: u64, expected: u32) -> String {
     lang.tr(&Msg::new("point-figures")
-        .arg("checked_in", format_count(lang, point.checked_in))
-        .arg("headcount", format_count(lang, point.headcount))
-        .arg("expected", format_count(lang, u64::from(point.expected))))
+        .arg("checked_in", format_count(lang, checked_in))
+        .arg("headcount", format_count(lang, headcount))
+        .arg("expected", format_count(lang, u64::from(expected))))
 }
 
 pub(super) async fn host_page(
@@ -390,8 +395,8 @@ pub(super) async fn point_names(
         if let CheckInOutcome::Already { point_id, .. } = o
             && !names.contains_key(point_id)
         {
-            let (_, p) = point_checked(state, event.id, *point_id).await?;
-            names.insert(*point_id, p.name);
+            let found = point_checked(state, event.id, *point_id).await?;
+            names.insert(*point_id, found.1.name.clone());
         }
     }
     Ok(names)
@@ -440,17 +445,18 @@ pub async fn api_check_in(
     Json(batch): Json<CheckInBatch>,
 ) -> Result<Response, Problem> {
     s.check_csrf(&batch.csrf)?;
-    let (event, point) = point_checked(&state, id, point).await?;
-    require_host(&s, &event, &point)?;
+    let found = point_checked(&state, id, point).await?;
+    let (event, point) = (&found.0, &found.1);
+    require_host(&s, event, point)?;
     if batch.items.len() > MAX_BATCH {
         return Err(Problem::bad_request(
             Msg::new("checkin-batch-too-large").arg("max", MAX_BATCH),
         ));
     }
-    let (results, moved) = check_in_batch(&state, lang, &s, &event, &point, &batch.items).await?;
+    let (results, moved) = check_in_batch(&state, lang, &s, event, point, &batch.items).await?;
     let (hc, hc_message) = match batch.headcount {
         None => (None, None),
-        Some(h) => match headcount(&state, &event, &point, h).await? {
+        Some(h) => match headcount(&state, event, point, h).await? {
             Ok(status) => (
                 Some(status),
                 Some(
@@ -469,22 +475,23 @@ pub async fn api_check_in(
         state.store.point_seen(point.id, state.clock.now()).await?;
     }
     // The point's figures: as the check-ins just left them, else read afresh.
-    let point = match moved.iter().find(|m| m.0 == point.id) {
-        Some(&(_, checked_in, headcount)) if batch.headcount.is_none() => PointRecord {
-            checked_in,
-            headcount,
-            ..point
+    let (checked_in, headcount_total, expected) = match moved.iter().find(|m| m.0 == point.id) {
+        Some(&(_, checked_in, headcount)) if batch.headcount.is_none() => {
+            (checked_in, headcount, point.expected)
+        }
+        _ => match state.store.point(point.id).await? {
+            Some(p) => (p.checked_in, p.headcount, p.expected),
+            None => (point.checked_in, point.headcount, point.expected),
         },
-        _ => state.store.point(point.id).await?.unwrap_or(point),
     };
     Ok(crate::respond::no_store(
         Json(CheckInReply {
             results,
             headcount: hc,
             headcount_message: hc_message,
-            checked_in: point.checked_in,
-            headcount_total: point.headcount,
-            figures: point_figures(lang, &point),
+            checked_in,
+            headcount_total,
+            figures: figures_text(lang, checked_in, headcount_total, expected),
         })
         .into_response(),
     ))

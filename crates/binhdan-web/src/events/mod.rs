@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::problem::{Multipart, Path};
@@ -56,7 +56,7 @@ pub struct EventsState {
     desk: OnceLock<CheckInDesk>,
     /// Points (with their event) read in the last few seconds, for the checks of the hosts'
     /// many requests; their figures are never taken from here.
-    points: binhdan_app::cache::TtlCache<i64, (EventRecord, PointRecord)>,
+    points: binhdan_app::cache::TtlCache<i64, Arc<(EventRecord, PointRecord)>>,
     feeds: Mutex<HashMap<i64, tokio::sync::watch::Sender<Bytes>>>,
 }
 
@@ -117,19 +117,16 @@ async fn point_checked(
     state: &AppState,
     id: i64,
     point: i64,
-) -> Result<(EventRecord, PointRecord), Problem> {
+) -> Result<Arc<(EventRecord, PointRecord)>, Problem> {
     let now = state.clock.now();
-    if let Some((e, p)) = state.events.points.get(&point, now)
-        && e.id == id
+    if let Some(found) = state.events.points.get(&point, now)
+        && found.0.id == id
     {
-        return Ok((e, p));
+        return Ok(found);
     }
-    let (event, p) = point_of(state, id, point).await?;
-    state
-        .events
-        .points
-        .insert(point, (event.clone(), p.clone()), now);
-    Ok((event, p))
+    let found = Arc::new(point_of(state, id, point).await?);
+    state.events.points.insert(point, found.clone(), now);
+    Ok(found)
 }
 
 fn kind_label(lang: Lang, kind: EventKind) -> String {
