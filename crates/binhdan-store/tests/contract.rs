@@ -1609,8 +1609,8 @@ mod events {
     use binhdan_core::kpi::Group;
     use binhdan_store::testing::TestDb;
     use binhdan_store::{
-        AdultCutoff, CheckInOutcome, CheckInVia, EventKind, NewCheckIn, NewEvent, NewPoint,
-        NewStaff, PersonRecord, Store, StoreError, WriteMode,
+        AdultCutoff, CheckInOutcome, CheckInVia, EventKind, MembershipRecord, NewCheckIn, NewEvent,
+        NewOrganisation, NewPoint, NewStaff, OrgKind, PersonRecord, Store, StoreError, WriteMode,
     };
 
     use super::{NOW, code, village, with_map};
@@ -1935,6 +1935,68 @@ mod events {
             assert!(
                 commune.contains(&(Group::Adult, "participated".to_owned(), 1)),
                 "{commune:?}"
+            );
+            // A worker of an enterprise, typed by CCCD: the number's look-up also gives their
+            // groups (adult and worker), counted at the point and at the enterprise.
+            let firm = store
+                .create_organisation(
+                    &NewOrganisation {
+                        kind: OrgKind::Enterprise,
+                        code: "38-DN-01".into(),
+                        name: "Công ty Một".into(),
+                        commune: code("16591"),
+                        grades: None,
+                    },
+                    AuditEntry::new("cli", "organisation.create"),
+                    NOW,
+                )
+                .await
+                .unwrap();
+            let mut worker = person(3, "16591001", 1985);
+            worker.membership = Some(MembershipRecord {
+                organisation_id: firm.id,
+                group: Group::Worker,
+                grade: None,
+                class: None,
+                position: None,
+            });
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            import.write(&[worker]).await.unwrap();
+            import
+                .commit(AuditEntry::new("cli", "person.import"))
+                .await
+                .unwrap();
+            let done = store
+                .record_check_ins(
+                    &[NewCheckIn {
+                        cccd_hash: Some([3; 32]),
+                        ..check_in(second, c, "c:3", None)
+                    }],
+                    CUTOFF,
+                    NOW,
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                done.outcomes,
+                vec![(CheckInOutcome::New, "Người 3".to_owned())],
+                "{}",
+                db.name
+            );
+            assert_eq!(
+                store.event_groups(second).await.unwrap(),
+                vec![("adult".to_owned(), 2), ("worker".to_owned(), 1)],
+                "{}",
+                db.name
+            );
+            assert!(
+                store
+                    .organisation_counters(firm.id)
+                    .await
+                    .unwrap()
+                    .contains(&(Group::Worker, "participated".to_owned(), 1)),
+                "{}",
+                db.name
             );
             let rebuilt = store.rebuild_counters(CUTOFF, false, NOW).await.unwrap();
             assert!(rebuilt.differences.is_empty(), "{:?}", rebuilt.differences);

@@ -105,6 +105,20 @@ const POINT_SELECT: &str = "SELECT b.id, b.event_id, b.name, b.unit_code, b.unit
      FROM bridge_point b JOIN unit u ON u.code = b.unit_code LEFT JOIN unit c ON c.code = b.commune_code \
      JOIN staff_account s ON s.id = b.host_id";
 
+/// A person found by CCCD for a check-in, with one of their memberships (if any).
+#[derive(sqlx::FromRow)]
+struct PersonFactsRow {
+    cccd_hash: Vec<u8>,
+    id: i64,
+    name: String,
+    unit_path: String,
+    unit_code: String,
+    birth_year: i64,
+    birth_day: Option<i64>,
+    organisation_id: Option<i64>,
+    grp: Option<String>,
+}
+
 /// Statements carry at most this many check-ins (SQLite allows 32,766 bound values).
 const CHECK_IN_CHUNK: usize = 500;
 
@@ -378,8 +392,12 @@ impl EventStore for Backend {
             });
         }
         let mut tx = self.write.begin().await?;
-        // Numbers on the registry name their person.
+        // Numbers on the registry name their person. The same statement reads what the
+        // counters need of each (home, birth, memberships), so a batch of CCCDs takes one
+        // read, not three.
         let mut items: Vec<NewCheckIn> = given.to_vec();
+        let mut facts: std::collections::HashMap<i64, LearnerFacts> =
+            std::collections::HashMap::new();
         let hashes: Vec<[u8; 32]> = items
             .iter()
             .filter(|c| c.person_id.is_none())
@@ -390,19 +408,37 @@ impl EventStore for Backend {
                 std::collections::HashMap::new();
             for chunk in hashes.chunks(CHECK_IN_CHUNK) {
                 let mut q = sqlx::QueryBuilder::<Db>::new(
-                    "SELECT cccd_hash, id, name, unit_path FROM person WHERE cccd_hash IN (",
+                    "SELECT p.cccd_hash, p.id, p.name, p.unit_path, p.unit_code, p.birth_year, p.birth_day, \
+                     m.organisation_id, m.grp FROM person p LEFT JOIN membership m ON m.person_id = p.id \
+                     WHERE p.cccd_hash IN (",
                 );
                 let mut list = q.separated(", ");
                 for h in chunk {
                     list.push_bind(h.to_vec());
                 }
-                q.push(")");
-                let rows: Vec<(Vec<u8>, i64, String, String)> =
-                    q.build_query_as().fetch_all(&mut *tx).await?;
-                found.extend(
-                    rows.into_iter()
-                        .map(|(h, id, name, path)| (h, (id, name, path))),
-                );
+                q.push(") ORDER BY p.id, m.organisation_id");
+                let rows: Vec<PersonFactsRow> = q.build_query_as().fetch_all(&mut *tx).await?;
+                for r in rows {
+                    let f = facts.entry(r.id).or_insert_with(|| LearnerFacts {
+                        unit_code: r.unit_code.clone(),
+                        groups: if is_adult_born(r.birth_year, r.birth_day, cutoff) {
+                            vec![Group::Adult]
+                        } else {
+                            Vec::new()
+                        },
+                        organisations: Vec::new(),
+                    });
+                    if let (Some(org), Some(grp)) = (r.organisation_id, r.grp.as_deref()) {
+                        let g = crate::rows::group("membership", grp)?;
+                        f.organisations.push((org, g));
+                        if !f.groups.contains(&g) {
+                            f.groups.push(g);
+                        }
+                    }
+                    found
+                        .entry(r.cccd_hash)
+                        .or_insert((r.id, r.name, r.unit_path));
+                }
             }
             for c in &mut items {
                 if c.person_id.is_none()
@@ -490,15 +526,15 @@ impl EventStore for Backend {
             .filter(|c| inserted.contains(&(c.event_id, c.participant.clone())))
             .collect();
         if !new.is_empty() {
-            // The participants' groups, for the points' figures and their participation.
+            // The participants' groups, for the points' figures and their participation: read
+            // above for those named by CCCD, here for the others (by phone or name).
             let persons: Vec<i64> = new
                 .iter()
                 .filter_map(|c| c.person_id)
+                .filter(|p| !facts.contains_key(p))
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            let mut facts: std::collections::HashMap<i64, LearnerFacts> =
-                std::collections::HashMap::new();
             for chunk in persons.chunks(CHECK_IN_CHUNK) {
                 let mut q = sqlx::QueryBuilder::<Db>::new(
                     "SELECT id, unit_code, birth_year, birth_day FROM person WHERE id IN (",
