@@ -502,6 +502,7 @@ fn one(
     });
 
     // The load.
+    let cpu_before = crate::process_cpu_seconds();
     let start = Instant::now();
     let runs: Vec<PointRun> = client_rt.block_on(async {
         let mut tasks = Vec::with_capacity(POINTS);
@@ -523,6 +524,9 @@ fn one(
         runs
     });
     let wall = start.elapsed().as_secs_f64();
+    let cpu = crate::process_cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     let mut latencies = histogram();
     let (mut acknowledged, mut repeats, mut refused, mut errors) = (0, 0, 0, 0);
     for r in &runs {
@@ -576,12 +580,26 @@ fn one(
     // The ceiling: hyper's hello, the same requests from the same connections.
     let hello = server_rt.block_on(crate::start_hello())?;
     let per_point = usize::try_from(requests).unwrap_or(usize::MAX) / POINTS;
+    let hello_cpu_before = crate::process_cpu_seconds();
     let hello_wall = client_rt.block_on(hello_wall(hello, per_point.max(1)));
+    let hello_cpu = crate::process_cpu_seconds()
+        .zip(hello_cpu_before)
+        .map(|(after, before)| after - before);
     println!(
         "  beside hyper \"hello\" answering {} requests the same way: {hello_wall:.2} s → our wall is {:.1}× the ceiling",
         per_point * POINTS,
         wall / hello_wall.max(1e-9)
     );
+    // CPU time (server, store threads and load generator together) per 1,000 requests.
+    if let (Some(ours), Some(theirs)) = (cpu, hello_cpu) {
+        let per_k = |seconds: f64, n: usize| seconds * 1_000.0 / n.max(1) as f64;
+        let ours_k = per_k(ours, usize::try_from(requests).unwrap_or(usize::MAX));
+        let theirs_k = per_k(theirs, per_point * POINTS);
+        println!(
+            "  CPU (this process, all threads) per 1,000 requests: ours {ours_k:.3} s, hello {theirs_k:.3} s → {:.1}×",
+            ours_k / theirs_k.max(1e-9)
+        );
+    }
 
     // The group commit's worth: the same check-ins (a second event) one transaction each,
     // straight to the store, from as many tasks.
