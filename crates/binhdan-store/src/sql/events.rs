@@ -7,7 +7,6 @@
 //! organisation counters those marks move.
 
 use super::learning::{LearnerFacts, LearningDeltas};
-use super::people::is_adult_born;
 use super::units::unit_facts;
 use super::{Backend, Db};
 use crate::prelude::*;
@@ -419,21 +418,11 @@ impl EventStore for Backend {
                 q.push(") ORDER BY p.id, m.organisation_id");
                 let rows: Vec<PersonFactsRow> = q.build_query_as().fetch_all(&mut *tx).await?;
                 for r in rows {
-                    let f = facts.entry(r.id).or_insert_with(|| LearnerFacts {
-                        unit_code: r.unit_code.clone(),
-                        groups: if is_adult_born(r.birth_year, r.birth_day, cutoff) {
-                            vec![Group::Adult]
-                        } else {
-                            Vec::new()
-                        },
-                        organisations: Vec::new(),
+                    let f = facts.entry(r.id).or_insert_with(|| {
+                        LearnerFacts::born(r.unit_code.clone(), r.birth_year, r.birth_day, cutoff)
                     });
                     if let (Some(org), Some(grp)) = (r.organisation_id, r.grp.as_deref()) {
-                        let g = crate::rows::group("membership", grp)?;
-                        f.organisations.push((org, g));
-                        if !f.groups.contains(&g) {
-                            f.groups.push(g);
-                        }
+                        f.join(org, crate::rows::group("membership", grp)?);
                     }
                     found
                         .entry(r.cccd_hash)
@@ -547,19 +536,7 @@ impl EventStore for Backend {
                 let rows: Vec<(i64, String, i64, Option<i64>)> =
                     q.build_query_as().fetch_all(&mut *tx).await?;
                 for (id, unit_code, year, day) in rows {
-                    let groups = if is_adult_born(year, day, cutoff) {
-                        vec![Group::Adult]
-                    } else {
-                        Vec::new()
-                    };
-                    facts.insert(
-                        id,
-                        LearnerFacts {
-                            unit_code,
-                            groups,
-                            organisations: Vec::new(),
-                        },
-                    );
+                    facts.insert(id, LearnerFacts::born(unit_code, year, day, cutoff));
                 }
                 let mut q = sqlx::QueryBuilder::<Db>::new(
                     "SELECT person_id, organisation_id, grp FROM membership WHERE person_id IN (",
@@ -573,10 +550,7 @@ impl EventStore for Backend {
                 for (person, org, grp) in rows {
                     let g = crate::rows::group("membership", &grp)?;
                     if let Some(f) = facts.get_mut(&person) {
-                        f.organisations.push((org, g));
-                        if !f.groups.contains(&g) {
-                            f.groups.push(g);
-                        }
+                        f.join(org, g);
                     }
                 }
             }

@@ -45,6 +45,34 @@ pub(super) struct LearnerFacts {
     pub(super) organisations: Vec<(i64, Group)>,
 }
 
+impl LearnerFacts {
+    /// Someone living in `unit_code`: an adult if born before the cutoff, no membership yet.
+    pub(super) fn born(
+        unit_code: String,
+        birth_year: i64,
+        birth_day: Option<i64>,
+        cutoff: AdultCutoff,
+    ) -> Self {
+        Self {
+            unit_code,
+            groups: if is_adult_born(birth_year, birth_day, cutoff) {
+                vec![Group::Adult]
+            } else {
+                Vec::new()
+            },
+            organisations: Vec::new(),
+        }
+    }
+
+    /// A membership: the organisation, and its group among the person's groups (once).
+    pub(super) fn join(&mut self, organisation: i64, group: Group) {
+        self.organisations.push((organisation, group));
+        if !self.groups.contains(&group) {
+            self.groups.push(group);
+        }
+    }
+}
+
 pub(super) async fn learner_facts(
     conn: &mut <Db as sqlx::Database>::Connection,
     person: i64,
