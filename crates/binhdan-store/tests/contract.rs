@@ -650,6 +650,66 @@ mod people {
         }
     }
 
+    /// A check-in by name finds the one person whose whole name it is, without regard to case
+    /// or diacritics, within the subtree, however many others' names contain it (a search
+    /// for the part, cut at 20, would not reach them: those names sort before it).
+    #[tokio::test]
+    async fn a_whole_name_is_found_among_names_that_contain_it() {
+        for db in TestDb::all().await {
+            let store = setup(&db).await;
+            let named = |n: u8, unit: &str, name: &str| PersonRecord {
+                name: name.to_owned(),
+                ..person(n, unit, 1980)
+            };
+            let mut batch: Vec<PersonRecord> = (0..25)
+                .map(|i| named(10 + i, "16591", &format!("Bùi Lê Văn An {i}")))
+                .collect();
+            batch.push(named(40, "16591001", "Lê Văn An"));
+            batch.push(named(41, "16594", "LÊ VĂN AN"));
+            batch.push(named(42, "16591", "Lê Văn Anh"));
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            import.write(&batch).await.unwrap();
+            import
+                .commit(AuditEntry::new("cli", "person.import"))
+                .await
+                .unwrap();
+            let ids = |found: Vec<binhdan_store::PersonSummary>| {
+                found.into_iter().map(|p| p.name).collect::<Vec<_>>()
+            };
+            assert_eq!(
+                ids(store
+                    .people_named("38/16591/", "le  van AN", 20)
+                    .await
+                    .unwrap()),
+                vec!["Lê Văn An"],
+                "{}",
+                db.name
+            );
+            assert_eq!(
+                ids(store.people_named("38/", "Lê Văn An", 20).await.unwrap()),
+                vec!["Lê Văn An", "LÊ VĂN AN"],
+                "{}",
+                db.name
+            );
+            assert!(
+                store
+                    .people_named("38/16594/", "Lê Văn Anh", 20)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            // The search by a part of the name lists the others first.
+            assert!(
+                !ids(store
+                    .people_under("38/16591/", "le van an", None, 20)
+                    .await
+                    .unwrap())
+                .contains(&"Lê Văn An".to_owned())
+            );
+            db.cleanup().await;
+        }
+    }
+
     /// A write within a reach changes only the people inside it: someone registered outside
     /// is refused by index and left exactly as they were (name, phone, home, counters); an
     /// organisation's roster never moves a home, and joins someone from outside only when the
@@ -1177,6 +1237,95 @@ mod people {
                 store.take_oidc_pending("s").await.unwrap().is_none(),
                 "a state works once"
             );
+            db.cleanup().await;
+        }
+    }
+
+    /// What a signed-in request reads: the session with its account and every grant, in the
+    /// order given; an account without grants; a citizen's session without an account.
+    #[tokio::test]
+    async fn a_session_is_read_with_its_account_and_grants() {
+        for db in TestDb::all().await {
+            let store = setup(&db).await;
+            let new = |username: &str, grants: Vec<Grant>| NewStaff {
+                username: username.into(),
+                display_name: "Cán bộ".into(),
+                password_hash: Secret::new("$argon2id$x".into()),
+                totp_secret: None,
+                grants,
+            };
+            let grants = vec![
+                Grant::new(
+                    Role::CommuneAdmin,
+                    Scope::Unit {
+                        path: "38/16591/".into(),
+                    },
+                ),
+                Grant::new(Role::Auditor, Scope::Everywhere),
+                Grant::new(
+                    Role::VillageFacilitator,
+                    Scope::Unit {
+                        path: "38/16594/".into(),
+                    },
+                ),
+            ];
+            let audit = || AuditEntry::new("cli", "staff.create");
+            let with = store
+                .create_staff(&new("xa.mot", grants.clone()), audit(), NOW)
+                .await
+                .unwrap();
+            let without = store
+                .create_staff(&new("khong.quyen", Vec::new()), audit(), NOW)
+                .await
+                .unwrap();
+            let mut import = store.begin_people_import(CUTOFF, NOW).await.unwrap();
+            import.write(&[person(1, "16591", 1990)]).await.unwrap();
+            import
+                .commit(AuditEntry::new("cli", "person.import"))
+                .await
+                .unwrap();
+            let citizen = store.person_by_cccd_hash(&[1; 32]).await.unwrap().unwrap();
+            let session = |key: &str, owner| SessionRecord {
+                key: key.into(),
+                owner,
+                created_at: NOW,
+                last_seen_at: NOW,
+                expires_at: Timestamp(NOW.0 + 1000),
+            };
+            for s in [
+                session("s1", SessionOwner::Staff(with)),
+                session("s2", SessionOwner::Staff(without)),
+                session("c1", SessionOwner::Citizen(citizen.summary.id)),
+            ] {
+                store.create_session(&s).await.unwrap();
+            }
+
+            let (s, account) = store.session_with_staff("s1").await.unwrap().unwrap();
+            assert_eq!(s, session("s1", SessionOwner::Staff(with)), "{}", db.name);
+            let account = account.unwrap();
+            assert_eq!(
+                (account.id, account.username.as_str(), account.grants),
+                (with, "xa.mot", grants.clone())
+            );
+            let (_, account) = store.session_with_staff("s2").await.unwrap().unwrap();
+            let account = account.unwrap();
+            assert_eq!((account.id, account.grants.len()), (without, 0));
+            let (s, account) = store.session_with_staff("c1").await.unwrap().unwrap();
+            assert_eq!(s.owner, SessionOwner::Citizen(citizen.summary.id));
+            assert!(account.is_none());
+            assert!(store.session_with_staff("none").await.unwrap().is_none());
+            // The account read alone agrees.
+            assert_eq!(store.staff(with).await.unwrap().unwrap().grants, grants);
+            assert!(
+                store
+                    .staff(without)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .grants
+                    .is_empty()
+            );
+            assert!(store.staff(9_999).await.unwrap().is_none());
             db.cleanup().await;
         }
     }

@@ -299,7 +299,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
         }
         None => {}
     }
-    let Some(session) = state.store.session(&key).await? else {
+    let Some((session, account)) = state.store.session_with_staff(&key).await? else {
         return Ok(Caller::Anonymous);
     };
     let policy = policy(session.owner);
@@ -315,7 +315,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
             .await?;
     }
     Ok(match session.owner {
-        SessionOwner::Staff(id) => match state.store.staff(id).await? {
+        SessionOwner::Staff(_) => match account {
             Some(a) if !a.disabled => {
                 if cache {
                     state.auth.sessions.put(

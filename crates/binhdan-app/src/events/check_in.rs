@@ -136,12 +136,8 @@ pub async fn resolve(
         }
         Identity::Name(name) => {
             let key = search_key(name);
-            let found: Vec<_> = store
-                .people_under(&point.unit_path, name, None, 20)
-                .await?
-                .into_iter()
-                .filter(|p| search_key(&p.name) == key)
-                .collect();
+            // The whole name: however many others' names contain it.
+            let found = store.people_named(&point.unit_path, name, 20).await?;
             match found.as_slice() {
                 [p] => make(
                     format!("p:{}", p.id),

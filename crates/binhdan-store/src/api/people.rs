@@ -366,6 +366,10 @@ pub trait PeopleStore: Send + Sync {
         after: Option<(&str, i64)>,
         limit: u32,
     ) -> Result<Vec<PersonSummary>>;
+    /// People whose home is in the subtree at `path` and whose name is `name` (without regard
+    /// to case, diacritics or spacing; the whole name, not a part of it), by id, at most
+    /// `limit`: how a host's check-in by name finds the one person it means.
+    async fn people_named(&self, path: &str, name: &str, limit: u32) -> Result<Vec<PersonSummary>>;
     /// Like [`people_under`](Self::people_under), with each person's home by name and their
     /// learning, optionally only those of one status: one query for the page.
     async fn learners_under(&self, q: &LearnersQuery<'_>) -> Result<LearnersPage>;

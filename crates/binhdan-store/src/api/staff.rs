@@ -119,6 +119,12 @@ pub trait StaffStore: Send + Sync {
     ) -> Result<()>;
     async fn create_session(&self, session: &SessionRecord) -> Result<()>;
     async fn session(&self, key: &str) -> Result<Option<SessionRecord>>;
+    /// A session and, when a staff account owns it, the account with its grants (`None`: the
+    /// account is gone): what every signed-in request needs, in one read.
+    async fn session_with_staff(
+        &self,
+        key: &str,
+    ) -> Result<Option<(SessionRecord, Option<StaffAccount>)>>;
     async fn touch_session(&self, key: &str, now: Timestamp, expires_at: Timestamp) -> Result<()>;
     async fn delete_session(&self, key: &str) -> Result<()>;
     /// Removes expired sessions and sign-ins older than `pending_before`; returns how many.

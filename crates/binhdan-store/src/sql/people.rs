@@ -301,6 +301,21 @@ impl PeopleStore for Backend {
         rows.into_iter().map(PersonRow::into_summary).collect()
     }
 
+    async fn people_named(&self, path: &str, name: &str, limit: u32) -> Result<Vec<PersonSummary>> {
+        let upper =
+            binhdan_core::unit::UnitPath::from_stored(path.to_owned()).subtree_upper_bound();
+        let rows: Vec<PersonRow> = sqlx::query_as(select_person!(
+            "WHERE name_key = $1 AND unit_path >= $2 AND unit_path < $3 ORDER BY id LIMIT $4"
+        ))
+        .bind(binhdan_core::text::search_key(name))
+        .bind(path.to_owned())
+        .bind(upper)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(PersonRow::into_summary).collect()
+    }
+
     async fn learners_under(&self, q: &LearnersQuery<'_>) -> Result<LearnersPage> {
         let upper =
             binhdan_core::unit::UnitPath::from_stored(q.path.to_owned()).subtree_upper_bound();

@@ -15,28 +15,38 @@ struct StaffRow {
     disabled_at: Option<i64>,
 }
 
+/// An account beside one of its grants.
+#[derive(sqlx::FromRow)]
+struct StaffGrantRow {
+    #[sqlx(flatten)]
+    account: StaffRow,
+    #[sqlx(flatten)]
+    grant: GrantRow,
+}
+
+/// A grant's columns, all null where a `LEFT JOIN` found none.
 #[derive(sqlx::FromRow)]
 struct GrantRow {
-    role: String,
-    scope_kind: String,
+    role: Option<String>,
+    scope_kind: Option<String>,
     scope_path: Option<String>,
     scope_org: Option<i64>,
 }
 
 impl GrantRow {
-    fn into_grant(self) -> Result<Grant> {
+    /// The grant, or `None` for a row without one.
+    fn into_grant(self) -> Result<Option<Grant>> {
         const T: &str = "staff_grant";
-        let role: Role = serde_json::from_value(serde_json::Value::String(self.role.clone()))
-            .map_err(|_| StoreError::corrupt(T, format_args!("role {:?}", self.role)))?;
-        let missing = || {
-            StoreError::corrupt(
-                T,
-                format_args!("{} scope without its value", self.scope_kind),
-            )
+        let (Some(role), Some(scope_kind)) = (self.role, self.scope_kind) else {
+            return Ok(None);
         };
-        let scope = match self.scope_kind.as_str() {
+        let parsed: Role = serde_json::from_value(serde_json::Value::String(role.clone()))
+            .map_err(|_| StoreError::corrupt(T, format_args!("role {role:?}")))?;
+        let missing =
+            || StoreError::corrupt(T, format_args!("{scope_kind} scope without its value"));
+        let scope = match scope_kind.as_str() {
             "unit" => Scope::Unit {
-                path: self.scope_path.clone().ok_or_else(missing)?,
+                path: self.scope_path.ok_or_else(missing)?,
             },
             "organisation" => Scope::Organisation {
                 id: self.scope_org.ok_or_else(missing)?,
@@ -44,7 +54,7 @@ impl GrantRow {
             "everywhere" => Scope::Everywhere,
             other => return Err(StoreError::corrupt(T, format_args!("scope {other:?}"))),
         };
-        Ok(Grant::new(role, scope))
+        Ok(Some(Grant::new(parsed, scope)))
     }
 }
 
@@ -55,7 +65,7 @@ fn role_str(role: Role) -> String {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 struct SessionRow {
     key: String,
     kind: String,
@@ -64,6 +74,40 @@ struct SessionRow {
     created_at: i64,
     last_seen_at: i64,
     expires_at: i64,
+}
+
+impl SessionRow {
+    /// The session, or `None` for a row whose owner is missing (never written so).
+    fn into_record(self) -> Option<SessionRecord> {
+        let owner = match (self.kind.as_str(), self.account_id, self.person_id) {
+            ("staff", Some(a), _) => SessionOwner::Staff(a),
+            ("citizen", _, Some(p)) => SessionOwner::Citizen(p),
+            _ => return None,
+        };
+        Some(SessionRecord {
+            key: self.key,
+            owner,
+            created_at: Timestamp(self.created_at),
+            last_seen_at: Timestamp(self.last_seen_at),
+            expires_at: Timestamp(self.expires_at),
+        })
+    }
+}
+
+/// A session beside its staff account and one of the account's grants (nulls where there is
+/// none: a citizen's session, an account without grants).
+#[derive(sqlx::FromRow)]
+struct SessionStaffRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    staff_id: Option<i64>,
+    username: Option<String>,
+    display_name: Option<String>,
+    password_hash: Option<String>,
+    totp_secret: Option<String>,
+    disabled_at: Option<i64>,
+    #[sqlx(flatten)]
+    grant: GrantRow,
 }
 
 #[derive(sqlx::FromRow)]
@@ -102,37 +146,42 @@ macro_rules! select_audit {
 }
 
 impl Backend {
+    /// An account and its grants, in one statement (a session's owner is read this way on
+    /// every request on PostgreSQL, and on SQLite whenever the session cache refreshes).
     async fn staff_where(&self, clause: &str, bind: StaffKey) -> Result<Option<StaffAccount>> {
         let sql = format!(
-            "SELECT id, username, display_name, password_hash, totp_secret, disabled_at FROM staff_account WHERE {clause}"
+            "SELECT a.id, a.username, a.display_name, a.password_hash, a.totp_secret, a.disabled_at, \
+             g.role, g.scope_kind, g.scope_path, g.scope_org \
+             FROM staff_account a LEFT JOIN staff_grant g ON g.account_id = a.id \
+             WHERE a.{clause} ORDER BY g.id"
         );
-        let q = sqlx::query_as::<_, StaffRow>(sqlx::AssertSqlSafe(sql));
+        let q = sqlx::query_as::<_, StaffGrantRow>(sqlx::AssertSqlSafe(sql));
         let q = match bind {
             StaffKey::Id(id) => q.bind(id),
             StaffKey::Username(u) => q.bind(u),
         };
-        let Some(row) = q.fetch_optional(&self.read).await? else {
-            return Ok(None);
-        };
-        let grants: Vec<GrantRow> = sqlx::query_as(
-            "SELECT role, scope_kind, scope_path, scope_org FROM staff_grant WHERE account_id = $1 ORDER BY id",
-        )
-        .bind(row.id)
-        .fetch_all(&self.read)
-        .await?;
-        Ok(Some(StaffAccount {
-            id: row.id,
-            username: row.username,
-            display_name: row.display_name,
-            password_hash: Secret::new(row.password_hash),
-            totp_secret: row.totp_secret.map(Secret::new),
-            disabled: row.disabled_at.is_some(),
-            grants: grants
-                .into_iter()
-                .map(GrantRow::into_grant)
-                .collect::<Result<_>>()?,
-        }))
+        let rows = q.fetch_all(&self.read).await?;
+        gather(rows.into_iter().map(|r| (r.account, r.grant)))
     }
+}
+
+/// An account from its rows, one per grant (or one with a null grant): `None` without rows.
+fn gather(rows: impl Iterator<Item = (StaffRow, GrantRow)>) -> Result<Option<StaffAccount>> {
+    let mut grants = Vec::new();
+    let mut account = None;
+    for (row, grant) in rows {
+        grants.extend(grant.into_grant()?);
+        account.get_or_insert(row);
+    }
+    Ok(account.map(|row| StaffAccount {
+        id: row.id,
+        username: row.username,
+        display_name: row.display_name,
+        password_hash: Secret::new(row.password_hash),
+        totp_secret: row.totp_secret.map(Secret::new),
+        disabled: row.disabled_at.is_some(),
+        grants,
+    }))
 }
 
 enum StaffKey {
@@ -397,20 +446,46 @@ impl StaffStore for Backend {
         .bind(key.to_owned())
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.and_then(|r| {
-            let owner = match (r.kind.as_str(), r.account_id, r.person_id) {
-                ("staff", Some(a), _) => SessionOwner::Staff(a),
-                ("citizen", _, Some(p)) => SessionOwner::Citizen(p),
-                _ => return None,
-            };
-            Some(SessionRecord {
-                key: r.key,
-                owner,
-                created_at: Timestamp(r.created_at),
-                last_seen_at: Timestamp(r.last_seen_at),
-                expires_at: Timestamp(r.expires_at),
-            })
-        }))
+        Ok(row.and_then(SessionRow::into_record))
+    }
+
+    async fn session_with_staff(
+        &self,
+        key: &str,
+    ) -> Result<Option<(SessionRecord, Option<StaffAccount>)>> {
+        let rows: Vec<SessionStaffRow> = sqlx::query_as(
+            "SELECT s.key, s.kind, s.account_id, s.person_id, s.created_at, s.last_seen_at, s.expires_at, \
+             a.id AS staff_id, a.username, a.display_name, a.password_hash, a.totp_secret, a.disabled_at, \
+             g.role, g.scope_kind, g.scope_path, g.scope_org \
+             FROM session s \
+             LEFT JOIN staff_account a ON s.kind = 'staff' AND a.id = s.account_id \
+             LEFT JOIN staff_grant g ON g.account_id = a.id \
+             WHERE s.key = $1 ORDER BY g.id",
+        )
+        .bind(key.to_owned())
+        .fetch_all(&self.read)
+        .await?;
+        let mut rows = rows.into_iter().peekable();
+        let Some(session) = rows.peek().map(|r| r.session.clone()) else {
+            return Ok(None);
+        };
+        let Some(session) = session.into_record() else {
+            return Ok(None);
+        };
+        let staff = gather(rows.filter_map(|r| {
+            Some((
+                StaffRow {
+                    id: r.staff_id?,
+                    username: r.username?,
+                    display_name: r.display_name?,
+                    password_hash: r.password_hash?,
+                    totp_secret: r.totp_secret,
+                    disabled_at: r.disabled_at,
+                },
+                r.grant,
+            ))
+        }))?;
+        Ok(Some((session, staff)))
     }
 
     async fn touch_session(&self, key: &str, now: Timestamp, expires_at: Timestamp) -> Result<()> {
