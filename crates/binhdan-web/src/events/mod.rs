@@ -57,6 +57,9 @@ pub struct EventsState {
     /// Points (with their event) read in the last few seconds, for the checks of the hosts'
     /// many requests; their figures are never taken from here.
     points: binhdan_app::cache::TtlCache<i64, Arc<(EventRecord, PointRecord)>>,
+    /// Events read in the last few seconds for the same checks: a thousand points of one
+    /// event refresh with one read of it, not a thousand.
+    events: binhdan_app::cache::TtlCache<i64, EventRecord>,
     feeds: Mutex<HashMap<i64, tokio::sync::watch::Sender<Bytes>>>,
 }
 
@@ -66,6 +69,7 @@ impl Default for EventsState {
             closing: tokio::sync::watch::Sender::new(false),
             desk: OnceLock::new(),
             points: binhdan_app::cache::TtlCache::new(POINT_TTL, 100_000),
+            events: binhdan_app::cache::TtlCache::new(POINT_TTL, 10_000),
             feeds: Mutex::default(),
         }
     }
@@ -124,8 +128,21 @@ async fn point_checked(
     {
         return Ok(found);
     }
-    let found = Arc::new(point_of(state, id, point).await?);
-    state.events.points.insert(point, found.clone(), now);
+    let event = if let Some(event) = state.events.events.get(&id, now) {
+        event
+    } else {
+        let event = event_of(state, id).await?;
+        state.events.events.insert(id, event.clone(), now);
+        event
+    };
+    let point = state
+        .store
+        .point(point)
+        .await?
+        .filter(|p| p.event_id == event.id)
+        .ok_or_else(|| Problem::not_found(Msg::new("point-not-found")))?;
+    let found = Arc::new((event, point));
+    state.events.points.insert(found.1.id, found.clone(), now);
     Ok(found)
 }
 

@@ -587,13 +587,21 @@ pub async fn change(
     )
     .await
     {
-        Ok(()) => (
-            StatusCode::OK,
-            Said {
-                notice: Some(lang.text("event-changed")),
-                ..Said::default()
-            },
-        ),
+        Ok(()) => {
+            // The hosts' checks see the new window at once (on this server).
+            state.events.events.remove(&event.id);
+            state
+                .events
+                .points
+                .retain(|_, found| found.0.id != event.id);
+            (
+                StatusCode::OK,
+                Said {
+                    notice: Some(lang.text("event-changed")),
+                    ..Said::default()
+                },
+            )
+        }
         Err(EventError::Invalid(msg)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Said {

@@ -811,6 +811,41 @@ async fn organisers_change_an_event_and_a_point_and_the_host_changes_with_it() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
+/// A host's checks use the event and point as read a few seconds ago; a change of the
+/// event's window by an organiser applies to the next check-in at once, not after that while.
+#[tokio::test]
+async fn a_changed_window_applies_to_the_next_check_in_at_once() {
+    let w = world().await;
+    let app = &w.app;
+    app.clock.set(local("2025-11-25T08:30"));
+    let (cookie, csrf) = &signed_in(app, SessionOwner::Staff(w.ids[1])).await;
+    let uri = format!("/api/v1/events/{}/points/{}/check-ins", w.event, w.point_a);
+    let check_in = |n: &str| serde_json::json!({ "csrf": csrf, "items": [{ "id": n, "identity": format!("Khách {n}") }] });
+    let r = api(app, &uri, cookie, &check_in("Một"), false).await;
+    assert_eq!(r.json()["results"][0]["status"], "new", "{}", r.text());
+
+    // The organiser moves the start to 09:00: the host, at 08:30, is now before the window.
+    let (ocookie, ocsrf) = &signed_in(app, SessionOwner::Staff(w.ids[0])).await;
+    let r = form(
+        app,
+        &format!("/quan-ly/su-kien/{}/sua", w.event),
+        Some(ocookie),
+        &format!("csrf={ocsrf}&title=L%E1%BB%85&kind=ceremony&starts=2025-11-25T09:00&ends={ENDS}"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = api(app, &uri, cookie, &check_in("Hai"), false).await;
+    assert_eq!(r.json()["results"][0]["status"], "refused", "{}", r.text());
+    assert!(
+        r.json()["results"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("chưa bắt đầu"),
+        "{}",
+        r.text()
+    );
+}
+
 /// Units and hosts are chosen by name (issue 18): the commune's units listed by commune, a
 /// host suggested by name; a name typed without diacritics is found, one that fits several
 /// units is refused naming them, and codes still work.
