@@ -102,13 +102,22 @@ async fn point_of(
     point: i64,
 ) -> Result<(EventRecord, PointRecord), Problem> {
     let event = event_of(state, id).await?;
-    let point = state
+    let point = point_in(state, &event, point).await?;
+    Ok((event, point))
+}
+
+/// One of the event's points, or 404 (another event's point too).
+async fn point_in(
+    state: &AppState,
+    event: &EventRecord,
+    point: i64,
+) -> Result<PointRecord, Problem> {
+    state
         .store
         .point(point)
         .await?
         .filter(|p| p.event_id == event.id)
-        .ok_or_else(|| Problem::not_found(Msg::new("point-not-found")))?;
-    Ok((event, point))
+        .ok_or_else(|| Problem::not_found(Msg::new("point-not-found")))
 }
 
 /// How long a point read for checking a host's request is trusted: a changed host or window
@@ -135,12 +144,7 @@ async fn point_checked(
         state.events.events.insert(id, event.clone(), now);
         event
     };
-    let point = state
-        .store
-        .point(point)
-        .await?
-        .filter(|p| p.event_id == event.id)
-        .ok_or_else(|| Problem::not_found(Msg::new("point-not-found")))?;
+    let point = point_in(state, &event, point).await?;
     let found = Arc::new((event, point));
     state.events.points.insert(found.1.id, found.clone(), now);
     Ok(found)
